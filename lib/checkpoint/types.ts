@@ -1,0 +1,231 @@
+/**
+ * The checkpoint contract: what a checkpoint is and what every store must do.
+ *
+ * Names follow the LangGraphGo seed (`Checkpoint`, `CheckpointStore`, `save`/`load`/`list`/`delete`/`clear`)
+ * with what time travel needs on top: a parent link (forks make a tree), a per-thread version, pending
+ * interrupts and writes, thread records and a per-thread run lock.
+ *
+ * Invariants every backend keeps (the conformance suite in tests/conformance checks each one):
+ * - A saved checkpoint is immutable except for `pendingWrites` (see `putWrites`).
+ * - `version` is assigned by the store on `save`: 1 for a thread's first checkpoint, then strictly increasing
+ *   within the thread across all branches, unique even when many saves race on one thread.
+ * - No checkpoint's `parentId` names a checkpoint that was deleted: `delete` and `prune` re-link children to
+ *   the nearest surviving ancestor (or null).
+ * - Values round-trip through JSON: what `load` returns equals `JSON.parse(JSON.stringify(saved))`.
+ * - Thread and checkpoint ids are validated (see ids.ts) before they reach a file path, a key or a query.
+ */
+
+/** Where a checkpoint came from. */
+export type CheckpointSource = "input" | "loop" | "update" | "fork";
+
+/** Reserved `nodeName`s for checkpoints not produced by graph nodes. */
+export const INPUT_NODE = "__input__";
+export const UPDATE_NODE = "__update__";
+export const FORK_NODE = "__fork__";
+
+/** One write a node made to one channel in a step. */
+export interface ChannelWrite {
+  node: string;
+  channel: string;
+  value: unknown;
+}
+
+/**
+ * A pending interrupt: a run stopped here for a human.
+ * `kind` is "dynamic" for `interrupt(value)` calls inside a node, "before"/"after" for static interrupts.
+ */
+export interface PendingInterrupt {
+  id: string;
+  node: string;
+  kind: "dynamic" | "before" | "after";
+  value: unknown;
+}
+
+/**
+ * A write kept on a checkpoint for the step that starts from it: a node that completed in a step whose
+ * sibling failed or was interrupted (so it is not run again on resume), or the resume values a node has
+ * already received (`channel` "__resume__", `value` the list of values in order).
+ */
+export interface PendingWrite {
+  node: string;
+  channel: string;
+  value: unknown;
+}
+
+export interface CheckpointMetadata {
+  source: CheckpointSource;
+  /** The writes of the step that produced this checkpoint, in merge order. */
+  writes: ChannelWrite[];
+  /** For human edits and forks: who and why. */
+  actor?: string;
+  reason?: string;
+  /** For forks copied into another thread: where they came from. */
+  forkedFrom?: { threadId: string; checkpointId: string };
+  /** Free-form extra metadata (run id, graph id, ...). Must be JSON. */
+  [key: string]: unknown;
+}
+
+/** A saved snapshot of a thread's state after one step. */
+export interface Checkpoint<S extends Record<string, unknown> = Record<string, unknown>> {
+  /** Unique, time-sortable (UUIDv7). */
+  id: string;
+  threadId: string;
+  /** The checkpoint this one continues from; null for a thread's first. Makes branches a tree. */
+  parentId: string | null;
+  /** Assigned by the store: strictly increasing within the thread, across branches. */
+  version: number;
+  /** Super-step number: -1 for the input checkpoint, then 0, 1, 2... along a branch. */
+  step: number;
+  /** Node(s) whose writes produced it, comma-joined in merge order, or __input__ / __update__ / __fork__. */
+  nodeName: string;
+  /** The full state values after the step. */
+  state: S;
+  /** Nodes that run next; empty when the run is finished. */
+  next: string[];
+  /** Interrupts pending here; a run started from this checkpoint must answer or pass them. */
+  interrupts: PendingInterrupt[];
+  /** See `PendingWrite`; usually empty. */
+  pendingWrites: PendingWrite[];
+  metadata: CheckpointMetadata;
+  /** ISO-8601 time of creation. */
+  timestamp: string;
+}
+
+/** What `save` takes: a checkpoint without its version (the store assigns it). */
+export type NewCheckpoint<S extends Record<string, unknown> = Record<string, unknown>> = Omit<Checkpoint<S>, "version">;
+
+export type ThreadStatus = "idle" | "running" | "interrupted" | "done" | "error";
+
+export interface ThreadError {
+  node: string | null;
+  message: string;
+  /** Checkpoint the failed step started from. */
+  checkpointId: string | null;
+  at: string;
+}
+
+/** A thread's record: maintained by `save` (head, count, updatedAt) and `updateThread` (the rest). */
+export interface ThreadInfo {
+  threadId: string;
+  graphId: string | null;
+  status: ThreadStatus;
+  /** The newest checkpoint by version (any branch), or null before the first save. */
+  headCheckpointId: string | null;
+  headVersion: number;
+  checkpointCount: number;
+  error: ThreadError | null;
+  metadata: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ThreadPatch {
+  graphId?: string | null;
+  status?: ThreadStatus;
+  error?: ThreadError | null;
+  /** Replaces the thread's metadata when given. */
+  metadata?: Record<string, unknown>;
+}
+
+export interface ListOptions {
+  /** Default "asc" (oldest first, as the seed's List). */
+  order?: "asc" | "desc";
+  /** At most this many (default: all). Must be a positive integer. */
+  limit?: number;
+  /** Only versions strictly below this. */
+  before?: number;
+  /** Only versions strictly above this. */
+  after?: number;
+}
+
+export interface ListThreadsOptions {
+  status?: ThreadStatus;
+  graphId?: string;
+  /** Default 50, at most 500. */
+  limit?: number;
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  cursor?: string | null;
+}
+
+export interface ThreadPage {
+  /** Newest `updatedAt` first (ties broken by threadId). */
+  threads: ThreadInfo[];
+  nextCursor: string | null;
+}
+
+export type LockResult = { acquired: true } | { acquired: false; owner: string; expiresAt: number };
+
+/**
+ * The store contract. Every method validates its ids first and rejects with `INVALID_ID` (changing nothing)
+ * on an unsafe one. Unknown ids reject with `CHECKPOINT_NOT_FOUND` / `THREAD_NOT_FOUND` where stated.
+ */
+export interface CheckpointStore {
+  /** Backend name: "memory" | "file" | "sqlite" | "postgres" | "redis". */
+  readonly kind: string;
+
+  /** Creates tables, folders or scripts. Idempotent and safe when several processes call it at once. */
+  setup(): Promise<void>;
+
+  /**
+   * Saves a new checkpoint, assigns its version, and in the same atomic step creates or updates the thread
+   * record (head, count, updatedAt). Returns the checkpoint as stored. Rejects `INVALID_ARGUMENT` if the id
+   * already exists or the parent is not in the same thread; the store is then unchanged.
+   */
+  save(checkpoint: NewCheckpoint): Promise<Checkpoint>;
+
+  /** The checkpoint with this id; `CHECKPOINT_NOT_FOUND` if there is none. */
+  load(checkpointId: string): Promise<Checkpoint>;
+
+  /** A thread's checkpoints ordered by version (see ListOptions). An unknown thread gives []. */
+  list(threadId: string, options?: ListOptions): Promise<Checkpoint[]>;
+
+  /** The thread's newest checkpoint by version, or null if it has none. */
+  latest(threadId: string): Promise<Checkpoint | null>;
+
+  /**
+   * Replaces a checkpoint's pending writes (the only mutable part of a checkpoint).
+   * `CHECKPOINT_NOT_FOUND` if it does not exist.
+   */
+  putWrites(checkpointId: string, writes: PendingWrite[]): Promise<void>;
+
+  /** Deletes one checkpoint, re-linking its children to its parent. `CHECKPOINT_NOT_FOUND` if unknown. */
+  delete(checkpointId: string): Promise<void>;
+
+  /** Deletes a thread: all its checkpoints, its record and its lock. Unknown threads are a no-op. */
+  clear(threadId: string): Promise<void>;
+
+  /**
+   * Retention: keeps the newest `keep` checkpoints of the thread by version, plus every branch tip (a
+   * checkpoint with no children) whatever its age; deletes the rest, re-linking survivors to their nearest
+   * surviving ancestor. Returns how many were deleted.
+   */
+  prune(threadId: string, keep: number): Promise<number>;
+
+  /** The thread's record; `THREAD_NOT_FOUND` if it has none. */
+  getThread(threadId: string): Promise<ThreadInfo>;
+
+  /** Creates (status "idle") or updates a thread record. Returns it as stored. */
+  updateThread(threadId: string, patch: ThreadPatch): Promise<ThreadInfo>;
+
+  /** Threads, newest update first, filtered and paged. */
+  listThreads(options?: ListThreadsOptions): Promise<ThreadPage>;
+
+  /**
+   * The one-active-run-per-thread lock, shared by every process using the same backing store.
+   * Acquires (or, for the same owner, renews) the lock for `ttlMs`. Fails while another owner holds an
+   * unexpired lock, reporting that owner.
+   */
+  acquireLock(threadId: string, owner: string, ttlMs: number): Promise<LockResult>;
+
+  /**
+   * Takes the lock from `fromOwner` only if it still holds it (compare-and-swap): used to take over a lock
+   * whose holder is known to be dead. True if taken.
+   */
+  stealLock(threadId: string, owner: string, fromOwner: string, ttlMs: number): Promise<boolean>;
+
+  /** Releases the lock if `owner` holds it; otherwise does nothing. */
+  releaseLock(threadId: string, owner: string): Promise<void>;
+
+  /** Releases connections and handles. Further calls may fail. */
+  close(): Promise<void>;
+}
