@@ -20,7 +20,8 @@ export type ErrorCode =
   | "NODE_FAILED"
   | "RECURSION_LIMIT"
   | "NO_PENDING_INTERRUPT"
-  | "UNKNOWN_NODE";
+  | "UNKNOWN_NODE"
+  | "RUN_ABORTED";
 
 export class WaypointError extends Error {
   readonly code: ErrorCode;
@@ -57,6 +58,7 @@ export const isNodeFailed = guard("NODE_FAILED");
 export const isRecursionLimit = guard("RECURSION_LIMIT");
 export const isNoPendingInterrupt = guard("NO_PENDING_INTERRUPT");
 export const isUnknownNode = guard("UNKNOWN_NODE");
+export const isRunAborted = guard("RUN_ABORTED");
 
 export const checkpointNotFound = (id: string) =>
   new WaypointError("CHECKPOINT_NOT_FOUND", `Checkpoint "${id}" was not found.`, { checkpointId: id });

@@ -1,0 +1,222 @@
+import { WaypointError, checkpointNotFound, threadNotFound } from "../errors";
+import { assertSafeId, newCheckpointId } from "../checkpoint/ids";
+import {
+  FORK_NODE,
+  UPDATE_NODE,
+  type Checkpoint,
+  type CheckpointStore,
+  type ListOptions,
+  type NewCheckpoint,
+  type ThreadStatus,
+} from "../checkpoint/types";
+import { applyWrites, initialState, toWrites } from "./channels";
+import { describeGraph, type GraphDef } from "./graph";
+import { withThreadLock } from "./lock";
+import { nextFrom, runGraph, staticInterrupts } from "./runner";
+import type {
+  CompileConfig,
+  ForkOptions,
+  GraphStructure,
+  InvokeOptions,
+  RunResult,
+  State,
+  StateSnapshot,
+  StreamEvent,
+  UpdateStateOptions,
+} from "./types";
+
+const snapshot = (cp: Checkpoint): StateSnapshot => ({ values: cp.state, next: cp.next, interrupts: cp.interrupts, checkpoint: cp });
+
+/** Thread status implied by a checkpoint when no run is going on. */
+export const statusOf = (cp: Pick<Checkpoint, "interrupts" | "next">): ThreadStatus =>
+  cp.interrupts.length ? "interrupted" : cp.next.length ? "idle" : "done";
+
+/**
+ * A compiled graph bound to a checkpoint store: the seed's CheckpointableRunnable. Every operation really does
+ * what its name says: resumes run the graph, edits apply to the checkpoint named, forks branch.
+ */
+export class CompiledGraph {
+  readonly store: CheckpointStore;
+
+  constructor(
+    private readonly def: GraphDef,
+    readonly config: CompileConfig,
+  ) {
+    this.store = config.store;
+  }
+
+  /**
+   * Streams a run's events. `input` starts a run (on top of the thread's latest state, if any); `null`
+   * continues the thread from its latest checkpoint, or from `checkpointId` as a new branch.
+   */
+  stream(input: State | null, opts: InvokeOptions): AsyncGenerator<StreamEvent, RunResult> {
+    return runGraph({ def: this.def, config: this.config }, input, opts);
+  }
+
+  /** Runs to the end or the next interrupt. A failed node rejects with NODE_FAILED once recorded on the thread. */
+  async invoke(input: State | null, opts: InvokeOptions): Promise<RunResult> {
+    const gen = this.stream(input, opts);
+    for (;;) {
+      const { value, done } = await gen.next();
+      if (done) {
+        if (value.status === "error") {
+          const e = value.error!;
+          throw new WaypointError("NODE_FAILED", e.node ? `Node "${e.node}" failed: ${e.message}` : e.message, {
+            node: e.node,
+            message: e.message,
+            checkpointId: e.checkpointId,
+            threadId: opts.threadId,
+          });
+        }
+        return value;
+      }
+    }
+  }
+
+  /** = invoke(null, { threadId, checkpointId }): continues from that checkpoint (a new branch if it is not the head). */
+  resumeFromCheckpoint(threadId: string, checkpointId: string, opts: Omit<InvokeOptions, "threadId" | "checkpointId"> = {}): Promise<RunResult> {
+    return this.invoke(null, { ...opts, threadId, checkpointId });
+  }
+
+  async getState(threadId: string, checkpointId?: string): Promise<StateSnapshot> {
+    return snapshot(await this.checkpointOf(threadId, checkpointId));
+  }
+
+  /** Newest first. */
+  async getStateHistory(threadId: string, options: { limit?: number; before?: number } = {}): Promise<StateSnapshot[]> {
+    assertSafeId(threadId, "thread");
+    const list = await this.store.list(threadId, { order: "desc", limit: options.limit, before: options.before });
+    return list.map(snapshot);
+  }
+
+  /**
+   * A human edit: a child of `checkpointId` (default: the latest) with `values` applied through the reducers.
+   * With `asNode`, as if that node wrote them (next = its edges, interrupts cleared); without, next and
+   * interrupts stay. Editing an old checkpoint makes a branch; the old branch stays untouched.
+   */
+  async updateState(threadId: string, values: Partial<State>, options: UpdateStateOptions = {}): Promise<Checkpoint> {
+    assertSafeId(threadId, "thread");
+    if (options.checkpointId !== undefined) assertSafeId(options.checkpointId, "checkpoint");
+    this.checkAsNode(options.asNode);
+    return withThreadLock(this.store, threadId, this.lockTtl, async () => {
+      const base = options.checkpointId !== undefined ? await this.checkpointOf(threadId, options.checkpointId) : await this.store.latest(threadId);
+      const draft = await this.derive(base, values, options.asNode, UPDATE_NODE, {
+        source: "update",
+        actor: options.actor,
+        reason: options.reason,
+      });
+      const saved = await this.store.save({ ...draft, threadId, parentId: base?.id ?? null });
+      await this.afterEdit(threadId, saved);
+      return saved;
+    });
+  }
+
+  /**
+   * A `__fork__` checkpoint from `checkpointId`: a branch in the same thread, or (with `newThreadId`) the first
+   * checkpoint of a new thread. Continue it with `invoke(null, { threadId, checkpointId: fork.id })`.
+   */
+  async fork(threadId: string, checkpointId: string, options: ForkOptions = {}): Promise<Checkpoint> {
+    assertSafeId(threadId, "thread");
+    assertSafeId(checkpointId, "checkpoint");
+    const target = options.newThreadId ?? threadId;
+    assertSafeId(target, "thread");
+    this.checkAsNode(options.asNode);
+    const base = await this.checkpointOf(threadId, checkpointId);
+    return withThreadLock(this.store, target, this.lockTtl, async () => {
+      if (target !== threadId && (await this.store.latest(target)))
+        throw new WaypointError("INVALID_ARGUMENT", `Thread "${target}" already exists; fork into a new thread id.`, { threadId: target });
+      const draft = await this.derive(base, options.values ?? {}, options.asNode, FORK_NODE, {
+        source: "fork",
+        actor: options.actor,
+        reason: options.reason,
+        forkedFrom: { threadId, checkpointId },
+      });
+      const saved = await this.store.save({ ...draft, threadId: target, parentId: target === threadId ? base.id : null });
+      if (target !== threadId) {
+        const from = await this.store.getThread(threadId).catch(() => null);
+        await this.store.updateThread(target, { graphId: from?.graphId ?? this.config.graphId ?? null, metadata: { ...(from?.metadata ?? {}), forkedFrom: { threadId, checkpointId } } });
+      }
+      await this.afterEdit(target, saved);
+      return saved;
+    });
+  }
+
+  saveCheckpoint(checkpoint: NewCheckpoint): Promise<Checkpoint> {
+    return this.store.save(checkpoint);
+  }
+
+  loadCheckpoint(checkpointId: string): Promise<Checkpoint> {
+    return this.store.load(checkpointId);
+  }
+
+  listCheckpoints(threadId: string, options?: ListOptions): Promise<Checkpoint[]> {
+    return this.store.list(threadId, options);
+  }
+
+  /** Deletes the thread's checkpoints and record; refuses (THREAD_BUSY) while a run is active. */
+  clearCheckpoints(threadId: string): Promise<void> {
+    assertSafeId(threadId, "thread");
+    return withThreadLock(this.store, threadId, this.lockTtl, () => this.store.clear(threadId));
+  }
+
+  describe(): GraphStructure {
+    return describeGraph(this.def, this.config);
+  }
+
+  private get lockTtl() {
+    return this.config.lockTtlMs ?? 30_000;
+  }
+
+  private checkAsNode(asNode: string | undefined) {
+    if (asNode !== undefined && !this.def.nodes.has(asNode))
+      throw new WaypointError("UNKNOWN_NODE", `asNode names unknown node "${asNode}".`, { node: asNode });
+  }
+
+  private async checkpointOf(threadId: string, checkpointId?: string): Promise<Checkpoint> {
+    assertSafeId(threadId, "thread");
+    if (checkpointId === undefined) {
+      const latest = await this.store.latest(threadId);
+      if (!latest) throw threadNotFound(threadId);
+      return latest;
+    }
+    assertSafeId(checkpointId, "checkpoint");
+    const cp = await this.store.load(checkpointId);
+    if (cp.threadId !== threadId) throw checkpointNotFound(checkpointId);
+    return cp;
+  }
+
+  /** The edited or forked checkpoint's content (validated before anything is saved). */
+  private async derive(
+    base: Checkpoint | null,
+    values: Partial<State>,
+    asNode: string | undefined,
+    nodeName: string,
+    meta: { source: "update" | "fork"; actor?: string; reason?: string; forkedFrom?: { threadId: string; checkpointId: string } },
+  ): Promise<Omit<NewCheckpoint, "threadId" | "parentId">> {
+    if (typeof values !== "object" || values === null || Array.isArray(values))
+      throw new WaypointError("INVALID_UPDATE", "State values must be an object of channel values.");
+    const writes = toWrites(this.def.schema, asNode ?? nodeName, values);
+    const state = applyWrites(this.def.schema, base ? base.state : initialState(this.def.schema), writes, false);
+    const next = asNode ? await nextFrom(this.def, asNode, state, null) : base?.next ?? [];
+    const clean = Object.fromEntries(Object.entries(meta).filter(([, v]) => v !== undefined));
+    return {
+      id: newCheckpointId(),
+      step: base ? base.step + 1 : -1,
+      nodeName,
+      state,
+      next,
+      interrupts: asNode ? staticInterrupts(this.config, [], next) : base?.interrupts ?? [],
+      pendingWrites: asNode ? [] : base?.pendingWrites ?? [],
+      metadata: { ...clean, source: meta.source, writes },
+      timestamp: new Date().toISOString(),
+    };
+  }
+
+  private async afterEdit(threadId: string, cp: Checkpoint) {
+    await this.store.updateThread(threadId, {
+      status: statusOf(cp),
+      error: null,
+      ...(this.config.graphId ? { graphId: this.config.graphId } : {}),
+    });
+  }
+}

@@ -1,0 +1,116 @@
+import { WaypointError, isWaypointError } from "../errors";
+import type { ChannelWrite, PendingWrite } from "../checkpoint/types";
+import { toWrites } from "./channels";
+import type { GraphDef } from "./graph";
+import { isGraphInterrupt, taskScope, type TaskScope } from "./interrupt";
+import { Command, type NodeContext, type RetryPolicy, type State } from "./types";
+
+/** What happened to one node in a super-step. */
+export type TaskOutcome =
+  | { node: string; kind: "ok"; writes: ChannelWrite[]; goto: string[] | null }
+  | { node: string; kind: "interrupt"; value: unknown; resumeValues: unknown[] }
+  | { node: string; kind: "error"; error: unknown; attempts: number };
+
+/** Pending-write channels that are bookkeeping, not state. */
+export const DONE = "__done__";
+export const GOTO = "__goto__";
+export const RESUME = "__resume__";
+
+export function isCommand(x: unknown): x is Command {
+  return x instanceof Command || (typeof x === "object" && x !== null && (x as { kind?: unknown }).kind === "waypoint.command");
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const t = setTimeout(() => (signal.removeEventListener("abort", onAbort), resolve()), ms);
+    const onAbort = () => (clearTimeout(t), reject(signal.reason));
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+
+function retryDelay(policy: RetryPolicy, attempt: number): number {
+  const base = (policy.initialDelayMs ?? 100) * Math.pow(policy.backoffFactor ?? 2, attempt - 1);
+  return Math.min(base, policy.maxDelayMs ?? 30_000);
+}
+
+/** Waypoint's own errors (bad updates, unknown nodes) are not transient: never retried by default. */
+const defaultRetryOn = (err: unknown) => !isWaypointError(err);
+
+/**
+ * Runs one node with its retry policy. Interrupts are outcomes, not errors, and are never retried.
+ * `state` is a shallow copy: nodes must treat it as read-only and return updates instead.
+ */
+export async function runTask(
+  def: GraphDef,
+  node: string,
+  state: State,
+  ctx: Omit<NodeContext, "node" | "attempt">,
+  resumeValues: unknown[],
+): Promise<TaskOutcome> {
+  const spec = def.nodes.get(node);
+  if (!spec) return { node, kind: "error", error: new WaypointError("UNKNOWN_NODE", `Unknown node "${node}".`, { node }), attempts: 0 };
+  const policy = spec.options.retry;
+  const maxAttempts = policy ? Math.max(1, policy.maxAttempts ?? 3) : 1;
+  for (let attempt = 1; ; attempt++) {
+    const scope: TaskScope = { node, resumeValues, counter: 0, raised: null };
+    try {
+      const result = await taskScope.run(scope, () => spec.fn({ ...state }, { ...ctx, node, attempt }));
+      if (scope.raised) return { node, kind: "interrupt", value: scope.raised.value, resumeValues };
+      if (isCommand(result)) {
+        const goto = result.goto === undefined ? null : Array.isArray(result.goto) ? result.goto : [result.goto];
+        return { node, kind: "ok", writes: toWrites(def.schema, node, result.update), goto };
+      }
+      return { node, kind: "ok", writes: toWrites(def.schema, node, result), goto: null };
+    } catch (err) {
+      if (scope.raised || isGraphInterrupt(err)) {
+        const raised = scope.raised ?? (err as { value: unknown });
+        return { node, kind: "interrupt", value: raised.value, resumeValues };
+      }
+      const retry = policy && attempt < maxAttempts && (policy.retryOn ?? defaultRetryOn)(err) && !ctx.signal.aborted;
+      if (!retry) return { node, kind: "error", error: err, attempts: attempt };
+      try {
+        await sleep(retryDelay(policy, attempt), ctx.signal);
+      } catch {
+        return { node, kind: "error", error: err, attempts: attempt };
+      }
+    }
+  }
+}
+
+/** A completed node's outcome as pending writes (so it is not run again when its step is resumed). */
+export function outcomeToPending(o: Extract<TaskOutcome, { kind: "ok" }>): PendingWrite[] {
+  const out: PendingWrite[] = o.writes.map((w) => ({ node: w.node, channel: w.channel, value: w.value }));
+  if (o.goto) out.push({ node: o.node, channel: GOTO, value: o.goto });
+  out.push({ node: o.node, channel: DONE, value: null });
+  return out;
+}
+
+/** Completed outcomes recorded in a checkpoint's pending writes, by node. */
+export function pendingToOutcomes(pending: PendingWrite[]): Map<string, Extract<TaskOutcome, { kind: "ok" }>> {
+  const done = new Map<string, Extract<TaskOutcome, { kind: "ok" }>>();
+  for (const p of pending) if (p.channel === DONE) done.set(p.node, { node: p.node, kind: "ok", writes: [], goto: null });
+  for (const p of pending) {
+    const o = done.get(p.node);
+    if (!o || p.channel === DONE || p.channel === RESUME) continue;
+    if (p.channel === GOTO) o.goto = p.value as string[];
+    else o.writes.push({ node: p.node, channel: p.channel, value: p.value });
+  }
+  return done;
+}
+
+/** Resume values already consumed by each node, from pending writes. */
+export function pendingResumes(pending: PendingWrite[]): Map<string, unknown[]> {
+  const m = new Map<string, unknown[]>();
+  for (const p of pending) if (p.channel === RESUME && Array.isArray(p.value)) m.set(p.node, p.value);
+  return m;
+}
+
+/** A thrown value as `{ message }` for the thread record. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  try {
+    return typeof err === "string" ? err : JSON.stringify(err);
+  } catch {
+    return String(err);
+  }
+}

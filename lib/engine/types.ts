@@ -1,0 +1,172 @@
+/**
+ * Public types of the engine. Nothing here imports Next.js or React: the engine is a plain library.
+ */
+import type { Checkpoint, CheckpointStore, PendingInterrupt, ThreadError, ThreadStatus } from "../checkpoint/types";
+
+export type State = Record<string, unknown>;
+
+/** Combines a channel's current value with one write. Must not mutate `current`. */
+export type Reducer<T = unknown, U = unknown> = (current: T, update: U) => T;
+
+/**
+ * One channel of the state. Without a reducer the channel is last-value-wins, and two writes to it in one
+ * step are an error. `default` gives the value before the first write. `validate` (e.g. a zod schema's
+ * `parse`) checks the channel's value after every reduction and throws to reject it.
+ */
+export interface ChannelSpec<T = unknown> {
+  reducer?: Reducer<T, any>;
+  default?: () => T;
+  validate?: (value: unknown) => unknown;
+  /** Shown in the dashboard. */
+  description?: string;
+}
+
+export type StateSchema = Record<string, ChannelSpec>;
+
+/** What a node may return: a partial state update, a Command (update + where to go), or nothing. */
+export type NodeResult = Partial<State> | Command | void | undefined | null;
+
+export interface NodeContext {
+  threadId: string;
+  /** Name of the node being run. */
+  node: string;
+  step: number;
+  /** Attempt number under a retry policy, from 1. */
+  attempt: number;
+  signal: AbortSignal;
+  /** Free-form config given to invoke (e.g. demo knobs). */
+  configurable: Record<string, unknown>;
+}
+
+export type NodeFn = (state: State, ctx: NodeContext) => NodeResult | Promise<NodeResult>;
+
+export interface RetryPolicy {
+  /** Total attempts including the first (default 3). */
+  maxAttempts?: number;
+  /** Milliseconds before the first retry (default 100), multiplied by `backoffFactor` (default 2) each time. */
+  initialDelayMs?: number;
+  backoffFactor?: number;
+  maxDelayMs?: number;
+  /** Retry only errors for which this returns true (default: all but Waypoint's own). */
+  retryOn?: (err: unknown) => boolean;
+}
+
+export interface NodeOptions {
+  retry?: RetryPolicy;
+  /** Nodes this node may `goto` with a Command (for validation and drawing, as LangGraph's `ends`). */
+  ends?: string[];
+  description?: string;
+}
+
+/** A router for conditional edges: returns node name(s), or keys of the path map. */
+export type Router = (state: State) => string | string[] | Promise<string | string[]>;
+
+export class Command {
+  /** Brand checked instead of `instanceof`, which fails across bundled copies of this module. */
+  readonly kind = "waypoint.command" as const;
+  readonly update?: Partial<State>;
+  readonly goto?: string | string[];
+  readonly resume?: unknown;
+  constructor(init: { update?: Partial<State>; goto?: string | string[]; resume?: unknown }) {
+    this.update = init.update;
+    this.goto = init.goto;
+    this.resume = init.resume;
+  }
+}
+
+export interface CompileConfig {
+  /** The seed's CheckpointConfig. */
+  store: CheckpointStore;
+  /** Save after every step (default true). */
+  autoSave?: boolean;
+  /** With autoSave off: save at most once per this many ms (always at an interrupt, the end and on error). */
+  saveInterval?: number;
+  /** Keep the newest N checkpoints per thread (branch tips are never deleted). */
+  maxCheckpoints?: number;
+  interruptBefore?: string[];
+  interruptAfter?: string[];
+  /** Recorded on threads this graph runs, for listing and the dashboard. */
+  graphId?: string;
+  /** Max super-steps per invoke (default 10,000). */
+  recursionLimit?: number;
+  /** Run-lock lease; renewed while a run goes on (default 30 s). */
+  lockTtlMs?: number;
+}
+
+export interface ResumeCommand {
+  /** Value returned by the pending `interrupt()`; with several pending interrupts, a map by interrupt id. */
+  resume?: unknown;
+  /** State update applied through the reducers before the step runs. */
+  update?: Partial<State>;
+  /** Run these nodes next instead of the checkpoint's `next`. */
+  goto?: string | string[];
+}
+
+export interface InvokeOptions {
+  threadId: string;
+  /** Continue from this checkpoint (a fork/replay) instead of the thread's latest. */
+  checkpointId?: string;
+  command?: ResumeCommand;
+  signal?: AbortSignal;
+  configurable?: Record<string, unknown>;
+  /** Extra metadata recorded on every checkpoint of this run. */
+  metadata?: Record<string, unknown>;
+  recursionLimit?: number;
+}
+
+export interface StateSnapshot {
+  values: State;
+  next: string[];
+  interrupts: PendingInterrupt[];
+  checkpoint: Checkpoint;
+}
+
+export type RunStatus = "done" | "interrupted" | "error";
+
+export interface RunResult {
+  threadId: string;
+  status: RunStatus;
+  values: State;
+  next: string[];
+  interrupts: PendingInterrupt[];
+  /** The last checkpoint saved by the run. */
+  checkpoint: Checkpoint;
+  error?: ThreadError;
+}
+
+export type StreamEvent =
+  | { type: "step"; threadId: string; step: number; nodes: string[]; writes: { node: string; channel: string; value: unknown }[] }
+  | { type: "checkpoint"; threadId: string; checkpoint: Checkpoint }
+  | { type: "interrupt"; threadId: string; interrupts: PendingInterrupt[]; checkpoint: Checkpoint }
+  | { type: "error"; threadId: string; error: ThreadError }
+  | { type: "done"; threadId: string; status: RunStatus; result: RunResult };
+
+export interface UpdateStateOptions {
+  /** Apply the values as if this node wrote them, and compute `next` from its edges. */
+  asNode?: string;
+  /** The checkpoint to edit (default: the thread's latest). Editing an old one starts a branch. */
+  checkpointId?: string;
+  actor?: string;
+  reason?: string;
+}
+
+export interface ForkOptions {
+  /** Values applied to the forked state (through the reducers, as `asNode` if given). */
+  values?: Partial<State>;
+  asNode?: string;
+  /** Copy into this new thread (its history starts at the fork) instead of branching in place. */
+  newThreadId?: string;
+  actor?: string;
+  reason?: string;
+}
+
+export interface GraphStructure {
+  graphId: string | null;
+  nodes: { id: string; description?: string }[];
+  edges: { source: string; target: string; conditional: boolean; label?: string }[];
+  channels: { name: string; reducer: "last-value" | "append" | "custom"; description?: string }[];
+  interruptBefore: string[];
+  interruptAfter: string[];
+}
+
+export type { ThreadStatus };
