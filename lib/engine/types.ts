@@ -21,7 +21,8 @@ export interface ChannelSpec<T = unknown> {
   description?: string;
 }
 
-export type StateSchema = Record<string, ChannelSpec>;
+// `any` so channels of different value types fit one schema (reducer parameters are contravariant).
+export type StateSchema = Record<string, ChannelSpec<any>>;
 
 /** What a node may return: a partial state update, a Command (update + where to go), or nothing. */
 export type NodeResult = Partial<State> | Command | void | undefined | null;
