@@ -8,7 +8,8 @@
  * Invariants every backend keeps (the conformance suite in tests/conformance checks each one):
  * - A saved checkpoint is immutable except for `pendingWrites` (see `putWrites`).
  * - `version` is assigned by the store on `save`: 1 for a thread's first checkpoint, then strictly increasing
- *   within the thread across all branches, unique even when many saves race on one thread.
+ *   within the thread across all branches, unique even when many saves race on one thread, and never reused
+ *   after a delete (only `clear` starts a thread's versions again).
  * - No checkpoint's `parentId` names a checkpoint that was deleted: `delete` and `prune` re-link children to
  *   the nearest surviving ancestor (or null).
  * - Values round-trip through JSON: what `load` returns equals `JSON.parse(JSON.stringify(saved))`.
@@ -148,7 +149,7 @@ export interface ListThreadsOptions {
 }
 
 export interface ThreadPage {
-  /** Newest `updatedAt` first (ties broken by threadId). */
+  /** Newest `updatedAt` first (ties broken by threadId, descending). */
   threads: ThreadInfo[];
   nextCursor: string | null;
 }
@@ -204,7 +205,10 @@ export interface CheckpointStore {
   /** The thread's record; `THREAD_NOT_FOUND` if it has none. */
   getThread(threadId: string): Promise<ThreadInfo>;
 
-  /** Creates (status "idle") or updates a thread record. Returns it as stored. */
+  /**
+   * Creates (status "idle") or updates a thread record. Returns it as stored. Only `save` and `updateThread`
+   * move a thread's `updatedAt`; delete, prune and putWrites leave it.
+   */
   updateThread(threadId: string, patch: ThreadPatch): Promise<ThreadInfo>;
 
   /** Threads, newest update first, filtered and paged. */
@@ -218,8 +222,9 @@ export interface CheckpointStore {
   acquireLock(threadId: string, owner: string, ttlMs: number): Promise<LockResult>;
 
   /**
-   * Takes the lock from `fromOwner` only if it still holds it (compare-and-swap): used to take over a lock
-   * whose holder is known to be dead. True if taken.
+   * Takes the lock from `fromOwner` only if it still holds it, expired or not (compare-and-swap): used to
+   * take over a lock whose holder is known to be dead. True if taken. A lock that no longer exists (e.g.
+   * expired and evicted) is not held by anyone: this returns false and the caller uses `acquireLock`.
    */
   stealLock(threadId: string, owner: string, fromOwner: string, ttlMs: number): Promise<boolean>;
 

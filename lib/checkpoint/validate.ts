@@ -5,10 +5,7 @@ import type { ListOptions, NewCheckpoint, ThreadPatch, ThreadStatus } from "./ty
 const bad = (message: string) => new WaypointError("INVALID_ARGUMENT", message);
 const STATUSES: ThreadStatus[] = ["idle", "running", "interrupted", "done", "error"];
 
-/**
- * Checks a checkpoint before any store touches its backing storage, so bad input changes nothing.
- * Returns the JSON text of the whole checkpoint's state, metadata and lists for stores that want it.
- */
+/** Checks a checkpoint before any store touches its backing storage, so bad input changes nothing. */
 export function validateNewCheckpoint(cp: NewCheckpoint): void {
   if (typeof cp !== "object" || cp === null) throw bad("Checkpoint must be an object.");
   assertSafeId(cp.id, "checkpoint");

@@ -23,8 +23,10 @@ export class ThreadLock {
   static async acquire(store: CheckpointStore, threadId: string, ttlMs: number): Promise<ThreadLock> {
     const owner = newLockOwner();
     let res = await store.acquireLock(threadId, owner, ttlMs);
-    if (!res.acquired && isOwnerDeadLocally(res.owner) && (await store.stealLock(threadId, owner, res.owner, ttlMs)))
-      res = { acquired: true };
+    if (!res.acquired && isOwnerDeadLocally(res.owner)) {
+      // The holder died without releasing (SIGKILL): take it over, or acquire if it vanished meanwhile.
+      res = (await store.stealLock(threadId, owner, res.owner, ttlMs)) ? { acquired: true } : await store.acquireLock(threadId, owner, ttlMs);
+    }
     if (!res.acquired)
       throw new WaypointError("THREAD_BUSY", `Thread "${threadId}" already has an active run.`, {
         threadId,
