@@ -1,0 +1,342 @@
+/**
+ * Lua scripts of the Redis store (lib/checkpoint/redis.ts). Each runs atomically on the server, so every
+ * multi-key change (save, delete, prune, clear, thread updates, locks) is all-or-nothing and one round trip.
+ *
+ * Key layout (P = prefix, T = thread id, C = checkpoint id; ids are validated by ids.ts before use):
+ *   P checkpoint:C                 hash  t (thread), p (parent id or ""), v (version), b (JSON of the immutable
+ *                                        fields), w (JSON of pendingWrites, the only mutable part)
+ *   P execution:T:checkpoints      zset  C scored by version (the seed's per-execution index)
+ *   P execution:T:thread           hash  createdAt, updatedAt, status, graphId (absent = null), head (absent =
+ *                                        null), headVersion, count, error (JSON), metadata (JSON), seq (version
+ *                                        counter), rev (bumped by delete/prune), exp (shared expiry, ms)
+ *   P execution:T:lock             string owner, with PX expiry
+ *   P threads                      zset  T scored by updatedAt ms; read newest first with ZREVRANGEBYSCORE, so
+ *                                        ties come by threadId descending, as in the memory store
+ *   P threads:status:S / P threads:graph:G   the same, per status / per graph id, for filtered listings
+ * Keys of one thread cannot collide with another thread's: each ends in a fixed suffix after the id.
+ *
+ * Scripts build key names from the prefix (numberOfKeys 0): fine on a single Redis, not on Redis Cluster
+ * (which a thread listing spanning every thread could not use in one script anyway).
+ */
+
+/** Shared Lua helpers, prepended to the scripts that need them. */
+const HELPERS = `
+local function ckey(P, id) return P .. 'checkpoint:' .. id end
+local function tkeys(P, T)
+  local base = P .. 'execution:' .. T .. ':'
+  return base .. 'thread', base .. 'checkpoints', base .. 'lock'
+end
+-- Marks a tree change for prune's compare-and-apply (never creates a record that vanished: it would lack a TTL).
+local function bumpRev(tkey)
+  if redis.call('EXISTS', tkey) == 1 then redis.call('HINCRBY', tkey, 'rev', 1) end
+end
+-- Recomputes head/headVersion/count from the index (after deletions or lazily dropped entries).
+local function refreshHead(tkey, ikey)
+  if redis.call('EXISTS', tkey) == 0 then return end
+  local top = redis.call('ZREVRANGE', ikey, 0, 0, 'WITHSCORES')
+  if top[1] then
+    redis.call('HSET', tkey, 'head', top[1], 'headVersion', top[2], 'count', redis.call('ZCARD', ikey))
+  else
+    redis.call('HDEL', tkey, 'head')
+    redis.call('HSET', tkey, 'headVersion', 0, 'count', 0)
+  end
+end
+-- TTL: every key of a thread shares one deadline (exp), so the index can never outlive its checkpoints.
+-- The deadline is pushed to now + ttl + ttl/10 only when it is closer than now + ttl: a thread lives between
+-- ttl and 1.1 x ttl after its last write, and the O(checkpoints) refresh runs at most once per ttl/10
+-- (amortised O(1) per save). Returns the deadline, or nil when the store has no TTL.
+local function touch(P, tkey, ikey, ttl)
+  if ttl <= 0 then return nil end
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local exp = tonumber(redis.call('HGET', tkey, 'exp') or '0')
+  if exp < now + ttl then
+    exp = now + ttl + math.floor(ttl / 10)
+    local e = string.format('%d', exp)
+    redis.call('HSET', tkey, 'exp', e)
+    local ids = redis.call('ZRANGE', ikey, 0, -1)
+    for i = 1, #ids do redis.call('PEXPIREAT', ckey(P, ids[i]), e) end
+  end
+  local e = string.format('%d', exp)
+  redis.call('PEXPIREAT', tkey, e)
+  if redis.call('EXISTS', ikey) == 1 then redis.call('PEXPIREAT', ikey, e) end
+  return e
+end
+-- Puts thread T into the global listing sets at score nowMs, leaving the old status / graph sets.
+local function indexThread(P, T, score, oldStatus, oldGraph, status, graph)
+  if oldStatus and oldStatus ~= status then redis.call('ZREM', P .. 'threads:status:' .. oldStatus, T) end
+  if oldGraph and oldGraph ~= graph then redis.call('ZREM', P .. 'threads:graph:' .. oldGraph, T) end
+  redis.call('ZADD', P .. 'threads', score, T)
+  redis.call('ZADD', P .. 'threads:status:' .. status, score, T)
+  if graph then redis.call('ZADD', P .. 'threads:graph:' .. graph, score, T) end
+end
+`;
+
+/** The thread record fields, in the order scripts return them (see `toThreadInfo`). */
+export const THREAD_FIELDS = ["createdAt", "updatedAt", "status", "graphId", "head", "headVersion", "count", "error", "metadata"] as const;
+const THREAD_HMGET = THREAD_FIELDS.map((f) => `'${f}'`).join(", ");
+
+/**
+ * save. ARGV: P, T, C, parent ("" = none), body JSON, writes JSON, nowMs, nowIso, ttlMs (0 = none).
+ * Returns {1, version} or {0, reason, detail}; on a refusal nothing was written.
+ */
+const SAVE = `${HELPERS}
+local P, T, C, parent = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local ck = ckey(P, C)
+local tkey, ikey = tkeys(P, T)
+if redis.call('EXISTS', ck) == 1 then return {0, 'exists', redis.call('HGET', ck, 't') or ''} end
+if parent ~= '' then
+  local pt = redis.call('HGET', ckey(P, parent), 't')
+  if not pt then return {0, 'no-parent', ''} end
+  if pt ~= T then return {0, 'parent-thread', pt} end
+end
+local v = redis.call('HINCRBY', tkey, 'seq', 1)
+redis.call('HSET', ck, 't', T, 'p', parent, 'v', v, 'b', ARGV[5], 'w', ARGV[6])
+redis.call('ZADD', ikey, v, C)
+if redis.call('HSETNX', tkey, 'createdAt', ARGV[8]) == 1 then
+  redis.call('HSET', tkey, 'status', 'idle', 'metadata', '{}', 'error', 'null')
+end
+-- A new checkpoint always has the highest version, so it is the head.
+redis.call('HSET', tkey, 'head', C, 'headVersion', v, 'count', redis.call('ZCARD', ikey), 'updatedAt', ARGV[8])
+local f = redis.call('HMGET', tkey, 'status', 'graphId')
+indexThread(P, T, tonumber(ARGV[7]), f[1], f[2], f[1], f[2])
+local e = touch(P, tkey, ikey, tonumber(ARGV[9]))
+if e then redis.call('PEXPIREAT', ck, e) end
+return {1, v}
+`;
+
+/**
+ * list. ARGV: P, T, min, max (ZRANGEBYSCORE bounds), rev ("1" = newest first), limit (0 = all).
+ * Returns a flat list id, parent, version, body, writes per checkpoint. Index entries whose checkpoint key
+ * is gone (evicted, or removed by hand) are dropped on the way and the page is refilled.
+ */
+const LIST = `${HELPERS}
+local P, T, min, max, rev, limit = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1', tonumber(ARGV[6])
+local tkey, ikey = tkeys(P, T)
+local out, n, offset, dropped = {}, 0, 0, 0
+while true do
+  local count = -1
+  if limit > 0 then count = limit - n end
+  local ids
+  if rev then ids = redis.call('ZREVRANGEBYSCORE', ikey, max, min, 'LIMIT', offset, count)
+  else ids = redis.call('ZRANGEBYSCORE', ikey, min, max, 'LIMIT', offset, count) end
+  local missing = 0
+  for i = 1, #ids do
+    local f = redis.call('HMGET', ckey(P, ids[i]), 'p', 'v', 'b', 'w')
+    if f[3] then
+      out[#out + 1] = ids[i]; out[#out + 1] = f[1]; out[#out + 1] = f[2]; out[#out + 1] = f[3]; out[#out + 1] = f[4]
+      n = n + 1
+    else
+      redis.call('ZREM', ikey, ids[i]); missing = missing + 1
+    end
+  end
+  dropped = dropped + missing
+  -- Removed entries shift the later ones down, so only the kept ones advance the offset.
+  offset = offset + #ids - missing
+  if missing == 0 or #ids == 0 or (limit > 0 and n >= limit) then break end
+end
+if dropped > 0 then refreshHead(tkey, ikey) end
+return out
+`;
+
+/** putWrites. KEYS[1] = checkpoint key; ARGV: writes JSON. 1 if replaced, 0 if the checkpoint is unknown. */
+const PUT_WRITES = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'w', ARGV[1])
+return 1
+`;
+
+/** delete. ARGV: P, C. Re-links C's children to C's parent. 1 if deleted, 0 if unknown. */
+const DELETE = `${HELPERS}
+local P, C = ARGV[1], ARGV[2]
+local ck = ckey(P, C)
+local f = redis.call('HMGET', ck, 't', 'p')
+if not f[1] then return 0 end
+local tkey, ikey = tkeys(P, f[1])
+local ids = redis.call('ZRANGE', ikey, 0, -1)
+for i = 1, #ids do
+  local k = ckey(P, ids[i])
+  if ids[i] ~= C and redis.call('HGET', k, 'p') == C then redis.call('HSET', k, 'p', f[2]) end
+end
+redis.call('DEL', ck)
+redis.call('ZREM', ikey, C)
+bumpRev(tkey)
+refreshHead(tkey, ikey)
+return 1
+`;
+
+/**
+ * skeleton (for prune). ARGV: P, T. Returns {token, id, parent, version, ...}; token changes whenever a save,
+ * delete or prune changes the thread's tree, so the plan computed from it can be applied only if unchanged.
+ */
+const SKELETON = `${HELPERS}
+local P, T = ARGV[1], ARGV[2]
+local tkey, ikey = tkeys(P, T)
+local tok = redis.call('HMGET', tkey, 'seq', 'rev')
+local out = {(tok[1] or '0') .. ':' .. (tok[2] or '0')}
+local ids = redis.call('ZRANGE', ikey, 0, -1, 'WITHSCORES')
+for i = 1, #ids, 2 do
+  local p = redis.call('HGET', ckey(P, ids[i]), 'p')
+  if p then out[#out + 1] = ids[i]; out[#out + 1] = p; out[#out + 1] = ids[i + 1] end
+end
+return out
+`;
+
+/**
+ * apply a prune plan. ARGV: P, T, token, nDelete, delete ids..., then (id, new parent or "") pairs.
+ * Returns the number deleted, or -1 (nothing changed) if the thread changed since the skeleton was read.
+ */
+const APPLY_PRUNE = `${HELPERS}
+local P, T, token, nd = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local tkey, ikey = tkeys(P, T)
+local tok = redis.call('HMGET', tkey, 'seq', 'rev')
+if (tok[1] or '0') .. ':' .. (tok[2] or '0') ~= token then return -1 end
+for i = 5, 4 + nd do
+  redis.call('DEL', ckey(P, ARGV[i]))
+  redis.call('ZREM', ikey, ARGV[i])
+end
+for i = 5 + nd, #ARGV, 2 do
+  local k = ckey(P, ARGV[i])
+  if redis.call('EXISTS', k) == 1 then redis.call('HSET', k, 'p', ARGV[i + 1]) end
+end
+bumpRev(tkey)
+refreshHead(tkey, ikey)
+return nd
+`;
+
+/** clear. ARGV: P, T. Deletes every key of the thread and its listing entries. */
+const CLEAR = `${HELPERS}
+local P, T = ARGV[1], ARGV[2]
+local tkey, ikey, lkey = tkeys(P, T)
+local ids = redis.call('ZRANGE', ikey, 0, -1)
+local batch = {}
+for i = 1, #ids do
+  batch[#batch + 1] = ckey(P, ids[i])
+  if #batch == 500 then redis.call('DEL', unpack(batch)); batch = {} end
+end
+if #batch > 0 then redis.call('DEL', unpack(batch)) end
+local f = redis.call('HMGET', tkey, 'status', 'graphId')
+redis.call('DEL', tkey, ikey, lkey)
+redis.call('ZREM', P .. 'threads', T)
+if f[1] then redis.call('ZREM', P .. 'threads:status:' .. f[1], T) end
+if f[2] then redis.call('ZREM', P .. 'threads:graph:' .. f[2], T) end
+return #ids
+`;
+
+/**
+ * updateThread. ARGV: P, T, nowMs, nowIso, ttlMs, then flag/value pairs for graphId ("1" set, "0" keep,
+ * "-" null), status, error JSON, metadata JSON (flag "1" set / "0" keep). Returns the record (THREAD_FIELDS).
+ */
+const UPDATE_THREAD = `${HELPERS}
+local P, T = ARGV[1], ARGV[2]
+local tkey, ikey = tkeys(P, T)
+local old = redis.call('HMGET', tkey, 'createdAt', 'status', 'graphId')
+if not old[1] then
+  redis.call('HSET', tkey, 'createdAt', ARGV[4], 'status', 'idle', 'metadata', '{}', 'error', 'null', 'headVersion', 0, 'count', 0)
+  old[2] = nil
+end
+if ARGV[6] == '1' then redis.call('HSET', tkey, 'graphId', ARGV[7]) elseif ARGV[6] == '-' then redis.call('HDEL', tkey, 'graphId') end
+if ARGV[8] == '1' then redis.call('HSET', tkey, 'status', ARGV[9]) end
+if ARGV[10] == '1' then redis.call('HSET', tkey, 'error', ARGV[11]) end
+if ARGV[12] == '1' then redis.call('HSET', tkey, 'metadata', ARGV[13]) end
+redis.call('HSET', tkey, 'updatedAt', ARGV[4])
+local f = redis.call('HMGET', tkey, 'status', 'graphId')
+indexThread(P, T, tonumber(ARGV[3]), old[2], old[3], f[1], f[2])
+touch(P, tkey, ikey, tonumber(ARGV[5]))
+return redis.call('HMGET', tkey, ${THREAD_HMGET})
+`;
+
+/**
+ * listThreads. ARGV: P, status ("" = any), graphId ("" = any; flag ARGV[4] "1" when filtering by graph),
+ * limit, cursor score = updatedAt ms ("" = start), cursor thread id. Walks the smallest matching set from the cursor and
+ * returns up to limit + 1 threads as {T, THREAD_FIELDS...}. Entries of expired or cleared threads, and stale
+ * status / graph memberships, are removed on the way.
+ */
+const LIST_THREADS = `${HELPERS}
+local P, status, graph, byGraph, limit = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1', tonumber(ARGV[5])
+local cscore, cthread = ARGV[6], ARGV[7]
+local main = P .. 'threads'
+local key, kind = main, 'all'
+local ks, kg = P .. 'threads:status:' .. status, P .. 'threads:graph:' .. graph
+if status ~= '' and byGraph then
+  if redis.call('ZCARD', ks) <= redis.call('ZCARD', kg) then key, kind = ks, 'status' else key, kind = kg, 'graph' end
+elseif status ~= '' then key, kind = ks, 'status'
+elseif byGraph then key, kind = kg, 'graph' end
+local max = '+inf'
+if cscore ~= '' then max = cscore end
+local cnum = tonumber(cscore)
+-- Byte order, as sorted sets order ties (Lua's < on strings follows the server's locale).
+local function after(a, b)
+  for i = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x > y end
+  end
+  return #a > #b
+end
+local out, found, offset = {}, 0, 0
+while found <= limit do
+  local r = redis.call('ZREVRANGEBYSCORE', key, max, '-inf', 'WITHSCORES', 'LIMIT', offset, limit + 1 - found + 16)
+  if #r == 0 then break end
+  local removed = 0
+  for i = 1, #r, 2 do
+    local T = r[i]
+    -- Rows up to and including the cursor (same score, threadId not below it) were on earlier pages.
+    if found <= limit and not (cnum and tonumber(r[i + 1]) == cnum and not after(cthread, T)) then
+      local tkey = tkeys(P, T)
+      local f = redis.call('HMGET', tkey, ${THREAD_HMGET})
+      if not f[1] then
+        redis.call('ZREM', key, T)
+        if key ~= main then redis.call('ZREM', main, T) end
+        removed = removed + 1
+      elseif (kind == 'status' and f[3] ~= status) or (kind == 'graph' and f[4] ~= graph) then
+        redis.call('ZREM', key, T)
+        removed = removed + 1
+      elseif (status == '' or f[3] == status) and ((not byGraph) or f[4] == graph) then
+        out[#out + 1] = T
+        for j = 1, #f do out[#out + 1] = f[j] or false end
+        found = found + 1
+      end
+    end
+  end
+  offset = offset + #r / 2 - removed
+end
+return out
+`;
+
+/** Locks. KEYS[1] = lock key. acquire/renew: ARGV owner, ttlMs -> {1} or {0, holder, pttl}. */
+const ACQUIRE_LOCK = `
+local cur = redis.call('GET', KEYS[1])
+if (not cur) or cur == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return {1}
+end
+return {0, cur, redis.call('PTTL', KEYS[1])}
+`;
+/** steal: ARGV owner, fromOwner, ttlMs -> 1 if fromOwner held it and owner now does. */
+const STEAL_LOCK = `
+if redis.call('GET', KEYS[1]) ~= ARGV[2] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+return 1
+`;
+/** release: ARGV owner; deletes only the owner's own lock. */
+const RELEASE_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+export const SCRIPTS = {
+  wpSave: { numberOfKeys: 0, lua: SAVE },
+  wpList: { numberOfKeys: 0, lua: LIST },
+  wpPutWrites: { numberOfKeys: 1, lua: PUT_WRITES },
+  wpDelete: { numberOfKeys: 0, lua: DELETE },
+  wpSkeleton: { numberOfKeys: 0, lua: SKELETON },
+  wpApplyPrune: { numberOfKeys: 0, lua: APPLY_PRUNE },
+  wpClear: { numberOfKeys: 0, lua: CLEAR },
+  wpUpdateThread: { numberOfKeys: 0, lua: UPDATE_THREAD },
+  wpListThreads: { numberOfKeys: 0, lua: LIST_THREADS },
+  wpAcquireLock: { numberOfKeys: 1, lua: ACQUIRE_LOCK },
+  wpStealLock: { numberOfKeys: 1, lua: STEAL_LOCK },
+  wpReleaseLock: { numberOfKeys: 1, lua: RELEASE_LOCK },
+} as const;
+
+export type ScriptName = keyof typeof SCRIPTS;
