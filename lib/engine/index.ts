@@ -4,6 +4,9 @@
  */
 export { StateGraph, START, END } from "./graph";
 export { CompiledGraph, statusOf } from "./compiled";
+// The seed's names (LangGraphGo): a compiled graph is its CheckpointableRunnable, the compile config its CheckpointConfig.
+export { CompiledGraph as CheckpointableRunnable } from "./compiled";
+export type { CompileConfig as CheckpointConfig } from "./types";
 export { appendReducer, mergeReducer, sumReducer } from "./reducers";
 export { interrupt, isGraphInterrupt } from "./interrupt";
 export { Command } from "./types";
