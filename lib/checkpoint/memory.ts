@@ -1,0 +1,315 @@
+/**
+ * In-memory checkpoint store: the reference implementation of the contract and the benchmark baseline.
+ *
+ * Checkpoints are kept as JSON text, so callers can never mutate stored data and values behave exactly as in
+ * the persistent stores (JSON round trip on save and on load). Each thread keeps its entries in an array
+ * sorted by version (saves append, since a new version is always the highest), so save is O(1) amortised and
+ * list is a binary search plus a slice. Every method runs synchronously after validation, so concurrent calls
+ * are serialised by the event loop and versions can never collide. Several instances can share one `backing`
+ * (checkpoints, threads and locks) to stand in for several processes.
+ */
+import { checkpointNotFound, threadNotFound, WaypointError } from "../errors";
+import { assertSafeId } from "./ids";
+import { planPrune, relinkAfterDelete } from "./prune";
+import type {
+  Checkpoint, CheckpointStore, ListOptions, ListThreadsOptions, LockResult, NewCheckpoint, PendingWrite,
+  ThreadInfo, ThreadPage, ThreadPatch,
+} from "./types";
+import {
+  decodeThreadCursor, encodeThreadCursor, threadPageLimit, validateKeep, validateListOptions, validateNewCheckpoint,
+  validateThreadPatch, validateTtl,
+} from "./validate";
+
+interface Entry {
+  id: string;
+  parentId: string | null;
+  version: number;
+  /** The full checkpoint as JSON text (the only copy; parsed on every read). */
+  json: string;
+}
+
+interface ThreadData {
+  /** Sorted by version, ascending. */
+  entries: Entry[];
+  record: ThreadInfo | null;
+}
+
+/** Storage shared by every instance created on it. */
+export interface MemoryBacking {
+  checkpoints: Map<string, { threadId: string; entry: Entry }>;
+  threads: Map<string, ThreadData>;
+  locks: Map<string, { owner: string; expiresAt: number }>;
+}
+
+export interface MemoryStoreConfig {
+  backing?: MemoryBacking;
+}
+
+export const newMemoryBacking = (): MemoryBacking => ({ checkpoints: new Map(), threads: new Map(), locks: new Map() });
+
+const STATUSES = new Set(["idle", "running", "interrupted", "done", "error"]);
+
+/**
+ * Shared with the file store (validate.ts has no helpers for these yet): checks listThreads options and
+ * returns them normalised.
+ */
+export function validateListThreads(o: ListThreadsOptions | undefined) {
+  const opts = o ?? {};
+  if (opts.status !== undefined && !STATUSES.has(opts.status)) throw new WaypointError("INVALID_ARGUMENT", `Unknown thread status "${String(opts.status)}".`);
+  if (opts.graphId !== undefined && typeof opts.graphId !== "string") throw new WaypointError("INVALID_ARGUMENT", "graphId must be a string.");
+  const limit = threadPageLimit(opts.limit);
+  const cursor = opts.cursor ? decodeThreadCursor(opts.cursor) : null;
+  return { status: opts.status, graphId: opts.graphId, limit, cursor };
+}
+
+/** putWrites takes a list of {node, channel, value}. */
+export function validateWrites(writes: PendingWrite[]): void {
+  if (!Array.isArray(writes) || !writes.every((w) => typeof w === "object" && w !== null && typeof w.node === "string" && typeof w.channel === "string"))
+    throw new WaypointError("INVALID_ARGUMENT", "Pending writes must be a list of {node, channel, value}.");
+}
+
+/** Newest `updatedAt` first, ties by threadId descending; the cursor is the last row of the previous page. */
+export function pageThreads(records: ThreadInfo[], o: ReturnType<typeof validateListThreads>): ThreadPage {
+  const cmp = (a: { updatedAt: string; threadId: string }, b: { updatedAt: string; threadId: string }) =>
+    a.updatedAt !== b.updatedAt ? (a.updatedAt < b.updatedAt ? 1 : -1) : a.threadId < b.threadId ? 1 : a.threadId > b.threadId ? -1 : 0;
+  const rows = records
+    .filter((r) => (o.status === undefined || r.status === o.status) && (o.graphId === undefined || r.graphId === o.graphId))
+    .filter((r) => !o.cursor || cmp(r, o.cursor) > 0)
+    .sort(cmp);
+  const threads = rows.slice(0, o.limit);
+  const last = threads[threads.length - 1];
+  return { threads, nextCursor: rows.length > o.limit && last ? encodeThreadCursor(last.updatedAt, last.threadId) : null };
+}
+
+/** JSON text of a caller's value; INVALID_ARGUMENT (before anything changes) for BigInt, cycles and the like. */
+export function toJson(value: unknown, what: string): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (e) {
+    throw new WaypointError("INVALID_ARGUMENT", `${what} is not JSON-serialisable: ${(e as Error).message}`);
+  }
+  if (text === undefined) throw new WaypointError("INVALID_ARGUMENT", `${what} is not JSON-serialisable.`);
+  return text;
+}
+
+const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v));
+
+/** Index of the first entry with version > v (entries sorted ascending). */
+function upperBound(entries: Entry[], v: number): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (entries[mid].version <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export class MemoryCheckpointStore implements CheckpointStore {
+  readonly kind = "memory";
+  readonly backing: MemoryBacking;
+
+  constructor(config: MemoryStoreConfig = {}) {
+    this.backing = config.backing ?? newMemoryBacking();
+  }
+
+  async setup(): Promise<void> {}
+
+  async close(): Promise<void> {}
+
+  private thread(threadId: string, create: true): ThreadData;
+  private thread(threadId: string, create?: false): ThreadData | undefined;
+  private thread(threadId: string, create = false): ThreadData | undefined {
+    let t = this.backing.threads.get(threadId);
+    if (!t && create) {
+      t = { entries: [], record: null };
+      this.backing.threads.set(threadId, t);
+    }
+    return t;
+  }
+
+  private newRecord(threadId: string, now: string): ThreadInfo {
+    return {
+      threadId, graphId: null, status: "idle", headCheckpointId: null, headVersion: 0, checkpointCount: 0,
+      error: null, metadata: {}, createdAt: now, updatedAt: now,
+    };
+  }
+
+  /** Recomputes head and count from the entries (after save, delete, prune). */
+  private touch(threadId: string, t: ThreadData): void {
+    const now = new Date().toISOString();
+    const rec = t.record ?? this.newRecord(threadId, now);
+    const head = t.entries[t.entries.length - 1];
+    rec.headCheckpointId = head?.id ?? null;
+    rec.headVersion = head?.version ?? 0;
+    rec.checkpointCount = t.entries.length;
+    rec.updatedAt = now;
+    t.record = rec;
+  }
+
+  async save(input: NewCheckpoint): Promise<Checkpoint> {
+    validateNewCheckpoint(input);
+    const { checkpoints } = this.backing;
+    if (checkpoints.has(input.id)) throw new WaypointError("INVALID_ARGUMENT", `Checkpoint "${input.id}" already exists.`);
+    if (input.parentId !== null && checkpoints.get(input.parentId)?.threadId !== input.threadId)
+      throw new WaypointError("INVALID_ARGUMENT", `Parent checkpoint "${input.parentId}" is not in thread "${input.threadId}".`);
+    const t = this.thread(input.threadId, true);
+    const version = (t.entries[t.entries.length - 1]?.version ?? 0) + 1;
+    const { version: _ignored, ...rest } = input as NewCheckpoint & { version?: unknown };
+    const json = toJson({ ...rest, version }, "Checkpoint");
+    const entry: Entry = { id: input.id, parentId: input.parentId, version, json };
+    t.entries.push(entry);
+    checkpoints.set(input.id, { threadId: input.threadId, entry });
+    this.touch(input.threadId, t);
+    return JSON.parse(json);
+  }
+
+  async load(checkpointId: string): Promise<Checkpoint> {
+    assertSafeId(checkpointId, "checkpoint");
+    const found = this.backing.checkpoints.get(checkpointId);
+    if (!found) throw checkpointNotFound(checkpointId);
+    return JSON.parse(found.entry.json);
+  }
+
+  async list(threadId: string, options?: ListOptions): Promise<Checkpoint[]> {
+    assertSafeId(threadId, "thread");
+    const o = validateListOptions(options);
+    const entries = this.thread(threadId)?.entries ?? [];
+    const from = o.after === undefined ? 0 : upperBound(entries, o.after);
+    const to = o.before === undefined ? entries.length : upperBound(entries, o.before - 1);
+    let lo = from;
+    let hi = Math.max(from, to);
+    // Take the limit from the right end of the range so a page costs O(limit), not O(thread).
+    if (o.limit !== undefined) {
+      if (o.order === "desc") lo = Math.max(lo, hi - o.limit);
+      else hi = Math.min(hi, lo + o.limit);
+    }
+    const slice = entries.slice(lo, hi);
+    if (o.order === "desc") slice.reverse();
+    return slice.map((e) => JSON.parse(e.json));
+  }
+
+  async latest(threadId: string): Promise<Checkpoint | null> {
+    assertSafeId(threadId, "thread");
+    const entries = this.thread(threadId)?.entries ?? [];
+    const head = entries[entries.length - 1];
+    return head ? JSON.parse(head.json) : null;
+  }
+
+  async putWrites(checkpointId: string, writes: PendingWrite[]): Promise<void> {
+    assertSafeId(checkpointId, "checkpoint");
+    validateWrites(writes);
+    const found = this.backing.checkpoints.get(checkpointId);
+    if (!found) throw checkpointNotFound(checkpointId);
+    const cp = JSON.parse(found.entry.json) as Checkpoint;
+    cp.pendingWrites = JSON.parse(toJson(writes, "Pending writes"));
+    found.entry.json = JSON.stringify(cp);
+  }
+
+  /** Removes `deleted` from thread `t` and re-links survivors; shared by delete and prune. */
+  private remove(threadId: string, t: ThreadData, deleted: Set<string>, relink: { id: string; parentId: string | null }[]) {
+    for (const { id, parentId } of relink) {
+      const entry = this.backing.checkpoints.get(id)!.entry;
+      const cp = JSON.parse(entry.json) as Checkpoint;
+      cp.parentId = parentId;
+      entry.parentId = parentId;
+      entry.json = JSON.stringify(cp);
+    }
+    t.entries = t.entries.filter((e) => !deleted.has(e.id));
+    for (const id of deleted) this.backing.checkpoints.delete(id);
+    this.touch(threadId, t);
+  }
+
+  async delete(checkpointId: string): Promise<void> {
+    assertSafeId(checkpointId, "checkpoint");
+    const found = this.backing.checkpoints.get(checkpointId);
+    if (!found) throw checkpointNotFound(checkpointId);
+    const t = this.thread(found.threadId, true);
+    const deleted = new Set([checkpointId]);
+    this.remove(found.threadId, t, deleted, relinkAfterDelete(t.entries, deleted));
+  }
+
+  async clear(threadId: string): Promise<void> {
+    assertSafeId(threadId, "thread");
+    const t = this.thread(threadId);
+    if (t) for (const e of t.entries) this.backing.checkpoints.delete(e.id);
+    this.backing.threads.delete(threadId);
+    this.backing.locks.delete(threadId);
+  }
+
+  async prune(threadId: string, keep: number): Promise<number> {
+    assertSafeId(threadId, "thread");
+    validateKeep(keep);
+    const t = this.thread(threadId);
+    if (!t) return 0;
+    const plan = planPrune(t.entries, keep);
+    if (plan.deleteIds.length === 0) return 0;
+    this.remove(threadId, t, new Set(plan.deleteIds), plan.relink);
+    return plan.deleteIds.length;
+  }
+
+  async getThread(threadId: string): Promise<ThreadInfo> {
+    assertSafeId(threadId, "thread");
+    const rec = this.thread(threadId)?.record;
+    if (!rec) throw threadNotFound(threadId);
+    return copy(rec);
+  }
+
+  async updateThread(threadId: string, patch: ThreadPatch): Promise<ThreadInfo> {
+    assertSafeId(threadId, "thread");
+    validateThreadPatch(patch);
+    const p = JSON.parse(toJson(patch, "Thread patch")) as ThreadPatch; // also a private copy
+    const t = this.thread(threadId, true);
+    const now = new Date().toISOString();
+    const rec = t.record ?? this.newRecord(threadId, now);
+    if (patch.graphId !== undefined) rec.graphId = patch.graphId;
+    if (patch.status !== undefined) rec.status = patch.status;
+    if (patch.error !== undefined) rec.error = p.error ?? null;
+    if (patch.metadata !== undefined) rec.metadata = p.metadata ?? {};
+    rec.updatedAt = now;
+    t.record = rec;
+    return copy(rec);
+  }
+
+  async listThreads(options?: ListThreadsOptions): Promise<ThreadPage> {
+    const o = validateListThreads(options);
+    const records: ThreadInfo[] = [];
+    for (const t of this.backing.threads.values()) if (t.record) records.push(t.record);
+    return copy(pageThreads(records, o));
+  }
+
+  async acquireLock(threadId: string, owner: string, ttlMs: number): Promise<LockResult> {
+    assertSafeId(threadId, "thread");
+    assertSafeId(owner, "owner");
+    validateTtl(ttlMs);
+    const now = Date.now();
+    const held = this.backing.locks.get(threadId);
+    if (held && held.owner !== owner && held.expiresAt > now) return { acquired: false, owner: held.owner, expiresAt: held.expiresAt };
+    this.backing.locks.set(threadId, { owner, expiresAt: now + ttlMs });
+    return { acquired: true };
+  }
+
+  async stealLock(threadId: string, owner: string, fromOwner: string, ttlMs: number): Promise<boolean> {
+    assertSafeId(threadId, "thread");
+    assertSafeId(owner, "owner");
+    assertSafeId(fromOwner, "owner");
+    validateTtl(ttlMs);
+    if (this.backing.locks.get(threadId)?.owner !== fromOwner) return false;
+    this.backing.locks.set(threadId, { owner, expiresAt: Date.now() + ttlMs });
+    return true;
+  }
+
+  async releaseLock(threadId: string, owner: string): Promise<void> {
+    assertSafeId(threadId, "thread");
+    assertSafeId(owner, "owner");
+    if (this.backing.locks.get(threadId)?.owner === owner) this.backing.locks.delete(threadId);
+  }
+}
+
+export async function createMemoryStore(config: MemoryStoreConfig = {}): Promise<MemoryCheckpointStore> {
+  const store = new MemoryCheckpointStore(config);
+  await store.setup();
+  return store;
+}

@@ -1,0 +1,139 @@
+/**
+ * Row shapes and small helpers shared by the SQL stores (sqlite.ts, postgres.ts): both use the same column
+ * names (see prisma/<db>/migrations), differing only in how JSON and times come back from the driver.
+ */
+import { WaypointError } from "../errors";
+import type { Checkpoint, NewCheckpoint, ThreadError, ThreadInfo, ThreadStatus } from "./types";
+
+export const bad = (message: string) => new WaypointError("INVALID_ARGUMENT", message);
+
+/** A checkpoint row; JSON columns are text (SQLite) or already parsed (PostgreSQL JSONB via pg). */
+export interface CheckpointRow {
+  id: string;
+  thread_id: string;
+  parent_id: string | null;
+  version: number;
+  step: number;
+  node_name: string;
+  state: unknown;
+  next: unknown;
+  interrupts: unknown;
+  pending_writes: unknown;
+  metadata: unknown;
+  created_at: string;
+}
+
+export const CHECKPOINT_COLUMNS =
+  `"id", "thread_id", "parent_id", "version", "step", "node_name", "state", "next", "interrupts", "pending_writes", "metadata", "created_at"`;
+
+export function rowToCheckpoint(r: CheckpointRow, json: (v: unknown) => unknown): Checkpoint {
+  return {
+    id: r.id,
+    threadId: r.thread_id,
+    parentId: r.parent_id,
+    version: Number(r.version),
+    step: Number(r.step),
+    nodeName: r.node_name,
+    state: json(r.state) as Record<string, unknown>,
+    next: json(r.next) as string[],
+    interrupts: json(r.interrupts) as Checkpoint["interrupts"],
+    pendingWrites: json(r.pending_writes) as Checkpoint["pendingWrites"],
+    metadata: json(r.metadata) as Checkpoint["metadata"],
+    timestamp: r.created_at,
+  };
+}
+
+/** The JSON texts a save writes, computed once; also used to build the returned copy (load's exact shape). */
+export interface CheckpointJson {
+  state: string;
+  next: string;
+  interrupts: string;
+  pendingWrites: string;
+  metadata: string;
+}
+
+/** Serialises a validated checkpoint; values JSON cannot represent (BigInt, cycles) are INVALID_ARGUMENT. */
+export function checkpointJson(cp: NewCheckpoint): CheckpointJson {
+  try {
+    return {
+      state: JSON.stringify(cp.state),
+      next: JSON.stringify(cp.next),
+      interrupts: JSON.stringify(cp.interrupts),
+      pendingWrites: JSON.stringify(cp.pendingWrites),
+      metadata: JSON.stringify(cp.metadata),
+    };
+  } catch (e) {
+    throw bad(`Checkpoint is not JSON-serialisable: ${(e as Error).message}`);
+  }
+}
+
+export function jsonText(value: unknown, what: string): string {
+  try {
+    const text = JSON.stringify(value);
+    if (text === undefined) throw new Error("no JSON representation");
+    return text;
+  } catch (e) {
+    throw bad(`${what} is not JSON-serialisable: ${(e as Error).message}`);
+  }
+}
+
+/** What `save` returns: exactly what a later `load` gives (the JSON round trip plus the assigned version). */
+export function storedCopy(cp: NewCheckpoint, j: CheckpointJson, version: number): Checkpoint {
+  return {
+    id: cp.id,
+    threadId: cp.threadId,
+    parentId: cp.parentId,
+    version,
+    step: cp.step,
+    nodeName: cp.nodeName,
+    state: JSON.parse(j.state),
+    next: JSON.parse(j.next),
+    interrupts: JSON.parse(j.interrupts),
+    pendingWrites: JSON.parse(j.pendingWrites),
+    metadata: JSON.parse(j.metadata),
+    timestamp: cp.timestamp,
+  };
+}
+
+/** A thread record as the Prisma clients return it (both schemas use these field names). */
+export interface ThreadModel {
+  threadId: string;
+  graphId: string | null;
+  status: string;
+  headCheckpointId: string | null;
+  headVersion: number;
+  checkpointCount: number;
+  error: unknown;
+  metadata: unknown;
+  createdAt: string | Date;
+  updatedAt: string | Date;
+}
+
+const iso = (t: string | Date) => (typeof t === "string" ? t : t.toISOString());
+
+export function modelToThread(m: ThreadModel): ThreadInfo {
+  return {
+    threadId: m.threadId,
+    graphId: m.graphId,
+    status: m.status as ThreadStatus,
+    headCheckpointId: m.headCheckpointId,
+    headVersion: m.headVersion,
+    checkpointCount: m.checkpointCount,
+    error: (m.error ?? null) as ThreadError | null,
+    metadata: (m.metadata ?? {}) as Record<string, unknown>,
+    createdAt: iso(m.createdAt),
+    updatedAt: iso(m.updatedAt),
+  };
+}
+
+const STATUSES = new Set<ThreadStatus>(["idle", "running", "interrupted", "done", "error"]);
+
+/** Checks listThreads filters (the cursor and limit are checked by validate.ts). */
+export function validateThreadFilters(o: { status?: unknown; graphId?: unknown }): void {
+  if (o.status !== undefined && !STATUSES.has(o.status as ThreadStatus)) throw bad(`Unknown thread status "${String(o.status)}".`);
+  if (o.graphId !== undefined && typeof o.graphId !== "string") throw bad("graphId must be a string.");
+}
+
+export function validateWrites(writes: unknown): void {
+  if (!Array.isArray(writes)) throw bad("Pending writes must be a list.");
+}

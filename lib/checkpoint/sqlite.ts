@@ -1,0 +1,368 @@
+/**
+ * SQLite store through Prisma: the embedded default. `createSqliteStore({ url: "file:./data/waypoint.db" })`
+ * creates the folder and the file and applies the committed migrations (prisma/sqlite/migrations) on first use,
+ * so a newcomer needs no server. Several processes may share the file.
+ *
+ * Hot path decision: a Prisma query through @prisma/adapter-better-sqlite3 costs ~0.25–0.45 ms (query
+ * compiler + adapter, which re-prepares every statement), a prepared better-sqlite3 statement ~0.01–0.05 ms.
+ * So `save`, `load`, `list`, `latest`, everything else that writes checkpoints (putWrites, delete, clear,
+ * prune) and the run lock (which needs upsert + read in one write transaction) use prepared statements on our
+ * own connection to the same file. Prisma (its own connection, generated client in lib/generated/sqlite)
+ * serves the schema and the thread records: getThread, updateThread, listThreads.
+ *   Measured on the shared 2-core box (load average ~10), 1,002 sequential saves of a small state, then
+ *   listing that 1,002-checkpoint history (target: LangGraph.js SqliteSaver, ~580 steps/s, 1.7 ms/step):
+ *     save:    prepared 0.12–0.14 ms/step (≈ 7,500 steps/s) | Prisma interactive transaction 1.4–1.9 ms
+ *     list:    prepared 5.5–6.2 ms                          | Prisma findMany 9.2–10.7 ms
+ *     latest:  prepared 0.024–0.03 ms                       | Prisma findFirst 0.25–0.31 ms
+ *     getThread through Prisma: 0.45 ms (not per step, so Prisma stays).
+ *
+ * Why two connections cannot deadlock: every write on our connection is one synchronous better-sqlite3
+ * transaction (nothing awaited inside), and Prisma is only given single statements, which it runs in
+ * autocommit without an interactive transaction; so neither connection ever holds the write lock across an
+ * `await`, and the other just waits out busy_timeout.
+ *
+ * Durability: WAL journal with synchronous=NORMAL. In WAL mode NORMAL never corrupts the database; a power
+ * loss (not a process crash, which loses nothing) can drop the last few committed transactions. That trade
+ * removes an fsync from every step, which is what makes per-step checkpointing cheap; use PostgreSQL where
+ * every commit must survive power loss.
+ */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import type { PrismaClient } from "../generated/sqlite/client";
+import { WaypointError, checkpointNotFound, threadNotFound } from "../errors";
+import { assertSafeId } from "./ids";
+import { loadMigrations, migrateSqlite } from "./migrate";
+import { planPrune, type SkeletonRow } from "./prune";
+import {
+  CHECKPOINT_COLUMNS, bad, checkpointJson, jsonText, modelToThread, rowToCheckpoint, storedCopy, validateThreadFilters,
+  validateWrites, type CheckpointRow,
+} from "./sql-rows";
+import type {
+  Checkpoint, CheckpointStore, ListOptions, ListThreadsOptions, LockResult, NewCheckpoint, ThreadInfo, ThreadPage, ThreadPatch,
+} from "./types";
+import {
+  decodeThreadCursor, encodeThreadCursor, threadPageLimit, validateKeep, validateListOptions, validateNewCheckpoint,
+  validateThreadPatch, validateTtl,
+} from "./validate";
+
+export interface SqliteStoreOptions {
+  /** `file:<path>`, relative to the working directory, e.g. `file:./data/waypoint.db`. */
+  url: string;
+  /** How long a writer waits for another process's write lock before failing (default 10 s). */
+  busyTimeoutMs?: number;
+  /** Folder holding `sqlite/migrations` (default `<cwd>/prisma`). */
+  prismaDir?: string;
+}
+
+/** A set-up SQLite store (folder, file and tables exist when this resolves). */
+export async function createSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
+  const store = new SqliteStore(options);
+  try {
+    await store.setup();
+  } catch (e) {
+    await store.close().catch(() => {});
+    throw e;
+  }
+  return store;
+}
+
+export function sqliteFilePath(url: string): string {
+  if (typeof url !== "string" || !url.startsWith("file:") || url.length <= 5) {
+    throw new WaypointError("STORE_CONFIG", `SQLite url must look like "file:./data/waypoint.db" (got ${JSON.stringify(url)}).`);
+  }
+  const file = url.slice(5).replace(/\?.*$/, "");
+  return file === ":memory:" ? file : path.resolve(file);
+}
+
+const json = (v: unknown) => JSON.parse(v as string);
+const j = JSON.stringify;
+
+type Prepared = ReturnType<typeof prepare>;
+
+function prepare(db: Database.Database) {
+  const cols = CHECKPOINT_COLUMNS;
+  return {
+    threadOf: db.prepare<[string], { thread_id: string; parent_id: string | null }>(`SELECT "thread_id", "parent_id" FROM "checkpoints" WHERE "id" = ?`),
+    bump: db.prepare<[{ t: string; id: string; now: string }], { last_version: number }>(
+      `INSERT INTO "threads" ("thread_id", "head_checkpoint_id", "head_version", "last_version", "checkpoint_count", "created_at", "updated_at")
+       VALUES (@t, @id, 1, 1, 1, @now, @now)
+       ON CONFLICT ("thread_id") DO UPDATE SET "last_version" = "last_version" + 1, "head_version" = "last_version" + 1,
+         "head_checkpoint_id" = excluded."head_checkpoint_id", "checkpoint_count" = "checkpoint_count" + 1, "updated_at" = excluded."updated_at"
+       RETURNING "last_version"`,
+    ),
+    insert: db.prepare(`INSERT INTO "checkpoints" (${cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    load: db.prepare<[string], CheckpointRow>(`SELECT ${cols} FROM "checkpoints" WHERE "id" = ?`),
+    listAsc: db.prepare<[string, number, number, number], CheckpointRow>(
+      `SELECT ${cols} FROM "checkpoints" WHERE "thread_id" = ? AND "version" > ? AND "version" < ? ORDER BY "version" ASC LIMIT ?`,
+    ),
+    listDesc: db.prepare<[string, number, number, number], CheckpointRow>(
+      `SELECT ${cols} FROM "checkpoints" WHERE "thread_id" = ? AND "version" > ? AND "version" < ? ORDER BY "version" DESC LIMIT ?`,
+    ),
+    putWrites: db.prepare(`UPDATE "checkpoints" SET "pending_writes" = ? WHERE "id" = ?`),
+    skeleton: db.prepare<[string], SkeletonRow>(`SELECT "id", "parent_id" AS "parentId", "version" FROM "checkpoints" WHERE "thread_id" = ?`),
+    relink: db.prepare(`UPDATE "checkpoints" SET "parent_id" = ? WHERE "id" = ?`),
+    relinkChildren: db.prepare(`UPDATE "checkpoints" SET "parent_id" = ? WHERE "parent_id" = ?`),
+    deleteOne: db.prepare(`DELETE FROM "checkpoints" WHERE "id" = ?`),
+    deleteMany: db.prepare(`DELETE FROM "checkpoints" WHERE "id" IN (SELECT "value" FROM json_each(?))`),
+    // After deletes: head = newest survivor, count recomputed from the rows (cheap: the (thread_id, version) index).
+    refreshHead: db.prepare<[{ t: string; now: string }]>(
+      `UPDATE "threads" SET
+         "head_checkpoint_id" = (SELECT "id" FROM "checkpoints" WHERE "thread_id" = @t ORDER BY "version" DESC LIMIT 1),
+         "head_version" = COALESCE((SELECT MAX("version") FROM "checkpoints" WHERE "thread_id" = @t), 0),
+         "checkpoint_count" = (SELECT COUNT(*) FROM "checkpoints" WHERE "thread_id" = @t),
+         "updated_at" = @now
+       WHERE "thread_id" = @t`,
+    ),
+    clearCheckpoints: db.prepare(`DELETE FROM "checkpoints" WHERE "thread_id" = ?`),
+    clearThread: db.prepare(`DELETE FROM "threads" WHERE "thread_id" = ?`),
+    clearLock: db.prepare(`DELETE FROM "thread_locks" WHERE "thread_id" = ?`),
+    // The lock is one atomic upsert: taken when free, expired, or already ours (renewal).
+    acquire: db.prepare<[{ t: string; owner: string; exp: number; now: number }]>(
+      `INSERT INTO "thread_locks" ("thread_id", "owner", "expires_at") VALUES (@t, @owner, @exp)
+       ON CONFLICT ("thread_id") DO UPDATE SET "owner" = excluded."owner", "expires_at" = excluded."expires_at"
+       WHERE "thread_locks"."expires_at" < @now OR "thread_locks"."owner" = excluded."owner"`,
+    ),
+    holder: db.prepare<[string], { owner: string; expires_at: number }>(`SELECT "owner", "expires_at" FROM "thread_locks" WHERE "thread_id" = ?`),
+    steal: db.prepare(`UPDATE "thread_locks" SET "owner" = ?, "expires_at" = ? WHERE "thread_id" = ? AND "owner" = ?`),
+    release: db.prepare(`DELETE FROM "thread_locks" WHERE "thread_id" = ? AND "owner" = ?`),
+  };
+}
+
+export class SqliteStore implements CheckpointStore {
+  readonly kind = "sqlite";
+  readonly file: string;
+  private readonly busyTimeoutMs: number;
+  private db: Database.Database | null = null;
+  private q: Prepared | null = null;
+  private prisma: PrismaClient | null = null;
+  private mod: typeof import("../generated/sqlite/client") | null = null;
+  private settingUp: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(private readonly options: SqliteStoreOptions) {
+    this.file = sqliteFilePath(options.url);
+    this.busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
+  }
+
+  setup(): Promise<void> {
+    this.settingUp ??= this.init().catch((e) => {
+      this.settingUp = null;
+      throw e;
+    });
+    return this.settingUp;
+  }
+
+  private async init(): Promise<void> {
+    if (this.closed) throw new WaypointError("STORE_UNAVAILABLE", "This SQLite store was closed.");
+    if (this.file !== ":memory:") mkdirSync(path.dirname(this.file), { recursive: true });
+    const db = new Database(this.file, { timeout: this.busyTimeoutMs });
+    try {
+      db.pragma("journal_mode = WAL"); // readers never block the writer, and other processes can read meanwhile
+      db.pragma("synchronous = NORMAL"); // see the header: no fsync per commit, safe against corruption in WAL
+      migrateSqlite(db, loadMigrations("sqlite", this.options.prismaDir));
+      this.q = prepare(db);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    this.db = db;
+    let mod: typeof import("../generated/sqlite/client");
+    try {
+      mod = await import("../generated/sqlite/client");
+    } catch (e) {
+      throw new WaypointError("STORE_CONFIG", "The Prisma client for SQLite is not generated; run `node scripts/prisma-generate.mjs` (npm install does it).", {}, { cause: e });
+    }
+    this.mod = mod;
+    this.prisma = new mod.PrismaClient({ adapter: new PrismaBetterSqlite3({ url: this.file, timeout: this.busyTimeoutMs }) });
+  }
+
+  /** Prepared statements, setting the store up on first use. */
+  private async ready(): Promise<Prepared> {
+    if (this.q) return this.q;
+    await this.setup();
+    if (!this.q) throw new WaypointError("STORE_UNAVAILABLE", "This SQLite store was closed.");
+    return this.q;
+  }
+
+  private async orm(): Promise<{ prisma: PrismaClient; DbNull: unknown }> {
+    if (!this.prisma) await this.setup();
+    if (!this.prisma || !this.mod) throw new WaypointError("STORE_UNAVAILABLE", "This SQLite store was closed.");
+    return { prisma: this.prisma, DbNull: this.mod.Prisma.DbNull };
+  }
+
+  /** The Prisma client on this store's database (for app queries beyond the store contract). */
+  async getPrisma(): Promise<PrismaClient> {
+    return (await this.orm()).prisma;
+  }
+
+  async save(cp: NewCheckpoint): Promise<Checkpoint> {
+    validateNewCheckpoint(cp);
+    const body = checkpointJson(cp);
+    const q = await this.ready();
+    const run = this.db!.transaction((): number => {
+      if (q.threadOf.get(cp.id)) throw bad(`Checkpoint id "${cp.id}" already exists.`);
+      if (cp.parentId !== null && q.threadOf.get(cp.parentId)?.thread_id !== cp.threadId) {
+        throw bad(`Parent checkpoint "${cp.parentId}" does not exist in thread "${cp.threadId}".`);
+      }
+      const version = q.bump.get({ t: cp.threadId, id: cp.id, now: new Date().toISOString() })!.last_version;
+      q.insert.run(cp.id, cp.threadId, cp.parentId, version, cp.step, cp.nodeName, body.state, body.next, body.interrupts, body.pendingWrites, body.metadata, cp.timestamp);
+      return version;
+    });
+    // IMMEDIATE: take the write lock before reading, so another process cannot slip in between check and insert.
+    const version = run.immediate();
+    return storedCopy(cp, body, version);
+  }
+
+  async load(checkpointId: string): Promise<Checkpoint> {
+    assertSafeId(checkpointId, "checkpoint");
+    const row = (await this.ready()).load.get(checkpointId);
+    if (!row) throw checkpointNotFound(checkpointId);
+    return rowToCheckpoint(row, json);
+  }
+
+  async list(threadId: string, options?: ListOptions): Promise<Checkpoint[]> {
+    assertSafeId(threadId, "thread");
+    const o = validateListOptions(options);
+    const q = await this.ready();
+    const stmt = o.order === "desc" ? q.listDesc : q.listAsc;
+    const rows = stmt.all(threadId, o.after ?? Number.MIN_SAFE_INTEGER, o.before ?? Number.MAX_SAFE_INTEGER, o.limit ?? -1);
+    return rows.map((r) => rowToCheckpoint(r, json));
+  }
+
+  async latest(threadId: string): Promise<Checkpoint | null> {
+    const [cp] = await this.list(threadId, { order: "desc", limit: 1 });
+    return cp ?? null;
+  }
+
+  async putWrites(checkpointId: string, writes: Checkpoint["pendingWrites"]): Promise<void> {
+    assertSafeId(checkpointId, "checkpoint");
+    validateWrites(writes);
+    const text = jsonText(writes, "Pending writes");
+    const q = await this.ready();
+    if (q.putWrites.run(text, checkpointId).changes === 0) throw checkpointNotFound(checkpointId);
+  }
+
+  async delete(checkpointId: string): Promise<void> {
+    assertSafeId(checkpointId, "checkpoint");
+    const q = await this.ready();
+    this.db!.transaction(() => {
+      const row = q.threadOf.get(checkpointId);
+      if (!row) throw checkpointNotFound(checkpointId);
+      q.relinkChildren.run(row.parent_id, checkpointId);
+      q.deleteOne.run(checkpointId);
+      q.refreshHead.run({ t: row.thread_id, now: new Date().toISOString() });
+    }).immediate();
+  }
+
+  async clear(threadId: string): Promise<void> {
+    assertSafeId(threadId, "thread");
+    const q = await this.ready();
+    this.db!.transaction(() => {
+      q.clearCheckpoints.run(threadId);
+      q.clearThread.run(threadId);
+      q.clearLock.run(threadId);
+    }).immediate();
+  }
+
+  async prune(threadId: string, keep: number): Promise<number> {
+    assertSafeId(threadId, "thread");
+    validateKeep(keep);
+    const q = await this.ready();
+    // Plan and apply under one write lock, so no save can add a child to a checkpoint being deleted.
+    return this.db!.transaction((): number => {
+      const plan = planPrune(q.skeleton.all(threadId), keep);
+      if (plan.deleteIds.length === 0) return 0;
+      for (const r of plan.relink) q.relink.run(r.parentId, r.id);
+      q.deleteMany.run(j(plan.deleteIds));
+      q.refreshHead.run({ t: threadId, now: new Date().toISOString() });
+      return plan.deleteIds.length;
+    }).immediate();
+  }
+
+  async getThread(threadId: string): Promise<ThreadInfo> {
+    assertSafeId(threadId, "thread");
+    const row = await (await this.orm()).prisma.thread.findUnique({ where: { threadId } });
+    if (!row) throw threadNotFound(threadId);
+    return modelToThread(row);
+  }
+
+  async updateThread(threadId: string, patch: ThreadPatch): Promise<ThreadInfo> {
+    assertSafeId(threadId, "thread");
+    validateThreadPatch(patch);
+    const now = new Date().toISOString();
+    const { prisma, DbNull } = await this.orm();
+    const data = {
+      ...(patch.graphId !== undefined && { graphId: patch.graphId }),
+      ...(patch.status !== undefined && { status: patch.status }),
+      ...(patch.error !== undefined && { error: patch.error === null ? (DbNull as never) : JSON.parse(jsonText(patch.error, "Thread error")) }),
+      ...(patch.metadata !== undefined && { metadata: JSON.parse(jsonText(patch.metadata, "Thread metadata")) }),
+    };
+    // One INSERT ... ON CONFLICT DO UPDATE statement (Prisma's native upsert): atomic against concurrent saves.
+    const row = await prisma.thread.upsert({
+      where: { threadId },
+      create: { threadId, status: "idle", metadata: {}, createdAt: now, ...data, updatedAt: now },
+      update: { ...data, updatedAt: now },
+    });
+    return modelToThread(row);
+  }
+
+  async listThreads(options: ListThreadsOptions = {}): Promise<ThreadPage> {
+    if (typeof options !== "object" || options === null) throw bad("listThreads options must be an object.");
+    validateThreadFilters(options);
+    const limit = threadPageLimit(options.limit);
+    const after = options.cursor ? decodeThreadCursor(options.cursor) : null;
+    const rows = await (await this.orm()).prisma.thread.findMany({
+      where: {
+        ...(options.status !== undefined && { status: options.status }),
+        ...(options.graphId !== undefined && { graphId: options.graphId }),
+        ...(after && { OR: [{ updatedAt: { lt: after.updatedAt } }, { updatedAt: after.updatedAt, threadId: { gt: after.threadId } }] }),
+      },
+      orderBy: [{ updatedAt: "desc" }, { threadId: "asc" }],
+      take: limit + 1,
+    });
+    const threads = rows.slice(0, limit).map(modelToThread);
+    const last = threads[threads.length - 1];
+    return { threads, nextCursor: rows.length > limit && last ? encodeThreadCursor(last.updatedAt, last.threadId) : null };
+  }
+
+  async acquireLock(threadId: string, owner: string, ttlMs: number): Promise<LockResult> {
+    assertSafeId(threadId, "thread");
+    assertSafeId(owner, "owner");
+    validateTtl(ttlMs);
+    const q = await this.ready();
+    return this.db!.transaction((): LockResult => {
+      const now = Date.now();
+      if (q.acquire.run({ t: threadId, owner, exp: now + ttlMs, now }).changes > 0) return { acquired: true };
+      const h = q.holder.get(threadId)!; // the upsert only does nothing when a live row exists (same transaction)
+      return { acquired: false, owner: h.owner, expiresAt: Number(h.expires_at) };
+    }).immediate();
+  }
+
+  async stealLock(threadId: string, owner: string, fromOwner: string, ttlMs: number): Promise<boolean> {
+    assertSafeId(threadId, "thread");
+    assertSafeId(owner, "owner");
+    assertSafeId(fromOwner, "owner");
+    validateTtl(ttlMs);
+    const q = await this.ready();
+    return q.steal.run(owner, Date.now() + ttlMs, threadId, fromOwner).changes > 0;
+  }
+
+  async releaseLock(threadId: string, owner: string): Promise<void> {
+    assertSafeId(threadId, "thread");
+    assertSafeId(owner, "owner");
+    (await this.ready()).release.run(threadId, owner);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.settingUp?.catch(() => {});
+    const prisma = this.prisma;
+    this.prisma = null;
+    this.q = null;
+    await prisma?.$disconnect();
+    this.db?.close();
+    this.db = null;
+  }
+}
