@@ -28,13 +28,15 @@ import path from "node:path";
 import { checkpointNotFound, isCorruptCheckpoint, threadNotFound, WaypointError } from "../errors";
 import { assertSafeId, isSafeId } from "./ids";
 import { FileLockTable, withMutex } from "./lock";
-import { pageThreads, toJson, validateListThreads, validateWrites } from "./memory";
 import { planPrune, relinkAfterDelete } from "./prune";
 import type {
   Checkpoint, CheckpointStore, ListOptions, ListThreadsOptions, LockResult, NewCheckpoint, PendingWrite,
   ThreadInfo, ThreadPage, ThreadPatch,
 } from "./types";
-import { validateKeep, validateListOptions, validateNewCheckpoint, validateThreadPatch, validateTtl } from "./validate";
+import {
+  pageThreads, toJson, validateKeep, validateListOptions, validateListThreads, validateNewCheckpoint, validateThreadPatch,
+  validateTtl, validateWrites,
+} from "./validate";
 
 export interface FileStoreConfig {
   dir: string;
@@ -48,7 +50,7 @@ interface IndexEntry { id: string; parentId: string | null; version: number; ste
  * A parsed index.jsonl: `size` is the byte offset after the last complete line, `fileSize` the file's length
  * (larger when it ends in a torn line); entries sorted by version, one per id.
  */
-interface IndexState { ino: number; size: number; fileSize: number; entries: IndexEntry[]; byId: Map<string, IndexEntry> }
+interface IndexState { ino: number; size: number; fileSize: number; entries: IndexEntry[]; byId: Map<string, IndexEntry>; highWater: number }
 
 /** Parsed index files by absolute path, revalidated by inode and size on every use (appends are read incrementally). */
 const indexCache = new Map<string, IndexState>();
@@ -57,16 +59,23 @@ const isCode = (err: unknown, code: string) => (err as NodeJS.ErrnoException)?.c
 const bad = (message: string) => new WaypointError("INVALID_ARGUMENT", message);
 const rand = () => `${Date.now()}-${randomBytes(6).toString("hex")}`;
 
-function parseIndexLines(text: string, into: IndexEntry[]): void {
+/**
+ * Parses index lines into `into`; returns the highest `{"highWater": N}` line seen (written when a rewrite drops
+ * the newest versions, so that a deleted version is never handed out again).
+ */
+function parseIndexLines(text: string, into: IndexEntry[]): number {
+  let highWater = 0;
   for (const line of text.split("\n")) {
     if (!line) continue;
     try {
-      const e = JSON.parse(line) as IndexEntry;
-      if (isSafeId(e.id) && Number.isInteger(e.version)) into.push(e);
+      const e = JSON.parse(line) as IndexEntry & { highWater?: unknown };
+      if (Number.isInteger(e.highWater)) highWater = Math.max(highWater, e.highWater as number);
+      else if (isSafeId(e.id) && Number.isInteger(e.version)) into.push(e);
     } catch {
       // A torn line from a crash mid-append: the checkpoint it described was never acknowledged.
     }
   }
+  return highWater;
 }
 
 /** Adds parsed entries to `state` in place; the rare duplicate or out-of-order line forces a rebuild. */
@@ -178,10 +187,10 @@ export class FileCheckpointStore implements CheckpointStore {
     const st = await fs.stat(file).catch((err) => (isCode(err, "ENOENT") ? null : Promise.reject(err)));
     if (!st) {
       indexCache.delete(file);
-      return { ino: 0, size: 0, fileSize: 0, entries: [], byId: new Map() };
+      return { ino: 0, size: 0, fileSize: 0, entries: [], byId: new Map(), highWater: 0 };
     }
     let state = indexCache.get(file);
-    if (!state || state.ino !== st.ino || st.size < state.size) state = { ino: st.ino, size: 0, fileSize: 0, entries: [], byId: new Map() };
+    if (!state || state.ino !== st.ino || st.size < state.size) state = { ino: st.ino, size: 0, fileSize: 0, entries: [], byId: new Map(), highWater: 0 };
     if (st.size > state.size) {
       const from = state.size;
       const h = await fs.open(file, "r");
@@ -197,7 +206,7 @@ export class FileCheckpointStore implements CheckpointStore {
       if (state.size !== from) return this.readIndex(t);
       const end = buf.lastIndexOf(0x0a) + 1; // only complete lines; a torn tail is left for later or ignored
       const added: IndexEntry[] = [];
-      parseIndexLines(buf.subarray(0, end).toString("utf8"), added);
+      state.highWater = Math.max(state.highWater, parseIndexLines(buf.subarray(0, end).toString("utf8"), added));
       addEntries(state, added);
       state.fileSize = state.size + buf.length;
       state.size += end;
@@ -208,8 +217,9 @@ export class FileCheckpointStore implements CheckpointStore {
     return state;
   }
 
-  private async writeIndex(t: string, entries: IndexEntry[]): Promise<void> {
-    await this.writeAtomic(this.indexPath(t), entries.map((e) => JSON.stringify(e) + "\n").join(""));
+  private async writeIndex(t: string, entries: IndexEntry[], highWater: number): Promise<void> {
+    const mark = highWater > (entries[entries.length - 1]?.version ?? 0) ? JSON.stringify({ highWater }) + "\n" : "";
+    await this.writeAtomic(this.indexPath(t), mark + entries.map((e) => JSON.stringify(e) + "\n").join(""));
   }
 
   /** Reads and checks one checkpoint file: null if missing, CORRUPT_CHECKPOINT if unreadable. */
@@ -299,7 +309,7 @@ export class FileCheckpointStore implements CheckpointStore {
       if (index.byId.has(input.id)) throw bad(`Checkpoint "${input.id}" already exists.`);
       if (input.parentId !== null && !index.byId.has(input.parentId))
         throw bad(`Parent checkpoint "${input.parentId}" is not in thread "${t}".`);
-      const version = (entries[entries.length - 1]?.version ?? 0) + 1;
+      const version = Math.max(entries[entries.length - 1]?.version ?? 0, index.highWater) + 1;
       const json = toJson({ ...rest, version }, "Checkpoint"); // may reject; nothing is written yet
       if (!(await this.createAtomic(this.cpPath(input.id), json))) throw bad(`Checkpoint "${input.id}" already exists.`);
       const savedAt = new Date().toISOString();
@@ -386,7 +396,8 @@ export class FileCheckpointStore implements CheckpointStore {
     for (const id of deleted) await fs.rm(this.cpPath(id), { force: true });
     await this.fsyncDir(this.p("checkpoints"));
     const left = entries.filter((e) => !deleted.has(e.id)).map((e) => (newParent.has(e.id) ? { ...e, parentId: newParent.get(e.id)! } : e));
-    await this.writeIndex(t, left);
+    const highWater = Math.max((await this.readIndex(t)).highWater, ...entries.map((e) => e.version));
+    await this.writeIndex(t, left, highWater);
     await this.touch(t, left);
   }
 

@@ -15,9 +15,9 @@ export {
   isStoreUnavailable, isThreadBusy, isThreadNotFound, isWaypointError, threadNotFound, WaypointError, type ErrorCode,
 } from "../errors";
 export {
-  createMemoryStore, MemoryCheckpointStore, newMemoryBacking, pageThreads, validateListThreads, validateWrites,
-  type MemoryBacking, type MemoryStoreConfig,
+  createMemoryStore, MemoryCheckpointStore, newMemoryBacking, type MemoryBacking, type MemoryStoreConfig,
 } from "./memory";
+export { pageThreads, validateListThreads, validateWrites } from "./validate";
 export { createFileStore, FileCheckpointStore, type FileStoreConfig } from "./file";
 export { FileLockTable, isOwnerDeadLocally, newLockOwner, parseLockOwner, safeHostname, withMutex } from "./lock";
 export {

@@ -16,8 +16,8 @@ import type {
   ThreadInfo, ThreadPage, ThreadPatch,
 } from "./types";
 import {
-  decodeThreadCursor, encodeThreadCursor, threadPageLimit, validateKeep, validateListOptions, validateNewCheckpoint,
-  validateThreadPatch, validateTtl,
+  pageThreads, toJson, validateKeep, validateListOptions, validateListThreads, validateNewCheckpoint, validateThreadPatch,
+  validateTtl, validateWrites,
 } from "./validate";
 
 interface Entry {
@@ -31,6 +31,8 @@ interface Entry {
 interface ThreadData {
   /** Sorted by version, ascending. */
   entries: Entry[];
+  /** Highest version ever assigned here, so a deleted head's version is never reused. */
+  lastVersion: number;
   record: ThreadInfo | null;
 }
 
@@ -46,52 +48,6 @@ export interface MemoryStoreConfig {
 }
 
 export const newMemoryBacking = (): MemoryBacking => ({ checkpoints: new Map(), threads: new Map(), locks: new Map() });
-
-const STATUSES = new Set(["idle", "running", "interrupted", "done", "error"]);
-
-/**
- * Shared with the file store (validate.ts has no helpers for these yet): checks listThreads options and
- * returns them normalised.
- */
-export function validateListThreads(o: ListThreadsOptions | undefined) {
-  const opts = o ?? {};
-  if (opts.status !== undefined && !STATUSES.has(opts.status)) throw new WaypointError("INVALID_ARGUMENT", `Unknown thread status "${String(opts.status)}".`);
-  if (opts.graphId !== undefined && typeof opts.graphId !== "string") throw new WaypointError("INVALID_ARGUMENT", "graphId must be a string.");
-  const limit = threadPageLimit(opts.limit);
-  const cursor = opts.cursor ? decodeThreadCursor(opts.cursor) : null;
-  return { status: opts.status, graphId: opts.graphId, limit, cursor };
-}
-
-/** putWrites takes a list of {node, channel, value}. */
-export function validateWrites(writes: PendingWrite[]): void {
-  if (!Array.isArray(writes) || !writes.every((w) => typeof w === "object" && w !== null && typeof w.node === "string" && typeof w.channel === "string"))
-    throw new WaypointError("INVALID_ARGUMENT", "Pending writes must be a list of {node, channel, value}.");
-}
-
-/** Newest `updatedAt` first, ties by threadId descending; the cursor is the last row of the previous page. */
-export function pageThreads(records: ThreadInfo[], o: ReturnType<typeof validateListThreads>): ThreadPage {
-  const cmp = (a: { updatedAt: string; threadId: string }, b: { updatedAt: string; threadId: string }) =>
-    a.updatedAt !== b.updatedAt ? (a.updatedAt < b.updatedAt ? 1 : -1) : a.threadId < b.threadId ? 1 : a.threadId > b.threadId ? -1 : 0;
-  const rows = records
-    .filter((r) => (o.status === undefined || r.status === o.status) && (o.graphId === undefined || r.graphId === o.graphId))
-    .filter((r) => !o.cursor || cmp(r, o.cursor) > 0)
-    .sort(cmp);
-  const threads = rows.slice(0, o.limit);
-  const last = threads[threads.length - 1];
-  return { threads, nextCursor: rows.length > o.limit && last ? encodeThreadCursor(last.updatedAt, last.threadId) : null };
-}
-
-/** JSON text of a caller's value; INVALID_ARGUMENT (before anything changes) for BigInt, cycles and the like. */
-export function toJson(value: unknown, what: string): string {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch (e) {
-    throw new WaypointError("INVALID_ARGUMENT", `${what} is not JSON-serialisable: ${(e as Error).message}`);
-  }
-  if (text === undefined) throw new WaypointError("INVALID_ARGUMENT", `${what} is not JSON-serialisable.`);
-  return text;
-}
 
 const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v));
 
@@ -124,7 +80,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
   private thread(threadId: string, create = false): ThreadData | undefined {
     let t = this.backing.threads.get(threadId);
     if (!t && create) {
-      t = { entries: [], record: null };
+      t = { entries: [], record: null, lastVersion: 0 };
       this.backing.threads.set(threadId, t);
     }
     return t;
@@ -156,9 +112,10 @@ export class MemoryCheckpointStore implements CheckpointStore {
     if (input.parentId !== null && checkpoints.get(input.parentId)?.threadId !== input.threadId)
       throw new WaypointError("INVALID_ARGUMENT", `Parent checkpoint "${input.parentId}" is not in thread "${input.threadId}".`);
     const t = this.thread(input.threadId, true);
-    const version = (t.entries[t.entries.length - 1]?.version ?? 0) + 1;
+    const version = t.lastVersion + 1;
     const { version: _ignored, ...rest } = input as NewCheckpoint & { version?: unknown };
     const json = toJson({ ...rest, version }, "Checkpoint");
+    t.lastVersion = version;
     const entry: Entry = { id: input.id, parentId: input.parentId, version, json };
     t.entries.push(entry);
     checkpoints.set(input.id, { threadId: input.threadId, entry });

@@ -35,15 +35,15 @@ import { assertSafeId } from "./ids";
 import { loadMigrations, migratePostgres } from "./migrate";
 import { planPrune, type SkeletonRow } from "./prune";
 import {
-  CHECKPOINT_COLUMNS, bad, checkpointJson, jsonText, modelToThread, rowToCheckpoint, storedCopy, validateThreadFilters,
-  validateWrites, type CheckpointRow,
+  CHECKPOINT_COLUMNS, bad, checkpointJson, jsonText, modelToThread, rowToCheckpoint, storedCopy,
+  type CheckpointRow,
 } from "./sql-rows";
 import { describePgUrl, isPgConnectionError, pgReason } from "./sql-pg-errors";
 import type {
   Checkpoint, CheckpointStore, ListOptions, ListThreadsOptions, LockResult, NewCheckpoint, ThreadInfo, ThreadPage, ThreadPatch,
 } from "./types";
 import {
-  decodeThreadCursor, encodeThreadCursor, threadPageLimit, validateKeep, validateListOptions, validateNewCheckpoint,
+  encodeThreadCursor, validateKeep, validateListThreads, validateWrites, validateListOptions, validateNewCheckpoint,
   validateThreadPatch, validateTtl,
 } from "./validate";
 
@@ -336,9 +336,7 @@ export class PostgresStore implements CheckpointStore {
 
   async listThreads(options: ListThreadsOptions = {}): Promise<ThreadPage> {
     if (typeof options !== "object" || options === null) throw bad("listThreads options must be an object.");
-    validateThreadFilters(options);
-    const limit = threadPageLimit(options.limit);
-    const after = options.cursor ? decodeThreadCursor(options.cursor) : null;
+    const { limit, cursor: after } = validateListThreads(options);
     const { prisma } = await this.orm();
     const at = after ? new Date(after.updatedAt) : null;
     const rows = await prisma.thread
@@ -346,9 +344,9 @@ export class PostgresStore implements CheckpointStore {
         where: {
           ...(options.status !== undefined && { status: options.status }),
           ...(options.graphId !== undefined && { graphId: options.graphId }),
-          ...(after && at && { OR: [{ updatedAt: { lt: at } }, { updatedAt: at, threadId: { gt: after.threadId } }] }),
+          ...(after && at && { OR: [{ updatedAt: { lt: at } }, { updatedAt: at, threadId: { lt: after.threadId } }] }),
         },
-        orderBy: [{ updatedAt: "desc" }, { threadId: "asc" }],
+        orderBy: [{ updatedAt: "desc" }, { threadId: "desc" }],
         take: limit + 1,
       })
       .catch((e) => { throw this.mapError(e); });

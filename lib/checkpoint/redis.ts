@@ -9,8 +9,6 @@
 import { Redis, ReplyError } from "ioredis";
 import { WaypointError, checkpointNotFound, isWaypointError, threadNotFound } from "../errors";
 import { assertSafeId } from "./ids";
-// Argument checks shared with the memory and file stores, so every backend rejects the same inputs.
-import { validateListThreads, validateWrites } from "./memory";
 import { planPrune, type SkeletonRow } from "./prune";
 import { SCRIPTS, THREAD_FIELDS, type ScriptName } from "./redis-scripts";
 import type {
@@ -33,6 +31,8 @@ import {
   validateNewCheckpoint,
   validateThreadPatch,
   validateTtl,
+  validateListThreads,
+  validateWrites,
 } from "./validate";
 
 export interface RedisStoreOptions {

@@ -126,14 +126,3 @@ export function modelToThread(m: ThreadModel): ThreadInfo {
   };
 }
 
-const STATUSES = new Set<ThreadStatus>(["idle", "running", "interrupted", "done", "error"]);
-
-/** Checks listThreads filters (the cursor and limit are checked by validate.ts). */
-export function validateThreadFilters(o: { status?: unknown; graphId?: unknown }): void {
-  if (o.status !== undefined && !STATUSES.has(o.status as ThreadStatus)) throw bad(`Unknown thread status "${String(o.status)}".`);
-  if (o.graphId !== undefined && typeof o.graphId !== "string") throw bad("graphId must be a string.");
-}
-
-export function validateWrites(writes: unknown): void {
-  if (!Array.isArray(writes)) throw bad("Pending writes must be a list.");
-}

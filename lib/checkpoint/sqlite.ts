@@ -36,14 +36,14 @@ import { assertSafeId } from "./ids";
 import { loadMigrations, migrateSqlite } from "./migrate";
 import { planPrune, type SkeletonRow } from "./prune";
 import {
-  CHECKPOINT_COLUMNS, bad, checkpointJson, jsonText, modelToThread, rowToCheckpoint, storedCopy, validateThreadFilters,
-  validateWrites, type CheckpointRow,
+  CHECKPOINT_COLUMNS, bad, checkpointJson, jsonText, modelToThread, rowToCheckpoint, storedCopy,
+  type CheckpointRow,
 } from "./sql-rows";
 import type {
   Checkpoint, CheckpointStore, ListOptions, ListThreadsOptions, LockResult, NewCheckpoint, ThreadInfo, ThreadPage, ThreadPatch,
 } from "./types";
 import {
-  decodeThreadCursor, encodeThreadCursor, threadPageLimit, validateKeep, validateListOptions, validateNewCheckpoint,
+  encodeThreadCursor, validateKeep, validateListThreads, validateWrites, validateListOptions, validateNewCheckpoint,
   validateThreadPatch, validateTtl,
 } from "./validate";
 
@@ -310,16 +310,14 @@ export class SqliteStore implements CheckpointStore {
 
   async listThreads(options: ListThreadsOptions = {}): Promise<ThreadPage> {
     if (typeof options !== "object" || options === null) throw bad("listThreads options must be an object.");
-    validateThreadFilters(options);
-    const limit = threadPageLimit(options.limit);
-    const after = options.cursor ? decodeThreadCursor(options.cursor) : null;
+    const { limit, cursor: after } = validateListThreads(options);
     const rows = await (await this.orm()).prisma.thread.findMany({
       where: {
         ...(options.status !== undefined && { status: options.status }),
         ...(options.graphId !== undefined && { graphId: options.graphId }),
-        ...(after && { OR: [{ updatedAt: { lt: after.updatedAt } }, { updatedAt: after.updatedAt, threadId: { gt: after.threadId } }] }),
+        ...(after && { OR: [{ updatedAt: { lt: after.updatedAt } }, { updatedAt: after.updatedAt, threadId: { lt: after.threadId } }] }),
       },
-      orderBy: [{ updatedAt: "desc" }, { threadId: "asc" }],
+      orderBy: [{ updatedAt: "desc" }, { threadId: "desc" }],
       take: limit + 1,
     });
     const threads = rows.slice(0, limit).map(modelToThread);

@@ -1,6 +1,6 @@
 import { WaypointError } from "../errors";
 import { assertSafeId } from "./ids";
-import type { ListOptions, NewCheckpoint, ThreadPatch, ThreadStatus } from "./types";
+import type { ListOptions, ListThreadsOptions, NewCheckpoint, PendingWrite, ThreadInfo, ThreadPage, ThreadPatch, ThreadStatus } from "./types";
 
 const bad = (message: string) => new WaypointError("INVALID_ARGUMENT", message);
 const STATUSES: ThreadStatus[] = ["idle", "running", "interrupted", "done", "error"];
@@ -68,4 +68,46 @@ export function decodeThreadCursor(cursor: string): { updatedAt: string; threadI
   if (i < 0 || Number.isNaN(Date.parse(updatedAt)) || !threadId) throw bad("Invalid thread cursor.");
   assertSafeId(threadId, "thread");
   return { updatedAt, threadId };
+}
+
+
+/** Checks listThreads options (every store rejects the same input) and returns them normalised. */
+export function validateListThreads(o: ListThreadsOptions | undefined) {
+  const opts = o ?? {};
+  if (opts.status !== undefined && !STATUSES.includes(opts.status)) throw bad(`Unknown thread status "${String(opts.status)}".`);
+  if (opts.graphId !== undefined && typeof opts.graphId !== "string") throw bad("graphId must be a string.");
+  const limit = threadPageLimit(opts.limit);
+  const cursor = opts.cursor ? decodeThreadCursor(opts.cursor) : null;
+  return { status: opts.status, graphId: opts.graphId, limit, cursor };
+}
+
+/** putWrites takes a list of {node, channel, value}. */
+export function validateWrites(writes: PendingWrite[]): void {
+  if (!Array.isArray(writes) || !writes.every((w) => typeof w === "object" && w !== null && typeof w.node === "string" && typeof w.channel === "string"))
+    throw bad("Pending writes must be a list of {node, channel, value}.");
+}
+
+/** Newest `updatedAt` first, ties by threadId descending; the cursor is the last row of the previous page. */
+export function pageThreads(records: ThreadInfo[], o: ReturnType<typeof validateListThreads>): ThreadPage {
+  const cmp = (a: { updatedAt: string; threadId: string }, b: { updatedAt: string; threadId: string }) =>
+    a.updatedAt !== b.updatedAt ? (a.updatedAt < b.updatedAt ? 1 : -1) : a.threadId < b.threadId ? 1 : a.threadId > b.threadId ? -1 : 0;
+  const rows = records
+    .filter((r) => (o.status === undefined || r.status === o.status) && (o.graphId === undefined || r.graphId === o.graphId))
+    .filter((r) => !o.cursor || cmp(r, o.cursor) > 0)
+    .sort(cmp);
+  const threads = rows.slice(0, o.limit);
+  const last = threads[threads.length - 1];
+  return { threads, nextCursor: rows.length > o.limit && last ? encodeThreadCursor(last.updatedAt, last.threadId) : null };
+}
+
+/** JSON text of a caller's value; INVALID_ARGUMENT (before anything changes) for BigInt, cycles and the like. */
+export function toJson(value: unknown, what: string): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (e) {
+    throw bad(`${what} is not JSON-serialisable: ${(e as Error).message}`);
+  }
+  if (text === undefined) throw bad(`${what} is not JSON-serialisable.`);
+  return text;
 }

@@ -107,7 +107,11 @@ export function threadTests(ref: StoreRef) {
         expect(pages).toBeLessThan(20);
       } while (cursor);
       expect(seen.map((t) => t.threadId).sort()).toEqual([...made].sort());
-      for (let i = 1; i < seen.length; i++) expect(seen[i - 1].updatedAt >= seen[i].updatedAt).toBe(true);
+      for (let i = 1; i < seen.length; i++) {
+        expect(seen[i - 1].updatedAt >= seen[i].updatedAt).toBe(true);
+        // Ties on updatedAt are broken by threadId, descending.
+        if (seen[i - 1].updatedAt === seen[i].updatedAt) expect(seen[i - 1].threadId > seen[i].threadId).toBe(true);
+      }
       // Filtered paging too.
       const done: string[] = [];
       cursor = null;

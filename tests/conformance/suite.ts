@@ -222,6 +222,10 @@ function checkpointTests(ref: StoreRef) {
       const info = await ref.store.getThread(t);
       expect([info.headCheckpointId, info.headVersion, info.checkpointCount]).toEqual([c.id, 3, 1]);
       expect((await ref.store.latest(t))?.id).toBe(c.id);
+      // A deleted head's version is never handed out again.
+      const e = await ref.store.save(cp(t, c));
+      expect(e.version).toBe(5);
+      expect((await ref.store.getThread(t)).headVersion).toBe(5);
     });
 
     it("delete of an unknown id rejects CHECKPOINT_NOT_FOUND and changes nothing", async () => {
