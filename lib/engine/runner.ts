@@ -102,6 +102,7 @@ export async function* runGraph(rc: RunContext, input: State | null, opts: Invok
     const due = () => config.autoSave !== false || (config.saveInterval !== undefined && Date.now() - lastSaveAt >= config.saveInterval);
 
     await store.updateThread(threadId, { status: "running", error: null, ...(config.graphId ? { graphId: config.graphId } : {}) });
+    yield { type: "start", threadId, from: base?.id ?? null };
 
     // ---- the checkpoint the first step runs from ----
     let cp: Working;

@@ -136,6 +136,8 @@ export interface RunResult {
 }
 
 export type StreamEvent =
+  /** The call was accepted (validated, lock taken, thread marked running); `from` is the checkpoint it continues. */
+  | { type: "start"; threadId: string; from: string | null }
   | { type: "step"; threadId: string; step: number; nodes: string[]; writes: { node: string; channel: string; value: unknown }[] }
   | { type: "checkpoint"; threadId: string; checkpoint: Checkpoint }
   | { type: "interrupt"; threadId: string; interrupts: PendingInterrupt[]; checkpoint: Checkpoint }

@@ -138,7 +138,7 @@ describe.each(engineStores)("engine runs on the $name store", (backend) => {
     const app = chain(2).compile({ store });
     const types: string[] = [];
     for await (const ev of app.stream({}, { threadId: "s1" })) types.push(ev.type);
-    expect(types).toEqual(["checkpoint", "step", "checkpoint", "step", "checkpoint", "done"]);
+    expect(types).toEqual(["start", "checkpoint", "step", "checkpoint", "step", "checkpoint", "done"]);
   });
 
   it("stops a runaway loop at the recursion limit and records it", async () => {
