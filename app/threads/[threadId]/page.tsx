@@ -1,0 +1,14 @@
+import type { Metadata } from "next";
+import { ThreadView } from "@/components/thread/ThreadView";
+
+type Props = { params: Promise<{ threadId: string }> };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const { threadId } = await params;
+  return { title: `Thread ${threadId.slice(0, 8)}` };
+}
+
+export default async function ThreadPage({ params }: Props) {
+  const { threadId } = await params;
+  return <ThreadView threadId={decodeURIComponent(threadId)} />;
+}

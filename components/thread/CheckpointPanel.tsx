@@ -1,0 +1,203 @@
+"use client";
+import JsonView from "@uiw/react-json-view";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { errorMessage } from "@/lib/client/api";
+import { nodeLabel, SOURCE_LABEL } from "@/lib/client/format";
+import type { Checkpoint, GraphDetail, Thread } from "@/lib/client/types";
+import { ActionMessage, Button, Card } from "../ui/Button";
+import { ForkIcon, PlayIcon } from "../ui/icons";
+import { useForkAndRun, useResume } from "./actions";
+import { DiffView } from "./DiffView";
+import { StateEditForm } from "./StateEditForm";
+
+type Tab = "state" | "diff" | "meta";
+
+/** Opens two levels of the state tree, or only the top level when the state is big (long lists). */
+function depthFor(values: Record<string, unknown>): number {
+  return JSON.stringify(values).length > 20_000 ? 1 : 2;
+}
+
+function Meta({ cp }: { cp: Checkpoint }) {
+  const m = cp.metadata ?? { source: "loop", writes: [] };
+  const rows: [string, React.ReactNode][] = [
+    ["Checkpoint", <code key="id" className="break-all">{cp.checkpointId}</code>],
+    ["Parent", cp.parentId ? <code key="p" className="break-all">{cp.parentId}</code> : "—"],
+    ["Version / step", `v${cp.version} · step ${cp.step}`],
+    ["Node", cp.nodeName],
+    ["Source", SOURCE_LABEL[m.source] ?? m.source],
+    ["Next", cp.next.length ? cp.next.join(", ") : "— (finished)"],
+  ];
+  if (m.actor) rows.push(["Edited by", <span key="a" data-testid="meta-actor">{m.actor}</span>]);
+  if (m.reason) rows.push(["Reason", <span key="r" data-testid="meta-reason">{m.reason}</span>]);
+  if (m.forkedFrom) rows.push(["Forked from", <code key="f" className="break-all">{`${m.forkedFrom.threadId} @ ${m.forkedFrom.checkpointId}`}</code>]);
+  return (
+    <div data-testid="checkpoint-meta" className="flex flex-col gap-3 p-3 text-xs">
+      <dl className="grid grid-cols-[110px_1fr] gap-x-3 gap-y-1">
+        {rows.map(([k, v]) => (
+          <div key={k} className="contents">
+            <dt className="text-slate-500">{k}</dt>
+            <dd className="min-w-0 text-slate-800">{v}</dd>
+          </div>
+        ))}
+      </dl>
+      <div>
+        <h3 className="mb-1 font-semibold text-slate-700">Writes</h3>
+        {(m.writes ?? []).length === 0 ? (
+          <p className="text-slate-500">None.</p>
+        ) : (
+          <ul data-testid="meta-writes" className="flex flex-col gap-1">
+            {m.writes.map((w, i) => (
+              <li key={i} className="rounded bg-slate-50 px-2 py-1 font-mono">
+                <span className="text-indigo-700">{w.node}</span> → <span className="font-semibold">{w.channel}</span>
+                {w.value !== undefined && <span className="ml-2 break-all text-slate-600">{JSON.stringify(w.value).slice(0, 300)}</span>}
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+      {cp.interrupts.length > 0 && (
+        <div>
+          <h3 className="mb-1 font-semibold text-slate-700">Pending interrupts</h3>
+          <pre className="overflow-auto rounded bg-amber-50 p-2 font-mono">{JSON.stringify(cp.interrupts, null, 2)}</pre>
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** The selected checkpoint: state tree, diff, metadata, and Fork from here / Resume. */
+export function CheckpointPanel({
+  thread,
+  cp,
+  all,
+  graph,
+  onForked,
+}: {
+  thread: Thread;
+  cp: Checkpoint | undefined;
+  all: Checkpoint[];
+  graph: GraphDetail | undefined;
+  onForked: (fork: Checkpoint) => void;
+}) {
+  const [tab, setTab] = useState<Tab>("state");
+  const [forking, setForking] = useState(false);
+  const [newThread, setNewThread] = useState(false);
+  const [runNow, setRunNow] = useState(true);
+  const router = useRouter();
+  const fork = useForkAndRun(thread.threadId, graph);
+  const resume = useResume(thread.threadId);
+  const running = thread.status === "running";
+
+  if (!cp) return <Card title="Checkpoint" className="min-h-[200px]"><p className="p-3 text-sm text-slate-500">Select a checkpoint in the timeline.</p></Card>;
+  const isHead = cp.checkpointId === thread.headCheckpointId;
+  const canResume = cp.next.length > 0 && !running;
+
+  const tabs: [Tab, string][] = [
+    ["state", "State"],
+    ["diff", "Diff"],
+    ["meta", "Metadata"],
+  ];
+  return (
+    <Card
+      testId="checkpoint-panel"
+      className="min-h-[320px] flex-1"
+      title={
+        <span className="flex items-center gap-2" data-testid="checkpoint-title" data-version={cp.version}>
+          <span className="font-mono text-slate-500">v{cp.version}</span>
+          <span>{nodeLabel(cp)}</span>
+          {cp.next.length > 0 && <span className="text-xs font-normal text-slate-500">→ next: {cp.next.join(", ")}</span>}
+        </span>
+      }
+      actions={
+        <>
+          <Button
+            onClick={() => resume.mutate(isHead ? {} : { checkpointId: cp.checkpointId })}
+            disabled={!canResume}
+            pending={resume.isPending}
+            title={cp.next.length ? (isHead ? "Continue the run from here" : "Replay from here as a new branch") : "Nothing runs after this checkpoint"}
+            data-testid="resume"
+          >
+            <PlayIcon /> Resume
+          </Button>
+          <Button variant="primary" onClick={() => setForking((f) => !f)} disabled={running} data-testid="fork-open">
+            <ForkIcon /> Fork from here
+          </Button>
+        </>
+      }
+    >
+      {(resume.error || resume.isSuccess) && (
+        <div className="px-3 pt-2">
+          <ActionMessage error={resume.error ? errorMessage(resume.error) : null} success={resume.isSuccess ? "Run started." : null} testId="resume" />
+        </div>
+      )}
+      <div className="min-h-0 flex-1 overflow-auto">
+      {forking && cp.values && (
+        <div className="border-b border-slate-100 bg-teal-50/40 p-3" data-testid="fork-panel">
+          <p className="mb-2 text-xs text-slate-600">
+            Fork v{cp.version}: edit the state if you like (only changed channels are applied), then run the new branch. The original branch stays as it is.
+          </p>
+          <StateEditForm
+            key={cp.checkpointId}
+            testId="fork"
+            initial={cp.values}
+            submitLabel={runNow ? "Fork & run" : "Fork"}
+            pending={fork.isPending}
+            error={fork.error}
+            onCancel={() => setForking(false)}
+            extra={
+              <div className="flex flex-wrap gap-4 text-xs text-slate-700">
+                <label className="flex items-center gap-1.5">
+                  <input type="checkbox" data-testid="fork-new-thread" checked={newThread} onChange={(e) => setNewThread(e.target.checked)} />
+                  Into a new thread
+                </label>
+                <label className="flex items-center gap-1.5">
+                  <input type="checkbox" data-testid="fork-run" checked={runNow} onChange={(e) => setRunNow(e.target.checked)} />
+                  Run it right away
+                </label>
+              </div>
+            }
+            onSubmit={(after, who) =>
+              fork.mutate(
+                { checkpointId: cp.checkpointId, before: cp.values ?? {}, after, newThread, run: runNow, ...who },
+                {
+                  onSuccess: (f) => {
+                    setForking(false);
+                    if (f.threadId !== thread.threadId) router.push(`/threads/${encodeURIComponent(f.threadId)}`);
+                    else onForked(f);
+                  },
+                },
+              )
+            }
+          />
+        </div>
+      )}
+      <div role="tablist" className="sticky top-0 z-10 flex gap-1 border-b border-slate-100 bg-white px-2 pt-1">
+        {tabs.map(([t, label]) => (
+          <button
+            key={t}
+            role="tab"
+            aria-selected={tab === t}
+            data-testid={`tab-${t}`}
+            onClick={() => setTab(t)}
+            className={`-mb-px border-b-2 px-3 py-1.5 text-xs font-medium ${tab === t ? "border-indigo-600 text-indigo-700" : "border-transparent text-slate-500 hover:text-slate-800"}`}
+          >
+            {label}
+          </button>
+        ))}
+      </div>
+        {tab === "state" && (
+          <div data-testid="state-view" className="p-3 text-xs">
+            {cp.values ? (
+              <JsonView value={cp.values} displayDataTypes={false} collapsed={depthFor(cp.values)} shortenTextAfterLength={120} />
+            ) : (
+              <p className="text-slate-500">Loading state…</p>
+            )}
+          </div>
+        )}
+        {tab === "diff" && <DiffView threadId={thread.threadId} cp={cp} all={all} />}
+        {tab === "meta" && <Meta cp={cp} />}
+      </div>
+    </Card>
+  );
+}

@@ -1,0 +1,57 @@
+"use client";
+import { useState } from "react";
+import { errorMessage } from "@/lib/client/api";
+import type { Checkpoint, GraphDetail, Thread } from "@/lib/client/types";
+import { ActionMessage, Button } from "../ui/Button";
+import { useEditAndContinue, useResume } from "./actions";
+import { StateEditForm } from "./StateEditForm";
+
+/** A failed run: the failing node and message, Retry, and a state edit to remove the cause first. */
+export function ErrorPanel({ thread, head, graph, hint }: { thread: Thread; head: Checkpoint | undefined; graph: GraphDetail | undefined; hint?: string }) {
+  const [editing, setEditing] = useState(false);
+  const retry = useResume(thread.threadId);
+  const edit = useEditAndContinue(thread.threadId, graph);
+  const err = thread.error;
+  return (
+    <section data-testid="error-panel" className="rounded-lg border-2 border-rose-300 bg-rose-50 p-3 shadow-sm">
+      <h2 className="text-sm font-semibold text-rose-900">
+        Step failed{err?.node ? (
+          <>
+            {" "}in <code data-testid="error-node" className="rounded bg-white px-1 font-mono">{err.node}</code>
+          </>
+        ) : null}
+      </h2>
+      <p data-testid="error-message" className="mt-1 whitespace-pre-wrap break-words font-mono text-xs text-rose-800">
+        {err?.message ?? "Unknown error"}
+      </p>
+      {hint && <p className="mt-1 text-xs text-rose-700/80">Hint: {hint}</p>}
+      {!editing && (
+        <div className="mt-3 flex flex-wrap gap-2">
+          <Button variant="primary" onClick={() => retry.mutate({})} pending={retry.isPending} data-testid="retry">
+            Retry
+          </Button>
+          <Button onClick={() => setEditing(true)} disabled={!head || retry.isPending} data-testid="error-edit-state">
+            Edit state…
+          </Button>
+        </div>
+      )}
+      {editing && head && (
+        <div className="mt-3 rounded-md bg-white p-2 ring-1 ring-rose-200">
+          <StateEditForm
+            key={head.checkpointId}
+            testId="error-edit"
+            initial={head.values ?? {}}
+            submitLabel="Save edit & retry"
+            pending={edit.isPending}
+            error={edit.error}
+            onCancel={() => setEditing(false)}
+            onSubmit={(after, who) => edit.mutate({ before: head.values ?? {}, after, ...who, then: {} }, { onSuccess: () => setEditing(false) })}
+          />
+        </div>
+      )}
+      <div className="mt-2">
+        <ActionMessage error={retry.error ? errorMessage(retry.error) : null} testId="retry" />
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,169 @@
+"use client";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { useEffect, useMemo, useRef } from "react";
+import { clock, nodeLabel, SOURCE_LABEL } from "@/lib/client/format";
+import { buildTree, type TreeRow } from "@/lib/client/tree";
+import type { Checkpoint } from "@/lib/client/types";
+import { BranchIcon, PauseIcon } from "../ui/icons";
+
+const ROW = 34;
+const INDENT = 14;
+
+const SOURCE_CLS: Record<string, string> = {
+  input: "bg-slate-100 text-slate-700",
+  loop: "bg-indigo-50 text-indigo-700",
+  update: "bg-violet-100 text-violet-800",
+  fork: "bg-teal-100 text-teal-800",
+};
+
+function Row({ row, selected, head, onSelect }: { row: TreeRow; selected: boolean; head: boolean; onSelect: () => void }) {
+  const { cp } = row;
+  const src = cp.metadata?.source ?? "loop";
+  const pending = cp.interrupts?.length > 0;
+  return (
+    <div
+      id={`tl-${cp.checkpointId}`}
+      role="treeitem"
+      aria-selected={selected}
+      aria-level={row.depth + 1}
+      data-testid="timeline-row"
+      data-checkpoint-id={cp.checkpointId}
+      data-version={cp.version}
+      data-node={cp.nodeName}
+      data-source={src}
+      data-depth={row.depth}
+      data-head={head || undefined}
+      data-selected={selected || undefined}
+      onClick={onSelect}
+      className={`flex h-full cursor-pointer items-center gap-1.5 border-l-2 pr-2 text-xs ${
+        selected ? "border-indigo-600 bg-indigo-50" : head ? "border-emerald-500 bg-emerald-50/50 hover:bg-slate-50" : "border-transparent hover:bg-slate-50"
+      }`}
+      style={{ paddingLeft: 6 + row.depth * INDENT }}
+    >
+      {row.depth > 0 && (
+        <span className="text-slate-400" aria-hidden>
+          {row.branchStart ? <BranchIcon /> : <span className="inline-block h-3 w-px bg-slate-300" />}
+        </span>
+      )}
+      <span className="min-w-10 shrink-0 font-mono text-slate-500">v{cp.version}</span>
+      <span className="min-w-0 flex-1 truncate font-medium text-slate-800" title={cp.nodeName}>
+        {nodeLabel(cp)}
+        {(src === "update" || src === "fork") && cp.metadata.actor && (
+          <span data-testid="timeline-actor" className="ml-1 font-normal text-violet-700">
+            by {cp.metadata.actor}
+          </span>
+        )}
+      </span>
+      {pending && (
+        <span
+          data-testid="timeline-interrupt"
+          title={head ? "An interrupt is pending here" : "An interrupt was pending here (answered on a later checkpoint)"}
+          className={`flex h-4 w-4 items-center justify-center rounded ${head ? "bg-amber-400 text-white" : "text-amber-500 ring-1 ring-amber-300"}`}
+        >
+          <PauseIcon size={10} />
+        </span>
+      )}
+      <span className={`shrink-0 rounded px-1.5 py-0.5 text-[10px] font-medium ${SOURCE_CLS[src] ?? SOURCE_CLS.loop}`}>{SOURCE_LABEL[src] ?? src}</span>
+      {head && <span className="shrink-0 rounded bg-emerald-600 px-1.5 py-0.5 text-[10px] font-semibold text-white">HEAD</span>}
+      <span className="hidden w-14 shrink-0 text-right font-mono text-[10px] text-slate-400 sm:inline" title={cp.createdAt}>
+        {clock(cp.createdAt)}
+      </span>
+    </div>
+  );
+}
+
+/**
+ * Every checkpoint as a branching tree (see lib/client/tree.ts), virtualized so 10,000 rows stay smooth.
+ * Keyboard: ↑/↓ move, Home/End jump, ← goes to the parent, → to the first child.
+ */
+export function Timeline({
+  checkpoints,
+  headId,
+  selectedId,
+  onSelect,
+}: {
+  checkpoints: Checkpoint[];
+  headId: string | null;
+  selectedId: string | null;
+  onSelect: (id: string) => void;
+}) {
+  const rows = useMemo(() => buildTree(checkpoints), [checkpoints]);
+  const index = useMemo(() => new Map(rows.map((r, i) => [r.cp.checkpointId, i])), [rows]);
+  const parentRef = useRef<HTMLDivElement>(null);
+  const v = useVirtualizer({ count: rows.length, getScrollElement: () => parentRef.current, estimateSize: () => ROW, overscan: 12 });
+  const selIndex = selectedId ? index.get(selectedId) ?? -1 : -1;
+
+  useEffect(() => {
+    if (selIndex >= 0) v.scrollToIndex(selIndex, { align: "auto" });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [selIndex]);
+
+  const move = (to: number) => {
+    if (!rows.length) return;
+    const i = Math.max(0, Math.min(rows.length - 1, to));
+    onSelect(rows[i].cp.checkpointId);
+  };
+  const onKey = (e: React.KeyboardEvent) => {
+    const cur = selIndex < 0 ? 0 : selIndex;
+    const cp = rows[cur]?.cp;
+    switch (e.key) {
+      case "ArrowDown":
+      case "j":
+        move(selIndex < 0 ? 0 : cur + 1);
+        break;
+      case "ArrowUp":
+      case "k":
+        move(cur - 1);
+        break;
+      case "Home":
+        move(0);
+        break;
+      case "End":
+        move(rows.length - 1);
+        break;
+      case "PageDown":
+        move(cur + 10);
+        break;
+      case "PageUp":
+        move(cur - 10);
+        break;
+      case "ArrowLeft":
+        if (cp?.parentId && index.has(cp.parentId)) onSelect(cp.parentId);
+        break;
+      case "ArrowRight": {
+        const child = rows.find((r) => r.cp.parentId === cp?.checkpointId);
+        if (child) onSelect(child.cp.checkpointId);
+        break;
+      }
+      default:
+        return;
+    }
+    e.preventDefault();
+  };
+
+  return (
+    <div
+      ref={parentRef}
+      role="tree"
+      aria-label="Checkpoint timeline"
+      tabIndex={0}
+      onKeyDown={onKey}
+      aria-activedescendant={selectedId ? `tl-${selectedId}` : undefined}
+      data-testid="timeline"
+      data-count={rows.length}
+      className="h-full min-h-0 overflow-auto focus-visible:outline-offset-[-2px]"
+    >
+      <div style={{ height: v.getTotalSize(), position: "relative" }}>
+        {v.getVirtualItems().map((item) => {
+          const row = rows[item.index];
+          return (
+            <div key={row.cp.checkpointId} style={{ position: "absolute", top: 0, left: 0, right: 0, height: item.size, transform: `translateY(${item.start}px)` }}>
+              <Row row={row} selected={row.cp.checkpointId === selectedId} head={row.cp.checkpointId === headId} onSelect={() => onSelect(row.cp.checkpointId)} />
+            </div>
+          );
+        })}
+      </div>
+      {rows.length === 0 && <p className="p-4 text-sm text-slate-500">No checkpoints yet.</p>}
+    </div>
+  );
+}

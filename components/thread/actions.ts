@@ -1,0 +1,80 @@
+"use client";
+/**
+ * Multi-request actions as single mutations (one pending state, one error): an edit followed by a resume,
+ * a fork followed by a run on the new branch. Each invalidates what it touched.
+ */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { api } from "@/lib/client/api";
+import { refreshThread } from "@/lib/client/hooks";
+import { keys } from "@/lib/client/keys";
+import { stateUpdate } from "@/lib/client/state-edit";
+import type { GraphDetail, PendingInterrupt, RunCommand } from "@/lib/client/types";
+
+function useInvalidate() {
+  const qc = useQueryClient();
+  return (...threadIds: string[]) => {
+    for (const id of threadIds) refreshThread(qc, id);
+    qc.invalidateQueries({ queryKey: keys.threadLists() });
+  };
+}
+
+/** Answer for a dynamic interrupt after a state edit: graphs whose payload carries a draft take the edit. */
+export function editResume(interrupt: PendingInterrupt | undefined, values: Record<string, unknown>): unknown {
+  const payload = interrupt?.value;
+  if (payload && typeof payload === "object" && "draft" in payload && typeof values.draft === "string")
+    return { action: "edit", draft: values.draft };
+  return { action: "approve" };
+}
+
+export function useResume(threadId: string) {
+  const invalidate = useInvalidate();
+  return useMutation({
+    mutationFn: (body: { command?: RunCommand; checkpointId?: string }) => api.run(threadId, body),
+    onSettled: () => invalidate(threadId),
+  });
+}
+
+/** Saves a human edit (only changed channels), then, if asked, continues the run from it. */
+export function useEditAndContinue(threadId: string, graph: GraphDetail | undefined) {
+  const invalidate = useInvalidate();
+  return useMutation({
+    mutationFn: async (a: {
+      before: Record<string, unknown>;
+      after: Record<string, unknown>;
+      actor: string;
+      reason: string;
+      checkpointId?: string;
+      then?: { command?: RunCommand } | null;
+    }) => {
+      const values = stateUpdate(a.before, a.after, graph?.channels);
+      let checkpointId = a.checkpointId;
+      if (Object.keys(values).length) {
+        const cp = await api.updateState(threadId, { values, checkpointId: a.checkpointId, actor: a.actor || undefined, reason: a.reason || undefined });
+        checkpointId = cp.checkpointId;
+      }
+      if (a.then) await api.run(threadId, { ...a.then, ...(a.checkpointId ? { checkpointId } : {}) });
+      return checkpointId;
+    },
+    onSettled: () => invalidate(threadId),
+  });
+}
+
+/** Forks at a checkpoint (optionally with edited values, optionally into a new thread), then runs the fork. */
+export function useForkAndRun(threadId: string, graph: GraphDetail | undefined) {
+  const invalidate = useInvalidate();
+  return useMutation({
+    mutationFn: async (a: { checkpointId: string; before: Record<string, unknown>; after: Record<string, unknown>; newThread: boolean; run: boolean; actor: string; reason: string }) => {
+      const values = stateUpdate(a.before, a.after, graph?.channels);
+      const fork = await api.fork(threadId, {
+        checkpointId: a.checkpointId,
+        values: Object.keys(values).length ? values : undefined,
+        newThread: a.newThread || undefined,
+        actor: a.actor || undefined,
+        reason: a.reason || undefined,
+      });
+      if (a.run) await api.run(fork.threadId, { checkpointId: fork.checkpointId });
+      return fork;
+    },
+    onSettled: (fork) => invalidate(threadId, ...(fork && fork.threadId !== threadId ? [fork.threadId] : [])),
+  });
+}

@@ -1,0 +1,100 @@
+"use client";
+import { useRouter } from "next/navigation";
+import { useEffect, useState } from "react";
+import { errorMessage } from "@/lib/client/api";
+import { useCreateThread, useGraphs } from "@/lib/client/hooks";
+import { parseObject, pretty } from "@/lib/client/state-edit";
+import { ActionMessage, Button, Card } from "../ui/Button";
+import { JsonEditor } from "../ui/JsonEditor";
+
+/** A label for the thread list: the input's first text field (a topic, a question), shortened. */
+function labelOf(input: Record<string, unknown>): Record<string, unknown> | undefined {
+  const text = Object.values(input).find((v): v is string => typeof v === "string" && v.trim().length > 0);
+  return text ? { label: text.trim().slice(0, 80) } : undefined;
+}
+
+/** Picks a graph, takes its JSON input (prefilled with the graph's example), starts a run, opens the thread. */
+export function NewRunForm({ onDone }: { onDone?: () => void }) {
+  const graphs = useGraphs();
+  const create = useCreateThread();
+  const router = useRouter();
+  const [graphId, setGraphId] = useState("");
+  const [text, setText] = useState("");
+  // Texts typed per graph survive switching graphs back and forth.
+  const [drafts, setDrafts] = useState<Record<string, string>>({});
+  const list = graphs.data ?? [];
+  const graph = list.find((g) => g.graphId === graphId);
+
+  useEffect(() => {
+    if (!graphId && list.length) setGraphId(list[0].graphId);
+  }, [graphId, list]);
+  useEffect(() => {
+    if (graph) setText(drafts[graph.graphId] ?? pretty(graph.exampleInput ?? {}));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [graph?.graphId]);
+
+  const parsed = parseObject(text);
+  const submit = (e: React.FormEvent) => {
+    e.preventDefault();
+    if (!parsed.ok || !graphId) return;
+    create.mutate(
+      { graphId, input: parsed.value, metadata: labelOf(parsed.value) },
+      {
+        onSuccess: (thread) => {
+          onDone?.();
+          router.push(`/threads/${encodeURIComponent(thread.threadId)}`);
+        },
+      },
+    );
+  };
+
+  return (
+    <Card title="New run" testId="new-run-form">
+      <form onSubmit={submit} className="flex flex-col gap-3 p-3">
+        <label className="flex flex-col gap-1 text-sm">
+          <span className="font-medium text-slate-700">Graph</span>
+          <select
+            data-testid="new-run-graph"
+            value={graphId}
+            onChange={(e) => {
+              setDrafts((d) => ({ ...d, [graphId]: text }));
+              setGraphId(e.target.value);
+            }}
+            className="rounded-md border-0 py-1.5 text-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-500"
+          >
+            {graphs.isPending && <option>Loading…</option>}
+            {list.map((g) => (
+              <option key={g.graphId} value={g.graphId}>
+                {g.title ? `${g.title} (${g.graphId})` : g.graphId}
+              </option>
+            ))}
+          </select>
+        </label>
+        {graph?.description && <p className="text-xs text-slate-500">{graph.description}</p>}
+        <div className="flex flex-col gap-1 text-sm">
+          <div className="flex items-center justify-between">
+            <span className="font-medium text-slate-700">Input (JSON)</span>
+            {graph && (
+              <button type="button" className="text-xs text-indigo-600 hover:underline" onClick={() => setText(pretty(graph.exampleInput ?? {}))}>
+                Reset to example
+              </button>
+            )}
+          </div>
+          <JsonEditor value={text} onChange={setText} testId="new-run-input" minHeight="110px" maxHeight="260px" label="Run input" />
+          {!parsed.ok && (
+            <p data-testid="new-run-invalid" className="text-xs text-rose-700">
+              {parsed.error}
+            </p>
+          )}
+          {graph?.failureHint && <p className="text-xs text-slate-500">Tip: {graph.failureHint}</p>}
+        </div>
+        <ActionMessage error={create.error ? errorMessage(create.error) : graphs.error ? errorMessage(graphs.error) : null} testId="new-run" />
+        <div className="flex justify-end">
+          <Button type="submit" variant="primary" pending={create.isPending} disabled={!parsed.ok || !graphId} data-testid="new-run-submit">
+            Start run
+          </Button>
+        </div>
+      </form>
+    </Card>
+  );
+}

@@ -1,0 +1,139 @@
+"use client";
+import Link from "next/link";
+import { useState } from "react";
+import { errorMessage } from "@/lib/client/api";
+import { timeAgo, shortId } from "@/lib/client/format";
+import { useGraphs, useThreads } from "@/lib/client/hooks";
+import { THREAD_STATUSES, type Thread, type ThreadStatus } from "@/lib/client/types";
+import { Card } from "../ui/Button";
+import { StatusBadge } from "../ui/StatusBadge";
+
+function label(t: Thread): string {
+  const m = t.metadata ?? {};
+  const l = m.label ?? m.title ?? m.name;
+  return typeof l === "string" ? l : "";
+}
+
+function Row({ t }: { t: Thread }) {
+  const waiting = t.status === "interrupted";
+  const href = `/threads/${encodeURIComponent(t.threadId)}`;
+  return (
+    <tr data-testid="thread-row" data-thread-id={t.threadId} data-status={t.status} className={`group border-t border-slate-100 hover:bg-slate-50 ${waiting ? "bg-amber-50/60" : ""}`}>
+      <td className={`py-2 pl-3 pr-2 ${waiting ? "border-l-4 border-amber-400" : "border-l-4 border-transparent"}`}>
+        <Link href={href} className="font-mono text-xs text-indigo-700 hover:underline" data-testid="thread-link" title={t.threadId}>
+          {shortId(t.threadId)}
+        </Link>
+        {label(t) && <div className="truncate text-xs text-slate-500">{label(t)}</div>}
+        <div className="text-xs text-slate-500 sm:hidden">{t.graphId}</div>
+        {t.status === "error" && t.error && (
+          <div className="max-w-[28ch] truncate text-xs text-rose-700 sm:max-w-[48ch]" title={t.error.message}>
+            {t.error.node ? `${t.error.node}: ` : ""}
+            {t.error.message}
+          </div>
+        )}
+        {waiting && t.interrupts[0] && <div className="text-xs text-amber-800">waiting at {t.interrupts[0].node}</div>}
+      </td>
+      <td className="hidden px-2 py-2 text-sm sm:table-cell">{t.graphId ?? "—"}</td>
+      <td className="px-2 py-2">
+        <StatusBadge status={t.status} />
+      </td>
+      <td className="hidden px-2 py-2 text-right font-mono text-xs text-slate-600 sm:table-cell">
+        {t.headVersion ?? t.checkpointCount ?? "—"}
+      </td>
+      <td className="hidden px-2 py-2 text-xs text-slate-500 md:table-cell" title={t.updatedAt}>
+        {timeAgo(t.updatedAt)}
+      </td>
+      <td className="py-2 pl-2 pr-3 text-right">
+        <Link href={href} className={`rounded-md px-2 py-1 text-xs font-medium ${waiting ? "bg-amber-500 text-white hover:bg-amber-400" : "text-indigo-700 hover:bg-indigo-50"}`}>
+          {waiting ? "Review" : "Open"}
+        </Link>
+      </td>
+    </tr>
+  );
+}
+
+/** Every thread, newest update first, with status/graph filters; threads waiting for a human come first. */
+export function ThreadList() {
+  const [status, setStatus] = useState<ThreadStatus | "">("");
+  const [graphId, setGraphId] = useState("");
+  const threads = useThreads({ status, graphId: graphId || undefined });
+  const graphs = useGraphs();
+  const list = threads.data?.threads ?? [];
+  const waiting = list.filter((t) => t.status === "interrupted");
+  const rest = list.filter((t) => t.status !== "interrupted");
+
+  return (
+    <Card
+      testId="thread-list"
+      title={
+        <span className="flex items-center gap-2">
+          Threads
+          {waiting.length > 0 && (
+            <span data-testid="waiting-count" className="rounded-full bg-amber-500 px-2 py-0.5 text-xs font-semibold text-white">
+              {waiting.length} waiting for review
+            </span>
+          )}
+        </span>
+      }
+      actions={
+        <>
+          <select
+            aria-label="Filter by status"
+            data-testid="filter-status"
+            value={status}
+            onChange={(e) => setStatus(e.target.value as ThreadStatus | "")}
+            className="rounded-md border-0 py-1 pl-2 pr-8 text-xs ring-1 ring-inset ring-slate-300"
+          >
+            <option value="">All statuses</option>
+            {THREAD_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+          <select
+            aria-label="Filter by graph"
+            data-testid="filter-graph"
+            value={graphId}
+            onChange={(e) => setGraphId(e.target.value)}
+            className="rounded-md border-0 py-1 pl-2 pr-8 text-xs ring-1 ring-inset ring-slate-300"
+          >
+            <option value="">All graphs</option>
+            {(graphs.data ?? []).map((g) => (
+              <option key={g.graphId} value={g.graphId}>
+                {g.graphId}
+              </option>
+            ))}
+          </select>
+        </>
+      }
+    >
+      {threads.error && <p className="p-3 text-sm text-rose-700">Could not load threads: {errorMessage(threads.error)}</p>}
+      <div className="overflow-x-auto">
+        <table className="w-full text-left">
+          <thead className="text-xs uppercase tracking-wide text-slate-500">
+            <tr>
+              <th className="py-2 pl-4 pr-2 font-medium">Thread</th>
+              <th className="hidden px-2 py-2 font-medium sm:table-cell">Graph</th>
+              <th className="px-2 py-2 font-medium">Status</th>
+              <th className="hidden px-2 py-2 text-right font-medium sm:table-cell" title="Head version">Version</th>
+              <th className="hidden px-2 py-2 font-medium md:table-cell">Updated</th>
+              <th className="py-2 pl-2 pr-3" />
+            </tr>
+          </thead>
+          <tbody>
+            {[...waiting, ...rest].map((t) => (
+              <Row key={t.threadId} t={t} />
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {threads.isPending && <p className="p-4 text-sm text-slate-500">Loading threads…</p>}
+      {!threads.isPending && list.length === 0 && (
+        <p data-testid="threads-empty" className="p-6 text-center text-sm text-slate-500">
+          No threads{status || graphId ? " match these filters" : " yet: start one with New run"}.
+        </p>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,64 @@
+import type { ButtonHTMLAttributes } from "react";
+
+type Variant = "primary" | "secondary" | "danger" | "success" | "ghost";
+
+const V: Record<Variant, string> = {
+  primary: "bg-indigo-600 text-white hover:bg-indigo-500 disabled:bg-indigo-300",
+  success: "bg-emerald-600 text-white hover:bg-emerald-500 disabled:bg-emerald-300",
+  danger: "bg-rose-600 text-white hover:bg-rose-500 disabled:bg-rose-300",
+  secondary: "bg-white text-slate-800 ring-1 ring-inset ring-slate-300 hover:bg-slate-50 disabled:text-slate-400",
+  ghost: "text-slate-600 hover:bg-slate-100 disabled:text-slate-300",
+};
+
+export function Button({
+  variant = "secondary",
+  pending,
+  className = "",
+  children,
+  disabled,
+  ...rest
+}: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: Variant; pending?: boolean }) {
+  return (
+    <button
+      type="button"
+      {...rest}
+      disabled={disabled || pending}
+      aria-busy={pending || undefined}
+      className={`inline-flex items-center justify-center gap-1.5 rounded-md px-3 py-1.5 text-sm font-medium shadow-sm transition-colors disabled:cursor-not-allowed ${V[variant]} ${className}`}
+    >
+      {pending && <span className="h-3 w-3 animate-spin rounded-full border-2 border-current border-t-transparent" aria-hidden />}
+      {children}
+    </button>
+  );
+}
+
+/** Inline feedback for an action: the API's error message, or a short success note. */
+export function ActionMessage({ error, success, testId }: { error?: string | null; success?: string | null; testId?: string }) {
+  if (error)
+    return (
+      <p role="alert" data-testid={testId ? `${testId}-error` : "action-error"} className="rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800 ring-1 ring-rose-200">
+        {error}
+      </p>
+    );
+  if (success)
+    return (
+      <p role="status" data-testid={testId ? `${testId}-success` : "action-success"} className="text-sm text-emerald-700">
+        {success}
+      </p>
+    );
+  return null;
+}
+
+export function Card({ title, actions, children, className = "", testId }: { title?: React.ReactNode; actions?: React.ReactNode; children: React.ReactNode; className?: string; testId?: string }) {
+  return (
+    <section data-testid={testId} className={`flex min-w-0 flex-col rounded-lg border border-slate-200 bg-white shadow-sm ${className}`}>
+      {(title || actions) && (
+        <header className="flex min-h-10 flex-wrap items-center justify-between gap-2 border-b border-slate-100 px-3 py-1.5">
+          <h2 className="text-sm font-semibold text-slate-700">{title}</h2>
+          {actions && <div className="flex flex-wrap items-center gap-2">{actions}</div>}
+        </header>
+      )}
+      {children}
+    </section>
+  );
+}

@@ -1,0 +1,114 @@
+/**
+ * The dashboard's only way to talk to the server. Every non-2xx answer becomes an ApiError carrying the
+ * API's `{ error: { code, message } }` so forms can show the server's own message.
+ */
+import type { Checkpoint, DiffEntry, GraphDetail, GraphSummary, RunCommand, StateSnapshot, Thread, ThreadStatus } from "./types";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+async function request<T>(path: string, init?: RequestInit & { json?: unknown }): Promise<T> {
+  const { json, ...rest } = init ?? {};
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      ...rest,
+      headers: { accept: "application/json", ...(json !== undefined ? { "content-type": "application/json" } : {}), ...rest.headers },
+      body: json !== undefined ? JSON.stringify(json) : rest.body,
+      cache: "no-store",
+    });
+  } catch (err) {
+    throw new ApiError(0, "NETWORK", `Cannot reach the server: ${(err as Error).message}`);
+  }
+  const text = await res.text();
+  let body: unknown = undefined;
+  if (text) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+  }
+  if (!res.ok) {
+    const e = (body as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
+    throw new ApiError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? `${res.status} ${res.statusText}`, e?.details);
+  }
+  return body as T;
+}
+
+const enc = encodeURIComponent;
+
+function qs(params: Record<string, string | number | undefined | null>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+/** Some routes wrap their payload (`{ graphs: [...] }`), some don't: accept both. */
+function unwrap<T>(body: unknown, key: string): T {
+  if (body && typeof body === "object" && !Array.isArray(body) && key in (body as object)) return (body as Record<string, T>)[key];
+  return body as T;
+}
+
+/** The server nests the drawable structure under `structure`; the dashboard reads it flat. */
+function normalizeGraph(g: Record<string, unknown>): GraphDetail {
+  const s = (g.structure ?? {}) as Partial<GraphDetail>;
+  return {
+    ...(g as GraphSummary),
+    graphId: (g.graphId ?? g.id ?? "") as string,
+    nodes: (g.nodes ?? s.nodes ?? []) as GraphDetail["nodes"],
+    edges: (g.edges ?? s.edges ?? []) as GraphDetail["edges"],
+    channels: (g.channels ?? s.channels ?? []) as GraphDetail["channels"],
+    interruptBefore: (g.interruptBefore ?? s.interruptBefore ?? []) as string[],
+    interruptAfter: (g.interruptAfter ?? s.interruptAfter ?? []) as string[],
+  };
+}
+
+type RawChange = { path: (string | number)[] | string; kind?: string; type?: string; before?: unknown; after?: unknown };
+const KIND: Record<string, DiffEntry["kind"]> = { create: "added", remove: "removed", change: "changed", added: "added", removed: "removed", changed: "changed" };
+
+export const api = {
+  graphs: async () => unwrap<Record<string, unknown>[]>(await request("/api/graphs"), "graphs").map(normalizeGraph),
+  graph: async (graphId: string) => normalizeGraph(unwrap<Record<string, unknown>>(await request(`/api/graphs/${enc(graphId)}`), "graph")),
+  threads: (p: { status?: ThreadStatus | ""; graphId?: string; limit?: number; cursor?: string | null }) =>
+    request<{ threads: Thread[]; nextCursor: string | null }>(`/api/threads${qs(p)}`),
+  thread: async (threadId: string) => unwrap<Thread>(await request(`/api/threads/${enc(threadId)}`), "thread"),
+  createThread: async (body: { graphId: string; input?: unknown; metadata?: Record<string, unknown> }) =>
+    unwrap<Thread>(await request("/api/threads", { method: "POST", json: body }), "thread"),
+  deleteThread: (threadId: string) => request<unknown>(`/api/threads/${enc(threadId)}`, { method: "DELETE" }),
+  run: (threadId: string, body: { input?: unknown; checkpointId?: string; command?: RunCommand; wait?: boolean }) =>
+    request<unknown>(`/api/threads/${enc(threadId)}/runs`, { method: "POST", json: body }),
+  state: (threadId: string, checkpointId?: string) =>
+    request<StateSnapshot>(`/api/threads/${enc(threadId)}/state${qs({ checkpointId })}`),
+  updateState: async (
+    threadId: string,
+    body: { values: Record<string, unknown>; asNode?: string; checkpointId?: string; actor?: string; reason?: string },
+  ) => unwrap<Checkpoint>(await request(`/api/threads/${enc(threadId)}/state`, { method: "POST", json: body }), "checkpoint"),
+  fork: async (
+    threadId: string,
+    body: { checkpointId: string; values?: Record<string, unknown>; asNode?: string; newThread?: boolean; actor?: string; reason?: string },
+  ) => unwrap<Checkpoint>(await request(`/api/threads/${enc(threadId)}/fork`, { method: "POST", json: body }), "checkpoint"),
+  history: (threadId: string, p: { limit?: number; before?: number | string | null; fields?: "summary" }) =>
+    request<{ checkpoints: Checkpoint[]; nextCursor: string | number | null }>(`/api/threads/${enc(threadId)}/history${qs(p)}`),
+  checkpoint: async (threadId: string, checkpointId: string) =>
+    unwrap<Checkpoint>(await request(`/api/threads/${enc(threadId)}/checkpoints/${enc(checkpointId)}`), "checkpoint"),
+  diff: async (threadId: string, checkpointId: string, against?: string): Promise<DiffEntry[]> =>
+    unwrap<RawChange[]>(await request(`/api/threads/${enc(threadId)}/checkpoints/${enc(checkpointId)}/diff${qs({ against })}`), "changes").map(
+      (c) => ({ path: c.path, before: c.before, after: c.after, kind: KIND[c.kind ?? c.type ?? ""] ?? "changed" }),
+    ),
+};
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiError) return err.code && !err.code.startsWith("HTTP_") ? `${err.message} (${err.code})` : err.message;
+  return err instanceof Error ? err.message : String(err);
+}

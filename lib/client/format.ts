@@ -1,0 +1,35 @@
+import type { Checkpoint } from "./types";
+
+export function timeAgo(iso: string, now = Date.now()): string {
+  const s = Math.round((now - new Date(iso).getTime()) / 1000);
+  if (!Number.isFinite(s)) return "";
+  if (s < 5) return "just now";
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
+  return new Date(iso).toLocaleDateString();
+}
+
+export function clock(iso: string): string {
+  const d = new Date(iso);
+  return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+}
+
+export const SOURCE_LABEL: Record<string, string> = { input: "input", loop: "step", update: "human edit", fork: "fork" };
+
+/** Node label for a checkpoint: reserved names read as what they are. */
+export function nodeLabel(cp: Pick<Checkpoint, "nodeName" | "metadata">): string {
+  if (cp.nodeName === "__input__") return "input";
+  if (cp.nodeName === "__update__") return "state edited";
+  if (cp.nodeName === "__fork__") return "forked";
+  return cp.nodeName;
+}
+
+export function shortId(id: string): string {
+  return id.length > 12 ? `${id.slice(0, 8)}…${id.slice(-4)}` : id;
+}
+
+export function pathText(path: (string | number)[] | string): string {
+  if (typeof path === "string") return path;
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("") || "(root)";
+}

@@ -1,0 +1,173 @@
+"use client";
+/**
+ * React-query hooks over the API. Reads are keyed by lib/client/keys.ts; every mutation invalidates the
+ * thread it touched (and the thread list) so all panels agree after an action.
+ */
+import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
+import { api } from "./api";
+import { keys } from "./keys";
+import type { Checkpoint, RunCommand, Thread, ThreadStatus } from "./types";
+
+export function useGraphs() {
+  return useQuery({ queryKey: keys.graphs(), queryFn: api.graphs, staleTime: 60_000 });
+}
+
+export function useGraph(graphId: string | null | undefined) {
+  return useQuery({ queryKey: keys.graph(graphId ?? ""), queryFn: () => api.graph(graphId!), enabled: !!graphId, staleTime: 60_000 });
+}
+
+export function useThreads(filters: { status?: ThreadStatus | ""; graphId?: string }) {
+  return useQuery({
+    queryKey: keys.threadList(filters),
+    queryFn: () => api.threads({ ...filters, limit: 200 }),
+    // The list has no event stream of its own: poll it while it is on screen.
+    refetchInterval: 3_000,
+    placeholderData: (prev) => prev,
+  });
+}
+
+export function useThread(threadId: string) {
+  return useQuery({
+    queryKey: keys.thread(threadId),
+    queryFn: () => api.thread(threadId),
+    // A safety net for missed events (another process, a dropped stream): poll only while something runs.
+    refetchInterval: (q) => ((q.state.data as Thread | undefined)?.status === "running" ? 2_000 : false),
+  });
+}
+
+const PAGE = 1000;
+
+/**
+ * The whole thread's history (summaries: no state values), newest first. The first load reads pages of
+ * 1000 in a loop so the timeline can build the full tree (10,000 checkpoints = 10 small requests). Later
+ * refreshes (live events while a run goes on) read only what is newer than the newest version already
+ * held: versions only grow within a thread, across all branches. If the thread now has fewer checkpoints
+ * than held (pruned, deleted), it is read again in full.
+ */
+export function useHistory(threadId: string, running: boolean, expectedCount?: number) {
+  const qc = useQueryClient();
+  return useQuery({
+    queryKey: keys.history(threadId),
+    queryFn: async () => {
+      const held = qc.getQueryData<Checkpoint[]>(keys.history(threadId));
+      const newest = held?.length && (expectedCount === undefined || expectedCount >= held.length) ? held[0].version : 0;
+      const fresh: Checkpoint[] = [];
+      let before: string | number | null | undefined = undefined;
+      for (;;) {
+        const page = await api.history(threadId, { limit: PAGE, before: before ?? undefined, fields: "summary" });
+        const newer = page.checkpoints.filter((c) => c.version > newest);
+        fresh.push(...newer);
+        // A first load of a long thread shows each page as it arrives (newest first) instead of waiting for all.
+        if (!newest && page.nextCursor) qc.setQueryData(keys.history(threadId), fresh.slice());
+        if (!page.nextCursor || newer.length < page.checkpoints.length || page.checkpoints.length === 0) break;
+        before = page.nextCursor;
+      }
+      return newest && held ? [...fresh, ...held] : fresh;
+    },
+    refetchInterval: running ? 2_000 : false,
+    placeholderData: (prev) => prev,
+  });
+}
+
+export function useCheckpoint(threadId: string, checkpointId: string | null | undefined) {
+  return useQuery({
+    queryKey: keys.checkpoint(threadId, checkpointId ?? ""),
+    queryFn: () => api.checkpoint(threadId, checkpointId!),
+    enabled: !!checkpointId,
+    staleTime: Infinity, // checkpoints are immutable
+    placeholderData: (prev) => prev,
+  });
+}
+
+export function useDiff(threadId: string, checkpointId: string | null | undefined, against?: string) {
+  return useQuery({
+    queryKey: keys.diff(threadId, checkpointId ?? "", against),
+    queryFn: () => api.diff(threadId, checkpointId!, against),
+    enabled: !!checkpointId,
+    staleTime: Infinity,
+  });
+}
+
+/** Refreshes the thread's queries on every server-sent event (debounced: a fast run sends many). */
+export function useThreadEvents(threadId: string) {
+  const qc = useQueryClient();
+  useEffect(() => {
+    if (typeof EventSource === "undefined") return;
+    const es = new EventSource(`/api/threads/${encodeURIComponent(threadId)}/events`);
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const refresh = () => {
+      if (timer) return;
+      timer = setTimeout(() => {
+        timer = null;
+        refreshThread(qc, threadId);
+        qc.invalidateQueries({ queryKey: keys.threadLists(), refetchType: "none" });
+      }, 150);
+    };
+    const names = ["checkpoint", "interrupt", "error", "run_started", "run_ended", "run-end", "thread_updated", "message"];
+    for (const n of names) es.addEventListener(n, refresh);
+    return () => {
+      if (timer) clearTimeout(timer);
+      es.close();
+    };
+  }, [threadId, qc]);
+}
+
+/**
+ * Re-reads what can change on a thread: its record and its history. Checkpoints and their diffs are
+ * immutable, so their cached copies stay (re-reading a big state on every live event would be waste).
+ */
+export function refreshThread(qc: QueryClient, threadId: string) {
+  qc.invalidateQueries({ queryKey: keys.thread(threadId), exact: true });
+  qc.invalidateQueries({ queryKey: keys.history(threadId) });
+}
+
+function useInvalidateThread() {
+  const qc = useQueryClient();
+  return (threadId: string) => {
+    refreshThread(qc, threadId);
+    qc.invalidateQueries({ queryKey: keys.threadLists() });
+  };
+}
+
+export function useCreateThread() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: api.createThread,
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.threadLists() }),
+  });
+}
+
+export function useRun(threadId: string) {
+  const invalidate = useInvalidateThread();
+  return useMutation({
+    mutationFn: (body: { input?: Record<string, unknown>; checkpointId?: string; command?: RunCommand }) => api.run(threadId, body),
+    onSettled: () => invalidate(threadId),
+  });
+}
+
+export function useUpdateState(threadId: string) {
+  const invalidate = useInvalidateThread();
+  return useMutation({
+    mutationFn: (body: { values: Record<string, unknown>; asNode?: string; checkpointId?: string; actor?: string; reason?: string }) =>
+      api.updateState(threadId, body),
+    onSettled: () => invalidate(threadId),
+  });
+}
+
+export function useFork(threadId: string) {
+  const invalidate = useInvalidateThread();
+  return useMutation({
+    mutationFn: (body: { checkpointId: string; values?: Record<string, unknown>; asNode?: string; newThread?: boolean; actor?: string; reason?: string }) =>
+      api.fork(threadId, body),
+    onSettled: (cp) => {
+      invalidate(threadId);
+      if (cp && cp.threadId !== threadId) invalidate(cp.threadId);
+    },
+  });
+}
+
+export function useDeleteThread() {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: api.deleteThread, onSuccess: () => qc.invalidateQueries({ queryKey: keys.threadLists() }) });
+}

@@ -1,0 +1,17 @@
+/**
+ * The one query-key factory. Keys nest (thread → history / checkpoint / diff) so invalidating
+ * `keys.thread(id)` refreshes everything shown for that thread after an action or a live event.
+ */
+export const keys = {
+  all: ["waypoint"] as const,
+  graphs: () => [...keys.all, "graphs"] as const,
+  graph: (graphId: string) => [...keys.graphs(), graphId] as const,
+  threads: () => [...keys.all, "threads"] as const,
+  threadLists: () => [...keys.threads(), "list"] as const,
+  threadList: (filters: { status?: string; graphId?: string }) => [...keys.threadLists(), filters] as const,
+  thread: (threadId: string) => [...keys.threads(), "one", threadId] as const,
+  history: (threadId: string) => [...keys.thread(threadId), "history"] as const,
+  checkpoint: (threadId: string, checkpointId: string) => [...keys.thread(threadId), "checkpoint", checkpointId] as const,
+  diff: (threadId: string, checkpointId: string, against?: string) =>
+    [...keys.thread(threadId), "diff", checkpointId, against ?? "parent"] as const,
+};
