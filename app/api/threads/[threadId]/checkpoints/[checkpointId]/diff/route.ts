@@ -1,0 +1,11 @@
+import { json, readQuery } from "@/lib/server/http";
+import { route } from "@/lib/server/route";
+import { diffCheckpoint } from "@/lib/server/threads";
+import { DiffQuery } from "./schema";
+
+export const dynamic = "force-dynamic";
+
+/** The state changes from `against` (default: the parent) to this checkpoint, as paths with before/after. */
+export const GET = route<{ threadId: string; checkpointId: string }>(async (rt, req, { threadId, checkpointId }) =>
+  json(await diffCheckpoint(rt, threadId, checkpointId, readQuery(req, DiffQuery).against)),
+);

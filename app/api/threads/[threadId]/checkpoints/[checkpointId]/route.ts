@@ -1,0 +1,9 @@
+import { json } from "@/lib/server/http";
+import { route } from "@/lib/server/route";
+import { getCheckpoint } from "@/lib/server/threads";
+
+export const dynamic = "force-dynamic";
+
+export const GET = route<{ threadId: string; checkpointId: string }>(async (rt, _req, { threadId, checkpointId }) =>
+  json(await getCheckpoint(rt, threadId, checkpointId)),
+);

@@ -1,0 +1,11 @@
+import { json, readBody } from "@/lib/server/http";
+import { route } from "@/lib/server/route";
+import { forkThread } from "@/lib/server/threads";
+import { ForkBody } from "./schema";
+
+export const dynamic = "force-dynamic";
+
+/** 201 with the `__fork__` checkpoint and its thread (this one, or the new copy). */
+export const POST = route<{ threadId: string }>(async (rt, req, { threadId }) =>
+  json(await forkThread(rt, threadId, await readBody(req, ForkBody)), 201),
+);

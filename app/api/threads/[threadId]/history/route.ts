@@ -1,0 +1,9 @@
+import { json, readQuery } from "@/lib/server/http";
+import { route } from "@/lib/server/route";
+import { history } from "@/lib/server/threads";
+import { HistoryQuery } from "./schema";
+
+export const dynamic = "force-dynamic";
+
+/** `{ checkpoints, nextCursor }`, newest first; pass `nextCursor` back as `before` for the next page. */
+export const GET = route<{ threadId: string }>(async (rt, req, { threadId }) => json(await history(rt, threadId, readQuery(req, HistoryQuery))));

@@ -1,0 +1,13 @@
+import { json, readBody, readQuery } from "@/lib/server/http";
+import { route } from "@/lib/server/route";
+import { editState, stateOf } from "@/lib/server/threads";
+import { EditStateBody, StateQuery } from "./schema";
+
+export const dynamic = "force-dynamic";
+
+type P = { threadId: string };
+
+export const GET = route<P>(async (rt, req, { threadId }) => json(await stateOf(rt, threadId, readQuery(req, StateQuery).checkpointId)));
+
+/** A human edit: a new checkpoint (a branch when made on an old one). 422 when the state schema rejects it. */
+export const POST = route<P>(async (rt, req, { threadId }) => json(await editState(rt, threadId, await readBody(req, EditStateBody)), 201));

@@ -1,0 +1,10 @@
+/**
+ * Next.js start-up hook: opens the checkpoint store as soon as the server starts (not on the first request),
+ * so a bad configuration is reported at once and runs left "running" by a killed server resume by themselves.
+ */
+export async function register() {
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { getRuntime } = await import("./lib/server/runtime");
+  // Errors are printed (one sentence) by getRuntime and answered as 503 until the store is reachable.
+  await getRuntime().catch(() => {});
+}

@@ -1,0 +1,66 @@
+import { z } from "zod";
+import { END, START, StateGraph, appendReducer } from "../engine";
+import type { GraphDefinition } from "./types";
+import { sleep } from "./util";
+
+/**
+ * `pipeline` — a long job for watching progress and for crash/resume: `prepare`, then `work` once per step
+ * (one checkpoint each), then `finish`. `completed` records each step number once, so a resumed run that
+ * recorded a step twice is visible. `failAt: n` makes step n fail until the state's `failAt` is edited.
+ */
+const Steps = z.number().int().min(1).max(10_000);
+const StepMs = z.number().int().min(0).max(60_000);
+const FailAt = z.number().int().min(1).nullable();
+
+const input = z
+  .object({
+    steps: Steps.default(5),
+    stepMs: StepMs.default(500),
+    failAt: FailAt.default(null),
+    label: z.string().max(200).optional(),
+  })
+  .strict();
+
+export const pipeline: GraphDefinition = {
+  id: "pipeline",
+  title: "Long pipeline",
+  description: "A configurable number of steps, each taking a configurable time: watch progress, kill the server, watch it resume.",
+  input,
+  exampleInput: { steps: 10, stepMs: 1000, failAt: null },
+  failureHint: 'Start with { "failAt": 3 }: step 3 fails. Edit the state to { "failAt": null } and Retry.',
+  build: () =>
+    new StateGraph({
+      label: { default: () => "pipeline", description: "Free-form name of the job." },
+      steps: { default: () => 5, validate: (v) => Steps.parse(v), description: "How many work steps." },
+      stepMs: { default: () => 500, validate: (v) => StepMs.parse(v), description: "Milliseconds per step." },
+      failAt: { default: () => null, validate: (v) => FailAt.parse(v), description: "Step that fails while set." },
+      current: { default: () => 0, validate: (v) => z.number().int().min(0).parse(v), description: "Last finished step." },
+      completed: { reducer: appendReducer, default: () => [], description: "Step numbers, each recorded once." },
+      status: { default: () => "pending", description: "pending | working | finished" },
+      log: { reducer: appendReducer, default: () => [] },
+    })
+      .addNode("prepare", (s) => ({ status: "working", current: 0, log: `prepare: ${s.steps} steps of ${s.stepMs} ms` }), {
+        description: "Sets the job up.",
+      })
+      .addNode(
+        "work",
+        async (s, ctx) => {
+          const n = (s.current as number) + 1;
+          if (s.failAt === n)
+            throw new Error(`Step ${n} failed on purpose (failAt = ${n}); set failAt to null in the state, then retry.`);
+          await sleep(s.stepMs as number, ctx.signal);
+          return { current: n, completed: n, log: `work: step ${n}/${s.steps} done` };
+        },
+        { description: "One unit of work; loops until all steps are done.", retry: { maxAttempts: 1 } },
+      )
+      .addNode("finish", (s) => ({ status: "finished", log: `finish: ${(s.completed as number[]).length} steps` }), {
+        description: "Wraps up.",
+      })
+      .addEdge(START, "prepare")
+      .addEdge("prepare", "work")
+      .addConditionalEdges("work", (s) => ((s.current as number) < (s.steps as number) ? "more" : "done"), {
+        more: "work",
+        done: "finish",
+      })
+      .addEdge("finish", END),
+};

@@ -1,0 +1,23 @@
+import type { z } from "zod";
+import type { StateGraph } from "../engine/graph";
+
+/**
+ * A demo graph as the server and the dashboard see it. Plain engine code (no Next.js): tests and scripts
+ * import these directly. The server compiles `build()` against the configured store.
+ */
+export interface GraphDefinition {
+  id: string;
+  title: string;
+  description: string;
+  /** A fresh, uncompiled graph. */
+  build(): StateGraph;
+  /** Static interrupts, passed to compile(). */
+  interruptBefore?: string[];
+  interruptAfter?: string[];
+  /** Validates a run's input before anything is saved (rejections are 422s). */
+  input: z.ZodType<Record<string, unknown>>;
+  /** Pre-filled in the dashboard's New-run form. */
+  exampleInput: Record<string, unknown>;
+  /** How to make a step fail on demand, and how to let the retry succeed (shown in the dashboard and README). */
+  failureHint: string;
+}

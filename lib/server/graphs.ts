@@ -1,0 +1,46 @@
+import "server-only";
+import type { CheckpointStore } from "../checkpoint/types";
+import type { CompiledGraph } from "../engine";
+import { getGraph, listGraphs, type GraphDefinition } from "../graphs";
+import { HttpError } from "./http";
+
+/** Run-lock lease: short enough that a takeover after a crash elsewhere is quick, renewed every third. */
+const LOCK_TTL_MS = Number(process.env.WAYPOINT_LOCK_TTL_MS) > 0 ? Number(process.env.WAYPOINT_LOCK_TTL_MS) : 15_000;
+
+/** The demo graphs compiled against the configured store (one compiled copy for reads and edits). */
+export class GraphRegistry {
+  private readonly compiled = new Map<string, CompiledGraph>();
+
+  constructor(private readonly store: CheckpointStore) {}
+
+  has(graphId: string): boolean {
+    return getGraph(graphId) !== undefined;
+  }
+
+  definition(graphId: string): GraphDefinition {
+    const def = getGraph(graphId);
+    if (!def) throw new HttpError(404, "GRAPH_NOT_FOUND", `Graph "${graphId}" was not found; see GET /api/graphs.`);
+    return def;
+  }
+
+  list(): GraphDefinition[] {
+    return listGraphs();
+  }
+
+  /** Compiled against `store` (a per-run view of it) or, by default, the shared store. */
+  compile(graphId: string, store?: CheckpointStore): CompiledGraph {
+    if (!store) {
+      let app = this.compiled.get(graphId);
+      if (!app) this.compiled.set(graphId, (app = this.compile(graphId, this.store)));
+      return app;
+    }
+    const def = this.definition(graphId);
+    return def.build().compile({
+      store,
+      graphId: def.id,
+      interruptBefore: def.interruptBefore,
+      interruptAfter: def.interruptAfter,
+      lockTtlMs: LOCK_TTL_MS,
+    });
+  }
+}

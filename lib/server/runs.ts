@@ -1,0 +1,202 @@
+import "server-only";
+import { v7 as uuidv7 } from "uuid";
+import { WaypointError, isThreadBusy, isWaypointError } from "../errors";
+import type { CheckpointStore, ThreadPatch } from "../checkpoint/types";
+import type { ResumeCommand, RunResult, State } from "../engine/types";
+import type { GraphRegistry } from "./graphs";
+import type { EventBus } from "./events";
+import { apiCheckpoint } from "./serialize";
+
+/**
+ * Runs go on in the background, not tied to the HTTP request that started them. One active run per thread:
+ * in this process by the `active` map, across processes by the engine's store lock (THREAD_BUSY → 409).
+ *
+ * `start` resolves once the engine has validated the call and taken the lock (it sets the thread "running"),
+ * so errors in the call itself (busy thread, unknown checkpoint, nothing to resume) reach the caller as HTTP
+ * errors, and a run that began is never reported as refused.
+ */
+export interface RunRequest {
+  input: State | null;
+  checkpointId?: string;
+  command?: ResumeCommand;
+}
+
+export interface RunInfo {
+  runId: string;
+  threadId: string;
+  graphId: string;
+  status: "running" | "done" | "interrupted" | "error";
+  startedAt: string;
+  endedAt: string | null;
+}
+
+interface ActiveRun {
+  info: RunInfo;
+  abort: AbortController;
+  finished: Promise<RunInfo>;
+}
+
+export class RunManager {
+  private readonly active = new Map<string, ActiveRun>();
+
+  constructor(
+    private readonly store: CheckpointStore,
+    private readonly graphs: GraphRegistry,
+    private readonly bus: EventBus,
+  ) {}
+
+  activeRun(threadId: string): RunInfo | null {
+    return this.active.get(threadId)?.info ?? null;
+  }
+
+  /** Resolves when the thread's local run (if any) has ended. */
+  async settled(threadId: string): Promise<void> {
+    await this.active.get(threadId)?.finished;
+  }
+
+  /** Stops the thread's local run (used before deleting the thread). */
+  async cancel(threadId: string): Promise<void> {
+    const run = this.active.get(threadId);
+    if (!run) return;
+    run.abort.abort(new Error("Run cancelled."));
+    await run.finished;
+  }
+
+  /**
+   * A run that just ended writes its final status before it releases the lock, and edits hold the lock
+   * briefly: a THREAD_BUSY while the thread is not "running" is such a moment, so try again for up to ~1 s
+   * instead of refusing a client that started a run right after seeing the last one end.
+   */
+  async start(threadId: string, graphId: string, req: RunRequest): Promise<{ run: RunInfo; finished: Promise<RunInfo> }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.startOnce(threadId, graphId, req);
+      } catch (err) {
+        if (!isThreadBusy(err) || attempt >= 10) throw err;
+        const thread = await this.store.getThread(threadId).catch(() => null);
+        if (!thread || thread.status === "running") throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
+  private async startOnce(threadId: string, graphId: string, req: RunRequest): Promise<{ run: RunInfo; finished: Promise<RunInfo> }> {
+    if (this.active.has(threadId)) {
+      throw new WaypointError("THREAD_BUSY", `Thread "${threadId}" already has an active run.`, { threadId });
+    }
+    const info: RunInfo = { runId: uuidv7(), threadId, graphId, status: "running", startedAt: new Date().toISOString(), endedAt: null };
+    const abort = new AbortController();
+    let markStarted!: () => void;
+    const started = new Promise<void>((resolve) => (markStarted = resolve));
+    // The engine sets the thread "running" right after it validated the call and took the lock: that is our start signal.
+    const watched = watchStatus(this.store, threadId, markStarted);
+    const app = this.graphs.compile(graphId, watched);
+    const gen = app.stream(req.input, {
+      threadId,
+      checkpointId: req.checkpointId,
+      command: req.command,
+      signal: abort.signal,
+      metadata: { runId: info.runId },
+    });
+
+    const pump = (async (): Promise<RunResult | null> => {
+      for (;;) {
+        const { value, done } = await gen.next();
+        if (done) return value;
+        markStarted(); // (already started; harmless)
+        if (value.type === "checkpoint")
+          this.bus.publish({ type: "checkpoint", threadId, checkpoint: apiCheckpoint(value.checkpoint, "summary") });
+        else if (value.type === "interrupt")
+          this.bus.publish({ type: "interrupt", threadId, interrupts: value.interrupts, checkpointId: value.checkpoint.id });
+        else if (value.type === "error") this.bus.publish({ type: "error", threadId, error: value.error });
+      }
+    })();
+
+    const entry: ActiveRun = { info, abort, finished: Promise.resolve(info) };
+    this.active.set(threadId, entry);
+    const outcome = await Promise.race([
+      started.then(() => ({ ok: true as const })),
+      pump.then(
+        () => ({ ok: true as const }),
+        (err: unknown) => ({ ok: false as const, err }),
+      ),
+    ]);
+    if (!outcome.ok) {
+      this.active.delete(threadId);
+      throw outcome.err;
+    }
+    this.bus.publish({ type: "run_started", threadId, runId: info.runId });
+    entry.finished = pump.then(
+      (result) => this.end(entry, result?.status ?? "error"),
+      (err: unknown) => {
+        // Thrown after the start: the store failed mid-run or the run was cancelled. The engine recorded what it could.
+        if (!abort.signal.aborted) console.error(`[waypoint] run ${info.runId} on thread ${threadId} stopped:`, describe(err));
+        return this.end(entry, "error");
+      },
+    );
+    return { run: info, finished: entry.finished };
+  }
+
+  private end(entry: ActiveRun, status: RunInfo["status"]): RunInfo {
+    entry.info.status = status;
+    entry.info.endedAt = new Date().toISOString();
+    if (this.active.get(entry.info.threadId) === entry) this.active.delete(entry.info.threadId);
+    this.bus.publish({ type: "run_ended", threadId: entry.info.threadId, runId: entry.info.runId, status });
+    return entry.info;
+  }
+
+  /**
+   * Crash recovery: threads left "running" by a dead process are continued from their last checkpoint.
+   * A lock still held by a live process (another server) or by an unexpired lease makes us wait and retry
+   * until the thread is no longer "running" or we get the lock.
+   */
+  async resumeOrphans(): Promise<void> {
+    let cursor: string | null = null;
+    do {
+      const page = await this.store.listThreads({ status: "running", limit: 500, cursor });
+      for (const t of page.threads) {
+        if (t.graphId && this.graphs.has(t.graphId)) void this.resumeOne(t.threadId, t.graphId);
+        else console.error(`[waypoint] thread ${t.threadId} was left running on graph "${t.graphId}", which this server does not have.`);
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
+  private async resumeOne(threadId: string, graphId: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const thread = await this.store.getThread(threadId);
+        if (thread.status !== "running" || this.active.has(threadId)) return;
+        await this.start(threadId, graphId, { input: null });
+        console.log(`[waypoint] resumed thread ${threadId} (${graphId}) after a restart.`);
+        return;
+      } catch (err) {
+        if (!isThreadBusy(err)) {
+          console.error(`[waypoint] could not resume thread ${threadId}: ${describe(err)}`);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(5000, 500 * (attempt + 1))).unref?.());
+      }
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  return isWaypointError(err) || err instanceof Error ? err.message : String(err);
+}
+
+/** A view of the store that calls `onRunning` when the engine marks the thread running. */
+function watchStatus(store: CheckpointStore, threadId: string, onRunning: () => void): CheckpointStore {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop === "updateThread")
+        return async (id: string, patch: ThreadPatch) => {
+          const res = await target.updateThread(id, patch);
+          if (id === threadId && patch.status === "running") onRunning();
+          return res;
+        };
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: builds the app if the build is missing or older than the sources, then serves it with
+ * `next start` (PORT, default 3000). The store comes from the environment (see README): by default the
+ * embedded SQLite file under ./data, created on first use.
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { buildIsCurrent } from "./lib-build.mjs";
+import { header, run } from "./lib-services.mjs";
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+process.chdir(root);
+process.env.NEXT_TELEMETRY_DISABLED = "1";
+fs.mkdirSync(path.join(root, "data"), { recursive: true });
+
+if (!buildIsCurrent(root)) {
+  header("Building Waypoint (next build)");
+  const code = await run("npx", ["next", "build"]);
+  if (code !== 0) process.exit(code);
+}
+
+const port = process.env.PORT || "3000";
+header(`Waypoint on http://localhost:${port}`);
+const child = spawn("npx", ["next", "start", "-p", port, ...process.argv.slice(2)], { stdio: "inherit" });
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
+child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

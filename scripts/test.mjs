@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: the whole suite, in order, stopping at the first failing phase.
+ *   1. services   PostgreSQL + Redis (started if installed but down; with CI set, missing ones fail the run)
+ *   2. browser    Debian Chromium for Playwright (apt-get) when there are e2e specs and it is missing
+ *   3. prisma     generated Prisma clients
+ *   4. unit       vitest: everything but tests/api (engine, stores, conformance on every backend)
+ *   5. build      `next build`, once; the API and e2e phases reuse it
+ *   6. api        vitest tests/api: real `next start` servers on SQLite and PostgreSQL, kill-and-restart resume
+ *   7. e2e        Playwright against the built app (when tests/e2e has specs)
+ * Ends with one line "N passed, N failed, N skipped" over all phases.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { ensureServices, header, run } from "./lib-services.mjs";
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+process.chdir(root);
+process.env.NEXT_TELEMETRY_DISABLED = "1";
+const CI = Boolean(process.env.CI);
+const resultsDir = path.join(root, "test-results");
+fs.mkdirSync(resultsDir, { recursive: true });
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const started = Date.now();
+
+function fail(message) {
+  console.error(`\n✗ ${message}`);
+  console.log(`\n${totals.passed} passed, ${Math.max(totals.failed, 1)} failed, ${totals.skipped} skipped`);
+  process.exit(1);
+}
+
+async function phase(title, fn) {
+  header(title);
+  const t0 = Date.now();
+  await fn();
+  console.log(`--- ${title}: ok (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch {
+    return null;
+  }
+}
+
+/** Runs vitest with the default reporter plus a JSON report we count from. */
+async function vitest(name, args) {
+  const out = path.join(resultsDir, `vitest-${name}.json`);
+  fs.rmSync(out, { force: true });
+  const code = await run("npx", ["vitest", "run", ...args, "--reporter=default", "--reporter=json", `--outputFile.json=${out}`]);
+  const report = readJson(out);
+  if (report) {
+    totals.passed += report.numPassedTests ?? 0;
+    totals.failed += report.numFailedTests ?? 0;
+    totals.skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+    console.log(`vitest ${name}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests} skipped`);
+    if (report.numTotalTests === 0) fail(`vitest ${name} ran no test.`);
+  }
+  if (code !== 0) fail(`vitest ${name} failed (exit ${code}).`);
+}
+
+const e2eSpecs = () =>
+  fs.existsSync("tests/e2e") &&
+  fs.readdirSync("tests/e2e", { recursive: true }).some((f) => /\.(spec|test)\.[cm]?[tj]sx?$/.test(String(f)));
+
+await phase("1/7 services (PostgreSQL, Redis)", async () => {
+  const missing = await ensureServices();
+  if (missing.length === 0) return;
+  const msg = `${missing.join(" and ")} unreachable (PostgreSQL 127.0.0.1:5432, Redis 127.0.0.1:6379).`;
+  if (CI) fail(`${msg} CI is set, so the store suites for them cannot be skipped.`);
+  console.warn(`WARNING: ${msg} Their tests will report it.`);
+});
+
+await phase("2/7 browser (Chromium for Playwright)", async () => {
+  if (!e2eSpecs()) return console.log("No e2e specs in tests/e2e: nothing to install.");
+  if (fs.existsSync("/usr/bin/chromium")) return console.log("/usr/bin/chromium is installed.");
+  const env = { DEBIAN_FRONTEND: "noninteractive" };
+  if ((await run("apt-get", ["update", "-qq"], { env })) !== 0) fail("apt-get update failed.");
+  const code = await run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "chromium"], { env });
+  if (code !== 0 || !fs.existsSync("/usr/bin/chromium")) fail("Could not install Debian chromium (apt-get install chromium).");
+});
+
+await phase("3/7 prisma clients", async () => {
+  const pkg = readJson("package.json");
+  const script = ["prisma:generate", "postinstall"].find((s) => pkg?.scripts?.[s]);
+  if (!script) return console.log("No Prisma generate script in package.json yet: skipped.");
+  const code = await run("npm", ["run", "--silent", script]);
+  if (code !== 0) fail(`npm run ${script} failed (exit ${code}).`);
+});
+
+await phase("4/7 unit + conformance (vitest)", () => vitest("unit", ["--exclude", "tests/api/**", "--exclude", "tests/e2e/**"]));
+
+await phase("5/7 build (next build)", async () => {
+  const code = await run("npx", ["next", "build"]);
+  if (code !== 0) fail(`next build failed (exit ${code}).`);
+});
+
+await phase("6/7 HTTP API (vitest tests/api)", async () => {
+  if (!fs.existsSync("tests/api")) fail("tests/api is missing.");
+  await vitest("api", ["tests/api"]);
+});
+
+await phase("7/7 end-to-end (Playwright)", async () => {
+  if (!e2eSpecs()) return console.log("No e2e specs in tests/e2e: nothing to run.");
+  const out = path.join(resultsDir, "playwright.json");
+  fs.rmSync(out, { force: true });
+  const code = await run("npx", ["playwright", "test", "--reporter=list,json"], {
+    env: { PLAYWRIGHT_JSON_OUTPUT_FILE: out, PLAYWRIGHT_JSON_OUTPUT_NAME: out, WAYPOINT_BUILT: "1" },
+  });
+  const stats = readJson(out)?.stats;
+  if (stats) {
+    totals.passed += (stats.expected ?? 0) + (stats.flaky ?? 0);
+    totals.failed += stats.unexpected ?? 0;
+    totals.skipped += stats.skipped ?? 0;
+  }
+  if (code !== 0) fail(`Playwright failed (exit ${code}).`);
+});
+
+header("summary");
+console.log(`All phases passed in ${((Date.now() - started) / 60000).toFixed(1)} min.`);
+console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
