@@ -27,20 +27,19 @@ export class GraphRegistry {
     return listGraphs();
   }
 
-  /** Compiled against `store` (a per-run view of it) or, by default, the shared store. */
-  compile(graphId: string, store?: CheckpointStore): CompiledGraph {
-    if (!store) {
-      let app = this.compiled.get(graphId);
-      if (!app) this.compiled.set(graphId, (app = this.compile(graphId, this.store)));
-      return app;
-    }
+  /** The graph compiled against the shared store (compiled once; a compiled graph holds no per-run state). */
+  compile(graphId: string): CompiledGraph {
+    const cached = this.compiled.get(graphId);
+    if (cached) return cached;
     const def = this.definition(graphId);
-    return def.build().compile({
-      store,
+    const app = def.build().compile({
+      store: this.store,
       graphId: def.id,
       interruptBefore: def.interruptBefore,
       interruptAfter: def.interruptAfter,
       lockTtlMs: LOCK_TTL_MS,
     });
+    this.compiled.set(graphId, app);
+    return app;
   }
 }

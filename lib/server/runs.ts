@@ -1,7 +1,7 @@
 import "server-only";
 import { v7 as uuidv7 } from "uuid";
 import { WaypointError, isThreadBusy, isWaypointError } from "../errors";
-import type { CheckpointStore, ThreadPatch } from "../checkpoint/types";
+import type { CheckpointStore } from "../checkpoint/types";
 import type { ResumeCommand, RunResult, State } from "../engine/types";
 import type { GraphRegistry } from "./graphs";
 import type { EventBus } from "./events";
@@ -88,9 +88,8 @@ export class RunManager {
     const abort = new AbortController();
     let markStarted!: () => void;
     const started = new Promise<void>((resolve) => (markStarted = resolve));
-    // The engine sets the thread "running" right after it validated the call and took the lock: that is our start signal.
-    const watched = watchStatus(this.store, threadId, markStarted);
-    const app = this.graphs.compile(graphId, watched);
+    // The engine's first event ("start") comes once it validated the call, took the lock and marked the thread running.
+    const app = this.graphs.compile(graphId);
     const gen = app.stream(req.input, {
       threadId,
       checkpointId: req.checkpointId,
@@ -103,7 +102,7 @@ export class RunManager {
       for (;;) {
         const { value, done } = await gen.next();
         if (done) return value;
-        markStarted(); // (already started; harmless)
+        markStarted(); // the "start" event (later calls are harmless)
         if (value.type === "checkpoint")
           this.bus.publish({ type: "checkpoint", threadId, checkpoint: apiCheckpoint(value.checkpoint, "summary") });
         else if (value.type === "interrupt")
@@ -183,20 +182,4 @@ export class RunManager {
 
 function describe(err: unknown): string {
   return isWaypointError(err) || err instanceof Error ? err.message : String(err);
-}
-
-/** A view of the store that calls `onRunning` when the engine marks the thread running. */
-function watchStatus(store: CheckpointStore, threadId: string, onRunning: () => void): CheckpointStore {
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      if (prop === "updateThread")
-        return async (id: string, patch: ThreadPatch) => {
-          const res = await target.updateThread(id, patch);
-          if (id === threadId && patch.status === "running") onRunning();
-          return res;
-        };
-      const v = Reflect.get(target, prop, receiver);
-      return typeof v === "function" ? v.bind(target) : v;
-    },
-  });
 }
