@@ -3,9 +3,11 @@
  *   checkpoints/<id>.json           one file per checkpoint, the source of truth for its content; `load(id)` is
  *                                   one read. Created with link(2) from a complete temp file: atomic, and it fails
  *                                   if the id exists, so duplicate ids are rejected across threads and processes.
- *   threads/<threadId>/index.jsonl  append-only {id,parentId,version,step,nodeName,timestamp} lines so list/latest
- *                                   never parse every checkpoint; a torn last line (crash mid-append) is ignored;
- *                                   rewritten atomically on delete/prune.
+ *   threads/<threadId>/index.jsonl  append-only {id,parentId,version,step,nodeName,timestamp,next,summary} lines
+ *                                   so list/latest never parse every checkpoint and listSummaries reads no
+ *                                   checkpoint file at all (lines written before summaries existed lack `next`/
+ *                                   `summary`: those checkpoints are read from their files); a torn last line
+ *                                   (crash mid-append) is ignored; rewritten atomically on delete/prune.
  *   threads/<threadId>/thread.json  the thread record's own fields (graphId, status, error, metadata, createdAt,
  *                                   updatedAt), written atomically on the first save, updateThread, delete and
  *                                   prune. Head, count and the save-driven updatedAt are derived from the index
@@ -29,8 +31,9 @@ import { checkpointNotFound, isCorruptCheckpoint, threadNotFound, WaypointError 
 import { assertSafeId, isSafeId } from "./ids";
 import { FileLockTable, withMutex } from "./lock";
 import { planPrune, relinkAfterDelete } from "./prune";
+import { assembleSummary, summaryExtra, toSummary, type SummaryExtra } from "./summary";
 import type {
-  Checkpoint, CheckpointStore, ListOptions, ListThreadsOptions, LockResult, NewCheckpoint, PendingWrite,
+  Checkpoint, CheckpointStore, CheckpointSummary, ListOptions, ListThreadsOptions, LockResult, NewCheckpoint, PendingWrite,
   ThreadInfo, ThreadPage, ThreadPatch,
 } from "./types";
 import {
@@ -44,8 +47,14 @@ export interface FileStoreConfig {
   onCorrupt?: (info: { path: string; error: unknown }) => void;
 }
 
-/** One index line; `savedAt` is when the store saved it (drives the thread's `updatedAt`). */
-interface IndexEntry { id: string; parentId: string | null; version: number; step: number; nodeName: string; timestamp: string; savedAt: string }
+/**
+ * One index line; `savedAt` is when the store saved it (drives the thread's `updatedAt`). `next` and `summary`
+ * (the rest of the checkpoint's summary) are absent from lines written before summaries existed.
+ */
+interface IndexEntry {
+  id: string; parentId: string | null; version: number; step: number; nodeName: string; timestamp: string; savedAt: string;
+  next?: string[]; summary?: SummaryExtra;
+}
 /**
  * A parsed index.jsonl: `size` is the byte offset after the last complete line, `fileSize` the file's length
  * (larger when it ends in a torn line); entries sorted by version, one per id.
@@ -311,9 +320,13 @@ export class FileCheckpointStore implements CheckpointStore {
         throw bad(`Parent checkpoint "${input.parentId}" is not in thread "${t}".`);
       const version = Math.max(entries[entries.length - 1]?.version ?? 0, index.highWater) + 1;
       const json = toJson({ ...rest, version }, "Checkpoint"); // may reject; nothing is written yet
+      const stored = JSON.parse(json) as Checkpoint;
       if (!(await this.createAtomic(this.cpPath(input.id), json))) throw bad(`Checkpoint "${input.id}" already exists.`);
       const savedAt = new Date().toISOString();
-      const entry: IndexEntry = { id: input.id, parentId: input.parentId, version, step: input.step, nodeName: input.nodeName, timestamp: input.timestamp, savedAt };
+      const entry: IndexEntry = {
+        id: input.id, parentId: input.parentId, version, step: input.step, nodeName: input.nodeName, timestamp: input.timestamp, savedAt,
+        next: stored.next, summary: summaryExtra(stored),
+      };
       try {
         await fs.mkdir(this.threadDir(t), { recursive: true });
         // A torn tail (crash mid-append) is terminated first so it stays one ignorable garbage line.
@@ -332,7 +345,7 @@ export class FileCheckpointStore implements CheckpointStore {
         await fs.rm(this.cpPath(input.id), { force: true }); // not acknowledged: leave no trace
         throw err;
       }
-      return JSON.parse(json) as Checkpoint;
+      return stored;
     });
   }
 
@@ -343,13 +356,18 @@ export class FileCheckpointStore implements CheckpointStore {
     return cp;
   }
 
-  async list(threadId: string, options?: ListOptions): Promise<Checkpoint[]> {
+  /** The index entries of a thread in `list` order, before the limit (validates first). */
+  private async pick(threadId: string, options?: ListOptions): Promise<{ picked: IndexEntry[]; want: number }> {
     assertSafeId(threadId, "thread");
     const o = validateListOptions(options);
     const { entries } = await this.readIndex(threadId);
     let picked = entries.filter((e) => (o.after === undefined || e.version > o.after) && (o.before === undefined || e.version < o.before));
     if (o.order === "desc") picked = picked.reverse();
-    const want = o.limit ?? picked.length;
+    return { picked, want: o.limit ?? picked.length };
+  }
+
+  async list(threadId: string, options?: ListOptions): Promise<Checkpoint[]> {
+    const { picked, want } = await this.pick(threadId, options);
     const out: Checkpoint[] = [];
     // Read exactly what is still wanted, so a limit does not read every file and skipped (corrupt or missing)
     // files are made up for by the next batch.
@@ -362,6 +380,41 @@ export class FileCheckpointStore implements CheckpointStore {
         return null;
       })));
       for (const cp of read) if (cp && cp.threadId === threadId && out.length < want) out.push(cp);
+    }
+    return out;
+  }
+
+  /**
+   * From the index alone. Entries from old index lines without a summary fall back to reading their file
+   * (skipped when missing or corrupt, as `list` does); once every line has one, no checkpoint file is opened,
+   * so a corrupt file that `list` would skip still shows here until it is deleted.
+   */
+  async listSummaries(threadId: string, options?: ListOptions): Promise<CheckpointSummary[]> {
+    const { picked, want } = await this.pick(threadId, options);
+    // Fresh arrays: the parsed index is cached and shared, so callers must not get its objects.
+    const fromIndex = (e: IndexEntry) => {
+      const x = e.summary!;
+      return assembleSummary(
+        { id: e.id, threadId, parentId: e.parentId, version: e.version, step: e.step, nodeName: e.nodeName, next: [...e.next!], timestamp: e.timestamp },
+        { ...x, interrupts: x.interrupts.map((i) => ({ ...i })), channels: [...x.channels] },
+      );
+    };
+    const indexed = (e: IndexEntry) => e.summary !== undefined && e.next !== undefined;
+    if (picked.every(indexed)) return picked.slice(0, want).map(fromIndex);
+    const out: CheckpointSummary[] = [];
+    // Same batching as `list`: read only what is still wanted, make up for skipped files with the next batch.
+    for (let i = 0; i < picked.length && out.length < want; ) {
+      const batch = picked.slice(i, i + (want - out.length));
+      i += batch.length;
+      const got = await Promise.all(batch.map((e) => indexed(e) ? fromIndex(e) : this.readCp(e.id).then(
+        (cp) => (cp && cp.threadId === threadId ? toSummary(cp) : null),
+        (error) => {
+          if (!isCorruptCheckpoint(error)) throw error;
+          this.onCorrupt({ path: this.cpPath(e.id), error });
+          return null;
+        },
+      )));
+      for (const sum of got) if (sum && out.length < want) out.push(sum);
     }
     return out;
   }
@@ -384,8 +437,11 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   /**
-   * Deletes `deleted` from thread `t`: children re-linked first (their files, then the index), files removed,
-   * index rewritten, record updated. A crash part-way leaves no dangling parent: list skips missing files.
+   * Deletes `deleted` from thread `t`: children re-linked first (their files), then the index rewritten without
+   * the deleted entries and with the new parents (summaries read only the index), then the files removed, then
+   * the record updated. A crash part-way leaves no dangling parent: before the index rewrite nothing is
+   * deleted (re-linked children skip over a checkpoint that still exists); after it, the deleted ones are
+   * unindexed orphan files that neither list nor listSummaries shows (delete() removes such orphans).
    */
   private async remove(t: string, entries: IndexEntry[], deleted: Set<string>, relink: { id: string; parentId: string | null }[]) {
     const newParent = new Map(relink.map((r) => [r.id, r.parentId]));
@@ -393,11 +449,11 @@ export class FileCheckpointStore implements CheckpointStore {
       const cp = await this.readCp(id).catch(() => null);
       if (cp) await this.writeAtomic(this.cpPath(id), JSON.stringify({ ...cp, parentId }));
     }
-    for (const id of deleted) await fs.rm(this.cpPath(id), { force: true });
-    await this.fsyncDir(this.p("checkpoints"));
     const left = entries.filter((e) => !deleted.has(e.id)).map((e) => (newParent.has(e.id) ? { ...e, parentId: newParent.get(e.id)! } : e));
     const highWater = Math.max((await this.readIndex(t)).highWater, ...entries.map((e) => e.version));
     await this.writeIndex(t, left, highWater);
+    for (const id of deleted) await fs.rm(this.cpPath(id), { force: true });
+    await this.fsyncDir(this.p("checkpoints"));
     await this.touch(t, left);
   }
 

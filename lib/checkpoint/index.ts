@@ -6,6 +6,7 @@
 export * from "./types";
 export { assertSafeId, isSafeId, newCheckpointId } from "./ids";
 export { planPrune, relinkAfterDelete, type PrunePlan, type SkeletonRow } from "./prune";
+export { assembleSummary, summaryExtra, toSummary, type SummaryExtra, type SummaryHead } from "./summary";
 export {
   decodeThreadCursor, encodeThreadCursor, threadPageLimit, validateKeep, validateListOptions, validateNewCheckpoint,
   validateThreadPatch, validateTtl,

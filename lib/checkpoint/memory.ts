@@ -5,14 +5,16 @@
  * the persistent stores (JSON round trip on save and on load). Each thread keeps its entries in an array
  * sorted by version (saves append, since a new version is always the highest), so save is O(1) amortised and
  * list is a binary search plus a slice. Every method runs synchronously after validation, so concurrent calls
- * are serialised by the event loop and versions can never collide. Several instances can share one `backing`
- * (checkpoints, threads and locks) to stand in for several processes.
+ * are serialised by the event loop and versions can never collide. Each entry also keeps its summary as JSON
+ * text (computed at save, parent kept in sync on re-links), so listSummaries never parses a checkpoint.
+ * Several instances can share one `backing` (checkpoints, threads and locks) to stand in for several processes.
  */
 import { checkpointNotFound, threadNotFound, WaypointError } from "../errors";
 import { assertSafeId } from "./ids";
 import { planPrune, relinkAfterDelete } from "./prune";
+import { toSummary } from "./summary";
 import type {
-  Checkpoint, CheckpointStore, ListOptions, ListThreadsOptions, LockResult, NewCheckpoint, PendingWrite,
+  Checkpoint, CheckpointStore, CheckpointSummary, ListOptions, ListThreadsOptions, LockResult, NewCheckpoint, PendingWrite,
   ThreadInfo, ThreadPage, ThreadPatch,
 } from "./types";
 import {
@@ -26,6 +28,8 @@ interface Entry {
   version: number;
   /** The full checkpoint as JSON text (the only copy; parsed on every read). */
   json: string;
+  /** Its summary as JSON text, computed at save and kept in sync on re-links, so listSummaries never parses `json`. */
+  summary: string;
 }
 
 interface ThreadData {
@@ -115,12 +119,13 @@ export class MemoryCheckpointStore implements CheckpointStore {
     const version = t.lastVersion + 1;
     const { version: _ignored, ...rest } = input as NewCheckpoint & { version?: unknown };
     const json = toJson({ ...rest, version }, "Checkpoint");
+    const stored = JSON.parse(json) as Checkpoint;
     t.lastVersion = version;
-    const entry: Entry = { id: input.id, parentId: input.parentId, version, json };
+    const entry: Entry = { id: input.id, parentId: input.parentId, version, json, summary: JSON.stringify(toSummary(stored)) };
     t.entries.push(entry);
     checkpoints.set(input.id, { threadId: input.threadId, entry });
     this.touch(input.threadId, t);
-    return JSON.parse(json);
+    return stored;
   }
 
   async load(checkpointId: string): Promise<Checkpoint> {
@@ -131,6 +136,15 @@ export class MemoryCheckpointStore implements CheckpointStore {
   }
 
   async list(threadId: string, options?: ListOptions): Promise<Checkpoint[]> {
+    return this.page(threadId, options).map((e) => JSON.parse(e.json));
+  }
+
+  async listSummaries(threadId: string, options?: ListOptions): Promise<CheckpointSummary[]> {
+    return this.page(threadId, options).map((e) => JSON.parse(e.summary));
+  }
+
+  /** The entries `list` returns, in order (validates first). */
+  private page(threadId: string, options?: ListOptions): Entry[] {
     assertSafeId(threadId, "thread");
     const o = validateListOptions(options);
     const entries = this.thread(threadId)?.entries ?? [];
@@ -145,7 +159,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
     }
     const slice = entries.slice(lo, hi);
     if (o.order === "desc") slice.reverse();
-    return slice.map((e) => JSON.parse(e.json));
+    return slice;
   }
 
   async latest(threadId: string): Promise<Checkpoint | null> {
@@ -173,6 +187,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
       cp.parentId = parentId;
       entry.parentId = parentId;
       entry.json = JSON.stringify(cp);
+      entry.summary = JSON.stringify({ ...(JSON.parse(entry.summary) as CheckpointSummary), parentId });
     }
     t.entries = t.entries.filter((e) => !deleted.has(e.id));
     for (const id of deleted) this.backing.checkpoints.delete(id);

@@ -24,6 +24,9 @@
  * thread, and the primary key rejects a duplicate id; either failure aborts the whole statement, so the thread
  * row is untouched.
  *
+ * Summaries (listSummaries): the same statement also writes the `summary` JSONB column (summary.ts), so a
+ * timeline selects only small columns and never fetches (or detoasts) state, pending_writes or metadata.
+ *
  * Clocks: record times (updatedAt, createdAt) come from the app, like the other stores; lock expiry uses the
  * database clock only, so instances with skewed clocks still agree on whether a lock has expired.
  */
@@ -35,12 +38,12 @@ import { assertSafeId } from "./ids";
 import { loadMigrations, migratePostgres } from "./migrate";
 import { planPrune, type SkeletonRow } from "./prune";
 import {
-  CHECKPOINT_COLUMNS, bad, checkpointJson, jsonText, modelToThread, rowToCheckpoint, storedCopy,
-  type CheckpointRow,
+  CHECKPOINT_COLUMNS, SUMMARY_COLUMNS, bad, checkpointJson, jsonText, modelToThread, rowToCheckpoint, storedCopy, summariesOf,
+  type CheckpointRow, type SummaryRow,
 } from "./sql-rows";
 import { describePgUrl, isPgConnectionError, pgReason } from "./sql-pg-errors";
 import type {
-  Checkpoint, CheckpointStore, ListOptions, ListThreadsOptions, LockResult, NewCheckpoint, ThreadInfo, ThreadPage, ThreadPatch,
+  Checkpoint, CheckpointStore, CheckpointSummary, ListOptions, ListThreadsOptions, LockResult, NewCheckpoint, ThreadInfo, ThreadPage, ThreadPatch,
 } from "./types";
 import {
   encodeThreadCursor, validateKeep, validateListThreads, validateWrites, validateListOptions, validateNewCheckpoint,
@@ -78,12 +81,16 @@ const SQL = {
       ON CONFLICT ("thread_id") DO UPDATE SET "last_version" = th."last_version" + 1, "head_version" = th."last_version" + 1,
         "head_checkpoint_id" = excluded."head_checkpoint_id", "checkpoint_count" = th."checkpoint_count" + 1, "updated_at" = excluded."updated_at"
       RETURNING th."last_version")
-    INSERT INTO "checkpoints" (${cols})
-    SELECT $1, $2, $3, t."last_version", $4, $5, $6::jsonb, $7::jsonb, $8::jsonb, $9::jsonb, $10::jsonb, $11 FROM t
+    INSERT INTO "checkpoints" (${cols}, "summary")
+    SELECT $1, $2, $3, t."last_version", $4, $5, $6::jsonb, $7::jsonb, $8::jsonb, $9::jsonb, $10::jsonb, $11, $13::jsonb FROM t
     RETURNING "version"`,
   load: `SELECT ${cols} FROM "checkpoints" WHERE "id" = $1`,
   listAsc: `SELECT ${cols} FROM "checkpoints" WHERE "thread_id" = $1 AND "version" > $2 AND "version" < $3 ORDER BY "version" ASC LIMIT $4`,
   listDesc: `SELECT ${cols} FROM "checkpoints" WHERE "thread_id" = $1 AND "version" > $2 AND "version" < $3 ORDER BY "version" DESC LIMIT $4`,
+  // Only small columns: a big state, pending_writes, interrupts or metadata (TOASTed or not) is never fetched.
+  summariesAsc: `SELECT ${SUMMARY_COLUMNS} FROM "checkpoints" WHERE "thread_id" = $1 AND "version" > $2 AND "version" < $3 ORDER BY "version" ASC LIMIT $4`,
+  summariesDesc: `SELECT ${SUMMARY_COLUMNS} FROM "checkpoints" WHERE "thread_id" = $1 AND "version" > $2 AND "version" < $3 ORDER BY "version" DESC LIMIT $4`,
+  summarySources: `SELECT "id", "interrupts", "metadata" FROM "checkpoints" WHERE "id" = ANY($1::text[])`,
   putWrites: `UPDATE "checkpoints" SET "pending_writes" = $2::jsonb WHERE "id" = $1`,
   refreshHead: `UPDATE "threads" SET
       "head_checkpoint_id" = (SELECT "id" FROM "checkpoints" WHERE "thread_id" = $1 ORDER BY "version" DESC LIMIT 1),
@@ -206,7 +213,7 @@ export class PostgresStore implements CheckpointStore {
   async save(cp: NewCheckpoint): Promise<Checkpoint> {
     validateNewCheckpoint(cp);
     const j = checkpointJson(cp);
-    const values = [cp.id, cp.threadId, cp.parentId, cp.step, cp.nodeName, j.state, j.next, j.interrupts, j.pendingWrites, j.metadata, cp.timestamp, new Date()];
+    const values = [cp.id, cp.threadId, cp.parentId, cp.step, cp.nodeName, j.state, j.next, j.interrupts, j.pendingWrites, j.metadata, cp.timestamp, new Date(), j.summary];
     let res: pg.QueryResult<{ version: number }>;
     try {
       res = await this.query<{ version: number }>("wp_save", SQL.save, values);
@@ -235,6 +242,16 @@ export class PostgresStore implements CheckpointStore {
     const values = [threadId, clampInt(o.after ?? INT_MIN), clampInt(o.before ?? INT_MAX), o.limit === undefined ? null : Math.min(o.limit, INT_MAX)];
     const { rows } = await this.query<CheckpointRow>(desc ? "wp_list_desc" : "wp_list_asc", desc ? SQL.listDesc : SQL.listAsc, values);
     return rows.map((r) => rowToCheckpoint(r, same));
+  }
+
+  async listSummaries(threadId: string, options?: ListOptions): Promise<CheckpointSummary[]> {
+    assertSafeId(threadId, "thread");
+    const o = validateListOptions(options);
+    const desc = o.order === "desc";
+    const values = [threadId, clampInt(o.after ?? INT_MIN), clampInt(o.before ?? INT_MAX), o.limit === undefined ? null : Math.min(o.limit, INT_MAX)];
+    const { rows } = await this.query<SummaryRow>(desc ? "wp_summaries_desc" : "wp_summaries_asc", desc ? SQL.summariesDesc : SQL.summariesAsc, values);
+    return summariesOf(rows, same, async (ids) =>
+      (await this.query<{ id: string; interrupts: unknown; metadata: unknown }>("wp_summary_sources", SQL.summarySources, [ids])).rows);
   }
 
   async latest(threadId: string): Promise<Checkpoint | null> {

@@ -4,7 +4,9 @@
  *
  * Key layout (P = prefix, T = thread id, C = checkpoint id; ids are validated by ids.ts before use):
  *   P checkpoint:C                 hash  t (thread), p (parent id or ""), v (version), b (JSON of the immutable
- *                                        fields), w (JSON of pendingWrites, the only mutable part)
+ *                                        fields), w (JSON of pendingWrites, the only mutable part), s (JSON of
+ *                                        the summary minus id/threadId/parentId/version, written by save so
+ *                                        listSummaries never reads b; absent on checkpoints saved before it)
  *   P execution:T:checkpoints      zset  C scored by version (the seed's per-execution index)
  *   P execution:T:thread           hash  createdAt, updatedAt, status, graphId (absent = null), head (absent =
  *                                        null), headVersion, count, error (JSON), metadata (JSON), seq (version
@@ -77,7 +79,7 @@ export const THREAD_FIELDS = ["createdAt", "updatedAt", "status", "graphId", "he
 const THREAD_HMGET = THREAD_FIELDS.map((f) => `'${f}'`).join(", ");
 
 /**
- * save. ARGV: P, T, C, parent ("" = none), body JSON, writes JSON, nowMs, nowIso, ttlMs (0 = none).
+ * save. ARGV: P, T, C, parent ("" = none), body JSON, writes JSON, nowMs, nowIso, ttlMs (0 = none), summary JSON.
  * Returns {1, version} or {0, reason, detail}; on a refusal nothing was written.
  */
 const SAVE = `${HELPERS}
@@ -91,7 +93,7 @@ if parent ~= '' then
   if pt ~= T then return {0, 'parent-thread', pt} end
 end
 local v = redis.call('HINCRBY', tkey, 'seq', 1)
-redis.call('HSET', ck, 't', T, 'p', parent, 'v', v, 'b', ARGV[5], 'w', ARGV[6])
+redis.call('HSET', ck, 't', T, 'p', parent, 'v', v, 'b', ARGV[5], 'w', ARGV[6], 's', ARGV[10])
 redis.call('ZADD', ikey, v, C)
 if redis.call('HSETNX', tkey, 'createdAt', ARGV[8]) == 1 then
   redis.call('HSET', tkey, 'status', 'idle', 'metadata', '{}', 'error', 'null')
@@ -106,12 +108,15 @@ return {1, v}
 `;
 
 /**
- * list. ARGV: P, T, min, max (ZRANGEBYSCORE bounds), rev ("1" = newest first), limit (0 = all).
- * Returns a flat list id, parent, version, body, writes per checkpoint. Index entries whose checkpoint key
- * is gone (evicted, or removed by hand) are dropped on the way and the page is refilled.
+ * list. ARGV: P, T, min, max (ZRANGEBYSCORE bounds), rev ("1" = newest first), limit (0 = all), summaries
+ * ("1" = listSummaries). Returns a flat list id, parent, version, body, writes per checkpoint; for summaries
+ * id, parent, version, summary, "" (or, for a checkpoint saved before summaries existed, id, parent,
+ * version, "", body), so no body is read when every checkpoint has its summary. Index entries whose
+ * checkpoint key is gone (evicted, or removed by hand) are dropped on the way and the page is refilled.
  */
 const LIST = `${HELPERS}
 local P, T, min, max, rev, limit = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1', tonumber(ARGV[6])
+local summaries = ARGV[7] == '1'
 local tkey, ikey = tkeys(P, T)
 local out, n, offset, dropped = {}, 0, 0, 0
 while true do
@@ -122,9 +127,20 @@ while true do
   else ids = redis.call('ZRANGEBYSCORE', ikey, min, max, 'LIMIT', offset, count) end
   local missing = 0
   for i = 1, #ids do
-    local f = redis.call('HMGET', ckey(P, ids[i]), 'p', 'v', 'b', 'w')
-    if f[3] then
-      out[#out + 1] = ids[i]; out[#out + 1] = f[1]; out[#out + 1] = f[2]; out[#out + 1] = f[3]; out[#out + 1] = f[4]
+    local k = ckey(P, ids[i])
+    local row
+    if summaries then
+      -- 'v' exists exactly when the checkpoint does (save writes every field in one HSET).
+      local f = redis.call('HMGET', k, 'p', 'v', 's')
+      if f[2] then
+        if f[3] then row = {f[1], f[2], f[3], ''} else row = {f[1], f[2], '', redis.call('HGET', k, 'b') or ''} end
+      end
+    else
+      local f = redis.call('HMGET', k, 'p', 'v', 'b', 'w')
+      if f[3] then row = f end
+    end
+    if row then
+      out[#out + 1] = ids[i]; out[#out + 1] = row[1]; out[#out + 1] = row[2]; out[#out + 1] = row[3]; out[#out + 1] = row[4]
       n = n + 1
     else
       redis.call('ZREM', ikey, ids[i]); missing = missing + 1

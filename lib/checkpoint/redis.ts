@@ -11,9 +11,11 @@ import { WaypointError, checkpointNotFound, isWaypointError, threadNotFound } fr
 import { assertSafeId } from "./ids";
 import { planPrune, type SkeletonRow } from "./prune";
 import { SCRIPTS, THREAD_FIELDS, type ScriptName } from "./redis-scripts";
+import { toSummary } from "./summary";
 import type {
   Checkpoint,
   CheckpointStore,
+  CheckpointSummary,
   ListOptions,
   ListThreadsOptions,
   LockResult,
@@ -110,9 +112,11 @@ export class RedisCheckpointStore implements CheckpointStore {
     const { parentId, pendingWrites, version: _ignored, ...rest } = checkpoint as NewCheckpoint & { version?: unknown };
     const body = json(rest, "Checkpoint");
     const writes = json(pendingWrites, "pendingWrites");
+    // The summary minus what the hash keeps apart (id is the key, p, v) or the caller knows (threadId).
+    const { id: _id, threadId: _t, parentId: _p, version: _v, ...summary } = toSummary({ ...checkpoint, version: 0 });
     const now = new Date();
     const r = (await this.run(() =>
-      this.cmd.wpSave(this.prefix, checkpoint.threadId, checkpoint.id, parentId ?? "", body, writes, now.getTime(), now.toISOString(), this.ttlMs),
+      this.cmd.wpSave(this.prefix, checkpoint.threadId, checkpoint.id, parentId ?? "", body, writes, now.getTime(), now.toISOString(), this.ttlMs, JSON.stringify(summary)),
     )) as Reply[];
     if (r[0] !== 1) {
       const [, reason, detail] = r as [number, string, string];
@@ -137,10 +141,34 @@ export class RedisCheckpointStore implements CheckpointStore {
     const min = o.after === undefined ? "-inf" : `(${o.after}`;
     const max = o.before === undefined ? "+inf" : `(${o.before}`;
     const flat = (await this.run(() =>
-      this.cmd.wpList(this.prefix, threadId, min, max, o.order === "desc" ? "1" : "0", o.limit ?? 0),
+      this.cmd.wpList(this.prefix, threadId, min, max, o.order === "desc" ? "1" : "0", o.limit ?? 0, "0"),
     )) as string[];
     const out: Checkpoint[] = [];
     for (let i = 0; i < flat.length; i += 5) out.push(this.toCheckpoint(flat[i], flat[i + 1], Number(flat[i + 2]), flat[i + 3], flat[i + 4]));
+    return out;
+  }
+
+  /** One script call (one round trip) that reads each checkpoint's `s` field, never its body. */
+  async listSummaries(threadId: string, options?: ListOptions): Promise<CheckpointSummary[]> {
+    assertSafeId(threadId, "thread");
+    const o = validateListOptions(options);
+    const min = o.after === undefined ? "-inf" : `(${o.after}`;
+    const max = o.before === undefined ? "+inf" : `(${o.before}`;
+    const flat = (await this.run(() =>
+      this.cmd.wpList(this.prefix, threadId, min, max, o.order === "desc" ? "1" : "0", o.limit ?? 0, "1"),
+    )) as string[];
+    const out: CheckpointSummary[] = [];
+    for (let i = 0; i < flat.length; i += 5) {
+      const [id, parent, version, summary, body] = flat.slice(i, i + 5);
+      const parentId = parent || null;
+      if (summary) {
+        const s = parse<Omit<CheckpointSummary, "id" | "threadId" | "parentId" | "version">>(summary, id);
+        out.push({ id, threadId, parentId, version: Number(version), ...s });
+      } else {
+        // Saved before summaries existed: derive it from the body (the only case that parses a state).
+        out.push(toSummary(this.toCheckpoint(id, parent, Number(version), body, "[]")));
+      }
+    }
     return out;
   }
 

@@ -3,7 +3,8 @@
  * names (see prisma/<db>/migrations), differing only in how JSON and times come back from the driver.
  */
 import { WaypointError } from "../errors";
-import type { Checkpoint, NewCheckpoint, ThreadError, ThreadInfo, ThreadStatus } from "./types";
+import { assembleSummary, summaryExtra, type SummaryExtra } from "./summary";
+import type { Checkpoint, CheckpointSummary, NewCheckpoint, ThreadError, ThreadInfo, ThreadStatus } from "./types";
 
 export const bad = (message: string) => new WaypointError("INVALID_ARGUMENT", message);
 
@@ -43,8 +44,65 @@ export function rowToCheckpoint(r: CheckpointRow, json: (v: unknown) => unknown)
   };
 }
 
+/**
+ * What listSummaries selects: small columns and the `summary` column (see summary.ts and migration
+ * 20261121010000_summary), never state, pending_writes, interrupts or metadata.
+ */
+export const SUMMARY_COLUMNS = `"id", "thread_id", "parent_id", "version", "step", "node_name", "next", "created_at", "summary"`;
+
+export interface SummaryRow {
+  id: string;
+  thread_id: string;
+  parent_id: string | null;
+  version: number;
+  step: number;
+  node_name: string;
+  next: unknown;
+  created_at: string;
+  /** Null only for rows written by a process older than the summary migration (see `summariesOf`). */
+  summary: unknown;
+}
+
+/** A summary from its row; `extra` replaces a null `summary` column (computed from the full row). */
+export function rowToSummary(r: SummaryRow, json: (v: unknown) => unknown, extra?: SummaryExtra): CheckpointSummary {
+  const head = {
+    id: r.id, threadId: r.thread_id, parentId: r.parent_id, version: Number(r.version), step: Number(r.step), nodeName: r.node_name,
+    next: json(r.next) as string[], timestamp: r.created_at,
+  };
+  return assembleSummary(head, extra ?? (json(r.summary) as SummaryExtra));
+}
+
+/**
+ * Rows whose `summary` is null were written by an older process (during a rolling upgrade, after the migration
+ * filled every existing row): their summaries are computed from `interrupts` and `metadata`, read by id with
+ * `fetch`. Normally there are none and this costs nothing.
+ */
+export async function summariesOf(
+  rows: SummaryRow[],
+  json: (v: unknown) => unknown,
+  fetch: (ids: string[]) => Promise<{ id: string; interrupts: unknown; metadata: unknown }[]> | { id: string; interrupts: unknown; metadata: unknown }[],
+): Promise<CheckpointSummary[]> {
+  const missing = rows.filter((r) => r.summary === null || r.summary === undefined).map((r) => r.id);
+  const extras = new Map<string, SummaryExtra>();
+  if (missing.length > 0) {
+    for (const f of await fetch(missing)) {
+      extras.set(f.id, summaryExtra({ interrupts: json(f.interrupts) as Checkpoint["interrupts"], metadata: json(f.metadata) as Checkpoint["metadata"] }));
+    }
+  }
+  // A row deleted between the two reads has no extra: it is left out, as if listed a moment later.
+  const out: CheckpointSummary[] = [];
+  for (const r of rows) {
+    const isNull = r.summary === null || r.summary === undefined;
+    if (!isNull) out.push(rowToSummary(r, json));
+    else if (extras.has(r.id)) out.push(rowToSummary(r, json, extras.get(r.id)));
+  }
+  return out;
+}
+
 /** The JSON texts a save writes, computed once; also used to build the returned copy (load's exact shape). */
 export interface CheckpointJson {
+  /** The `summary` column: `summaryExtra` of the checkpoint. */
+  summary: string;
   state: string;
   next: string;
   interrupts: string;
@@ -56,6 +114,7 @@ export interface CheckpointJson {
 export function checkpointJson(cp: NewCheckpoint): CheckpointJson {
   try {
     return {
+      summary: JSON.stringify(summaryExtra(cp)),
       state: JSON.stringify(cp.state),
       next: JSON.stringify(cp.next),
       interrupts: JSON.stringify(cp.interrupts),

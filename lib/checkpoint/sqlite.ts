@@ -16,6 +16,10 @@
  *     latest:  prepared 0.024–0.03 ms                       | Prisma findFirst 0.25–0.31 ms
  *     getThread through Prisma: 0.45 ms (not per step, so Prisma stays).
  *
+ * Summaries (listSummaries): `save` also writes the `summary` column (summary.ts), and the covering index
+ * checkpoints_summary_idx holds every column listSummaries reads, so it never touches a table row: a big state
+ * sits before `next`/`created_at`/`summary` in the row, and reaching them would walk its overflow pages.
+ *
  * Why two connections cannot deadlock: every write on our connection is one synchronous better-sqlite3
  * transaction (nothing awaited inside), and Prisma is only given single statements, which it runs in
  * autocommit without an interactive transaction; so neither connection ever holds the write lock across an
@@ -36,11 +40,11 @@ import { assertSafeId } from "./ids";
 import { loadMigrations, migrateSqlite } from "./migrate";
 import { planPrune, type SkeletonRow } from "./prune";
 import {
-  CHECKPOINT_COLUMNS, bad, checkpointJson, jsonText, modelToThread, rowToCheckpoint, storedCopy,
-  type CheckpointRow,
+  CHECKPOINT_COLUMNS, SUMMARY_COLUMNS, bad, checkpointJson, jsonText, modelToThread, rowToCheckpoint, storedCopy, summariesOf,
+  type CheckpointRow, type SummaryRow,
 } from "./sql-rows";
 import type {
-  Checkpoint, CheckpointStore, ListOptions, ListThreadsOptions, LockResult, NewCheckpoint, ThreadInfo, ThreadPage, ThreadPatch,
+  Checkpoint, CheckpointStore, CheckpointSummary, ListOptions, ListThreadsOptions, LockResult, NewCheckpoint, ThreadInfo, ThreadPage, ThreadPatch,
 } from "./types";
 import {
   encodeThreadCursor, validateKeep, validateListThreads, validateWrites, validateListOptions, validateNewCheckpoint,
@@ -76,6 +80,24 @@ export function sqliteFilePath(url: string): string {
   return file === ":memory:" ? file : path.resolve(file);
 }
 
+/**
+ * `PRAGMA journal_mode = WAL` can fail SQLITE_BUSY at once, without using busy_timeout, while another process
+ * is converting or migrating the same new file (seen ~1 in 6 when two processes open a new file together):
+ * retry it until the busy timeout instead.
+ */
+async function enableWal(db: Database.Database, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      db.pragma("journal_mode = WAL");
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== "SQLITE_BUSY" || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
+    }
+  }
+}
+
 const json = (v: unknown) => JSON.parse(v as string);
 const j = JSON.stringify;
 
@@ -92,13 +114,23 @@ function prepare(db: Database.Database) {
          "head_checkpoint_id" = excluded."head_checkpoint_id", "checkpoint_count" = "checkpoint_count" + 1, "updated_at" = excluded."updated_at"
        RETURNING "last_version"`,
     ),
-    insert: db.prepare(`INSERT INTO "checkpoints" (${cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insert: db.prepare(`INSERT INTO "checkpoints" (${cols}, "summary") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     load: db.prepare<[string], CheckpointRow>(`SELECT ${cols} FROM "checkpoints" WHERE "id" = ?`),
     listAsc: db.prepare<[string, number, number, number], CheckpointRow>(
       `SELECT ${cols} FROM "checkpoints" WHERE "thread_id" = ? AND "version" > ? AND "version" < ? ORDER BY "version" ASC LIMIT ?`,
     ),
     listDesc: db.prepare<[string, number, number, number], CheckpointRow>(
       `SELECT ${cols} FROM "checkpoints" WHERE "thread_id" = ? AND "version" > ? AND "version" < ? ORDER BY "version" DESC LIMIT ?`,
+    ),
+    // Served by checkpoints_summary_idx alone (a covering index): the table rows, with their states, are never read.
+    summariesAsc: db.prepare<[string, number, number, number], SummaryRow>(
+      `SELECT ${SUMMARY_COLUMNS} FROM "checkpoints" WHERE "thread_id" = ? AND "version" > ? AND "version" < ? ORDER BY "version" ASC LIMIT ?`,
+    ),
+    summariesDesc: db.prepare<[string, number, number, number], SummaryRow>(
+      `SELECT ${SUMMARY_COLUMNS} FROM "checkpoints" WHERE "thread_id" = ? AND "version" > ? AND "version" < ? ORDER BY "version" DESC LIMIT ?`,
+    ),
+    summarySources: db.prepare<[string], { id: string; interrupts: string; metadata: string }>(
+      `SELECT "id", "interrupts", "metadata" FROM "checkpoints" WHERE "id" IN (SELECT "value" FROM json_each(?))`,
     ),
     putWrites: db.prepare(`UPDATE "checkpoints" SET "pending_writes" = ? WHERE "id" = ?`),
     skeleton: db.prepare<[string], SkeletonRow>(`SELECT "id", "parent_id" AS "parentId", "version" FROM "checkpoints" WHERE "thread_id" = ?`),
@@ -159,7 +191,7 @@ export class SqliteStore implements CheckpointStore {
     if (this.file !== ":memory:") mkdirSync(path.dirname(this.file), { recursive: true });
     const db = new Database(this.file, { timeout: this.busyTimeoutMs });
     try {
-      db.pragma("journal_mode = WAL"); // readers never block the writer, and other processes can read meanwhile
+      await enableWal(db, this.busyTimeoutMs); // readers never block the writer, and other processes can read meanwhile
       db.pragma("synchronous = NORMAL"); // see the header: no fsync per commit, safe against corruption in WAL
       migrateSqlite(db, loadMigrations("sqlite", this.options.prismaDir));
       this.q = prepare(db);
@@ -207,7 +239,7 @@ export class SqliteStore implements CheckpointStore {
         throw bad(`Parent checkpoint "${cp.parentId}" does not exist in thread "${cp.threadId}".`);
       }
       const version = q.bump.get({ t: cp.threadId, id: cp.id, now: new Date().toISOString() })!.last_version;
-      q.insert.run(cp.id, cp.threadId, cp.parentId, version, cp.step, cp.nodeName, body.state, body.next, body.interrupts, body.pendingWrites, body.metadata, cp.timestamp);
+      q.insert.run(cp.id, cp.threadId, cp.parentId, version, cp.step, cp.nodeName, body.state, body.next, body.interrupts, body.pendingWrites, body.metadata, cp.timestamp, body.summary);
       return version;
     });
     // IMMEDIATE: take the write lock before reading, so another process cannot slip in between check and insert.
@@ -229,6 +261,15 @@ export class SqliteStore implements CheckpointStore {
     const stmt = o.order === "desc" ? q.listDesc : q.listAsc;
     const rows = stmt.all(threadId, o.after ?? Number.MIN_SAFE_INTEGER, o.before ?? Number.MAX_SAFE_INTEGER, o.limit ?? -1);
     return rows.map((r) => rowToCheckpoint(r, json));
+  }
+
+  async listSummaries(threadId: string, options?: ListOptions): Promise<CheckpointSummary[]> {
+    assertSafeId(threadId, "thread");
+    const o = validateListOptions(options);
+    const q = await this.ready();
+    const stmt = o.order === "desc" ? q.summariesDesc : q.summariesAsc;
+    const rows = stmt.all(threadId, o.after ?? Number.MIN_SAFE_INTEGER, o.before ?? Number.MAX_SAFE_INTEGER, o.limit ?? -1);
+    return summariesOf(rows, json, (ids) => q.summarySources.all(j(ids)));
   }
 
   async latest(threadId: string): Promise<Checkpoint | null> {

@@ -92,6 +92,30 @@ export interface Checkpoint<S extends Record<string, unknown> = Record<string, u
   timestamp: string;
 }
 
+/**
+ * What a timeline needs of a checkpoint: no state, no pending writes, no write values. Stores keep what they
+ * need for it at save time (and keep `parentId` right on re-links), so listing summaries never reads or
+ * parses `state`, `pendingWrites` or `metadata.writes`; equals `toSummary(checkpoint)` (lib/checkpoint/summary.ts).
+ */
+export interface CheckpointSummary {
+  id: string;
+  threadId: string;
+  parentId: string | null;
+  version: number;
+  step: number;
+  nodeName: string;
+  next: string[];
+  /** The pending interrupts without their `value`. */
+  interrupts: { id: string; node: string; kind: PendingInterrupt["kind"] }[];
+  source: CheckpointSource;
+  /** `metadata.actor` / `metadata.reason` when they are strings, else null. */
+  actor: string | null;
+  reason: string | null;
+  /** Channels the step wrote (names only, in write order, de-duplicated). */
+  channels: string[];
+  timestamp: string;
+}
+
 /** What `save` takes: a checkpoint without its version (the store assigns it). */
 export type NewCheckpoint<S extends Record<string, unknown> = Record<string, unknown>> = Omit<Checkpoint<S>, "version">;
 
@@ -179,6 +203,12 @@ export interface CheckpointStore {
 
   /** A thread's checkpoints ordered by version (see ListOptions). An unknown thread gives []. */
   list(threadId: string, options?: ListOptions): Promise<Checkpoint[]>;
+
+  /**
+   * Like `list` (same ordering and paging options, same validation), but summaries only; never reads states
+   * (nor pending writes or write values). An unknown thread gives [].
+   */
+  listSummaries(threadId: string, options?: ListOptions): Promise<CheckpointSummary[]>;
 
   /** The thread's newest checkpoint by version, or null if it has none. */
   latest(threadId: string): Promise<Checkpoint | null>;

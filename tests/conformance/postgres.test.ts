@@ -88,12 +88,12 @@ if (unreachable && !process.env.CI) {
           const c = new pg.Client({ connectionString: urlFor(db) });
           await c.connect();
           try {
-            return (await c.query(`SELECT "name" FROM "_waypoint_migrations"`)).rows;
+            return (await c.query(`SELECT "name" FROM "_waypoint_migrations" ORDER BY "name"`)).rows;
           } finally {
             await c.end();
           }
         });
-        expect(rows).toEqual([{ name: "20261121000000_init" }]);
+        expect(rows).toEqual([{ name: "20261121000000_init" }, { name: "20261121010000_summary" }]);
       } finally {
         for (const s of stores) await s.close();
       }

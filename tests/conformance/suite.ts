@@ -4,7 +4,8 @@
  * A backend's test file is tiny: `describeConformance("memory", { create, createSecond, destroy })`.
  * Each test gets a fresh store on fresh backing storage from `create()` and `destroy()`s it afterwards.
  * Parts: this file (checkpoints: save/load/list/latest/putWrites/delete/clear/prune), suite-threads.ts
- * (thread records), suite-safety.ts (unsafe ids, bad arguments, concurrency) and suite-locks.ts (run lock).
+ * (thread records), suite-safety.ts (unsafe ids, bad arguments, concurrency), suite-locks.ts (run lock) and
+ * suite-summaries.ts (listSummaries).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Checkpoint } from "../../lib/checkpoint/types";
@@ -12,6 +13,7 @@ import { isCheckpointNotFound, isThreadNotFound } from "../../lib/errors";
 import { chain, cp, ids, rejectsWith, roundTrip, snapshot, threadId, versions, type ConformanceInit, type StoreRef } from "./suite-helpers";
 import { lockTests } from "./suite-locks";
 import { safetyTests } from "./suite-safety";
+import { summaryTests } from "./suite-summaries";
 import { threadTests } from "./suite-threads";
 
 export type { ConformanceInit } from "./suite-helpers";
@@ -29,6 +31,7 @@ export function describeConformance(name: string, init: ConformanceInit): void {
     threadTests(ref);
     safetyTests(ref);
     lockTests(ref);
+    summaryTests(ref);
   });
 }
 

@@ -1,0 +1,59 @@
+/**
+ * Checkpoint summaries (see `CheckpointSummary` in types.ts): the few fields a timeline shows.
+ *
+ * Every store computes the part of a summary that comes from the big JSON fields (`summaryExtra`: interrupts
+ * without values, source, actor, reason, written channel names) ONCE, at save time, from the checkpoint it is
+ * saving, and keeps it beside the checkpoint (memory entry, file index line, SQL `summary` column, Redis hash
+ * field `s`). `listSummaries` then assembles summaries from that and the small scalar fields, never touching
+ * `state`, `pendingWrites` or `metadata.writes`. `toSummary` is the reference: what a summary must equal.
+ */
+import type { Checkpoint, CheckpointSummary } from "./types";
+
+/** The part of a summary derived from `interrupts` and `metadata` (the fields that may be big). */
+export type SummaryExtra = Pick<CheckpointSummary, "interrupts" | "source" | "actor" | "reason" | "channels">;
+
+/** The rest: plain fields every store has at hand (columns, index entries). */
+export type SummaryHead = Omit<CheckpointSummary, keyof SummaryExtra>;
+
+const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
+
+/**
+ * Computed from a checkpoint before or after the JSON round trip (same result: only JSON values are read).
+ * Malformed parts (a non-list `writes`, a write without a string channel) contribute nothing.
+ */
+export function summaryExtra(cp: Pick<Checkpoint, "interrupts" | "metadata">): SummaryExtra {
+  const md = cp.metadata ?? ({} as Checkpoint["metadata"]);
+  const channels = new Set<string>();
+  if (Array.isArray(md.writes)) for (const w of md.writes) if (typeof w?.channel === "string") channels.add(w.channel);
+  return {
+    interrupts: (Array.isArray(cp.interrupts) ? cp.interrupts : []).map((i) => ({ id: i?.id, node: i?.node, kind: i?.kind })),
+    source: md.source,
+    actor: str(md.actor),
+    reason: str(md.reason),
+    channels: [...channels],
+  };
+}
+
+/** Builds a summary with its fields in the contract's order (so API JSON reads the same from every store). */
+export function assembleSummary(h: SummaryHead, x: SummaryExtra): CheckpointSummary {
+  return {
+    id: h.id,
+    threadId: h.threadId,
+    parentId: h.parentId,
+    version: h.version,
+    step: h.step,
+    nodeName: h.nodeName,
+    next: h.next,
+    interrupts: x.interrupts,
+    source: x.source,
+    actor: x.actor,
+    reason: x.reason,
+    channels: x.channels,
+    timestamp: h.timestamp,
+  };
+}
+
+/** The summary of a full checkpoint: what every store's `listSummaries` must return for it. */
+export function toSummary(cp: Checkpoint): CheckpointSummary {
+  return assembleSummary(cp, summaryExtra(cp));
+}
