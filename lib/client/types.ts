@@ -12,8 +12,9 @@ export interface PendingInterrupt {
   value: unknown;
 }
 
+/** In `fields=summary` listings only `channel` is present. */
 export interface ChannelWrite {
-  node: string;
+  node?: string;
   channel: string;
   value?: unknown;
 }

@@ -1,5 +1,6 @@
 import "server-only";
-import type { Checkpoint, ThreadInfo } from "../checkpoint/types";
+import { toSummary } from "../checkpoint/summary";
+import type { Checkpoint, CheckpointSummary, ThreadInfo } from "../checkpoint/types";
 
 /**
  * The API's shapes for checkpoints and threads (the store's field names are internal: `state` is served as
@@ -14,18 +15,21 @@ export interface ApiCheckpoint {
   nodeName: string;
   next: string[];
   values?: Record<string, unknown>;
-  interrupts: Checkpoint["interrupts"];
+  /** Summaries carry interrupts without their `value`. */
+  interrupts: (Omit<Checkpoint["interrupts"][number], "value"> & { value?: unknown })[];
   pendingWrites?: Checkpoint["pendingWrites"];
   metadata: Record<string, unknown>;
   createdAt: string;
 }
 
 /**
- * `summary` drops the state values and the write values (for long timelines) but keeps which channels each
- * step wrote, who edited and why.
+ * `summary` is what a long timeline needs: no state values, no write values, no interrupt payloads — only which
+ * channels the step wrote, who edited and why. It is built from the store's `CheckpointSummary`, which
+ * `listSummaries` reads without touching states.
  */
 export function apiCheckpoint(cp: Checkpoint, fields: "full" | "summary" = "full"): ApiCheckpoint {
-  const base = {
+  if (fields === "summary") return apiSummary(toSummary(cp));
+  return {
     checkpointId: cp.id,
     threadId: cp.threadId,
     parentId: cp.parentId,
@@ -35,11 +39,30 @@ export function apiCheckpoint(cp: Checkpoint, fields: "full" | "summary" = "full
     next: cp.next,
     interrupts: cp.interrupts,
     createdAt: cp.timestamp,
+    values: cp.state,
+    pendingWrites: cp.pendingWrites,
+    metadata: cp.metadata,
   };
-  if (fields === "full") return { ...base, values: cp.state, pendingWrites: cp.pendingWrites, metadata: cp.metadata };
-  const { writes, ...meta } = cp.metadata;
-  const written = Array.isArray(writes) ? writes.map((w) => ({ node: w.node, channel: w.channel })) : [];
-  return { ...base, metadata: { ...meta, writes: written } };
+}
+
+export function apiSummary(s: CheckpointSummary): ApiCheckpoint {
+  return {
+    checkpointId: s.id,
+    threadId: s.threadId,
+    parentId: s.parentId,
+    version: s.version,
+    step: s.step,
+    nodeName: s.nodeName,
+    next: s.next,
+    interrupts: s.interrupts,
+    createdAt: s.timestamp,
+    metadata: {
+      source: s.source,
+      ...(s.actor !== null && { actor: s.actor }),
+      ...(s.reason !== null && { reason: s.reason }),
+      writes: s.channels.map((channel) => ({ channel })),
+    },
+  };
 }
 
 export interface ApiThread {

@@ -2,12 +2,12 @@ import "server-only";
 import diff from "microdiff";
 import { v7 as uuidv7 } from "uuid";
 import { checkpointNotFound } from "../errors";
-import type { Checkpoint, ThreadInfo, ThreadStatus } from "../checkpoint/types";
+import type { Checkpoint, CheckpointSummary, ThreadInfo, ThreadStatus } from "../checkpoint/types";
 import { withThreadLock } from "../engine/lock";
 import type { ResumeCommand, State } from "../engine/types";
 import { HttpError, zodMessage } from "./http";
 import type { Runtime } from "./runtime";
-import { apiCheckpoint, apiThread, type ApiThread } from "./serialize";
+import { apiCheckpoint, apiSummary, apiThread, type ApiThread } from "./serialize";
 
 /**
  * Thread services behind the routes. Everything is validated before anything is written, so a refused
@@ -150,10 +150,12 @@ export async function history(
     const before = q.before === undefined ? undefined : Number(q.before);
     if (before !== undefined && !Number.isInteger(before))
       throw new HttpError(400, "INVALID_QUERY", "before: expected a version number (the nextCursor of the previous page).");
-    const list = await rt.store.list(threadId, { order: "desc", limit: q.limit + 1, before });
+    const opts = { order: "desc" as const, limit: q.limit + 1, before };
+    const list = q.fields === "summary" ? (await rt.store.listSummaries(threadId, opts)).map(apiSummary) : (await rt.store.list(threadId, opts)).map((c) => apiCheckpoint(c));
     const page = list.slice(0, q.limit);
-    return { checkpoints: page.map((c) => apiCheckpoint(c, q.fields)), nextCursor: list.length > q.limit ? String(page[page.length - 1].version) : null };
+    return { checkpoints: page, nextCursor: list.length > q.limit ? String(page[page.length - 1].version) : null };
   }
+  if (q.fields === "summary") return branchSummaries(rt, threadId, q.checkpointId, q.before, q.limit);
   let cp: Checkpoint | null = await checkpointOf(rt, threadId, q.checkpointId);
   if (q.before !== undefined) {
     const from = await checkpointOf(rt, threadId, q.before);
@@ -165,6 +167,21 @@ export async function history(
     cp = cp.parentId ? await rt.store.load(cp.parentId) : null;
   }
   return { checkpoints: out.map((c) => apiCheckpoint(c, q.fields)), nextCursor: cp && out.length ? out[out.length - 1].id : null };
+}
+
+/** A branch in summary form: one summary listing of the thread (no states read), walked by parent links. */
+async function branchSummaries(rt: Runtime, threadId: string, checkpointId: string, before: string | undefined, limit: number) {
+  await checkpointOf(rt, threadId, checkpointId);
+  if (before !== undefined) await checkpointOf(rt, threadId, before);
+  const byId = new Map((await rt.store.listSummaries(threadId)).map((s) => [s.id, s]));
+  let cur = byId.get(before ?? checkpointId);
+  if (before !== undefined) cur = cur?.parentId ? byId.get(cur.parentId) : undefined;
+  const out: CheckpointSummary[] = [];
+  while (cur && out.length < limit) {
+    out.push(cur);
+    cur = cur.parentId ? byId.get(cur.parentId) : undefined;
+  }
+  return { checkpoints: out.map(apiSummary), nextCursor: cur && out.length ? out[out.length - 1].id : null };
 }
 
 export async function getCheckpoint(rt: Runtime, threadId: string, checkpointId: string) {
