@@ -28,6 +28,8 @@ export const pipeline: GraphDefinition = {
   input,
   exampleInput: { steps: 10, stepMs: 1000, failAt: null },
   failureHint: 'Start with { "failAt": 3 }: step 3 fails. Edit the state to { "failAt": null } and Retry.',
+  // prepare + up to 10,000 work steps + finish must fit in one run.
+  recursionLimit: 10_100,
   build: () =>
     new StateGraph({
       label: { default: () => "pipeline", description: "Free-form name of the job." },

@@ -14,6 +14,8 @@ export interface GraphDefinition {
   /** Static interrupts, passed to compile(). */
   interruptBefore?: string[];
   interruptAfter?: string[];
+  /** Super-steps one run may take (the engine's default is 10,000). */
+  recursionLimit?: number;
   /** Validates a run's input before anything is saved (rejections are 422s). */
   input: z.ZodType<Record<string, unknown>>;
   /** Pre-filled in the dashboard's New-run form. */

@@ -37,6 +37,7 @@ export class GraphRegistry {
       graphId: def.id,
       interruptBefore: def.interruptBefore,
       interruptAfter: def.interruptAfter,
+      recursionLimit: def.recursionLimit,
       lockTtlMs: LOCK_TTL_MS,
     });
     this.compiled.set(graphId, app);
