@@ -107,18 +107,19 @@ export class FileCheckpointStore implements CheckpointStore {
 
   constructor(config: FileStoreConfig) {
     if (!config || typeof config.dir !== "string" || !config.dir) throw new WaypointError("STORE_CONFIG", "CHECKPOINT_DIR: a directory is required for the file store.");
-    this.dir = path.resolve(config.dir);
+    // The store's paths are runtime data, not app files: keep Next's output tracing from following them.
+    this.dir = path.resolve(/*turbopackIgnore: true*/ config.dir);
     this.onCorrupt = config.onCorrupt ?? (({ path: p, error }) => console.warn(`[waypoint] skipping corrupt checkpoint file ${p}: ${(error as Error)?.message ?? error}`));
   }
 
   async setup(): Promise<void> {
-    for (const sub of ["checkpoints", "threads", "locks", "tmp", "trash"]) await fs.mkdir(path.join(this.dir, sub), { recursive: true });
+    for (const sub of ["checkpoints", "threads", "locks", "tmp", "trash"]) await fs.mkdir(this.p(sub), { recursive: true });
     this.dir = await fs.realpath(this.dir);
     // Finish clears interrupted by a crash, and drop temp files old enough that no live writer owns them.
-    for (const name of await fs.readdir(path.join(this.dir, "trash"))) await this.purge(path.join(this.dir, "trash", name));
+    for (const name of await fs.readdir(this.p("trash"))) await this.purge(this.p("trash", name));
     const cutoff = Date.now() - 10 * 60_000;
-    for (const name of await fs.readdir(path.join(this.dir, "tmp"))) {
-      const p = path.join(this.dir, "tmp", name);
+    for (const name of await fs.readdir(this.p("tmp"))) {
+      const p = this.p("tmp", name);
       const st = await fs.stat(p).catch(() => null);
       if (st && st.mtimeMs < cutoff) await fs.rm(p, { force: true, recursive: true });
     }
@@ -130,7 +131,7 @@ export class FileCheckpointStore implements CheckpointStore {
 
   /** Joins under `dir` and asserts the result stays inside it (defence in depth behind assertSafeId). */
   private p(...parts: string[]): string {
-    const full = path.resolve(this.dir, ...parts);
+    const full = path.resolve(/*turbopackIgnore: true*/ this.dir, ...parts);
     if (!full.startsWith(this.dir + path.sep)) throw new WaypointError("INVALID_ID", `Path escapes the store directory: ${parts.join("/")}`);
     return full;
   }
