@@ -213,6 +213,7 @@ export class CompiledGraph {
   }
 
   private async afterEdit(threadId: string, cp: Checkpoint) {
+    if (this.config.maxCheckpoints) await this.store.prune(threadId, this.config.maxCheckpoints);
     await this.store.updateThread(threadId, {
       status: statusOf(cp),
       error: null,

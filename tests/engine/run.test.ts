@@ -187,6 +187,11 @@ describe.each(engineStores)("engine runs on the $name store", (backend) => {
     cps = await store.list("ret");
     expect(cps.some((c) => c.version === 11)).toBe(true); // the original branch's tip survives
     expect(cps.length).toBeLessThanOrEqual(5);
+    // Edits are checkpoints too: retention applies to them as well.
+    for (let i = 0; i < 6; i++) await app.updateState("ret", { pad: `e${i}` });
+    cps = await store.list("ret");
+    expect(cps.length).toBeLessThanOrEqual(5);
+    expect(cps.at(-1)!.state.pad).toBe("e5");
   });
 
   it("with autoSave off saves at the saveInterval, at the end, and not every step", async () => {
