@@ -21,6 +21,9 @@ if (!buildIsCurrent(root)) {
   if (code !== 0) process.exit(code);
 }
 
+// A bad or unreachable store configuration stops here, in one sentence naming the variable, before serving.
+if ((await run(process.execPath, ["--import", "tsx", "scripts/lib-store-setup.mjs"])) !== 0) process.exit(1);
+
 const port = process.env.PORT || "3000";
 header(`Waypoint on http://localhost:${port}`);
 const child = spawn("npx", ["next", "start", "-p", port, ...process.argv.slice(2)], { stdio: "inherit" });
