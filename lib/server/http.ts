@@ -8,7 +8,15 @@ import { isWaypointError, type ErrorCode } from "../errors";
  * Every error response is `{ error: { code, message } }`. Unknown errors are logged and answered 500
  * without internals; every known input problem maps to a 4xx (an input must never produce a 500).
  */
-export type HttpCode = "INVALID_JSON" | "INVALID_BODY" | "INVALID_QUERY" | "PAYLOAD_TOO_LARGE" | "GRAPH_NOT_FOUND" | "NOT_FOUND" | "INTERNAL";
+export type HttpCode =
+  | "INVALID_JSON"
+  | "INVALID_BODY"
+  | "INVALID_QUERY"
+  | "PAYLOAD_TOO_LARGE"
+  | "GRAPH_NOT_FOUND"
+  | "NOT_FOUND"
+  | "METHOD_NOT_ALLOWED"
+  | "INTERNAL";
 
 export class HttpError extends Error {
   constructor(
@@ -131,4 +139,21 @@ export function readQuery<T>(req: Request, schema: z.ZodType<T>): T {
   const parsed = schema.safeParse(params);
   if (!parsed.success) throw new HttpError(400, "INVALID_QUERY", zodMessage(parsed.error));
   return parsed.data;
+}
+
+const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+type Method = (typeof METHODS)[number];
+
+/**
+ * Handlers for the methods a route does not serve, so they get the API's JSON error (405 with `Allow`)
+ * instead of Next's empty 405: `export const { PUT, PATCH, DELETE } = otherMethods("GET", "POST");`.
+ */
+export function otherMethods(...allowed: Method[]): Record<Method, (req: Request) => Promise<NextResponse>> {
+  const allow = allowed.join(", ");
+  const handler = async (req: Request) => {
+    const res = errorResponse(new HttpError(405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${new URL(req.url).pathname}; use ${allow}.`));
+    res.headers.set("Allow", allow);
+    return res;
+  };
+  return Object.fromEntries(METHODS.map((m) => [m, handler])) as Record<Method, typeof handler>;
 }

@@ -333,6 +333,22 @@ export function apiSuite(makeStore: () => Promise<TestStore>) {
       expectError(noInterrupt, 409, "NO_PENDING_INTERRUPT");
     });
 
+    it("405: a method a route does not serve, as JSON with Allow, changing nothing", async () => {
+      const before = await checkpointCount(id);
+      for (const [method, path, allow] of [
+        ["PUT", "/api/threads", "POST, GET"],
+        ["PATCH", `/api/threads/${id}`, "GET, DELETE"],
+        ["DELETE", `/api/threads/${id}/state`, "GET, POST"],
+        ["GET", `/api/threads/${id}/runs`, "POST"],
+        ["POST", "/api/health", "GET"],
+      ] as const) {
+        const res = await api.send(method, path, method === "GET" ? undefined : {});
+        expectError(res, 405, "METHOD_NOT_ALLOWED");
+        expect(res.headers.get("allow")).toBe(allow);
+      }
+      expect(await checkpointCount(id)).toBe(before);
+    });
+
     it("413: an oversized body", async () => {
       const before = await checkpointCount(id);
       const big = JSON.stringify({ values: { draft: "x".repeat(2 * 1024 * 1024) } });

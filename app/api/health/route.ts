@@ -1,4 +1,4 @@
-import { json } from "@/lib/server/http";
+import { json, otherMethods } from "@/lib/server/http";
 import { route } from "@/lib/server/route";
 
 export const dynamic = "force-dynamic";
@@ -8,3 +8,5 @@ export const GET = route(async (rt) => {
   await rt.store.listThreads({ limit: 1 });
   return json({ ok: true, store: rt.store.kind });
 });
+
+export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");

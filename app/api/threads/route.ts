@@ -1,4 +1,4 @@
-import { json, readBody, readQuery } from "@/lib/server/http";
+import { json, readBody, readQuery, otherMethods } from "@/lib/server/http";
 import { route } from "@/lib/server/route";
 import { createThread, listThreads } from "@/lib/server/threads";
 import { CreateThreadBody, ListThreadsQuery } from "./schema";
@@ -9,3 +9,5 @@ export const dynamic = "force-dynamic";
 export const POST = route(async (rt, req) => json(await createThread(rt, await readBody(req, CreateThreadBody)), 201));
 
 export const GET = route(async (rt, req) => json(await listThreads(rt, readQuery(req, ListThreadsQuery))));
+
+export const { PUT, PATCH, DELETE } = otherMethods("POST", "GET");

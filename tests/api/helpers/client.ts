@@ -26,6 +26,8 @@ export function client(base: string) {
     post: <T = any>(p: string, body?: unknown) => call<T>("POST", p, body),
     postRaw: <T = any>(p: string, raw: string) => call<T>("POST", p, undefined, raw),
     del: <T = any>(p: string) => call<T>("DELETE", p),
+    /** Any method, for 405 checks. */
+    send: <T = any>(method: string, p: string, body?: unknown) => call<T>(method, p, body),
     /** Polls GET path until `done(body)` or the timeout. */
     async until<T = any>(p: string, done: (b: T) => boolean, timeoutMs = 60_000): Promise<T> {
       const end = Date.now() + timeoutMs;

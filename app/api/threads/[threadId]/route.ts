@@ -1,4 +1,4 @@
-import { json } from "@/lib/server/http";
+import { json, otherMethods } from "@/lib/server/http";
 import { route } from "@/lib/server/route";
 import { deleteThread, threadView } from "@/lib/server/threads";
 
@@ -12,3 +12,5 @@ export const DELETE = route<P>(async (rt, _req, { threadId }) => {
   await deleteThread(rt, threadId);
   return json({ deleted: true, threadId });
 });
+
+export const { POST, PUT, PATCH } = otherMethods("GET", "DELETE");

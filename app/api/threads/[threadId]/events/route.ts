@@ -2,6 +2,7 @@ import { route } from "@/lib/server/route";
 import { threadView } from "@/lib/server/threads";
 import type { ThreadEvent } from "@/lib/server/events";
 import type { ApiThread } from "@/lib/server/serialize";
+import { otherMethods } from "@/lib/server/http";
 
 const signature = (t: ApiThread) => `${t.status}|${t.headCheckpointId}|${t.updatedAt}|${t.activeRun?.runId ?? ""}`;
 
@@ -79,3 +80,5 @@ export const GET = route<{ threadId: string }>(async (rt, req, { threadId }) => 
     },
   });
 });
+
+export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");

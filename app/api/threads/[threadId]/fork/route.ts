@@ -1,4 +1,4 @@
-import { json, readBody } from "@/lib/server/http";
+import { json, readBody, otherMethods } from "@/lib/server/http";
 import { route } from "@/lib/server/route";
 import { forkThread } from "@/lib/server/threads";
 import { ForkBody } from "./schema";
@@ -9,3 +9,5 @@ export const dynamic = "force-dynamic";
 export const POST = route<{ threadId: string }>(async (rt, req, { threadId }) =>
   json(await forkThread(rt, threadId, await readBody(req, ForkBody)), 201),
 );
+
+export const { GET, PUT, PATCH, DELETE } = otherMethods("POST");

@@ -1,4 +1,4 @@
-import { json, readQuery } from "@/lib/server/http";
+import { json, readQuery, otherMethods } from "@/lib/server/http";
 import { route } from "@/lib/server/route";
 import { history } from "@/lib/server/threads";
 import { HistoryQuery } from "./schema";
@@ -7,3 +7,5 @@ export const dynamic = "force-dynamic";
 
 /** `{ checkpoints, nextCursor }`, newest first; pass `nextCursor` back as `before` for the next page. */
 export const GET = route<{ threadId: string }>(async (rt, req, { threadId }) => json(await history(rt, threadId, readQuery(req, HistoryQuery))));
+
+export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");

@@ -1,4 +1,4 @@
-import { json, readBody } from "@/lib/server/http";
+import { json, readBody, otherMethods } from "@/lib/server/http";
 import { route } from "@/lib/server/route";
 import { startRun } from "@/lib/server/threads";
 import { RunBody } from "./schema";
@@ -13,3 +13,5 @@ export const POST = route<{ threadId: string }>(async (rt, req, { threadId }) =>
   const res = await startRun(rt, threadId, await readBody(req, RunBody));
   return json(res.body, res.status);
 });
+
+export const { GET, PUT, PATCH, DELETE } = otherMethods("POST");

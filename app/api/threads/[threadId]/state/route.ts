@@ -1,4 +1,4 @@
-import { json, readBody, readQuery } from "@/lib/server/http";
+import { json, readBody, readQuery, otherMethods } from "@/lib/server/http";
 import { route } from "@/lib/server/route";
 import { editState, stateOf } from "@/lib/server/threads";
 import { EditStateBody, StateQuery } from "./schema";
@@ -11,3 +11,5 @@ export const GET = route<P>(async (rt, req, { threadId }) => json(await stateOf(
 
 /** A human edit: a new checkpoint (a branch when made on an old one). 422 when the state schema rejects it. */
 export const POST = route<P>(async (rt, req, { threadId }) => json(await editState(rt, threadId, await readBody(req, EditStateBody)), 201));
+
+export const { PUT, PATCH, DELETE } = otherMethods("GET", "POST");

@@ -1,4 +1,4 @@
-import { json } from "@/lib/server/http";
+import { json, otherMethods } from "@/lib/server/http";
 import { route } from "@/lib/server/route";
 import { getCheckpoint } from "@/lib/server/threads";
 
@@ -7,3 +7,5 @@ export const dynamic = "force-dynamic";
 export const GET = route<{ threadId: string; checkpointId: string }>(async (rt, _req, { threadId, checkpointId }) =>
   json(await getCheckpoint(rt, threadId, checkpointId)),
 );
+
+export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");

@@ -1,4 +1,4 @@
-import { json, readQuery } from "@/lib/server/http";
+import { json, readQuery, otherMethods } from "@/lib/server/http";
 import { route } from "@/lib/server/route";
 import { diffCheckpoint } from "@/lib/server/threads";
 import { DiffQuery } from "./schema";
@@ -9,3 +9,5 @@ export const dynamic = "force-dynamic";
 export const GET = route<{ threadId: string; checkpointId: string }>(async (rt, req, { threadId, checkpointId }) =>
   json(await diffCheckpoint(rt, threadId, checkpointId, readQuery(req, DiffQuery).against)),
 );
+
+export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");
