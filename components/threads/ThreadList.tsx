@@ -5,7 +5,7 @@ import { errorMessage } from "@/lib/client/api";
 import { timeAgo, shortId } from "@/lib/client/format";
 import { useGraphs, useThreads } from "@/lib/client/hooks";
 import { THREAD_STATUSES, type Thread, type ThreadStatus } from "@/lib/client/types";
-import { Card } from "../ui/Button";
+import { Button, Card } from "../ui/Button";
 import { StatusBadge } from "../ui/StatusBadge";
 
 function label(t: Thread): string {
@@ -58,7 +58,7 @@ export function ThreadList() {
   const [graphId, setGraphId] = useState("");
   const threads = useThreads({ status, graphId: graphId || undefined });
   const graphs = useGraphs();
-  const list = threads.data?.threads ?? [];
+  const list = threads.data?.pages.flatMap((p) => p.threads) ?? [];
   const waiting = list.filter((t) => t.status === "interrupted");
   const rest = list.filter((t) => t.status !== "interrupted");
 
@@ -128,6 +128,13 @@ export function ThreadList() {
           </tbody>
         </table>
       </div>
+      {threads.hasNextPage && (
+        <div className="flex justify-center border-t border-slate-100 p-3">
+          <Button data-testid="threads-more" pending={threads.isFetchingNextPage} onClick={() => void threads.fetchNextPage()}>
+            Load more threads
+          </Button>
+        </div>
+      )}
       {threads.isPending && <p className="p-4 text-sm text-slate-500">Loading threads…</p>}
       {!threads.isPending && list.length === 0 && (
         <p data-testid="threads-empty" className="p-6 text-center text-sm text-slate-500">

@@ -3,7 +3,7 @@
  * React-query hooks over the API. Reads are keyed by lib/client/keys.ts; every mutation invalidates the
  * thread it touched (and the thread list) so all panels agree after an action.
  */
-import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { api } from "./api";
 import { keys } from "./keys";
@@ -17,11 +17,14 @@ export function useGraph(graphId: string | null | undefined) {
   return useQuery({ queryKey: keys.graph(graphId ?? ""), queryFn: () => api.graph(graphId!), enabled: !!graphId, staleTime: 60_000 });
 }
 
+/** Threads, newest update first, 100 a page ("Load more" fetches the next by cursor). */
 export function useThreads(filters: { status?: ThreadStatus | ""; graphId?: string }) {
-  return useQuery({
+  return useInfiniteQuery({
     queryKey: keys.threadList(filters),
-    queryFn: () => api.threads({ ...filters, limit: 200 }),
-    // The list has no event stream of its own: poll it while it is on screen.
+    queryFn: ({ pageParam }) => api.threads({ ...filters, limit: 100, cursor: pageParam }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+    // The list has no event stream of its own: poll it (every loaded page) while it is on screen.
     refetchInterval: 3_000,
     placeholderData: (prev) => prev,
   });

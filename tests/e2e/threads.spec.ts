@@ -56,3 +56,24 @@ test("delete a thread from its page after confirming", async ({ page, request })
   expect((await request.get(`/api/threads/${threadId}`)).status()).toBe(404);
   await expect(new ThreadsPage(page).row(threadId)).toHaveCount(0);
 });
+
+test("the thread list pages: 100 at first, Load more fetches the rest", async ({ page, request }) => {
+  // Idle threads (no input, no run) are cheap to make.
+  for (let i = 0; i < 105; i++) expect((await request.post("/api/threads", { data: { graphId: "pipeline", metadata: { n: i } } })).status()).toBe(201);
+  let total = 0;
+  for (let cursor: string | null = null, first = true; first || cursor; first = false) {
+    const body = await (await request.get(`/api/threads?limit=500${cursor ? `&cursor=${cursor}` : ""}`)).json();
+    total += body.threads.length;
+    cursor = body.nextCursor;
+  }
+  const home = new ThreadsPage(page);
+  await home.goto();
+  await expect(page.getByTestId("thread-row")).toHaveCount(100);
+  const more = page.getByTestId("threads-more");
+  while (await more.isVisible()) {
+    const before = await page.getByTestId("thread-row").count();
+    await more.click();
+    await expect.poll(() => page.getByTestId("thread-row").count()).toBeGreaterThan(before);
+  }
+  await expect(page.getByTestId("thread-row")).toHaveCount(total);
+});
