@@ -37,6 +37,13 @@ const StepNode = memo(function StepNode({ id, data }: NodeProps<Node<NodeData>>)
         </span>
       )}
       <Handle type="source" position={Position.Bottom} className="!h-1.5 !w-1.5 !border-0 !bg-slate-400" />
+      {/* Back edges (to a node drawn above) leave and enter on one side, so they run beside the graph. */}
+      {(["left", "right"] as const).map((side) => (
+        <span key={side}>
+          <Handle id={`back-out-${side}`} type="source" position={side === "left" ? Position.Left : Position.Right} className="!h-1 !w-1 !border-0 !bg-transparent" />
+          <Handle id={`back-in-${side}`} type="target" position={side === "left" ? Position.Left : Position.Right} className="!h-1 !w-1 !border-0 !bg-transparent" />
+        </span>
+      ))}
     </div>
   );
 });
@@ -49,7 +56,7 @@ function FitOnResize({ box }: { box: React.RefObject<HTMLDivElement | null> }) {
   useEffect(() => {
     const el = box.current;
     if (!el || typeof ResizeObserver === "undefined") return;
-    const ro = new ResizeObserver(() => requestAnimationFrame(() => flow.fitView({ padding: 0.15, maxZoom: 1.1 })));
+    const ro = new ResizeObserver(() => requestAnimationFrame(() => flow.fitView({ padding: 0.25, maxZoom: 1.1 })));
     ro.observe(el);
     return () => ro.disconnect();
   }, [box, flow]);
@@ -120,18 +127,27 @@ export function GraphView({
   );
   const edges: Edge[] = useMemo(
     () =>
-      graph.edges.map((e, i) => ({
+      // Self-loops are shown as the node's "loop" badge; back edges are routed around the right side.
+      graph.edges.flatMap((e, i) => {
+        if (e.source === e.target) return [];
+        const [from, to] = [pos.get(e.source), pos.get(e.target)];
+        const back = !!from && !!to && to.y <= from.y;
+        // Around the side the source already leans to: a node left of its target goes round the left.
+        const side = from && to && from.x < to.x ? "left" : "right";
+        return [{
         id: `${e.source}->${e.target}-${i}`,
         source: e.source,
         target: e.target,
+        ...(back && { sourceHandle: `back-out-${side}`, targetHandle: `back-in-${side}`, type: "smoothstep", pathOptions: { offset: 18, borderRadius: 10 } }),
         label: e.label,
         animated: current.includes(e.source) && next.includes(e.target),
         style: { strokeDasharray: e.conditional ? "5 4" : undefined, stroke: current.includes(e.source) && next.includes(e.target) ? "#4f46e5" : "#94a3b8" },
         labelStyle: { fontSize: 10, fill: "#475569" },
         labelBgStyle: { fill: "#f8fafc" },
         markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14, color: "#94a3b8" },
-      })),
-    [graph, current, next],
+      }];
+      }),
+    [graph, current, next, pos],
   );
   const box = useRef<HTMLDivElement>(null);
   return (
@@ -141,7 +157,7 @@ export function GraphView({
         edges={edges}
         nodeTypes={nodeTypes}
         fitView
-        fitViewOptions={{ padding: 0.15, maxZoom: 1.1 }}
+        fitViewOptions={{ padding: 0.25, maxZoom: 1.1 }}
         nodesDraggable={false}
         nodesConnectable={false}
         proOptions={{ hideAttribution: true }}
