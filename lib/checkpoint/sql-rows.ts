@@ -185,3 +185,37 @@ export function modelToThread(m: ThreadModel): ThreadInfo {
   };
 }
 
+
+/** The thread columns the hand-written getThread / updateThread read (Prisma's `Thread` model, snake_case). */
+export const THREAD_COLUMNS =
+  `"thread_id", "graph_id", "status", "head_checkpoint_id", "head_version", "checkpoint_count", "error", "metadata", "created_at", "updated_at"`;
+
+/** A thread row; JSON columns are text (SQLite) or parsed (pg), times ISO text (SQLite) or Date (pg timestamptz). */
+export interface ThreadRow {
+  thread_id: string;
+  graph_id: string | null;
+  status: string;
+  head_checkpoint_id: string | null;
+  head_version: number;
+  checkpoint_count: number;
+  error: unknown;
+  metadata: unknown;
+  created_at: string | Date;
+  updated_at: string | Date;
+}
+
+/** Same result as `modelToThread` of the Prisma model for the same row (SQL NULL error -> null). */
+export function threadRowToInfo(r: ThreadRow, json: (v: unknown) => unknown): ThreadInfo {
+  return modelToThread({
+    threadId: r.thread_id,
+    graphId: r.graph_id,
+    status: r.status,
+    headCheckpointId: r.head_checkpoint_id,
+    headVersion: Number(r.head_version),
+    checkpointCount: Number(r.checkpoint_count),
+    error: r.error === null || r.error === undefined ? null : json(r.error),
+    metadata: r.metadata === null || r.metadata === undefined ? {} : json(r.metadata),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  });
+}

@@ -5,25 +5,34 @@
  *
  * Hot path decision: a Prisma query through @prisma/adapter-better-sqlite3 costs ~0.25–0.45 ms (query
  * compiler + adapter, which re-prepares every statement), a prepared better-sqlite3 statement ~0.01–0.05 ms.
- * So `save`, `load`, `list`, `latest`, everything else that writes checkpoints (putWrites, delete, clear,
- * prune) and the run lock (which needs upsert + read in one write transaction) use prepared statements on our
- * own connection to the same file. Prisma (its own connection, generated client in lib/generated/sqlite)
- * serves the schema and the thread records: getThread, updateThread, listThreads.
+ * So everything an engine run calls — `save`, `load`, `list`, `latest`, the run lock (upsert + holder read in
+ * one write transaction), getThread and updateThread — and everything else that writes (putWrites, delete,
+ * clear, prune) uses prepared statements on our own connection to the same file. Prisma (its own connection,
+ * generated client in lib/generated/sqlite) serves the schema, `getPrisma()` for the app, and listThreads
+ * (dynamic filters + keyset paging, not on any per-step path).
  *   Measured on the shared 2-core box (load average ~10), 1,002 sequential saves of a small state, then
  *   listing that 1,002-checkpoint history (target: LangGraph.js SqliteSaver, ~580 steps/s, 1.7 ms/step):
  *     save:    prepared 0.12–0.14 ms/step (≈ 7,500 steps/s) | Prisma interactive transaction 1.4–1.9 ms
  *     list:    prepared 5.5–6.2 ms                          | Prisma findMany 9.2–10.7 ms
  *     latest:  prepared 0.024–0.03 ms                       | Prisma findFirst 0.25–0.31 ms
- *     getThread through Prisma: 0.45 ms (not per step, so Prisma stays).
+ *   Thread records, 21 Nov 2026 (load average ~1.7), medians of 1,000–2,000 calls in an invoke-like loop:
+ *     updateThread: one prepared upsert 0.028 ms | Prisma upsert 0.35–0.42 ms (12–15× slower)
+ *     getThread:    prepared 0.009 ms            | Prisma findUnique 0.25–0.30 ms
+ *   (an engine invoke calls updateThread twice: "running", then "done"; in the bench they were a third of
+ *   the store time per invoke before this move).
  *
  * Summaries (listSummaries): `save` also writes the `summary` column (summary.ts), and the covering index
  * checkpoints_summary_idx holds every column listSummaries reads, so it never touches a table row: a big state
  * sits before `next`/`created_at`/`summary` in the row, and reaching them would walk its overflow pages.
  *
- * Why two connections cannot deadlock: every write on our connection is one synchronous better-sqlite3
- * transaction (nothing awaited inside), and Prisma is only given single statements, which it runs in
- * autocommit without an interactive transaction; so neither connection ever holds the write lock across an
- * `await`, and the other just waits out busy_timeout.
+ * Why two connections cannot deadlock: every write goes through our connection, each one synchronous
+ * better-sqlite3 statement or transaction (nothing awaited inside); Prisma's connection runs only single
+ * autocommit statements (listThreads reads; app code using `getPrisma()` must not open interactive
+ * transactions either), so no connection ever holds the write lock across an `await`, and the other just
+ * waits out busy_timeout.
+ *
+ * Thread records written here use the formats Prisma reads back: times are `Date#toISOString()` text (as
+ * `save` writes `updated_at`), JSON columns are JSON text, and a cleared error is SQL NULL (Prisma's DbNull).
  *
  * Durability: WAL journal with synchronous=NORMAL. In WAL mode NORMAL never corrupts the database; a power
  * loss (not a process crash, which loses nothing) can drop the last few committed transactions. That trade
@@ -40,8 +49,8 @@ import { assertSafeId } from "./ids";
 import { loadMigrations, migrateSqlite } from "./migrate";
 import { planPrune, type SkeletonRow } from "./prune";
 import {
-  CHECKPOINT_COLUMNS, SUMMARY_COLUMNS, bad, checkpointJson, jsonText, modelToThread, rowToCheckpoint, storedCopy, summariesOf,
-  type CheckpointRow, type SummaryRow,
+  CHECKPOINT_COLUMNS, SUMMARY_COLUMNS, THREAD_COLUMNS, bad, checkpointJson, jsonText, modelToThread, rowToCheckpoint, storedCopy, summariesOf,
+  threadRowToInfo, type CheckpointRow, type SummaryRow, type ThreadRow,
 } from "./sql-rows";
 import type {
   Checkpoint, CheckpointStore, CheckpointSummary, ListOptions, ListThreadsOptions, LockResult, NewCheckpoint, ThreadInfo, ThreadPage, ThreadPatch,
@@ -103,6 +112,20 @@ const j = JSON.stringify;
 
 type Prepared = ReturnType<typeof prepare>;
 
+/** Parameters of the updateThread upsert (better-sqlite3 binds no booleans: flags are 0/1). */
+interface ThreadUpsert {
+  t: string;
+  now: string;
+  graphId: string | null;
+  status: string | null;
+  error: string | null;
+  metadata: string | null;
+  hasGraphId: number;
+  hasStatus: number;
+  hasError: number;
+  hasMetadata: number;
+}
+
 function prepare(db: Database.Database) {
   const cols = CHECKPOINT_COLUMNS;
   return {
@@ -159,6 +182,20 @@ function prepare(db: Database.Database) {
     holder: db.prepare<[string], { owner: string; expires_at: number }>(`SELECT "owner", "expires_at" FROM "thread_locks" WHERE "thread_id" = ?`),
     steal: db.prepare(`UPDATE "thread_locks" SET "owner" = ?, "expires_at" = ? WHERE "thread_id" = ? AND "owner" = ?`),
     release: db.prepare(`DELETE FROM "thread_locks" WHERE "thread_id" = ? AND "owner" = ?`),
+    getThread: db.prepare<[string], ThreadRow>(`SELECT ${THREAD_COLUMNS} FROM "threads" WHERE "thread_id" = ?`),
+    // One upsert for every patch shape: a field is written when its has* flag is 1, and kept otherwise. A new
+    // record gets the patch over the defaults (status "idle", metadata {}), like Prisma's upsert did.
+    updateThread: db.prepare<[ThreadUpsert], ThreadRow>(
+      `INSERT INTO "threads" ("thread_id", "graph_id", "status", "error", "metadata", "created_at", "updated_at")
+       VALUES (@t, @graphId, COALESCE(@status, 'idle'), @error, COALESCE(@metadata, '{}'), @now, @now)
+       ON CONFLICT ("thread_id") DO UPDATE SET
+         "graph_id" = CASE WHEN @hasGraphId THEN excluded."graph_id" ELSE "graph_id" END,
+         "status" = CASE WHEN @hasStatus THEN excluded."status" ELSE "status" END,
+         "error" = CASE WHEN @hasError THEN excluded."error" ELSE "error" END,
+         "metadata" = CASE WHEN @hasMetadata THEN excluded."metadata" ELSE "metadata" END,
+         "updated_at" = excluded."updated_at"
+       RETURNING ${THREAD_COLUMNS}`,
+    ),
   };
 }
 
@@ -169,7 +206,6 @@ export class SqliteStore implements CheckpointStore {
   private db: Database.Database | null = null;
   private q: Prepared | null = null;
   private prisma: PrismaClient | null = null;
-  private mod: typeof import("../generated/sqlite/client") | null = null;
   private settingUp: Promise<void> | null = null;
   private closed = false;
 
@@ -206,7 +242,6 @@ export class SqliteStore implements CheckpointStore {
     } catch (e) {
       throw new WaypointError("STORE_CONFIG", "The Prisma client for SQLite is not generated; run `node scripts/prisma-generate.mjs` (npm install does it).", {}, { cause: e });
     }
-    this.mod = mod;
     this.prisma = new mod.PrismaClient({ adapter: new PrismaBetterSqlite3({ url: this.file, timeout: this.busyTimeoutMs }) });
   }
 
@@ -218,15 +253,15 @@ export class SqliteStore implements CheckpointStore {
     return this.q;
   }
 
-  private async orm(): Promise<{ prisma: PrismaClient; DbNull: unknown }> {
+  private async orm(): Promise<PrismaClient> {
     if (!this.prisma) await this.setup();
-    if (!this.prisma || !this.mod) throw new WaypointError("STORE_UNAVAILABLE", "This SQLite store was closed.");
-    return { prisma: this.prisma, DbNull: this.mod.Prisma.DbNull };
+    if (!this.prisma) throw new WaypointError("STORE_UNAVAILABLE", "This SQLite store was closed.");
+    return this.prisma;
   }
 
   /** The Prisma client on this store's database (for app queries beyond the store contract). */
   async getPrisma(): Promise<PrismaClient> {
-    return (await this.orm()).prisma;
+    return this.orm();
   }
 
   async save(cp: NewCheckpoint): Promise<Checkpoint> {
@@ -324,35 +359,38 @@ export class SqliteStore implements CheckpointStore {
 
   async getThread(threadId: string): Promise<ThreadInfo> {
     assertSafeId(threadId, "thread");
-    const row = await (await this.orm()).prisma.thread.findUnique({ where: { threadId } });
+    const row = (await this.ready()).getThread.get(threadId);
     if (!row) throw threadNotFound(threadId);
-    return modelToThread(row);
+    return threadRowToInfo(row, json);
   }
 
   async updateThread(threadId: string, patch: ThreadPatch): Promise<ThreadInfo> {
     assertSafeId(threadId, "thread");
     validateThreadPatch(patch);
-    const now = new Date().toISOString();
-    const { prisma, DbNull } = await this.orm();
-    const data = {
-      ...(patch.graphId !== undefined && { graphId: patch.graphId }),
-      ...(patch.status !== undefined && { status: patch.status }),
-      ...(patch.error !== undefined && { error: patch.error === null ? (DbNull as never) : JSON.parse(jsonText(patch.error, "Thread error")) }),
-      ...(patch.metadata !== undefined && { metadata: JSON.parse(jsonText(patch.metadata, "Thread metadata")) }),
-    };
-    // One INSERT ... ON CONFLICT DO UPDATE statement (Prisma's native upsert): atomic against concurrent saves.
-    const row = await prisma.thread.upsert({
-      where: { threadId },
-      create: { threadId, status: "idle", metadata: {}, createdAt: now, ...data, updatedAt: now },
-      update: { ...data, updatedAt: now },
-    });
-    return modelToThread(row);
+    // Serialised before the statement runs: a value JSON cannot hold is INVALID_ARGUMENT and changes nothing.
+    const error = patch.error === undefined || patch.error === null ? null : jsonText(patch.error, "Thread error");
+    const metadata = patch.metadata === undefined ? null : jsonText(patch.metadata, "Thread metadata");
+    const q = await this.ready();
+    // Times as ISO-8601 UTC text, the format `save` writes and Prisma reads back (listThreads) for these columns.
+    const row = q.updateThread.get({
+      t: threadId,
+      now: new Date().toISOString(),
+      graphId: patch.graphId ?? null,
+      status: patch.status ?? null,
+      error,
+      metadata,
+      hasGraphId: patch.graphId !== undefined ? 1 : 0,
+      hasStatus: patch.status !== undefined ? 1 : 0,
+      hasError: patch.error !== undefined ? 1 : 0,
+      hasMetadata: patch.metadata !== undefined ? 1 : 0,
+    })!;
+    return threadRowToInfo(row, json);
   }
 
   async listThreads(options: ListThreadsOptions = {}): Promise<ThreadPage> {
     if (typeof options !== "object" || options === null) throw bad("listThreads options must be an object.");
     const { limit, cursor: after } = validateListThreads(options);
-    const rows = await (await this.orm()).prisma.thread.findMany({
+    const rows = await (await this.orm()).thread.findMany({
       where: {
         ...(options.status !== undefined && { status: options.status }),
         ...(options.graphId !== undefined && { graphId: options.graphId }),
