@@ -101,12 +101,10 @@ export async function* runGraph(rc: RunContext, input: State | null, opts: Invok
     };
     const due = () => config.autoSave !== false || (config.saveInterval !== undefined && Date.now() - lastSaveAt >= config.saveInterval);
 
-    await store.updateThread(threadId, { status: "running", error: null, ...(config.graphId ? { graphId: config.graphId } : {}) });
-    yield { type: "start", threadId, from: base?.id ?? null };
-
-    // ---- the checkpoint the first step runs from ----
+    // ---- the checkpoint the first step runs from: computed (and validated) before anything is written ----
     let cp: Working;
-    let passInterrupts = false;
+    let passInterrupts = true;
+    let saveFirst = true;
     if (input !== null) {
       const state = applyWrites(def.schema, base ? base.state : initialState(def.schema), inputWrites, false);
       const next = await nextFrom(def, START, state, null);
@@ -120,7 +118,7 @@ export async function* runGraph(rc: RunContext, input: State | null, opts: Invok
         metadata: { ...runMeta, source: "input", writes: inputWrites },
         saved: null,
       };
-      yield { type: "checkpoint", threadId, checkpoint: await save(cp) };
+      passInterrupts = false;
     } else if (updateWrites.length || gotoList) {
       const state = applyWrites(def.schema, base!.state, updateWrites, false);
       const next = gotoList ? gotoList.filter((n) => n !== END) : base!.next;
@@ -134,12 +132,14 @@ export async function* runGraph(rc: RunContext, input: State | null, opts: Invok
         metadata: { ...runMeta, source: "update", writes: updateWrites, ...(gotoList ? { goto: gotoList } : {}) },
         saved: null,
       };
-      yield { type: "checkpoint", threadId, checkpoint: await save(cp) };
-      passInterrupts = true;
     } else {
       cp = fromCheckpoint(base!);
-      passInterrupts = true;
+      saveFirst = false;
     }
+
+    await store.updateThread(threadId, { status: "running", error: null, ...(config.graphId ? { graphId: config.graphId } : {}) });
+    yield { type: "start", threadId, from: base?.id ?? null };
+    if (saveFirst) yield { type: "checkpoint", threadId, checkpoint: await save(cp) };
 
     // ---- super-steps ----
     const limit = opts.recursionLimit ?? config.recursionLimit ?? 10_000;

@@ -96,6 +96,22 @@ describe.each(engineStores)("state edits, forks and time travel on the $name sto
     expect(await store.list("bad")).toEqual(before);
   });
 
+  it("a run whose input or command.update the schema rejects writes nothing and leaves the thread's status", async () => {
+    const app = build();
+    const first = await app.invoke({ topic: "" }, { threadId: "rej" }).catch((e) => e);
+    expect(isStateValidationError(first)).toBe(true);
+    expect(await store.list("rej")).toEqual([]);
+    expect(isThreadNotFound(await store.getThread("rej").catch((e) => e))).toBe(true);
+    await app.invoke({ topic: "ok" }, { threadId: "rej" });
+    const before = await store.list("rej");
+    for (const call of [
+      () => app.invoke({ count: 1.5 }, { threadId: "rej" }),
+      () => app.invoke(null, { threadId: "rej", checkpointId: before[1].id, command: { update: { topic: "" } } }),
+    ]) expect(isStateValidationError(await call().catch((e) => e))).toBe(true);
+    expect(await store.list("rej")).toEqual(before);
+    expect((await store.getThread("rej")).status).toBe("done");
+  });
+
   it("a checkpoint id from another thread is not found in this one", async () => {
     const app = build();
     await app.invoke({ topic: "t" }, { threadId: "mine" });
