@@ -1,17 +1,17 @@
 /**
  * Runs survive the server: SIGKILL the server while a `pipeline` run is mid-way, start a new server on
  * the same store, and the run continues from its last checkpoint by itself and finishes, with no step
- * recorded twice. On SQLite (the default) and PostgreSQL. On PostgreSQL also: one active run per thread
- * holds across two server processes sharing the database.
+ * recorded twice. On SQLite (the default), PostgreSQL and Redis. On PostgreSQL and Redis also: one active
+ * run per thread holds across two server processes sharing the store.
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { client } from "./helpers/client";
 import { ensureBuilt, startServer, type Server } from "./helpers/server";
-import { postgresStore, sqliteStore, type TestStore } from "./helpers/stores";
+import { postgresStore, redisStore, sqliteStore, type TestStore } from "./helpers/stores";
 
 const STEPS = 8;
 
-for (const make of [sqliteStore, postgresStore]) {
+for (const make of [sqliteStore, postgresStore, redisStore]) {
   describe(`crash and resume (${make.name.replace("Store", "")})`, () => {
     const servers: Server[] = [];
     let store: TestStore | undefined;
@@ -52,8 +52,8 @@ for (const make of [sqliteStore, postgresStore]) {
       expect(second.output()).toContain(`resumed thread ${id}`);
     });
 
-    if (make === postgresStore)
-      it("allows one active run per thread across two servers sharing the database", async () => {
+    if (make !== sqliteStore)
+      it("allows one active run per thread across two servers sharing the store", async () => {
         const a = await startServer(store!.env);
         const b = await startServer(store!.env);
         servers.push(a, b);
