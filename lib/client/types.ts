@@ -1,62 +1,17 @@
 /**
- * The HTTP API's shapes as the dashboard sees them (mirrors lib/server/serialize.ts; kept separate so no
- * server code reaches the browser bundle).
+ * The HTTP API's shapes as the dashboard sees them: checkpoints and threads come from lib/api-types.ts (shared
+ * with the server, types only); graph, diff and command shapes are the dashboard's own view.
  */
-export type ThreadStatus = "idle" | "running" | "interrupted" | "done" | "error";
-export const THREAD_STATUSES: ThreadStatus[] = ["idle", "running", "interrupted", "done", "error"];
-
-export interface PendingInterrupt {
-  id: string;
-  node: string;
-  kind: "dynamic" | "before" | "after";
-  value: unknown;
-}
-
-/** In `fields=summary` listings only `channel` is present. */
-export interface ChannelWrite {
-  node?: string;
-  channel: string;
-  value?: unknown;
-}
-
-export interface CheckpointMeta {
-  source: "input" | "loop" | "update" | "fork";
-  writes: ChannelWrite[];
-  actor?: string;
-  reason?: string;
-  forkedFrom?: { threadId: string; checkpointId: string };
-  [key: string]: unknown;
-}
-
-export interface Checkpoint {
-  checkpointId: string;
-  threadId: string;
-  parentId: string | null;
-  version: number;
-  step: number;
-  nodeName: string;
-  next: string[];
-  /** Absent in `fields=summary` listings. */
-  values?: Record<string, unknown>;
-  interrupts: PendingInterrupt[];
-  metadata: CheckpointMeta;
-  createdAt: string;
-}
-
-export interface Thread {
-  threadId: string;
-  graphId: string | null;
-  status: ThreadStatus;
-  headCheckpointId: string | null;
-  headVersion?: number;
-  checkpointCount?: number;
-  interrupts: PendingInterrupt[];
-  error: { node: string | null; message: string; checkpointId?: string | null; at?: string } | null;
-  metadata: Record<string, unknown>;
-  activeRun?: { runId: string; startedAt: string } | null;
-  createdAt: string;
-  updatedAt: string;
-}
+export { THREAD_STATUSES } from "../api-types";
+export type {
+  ApiCheckpoint as Checkpoint,
+  ApiCheckpointMeta as CheckpointMeta,
+  ApiInterrupt as PendingInterrupt,
+  ApiThread as Thread,
+  ApiWrite as ChannelWrite,
+  ThreadStatus,
+} from "../api-types";
+import type { ApiCheckpoint as Checkpoint, ApiInterrupt as PendingInterrupt } from "../api-types";
 
 export interface GraphSummary {
   graphId: string;

@@ -1,26 +1,14 @@
 import "server-only";
 import { toSummary } from "../checkpoint/summary";
 import type { Checkpoint, CheckpointSummary, ThreadInfo } from "../checkpoint/types";
+import type { ApiCheckpoint, ApiCheckpointMeta, ApiThread } from "../api-types";
+
+export type { ApiCheckpoint, ApiThread };
 
 /**
  * The API's shapes for checkpoints and threads (the store's field names are internal: `state` is served as
  * `values`, `id` as `checkpointId`, `timestamp` as `createdAt`).
  */
-export interface ApiCheckpoint {
-  checkpointId: string;
-  threadId: string;
-  parentId: string | null;
-  version: number;
-  step: number;
-  nodeName: string;
-  next: string[];
-  values?: Record<string, unknown>;
-  /** Summaries carry interrupts without their `value`. */
-  interrupts: (Omit<Checkpoint["interrupts"][number], "value"> & { value?: unknown })[];
-  pendingWrites?: Checkpoint["pendingWrites"];
-  metadata: Record<string, unknown>;
-  createdAt: string;
-}
 
 /**
  * `summary` is what a long timeline needs: no state values, no write values, no interrupt payloads — only which
@@ -41,7 +29,7 @@ export function apiCheckpoint(cp: Checkpoint, fields: "full" | "summary" = "full
     createdAt: cp.timestamp,
     values: cp.state,
     pendingWrites: cp.pendingWrites,
-    metadata: cp.metadata,
+    metadata: cp.metadata as ApiCheckpointMeta,
   };
 }
 
@@ -65,19 +53,6 @@ export function apiSummary(s: CheckpointSummary): ApiCheckpoint {
   };
 }
 
-export interface ApiThread {
-  threadId: string;
-  graphId: string | null;
-  status: ThreadInfo["status"];
-  headCheckpointId: string | null;
-  checkpointCount: number;
-  interrupts: Checkpoint["interrupts"];
-  error: { node: string | null; message: string; checkpointId: string | null; at: string } | null;
-  metadata: Record<string, unknown>;
-  activeRun: { runId: string; startedAt: string } | null;
-  createdAt: string;
-  updatedAt: string;
-}
 
 export function apiThread(t: ThreadInfo, head: Checkpoint | null, activeRun: ApiThread["activeRun"]): ApiThread {
   return {
@@ -85,6 +60,7 @@ export function apiThread(t: ThreadInfo, head: Checkpoint | null, activeRun: Api
     graphId: t.graphId,
     status: t.status,
     headCheckpointId: t.headCheckpointId,
+    headVersion: t.headVersion,
     checkpointCount: t.checkpointCount,
     interrupts: t.status === "interrupted" && head ? head.interrupts : [],
     error: t.error,

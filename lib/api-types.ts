@@ -1,0 +1,60 @@
+/**
+ * The HTTP API's JSON shapes, shared by the server (lib/server/serialize.ts builds them) and the dashboard
+ * (lib/client reads them). Types only: importing this file brings no server code into the browser bundle.
+ * The store's internal names differ: a checkpoint's `state` is served as `values`, `id` as `checkpointId`,
+ * `timestamp` as `createdAt`.
+ */
+import type { CheckpointSource, PendingInterrupt, PendingWrite, ThreadStatus } from "./checkpoint/types";
+
+export type { ThreadStatus };
+export const THREAD_STATUSES: ThreadStatus[] = ["idle", "running", "interrupted", "done", "error"];
+
+/** A pending interrupt; `fields=summary` listings leave out its `value`. */
+export type ApiInterrupt = Omit<PendingInterrupt, "value"> & { value?: unknown };
+
+/** One write of a step; summaries carry only `channel`. */
+export interface ApiWrite {
+  node?: string;
+  channel: string;
+  value?: unknown;
+}
+
+export interface ApiCheckpointMeta {
+  source: CheckpointSource;
+  writes: ApiWrite[];
+  actor?: string;
+  reason?: string;
+  forkedFrom?: { threadId: string; checkpointId: string };
+  [key: string]: unknown;
+}
+
+export interface ApiCheckpoint {
+  checkpointId: string;
+  threadId: string;
+  parentId: string | null;
+  version: number;
+  step: number;
+  nodeName: string;
+  next: string[];
+  /** Absent in `fields=summary` listings. */
+  values?: Record<string, unknown>;
+  interrupts: ApiInterrupt[];
+  pendingWrites?: PendingWrite[];
+  metadata: ApiCheckpointMeta;
+  createdAt: string;
+}
+
+export interface ApiThread {
+  threadId: string;
+  graphId: string | null;
+  status: ThreadStatus;
+  headCheckpointId: string | null;
+  headVersion: number;
+  checkpointCount: number;
+  interrupts: ApiInterrupt[];
+  error: { node: string | null; message: string; checkpointId: string | null; at: string } | null;
+  metadata: Record<string, unknown>;
+  activeRun: { runId: string; startedAt: string } | null;
+  createdAt: string;
+  updatedAt: string;
+}
