@@ -19,6 +19,7 @@ export interface ApiWrite {
   value?: unknown;
 }
 
+// Restated, not Omit<CheckpointMetadata, "writes">: Omit keeps only the index signature of such a type.
 export interface ApiCheckpointMeta {
   source: CheckpointSource;
   writes: ApiWrite[];
