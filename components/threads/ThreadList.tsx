@@ -23,10 +23,10 @@ function Row({ t }: { t: Thread }) {
         <Link href={href} className="font-mono text-xs text-indigo-700 hover:underline" data-testid="thread-link" title={t.threadId}>
           {shortId(t.threadId)}
         </Link>
-        {label(t) && <div className="truncate text-xs text-slate-500">{label(t)}</div>}
+        {label(t) && <div className="max-w-[11rem] truncate text-xs text-slate-500 sm:max-w-xs" title={label(t)}>{label(t)}</div>}
         <div className="text-xs text-slate-500 sm:hidden">{t.graphId}</div>
         {t.status === "error" && t.error && (
-          <div className="max-w-[28ch] truncate text-xs text-rose-700 sm:max-w-[48ch]" title={t.error.message}>
+          <div className="max-w-[11rem] truncate text-xs text-rose-700 sm:max-w-[48ch]" title={t.error.message}>
             {t.error.node ? `${t.error.node}: ` : ""}
             {t.error.message}
           </div>
@@ -34,7 +34,7 @@ function Row({ t }: { t: Thread }) {
         {waiting && t.interrupts[0] && <div className="text-xs text-amber-800">waiting at {t.interrupts[0].node}</div>}
       </td>
       <td className="hidden px-2 py-2 text-sm sm:table-cell">{t.graphId ?? "—"}</td>
-      <td className="px-2 py-2">
+      <td className="whitespace-nowrap px-2 py-2">
         <StatusBadge status={t.status} />
       </td>
       <td className="hidden px-2 py-2 text-right font-mono text-xs text-slate-600 sm:table-cell">
@@ -43,7 +43,7 @@ function Row({ t }: { t: Thread }) {
       <td className="hidden px-2 py-2 text-xs text-slate-500 md:table-cell" title={t.updatedAt}>
         {timeAgo(t.updatedAt)}
       </td>
-      <td className="py-2 pl-2 pr-3 text-right">
+      <td className="hidden py-2 pl-2 pr-3 text-right sm:table-cell">
         <Link href={href} className={`rounded-md px-2 py-1 text-xs font-medium ${waiting ? "bg-amber-500 text-white hover:bg-amber-400" : "text-indigo-700 hover:bg-indigo-50"}`}>
           {waiting ? "Review" : "Open"}
         </Link>
@@ -118,7 +118,7 @@ export function ThreadList() {
               <th className="px-2 py-2 font-medium">Status</th>
               <th className="hidden px-2 py-2 text-right font-medium sm:table-cell" title="Head version">Version</th>
               <th className="hidden px-2 py-2 font-medium md:table-cell">Updated</th>
-              <th className="py-2 pl-2 pr-3" />
+              <th className="hidden py-2 pl-2 pr-3 sm:table-cell" />
             </tr>
           </thead>
           <tbody>
