@@ -29,9 +29,10 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { checkpointNotFound, isCorruptCheckpoint, threadNotFound, WaypointError } from "../errors";
 import { assertSafeId, isSafeId } from "./ids";
+import { createAtomic, forgetIndex, fsyncDir, indexText, isCode, parseIndexLines, readIndexFile, writeAtomic, type IndexEntry } from "./file-io";
 import { FileLockTable, withMutex } from "./lock";
 import { planPrune, relinkAfterDelete } from "./prune";
-import { assembleSummary, summaryExtra, toSummary, type SummaryExtra } from "./summary";
+import { assembleSummary, summaryExtra, toSummary } from "./summary";
 import type {
   Checkpoint, CheckpointStore, CheckpointSummary, ListOptions, ListThreadsOptions, LockResult, NewCheckpoint, PendingWrite,
   ThreadInfo, ThreadPage, ThreadPatch,
@@ -47,57 +48,8 @@ export interface FileStoreConfig {
   onCorrupt?: (info: { path: string; error: unknown }) => void;
 }
 
-/**
- * One index line; `savedAt` is when the store saved it (drives the thread's `updatedAt`). `next` and `summary`
- * (the rest of the checkpoint's summary) are absent from lines written before summaries existed.
- */
-interface IndexEntry {
-  id: string; parentId: string | null; version: number; step: number; nodeName: string; timestamp: string; savedAt: string;
-  next?: string[]; summary?: SummaryExtra;
-}
-/**
- * A parsed index.jsonl: `size` is the byte offset after the last complete line, `fileSize` the file's length
- * (larger when it ends in a torn line); entries sorted by version, one per id.
- */
-interface IndexState { ino: number; size: number; fileSize: number; entries: IndexEntry[]; byId: Map<string, IndexEntry>; highWater: number }
-
-/** Parsed index files by absolute path, revalidated by inode and size on every use (appends are read incrementally). */
-const indexCache = new Map<string, IndexState>();
-
-const isCode = (err: unknown, code: string) => (err as NodeJS.ErrnoException)?.code === code;
 const bad = (message: string) => new WaypointError("INVALID_ARGUMENT", message);
 const rand = () => `${Date.now()}-${randomBytes(6).toString("hex")}`;
-
-/**
- * Parses index lines into `into`; returns the highest `{"highWater": N}` line seen (written when a rewrite drops
- * the newest versions, so that a deleted version is never handed out again).
- */
-function parseIndexLines(text: string, into: IndexEntry[]): number {
-  let highWater = 0;
-  for (const line of text.split("\n")) {
-    if (!line) continue;
-    try {
-      const e = JSON.parse(line) as IndexEntry & { highWater?: unknown };
-      if (Number.isInteger(e.highWater)) highWater = Math.max(highWater, e.highWater as number);
-      else if (isSafeId(e.id) && Number.isInteger(e.version)) into.push(e);
-    } catch {
-      // A torn line from a crash mid-append: the checkpoint it described was never acknowledged.
-    }
-  }
-  return highWater;
-}
-
-/** Adds parsed entries to `state` in place; the rare duplicate or out-of-order line forces a rebuild. */
-function addEntries(state: IndexState, added: IndexEntry[]): void {
-  let clean = true;
-  for (const e of added) {
-    const last = state.entries[state.entries.length - 1];
-    if (state.byId.has(e.id) || (last && last.version >= e.version)) clean = false;
-    if (clean) state.entries.push(e);
-    state.byId.set(e.id, e);
-  }
-  if (!clean) state.entries = [...state.byId.values()].sort((a, b) => a.version - b.version);
-}
 
 export class FileCheckpointStore implements CheckpointStore {
   readonly kind = "file";
@@ -144,93 +96,11 @@ export class FileCheckpointStore implements CheckpointStore {
   }
   private tmpPath = () => this.p("tmp", rand());
 
-  private async fsyncDir(dir: string): Promise<void> {
-    const h = await fs.open(dir, "r");
-    try {
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-  }
-
-  private async writeTemp(data: string): Promise<string> {
-    const tmp = this.tmpPath();
-    const h = await fs.open(tmp, "wx");
-    try {
-      await h.writeFile(data);
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-    return tmp;
-  }
-
-  /** Replaces `file` atomically with `data`. */
-  private async writeAtomic(file: string, data: string): Promise<void> {
-    const tmp = await this.writeTemp(data);
-    try {
-      await fs.rename(tmp, file);
-    } catch (err) {
-      await fs.rm(tmp, { force: true });
-      throw err;
-    }
-    await this.fsyncDir(path.dirname(file));
-  }
-
-  /** Creates `file` atomically with `data`; false if it already exists. */
-  private async createAtomic(file: string, data: string): Promise<boolean> {
-    const tmp = await this.writeTemp(data);
-    try {
-      await fs.link(tmp, file);
-    } catch (err) {
-      if (isCode(err, "EEXIST")) return false;
-      throw err;
-    } finally {
-      await fs.rm(tmp, { force: true });
-    }
-    await this.fsyncDir(path.dirname(file));
-    return true;
-  }
-
-  private async readIndex(t: string): Promise<IndexState> {
-    const file = this.indexPath(t);
-    const st = await fs.stat(file).catch((err) => (isCode(err, "ENOENT") ? null : Promise.reject(err)));
-    if (!st) {
-      indexCache.delete(file);
-      return { ino: 0, size: 0, fileSize: 0, entries: [], byId: new Map(), highWater: 0 };
-    }
-    let state = indexCache.get(file);
-    if (!state || state.ino !== st.ino || st.size < state.size) state = { ino: st.ino, size: 0, fileSize: 0, entries: [], byId: new Map(), highWater: 0 };
-    if (st.size > state.size) {
-      const from = state.size;
-      const h = await fs.open(file, "r");
-      let buf: Buffer;
-      try {
-        buf = Buffer.alloc(st.size - state.size);
-        const { bytesRead } = await h.read(buf, 0, buf.length, state.size);
-        buf = buf.subarray(0, bytesRead);
-      } finally {
-        await h.close();
-      }
-      // A concurrent reader advanced the shared state while we read: start over from its new offset.
-      if (state.size !== from) return this.readIndex(t);
-      const end = buf.lastIndexOf(0x0a) + 1; // only complete lines; a torn tail is left for later or ignored
-      const added: IndexEntry[] = [];
-      state.highWater = Math.max(state.highWater, parseIndexLines(buf.subarray(0, end).toString("utf8"), added));
-      addEntries(state, added);
-      state.fileSize = state.size + buf.length;
-      state.size += end;
-    }
-    state.fileSize = Math.max(state.fileSize, st.size);
-    if (indexCache.size > 5000) indexCache.clear();
-    indexCache.set(file, state);
-    return state;
-  }
-
-  private async writeIndex(t: string, entries: IndexEntry[], highWater: number): Promise<void> {
-    const mark = highWater > (entries[entries.length - 1]?.version ?? 0) ? JSON.stringify({ highWater }) + "\n" : "";
-    await this.writeAtomic(this.indexPath(t), mark + entries.map((e) => JSON.stringify(e) + "\n").join(""));
-  }
+  private writeAtomic = (file: string, data: string) => writeAtomic(this.tmpPath(), file, data);
+  private createAtomic = (file: string, data: string) => createAtomic(this.tmpPath(), file, data);
+  private fsyncDir = fsyncDir;
+  private readIndex = (t: string) => readIndexFile(this.indexPath(t));
+  private writeIndex = (t: string, entries: IndexEntry[], highWater: number) => this.writeAtomic(this.indexPath(t), indexText(entries, highWater));
 
   /** Reads and checks one checkpoint file: null if missing, CORRUPT_CHECKPOINT if unreadable. */
   private async readCp(id: string): Promise<Checkpoint | null> {
@@ -500,7 +370,7 @@ export class FileCheckpointStore implements CheckpointStore {
       // Renaming the directory away makes the thread vanish at once; the purge can then take its time.
       const trashed = this.p("trash", `${threadId}.${rand()}`);
       const moved = await fs.rename(this.threadDir(threadId), trashed).then(() => true, (err) => (isCode(err, "ENOENT") ? false : Promise.reject(err)));
-      indexCache.delete(this.indexPath(threadId));
+      forgetIndex(this.indexPath(threadId));
       if (moved) await this.purge(trashed);
     });
     await this.locks.remove(threadId);

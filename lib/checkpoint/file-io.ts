@@ -1,0 +1,149 @@
+/**
+ * Low-level file work for the JSON-file store (file.ts): atomic writes (temp file, fsync, rename or link, fsync
+ * of the directory) and the per-thread index.jsonl (parsed incrementally and cached). See file.ts for the layout.
+ */
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { isSafeId } from "./ids";
+import type { SummaryExtra } from "./summary";
+
+/**
+ * One index line; `savedAt` is when the store saved it (drives the thread's `updatedAt`). `next` and `summary`
+ * (the rest of the checkpoint's summary) are absent from lines written before summaries existed.
+ */
+export interface IndexEntry {
+  id: string; parentId: string | null; version: number; step: number; nodeName: string; timestamp: string; savedAt: string;
+  next?: string[]; summary?: SummaryExtra;
+}
+/**
+ * A parsed index.jsonl: `size` is the byte offset after the last complete line, `fileSize` the file's length
+ * (larger when it ends in a torn line); entries sorted by version, one per id.
+ */
+export interface IndexState { ino: number; size: number; fileSize: number; entries: IndexEntry[]; byId: Map<string, IndexEntry>; highWater: number }
+
+/** Parsed index files by absolute path, revalidated by inode and size on every use (appends are read incrementally). */
+const indexCache = new Map<string, IndexState>();
+
+/** Forgets a cached index (its thread directory was moved away). */
+export const forgetIndex = (file: string) => void indexCache.delete(file);
+
+export const isCode = (err: unknown, code: string) => (err as NodeJS.ErrnoException)?.code === code;
+
+/**
+ * Parses index lines into `into`; returns the highest `{"highWater": N}` line seen (written when a rewrite drops
+ * the newest versions, so that a deleted version is never handed out again).
+ */
+export function parseIndexLines(text: string, into: IndexEntry[]): number {
+  let highWater = 0;
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    try {
+      const e = JSON.parse(line) as IndexEntry & { highWater?: unknown };
+      if (Number.isInteger(e.highWater)) highWater = Math.max(highWater, e.highWater as number);
+      else if (isSafeId(e.id) && Number.isInteger(e.version)) into.push(e);
+    } catch {
+      // A torn line from a crash mid-append: the checkpoint it described was never acknowledged.
+    }
+  }
+  return highWater;
+}
+
+/** Adds parsed entries to `state` in place; the rare duplicate or out-of-order line forces a rebuild. */
+function addEntries(state: IndexState, added: IndexEntry[]): void {
+  let clean = true;
+  for (const e of added) {
+    const last = state.entries[state.entries.length - 1];
+    if (state.byId.has(e.id) || (last && last.version >= e.version)) clean = false;
+    if (clean) state.entries.push(e);
+    state.byId.set(e.id, e);
+  }
+  if (!clean) state.entries = [...state.byId.values()].sort((a, b) => a.version - b.version);
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const h = await fs.open(dir, "r");
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
+async function writeTemp(tmp: string, data: string): Promise<string> {
+  const h = await fs.open(tmp, "wx");
+  try {
+    await h.writeFile(data);
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+  return tmp;
+}
+
+/** Replaces `file` atomically with `data`, through the temp file `tmp` (same filesystem). */
+export async function writeAtomic(tmp: string, file: string, data: string): Promise<void> {
+await writeTemp(tmp, data);
+  try {
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+  await fsyncDir(path.dirname(file));
+}
+
+/** Creates `file` atomically with `data` (through `tmp`); false if it already exists. */
+export async function createAtomic(tmp: string, file: string, data: string): Promise<boolean> {
+await writeTemp(tmp, data);
+  try {
+    await fs.link(tmp, file);
+  } catch (err) {
+    if (isCode(err, "EEXIST")) return false;
+    throw err;
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
+  await fsyncDir(path.dirname(file));
+  return true;
+}
+
+/** The index at `file`, parsed incrementally: cached by path, revalidated by inode and size on every call. */
+export async function readIndexFile(file: string): Promise<IndexState> {
+  const st = await fs.stat(file).catch((err) => (isCode(err, "ENOENT") ? null : Promise.reject(err)));
+  if (!st) {
+    indexCache.delete(file);
+    return { ino: 0, size: 0, fileSize: 0, entries: [], byId: new Map(), highWater: 0 };
+  }
+  let state = indexCache.get(file);
+  if (!state || state.ino !== st.ino || st.size < state.size) state = { ino: st.ino, size: 0, fileSize: 0, entries: [], byId: new Map(), highWater: 0 };
+  if (st.size > state.size) {
+    const from = state.size;
+    const h = await fs.open(file, "r");
+    let buf: Buffer;
+    try {
+      buf = Buffer.alloc(st.size - state.size);
+      const { bytesRead } = await h.read(buf, 0, buf.length, state.size);
+      buf = buf.subarray(0, bytesRead);
+    } finally {
+      await h.close();
+    }
+    // A concurrent reader advanced the shared state while we read: start over from its new offset.
+    if (state.size !== from) return readIndexFile(file);
+    const end = buf.lastIndexOf(0x0a) + 1; // only complete lines; a torn tail is left for later or ignored
+    const added: IndexEntry[] = [];
+    state.highWater = Math.max(state.highWater, parseIndexLines(buf.subarray(0, end).toString("utf8"), added));
+    addEntries(state, added);
+    state.fileSize = state.size + buf.length;
+    state.size += end;
+  }
+  state.fileSize = Math.max(state.fileSize, st.size);
+  if (indexCache.size > 5000) indexCache.clear();
+  indexCache.set(file, state);
+  return state;
+}
+
+/** The text of a rewritten index; a `{"highWater": N}` line first when the newest versions were deleted. */
+export function indexText(entries: IndexEntry[], highWater: number): string {
+const mark = highWater > (entries[entries.length - 1]?.version ?? 0) ? JSON.stringify({ highWater }) + "\n" : "";
+return mark + entries.map((e) => JSON.stringify(e) + "\n").join("");
+}
