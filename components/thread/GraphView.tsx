@@ -171,21 +171,21 @@ export function GraphView({
   );
 }
 
+const LEGEND: [swatch: string, label: string][] = [
+  ["bg-indigo-600", "ran at this checkpoint"],
+  ["bg-amber-100 ring-2 ring-amber-500", "next"],
+  ["bg-amber-400", "waiting for a human"],
+  ["bg-rose-100 ring-2 ring-rose-500", "failed"],
+];
+
 export function GraphLegend() {
   return (
     <div className="flex flex-wrap gap-3 px-3 py-1.5 text-[11px] text-slate-500">
-      <span className="flex items-center gap-1">
-        <span className="h-2.5 w-2.5 rounded-sm bg-indigo-600" /> ran at this checkpoint
-      </span>
-      <span className="flex items-center gap-1">
-        <span className="h-2.5 w-2.5 rounded-sm bg-amber-100 ring-2 ring-amber-500" /> next
-      </span>
-      <span className="flex items-center gap-1">
-        <span className="h-2.5 w-2.5 rounded-sm bg-amber-400" /> waiting for a human
-      </span>
-      <span className="flex items-center gap-1">
-        <span className="h-2.5 w-2.5 rounded-sm bg-rose-100 ring-2 ring-rose-500" /> failed
-      </span>
+      {LEGEND.map(([swatch, label]) => (
+        <span key={label} className="flex items-center gap-1">
+          <span className={`h-2.5 w-2.5 rounded-sm ${swatch}`} /> {label}
+        </span>
+      ))}
     </div>
   );
 }

@@ -29,6 +29,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { checkpointNotFound, isCorruptCheckpoint, threadNotFound, WaypointError } from "../errors";
 import { assertSafeId, isSafeId } from "./ids";
+import { openStore } from "./open";
 import { createAtomic, forgetIndex, fsyncDir, indexText, isCode, parseIndexLines, readIndexFile, writeAtomic, type IndexEntry } from "./file-io";
 import { FileLockTable, withMutex } from "./lock";
 import { planPrune, relinkAfterDelete } from "./prune";
@@ -439,7 +440,5 @@ export class FileCheckpointStore implements CheckpointStore {
 }
 
 export async function createFileStore(config: FileStoreConfig): Promise<FileCheckpointStore> {
-  const store = new FileCheckpointStore(config);
-  await store.setup();
-  return store;
+  return openStore(new FileCheckpointStore(config));
 }

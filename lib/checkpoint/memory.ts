@@ -11,6 +11,7 @@
  */
 import { checkpointNotFound, threadNotFound, WaypointError } from "../errors";
 import { assertSafeId } from "./ids";
+import { openStore } from "./open";
 import { planPrune, relinkAfterDelete } from "./prune";
 import { toSummary } from "./summary";
 import type {
@@ -281,7 +282,5 @@ export class MemoryCheckpointStore implements CheckpointStore {
 }
 
 export async function createMemoryStore(config: MemoryStoreConfig = {}): Promise<MemoryCheckpointStore> {
-  const store = new MemoryCheckpointStore(config);
-  await store.setup();
-  return store;
+  return openStore(new MemoryCheckpointStore(config));
 }

@@ -46,6 +46,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import type { PrismaClient } from "../generated/postgres/client";
 import { WaypointError, checkpointNotFound, threadNotFound } from "../errors";
 import { assertSafeId } from "./ids";
+import { openStore } from "./open";
 import { loadMigrations, migratePostgres } from "./migrate";
 import { planPrune, type SkeletonRow } from "./prune";
 import {
@@ -72,14 +73,7 @@ export interface PostgresStoreOptions {
 
 /** A connected, migrated store; rejects STORE_UNAVAILABLE when the server cannot be reached. */
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
-  const store = new PostgresStore(options);
-  try {
-    await store.setup();
-  } catch (e) {
-    await store.close().catch(() => {});
-    throw e;
-  }
-  return store;
+  return openStore(new PostgresStore(options));
 }
 
 const cols = CHECKPOINT_COLUMNS;

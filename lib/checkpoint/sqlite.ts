@@ -46,6 +46,7 @@ import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import type { PrismaClient } from "../generated/sqlite/client";
 import { WaypointError, checkpointNotFound, threadNotFound } from "../errors";
 import { assertSafeId } from "./ids";
+import { openStore } from "./open";
 import { loadMigrations, migrateSqlite } from "./migrate";
 import { planPrune, type SkeletonRow } from "./prune";
 import {
@@ -71,14 +72,7 @@ export interface SqliteStoreOptions {
 
 /** A set-up SQLite store (folder, file and tables exist when this resolves). */
 export async function createSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
-  const store = new SqliteStore(options);
-  try {
-    await store.setup();
-  } catch (e) {
-    await store.close().catch(() => {});
-    throw e;
-  }
-  return store;
+  return openStore(new SqliteStore(options));
 }
 
 export function sqliteFilePath(url: string): string {
