@@ -3,6 +3,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { inter, jetbrains } from "./fonts";
 import { Providers } from "./providers";
+import { UserMenu } from "@/components/account/UserMenu";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -29,6 +30,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
                   Threads
                 </Link>
               </nav>
+              <UserMenu />
             </div>
           </header>
           <main className="mx-auto w-full max-w-[1600px] flex-1 px-4 py-4">{children}</main>

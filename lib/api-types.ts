@@ -56,6 +56,19 @@ export interface ApiThread {
   error: { node: string | null; message: string; checkpointId: string | null; at: string } | null;
   metadata: Record<string, unknown>;
   activeRun: { runId: string; startedAt: string } | null;
+  /** Present while the thread waits at a node that needs several approvals. */
+  quorum?: ApiQuorum;
   createdAt: string;
   updatedAt: string;
+}
+
+/** Two-person approval at the thread's interrupt: who approved so far, and how many are needed. */
+export interface ApiQuorum {
+  node: string;
+  checkpointId: string;
+  required: number;
+  excludeInitiator: boolean;
+  /** Actor ids that may not approve (who started the thread or caused the checkpoint). */
+  initiators: string[];
+  approvals: { actorId: string; name: string; at: string }[];
 }

@@ -21,7 +21,14 @@ export type ErrorCode =
   | "RECURSION_LIMIT"
   | "NO_PENDING_INTERRUPT"
   | "UNKNOWN_NODE"
-  | "RUN_ABORTED";
+  | "RUN_ABORTED"
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "CROSS_SITE"
+  | "UNSUPPORTED_MEDIA_TYPE"
+  | "STALE_CHECKPOINT"
+  | "ALREADY_APPROVED"
+  | "CONFLICT";
 
 export class WaypointError extends Error {
   readonly code: ErrorCode;
@@ -59,8 +66,19 @@ export const isRecursionLimit = guard("RECURSION_LIMIT");
 export const isNoPendingInterrupt = guard("NO_PENDING_INTERRUPT");
 export const isUnknownNode = guard("UNKNOWN_NODE");
 export const isRunAborted = guard("RUN_ABORTED");
+export const isUnauthenticated = guard("UNAUTHENTICATED");
+export const isForbidden = guard("FORBIDDEN");
+export const isStaleCheckpoint = guard("STALE_CHECKPOINT");
 
 export const checkpointNotFound = (id: string) =>
   new WaypointError("CHECKPOINT_NOT_FOUND", `Checkpoint "${id}" was not found.`, { checkpointId: id });
 export const threadNotFound = (threadId: string) =>
   new WaypointError("THREAD_NOT_FOUND", `Thread "${threadId}" was not found.`, { threadId });
+
+/** A decision or edit made on a screen that showed `expected`, while the thread's head is now `head`. */
+export const staleCheckpoint = (threadId: string, expected: string, head: string | null) =>
+  new WaypointError(
+    "STALE_CHECKPOINT",
+    `Thread "${threadId}" has moved on since you looked at it: you saw checkpoint ${expected}, its head is now ${head ?? "none"}. Reload, check what changed, and decide again.`,
+    { threadId, expectedCheckpointId: expected, headCheckpointId: head },
+  );

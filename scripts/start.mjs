@@ -25,7 +25,9 @@ if (!buildIsCurrent(root)) {
 if ((await run(process.execPath, ["--import", "tsx", "scripts/lib-store-setup.mjs"])) !== 0) process.exit(1);
 
 const port = process.env.PORT || "3000";
-header(`Waypoint on http://localhost:${port}`);
-const child = spawn("npx", ["next", "start", "-p", port, ...process.argv.slice(2)], { stdio: "inherit" });
+// Loopback only unless HOST says otherwise: an approval tool should not answer the whole network by accident.
+const host = process.env.HOST || "127.0.0.1";
+header(`Waypoint on http://${host === "127.0.0.1" ? "localhost" : host}:${port}`);
+const child = spawn("npx", ["next", "start", "-p", port, "-H", host, ...process.argv.slice(2)], { stdio: "inherit" });
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

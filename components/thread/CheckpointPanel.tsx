@@ -1,4 +1,5 @@
 "use client";
+import { useCan } from "@/lib/client/hooks";
 import JsonView from "@uiw/react-json-view";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
@@ -83,7 +84,10 @@ export function CheckpointPanel({
   const [tab, setTab] = useState<Tab>("state");
   const [forking, setForking] = useState(false);
   const [newThread, setNewThread] = useState(false);
+  const canRun = useCan("run", thread.graphId);
+  const canFork = useCan("fork", thread.graphId);
   const [runNow, setRunNow] = useState(true);
+  const runAfterFork = runNow && canRun;
   const router = useRouter();
   const fork = useForkAndRun(thread.threadId, graph);
   const resume = useResume(thread.threadId);
@@ -111,7 +115,7 @@ export function CheckpointPanel({
       }
       actions={
         <>
-          <Button
+          {canRun && <Button
             onClick={() => resume.mutate(isHead ? {} : { checkpointId: cp.checkpointId })}
             disabled={!canResume}
             pending={resume.isPending}
@@ -119,10 +123,10 @@ export function CheckpointPanel({
             data-testid="resume"
           >
             <PlayIcon /> Resume
-          </Button>
-          <Button variant="primary" onClick={() => setForking((f) => !f)} disabled={running} data-testid="fork-open">
+          </Button>}
+          {canFork && <Button variant="primary" onClick={() => setForking((f) => !f)} disabled={running} data-testid="fork-open">
             <ForkIcon /> Fork from here
-          </Button>
+          </Button>}
         </>
       }
     >
@@ -141,7 +145,7 @@ export function CheckpointPanel({
             key={cp.checkpointId}
             testId="fork"
             initial={cp.values}
-            submitLabel={runNow ? "Fork & run" : "Fork"}
+            submitLabel={runAfterFork ? "Fork & run" : "Fork"}
             pending={fork.isPending}
             error={fork.error}
             onCancel={() => setForking(false)}
@@ -152,14 +156,14 @@ export function CheckpointPanel({
                   Into a new thread
                 </label>
                 <label className="flex items-center gap-1.5">
-                  <input type="checkbox" data-testid="fork-run" checked={runNow} onChange={(e) => setRunNow(e.target.checked)} />
+                  <input type="checkbox" data-testid="fork-run" checked={runAfterFork} disabled={!canRun} onChange={(e) => setRunNow(e.target.checked)} />
                   Run it right away
                 </label>
               </div>
             }
             onSubmit={(after, who) =>
               fork.mutate(
-                { checkpointId: cp.checkpointId, before: cp.values ?? {}, after, newThread, run: runNow, ...who },
+                { checkpointId: cp.checkpointId, before: cp.values ?? {}, after, newThread, run: runAfterFork, ...who },
                 {
                   onSuccess: (f) => {
                     setForking(false);

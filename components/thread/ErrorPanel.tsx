@@ -1,4 +1,5 @@
 "use client";
+import { useCan } from "@/lib/client/hooks";
 import { useState } from "react";
 import { errorMessage } from "@/lib/client/api";
 import type { Checkpoint, GraphDetail, Thread } from "@/lib/client/types";
@@ -12,6 +13,8 @@ export function ErrorPanel({ thread, head, graph, hint }: { thread: Thread; head
   const retry = useResume(thread.threadId);
   const edit = useEditAndContinue(thread.threadId, graph);
   const err = thread.error;
+  const canRun = useCan("run", thread.graphId);
+  const canEdit = useCan("edit", thread.graphId);
   return (
     <section data-testid="error-panel" className="rounded-lg border-2 border-rose-300 bg-rose-50 p-3 shadow-sm">
       <h2 className="text-sm font-semibold text-rose-900">
@@ -27,12 +30,16 @@ export function ErrorPanel({ thread, head, graph, hint }: { thread: Thread; head
       {hint && <p className="mt-1 text-xs text-rose-700/80">Hint: {hint}</p>}
       {!editing && (
         <div className="mt-3 flex flex-wrap gap-2">
-          <Button variant="primary" onClick={() => retry.mutate({})} pending={retry.isPending} data-testid="retry">
-            Retry
-          </Button>
-          <Button onClick={() => setEditing(true)} disabled={!head || retry.isPending} data-testid="error-edit-state">
-            Edit state…
-          </Button>
+          {canRun && (
+            <Button variant="primary" onClick={() => retry.mutate({})} pending={retry.isPending} data-testid="retry">
+              Retry
+            </Button>
+          )}
+          {canEdit && (
+            <Button onClick={() => setEditing(true)} disabled={!head || retry.isPending} data-testid="error-edit-state">
+              Edit state…
+            </Button>
+          )}
         </div>
       )}
       {editing && head && (
@@ -45,7 +52,7 @@ export function ErrorPanel({ thread, head, graph, hint }: { thread: Thread; head
             pending={edit.isPending}
             error={edit.error}
             onCancel={() => setEditing(false)}
-            onSubmit={(after, who) => edit.mutate({ before: head.values ?? {}, after, ...who, then: {} }, { onSuccess: () => setEditing(false) })}
+            onSubmit={(after, who) => edit.mutate({ before: head.values ?? {}, after, ...who, then: canRun ? {} : null }, { onSuccess: () => setEditing(false) })}
           />
         </div>
       )}

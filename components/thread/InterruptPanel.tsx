@@ -1,12 +1,15 @@
 "use client";
 import JsonView from "@uiw/react-json-view";
-import { useState } from "react";
-import { errorMessage } from "@/lib/client/api";
+import { useEffect, useState } from "react";
+import { ApiError, errorMessage } from "@/lib/client/api";
+import { useCan, useMe } from "@/lib/client/hooks";
 import type { Checkpoint, GraphDetail, Thread } from "@/lib/client/types";
 import { ActionMessage, Button } from "../ui/Button";
 import { editResume, useEditAndContinue, useResume } from "./actions";
 import { PauseIcon } from "../ui/icons";
 import { StateEditForm } from "./StateEditForm";
+import { QuorumStatus } from "./QuorumStatus";
+import { StaleNotice } from "./StaleNotice";
 
 type Mode = "idle" | "reject" | "edit";
 
@@ -35,7 +38,18 @@ function Payload({ value }: { value: unknown }) {
 }
 
 /** Shown while the thread waits on a human: the payload, then Approve / Reject (with a reason) / Edit state. */
-export function InterruptPanel({ thread, head, graph }: { thread: Thread; head: Checkpoint | undefined; graph: GraphDetail | undefined }) {
+export function InterruptPanel({
+  thread,
+  head,
+  graph,
+  onHold,
+}: {
+  thread: Thread;
+  head: Checkpoint | undefined;
+  graph: GraphDetail | undefined;
+  /** Told whether the panel must stay on screen after the thread left the interrupt (unsent text, a notice to read). */
+  onHold?: (hold: boolean) => void;
+}) {
   const [mode, setMode] = useState<Mode>("idle");
   const [feedback, setFeedback] = useState("");
   const resume = useResume(thread.threadId);
@@ -44,12 +58,60 @@ export function InterruptPanel({ thread, head, graph }: { thread: Thread; head: 
   const dynamic = interrupt?.kind === "dynamic";
   const busy = resume.isPending || edit.isPending;
   const headValues = head?.values ?? {};
+  const me = useMe().data;
+  const canDecide = useCan("decide", thread.graphId);
+  const canEdit = useCan("edit", thread.graphId);
+  const canRun = useCan("run", thread.graphId);
+  // The head the reviewer is deciding on: every decision carries it, so a thread that moved on is refused (409),
+  // never silently decided. It changes only when the reviewer acknowledges a change, or after their own action.
+  const [seen, setSeen] = useState(thread.headCheckpointId);
+  const [acted, setActed] = useState(false);
+  const moved = thread.headCheckpointId !== seen;
+  useEffect(() => {
+    if (moved && acted) {
+      setSeen(thread.headCheckpointId);
+      setActed(false);
+    }
+  }, [moved, acted, thread.headCheckpointId]);
+  const expectedCheckpointId = seen ?? undefined;
+  const quorum = thread.quorum;
+  const mine = me && quorum ? quorum.approvals.some((a) => a.actorId === `user:${me.userId}` || (me.kind === "admin-token" && a.actorId === "admin-token")) : false;
+  const excluded = me && quorum?.excludeInitiator ? quorum.initiators.includes(me.userId ? `user:${me.userId}` : "admin-token") : false;
+  // A static interrupt continues with a plain run (an operator's action); a dynamic one is a decision.
+  const mayApprove = dynamic ? canDecide : canRun;
+  const staleError = [resume.error, edit.error].some((e) => e instanceof ApiError && e.code === "STALE_CHECKPOINT");
+  const stale = (moved && !acted) || staleError;
+  const hold = stale || mode !== "idle";
+  useEffect(() => onHold?.(hold), [hold, onHold]);
+  const review = () => {
+    setSeen(thread.headCheckpointId);
+    resume.reset();
+    edit.reset();
+  };
+  const done = () => setActed(true);
 
-  const approve = () => resume.mutate(dynamic ? { command: { resume: { action: "approve" } } } : {});
+  const approve = () =>
+    resume.mutate(dynamic ? { command: { resume: { action: "approve" } }, expectedCheckpointId } : { expectedCheckpointId }, { onSuccess: done });
   const reject = (e: React.FormEvent) => {
     e.preventDefault();
-    resume.mutate({ command: { resume: { action: "reject", feedback: feedback.trim() || undefined } } }, { onSuccess: () => { setFeedback(""); setMode("idle"); } });
+    resume.mutate(
+      { command: { resume: { action: "reject", feedback: feedback.trim() || undefined } }, expectedCheckpointId },
+      { onSuccess: () => { done(); setFeedback(""); setMode("idle"); } },
+    );
   };
+
+  if (!canDecide && !canRun && me)
+    return (
+      <section data-testid="interrupt-panel" data-readonly className="rounded-lg border-2 border-amber-300 bg-amber-50 p-3 text-sm text-amber-950">
+        <h2 className="flex items-center gap-2 font-semibold">
+          <PauseIcon /> Waiting for a reviewer{interrupt ? <> at <code className="font-mono">{interrupt.node}</code></> : null}
+        </h2>
+        <p className="mt-1 text-amber-900" data-testid="readonly-note">
+          You can read this thread; deciding needs the reviewer role ({me.role} now).
+        </p>
+        {quorum && <QuorumStatus quorum={quorum} />}
+      </section>
+    );
 
   return (
     <section data-testid="interrupt-panel" className="rounded-lg border-2 border-amber-400 bg-amber-50 p-3 shadow-sm">
@@ -79,19 +141,32 @@ export function InterruptPanel({ thread, head, graph }: { thread: Thread; head: 
           )}
         </div>
       </div>
+      {quorum && <QuorumStatus quorum={quorum} mine={mine} excluded={excluded} />}
+      {stale && <StaleNotice threadId={thread.threadId} headId={thread.headCheckpointId} onReview={review} />}
       {mode === "idle" && (
         <div className="mt-3 flex flex-wrap gap-2">
-          <Button variant="success" onClick={approve} pending={resume.isPending} disabled={busy} data-testid="approve">
-            {dynamic ? "Approve" : "Approve & continue"}
-          </Button>
-          {dynamic && (
-            <Button variant="danger" onClick={() => setMode("reject")} disabled={busy} data-testid="reject">
+          {mayApprove && (
+            <Button
+              variant="success"
+              onClick={approve}
+              pending={resume.isPending}
+              disabled={busy || mine || excluded || !!stale}
+              title={mine ? "You have approved; another reviewer must approve too." : excluded ? "You started this run, so another reviewer must approve it." : undefined}
+              data-testid="approve"
+            >
+              {quorum ? `Approve (${quorum.approvals.length + 1} of ${quorum.required})` : dynamic ? "Approve" : "Approve & continue"}
+            </Button>
+          )}
+          {dynamic && canDecide && (
+            <Button variant="danger" onClick={() => setMode("reject")} disabled={busy || !!stale} data-testid="reject">
               Reject…
             </Button>
           )}
-          <Button onClick={() => setMode("edit")} disabled={busy || !head} data-testid="edit-state">
-            Edit state…
-          </Button>
+          {canEdit && (
+            <Button onClick={() => setMode("edit")} disabled={busy || !head || !!stale} data-testid="edit-state">
+              Edit state…
+            </Button>
+          )}
         </div>
       )}
       {mode === "reject" && (
@@ -113,7 +188,7 @@ export function InterruptPanel({ thread, head, graph }: { thread: Thread; head: 
             <Button variant="ghost" onClick={() => setMode("idle")}>
               Cancel
             </Button>
-            <Button type="submit" variant="danger" pending={resume.isPending} disabled={!feedback.trim()} data-testid="reject-submit">
+            <Button type="submit" variant="danger" pending={resume.isPending} disabled={!feedback.trim() || !!stale} data-testid="reject-submit">
               Reject
             </Button>
           </div>
@@ -122,7 +197,6 @@ export function InterruptPanel({ thread, head, graph }: { thread: Thread; head: 
       {mode === "edit" && head && (
         <div className="mt-3 rounded-md bg-white p-2 ring-1 ring-amber-200">
           <StateEditForm
-            key={head.checkpointId}
             testId="interrupt-edit"
             initial={headValues}
             submitLabel="Save edit & resume"
@@ -131,15 +205,15 @@ export function InterruptPanel({ thread, head, graph }: { thread: Thread; head: 
             onCancel={() => setMode("idle")}
             onSubmit={(after, who) =>
               edit.mutate(
-                { before: headValues, after, ...who, then: dynamic ? { command: { resume: editResume(interrupt, after) } } : {} },
-                { onSuccess: () => setMode("idle") },
+                { before: headValues, after, ...who, expectedCheckpointId, then: dynamic ? { command: { resume: editResume(interrupt, after) } } : {} },
+                { onSuccess: () => { done(); setMode("idle"); } },
               )
             }
           />
         </div>
       )}
       <div className="mt-2">
-        <ActionMessage error={resume.error ? errorMessage(resume.error) : null} testId="interrupt" />
+        <ActionMessage error={resume.error && !stale ? errorMessage(resume.error) : null} testId="interrupt" />
       </div>
     </section>
   );

@@ -1,13 +1,13 @@
 "use client";
 import { useState } from "react";
 import { ApiError, errorMessage } from "@/lib/client/api";
-import { useReviewer } from "@/lib/client/reviewer";
+import { useMe } from "@/lib/client/hooks";
 import { parseObject, pretty } from "@/lib/client/state-edit";
 import { ActionMessage, Button } from "../ui/Button";
 import { JsonEditor } from "../ui/JsonEditor";
 
 /**
- * A state editor with author and reason: invalid JSON is refused inline and nothing is sent until it
+ * A state editor with a reason (the author is the signed-in user, recorded by the server): invalid JSON is refused inline and nothing is sent until it
  * parses; the server's rejection (422) is shown inline too. The text is kept on any error.
  */
 export function StateEditForm({
@@ -22,7 +22,7 @@ export function StateEditForm({
 }: {
   initial: Record<string, unknown>;
   submitLabel: string;
-  onSubmit: (values: Record<string, unknown>, who: { actor: string; reason: string }) => void;
+  onSubmit: (values: Record<string, unknown>, who: { reason: string }) => void;
   onCancel: () => void;
   pending: boolean;
   error: unknown;
@@ -30,7 +30,7 @@ export function StateEditForm({
   extra?: React.ReactNode;
 }) {
   const [text, setText] = useState(() => pretty(initial));
-  const [reviewer, setReviewer] = useReviewer();
+  const me = useMe().data;
   const [reason, setReason] = useState("");
   const [tried, setTried] = useState(false);
   const parsed = parseObject(text);
@@ -40,7 +40,7 @@ export function StateEditForm({
     e.preventDefault();
     setTried(true);
     if (!parsed.ok) return;
-    onSubmit(parsed.value, { actor: reviewer.trim(), reason: reason.trim() });
+    onSubmit(parsed.value, { reason: reason.trim() });
   };
 
   return (
@@ -57,16 +57,10 @@ export function StateEditForm({
           error={error instanceof ApiError && error.status === 422 ? `Rejected by the state schema: ${error.message}` : errorMessage(error)}
         />
       )}
-      <div className="grid gap-2 sm:grid-cols-[160px_1fr]">
-        <label className="flex flex-col gap-0.5 text-xs text-slate-600">
-          Author
-          <input
-            data-testid={`${testId}-actor`}
-            value={reviewer}
-            onChange={(e) => setReviewer(e.target.value)}
-            className="rounded border-0 px-2 py-1 text-sm ring-1 ring-inset ring-slate-300"
-          />
-        </label>
+      <div className="flex flex-col gap-1">
+        <p className="text-xs text-slate-600" data-testid={`${testId}-actor`}>
+          Recorded as <strong className="text-slate-800">{me?.name ?? "you"}</strong>
+        </p>
         <label className="flex flex-col gap-0.5 text-xs text-slate-600">
           Reason (optional)
           <input

@@ -4,7 +4,7 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import { errorMessage } from "@/lib/client/api";
 import { nodeLabel, timeAgo } from "@/lib/client/format";
 import { useRouter } from "next/navigation";
-import { useCheckpoint, useDeleteThread, useGraph, useGraphs, useHistory, useThread, useThreadEvents } from "@/lib/client/hooks";
+import { useCan, useCheckpoint, useDeleteThread, useGraph, useGraphs, useHistory, useThread, useThreadEvents } from "@/lib/client/hooks";
 import type { Checkpoint, Thread } from "@/lib/client/types";
 import { Card } from "../ui/Button";
 import { StatusBadge } from "../ui/StatusBadge";
@@ -94,6 +94,8 @@ export function ThreadView({ threadId }: { threadId: string }) {
   const head = useCheckpoint(threadId, t?.headCheckpointId);
   // null = follow the head as new checkpoints arrive.
   const [picked, setPicked] = useState<string | null>(null);
+  // The interrupt panel stays while its reviewer has unsent text or has not yet read why the thread moved on.
+  const [holdPanel, setHoldPanel] = useState(false);
 
   useEffect(() => {
     const cp = new URLSearchParams(window.location.search).get("cp");
@@ -113,6 +115,8 @@ export function ThreadView({ threadId }: { threadId: string }) {
   const full = useCheckpoint(threadId, selectedId);
   const selected = full.data?.checkpointId === selectedId ? full.data : summary;
   const hint = graphs.data?.find((g) => g.graphId === t?.graphId)?.failureHint;
+  const canRun = useCan("run", t?.graphId ?? null);
+  const canDelete = useCan("delete", t?.graphId ?? null);
 
   if (thread.error)
     return (
@@ -154,10 +158,10 @@ export function ThreadView({ threadId }: { threadId: string }) {
             Finished at v{head.data.version}: pick any checkpoint to inspect, fork or replay it.
           </span>
         )}
-        <DeleteButton threadId={t.threadId} />
+        {canDelete && <DeleteButton threadId={t.threadId} />}
       </div>
 
-      {t.status === "idle" && head.data && head.data.next.length > 0 && <IdleBanner thread={t} head={head.data} />}
+      {t.status === "idle" && head.data && head.data.next.length > 0 && canRun && <IdleBanner thread={t} head={head.data} />}
 
       <div className="grid gap-3 lg:h-[calc(100vh-10rem)] lg:min-h-[600px] lg:grid-cols-[300px_minmax(0,1fr)] xl:grid-cols-[320px_minmax(0,1fr)_340px]">
         <Card
@@ -187,9 +191,9 @@ export function ThreadView({ threadId }: { threadId: string }) {
           )}
         </Card>
         <div className="order-first flex min-h-0 min-w-0 flex-col gap-3 lg:order-none">
-          {t.status === "interrupted" && (
+          {(t.status === "interrupted" || holdPanel) && (
             <div className="max-h-[60%] shrink-0 overflow-auto">
-              <InterruptPanel key={t.interrupts[0]?.id ?? "none"} thread={t} head={head.data} graph={graph.data} />
+              <InterruptPanel thread={t} head={head.data} graph={graph.data} onHold={setHoldPanel} />
             </div>
           )}
           {t.status === "error" && (

@@ -26,10 +26,14 @@ export function editResume(interrupt: PendingInterrupt | undefined, values: Reco
   return { action: "approve" };
 }
 
+/**
+ * Starts a run. `expectedCheckpointId` is the head the reviewer was looking at: the server refuses (409
+ * STALE_CHECKPOINT) when the thread has moved on since, instead of applying the decision to something else.
+ */
 export function useResume(threadId: string) {
   const invalidate = useInvalidate();
   return useMutation({
-    mutationFn: (body: { command?: RunCommand; checkpointId?: string }) => api.run(threadId, body),
+    mutationFn: (body: { command?: RunCommand; checkpointId?: string; expectedCheckpointId?: string; reason?: string }) => api.run(threadId, body),
     onSettled: () => invalidate(threadId),
   });
 }
@@ -41,18 +45,21 @@ export function useEditAndContinue(threadId: string, graph: GraphDetail | undefi
     mutationFn: async (a: {
       before: Record<string, unknown>;
       after: Record<string, unknown>;
-      actor: string;
       reason: string;
       checkpointId?: string;
+      /** The head the editor saw (stale-decision guard on the edit, then on the run that follows it). */
+      expectedCheckpointId?: string;
       then?: { command?: RunCommand } | null;
     }) => {
       const values = stateUpdate(a.before, a.after, graph?.channels);
       let checkpointId = a.checkpointId;
+      let expected = a.expectedCheckpointId;
       if (Object.keys(values).length) {
-        const cp = await api.updateState(threadId, { values, checkpointId: a.checkpointId, actor: a.actor || undefined, reason: a.reason || undefined });
+        const cp = await api.updateState(threadId, { values, checkpointId: a.checkpointId, reason: a.reason || undefined, expectedCheckpointId: expected });
         checkpointId = cp.checkpointId;
+        expected = cp.checkpointId;
       }
-      if (a.then) await api.run(threadId, { ...a.then, ...(a.checkpointId ? { checkpointId } : {}) });
+      if (a.then) await api.run(threadId, { ...a.then, ...(a.checkpointId ? { checkpointId } : {}), expectedCheckpointId: expected, reason: a.reason || undefined });
       return checkpointId;
     },
     onSettled: () => invalidate(threadId),
@@ -63,13 +70,12 @@ export function useEditAndContinue(threadId: string, graph: GraphDetail | undefi
 export function useForkAndRun(threadId: string, graph: GraphDetail | undefined) {
   const invalidate = useInvalidate();
   return useMutation({
-    mutationFn: async (a: { checkpointId: string; before: Record<string, unknown>; after: Record<string, unknown>; newThread: boolean; run: boolean; actor: string; reason: string }) => {
+    mutationFn: async (a: { checkpointId: string; before: Record<string, unknown>; after: Record<string, unknown>; newThread: boolean; run: boolean; reason: string }) => {
       const values = stateUpdate(a.before, a.after, graph?.channels);
       const fork = await api.fork(threadId, {
         checkpointId: a.checkpointId,
         values: Object.keys(values).length ? values : undefined,
         newThread: a.newThread || undefined,
-        actor: a.actor || undefined,
         reason: a.reason || undefined,
       });
       if (a.run) await api.run(fork.threadId, { checkpointId: fork.checkpointId });

@@ -1,4 +1,5 @@
 "use client";
+import { useCan, useMe } from "@/lib/client/hooks";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { errorMessage } from "@/lib/client/api";
@@ -14,7 +15,22 @@ function labelOf(input: Record<string, unknown>): Record<string, unknown> | unde
 }
 
 /** Picks a graph, takes its JSON input (prefilled with the graph's example), starts a run, opens the thread. */
+/** The New-run form for those who may start runs; a short note for everyone else. */
 export function NewRunForm({ onDone }: { onDone?: () => void }) {
+  const me = useMe().data;
+  const canRun = useCan("run");
+  if (me && !canRun)
+    return (
+      <Card title="New run">
+        <p className="p-3 text-sm text-slate-600" data-testid="new-run-readonly">
+          Starting runs needs the operator role; you are signed in as a {me.role}.
+        </p>
+      </Card>
+    );
+  return <NewRunFormBody onDone={onDone} />;
+}
+
+function NewRunFormBody({ onDone }: { onDone?: () => void }) {
   const graphs = useGraphs();
   const create = useCreateThread();
   const router = useRouter();

@@ -3,6 +3,7 @@
  * API's `{ error: { code, message } }` so forms can show the server's own message.
  */
 import type { Checkpoint, DiffEntry, GraphDetail, GraphSummary, RunCommand, StateSnapshot, Thread, ThreadStatus } from "./types";
+import type { AuditEntry, Me, Quorum, TokenRecord, UserRecord } from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -38,9 +39,13 @@ async function request<T>(path: string, init?: RequestInit & { json?: unknown })
       body = text;
     }
   }
+  if (res.status === 401 && typeof window !== "undefined" && !["/signin", "/setup"].includes(window.location.pathname)) {
+    // Signed out (expired, disabled, or never signed in): go to the sign-in page and come back here after.
+    window.location.assign(`/signin?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
+  }
   if (!res.ok) {
     const e = (body as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
-    throw new ApiError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? `${res.status} ${res.statusText}`, e?.details);
+    throw new ApiError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? `${res.status} ${res.statusText}`, e?.details ?? e);
   }
   return body as T;
 }
@@ -86,17 +91,17 @@ export const api = {
   createThread: async (body: { graphId: string; input?: unknown; metadata?: Record<string, unknown> }) =>
     unwrap<Thread>(await request("/api/threads", { method: "POST", json: body }), "thread"),
   deleteThread: (threadId: string) => request<unknown>(`/api/threads/${enc(threadId)}`, { method: "DELETE" }),
-  run: (threadId: string, body: { input?: unknown; checkpointId?: string; command?: RunCommand; wait?: boolean }) =>
-    request<unknown>(`/api/threads/${enc(threadId)}/runs`, { method: "POST", json: body }),
+  run: (threadId: string, body: { input?: unknown; checkpointId?: string; command?: RunCommand; wait?: boolean; expectedCheckpointId?: string; reason?: string }) =>
+    request<{ run: unknown; quorum?: Quorum }>(`/api/threads/${enc(threadId)}/runs`, { method: "POST", json: body }),
   state: (threadId: string, checkpointId?: string) =>
     request<StateSnapshot>(`/api/threads/${enc(threadId)}/state${qs({ checkpointId })}`),
   updateState: async (
     threadId: string,
-    body: { values: Record<string, unknown>; asNode?: string; checkpointId?: string; actor?: string; reason?: string },
+    body: { values: Record<string, unknown>; asNode?: string; checkpointId?: string; reason?: string; expectedCheckpointId?: string },
   ) => unwrap<Checkpoint>(await request(`/api/threads/${enc(threadId)}/state`, { method: "POST", json: body }), "checkpoint"),
   fork: async (
     threadId: string,
-    body: { checkpointId: string; values?: Record<string, unknown>; asNode?: string; newThread?: boolean; actor?: string; reason?: string },
+    body: { checkpointId: string; values?: Record<string, unknown>; asNode?: string; newThread?: boolean; reason?: string },
   ) => unwrap<Checkpoint>(await request(`/api/threads/${enc(threadId)}/fork`, { method: "POST", json: body }), "checkpoint"),
   history: (threadId: string, p: { limit?: number; before?: number | string | null; fields?: "summary" }) =>
     request<{ checkpoints: Checkpoint[]; nextCursor: string | number | null }>(`/api/threads/${enc(threadId)}/history${qs(p)}`),
@@ -106,6 +111,28 @@ export const api = {
     unwrap<RawChange[]>(await request(`/api/threads/${enc(threadId)}/checkpoints/${enc(checkpointId)}/diff${qs({ against })}`), "changes").map(
       (c) => ({ path: c.path, before: c.before, after: c.after, kind: KIND[c.kind ?? c.type ?? ""] ?? "changed" }),
     ),
+};
+
+export const accountsApi = {
+  me: () => request<Me>("/api/me"),
+  setup: () => request<{ needed: boolean; sso: { name: string } | null }>("/api/setup"),
+  claimSetup: (body: { token: string; name: string; email: string; password: string }) => request<unknown>("/api/setup", { method: "POST", json: body }),
+  signIn: (body: { email: string; password: string }) => request<unknown>("/api/auth/sign-in/email", { method: "POST", json: { ...body, rememberMe: true } }),
+  signInSso: (callbackURL: string) =>
+    request<{ url: string }>("/api/auth/sign-in/oauth2", { method: "POST", json: { providerId: "oidc", callbackURL, errorCallbackURL: "/signin?error=sso" } }),
+  signOut: () => request<unknown>("/api/auth/sign-out", { method: "POST", json: {} }),
+  users: () => request<{ users: UserRecord[]; roles: string[] }>("/api/users"),
+  createUser: (body: { name: string; email: string; password: string; role: string; graphs?: string[] | null }) =>
+    request<UserRecord>("/api/users", { method: "POST", json: body }),
+  updateUser: (userId: string, body: { role?: string; graphs?: string[] | null; disabled?: boolean; name?: string; password?: string }) =>
+    request<UserRecord>(`/api/users/${enc(userId)}`, { method: "PATCH", json: body }),
+  tokens: (all = false) => request<{ tokens: TokenRecord[] }>(`/api/tokens${all ? "?all=1" : ""}`),
+  createToken: (body: { name: string; role: string; graphs?: string[] | null; expiresInDays?: number }) =>
+    request<{ token: string; record: TokenRecord }>("/api/tokens", { method: "POST", json: body }),
+  revokeToken: (tokenId: string) => request<TokenRecord>(`/api/tokens/${enc(tokenId)}`, { method: "DELETE" }),
+  audit: (p: { actorId?: string; threadId?: string; action?: string; from?: string; to?: string; cursor?: string | null; limit?: number }) =>
+    request<{ entries: AuditEntry[]; nextCursor: string | null }>(`/api/audit${qs(p)}`),
+  auditExportUrl: (p: { actorId?: string; threadId?: string; action?: string; from?: string; to?: string }) => `/api/audit/export${qs(p)}`,
 };
 
 export function errorMessage(err: unknown): string {

@@ -5,9 +5,9 @@
  */
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
-import { api } from "./api";
+import { accountsApi, api } from "./api";
 import { keys } from "./keys";
-import type { Checkpoint, RunCommand, Thread, ThreadStatus } from "./types";
+import type { ActionName, Checkpoint, Thread, ThreadStatus } from "./types";
 
 export function useGraphs() {
   return useQuery({ queryKey: keys.graphs(), queryFn: api.graphs, staleTime: 60_000 });
@@ -141,36 +141,19 @@ export function useCreateThread() {
   });
 }
 
-export function useRun(threadId: string) {
-  const invalidate = useInvalidateThread();
-  return useMutation({
-    mutationFn: (body: { input?: Record<string, unknown>; checkpointId?: string; command?: RunCommand }) => api.run(threadId, body),
-    onSettled: () => invalidate(threadId),
-  });
-}
-
-export function useUpdateState(threadId: string) {
-  const invalidate = useInvalidateThread();
-  return useMutation({
-    mutationFn: (body: { values: Record<string, unknown>; asNode?: string; checkpointId?: string; actor?: string; reason?: string }) =>
-      api.updateState(threadId, body),
-    onSettled: () => invalidate(threadId),
-  });
-}
-
-export function useFork(threadId: string) {
-  const invalidate = useInvalidateThread();
-  return useMutation({
-    mutationFn: (body: { checkpointId: string; values?: Record<string, unknown>; asNode?: string; newThread?: boolean; actor?: string; reason?: string }) =>
-      api.fork(threadId, body),
-    onSettled: (cp) => {
-      invalidate(threadId);
-      if (cp && cp.threadId !== threadId) invalidate(cp.threadId);
-    },
-  });
-}
-
 export function useDeleteThread() {
   const qc = useQueryClient();
   return useMutation({ mutationFn: api.deleteThread, onSuccess: () => qc.invalidateQueries({ queryKey: keys.threadLists() }) });
+}
+
+/** The signed-in caller (role, graphs, allowed actions); cached for the tab, refreshed on focus. */
+export function useMe() {
+  return useQuery({ queryKey: keys.me(), queryFn: accountsApi.me, staleTime: 30_000 });
+}
+
+/** Whether the signed-in caller may take `action` (on `graphId`, when given). False until /api/me answers. */
+export function useCan(action: ActionName, graphId?: string | null): boolean {
+  const me = useMe().data;
+  if (!me || !me.actions.includes(action)) return false;
+  return graphId === undefined || me.graphs === null || (graphId !== null && me.graphs.includes(graphId));
 }

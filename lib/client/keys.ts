@@ -4,6 +4,10 @@
  */
 export const keys = {
   all: ["waypoint"] as const,
+  me: () => [...keys.all, "me"] as const,
+  users: () => [...keys.all, "users"] as const,
+  tokens: (all: boolean) => [...keys.all, "tokens", all] as const,
+  audit: (filters: Record<string, string | undefined>) => [...keys.all, "audit", filters] as const,
   graphs: () => [...keys.all, "graphs"] as const,
   graph: (graphId: string) => [...keys.graphs(), graphId] as const,
   threads: () => [...keys.all, "threads"] as const,

@@ -1,4 +1,4 @@
-import { WaypointError, checkpointNotFound, threadNotFound } from "../errors";
+import { WaypointError, checkpointNotFound, staleCheckpoint, threadNotFound } from "../errors";
 import { assertSafeId, newCheckpointId } from "../checkpoint/ids";
 import {
   FORK_NODE,
@@ -99,8 +99,12 @@ export class CompiledGraph {
     if (options.checkpointId !== undefined) assertSafeId(options.checkpointId, "checkpoint");
     this.checkAsNode(options.asNode);
     return withThreadLock(this.store, threadId, this.lockTtl, async () => {
-      const base = options.checkpointId !== undefined ? await this.checkpointOf(threadId, options.checkpointId) : await this.store.latest(threadId);
+      const latest = await this.store.latest(threadId);
+      if (options.expectedCheckpointId !== undefined && (latest?.id ?? null) !== options.expectedCheckpointId)
+        throw staleCheckpoint(threadId, options.expectedCheckpointId, latest?.id ?? null);
+      const base = options.checkpointId !== undefined ? await this.checkpointOf(threadId, options.checkpointId) : latest;
       const draft = await this.derive(base, values, options.asNode, UPDATE_NODE, {
+        ...options.metadata,
         source: "update",
         actor: options.actor,
         reason: options.reason,
@@ -126,6 +130,7 @@ export class CompiledGraph {
       if (target !== threadId && (await this.store.latest(target)))
         throw new WaypointError("INVALID_ARGUMENT", `Thread "${target}" already exists; fork into a new thread id.`, { threadId: target });
       const draft = await this.derive(base, options.values ?? {}, options.asNode, FORK_NODE, {
+        ...options.metadata,
         source: "fork",
         actor: options.actor,
         reason: options.reason,
@@ -191,7 +196,7 @@ export class CompiledGraph {
     values: Partial<State>,
     asNode: string | undefined,
     nodeName: string,
-    meta: { source: "update" | "fork"; actor?: string; reason?: string; forkedFrom?: { threadId: string; checkpointId: string } },
+    meta: { source: "update" | "fork"; actor?: string; reason?: string; forkedFrom?: { threadId: string; checkpointId: string }; [extra: string]: unknown },
   ): Promise<Omit<NewCheckpoint, "threadId" | "parentId">> {
     if (typeof values !== "object" || values === null || Array.isArray(values))
       throw new WaypointError("INVALID_UPDATE", "State values must be an object of channel values.");

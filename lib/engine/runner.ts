@@ -1,4 +1,4 @@
-import { WaypointError, checkpointNotFound, isWaypointError } from "../errors";
+import { WaypointError, checkpointNotFound, isWaypointError, staleCheckpoint } from "../errors";
 import { assertSafeId, newCheckpointId } from "../checkpoint/ids";
 import {
   INPUT_NODE,
@@ -69,6 +69,10 @@ export async function* runGraph(rc: RunContext, input: State | null, opts: Invok
       base = await store.load(opts.checkpointId);
       if (base.threadId !== threadId) throw checkpointNotFound(opts.checkpointId);
     } else base = await store.latest(threadId);
+    if (opts.expectedCheckpointId !== undefined) {
+      const head = opts.checkpointId === undefined ? base : await store.latest(threadId);
+      if ((head?.id ?? null) !== opts.expectedCheckpointId) throw staleCheckpoint(threadId, opts.expectedCheckpointId, head?.id ?? null);
+    }
     if (input === null && !base)
       throw new WaypointError("THREAD_NOT_FOUND", `Thread "${threadId}" has no checkpoint to continue from; start it with an input.`, { threadId });
     const startFrom = input === null ? base! : null;

@@ -113,6 +113,11 @@ export interface InvokeOptions {
   /** Extra metadata recorded on every checkpoint of this run. */
   metadata?: Record<string, unknown>;
   recursionLimit?: number;
+  /**
+   * Stale-decision guard: the head checkpoint the caller decided on. Checked under the run lock; when the
+   * thread's latest checkpoint is another one, the run is refused (STALE_CHECKPOINT) before anything is written.
+   */
+  expectedCheckpointId?: string;
 }
 
 export interface StateSnapshot {
@@ -151,6 +156,10 @@ export interface UpdateStateOptions {
   checkpointId?: string;
   actor?: string;
   reason?: string;
+  /** Extra metadata on the edit's checkpoint (e.g. who made it, by id). */
+  metadata?: Record<string, unknown>;
+  /** Stale-decision guard, as in InvokeOptions: refused when the thread's latest checkpoint is another one. */
+  expectedCheckpointId?: string;
 }
 
 export interface ForkOptions {
@@ -161,6 +170,8 @@ export interface ForkOptions {
   newThreadId?: string;
   actor?: string;
   reason?: string;
+  /** Extra metadata on the fork's checkpoint. */
+  metadata?: Record<string, unknown>;
 }
 
 export interface GraphStructure {

@@ -21,6 +21,23 @@ export const approval: GraphDefinition = {
   id: "approval",
   title: "Content approval",
   description: "Draft → human review (approve / reject with feedback / edit) → revise or publish.",
+  ...approvalGraph(),
+};
+
+/**
+ * `approval-2p` — the same graph under two-person approval: two different reviewers must approve the draft,
+ * and the person who started the thread (or caused the draft under review) cannot be one of them.
+ */
+export const approvalTwoPerson: GraphDefinition = {
+  id: "approval-2p",
+  title: "Content approval (two-person)",
+  description: "As Content approval, but publishing needs two approvals from distinct reviewers, neither the requester.",
+  quorum: { review: { approvals: 2, excludeInitiator: true } },
+  ...approvalGraph(),
+};
+
+function approvalGraph(): Omit<GraphDefinition, "id" | "title" | "description"> {
+  return {
   input,
   exampleInput: { topic: "Why checkpoints make agents debuggable" },
   failureHint: 'Start with { "failDraft": true }: the draft step fails. Edit the state to { "failDraft": false } and Retry.',
@@ -91,4 +108,5 @@ export const approval: GraphDefinition = {
       })
       .addEdge("revise", "draft")
       .addEdge("publish", END),
-};
+  };
+}

@@ -1,13 +1,14 @@
 /**
  * The graph registry. Adding a graph is one file in this folder plus one line in GRAPHS.
  */
-import { approval } from "./approval";
+import { approval, approvalTwoPerson } from "./approval";
 import { pipeline } from "./pipeline";
 import { research } from "./research";
 import type { GraphDefinition } from "./types";
 
 const GRAPHS: GraphDefinition[] = [
   approval,
+  approvalTwoPerson,
   research,
   pipeline,
 ];

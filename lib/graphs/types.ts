@@ -22,4 +22,18 @@ export interface GraphDefinition {
   exampleInput: Record<string, unknown>;
   /** How to make a step fail on demand, and how to let the retry succeed (shown in the dashboard and README). */
   failureHint: string;
+  /** Per interrupting node: decisions there need a quorum of distinct approvers (QuorumRule below). */
+  quorum?: Record<string, QuorumRule>;
+}
+
+/**
+ * Two-person (N-person) approval at an interrupting node: the run continues only once `approvals` distinct
+ * reviewers have approved the same checkpoint. One non-approval (a reject, an edit) decides at once.
+ */
+export interface QuorumRule {
+  approvals: number;
+  /** The person who started the thread or caused the paused checkpoint (ran or edited it) may not approve it. */
+  excludeInitiator?: boolean;
+  /** Which resume values count as an approval; default `{ action: "approve" }`. */
+  isApproval?: (value: unknown) => boolean;
 }

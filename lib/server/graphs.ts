@@ -13,6 +13,9 @@ export class GraphRegistry {
 
   constructor(private readonly store: CheckpointStore) {}
 
+  /** The run-lock lease every compiled graph (and a thread delete) uses. */
+  readonly lockTtlMs = LOCK_TTL_MS;
+
   has(graphId: string): boolean {
     return getGraph(graphId) !== undefined;
   }

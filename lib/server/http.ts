@@ -43,6 +43,19 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   NODE_FAILED: 409,
   STORE_CONFIG: 503,
   STORE_UNAVAILABLE: 503,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  CROSS_SITE: 403,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  STALE_CHECKPOINT: 409,
+  ALREADY_APPROVED: 409,
+  CONFLICT: 409,
+};
+
+/** Details safe and useful to show a client, by code (the rest stay in the server log). */
+const PUBLIC_DETAILS: Partial<Record<ErrorCode, string[]>> = {
+  STALE_CHECKPOINT: ["expectedCheckpointId", "headCheckpointId"],
+  FORBIDDEN: ["action", "role", "requiredRole"],
 };
 
 /**
@@ -57,14 +70,20 @@ export function errorResponse(err: unknown): NextResponse {
   if (isHttpError(err)) return body(err.status, err.code, err.message);
   if (isWaypointError(err)) {
     const status = STATUS[err.code];
-    if (status) return body(status, err.code, err.message);
+    const keys = PUBLIC_DETAILS[err.code] ?? [];
+    const extra = Object.fromEntries(keys.filter((k) => err.details[k] !== undefined).map((k) => [k, err.details[k]]));
+    if (status) {
+      const res = body(status, err.code, err.message, extra);
+      if (status === 401) res.headers.set("WWW-Authenticate", 'Bearer realm="waypoint"');
+      return res;
+    }
   }
   console.error("[waypoint] unexpected error:", err);
   return body(500, "INTERNAL", "Internal error; see the server log.");
 }
 
-function body(status: number, code: string, message: string): NextResponse {
-  return NextResponse.json({ error: { code, message } }, { status, headers: { "cache-control": "no-store" } });
+function body(status: number, code: string, message: string, extra: Record<string, unknown> = {}): NextResponse {
+  return NextResponse.json({ error: { code, message, ...extra } }, { status, headers: { "cache-control": "no-store" } });
 }
 
 export const json = (data: unknown, status = 200) =>

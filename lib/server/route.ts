@@ -1,13 +1,34 @@
 import "server-only";
+import { Caller } from "./auth/caller";
+import { requestInfo } from "./auth/audit";
+import { checkContentType, checkOrigin, MUTATING } from "./auth/csrf";
 import { handle } from "./http";
 import { getRuntime, type Runtime } from "./runtime";
 
 /**
- * Route handler plumbing: `route(async (rt, req, params) => ...)` gives the handler the runtime and the
- * awaited path params, and sends every error through the one error mapper.
+ * Route handler plumbing: `route(async (rt, req, params, who) => ...)` gives the handler the runtime, the
+ * awaited path params and the authenticated caller, and sends every error through the one error mapper.
+ *
+ * Every request is authenticated here (401 without a session or token). A mutating request must also pass the
+ * cross-site checks (csrf.ts) and come from a role that may change something at all (reviewer or above), so a
+ * viewer can never change anything even where a service forgot its own, finer check (`who.authorize`).
  */
 type Ctx<P> = { params: Promise<P> };
 
-export function route<P = Record<string, never>>(fn: (rt: Runtime, req: Request, params: P) => Promise<Response>) {
+export function route<P = Record<string, never>>(fn: (rt: Runtime, req: Request, params: P, who: Caller) => Promise<Response>) {
+  return handle(async (req: Request, ctx: Ctx<P>) => {
+    const rt = await getRuntime();
+    const principal = await rt.access.authn.authenticate(req);
+    checkOrigin(req, principal);
+    checkContentType(req);
+    const who = new Caller(principal, requestInfo(req), rt.access.audit);
+    if (MUTATING.has(req.method)) who.authorize("decide");
+    else who.authorize("read");
+    return fn(rt, req, await ctx.params, who);
+  });
+}
+
+/** A route anyone may call (liveness for load balancers, the first-admin set-up): no authentication. */
+export function openRoute<P = Record<string, never>>(fn: (rt: Runtime, req: Request, params: P) => Promise<Response>) {
   return handle(async (req: Request, ctx: Ctx<P>) => fn(await getRuntime(), req, await ctx.params));
 }

@@ -19,6 +19,10 @@ export interface RunRequest {
   input: State | null;
   checkpointId?: string;
   command?: ResumeCommand;
+  /** Recorded on every checkpoint of the run: who caused it (actor, actorId), the decision and its reason. */
+  metadata?: Record<string, unknown>;
+  /** Stale-decision guard (the engine checks it under the run lock). */
+  expectedCheckpointId?: string;
 }
 
 export interface RunInfo {
@@ -95,7 +99,8 @@ export class RunManager {
       checkpointId: req.checkpointId,
       command: req.command,
       signal: abort.signal,
-      metadata: { runId: info.runId },
+      metadata: { ...req.metadata, runId: info.runId },
+      expectedCheckpointId: req.expectedCheckpointId,
     });
 
     const pump = (async (): Promise<RunResult | null> => {

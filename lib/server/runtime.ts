@@ -5,6 +5,7 @@ import type { CheckpointStore } from "../checkpoint/types";
 import { EventBus } from "./events";
 import { GraphRegistry } from "./graphs";
 import { RunManager } from "./runs";
+import { announceFirstAdmin, createAccess, type Access } from "./auth";
 
 /**
  * The process-wide server state: the store chosen by configuration, the compiled graphs, the run manager and
@@ -16,6 +17,7 @@ export interface Runtime {
   graphs: GraphRegistry;
   runs: RunManager;
   bus: EventBus;
+  access: Access;
 }
 
 const KEY = Symbol.for("waypoint.runtime");
@@ -25,13 +27,21 @@ const holder = globalThis as unknown as Holder;
 async function create(): Promise<Runtime> {
   const store = await createStore(storeConfigFromEnv(process.env));
   await store.setup();
+  let access: Access;
+  try {
+    access = await createAccess(store);
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw err;
+  }
   const bus = new EventBus();
   const graphs = new GraphRegistry(store);
   const runs = new RunManager(store, graphs, bus);
   console.log(`[waypoint] checkpoint store: ${store.kind}`);
+  await announceFirstAdmin(access).catch((err) => console.error(`[waypoint] could not prepare the first-admin link: ${message(err)}`));
   // Threads a killed process left "running" continue by themselves.
   runs.resumeOrphans().catch((err) => console.error(`[waypoint] crash recovery failed: ${message(err)}`));
-  return { store, graphs, runs, bus };
+  return { store, graphs, runs, bus, access };
 }
 
 function message(err: unknown): string {

@@ -4,9 +4,12 @@ import { v7 as uuidv7 } from "uuid";
 import { checkpointNotFound } from "../errors";
 import type { Checkpoint, CheckpointSummary, ThreadInfo, ThreadStatus } from "../checkpoint/types";
 import { withThreadLock } from "../engine/lock";
+import { encodeThreadCursor } from "../checkpoint/validate";
 import type { ResumeCommand, State } from "../engine/types";
 import { HttpError, zodMessage } from "./http";
 import type { Runtime } from "./runtime";
+import type { Caller } from "./auth/caller";
+import { decideWithQuorum, quorumView } from "./quorum";
 import { apiCheckpoint, apiSummary, apiThread, type ApiThread } from "./serialize";
 
 /**
@@ -17,7 +20,20 @@ export async function threadView(rt: Runtime, threadOrId: ThreadInfo | string): 
   const t = typeof threadOrId === "string" ? await rt.store.getThread(threadOrId) : threadOrId;
   const head = t.status === "interrupted" && t.headCheckpointId ? await rt.store.load(t.headCheckpointId).catch(() => null) : null;
   const run = rt.runs.activeRun(t.threadId);
-  return apiThread(t, head, run && { runId: run.runId, startedAt: run.startedAt });
+  const view = apiThread(t, head, run && { runId: run.runId, startedAt: run.startedAt });
+  const quorum = head ? await quorumView(rt, t, head) : null;
+  return quorum ? { ...view, quorum } : view;
+}
+
+/** The thread, once the caller may read its graph (403 otherwise). */
+async function readable(rt: Runtime, who: Caller, threadId: string): Promise<ThreadInfo> {
+  const t = await rt.store.getThread(threadId);
+  who.authorize("read", t.graphId);
+  return t;
+}
+
+export async function threadFor(rt: Runtime, who: Caller, threadId: string): Promise<ApiThread> {
+  return threadView(rt, await readable(rt, who, threadId));
 }
 
 export function graphSummary(rt: Runtime, graphId: string) {
@@ -39,28 +55,50 @@ function checkInput(rt: Runtime, graphId: string, input: unknown): State {
   return parsed.data;
 }
 
-export async function createThread(rt: Runtime, body: { graphId: string; input?: Record<string, unknown>; metadata?: Record<string, unknown> }) {
+export async function createThread(
+  rt: Runtime,
+  who: Caller,
+  body: { graphId: string; input?: Record<string, unknown>; metadata?: Record<string, unknown> },
+) {
+  who.authorize("run", body.graphId);
   rt.graphs.definition(body.graphId);
   const input = body.input !== undefined ? checkInput(rt, body.graphId, body.input) : null;
   const threadId = uuidv7();
   let thread = await rt.store.updateThread(threadId, { graphId: body.graphId, status: "idle", metadata: body.metadata ?? {} });
   if (input) {
-    await rt.runs.start(threadId, body.graphId, { input });
+    await rt.runs.start(threadId, body.graphId, { input, metadata: who.actorMeta });
     thread = await rt.store.getThread(threadId);
   }
+  await who.audit({ action: "thread_create", threadId, graphId: body.graphId, checkpointAfter: thread.headCheckpointId, detail: { input: body.input ?? null } });
   return threadView(rt, thread);
 }
 
-export async function listThreads(rt: Runtime, q: { status?: ThreadStatus; graphId?: string; limit?: number; cursor?: string }) {
-  const page = await rt.store.listThreads({ status: q.status, graphId: q.graphId, limit: q.limit, cursor: q.cursor ?? null });
-  return { threads: await Promise.all(page.threads.map((t) => threadView(rt, t))), nextCursor: page.nextCursor };
+export async function listThreads(rt: Runtime, who: Caller, q: { status?: ThreadStatus; graphId?: string; limit?: number; cursor?: string }) {
+  const scope = who.principal.graphs;
+  if (scope !== null && q.graphId === undefined && scope.length === 1) q = { ...q, graphId: scope[0] };
+  if (scope !== null && q.graphId !== undefined && !scope.includes(q.graphId)) return { threads: [], nextCursor: null };
+  const limit = q.limit ?? 50;
+  // A caller limited to several graphs: filter pages until one is full (bounded, so a sparse scope stays cheap).
+  const out: ThreadInfo[] = [];
+  let cursor = q.cursor ?? null;
+  for (let pages = 0; pages < 20; pages++) {
+    const page = await rt.store.listThreads({ status: q.status, graphId: q.graphId, limit, cursor });
+    out.push(...page.threads.filter((t) => who.can("read", t.graphId)));
+    cursor = page.nextCursor;
+    if (!cursor || out.length >= limit) break;
+  }
+  const threads = out.slice(0, limit);
+  const next = out.length > limit ? threadCursor(threads[threads.length - 1]) : cursor;
+  return { threads: await Promise.all(threads.map((t) => threadView(rt, t))), nextCursor: next };
 }
 
-export async function deleteThread(rt: Runtime, threadId: string): Promise<void> {
-  await rt.store.getThread(threadId);
+export async function deleteThread(rt: Runtime, who: Caller, threadId: string): Promise<void> {
+  const t = await readable(rt, who, threadId);
+  who.authorize("delete", t.graphId);
   await rt.runs.cancel(threadId);
   // Under the run lock, so a run in another process is never deleted from under it (THREAD_BUSY → 409).
-  await withThreadLock(rt.store, threadId, 15_000, () => rt.store.clear(threadId));
+  await withThreadLock(rt.store, threadId, rt.graphs.lockTtlMs, () => rt.store.clear(threadId));
+  await who.audit({ action: "thread_delete", threadId, graphId: t.graphId, checkpointBefore: t.headCheckpointId, detail: { checkpoints: t.checkpointCount } });
   rt.bus.publish({ type: "thread_updated", threadId, reason: "deleted" });
 }
 
@@ -70,22 +108,67 @@ function knownGraph(rt: Runtime, t: ThreadInfo): string {
   return t.graphId;
 }
 
-export async function startRun(
-  rt: Runtime,
-  threadId: string,
-  body: { input?: Record<string, unknown>; checkpointId?: string; command?: ResumeCommand; wait?: boolean },
-) {
-  const t = await rt.store.getThread(threadId);
+export type RunBody = {
+  input?: Record<string, unknown>;
+  checkpointId?: string;
+  command?: ResumeCommand;
+  wait?: boolean;
+  expectedCheckpointId?: string;
+  reason?: string;
+};
+
+/**
+ * Starts a run. A `command.resume` is a reviewer's decision at an interrupt ("decide"); anything else (a first
+ * input, continuing, retrying after an error, replaying from a checkpoint) is an operator's ("run"). A decision
+ * at a node with a quorum (two-person approval) is recorded and waits for the other approvals (quorum.ts).
+ */
+export async function startRun(rt: Runtime, who: Caller, threadId: string, body: RunBody) {
+  const t = await readable(rt, who, threadId);
   const graphId = knownGraph(rt, t);
+  const deciding = body.command?.resume !== undefined;
+  who.authorize(deciding ? "decide" : "run", graphId);
   const input = body.input !== undefined ? checkInput(rt, graphId, body.input) : null;
   if (!input && !t.headCheckpointId)
     throw new HttpError(400, "INVALID_BODY", `Thread "${threadId}" has not started yet: give an input for its first run.`);
   if (body.checkpointId !== undefined) await checkpointOf(rt, threadId, body.checkpointId);
-  const { run, finished } = await rt.runs.start(threadId, graphId, { input, checkpointId: body.checkpointId, command: body.command });
+  const action = deciding ? "decide" : input ? "run_start" : t.status === "error" ? "run_retry" : "run_resume";
+  const reason = body.reason ?? (deciding ? reasonOf(body.command!.resume) : undefined);
+  let command = body.command;
+  if (deciding && !body.checkpointId) {
+    const q = await decideWithQuorum(rt, who, t, graphId, body.command!.resume, body.expectedCheckpointId);
+    if (q.pending) return { status: 202, body: { run: null, quorum: q.view, thread: await threadView(rt, threadId) } };
+    if (q.resume !== undefined) command = { ...body.command, resume: q.resume };
+  }
+  const metadata = { ...who.actorMeta, ...(reason ? { reason } : {}), ...(deciding ? { decision: command!.resume } : {}) };
+  const { run, finished } = await rt.runs.start(threadId, graphId, {
+    input,
+    checkpointId: body.checkpointId,
+    command,
+    metadata,
+    expectedCheckpointId: body.expectedCheckpointId,
+  });
+  await who.audit({
+    action,
+    threadId,
+    graphId,
+    checkpointBefore: body.checkpointId ?? t.headCheckpointId,
+    reason: reason ?? null,
+    detail: { runId: run.runId, ...(deciding ? { resume: command!.resume } : {}), ...(body.input ? { input: body.input } : {}), ...(command?.update ? { update: command.update } : {}), ...(command?.goto ? { goto: command.goto } : {}) },
+  });
   if (!body.wait) return { status: 202, body: { run, thread: await threadView(rt, threadId) } };
   const ended = await finished;
-  return { status: 200, body: { run: ended, thread: await threadView(rt, threadId), state: await stateOf(rt, threadId) } };
+  return { status: 200, body: { run: ended, thread: await threadView(rt, threadId), state: await stateOf(rt, who, threadId) } };
 }
+
+/** A decision's own words (comment / feedback / reason), recorded as the checkpoint's reason. */
+function reasonOf(resume: unknown): string | undefined {
+  if (typeof resume !== "object" || resume === null) return undefined;
+  const r = resume as Record<string, unknown>;
+  const text = [r.reason, r.comment, r.feedback].find((v) => typeof v === "string" && v.trim() !== "");
+  return typeof text === "string" ? text.slice(0, 2000) : undefined;
+}
+
+const threadCursor = (t: ThreadInfo) => encodeThreadCursor(t.updatedAt, t.threadId);
 
 async function checkpointOf(rt: Runtime, threadId: string, checkpointId: string): Promise<Checkpoint> {
   const cp = await rt.store.load(checkpointId);
@@ -93,8 +176,8 @@ async function checkpointOf(rt: Runtime, threadId: string, checkpointId: string)
   return cp;
 }
 
-export async function stateOf(rt: Runtime, threadId: string, checkpointId?: string) {
-  const t = await rt.store.getThread(threadId);
+export async function stateOf(rt: Runtime, who: Caller, threadId: string, checkpointId?: string) {
+  const t = await readable(rt, who, threadId);
   const cp = checkpointId !== undefined ? await checkpointOf(rt, threadId, checkpointId) : t.headCheckpointId ? await rt.store.load(t.headCheckpointId) : null;
   if (!cp) return { values: {}, next: [], interrupts: [], checkpoint: null };
   return { values: cp.state, next: cp.next, interrupts: cp.interrupts, checkpoint: apiCheckpoint(cp) };
@@ -102,12 +185,25 @@ export async function stateOf(rt: Runtime, threadId: string, checkpointId?: stri
 
 export async function editState(
   rt: Runtime,
+  who: Caller,
   threadId: string,
-  body: { values: Record<string, unknown>; asNode?: string; checkpointId?: string; actor?: string; reason?: string },
+  body: { values: Record<string, unknown>; asNode?: string; checkpointId?: string; reason?: string; expectedCheckpointId?: string },
 ) {
-  const graphId = knownGraph(rt, await rt.store.getThread(threadId));
+  const t = await readable(rt, who, threadId);
+  const graphId = knownGraph(rt, t);
+  who.authorize("edit", graphId);
   const { values, ...opts } = body;
-  const cp = await rt.graphs.compile(graphId).updateState(threadId, values, opts);
+  const { actor, ...meta } = who.actorMeta;
+  const cp = await rt.graphs.compile(graphId).updateState(threadId, values, { ...opts, actor, metadata: meta });
+  await who.audit({
+    action: "edit_state",
+    threadId,
+    graphId,
+    checkpointBefore: cp.parentId,
+    checkpointAfter: cp.id,
+    reason: body.reason ?? null,
+    detail: { values, ...(body.asNode ? { asNode: body.asNode } : {}) },
+  });
   rt.bus.publish({ type: "checkpoint", threadId, checkpoint: apiCheckpoint(cp, "summary") });
   rt.bus.publish({ type: "thread_updated", threadId, reason: "edit" });
   return { checkpoint: apiCheckpoint(cp), thread: await threadView(rt, threadId) };
@@ -115,10 +211,13 @@ export async function editState(
 
 export async function forkThread(
   rt: Runtime,
+  who: Caller,
   threadId: string,
-  body: { checkpointId: string; values?: Record<string, unknown>; asNode?: string; newThread?: boolean | string; actor?: string; reason?: string },
+  body: { checkpointId: string; values?: Record<string, unknown>; asNode?: string; newThread?: boolean | string; reason?: string },
 ) {
-  const graphId = knownGraph(rt, await rt.store.getThread(threadId));
+  const graphId = knownGraph(rt, await readable(rt, who, threadId));
+  who.authorize("fork", graphId);
+  const { actor, ...meta } = who.actorMeta;
   const newThreadId = body.newThread === true ? uuidv7() : typeof body.newThread === "string" ? body.newThread : undefined;
   if (newThreadId !== undefined && newThreadId !== threadId) {
     const exists = await rt.store.getThread(newThreadId).then(() => true, () => false);
@@ -128,8 +227,18 @@ export async function forkThread(
     values: body.values,
     asNode: body.asNode,
     newThreadId: newThreadId === threadId ? undefined : newThreadId,
-    actor: body.actor,
+    actor,
     reason: body.reason,
+    metadata: meta,
+  });
+  await who.audit({
+    action: "fork",
+    threadId: cp.threadId,
+    graphId,
+    checkpointBefore: body.checkpointId,
+    checkpointAfter: cp.id,
+    reason: body.reason ?? null,
+    detail: { fromThread: threadId, ...(body.values ? { values: body.values } : {}), ...(body.asNode ? { asNode: body.asNode } : {}) },
   });
   rt.bus.publish({ type: "checkpoint", threadId: cp.threadId, checkpoint: apiCheckpoint(cp, "summary") });
   rt.bus.publish({ type: "thread_updated", threadId: cp.threadId, reason: "fork" });
@@ -142,10 +251,11 @@ export async function forkThread(
  */
 export async function history(
   rt: Runtime,
+  who: Caller,
   threadId: string,
   q: { limit: number; before?: string; checkpointId?: string; fields: "full" | "summary" },
 ) {
-  await rt.store.getThread(threadId);
+  await readable(rt, who, threadId);
   if (q.checkpointId === undefined) {
     const before = q.before === undefined ? undefined : Number(q.before);
     if (before !== undefined && !Number.isInteger(before))
@@ -184,16 +294,19 @@ async function branchSummaries(rt: Runtime, threadId: string, checkpointId: stri
   return { checkpoints: out.map(apiSummary), nextCursor: cur && out.length ? out[out.length - 1].id : null };
 }
 
-export async function getCheckpoint(rt: Runtime, threadId: string, checkpointId: string) {
+export async function getCheckpoint(rt: Runtime, who: Caller, threadId: string, checkpointId: string) {
+  await readable(rt, who, threadId);
   return apiCheckpoint(await checkpointOf(rt, threadId, checkpointId));
 }
 
 /** The changes from `against` (default: the parent; none: an empty state) to the checkpoint, path by path. */
-export async function diffCheckpoint(rt: Runtime, threadId: string, checkpointId: string, against?: string) {
+export async function diffCheckpoint(rt: Runtime, who: Caller, threadId: string, checkpointId: string, against?: string) {
+  await readable(rt, who, threadId);
   const cp = await checkpointOf(rt, threadId, checkpointId);
   const otherId = against ?? cp.parentId;
   // The other side may be in another thread (a fork copied into a new thread diffs against its source).
   const other = otherId ? await rt.store.load(otherId) : null;
+  if (other && other.threadId !== threadId) who.authorize("read", (await rt.store.getThread(other.threadId).catch(() => null))?.graphId ?? null);
   const changes = diff(other?.state ?? {}, cp.state).map((d) => ({
     path: d.path,
     type: d.type.toLowerCase() as "create" | "remove" | "change",

@@ -6,8 +6,8 @@ import { CreateThreadBody, ListThreadsQuery } from "./schema";
 export const dynamic = "force-dynamic";
 
 /** `{ graphId, input?, metadata? }` → 201 with the thread; with an input its first run starts in the background. */
-export const POST = route(async (rt, req) => json(await createThread(rt, await readBody(req, CreateThreadBody)), 201));
+export const POST = route(async (rt, req, _p, who) => json(await createThread(rt, who, await readBody(req, CreateThreadBody)), 201));
 
-export const GET = route(async (rt, req) => json(await listThreads(rt, readQuery(req, ListThreadsQuery))));
+export const GET = route(async (rt, req, _p, who) => json(await listThreads(rt, who, readQuery(req, ListThreadsQuery))));
 
 export const { PUT, PATCH, DELETE } = otherMethods("POST", "GET");

@@ -1,15 +1,15 @@
 import { json, otherMethods } from "@/lib/server/http";
 import { route } from "@/lib/server/route";
-import { deleteThread, threadView } from "@/lib/server/threads";
+import { deleteThread, threadFor } from "@/lib/server/threads";
 
 export const dynamic = "force-dynamic";
 
 type P = { threadId: string };
 
-export const GET = route<P>(async (rt, _req, { threadId }) => json(await threadView(rt, threadId)));
+export const GET = route<P>(async (rt, _req, { threadId }, who) => json(await threadFor(rt, who, threadId)));
 
-export const DELETE = route<P>(async (rt, _req, { threadId }) => {
-  await deleteThread(rt, threadId);
+export const DELETE = route<P>(async (rt, _req, { threadId }, who) => {
+  await deleteThread(rt, who, threadId);
   return json({ deleted: true, threadId });
 });
 

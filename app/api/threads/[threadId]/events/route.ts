@@ -1,5 +1,5 @@
 import { route } from "@/lib/server/route";
-import { threadView } from "@/lib/server/threads";
+import { threadFor, threadView } from "@/lib/server/threads";
 import type { ThreadEvent } from "@/lib/server/events";
 import type { ApiThread } from "@/lib/server/serialize";
 import { otherMethods } from "@/lib/server/http";
@@ -15,8 +15,8 @@ export const dynamic = "force-dynamic";
  * Runs in another server process (shared PostgreSQL / Redis) publish on that process's bus, so the thread
  * record is also polled every 2 s and a changed one is sent as a new `thread` event.
  */
-export const GET = route<{ threadId: string }>(async (rt, req, { threadId }) => {
-  const first = await threadView(rt, threadId); // 404 for an unknown thread, before the stream opens
+export const GET = route<{ threadId: string }>(async (rt, req, { threadId }, who) => {
+  const first = await threadFor(rt, who, threadId); // 404 for an unknown thread, before the stream opens
   const enc = new TextEncoder();
   let cleanup = () => {};
   const stream = new ReadableStream<Uint8Array>({

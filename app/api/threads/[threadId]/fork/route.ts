@@ -6,8 +6,8 @@ import { ForkBody } from "./schema";
 export const dynamic = "force-dynamic";
 
 /** 201 with the `__fork__` checkpoint and its thread (this one, or the new copy). */
-export const POST = route<{ threadId: string }>(async (rt, req, { threadId }) =>
-  json(await forkThread(rt, threadId, await readBody(req, ForkBody)), 201),
+export const POST = route<{ threadId: string }>(async (rt, req, { threadId }, who) =>
+  json(await forkThread(rt, who, threadId, await readBody(req, ForkBody)), 201),
 );
 
 export const { GET, PUT, PATCH, DELETE } = otherMethods("POST");

@@ -7,7 +7,6 @@ export const ForkBody = z
     asNode: z.string().min(1).max(100).optional(),
     /** true: copy into a new thread with a generated id; a string: that id; absent/false: a branch in place. */
     newThread: z.union([z.boolean(), z.string().min(1).max(128)]).optional(),
-    actor: z.string().max(200).optional(),
     reason: z.string().max(2000).optional(),
   })
   .strict();

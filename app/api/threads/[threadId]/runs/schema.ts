@@ -12,6 +12,10 @@ export const RunBody = z
       .strict()
       .optional(),
     wait: z.boolean().optional(),
+    /** The head checkpoint the caller decided on: 409 STALE_CHECKPOINT when the thread has moved on since. */
+    expectedCheckpointId: z.string().min(1).max(200).optional(),
+    /** Why (shown in the timeline and the audit trail); defaults to the decision's comment or feedback. */
+    reason: z.string().max(2000).optional(),
   })
   .strict()
   .refine((b) => !(b.input && b.command), { message: "give either an input (a new run) or a command (to continue), not both" });

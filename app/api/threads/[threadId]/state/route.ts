@@ -7,9 +7,9 @@ export const dynamic = "force-dynamic";
 
 type P = { threadId: string };
 
-export const GET = route<P>(async (rt, req, { threadId }) => json(await stateOf(rt, threadId, readQuery(req, StateQuery).checkpointId)));
+export const GET = route<P>(async (rt, req, { threadId }, who) => json(await stateOf(rt, who, threadId, readQuery(req, StateQuery).checkpointId)));
 
 /** A human edit: a new checkpoint (a branch when made on an old one). 422 when the state schema rejects it. */
-export const POST = route<P>(async (rt, req, { threadId }) => json(await editState(rt, threadId, await readBody(req, EditStateBody)), 201));
+export const POST = route<P>(async (rt, req, { threadId }, who) => json(await editState(rt, who, threadId, await readBody(req, EditStateBody)), 201));
 
 export const { PUT, PATCH, DELETE } = otherMethods("GET", "POST");

@@ -7,7 +7,8 @@ export const EditStateBody = z
     values: z.record(z.string(), z.unknown()),
     asNode: z.string().min(1).max(100).optional(),
     checkpointId: z.string().min(1).max(200).optional(),
-    actor: z.string().max(200).optional(),
     reason: z.string().max(2000).optional(),
+    /** The head the editor was looking at: 409 STALE_CHECKPOINT when the thread has moved on since. */
+    expectedCheckpointId: z.string().min(1).max(200).optional(),
   })
   .strict();

@@ -4,8 +4,8 @@ import { getCheckpoint } from "@/lib/server/threads";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route<{ threadId: string; checkpointId: string }>(async (rt, _req, { threadId, checkpointId }) =>
-  json(await getCheckpoint(rt, threadId, checkpointId)),
+export const GET = route<{ threadId: string; checkpointId: string }>(async (rt, _req, { threadId, checkpointId }, who) =>
+  json(await getCheckpoint(rt, who, threadId, checkpointId)),
 );
 
 export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");

@@ -6,8 +6,8 @@ import { DiffQuery } from "./schema";
 export const dynamic = "force-dynamic";
 
 /** The state changes from `against` (default: the parent) to this checkpoint, as paths with before/after. */
-export const GET = route<{ threadId: string; checkpointId: string }>(async (rt, req, { threadId, checkpointId }) =>
-  json(await diffCheckpoint(rt, threadId, checkpointId, readQuery(req, DiffQuery).against)),
+export const GET = route<{ threadId: string; checkpointId: string }>(async (rt, req, { threadId, checkpointId }, who) =>
+  json(await diffCheckpoint(rt, who, threadId, checkpointId, readQuery(req, DiffQuery).against)),
 );
 
 export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");

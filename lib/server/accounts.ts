@@ -1,0 +1,105 @@
+import "server-only";
+import { WaypointError } from "../errors";
+import type { Caller } from "./auth/caller";
+import type { AuditQuery } from "./auth/audit";
+import { actionsOf, minRole, ROLES, type Role } from "./auth/roles";
+import type { Runtime } from "./runtime";
+
+/**
+ * Services behind the account routes: the caller (`/api/me`), users and roles (admins), API tokens (each
+ * user their own; admins everyone's), the audit trail (admins). Every change is an audit entry.
+ */
+export function me(rt: Runtime, who: Caller) {
+  const p = who.principal;
+  return {
+    kind: p.kind,
+    userId: p.userId,
+    name: p.name,
+    email: p.email,
+    role: p.role,
+    graphs: p.graphs,
+    actions: actionsOf(p.role),
+    sso: rt.access.oidc ? { name: rt.access.oidc.name } : null,
+  };
+}
+
+export async function listUsers(rt: Runtime, who: Caller) {
+  who.authorize("admin");
+  return { users: await rt.access.users.list(), roles: ROLES };
+}
+
+export async function createUser(rt: Runtime, who: Caller, body: { name: string; email: string; password: string; role: Role; graphs?: string[] | null }) {
+  who.authorize("admin");
+  const user = await rt.access.users.create({ ...body, graphs: body.graphs ?? null });
+  await who.audit({ action: "user_create", detail: { userId: user.id, email: user.email, role: user.role, graphs: user.graphs } });
+  return user;
+}
+
+export async function updateUser(
+  rt: Runtime,
+  who: Caller,
+  userId: string,
+  patch: { name?: string; role?: Role; graphs?: string[] | null; disabled?: boolean; password?: string },
+) {
+  who.authorize("admin");
+  const before = await rt.access.users.get(userId);
+  const after = await rt.access.users.update(userId, patch);
+  const { password, ...shown } = patch;
+  await who.audit({
+    action: "user_update",
+    detail: { userId, email: after.email, before: { role: before.role, graphs: before.graphs, disabled: before.disabled }, change: { ...shown, ...(password ? { password: "(changed)" } : {}) } },
+  });
+  return after;
+}
+
+export async function listTokens(rt: Runtime, who: Caller, all: boolean) {
+  if (all) who.authorize("admin");
+  if (!all && !who.principal.userId) return { tokens: [] };
+  return { tokens: await rt.access.tokens.list(all ? undefined : who.principal.userId!) };
+}
+
+/** A token for the caller (or, for an admin, for `userId`); its role and graphs never exceed its owner's. */
+export async function createToken(
+  rt: Runtime,
+  who: Caller,
+  body: { name: string; role: Role; graphs?: string[] | null; expiresInDays?: number; userId?: string },
+) {
+  const ownerId = body.userId ?? who.principal.userId;
+  if (body.userId !== undefined && body.userId !== who.principal.userId) who.authorize("admin");
+  if (!ownerId) throw new WaypointError("INVALID_ARGUMENT", "The admin token owns no tokens: give `userId`, the user the token acts for.");
+  const owner = await rt.access.users.get(ownerId);
+  if (minRole(body.role, owner.role) !== body.role)
+    throw new WaypointError("FORBIDDEN", `A token cannot have more rights than its owner: ${owner.email} is ${owner.role}, the token asked for ${body.role}.`);
+  if (body.userId === undefined && minRole(body.role, who.principal.role) !== body.role)
+    throw new WaypointError("FORBIDDEN", `A token cannot have more rights than you (${who.principal.role}).`);
+  const expiresAt = body.expiresInDays ? new Date(Date.now() + body.expiresInDays * 86_400_000) : null;
+  const { token, record } = await rt.access.tokens.create(ownerId, { name: body.name, role: body.role, graphs: body.graphs ?? null, expiresAt });
+  await who.audit({ action: "token_create", detail: { tokenId: record.id, name: record.name, owner: owner.email, role: record.role, graphs: record.graphs, expiresAt: record.expiresAt } });
+  return { token, record };
+}
+
+export async function revokeToken(rt: Runtime, who: Caller, tokenId: string) {
+  const rec = await rt.access.tokens.get(tokenId);
+  if (rec.userId !== who.principal.userId) who.authorize("admin");
+  const after = await rt.access.tokens.revoke(tokenId);
+  await who.audit({ action: "token_revoke", detail: { tokenId, name: rec.name, ownerId: rec.userId } });
+  return after;
+}
+
+export async function auditList(rt: Runtime, who: Caller, q: AuditQuery) {
+  who.authorize("admin");
+  return rt.access.audit.list(q);
+}
+
+export function auditExport(rt: Runtime, who: Caller, q: Omit<AuditQuery, "cursor" | "limit">): ReadableStream<Uint8Array> {
+  who.authorize("admin");
+  const lines = rt.access.audit.exportLines(q);
+  const enc = new TextEncoder();
+  return new ReadableStream({
+    async pull(controller) {
+      const { value, done } = await lines.next();
+      if (done) controller.close();
+      else controller.enqueue(enc.encode(value));
+    },
+  });
+}
