@@ -13,6 +13,10 @@ const port = Number(process.env.E2E_PORT ?? 3217);
 const external = process.env.E2E_BASE_URL;
 // The config is loaded by the runner and by each worker: create the store folder once and share its path.
 const storeDir = (process.env.E2E_STORE_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "waypoint-e2e-")));
+/** Accepted as an admin bearer token by the test server; the setup project creates the journeys' users with it. */
+export const E2E_ADMIN_TOKEN = (process.env.E2E_ADMIN_TOKEN ??= "e2e-admin-token-0123456789abcdef0123456789");
+/** The signed-in admin's browser state, written by tests/e2e/auth.setup.ts (the first-admin journey). */
+export const ADMIN_STATE = path.join(storeDir, "admin-state.json");
 
 export default defineConfig({
   testDir: "tests/e2e",
@@ -32,31 +36,22 @@ export default defineConfig({
     actionTimeout: 15_000,
   },
   projects: [
+    // Signs the first admin in through the one-time link, then adds the journeys' other users.
+    { name: "setup", testMatch: /auth\.setup\.ts/, use: { ...chromium() } },
     {
       name: "chromium",
+      dependencies: ["setup"],
       use: {
-        ...devices["Desktop Chrome"],
-        viewport: { width: 1280, height: 800 },
-        launchOptions: {
-          executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-          args: [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-          ],
-        },
+        ...chromium(),
+        storageState: ADMIN_STATE,
       },
     },
   ],
   webServer: external
     ? undefined
     : {
-        command: `npx next start -p ${port} -H 127.0.0.1`,
+        // The output is kept in a file too: the first-admin journey reads the one-time link from it.
+        command: `npx next start -p ${port} -H 127.0.0.1 2>&1 | tee ${path.join(storeDir, "server.log")}`,
         url: `http://127.0.0.1:${port}/api/health`,
         reuseExistingServer: false,
         timeout: 120_000,
@@ -66,7 +61,28 @@ export default defineConfig({
           NEXT_TELEMETRY_DISABLED: "1",
           CHECKPOINT_STORE: "sqlite",
           DATABASE_URL: `file:${path.join(storeDir, "db.sqlite")}`,
+          WAYPOINT_ADMIN_TOKEN: E2E_ADMIN_TOKEN,
           ...(process.env.NEXT_DIST_DIR ? { NEXT_DIST_DIR: process.env.NEXT_DIST_DIR } : {}),
         },
       },
 });
+
+function chromium() {
+  return {
+    ...devices["Desktop Chrome"],
+    viewport: { width: 1280, height: 800 },
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  };
+}

@@ -29,7 +29,8 @@ function Meta({ cp }: { cp: Checkpoint }) {
     ["Source", SOURCE_LABEL[m.source] ?? m.source],
     ["Next", cp.next.length ? cp.next.join(", ") : "— (finished)"],
   ];
-  if (m.actor) rows.push(["Edited by", <span key="a" data-testid="meta-actor">{m.actor}</span>]);
+  if (m.actor) rows.push([m.source === "update" || m.source === "fork" ? "Edited by" : m.decision !== undefined ? "Decided by" : "Run by", <span key="a" data-testid="meta-actor">{m.actor}</span>]);
+  if (m.decision !== undefined) rows.push(["Decision", <code key="d" data-testid="meta-decision" className="break-all font-mono">{JSON.stringify(m.decision)}</code>]);
   if (m.reason) rows.push(["Reason", <span key="r" data-testid="meta-reason">{m.reason}</span>]);
   if (m.forkedFrom) rows.push(["Forked from", <code key="f" className="break-all">{`${m.forkedFrom.threadId} @ ${m.forkedFrom.checkpointId}`}</code>]);
   return (

@@ -16,7 +16,7 @@ const SOURCE_CLS: Record<string, string> = {
   fork: "bg-teal-100 text-teal-800",
 };
 
-function Row({ row, selected, head, onSelect }: { row: TreeRow; selected: boolean; head: boolean; onSelect: () => void }) {
+function Row({ row, selected, head, decided, onSelect }: { row: TreeRow; selected: boolean; head: boolean; decided: boolean; onSelect: () => void }) {
   const { cp } = row;
   const src = cp.metadata?.source ?? "loop";
   const pending = cp.interrupts?.length > 0;
@@ -51,6 +51,16 @@ function Row({ row, selected, head, onSelect }: { row: TreeRow; selected: boolea
         {(src === "update" || src === "fork") && cp.metadata.actor && (
           <span data-testid="timeline-actor" className="ml-1 font-normal text-violet-700">
             by {cp.metadata.actor}
+          </span>
+        )}
+        {decided && cp.metadata.actor && (
+          <span
+            data-testid="timeline-decision"
+            className="ml-1 font-normal text-emerald-800"
+            title={cp.metadata.reason ? `Decided by ${cp.metadata.actor}: ${cp.metadata.reason}` : `Decided by ${cp.metadata.actor}`}
+          >
+            ✓ {cp.metadata.actor}
+            {cp.metadata.reason ? <span className="text-slate-600">: “{cp.metadata.reason}”</span> : null}
           </span>
         )}
       </span>
@@ -88,6 +98,12 @@ export function Timeline({
   onSelect: (id: string) => void;
 }) {
   const rows = useMemo(() => buildTree(checkpoints), [checkpoints]);
+  // Checkpoints that answered an interrupt: the first one after a checkpoint that had a pending interrupt. Its
+  // actor is the person who decided (recorded by the server from their sign-in), its reason their comment.
+  const decided = useMemo(() => {
+    const paused = new Set(checkpoints.filter((c) => c.interrupts?.length > 0).map((c) => c.checkpointId));
+    return new Set(checkpoints.filter((c) => c.parentId && paused.has(c.parentId) && c.metadata?.source === "loop").map((c) => c.checkpointId));
+  }, [checkpoints]);
   const index = useMemo(() => new Map(rows.map((r, i) => [r.cp.checkpointId, i])), [rows]);
   const parentRef = useRef<HTMLDivElement>(null);
   const v = useVirtualizer({ count: rows.length, getScrollElement: () => parentRef.current, estimateSize: () => ROW, overscan: 12 });
@@ -158,7 +174,13 @@ export function Timeline({
           const row = rows[item.index];
           return (
             <div key={row.cp.checkpointId} style={{ position: "absolute", top: 0, left: 0, right: 0, height: item.size, transform: `translateY(${item.start}px)` }}>
-              <Row row={row} selected={row.cp.checkpointId === selectedId} head={row.cp.checkpointId === headId} onSelect={() => onSelect(row.cp.checkpointId)} />
+              <Row
+                row={row}
+                selected={row.cp.checkpointId === selectedId}
+                head={row.cp.checkpointId === headId}
+                decided={decided.has(row.cp.checkpointId)}
+                onSelect={() => onSelect(row.cp.checkpointId)}
+              />
             </div>
           );
         })}

@@ -44,7 +44,9 @@ async function request<T>(path: string, init?: RequestInit & { json?: unknown })
     window.location.assign(`/signin?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
   }
   if (!res.ok) {
-    const e = (body as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
+    // The API's errors are `{ error: { code, message } }`; Better Auth's (sign-in) are `{ code, message }`.
+    const b = body as { error?: { code?: string; message?: string; details?: unknown }; code?: string; message?: string } | undefined;
+    const e = b?.error ?? (typeof b?.message === "string" ? { code: b.code, message: b.message } : undefined);
     throw new ApiError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? `${res.status} ${res.statusText}`, e?.details ?? e);
   }
   return body as T;

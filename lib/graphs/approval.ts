@@ -8,7 +8,8 @@ import type { GraphDefinition } from "./types";
  * reject goes to `revise` (which records the feedback) and back to `draft`; approve and edit go to `publish`.
  */
 export const Decision = z.discriminatedUnion("action", [
-  z.object({ action: z.literal("approve"), comment: z.string().max(5000).optional() }),
+  // approvedBy: added by the server when a two-person quorum completes (approval-2p).
+  z.object({ action: z.literal("approve"), comment: z.string().max(5000).optional(), approvedBy: z.array(z.string()).optional() }),
   z.object({ action: z.literal("reject"), feedback: z.string().max(5000).optional() }),
   z.object({ action: z.literal("edit"), draft: z.string().min(1).max(100_000), comment: z.string().max(5000).optional() }),
 ]);

@@ -5,8 +5,8 @@
  * run per thread holds across two server processes sharing the store.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { client } from "./helpers/client";
-import { ensureBuilt, startServer, type Server } from "./helpers/server";
+import { authHeaders, client } from "./helpers/client";
+import { ensureBuilt, startServer, TEST_ADMIN_TOKEN, type Server } from "./helpers/server";
 import { postgresStore, redisStore, sqliteStore, type TestStore } from "./helpers/stores";
 
 const STEPS = 8;
@@ -63,7 +63,7 @@ for (const make of [sqliteStore, postgresStore, redisStore]) {
         const id = created.body.threadId;
         // B's event stream sees A's run progress (by polling the shared thread record).
         const ac = new AbortController();
-        const events = fetch(`${b.url}/api/threads/${id}/events`, { signal: ac.signal }).then(async (res) => {
+        const events = fetch(`${b.url}/api/threads/${id}/events`, { signal: ac.signal, headers: authHeaders(b.url, TEST_ADMIN_TOKEN) }).then(async (res) => {
           const reader = res.body!.getReader();
           const dec = new TextDecoder();
           let text = "";

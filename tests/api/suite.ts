@@ -3,8 +3,8 @@
  * postgres.test.ts). Every route, every error status, and "bad input changes nothing".
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { client, type Client } from "./helpers/client";
-import { ensureBuilt, startServer, type Server } from "./helpers/server";
+import { authHeaders, client, type Client } from "./helpers/client";
+import { ensureBuilt, startServer, TEST_ADMIN_TOKEN, type Server } from "./helpers/server";
 import type { TestStore } from "./helpers/stores";
 
 export function apiSuite(makeStore: () => Promise<TestStore>) {
@@ -141,11 +141,11 @@ export function apiSuite(makeStore: () => Promise<TestStore>) {
       const edit = await api.post(`/api/threads/${threadId}/state`, {
         values: { topic: "Branches" },
         checkpointId: atReview.checkpointId,
-        actor: "alice",
         reason: "new angle",
       });
       expect(edit.status).toBe(201);
-      expect(edit.body.checkpoint).toMatchObject({ parentId: atReview.checkpointId, nodeName: "__update__", metadata: { actor: "alice", reason: "new angle" } });
+      // The actor is the authenticated caller (here the admin token), never a name from the body.
+      expect(edit.body.checkpoint).toMatchObject({ parentId: atReview.checkpointId, nodeName: "__update__", metadata: { actor: "admin token", actorId: "admin-token", reason: "new angle" } });
       expect(edit.body.checkpoint.values.topic).toBe("Branches");
 
       const inPlace = await api.post(`/api/threads/${threadId}/fork`, { checkpointId: atReview.checkpointId });
@@ -233,7 +233,7 @@ export function apiSuite(makeStore: () => Promise<TestStore>) {
       const r = await api.post("/api/threads", { graphId: "approval" });
       const id = r.body.threadId;
       const ac = new AbortController();
-      const res = await fetch(`${server.url}/api/threads/${id}/events`, { signal: ac.signal });
+      const res = await fetch(`${server.url}/api/threads/${id}/events`, { signal: ac.signal, headers: authHeaders(server.url, TEST_ADMIN_TOKEN) });
       expect(res.headers.get("content-type")).toContain("text/event-stream");
       const reader = res.body!.getReader();
       const seen: string[] = [];

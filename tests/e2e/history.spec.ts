@@ -26,7 +26,6 @@ test("4. fork an early checkpoint with an edited state: a new branch runs to the
   const state = JSON.parse(await editorText(editor)) as Record<string, unknown>;
   expect(state.draft).toContain("E2E fork journey");
   await replaceEditorText(editor, JSON.stringify({ ...state, draft: "# Forked draft\n\nAn alternative take." }, null, 2));
-  await page.getByTestId("fork-actor").fill("bob");
   await page.getByTestId("fork-submit").click();
 
   // The branch is drawn off the draft checkpoint and runs to the review, where we approve it.

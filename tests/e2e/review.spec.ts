@@ -53,7 +53,6 @@ test("2. edit the draft in the state editor at the review, resume: the final sta
   expect(original.topic).toBe("E2E edit journey");
   const edited = { ...original, draft: "# Edited by a human\n\nA better draft." };
   await replaceEditorText(editor, JSON.stringify(edited, null, 2));
-  await page.getByTestId("interrupt-edit-actor").fill("alice");
   await page.getByTestId("interrupt-edit-reason").fill("tighter intro");
   await page.getByTestId("interrupt-edit-submit").click();
 
@@ -64,10 +63,11 @@ test("2. edit the draft in the state editor at the review, resume: the final sta
 
   const editRow = page.locator("[data-testid=timeline-row][data-source=update]");
   await expect(editRow).toHaveCount(1);
-  await expect(editRow.getByTestId("timeline-actor")).toHaveText("by alice");
+  // The author is the signed-in admin (from the session, not typed in the form).
+  await expect(editRow.getByTestId("timeline-actor")).toHaveText("by Ada Admin");
   await editRow.click();
   await thread.tab("meta");
-  await expect(page.getByTestId("meta-actor")).toHaveText("alice");
+  await expect(page.getByTestId("meta-actor")).toHaveText("Ada Admin");
   await expect(page.getByTestId("meta-reason")).toHaveText("tighter intro");
   // Only the edited channel was written by the human edit.
   const history = await apiHistory(request, thread.threadId);

@@ -57,12 +57,13 @@ test("7. a failing step shows the error; Retry continues once the cause is gone"
 test("live: a running pipeline shows its progress and new checkpoints appear without a reload", async ({ page }) => {
   const home = new ThreadsPage(page);
   await home.goto();
-  const thread = await home.startRun("pipeline", { steps: 6, stepMs: 700 });
+  // Long enough (~10 s) that a busy machine still shows the page before the run ends.
+  const thread = await home.startRun("pipeline", { steps: 12, stepMs: 800 });
   await expect(page.getByTestId("run-progress")).toBeVisible();
-  await expect(page.getByTestId("run-progress-text")).toContainText("/6 steps");
+  await expect(page.getByTestId("run-progress-text")).toContainText("/12 steps");
   await expect.poll(() => thread.rowsByNode("work").count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
   await thread.expectStatus("done");
-  await expect(thread.rowsByNode("work")).toHaveCount(6);
+  await expect(thread.rowsByNode("work")).toHaveCount(12);
   await expect(thread.rowsByNode("finish")).toHaveCount(1);
   await expect(page.getByTestId("run-progress")).toBeHidden();
 });

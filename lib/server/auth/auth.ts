@@ -66,7 +66,9 @@ export function createAuth(db: AccountsDb, secret: string, oidc: OidcConfig | nu
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 8, maxPasswordLength: 256 },
     user: {
       additionalFields: {
-        role: { type: "string", required: false, defaultValue: DEFAULT_ROLE, input: false },
+        // No defaultValue here: Better Auth would fill it in before the create hook below, which then could not
+        // tell an SSO user (who gets WAYPOINT_OIDC_DEFAULT_ROLE) apart. The column's own default is viewer.
+        role: { type: "string", required: false, input: false },
         graphs: { type: "string", required: false, input: false },
         disabled: { type: "boolean", required: false, defaultValue: false, input: false },
       },
@@ -118,6 +120,8 @@ export function createAuth(db: AccountsDb, secret: string, oidc: OidcConfig | nu
                 clientSecret: oidc.clientSecret,
                 scopes: ["openid", "email", "profile"],
                 pkce: true,
+                // The documented redirect URI (README); handler.ts routes it to Better Auth's /callback/oidc.
+                ...(baseURL ? { redirectURI: `${baseURL.replace(/\/$/, "")}/api/auth/oauth2/callback/oidc` } : {}),
               },
             ],
           }),

@@ -8,11 +8,12 @@ import { json } from "../http";
  * Better Auth's request handler, wrapped to keep the audit trail: every email sign-in (and every refused one,
  * with the email tried), SSO sign-ins on their callback, and sign-outs.
  */
-export async function authHandler(req: Request): Promise<Response> {
+export async function authHandler(incoming: Request): Promise<Response> {
   const rt = await getRuntime();
+  const isPost = incoming.method === "POST";
+  if (isPost) checkContentType(incoming);
+  const req = await toBetterAuthPaths(incoming);
   const path = new URL(req.url).pathname;
-  const isPost = req.method === "POST";
-  if (isPost) checkContentType(req);
   const signIn = isPost && path.endsWith("/sign-in/email");
   const tried = signIn ? await req.clone().json().then((b: { email?: unknown }) => (typeof b?.email === "string" ? b.email.slice(0, 320) : null), () => null) : null;
   const before = isPost && path.endsWith("/sign-out") ? await rt.access.auth.api.getSession({ headers: req.headers }).catch(() => null) : null;
@@ -24,7 +25,7 @@ export async function authHandler(req: Request): Promise<Response> {
       const user = body?.user as { id: string; name: string; email: string } | undefined;
       if (user) await rt.access.audit.record({ actorId: `user:${user.id}`, name: user.name || user.email, kind: "user" }, info, { action: "sign_in", detail: { method: "password", email: user.email } });
       else await rt.access.audit.record({ actorId: null, name: tried ?? "(unknown)", kind: "anonymous" }, info, { action: "sign_in_failed", outcome: "failed", detail: { method: "password", email: tried, status: res.status } });
-    } else if (path.includes("/oauth2/callback/")) {
+    } else if (/\/callback\/[^/]+$/.test(path)) {
       const cookie = setCookiesAsHeader(res);
       const session = cookie ? await rt.access.auth.api.getSession({ headers: new Headers({ cookie }) }).catch(() => null) : null;
       if (session?.user)
@@ -37,6 +38,34 @@ export async function authHandler(req: Request): Promise<Response> {
     console.error("[waypoint] could not write the sign-in audit entry:", err);
   }
   return res;
+}
+
+/**
+ * Waypoint's SSO paths, as documented and used by the dashboard — `POST /api/auth/sign-in/oauth2 { providerId }` and
+ * the redirect URI `/api/auth/oauth2/callback/:id` — mapped onto Better Auth's. Since Better Auth 1.7 the generic
+ * OAuth plugin registers its providers as social providers and has no endpoints of its own: sign-in is
+ * `POST /sign-in/social { provider }` and the callback is `/callback/:id` (those paths keep working too).
+ */
+async function toBetterAuthPaths(req: Request): Promise<Request> {
+  const url = new URL(req.url);
+  const base = url.pathname.slice(0, url.pathname.indexOf("/api/auth") + "/api/auth".length);
+  const rest = url.pathname.slice(base.length);
+  const callback = /^\/oauth2\/callback\/([^/]+)$/.exec(rest);
+  if (callback) {
+    url.pathname = `${base}/callback/${callback[1]}`;
+    const bodyless = req.method === "GET" || req.method === "HEAD";
+    return new Request(url, { method: req.method, headers: req.headers, body: bodyless ? undefined : await req.arrayBuffer() });
+  }
+  if (rest === "/sign-in/oauth2" && req.method === "POST") {
+    const body = await req.clone().json().catch(() => null);
+    if (!body || typeof body !== "object" || Array.isArray(body)) return req;
+    const { providerId, ...others } = body as Record<string, unknown>;
+    url.pathname = `${base}/sign-in/social`;
+    const headers = new Headers(req.headers);
+    headers.delete("content-length");
+    return new Request(url, { method: "POST", headers, body: JSON.stringify({ ...others, provider: providerId }) });
+  }
+  return req;
 }
 
 /** The cookies a response sets, as a Cookie request header (name=value pairs). */

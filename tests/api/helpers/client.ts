@@ -1,3 +1,4 @@
+import { TEST_ADMIN_TOKEN } from "./server";
 /** A tiny JSON client for the API tests: every call returns status, parsed body and headers. */
 export interface Res<T = any> {
   status: number;
@@ -5,11 +6,23 @@ export interface Res<T = any> {
   headers: Headers;
 }
 
-export function client(base: string) {
+/**
+ * `auth`: a bearer token (default: the test servers' admin token), `{ cookie }` for a signed-in browser
+ * session (sent with a same-origin Origin header, as a browser would), or null for no credentials.
+ */
+export type Auth = string | { cookie: string } | null;
+
+export function authHeaders(base: string, auth: Auth): Record<string, string> {
+  if (auth === null) return {};
+  if (typeof auth === "string") return { authorization: `Bearer ${auth}` };
+  return { cookie: auth.cookie, origin: new URL(base).origin };
+}
+
+export function client(base: string, auth: Auth = TEST_ADMIN_TOKEN) {
   async function call<T = any>(method: string, path: string, body?: unknown, raw?: string): Promise<Res<T>> {
     const res = await fetch(base + path, {
       method,
-      headers: body !== undefined || raw !== undefined ? { "content-type": "application/json" } : {},
+      headers: { ...authHeaders(base, auth), ...(body !== undefined || raw !== undefined ? { "content-type": "application/json" } : {}) },
       body: raw ?? (body !== undefined ? JSON.stringify(body) : undefined),
     });
     const text = await res.text();

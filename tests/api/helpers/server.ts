@@ -62,13 +62,16 @@ export interface Server {
   stop(): Promise<void>;
 }
 
+/** Every test server accepts this as an admin bearer token (WAYPOINT_ADMIN_TOKEN); `client()` sends it by default. */
+export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef0123456789abcdef";
+
 export async function startServer(env: Record<string, string>, opts: { port?: number } = {}): Promise<Server> {
   const port = opts.port ?? (await freePort());
   const proc = spawn(process.execPath, [NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: ROOT,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...env },
+    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", WAYPOINT_ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...env },
   });
   let out = "";
   proc.stdout!.on("data", (d) => (out += d));

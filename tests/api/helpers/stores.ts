@@ -49,11 +49,17 @@ export async function postgresStore(): Promise<TestStore> {
 
 export async function fileStore(): Promise<TestStore> {
   const tmp = tempDir("api-file");
-  return { name: "file", env: { CHECKPOINT_STORE: "file", CHECKPOINT_DIR: `${tmp.dir}/checkpoints` }, cleanup: async () => tmp.remove() };
+  return {
+    name: "file",
+    // Accounts (sign-in, audit) live in a SQLite file beside the JSON files, not in the repo's data/.
+    env: { CHECKPOINT_STORE: "file", CHECKPOINT_DIR: `${tmp.dir}/checkpoints`, DATABASE_URL: `file:${tmp.dir}/accounts.db` },
+    cleanup: async () => tmp.remove(),
+  };
 }
 
 export async function memoryStore(): Promise<TestStore> {
-  return { name: "memory", env: { CHECKPOINT_STORE: "memory" }, cleanup: async () => {} };
+  const tmp = tempDir("api-memory");
+  return { name: "memory", env: { CHECKPOINT_STORE: "memory", DATABASE_URL: `file:${tmp.dir}/accounts.db` }, cleanup: async () => tmp.remove() };
 }
 
 const REDIS_URL = process.env.WAYPOINT_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -62,6 +68,7 @@ const REDIS_URL = process.env.WAYPOINT_TEST_REDIS_URL ?? "redis://127.0.0.1:6379
 export async function redisStore(): Promise<TestStore> {
   const { default: Redis } = await import("ioredis");
   const prefix = `wp-api-${randomBytes(5).toString("hex")}:`;
+  const tmp = tempDir("api-redis");
   const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await probe.connect();
@@ -72,7 +79,7 @@ export async function redisStore(): Promise<TestStore> {
   }
   return {
     name: "redis",
-    env: { CHECKPOINT_STORE: "redis", REDIS_URL, REDIS_PREFIX: prefix },
+    env: { CHECKPOINT_STORE: "redis", REDIS_URL, REDIS_PREFIX: prefix, DATABASE_URL: `file:${tmp.dir}/accounts.db` },
     async cleanup() {
       let cursor = "0";
       do {
@@ -81,6 +88,7 @@ export async function redisStore(): Promise<TestStore> {
         cursor = next;
       } while (cursor !== "0");
       probe.disconnect();
+      tmp.remove();
     },
   };
 }
