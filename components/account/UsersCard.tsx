@@ -33,7 +33,7 @@ export function UsersCard() {
           <strong>viewer</strong> reads · <strong>reviewer</strong> also decides at interrupts, edits and forks · <strong>operator</strong> also starts, resumes, retries and deletes · <strong>admin</strong> also manages users, tokens and reads the audit trail.
         </p>
         <form
-          className="grid gap-2 sm:grid-cols-2 lg:grid-cols-[1fr_1fr_1fr_120px_1fr_auto] lg:items-end"
+          className="grid gap-2 sm:grid-cols-2 lg:grid-cols-[1fr_1fr_1fr_120px] lg:items-end"
           onSubmit={(e) => {
             e.preventDefault();
             create.mutate();
@@ -50,7 +50,9 @@ export function UsersCard() {
               ))}
             </select>
           </label>
-          <Field label="Graphs (empty = all)" value={form.graphs} onChange={set("graphs")} data-testid="user-graphs" />
+          <div className="sm:col-span-2 lg:col-span-3">
+            <Field label="Graphs (comma-separated, empty = all)" value={form.graphs} onChange={set("graphs")} data-testid="user-graphs" />
+          </div>
           <Button type="submit" variant="primary" pending={create.isPending} data-testid="user-create">
             Add user
           </Button>

@@ -59,7 +59,7 @@ function Row({ row, selected, head, decided, onSelect }: { row: TreeRow; selecte
             className="ml-1 font-normal text-emerald-800"
             title={cp.metadata.reason ? `Decided by ${cp.metadata.actor}: ${cp.metadata.reason}` : `Decided by ${cp.metadata.actor}`}
           >
-            ✓ {cp.metadata.actor}
+            decided by {cp.metadata.actor}
             {cp.metadata.reason ? <span className="text-slate-600">: “{cp.metadata.reason}”</span> : null}
           </span>
         )}
