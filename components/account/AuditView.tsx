@@ -20,6 +20,7 @@ const ACTIONS = [
   "sign_in",
   "sign_in_failed",
   "sign_out",
+  "password_change",
   "first_admin",
   "token_create",
   "token_revoke",

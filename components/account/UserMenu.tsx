@@ -22,7 +22,7 @@ export function UserMenu() {
         </Link>
       )}
       <Link href="/settings" className="text-slate-600 hover:text-slate-900" data-testid="nav-settings">
-        {admin ? "Users & tokens" : "API tokens"}
+        {admin ? "Users & tokens" : "Account"}
       </Link>
       <span className="hidden min-w-0 items-center gap-1.5 sm:flex" data-testid="me">
         <span className="truncate font-medium text-slate-800" data-testid="me-name">

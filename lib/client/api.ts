@@ -123,6 +123,8 @@ export const accountsApi = {
   signInSso: (callbackURL: string) =>
     request<{ url: string }>("/api/auth/sign-in/oauth2", { method: "POST", json: { providerId: "oidc", callbackURL, errorCallbackURL: "/signin?error=sso" } }),
   signOut: () => request<unknown>("/api/auth/sign-out", { method: "POST", json: {} }),
+  changePassword: (body: { currentPassword: string; newPassword: string }) =>
+    request<unknown>("/api/auth/change-password", { method: "POST", json: { ...body, revokeOtherSessions: true } }),
   users: () => request<{ users: UserRecord[]; roles: string[] }>("/api/users"),
   createUser: (body: { name: string; email: string; password: string; role: string; graphs?: string[] | null }) =>
     request<UserRecord>("/api/users", { method: "POST", json: body }),

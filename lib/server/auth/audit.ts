@@ -18,6 +18,7 @@ export type AuditAction =
   | "sign_in"
   | "sign_in_failed"
   | "sign_out"
+  | "password_change"
   | "first_admin"
   | "decide"
   | "approve_partial"

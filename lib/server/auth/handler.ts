@@ -31,6 +31,12 @@ export async function authHandler(incoming: Request): Promise<Response> {
       if (session?.user)
         await rt.access.audit.record({ actorId: `user:${session.user.id}`, name: session.user.name || session.user.email, kind: "user" }, info, { action: "sign_in", detail: { method: "sso", email: session.user.email } });
       else await rt.access.audit.record({ actorId: null, name: "(sso)", kind: "anonymous" }, info, { action: "sign_in_failed", outcome: "failed", detail: { method: "sso", status: res.status, location: res.headers.get("location") } });
+    } else if (isPost && path.endsWith("/change-password") && res.ok) {
+      // revokeOtherSessions replaces the session: read the person from the new cookie when one was set.
+      const cookie = setCookiesAsHeader(res);
+      const session = await rt.access.auth.api.getSession({ headers: cookie ? new Headers({ cookie }) : req.headers }).catch(() => null);
+      if (session?.user)
+        await rt.access.audit.record({ actorId: `user:${session.user.id}`, name: session.user.name || session.user.email, kind: "user" }, info, { action: "password_change" });
     } else if (before?.user) {
       await rt.access.audit.record({ actorId: `user:${before.user.id}`, name: before.user.name || before.user.email, kind: "user" }, info, { action: "sign_out" });
     }
