@@ -28,7 +28,9 @@ export type ErrorCode =
   | "UNSUPPORTED_MEDIA_TYPE"
   | "STALE_CHECKPOINT"
   | "ALREADY_APPROVED"
-  | "CONFLICT";
+  | "CONFLICT"
+  | "GRAPH_NOT_FOUND"
+  | "THREAD_EXISTS";
 
 export class WaypointError extends Error {
   readonly code: ErrorCode;
@@ -69,6 +71,8 @@ export const isRunAborted = guard("RUN_ABORTED");
 export const isUnauthenticated = guard("UNAUTHENTICATED");
 export const isForbidden = guard("FORBIDDEN");
 export const isStaleCheckpoint = guard("STALE_CHECKPOINT");
+export const isGraphNotFound = guard("GRAPH_NOT_FOUND");
+export const isThreadExists = guard("THREAD_EXISTS");
 
 export const checkpointNotFound = (id: string) =>
   new WaypointError("CHECKPOINT_NOT_FOUND", `Checkpoint "${id}" was not found.`, { checkpointId: id });

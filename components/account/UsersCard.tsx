@@ -82,7 +82,7 @@ export function UsersCard() {
                       value={u.role}
                       className={select}
                       disabled={update.isPending}
-                      onChange={(e) => update.mutate({ id: u.id, patch: { role: e.target.value } })}
+                      onChange={(e) => update.mutate({ id: u.id, patch: { role: e.target.value as RoleName } })}
                       data-testid="user-row-role"
                     >
                       {ROLES.map((r) => (

@@ -7,6 +7,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryClie
 import { useEffect } from "react";
 import { accountsApi, api } from "./api";
 import { keys } from "./keys";
+import { THREAD_EVENT_NAMES } from "../api-types";
 import type { ActionName, Checkpoint, Thread, ThreadStatus } from "./types";
 
 export function useGraphs() {
@@ -107,8 +108,8 @@ export function useThreadEvents(threadId: string) {
         qc.invalidateQueries({ queryKey: keys.threadLists(), refetchType: "none" });
       }, 150);
     };
-    const names = ["checkpoint", "interrupt", "error", "run_started", "run_ended", "run-end", "thread_updated", "message"];
-    for (const n of names) es.addEventListener(n, refresh);
+    // `thread` included: it is how runs on other servers show up (the stream re-sends a changed thread).
+    for (const n of THREAD_EVENT_NAMES) es.addEventListener(n, refresh);
     return () => {
       if (timer) clearTimeout(timer);
       es.close();

@@ -128,7 +128,7 @@ export class CompiledGraph {
     const base = await this.checkpointOf(threadId, checkpointId);
     return withThreadLock(this.store, target, this.lockTtl, async () => {
       if (target !== threadId && (await this.store.latest(target)))
-        throw new WaypointError("INVALID_ARGUMENT", `Thread "${target}" already exists; fork into a new thread id.`, { threadId: target });
+        throw new WaypointError("THREAD_EXISTS", `Thread "${target}" already exists; fork into a new thread id.`, { threadId: target });
       const draft = await this.derive(base, options.values ?? {}, options.asNode, FORK_NODE, {
         ...options.metadata,
         source: "fork",

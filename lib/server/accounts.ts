@@ -1,15 +1,16 @@
 import "server-only";
 import { WaypointError } from "../errors";
 import type { Caller } from "./auth/caller";
-import type { AuditQuery } from "./auth/audit";
-import { actionsOf, minRole, ROLES, type Role } from "./auth/roles";
+import type { AuditFilter, AuditQuery, CreateTokenBody, CreateUserBody, UpdateUserBody } from "../api/requests";
+import { actionsOf, minRole, ROLES } from "../auth/roles";
 import type { Runtime } from "./runtime";
+import type { ApiMe } from "../api-types";
 
 /**
  * Services behind the account routes: the caller (`/api/me`), users and roles (admins), API tokens (each
  * user their own; admins everyone's), the audit trail (admins). Every change is an audit entry.
  */
-export function me(rt: Runtime, who: Caller) {
+export function me(rt: Runtime, who: Caller): ApiMe {
   const p = who.principal;
   return {
     kind: p.kind,
@@ -28,19 +29,14 @@ export async function listUsers(rt: Runtime, who: Caller) {
   return { users: await rt.access.users.list(), roles: ROLES };
 }
 
-export async function createUser(rt: Runtime, who: Caller, body: { name: string; email: string; password: string; role: Role; graphs?: string[] | null }) {
+export async function createUser(rt: Runtime, who: Caller, body: CreateUserBody) {
   who.authorize("admin");
   const user = await rt.access.users.create({ ...body, graphs: body.graphs ?? null });
   await who.audit({ action: "user_create", detail: { userId: user.id, email: user.email, role: user.role, graphs: user.graphs } });
   return user;
 }
 
-export async function updateUser(
-  rt: Runtime,
-  who: Caller,
-  userId: string,
-  patch: { name?: string; role?: Role; graphs?: string[] | null; disabled?: boolean; password?: string },
-) {
+export async function updateUser(rt: Runtime, who: Caller, userId: string, patch: UpdateUserBody) {
   who.authorize("admin");
   const before = await rt.access.users.get(userId);
   const after = await rt.access.users.update(userId, patch);
@@ -59,11 +55,7 @@ export async function listTokens(rt: Runtime, who: Caller, all: boolean) {
 }
 
 /** A token for the caller (or, for an admin, for `userId`); its role and graphs never exceed its owner's. */
-export async function createToken(
-  rt: Runtime,
-  who: Caller,
-  body: { name: string; role: Role; graphs?: string[] | null; expiresInDays?: number; userId?: string },
-) {
+export async function createToken(rt: Runtime, who: Caller, body: CreateTokenBody) {
   const ownerId = body.userId ?? who.principal.userId;
   if (body.userId !== undefined && body.userId !== who.principal.userId) who.authorize("admin");
   if (!ownerId) throw new WaypointError("INVALID_ARGUMENT", "The admin token owns no tokens: give `userId`, the user the token acts for.");
@@ -91,7 +83,7 @@ export async function auditList(rt: Runtime, who: Caller, q: AuditQuery) {
   return rt.access.audit.list(q);
 }
 
-export function auditExport(rt: Runtime, who: Caller, q: Omit<AuditQuery, "cursor" | "limit">): ReadableStream<Uint8Array> {
+export function auditExport(rt: Runtime, who: Caller, q: AuditFilter): ReadableStream<Uint8Array> {
   who.authorize("admin");
   const lines = rt.access.audit.exportLines(q);
   const enc = new TextEncoder();

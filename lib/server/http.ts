@@ -13,7 +13,6 @@ export type HttpCode =
   | "INVALID_BODY"
   | "INVALID_QUERY"
   | "PAYLOAD_TOO_LARGE"
-  | "GRAPH_NOT_FOUND"
   | "NOT_FOUND"
   | "METHOD_NOT_ALLOWED"
   | "INTERNAL";
@@ -50,6 +49,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   STALE_CHECKPOINT: 409,
   ALREADY_APPROVED: 409,
   CONFLICT: 409,
+  GRAPH_NOT_FOUND: 404,
+  THREAD_EXISTS: 409,
 };
 
 /** Details safe and useful to show a client, by code (the rest stay in the server log). */

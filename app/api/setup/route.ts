@@ -1,7 +1,7 @@
 import { json, readBody, otherMethods } from "@/lib/server/http";
 import { openRoute } from "@/lib/server/route";
 import { claimFirstAdmin } from "@/lib/server/auth/handler";
-import { SetupBody } from "./schema";
+import { SetupBody } from "@/lib/api/requests";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import { json, readBody, readQuery, otherMethods } from "@/lib/server/http";
 import { route } from "@/lib/server/route";
 import { createToken, listTokens } from "@/lib/server/accounts";
-import { CreateTokenBody, ListTokensQuery } from "./schema";
+import { CreateTokenBody, ListTokensQuery } from "@/lib/api/requests";
 
 export const dynamic = "force-dynamic";
 

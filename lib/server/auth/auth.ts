@@ -4,7 +4,7 @@ import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import { genericOAuth } from "better-auth/plugins";
 import type { AccountsDb } from "./db";
-import { DEFAULT_ROLE, isRole } from "./roles";
+import { DEFAULT_ROLE, isRole } from "../../auth/roles";
 
 /**
  * Sign-in through Better Auth: email + password accounts (passwords hashed by Better Auth, scrypt), sessions in

@@ -3,7 +3,7 @@ import { timingSafeEqual } from "node:crypto";
 import { WaypointError } from "../../errors";
 import type { Auth } from "./auth";
 import type { AccountsDb } from "./db";
-import { ACTION_WORDS, can, intersectGraphs, isRole, minRole, parseGraphs, roleFor, type Action, type Role } from "./roles";
+import { ACTION_WORDS, can, intersectGraphs, isRole, minRole, parseGraphs, roleFor, type Action, type Role } from "../../auth/roles";
 import type { TokenService } from "./tokens";
 
 /**

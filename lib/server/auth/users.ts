@@ -4,23 +4,15 @@ import { v7 as uuidv7 } from "uuid";
 import { WaypointError } from "../../errors";
 import type { Auth } from "./auth";
 import type { AccountsDb } from "./db";
-import { isRole, parseGraphs, type Role } from "./roles";
+import type { ApiUser } from "../../api-types";
+import { isRole, parseGraphs, type Role } from "../../auth/roles";
 
 /**
  * Accounts: created by an admin (or, once, by the first-admin link), never by open sign-up. Passwords are
  * hashed with Better Auth's own hasher and stored where Better Auth's email sign-in reads them (a "credential"
  * account row), so sign-in, sessions and password checks stay Better Auth's.
  */
-export interface UserRecord {
-  id: string;
-  name: string;
-  email: string;
-  role: Role;
-  graphs: string[] | null;
-  disabled: boolean;
-  createdAt: string;
-  sso: boolean;
-}
+export type UserRecord = ApiUser;
 
 const INVITE_PREFIX = "first_admin_invite:";
 const INVITE_TTL_MS = 24 * 60 * 60 * 1000;

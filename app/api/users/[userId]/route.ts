@@ -1,7 +1,7 @@
 import { json, readBody, otherMethods } from "@/lib/server/http";
 import { route } from "@/lib/server/route";
 import { updateUser } from "@/lib/server/accounts";
-import { UpdateUserBody } from "../schema";
+import { UpdateUserBody } from "@/lib/api/requests";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import { json, readQuery, otherMethods } from "@/lib/server/http";
 import { route } from "@/lib/server/route";
 import { history } from "@/lib/server/threads";
-import { HistoryQuery } from "./schema";
+import { HistoryQuery } from "@/lib/api/requests";
 
 export const dynamic = "force-dynamic";
 
