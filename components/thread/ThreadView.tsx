@@ -113,7 +113,8 @@ export function ThreadView({ threadId }: { threadId: string }) {
   const selectedId = picked ?? t?.headCheckpointId ?? null;
   const summary = all.find((c) => c.checkpointId === selectedId);
   const full = useCheckpoint(threadId, selectedId);
-  const selected = full.data?.checkpointId === selectedId ? full.data : summary;
+  // While the selected checkpoint loads (a run moving the head on), keep showing the last one rather than nothing.
+  const selected = full.data?.checkpointId === selectedId ? full.data : (summary ?? full.data);
   const hint = graphs.data?.find((g) => g.graphId === t?.graphId)?.failureHint;
   const canRun = useCan("run", t?.graphId ?? null);
   const canDelete = useCan("delete", t?.graphId ?? null);

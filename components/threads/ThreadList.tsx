@@ -1,6 +1,6 @@
 "use client";
 import Link from "next/link";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { errorMessage } from "@/lib/client/api";
 import { timeAgo, shortId } from "@/lib/client/format";
 import { useGraphs, useThreads } from "@/lib/client/hooks";
@@ -56,6 +56,21 @@ function Row({ t }: { t: Thread }) {
 export function ThreadList() {
   const [status, setStatus] = useState<ThreadStatus | "">("");
   const [graphId, setGraphId] = useState("");
+  // Filters live in the URL (?status=&graph=): shareable, and kept when coming back from a thread.
+  useEffect(() => {
+    const q = new URLSearchParams(window.location.search);
+    const st = q.get("status") ?? "";
+    if ((THREAD_STATUSES as string[]).includes(st)) setStatus(st as ThreadStatus);
+    setGraphId(q.get("graph") ?? "");
+  }, []);
+  const setFilter = (key: "status" | "graph", value: string) => {
+    const url = new URL(window.location.href);
+    if (value) url.searchParams.set(key, value);
+    else url.searchParams.delete(key);
+    window.history.replaceState(null, "", url);
+    if (key === "status") setStatus(value as ThreadStatus | "");
+    else setGraphId(value);
+  };
   const threads = useThreads({ status, graphId: graphId || undefined });
   const graphs = useGraphs();
   const list = threads.data?.pages.flatMap((p) => p.threads) ?? [];
@@ -81,7 +96,7 @@ export function ThreadList() {
             aria-label="Filter by status"
             data-testid="filter-status"
             value={status}
-            onChange={(e) => setStatus(e.target.value as ThreadStatus | "")}
+            onChange={(e) => setFilter("status", e.target.value)}
             className="rounded-md border-0 py-1 pl-2 pr-8 text-xs ring-1 ring-inset ring-slate-300"
           >
             <option value="">All statuses</option>
@@ -95,7 +110,7 @@ export function ThreadList() {
             aria-label="Filter by graph"
             data-testid="filter-graph"
             value={graphId}
-            onChange={(e) => setGraphId(e.target.value)}
+            onChange={(e) => setFilter("graph", e.target.value)}
             className="rounded-md border-0 py-1 pl-2 pr-8 text-xs ring-1 ring-inset ring-slate-300"
           >
             <option value="">All graphs</option>

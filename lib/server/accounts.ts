@@ -2,7 +2,7 @@ import "server-only";
 import { WaypointError } from "../errors";
 import type { Caller } from "./auth/caller";
 import type { AuditFilter, AuditQuery, CreateTokenBody, CreateUserBody, UpdateUserBody } from "../api/requests";
-import { actionsOf, minRole, ROLES } from "../auth/roles";
+import { actionsOf, intersectGraphs, minRole, ROLES } from "../auth/roles";
 import type { Runtime } from "./runtime";
 import type { ApiMe } from "../api-types";
 
@@ -56,6 +56,9 @@ export async function listTokens(rt: Runtime, who: Caller, all: boolean) {
 
 /** A token for the caller (or, for an admin, for `userId`); its role and graphs never exceed its owner's. */
 export async function createToken(rt: Runtime, who: Caller, body: CreateTokenBody) {
+  // A token never makes tokens: a leaked one could otherwise mint itself a successor that outlives its revocation.
+  if (who.principal.kind === "token")
+    throw new WaypointError("FORBIDDEN", "API tokens cannot create tokens; sign in (or use the admin token) to create one.", { action: "admin", role: who.principal.role });
   const ownerId = body.userId ?? who.principal.userId;
   if (body.userId !== undefined && body.userId !== who.principal.userId) who.authorize("admin");
   if (!ownerId) throw new WaypointError("INVALID_ARGUMENT", "The admin token owns no tokens: give `userId`, the user the token acts for.");
@@ -65,7 +68,9 @@ export async function createToken(rt: Runtime, who: Caller, body: CreateTokenBod
   if (body.userId === undefined && minRole(body.role, who.principal.role) !== body.role)
     throw new WaypointError("FORBIDDEN", `A token cannot have more rights than you (${who.principal.role}).`);
   const expiresAt = body.expiresInDays ? new Date(Date.now() + body.expiresInDays * 86_400_000) : null;
-  const { token, record } = await rt.access.tokens.create(ownerId, { name: body.name, role: body.role, graphs: body.graphs ?? null, expiresAt });
+  // Never wider than the owner's graphs (also enforced on every use), nor the creator's own when for themselves.
+  const graphs = intersectGraphs(intersectGraphs(body.graphs ?? null, owner.graphs), body.userId === undefined ? who.principal.graphs : null);
+  const { token, record } = await rt.access.tokens.create(ownerId, { name: body.name, role: body.role, graphs, expiresAt });
   await who.audit({ action: "token_create", detail: { tokenId: record.id, name: record.name, owner: owner.email, role: record.role, graphs: record.graphs, expiresAt: record.expiresAt } });
   return { token, record };
 }

@@ -10,7 +10,7 @@ import { zodMessage } from "./http";
 import type { Runtime } from "./runtime";
 import type { Caller } from "./auth/caller";
 import type { CreateThreadBody, EditStateBody, ForkBody, HistoryQuery, ListThreadsQuery, RunBody } from "../api/requests";
-import { decideWithQuorum, quorumView } from "./quorum";
+import { decideWithQuorum, guardQuorum, quorumView } from "./quorum";
 import { apiCheckpoint, apiSummary, apiThread, type ApiThread } from "./serialize";
 
 /**
@@ -129,11 +129,12 @@ export async function startRun(rt: Runtime, who: Caller, threadId: string, body:
   const input = body.input !== undefined ? checkInput(rt, graphId, body.input) : null;
   if (!input && !t.headCheckpointId)
     throw new WaypointError("INVALID_ARGUMENT", `Thread "${threadId}" has not started yet: give an input for its first run.`);
-  if (body.checkpointId !== undefined) await checkpointOf(rt, threadId, body.checkpointId);
+  const from = body.checkpointId !== undefined ? await checkpointOf(rt, threadId, body.checkpointId) : null;
+  guardQuorum(rt, who, graphId, { goto: body.command?.goto, update: body.command?.update, decidingAt: deciding ? from : null, headId: t.headCheckpointId });
   const action = deciding ? "decide" : input ? "run_start" : t.status === "error" ? "run_retry" : "run_resume";
   const reason = body.reason ?? (deciding ? reasonOf(body.command!.resume) : undefined);
   let command = body.command;
-  if (deciding && !body.checkpointId) {
+  if (deciding && (!from || from.id === t.headCheckpointId)) {
     const q = await decideWithQuorum(rt, who, t, graphId, body.command!.resume, body.expectedCheckpointId);
     if (q.pending) return { status: 202, body: { run: null, quorum: q.view, thread: await threadView(rt, threadId) } };
     if (q.resume !== undefined) command = { ...body.command, resume: q.resume };
@@ -186,6 +187,7 @@ export async function editState(rt: Runtime, who: Caller, threadId: string, body
   const t = await readable(rt, who, threadId);
   const graphId = knownGraph(rt, t);
   who.authorize("edit", graphId);
+  guardQuorum(rt, who, graphId, { asNode: body.asNode });
   const { values, ...opts } = body;
   const { actor, ...meta } = who.actorMeta;
   const cp = await rt.graphs.compile(graphId).updateState(threadId, values, { ...opts, actor, metadata: meta });
@@ -206,6 +208,7 @@ export async function editState(rt: Runtime, who: Caller, threadId: string, body
 export async function forkThread(rt: Runtime, who: Caller, threadId: string, body: ForkBody) {
   const graphId = knownGraph(rt, await readable(rt, who, threadId));
   who.authorize("fork", graphId);
+  guardQuorum(rt, who, graphId, { asNode: body.asNode });
   const { actor, ...meta } = who.actorMeta;
   const newThreadId = body.newThread === true ? uuidv7() : typeof body.newThread === "string" ? body.newThread : undefined;
   if (newThreadId !== undefined && newThreadId !== threadId) {

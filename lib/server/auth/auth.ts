@@ -81,6 +81,10 @@ export function createAuth(db: AccountsDb, secret: string, oidc: OidcConfig | nu
       cookieCache: { enabled: true, maxAge: 30 },
     },
     advanced: {
+      // Explicit: Better Auth skips its own origin and CSRF checks when it thinks it runs under a test runner
+      // (TEST or NODE_ENV=test in the environment); a server must never inherit that.
+      disableOriginCheck: false,
+      disableCSRFCheck: false,
       cookiePrefix: "waypoint",
       // Secure cookies whenever the public URL is HTTPS; plain http://localhost keeps working for a first start.
       useSecureCookies: baseURL?.startsWith("https://") ?? false,
@@ -89,7 +93,14 @@ export function createAuth(db: AccountsDb, secret: string, oidc: OidcConfig | nu
     },
     // Same-origin only: Better Auth refuses a sign-in POST whose Origin is not the app's own.
     trustedOrigins: (request) => (request ? [selfOrigin(request)] : []),
-    rateLimit: { enabled: true, window: 60, max: 100, customRules: { "/sign-in/email": { window: 60, max: 20 } } },
+    // Per client address: 20 password attempts a minute; SSO starts and callbacks are looser, since a whole
+    // office behind one address signs in through them.
+    rateLimit: {
+      enabled: true,
+      window: 60,
+      max: 100,
+      customRules: { "/sign-in/email": { window: 60, max: 20 }, "/sign-in/social": { window: 60, max: 120 }, "/callback/*": { window: 60, max: 120 } },
+    },
     telemetry: { enabled: false },
     databaseHooks: {
       user: {

@@ -38,6 +38,7 @@ export async function authHandler(incoming: Request): Promise<Response> {
       if (session?.user)
         await rt.access.audit.record({ actorId: `user:${session.user.id}`, name: session.user.name || session.user.email, kind: "user" }, info, { action: "password_change" });
     } else if (before?.user) {
+      if (res.ok) rt.access.authn.forgetSession(before.session.token);
       await rt.access.audit.record({ actorId: `user:${before.user.id}`, name: before.user.name || before.user.email, kind: "user" }, info, { action: "sign_out" });
     }
   } catch (err) {

@@ -71,7 +71,7 @@ export async function startServer(env: Record<string, string>, opts: { port?: nu
     cwd: ROOT,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", WAYPOINT_ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...env },
+    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", WAYPOINT_ADMIN_TOKEN: TEST_ADMIN_TOKEN, TEST: "", VITEST: "", ...env },
   });
   let out = "";
   proc.stdout!.on("data", (d) => (out += d));
