@@ -97,6 +97,8 @@ export function ThreadView({ threadId }: { threadId: string }) {
 
   useEffect(() => {
     const cp = new URLSearchParams(window.location.search).get("cp");
+    // After hydration on purpose: the server render has no URL query to read.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
     if (cp) setPicked(cp);
   }, []);
   const select = useCallback((id: string | null) => {

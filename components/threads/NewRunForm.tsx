@@ -1,6 +1,6 @@
 "use client";
 import { useRouter } from "next/navigation";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { errorMessage } from "@/lib/client/api";
 import { useCreateThread, useGraphs } from "@/lib/client/hooks";
 import { parseObject, pretty } from "@/lib/client/state-edit";
@@ -18,20 +18,14 @@ export function NewRunForm({ onDone }: { onDone?: () => void }) {
   const graphs = useGraphs();
   const create = useCreateThread();
   const router = useRouter();
-  const [graphId, setGraphId] = useState("");
-  const [text, setText] = useState("");
-  // Texts typed per graph survive switching graphs back and forth.
+  const [picked, setPicked] = useState("");
+  // The text typed per graph (absent: the graph's example), so it survives switching graphs back and forth.
   const [drafts, setDrafts] = useState<Record<string, string>>({});
   const list = graphs.data ?? [];
-  const graph = list.find((g) => g.graphId === graphId);
-
-  useEffect(() => {
-    if (!graphId && list.length) setGraphId(list[0].graphId);
-  }, [graphId, list]);
-  useEffect(() => {
-    if (graph) setText(drafts[graph.graphId] ?? pretty(graph.exampleInput ?? {}));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [graph?.graphId]);
+  const graph = list.find((g) => g.graphId === picked) ?? list[0];
+  const graphId = graph?.graphId ?? "";
+  const text = graph ? (drafts[graph.graphId] ?? pretty(graph.exampleInput ?? {})) : "";
+  const setText = (value: string) => setDrafts((d) => ({ ...d, [graphId]: value }));
 
   const parsed = parseObject(text);
   const submit = (e: React.FormEvent) => {
@@ -56,10 +50,7 @@ export function NewRunForm({ onDone }: { onDone?: () => void }) {
           <select
             data-testid="new-run-graph"
             value={graphId}
-            onChange={(e) => {
-              setDrafts((d) => ({ ...d, [graphId]: text }));
-              setGraphId(e.target.value);
-            }}
+            onChange={(e) => setPicked(e.target.value)}
             className="rounded-md border-0 py-1.5 text-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-500"
           >
             {graphs.isPending && <option>Loading…</option>}

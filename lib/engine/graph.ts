@@ -126,7 +126,11 @@ export class StateGraph {
       const n = queue.pop()!;
       const targets = [...(this.edges.get(n) ?? []), ...(this.nodes.get(n)?.options.ends ?? [])];
       for (const b of this.branches.get(n) ?? []) targets.push(...(b.pathMap ? Object.values(b.pathMap) : this.nodes.keys()));
-      for (const t of targets) if (t !== END && !seen.has(t)) (seen.add(t), queue.push(t));
+      for (const t of targets)
+        if (t !== END && !seen.has(t)) {
+          seen.add(t);
+          queue.push(t);
+        }
     }
     const unreachable = [...this.nodes.keys()].filter((n) => !seen.has(n));
     if (unreachable.length) throw invalid(`Unreachable node(s) from START: ${unreachable.join(", ")}.`, { nodes: unreachable });
