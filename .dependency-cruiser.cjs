@@ -64,7 +64,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: ["node_modules", "^lib/generated/"] },
-    exclude: { path: ["^\\.next", "^node_modules", "^data/", "^test-results/"] },
+    exclude: { path: ["^\\.next", "^data/", "^test-results/"] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     enhancedResolveOptions: {
