@@ -6,7 +6,7 @@ import { nodeLabel, timeAgo } from "@/lib/client/format";
 import { useRouter } from "next/navigation";
 import { useCheckpoint, useDeleteThread, useGraph, useGraphs, useHistory, useThread, useThreadEvents } from "@/lib/client/hooks";
 import type { Checkpoint, Thread } from "@/lib/client/types";
-import { Card } from "../ui/Button";
+import { Card } from "../ui/Card";
 import { StatusBadge } from "../ui/StatusBadge";
 import { CheckpointPanel } from "./CheckpointPanel";
 import { ErrorPanel } from "./ErrorPanel";

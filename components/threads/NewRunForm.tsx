@@ -4,7 +4,8 @@ import { useState } from "react";
 import { errorMessage } from "@/lib/client/api";
 import { useCreateThread, useGraphs } from "@/lib/client/hooks";
 import { parseObject, pretty } from "@/lib/client/state-edit";
-import { ActionMessage, Button, Card } from "../ui/Button";
+import { ActionMessage, Button } from "../ui/Button";
+import { Card } from "../ui/Card";
 import { JsonEditor } from "../ui/JsonEditor";
 
 /** A label for the thread list: the input's first text field (a topic, a question), shortened. */

@@ -5,7 +5,8 @@ import { errorMessage } from "@/lib/client/api";
 import { timeAgo, shortId } from "@/lib/client/format";
 import { useGraphs, useThreads } from "@/lib/client/hooks";
 import { THREAD_STATUSES, type Thread, type ThreadStatus } from "@/lib/client/types";
-import { Button, Card } from "../ui/Button";
+import { Button } from "../ui/Button";
+import { Card } from "../ui/Card";
 import { StatusBadge } from "../ui/StatusBadge";
 
 function label(t: Thread): string {

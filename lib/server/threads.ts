@@ -3,7 +3,7 @@ import diff from "microdiff";
 import { v7 as uuidv7 } from "uuid";
 import { checkpointNotFound } from "../errors";
 import type { Checkpoint, CheckpointSummary, ThreadInfo, ThreadStatus } from "../checkpoint/types";
-import { withThreadLock } from "../engine/lock";
+import { withThreadLock } from "../engine/thread-lock";
 import type { ResumeCommand, State } from "../engine/types";
 import { HttpError, zodMessage } from "./http";
 import type { Runtime } from "./runtime";
