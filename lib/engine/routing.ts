@@ -31,7 +31,10 @@ export async function nextFrom(def: GraphDef, source: string, state: State, goto
     const picked = await b.router({ ...state });
     for (const key of Array.isArray(picked) ? picked : [picked]) {
       if (b.pathMap && !Object.prototype.hasOwnProperty.call(b.pathMap, key))
-        throw new WaypointError("UNKNOWN_NODE", `The router after "${source}" returned "${String(key)}", which is not in its path map.`, { node: source, target: key });
+        throw new WaypointError("UNKNOWN_NODE", `The router after "${source}" returned "${String(key)}", which is not in its path map.`, {
+          node: source,
+          target: key,
+        });
       add(b.pathMap ? b.pathMap[key] : key);
     }
   }
