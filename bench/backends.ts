@@ -72,7 +72,10 @@ async function patchPg() {
     const text = typeof q === "string" ? q : typeof q === "object" && q !== null ? String((q as { text?: unknown }).text ?? "") : "";
     pgCount.queries++;
     if (/^\s*(BEGIN|START TRANSACTION)/i.test(text)) inTx.add(this);
-    else if (/^\s*(COMMIT|END)\b/i.test(text)) (pgCount.commits++, inTx.delete(this));
+    else if (/^\s*(COMMIT|END)\b/i.test(text)) {
+      pgCount.commits++;
+      inTx.delete(this);
+    }
     else if (/^\s*ROLLBACK\b/i.test(text)) inTx.delete(this);
     else if (!inTx.has(this) && /\b(INSERT|UPDATE|DELETE)\b/i.test(text.replace(/FOR\s+UPDATE/gi, ""))) pgCount.commits++;
     return orig.apply(this, a);

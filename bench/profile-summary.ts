@@ -50,7 +50,10 @@ for (const [id, us] of selfUs) {
   const seen = new Set<string>();
   for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
     const f = short(byId.get(cur)!.callFrame.url);
-    if ((f.startsWith("lib/") || f.startsWith("bench/")) && !seen.has(f)) (seen.add(f), add(inclusiveByFile, f, us));
+    if ((f.startsWith("lib/") || f.startsWith("bench/")) && !seen.has(f)) {
+      seen.add(f);
+      add(inclusiveByFile, f, us);
+    }
   }
 }
 

@@ -5,7 +5,8 @@ import { useState } from "react";
 import { accountsApi, errorMessage } from "@/lib/client/api";
 import { keys } from "@/lib/client/keys";
 import type { AuditEntry } from "@/lib/client/types";
-import { Button, Card } from "../ui/Button";
+import { Button } from "../ui/Button";
+import { Card } from "../ui/Card";
 
 const ACTIONS = [
   "decide",

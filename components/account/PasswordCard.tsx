@@ -3,7 +3,8 @@ import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { accountsApi, errorMessage } from "@/lib/client/api";
 import { useMe } from "@/lib/client/hooks";
-import { ActionMessage, Button, Card } from "../ui/Button";
+import { ActionMessage, Button } from "../ui/Button";
+import { Card } from "../ui/Card";
 import { Field } from "./AuthCard";
 
 /** The signed-in person's own password (Better Auth checks the current one); other sessions are signed out. */

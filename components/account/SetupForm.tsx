@@ -17,6 +17,7 @@ export function SetupForm({ token }: { token: string }) {
     setError(null);
     try {
       await accountsApi.claimSetup({ token, ...form });
+      // eslint-disable-next-line @next/next/no-location-assign-relative-destination -- a full page load on purpose: nothing cached for the previous identity survives
       window.location.assign("/");
     } catch (err) {
       setError(errorMessage(err));

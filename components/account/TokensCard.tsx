@@ -6,7 +6,8 @@ import { timeAgo } from "@/lib/client/format";
 import { useMe } from "@/lib/client/hooks";
 import { keys } from "@/lib/client/keys";
 import type { RoleName } from "@/lib/client/types";
-import { ActionMessage, Button, Card } from "../ui/Button";
+import { ActionMessage, Button } from "../ui/Button";
+import { Card } from "../ui/Card";
 import { Field } from "./AuthCard";
 
 const ROLES: RoleName[] = ["viewer", "reviewer", "operator", "admin"];

@@ -12,6 +12,7 @@ export function UserMenu() {
   const admin = me.data.actions.includes("admin");
   const signOut = async () => {
     await accountsApi.signOut().catch(() => {});
+    // eslint-disable-next-line @next/next/no-location-assign-relative-destination -- a full page load on purpose: nothing cached for the previous identity survives
     window.location.assign("/signin");
   };
   return (

@@ -4,7 +4,8 @@ import { useState } from "react";
 import { accountsApi, errorMessage } from "@/lib/client/api";
 import { keys } from "@/lib/client/keys";
 import type { RoleName, UserRecord } from "@/lib/client/types";
-import { ActionMessage, Button, Card } from "../ui/Button";
+import { ActionMessage, Button } from "../ui/Button";
+import { Card } from "../ui/Card";
 import { Field } from "./AuthCard";
 
 const ROLES: RoleName[] = ["viewer", "reviewer", "operator", "admin"];

@@ -67,12 +67,12 @@ export function InterruptPanel({
   const [seen, setSeen] = useState(thread.headCheckpointId);
   const [acted, setActed] = useState(false);
   const moved = thread.headCheckpointId !== seen;
-  useEffect(() => {
-    if (moved && acted) {
-      setSeen(thread.headCheckpointId);
-      setActed(false);
-    }
-  }, [moved, acted, thread.headCheckpointId]);
+  // After the reviewer's own action the head moves because of them: adopt it (state adjusted while rendering,
+  // React's pattern for state derived from props, so no stale frame shows a notice).
+  if (moved && acted) {
+    setSeen(thread.headCheckpointId);
+    setActed(false);
+  }
   const expectedCheckpointId = seen ?? undefined;
   const quorum = thread.quorum;
   const mine = me && quorum ? quorum.approvals.some((a) => a.actorId === `user:${me.userId}` || (me.kind === "admin-token" && a.actorId === "admin-token")) : false;

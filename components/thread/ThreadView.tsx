@@ -6,7 +6,7 @@ import { nodeLabel, timeAgo } from "@/lib/client/format";
 import { useRouter } from "next/navigation";
 import { useCan, useCheckpoint, useDeleteThread, useGraph, useGraphs, useHistory, useThread, useThreadEvents } from "@/lib/client/hooks";
 import type { Checkpoint, Thread } from "@/lib/client/types";
-import { Card } from "../ui/Button";
+import { Card } from "../ui/Card";
 import { StatusBadge } from "../ui/StatusBadge";
 import { CheckpointPanel } from "./CheckpointPanel";
 import { ErrorPanel } from "./ErrorPanel";
@@ -99,6 +99,8 @@ export function ThreadView({ threadId }: { threadId: string }) {
 
   useEffect(() => {
     const cp = new URLSearchParams(window.location.search).get("cp");
+    // After hydration on purpose: the server render has no URL query to read.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
     if (cp) setPicked(cp);
   }, []);
   const select = useCallback((id: string | null) => {

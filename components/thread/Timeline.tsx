@@ -106,6 +106,7 @@ export function Timeline({
   }, [checkpoints]);
   const index = useMemo(() => new Map(rows.map((r, i) => [r.cp.checkpointId, i])), [rows]);
   const parentRef = useRef<HTMLDivElement>(null);
+  // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual; the app does not use the React Compiler
   const v = useVirtualizer({ count: rows.length, getScrollElement: () => parentRef.current, estimateSize: () => ROW, overscan: 12 });
   const selIndex = selectedId ? index.get(selectedId) ?? -1 : -1;
 

@@ -1,11 +1,12 @@
 "use client";
 import Link from "next/link";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { errorMessage } from "@/lib/client/api";
 import { timeAgo, shortId } from "@/lib/client/format";
 import { useGraphs, useThreads } from "@/lib/client/hooks";
 import { THREAD_STATUSES, type Thread, type ThreadStatus } from "@/lib/client/types";
-import { Button, Card } from "../ui/Button";
+import { Button } from "../ui/Button";
+import { Card } from "../ui/Card";
 import { StatusBadge } from "../ui/StatusBadge";
 
 function label(t: Thread): string {
@@ -53,16 +54,10 @@ function Row({ t }: { t: Thread }) {
 }
 
 /** Every thread, newest update first, with status/graph filters; threads waiting for a human come first. */
-export function ThreadList() {
-  const [status, setStatus] = useState<ThreadStatus | "">("");
-  const [graphId, setGraphId] = useState("");
+export function ThreadList({ initial }: { initial: { status?: string; graph?: string } }) {
   // Filters live in the URL (?status=&graph=): shareable, and kept when coming back from a thread.
-  useEffect(() => {
-    const q = new URLSearchParams(window.location.search);
-    const st = q.get("status") ?? "";
-    if ((THREAD_STATUSES as string[]).includes(st)) setStatus(st as ThreadStatus);
-    setGraphId(q.get("graph") ?? "");
-  }, []);
+  const [status, setStatus] = useState<ThreadStatus | "">(() => ((THREAD_STATUSES as string[]).includes(initial.status ?? "") ? (initial.status as ThreadStatus) : ""));
+  const [graphId, setGraphId] = useState(initial.graph ?? "");
   const setFilter = (key: "status" | "graph", value: string) => {
     const url = new URL(window.location.href);
     if (value) url.searchParams.set(key, value);

@@ -12,7 +12,7 @@
  *                                   updatedAt), written atomically on the first save, updateThread, delete and
  *                                   prune. Head, count and the save-driven updatedAt are derived from the index
  *                                   when read, so a save costs one checkpoint file and one index line.
- *   locks/<threadId>.lock           the run lock {owner, expiresAt} (see FileLockTable in lock.ts), and its
+ *   locks/<threadId>.lock           the run lock {owner, expiresAt} (see FileLockTable in local-lock.ts), and its
  *   locks/<threadId>.lock.guard     cross-process critical-section file (exists only for milliseconds).
  *   tmp/, trash/                    temp files (same filesystem, so rename/link are atomic), threads being cleared.
  * Every write is: temp file, fsync, rename (or link), fsync of the directory. Ids are validated before any path
@@ -31,7 +31,7 @@ import { checkpointNotFound, isCorruptCheckpoint, threadNotFound, WaypointError 
 import { assertSafeId, isSafeId } from "./ids";
 import { openStore } from "./open";
 import { createAtomic, forgetIndex, fsyncDir, indexText, isCode, parseIndexLines, readIndexFile, writeAtomic, type IndexEntry } from "./file-io";
-import { FileLockTable, withMutex } from "./lock";
+import { FileLockTable, withMutex } from "./local-lock";
 import { planPrune, relinkAfterDelete } from "./prune";
 import { assembleSummary, summaryExtra, toSummary } from "./summary";
 import type {
@@ -415,7 +415,7 @@ export class FileCheckpointStore implements CheckpointStore {
     return pageThreads(records, o);
   }
 
-  // ---- run lock (see FileLockTable in lock.ts) ---------------------------------------------------------------
+  // ---- run lock (see FileLockTable in local-lock.ts) ---------------------------------------------------------------
 
   async acquireLock(threadId: string, owner: string, ttlMs: number): Promise<LockResult> {
     assertSafeId(threadId, "thread");

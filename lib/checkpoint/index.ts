@@ -20,7 +20,7 @@ export {
 } from "./memory";
 export { pageThreads, validateListThreads, validateWrites } from "./validate";
 export { createFileStore, FileCheckpointStore, type FileStoreConfig } from "./file";
-export { FileLockTable, isOwnerDeadLocally, newLockOwner, parseLockOwner, safeHostname, withMutex } from "./lock";
+export { FileLockTable, isOwnerDeadLocally, newLockOwner, parseLockOwner, safeHostname, withMutex } from "./local-lock";
 export {
   createStore, createStoreFromEnv, DEFAULT_CHECKPOINT_DIR, DEFAULT_REDIS_URL, DEFAULT_SQLITE_URL, redactUrl,
   storeConfigFromEnv, STORE_KINDS, type StoreConfig,

@@ -43,6 +43,7 @@ async function request<T>(path: string, init?: RequestInit & { json?: unknown })
   }
   if (res.status === 401 && typeof window !== "undefined" && !["/signin", "/setup"].includes(window.location.pathname)) {
     // Signed out (expired, disabled, or never signed in): go to the sign-in page and come back here after.
+    // eslint-disable-next-line @next/next/no-location-assign-relative-destination -- a full page load on purpose: nothing cached for the previous identity survives
     window.location.assign(`/signin?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
   }
   if (!res.ok) {

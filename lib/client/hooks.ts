@@ -149,14 +149,6 @@ export function refreshThread(qc: QueryClient, threadId: string) {
   else qc.invalidateQueries({ queryKey: keys.history(threadId) });
 }
 
-function useInvalidateThread() {
-  const qc = useQueryClient();
-  return (threadId: string) => {
-    refreshThread(qc, threadId);
-    qc.invalidateQueries({ queryKey: keys.threadLists() });
-  };
-}
-
 export function useCreateThread() {
   const qc = useQueryClient();
   return useMutation({

@@ -10,9 +10,10 @@ import {
   type ThreadStatus,
 } from "../checkpoint/types";
 import { applyWrites, initialState, toWrites } from "./channels";
-import { describeGraph, type GraphDef } from "./graph";
-import { withThreadLock } from "./lock";
-import { nextFrom, runGraph, staticInterrupts } from "./runner";
+import { describeGraph, type GraphDef } from "./definition";
+import { withThreadLock } from "./thread-lock";
+import { nextFrom, staticInterrupts } from "./routing";
+import { runGraph } from "./runner";
 import type {
   CompileConfig,
   ForkOptions,

@@ -3,7 +3,7 @@ import diff from "microdiff";
 import { v7 as uuidv7 } from "uuid";
 import { WaypointError, checkpointNotFound } from "../errors";
 import type { Checkpoint, CheckpointSummary, ThreadInfo } from "../checkpoint/types";
-import { withThreadLock } from "../engine/lock";
+import { withThreadLock } from "../engine/thread-lock";
 import { encodeThreadCursor } from "../checkpoint/validate";
 import type { State } from "../engine/types";
 import { zodMessage } from "./http";

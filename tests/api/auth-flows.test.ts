@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client, type Client } from "./helpers/client";
 import { ensureBuilt, freePort, ROOT, startServer, TEST_ADMIN_TOKEN, type Server } from "./helpers/server";
 import { sqliteStore, type TestStore } from "./helpers/stores";
-import { cookieOf, createAccount, createToken, dbProbe, PASSWORD, settled, signIn, signInRaw, type Account, type Counts, type DbProbe } from "./helpers/accounts";
+import { cookieOf, createAccount, createToken, dbProbe, PASSWORD, settled, signIn, signInRaw, type Account, type DbProbe } from "./helpers/accounts";
 
 /**
  * Vitest sets TEST=true, which the server inherits, and Better Auth then skips its own origin / CSRF checks
@@ -40,7 +40,6 @@ afterAll(async () => {
   await store?.cleanup();
 });
 
-const same = (a: Counts, b: Counts) => JSON.stringify({ ...a, running: 0 }) === JSON.stringify({ ...b, running: 0 });
 const waitStatus = (api: Client, id: string, statuses: string[]) => api.until(`/api/threads/${id}`, (t: any) => statuses.includes(t.status));
 
 /** Runs `fn` and asserts it left every count unchanged. */

@@ -138,7 +138,7 @@ describe("file store: several processes", () => {
     for (let i = 0; i < 20; i++) {
       const winners = owners.filter((_, k) => outputs[k][i].acquired);
       expect(winners, `thread ${i}`).toHaveLength(1);
-      for (const [k, o] of owners.entries()) if (!outputs[k][i].acquired) expect(outputs[k][i].owner).toBe(winners[0]);
+      for (const k of owners.keys()) if (!outputs[k][i].acquired) expect(outputs[k][i].owner).toBe(winners[0]);
       expect(await store.acquireLock(`${t}-${i}`, "late", 1000)).toMatchObject({ acquired: false, owner: winners[0] });
     }
     expect((await readdir(path.join(dir, "locks"))).filter((f) => f.endsWith(".guard"))).toEqual([]);

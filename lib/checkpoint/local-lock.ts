@@ -1,5 +1,5 @@
 /**
- * Run-lock helpers.
+ * Machine-local lock helpers (the store-held thread lock is lib/engine/thread-lock.ts):
  * - Owner ids: `${hostname}:${pid}:${random}`, so a process can tell whether a lock holder on the same machine
  *   is still alive (and steal its lock with `stealLock` when it is not). Owners are used as ids (keys, file
  *   contents, SQL parameters), so they must pass `assertSafeId(…, "owner")`.
