@@ -42,7 +42,14 @@ interface Row {
   samples: number[]; // ms
 }
 
-const summary = (r: Row) => ({ name: r.name, n: r.samples.length, p50: pct(r.samples, 50), p90: pct(r.samples, 90), p99: pct(r.samples, 99), mean: r.samples.reduce((a, b) => a + b, 0) / r.samples.length });
+const summary = (r: Row) => ({
+  name: r.name,
+  n: r.samples.length,
+  p50: pct(r.samples, 50),
+  p90: pct(r.samples, 90),
+  p99: pct(r.samples, 99),
+  mean: r.samples.reduce((a, b) => a + b, 0) / r.samples.length,
+});
 
 if (argv.includes("--in-process")) await inProcess(argv[argv.indexOf("--in-process") + 1]);
 else await main();
@@ -67,17 +74,22 @@ async function main() {
     await waitHealthy(base, proc, () => out);
     const http = await overHttp(base);
     log("in-process measurement (child process, --conditions=react-server)");
-    const child = spawnSync(process.execPath, ["--conditions=react-server", "--import", "tsx", fileURLToPath(import.meta.url), "--in-process", dir, "--n", String(N)], {
-      cwd: ROOT,
-      encoding: "utf8",
-      env: { ...process.env, NODE_ENV: "production" },
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const child = spawnSync(
+      process.execPath,
+      ["--conditions=react-server", "--import", "tsx", fileURLToPath(import.meta.url), "--in-process", dir, "--n", String(N)],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, NODE_ENV: "production" },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     if (child.status !== 0) throw new Error(`in-process part failed:\n${child.stderr}`);
     const inproc = JSON.parse(child.stdout.trim().split("\n").at(-1)!) as ReturnType<typeof summary>[];
     print(http, inproc);
     const json = arg("json", "");
-    if (json) writeFileSync(json, JSON.stringify({ at: new Date().toISOString(), n: N, rounds: ROUNDS, loadavg: os.loadavg(), http, inproc }, null, 2));
+    if (json)
+      writeFileSync(json, JSON.stringify({ at: new Date().toISOString(), n: N, rounds: ROUNDS, loadavg: os.loadavg(), http, inproc }, null, 2));
   } finally {
     try {
       process.kill(-proc.pid!, "SIGTERM");
@@ -91,7 +103,11 @@ async function main() {
 async function overHttp(base: string) {
   const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
   const call = async (method: string, p: string, body?: unknown, headers: Record<string, string> = admin) => {
-    const res = await fetch(base + p, { method, headers: { ...headers, ...(body ? { "content-type": "application/json" } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    const res = await fetch(base + p, {
+      method,
+      headers: { ...headers, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
     const text = await res.text();
     if (res.status >= 400) throw new Error(`${method} ${p}: ${res.status} ${text}`);
     return { res, body: text ? JSON.parse(text) : null };
@@ -106,13 +122,19 @@ async function overHttp(base: string) {
       body: JSON.stringify({ email: "bench@example.test", password: PASSWORD }),
     });
     if (res.status !== 200) throw new Error(`sign-in: ${res.status} ${await res.text()}`);
-    return res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    return res.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
   };
   // Better Auth's signed cookie cache (`waypoint.session_data`) is valid for 30 s after sign-in, and API answers
   // never renew it: so a browser's API calls check the session row in the database except in the first 30 s.
   // Both cases are measured: a fresh cookie (signed in again before every block) and the session token alone.
   const fresh = { cookie: await signIn() };
-  const tokenOnly = fresh.cookie.split("; ").filter((c) => c.startsWith("waypoint.session_token=")).join("; ");
+  const tokenOnly = fresh.cookie
+    .split("; ")
+    .filter((c) => c.startsWith("waypoint.session_token="))
+    .join("; ");
   const token = (await call("POST", "/api/tokens", { name: "bench", role: "viewer", userId: user.id })).body.token as string;
   const thread = (await call("POST", "/api/threads", { graphId: "approval", input: { topic: "Bench" } })).body.threadId as string;
   for (let i = 0; i < 200; i++) {
@@ -133,7 +155,8 @@ async function overHttp(base: string) {
   const block = Math.ceil(N / ROUNDS);
   for (let r = 0; r < ROUNDS; r++) {
     fresh.cookie = await signIn();
-    for (const [i, k] of kinds.entries()) for (let j = 0; j < block && rows[i].samples.length < N; j++) rows[i].samples.push(await timed(base + k.path, k.headers));
+    for (const [i, k] of kinds.entries())
+      for (let j = 0; j < block && rows[i].samples.length < N; j++) rows[i].samples.push(await timed(base + k.path, k.headers));
     if ((r + 1) % 5 === 0) log(`  round ${r + 1}/${ROUNDS}`);
   }
   return rows.map(summary);
@@ -159,23 +182,46 @@ async function inProcess(dir: string) {
   const access = await createAccess(store, env);
   const user = await access.users.create({ name: "Bench", email: "inproc@example.test", password: PASSWORD, role: "viewer", graphs: null });
   const signInCookie = async () => {
-    const signed = await access.auth.api.signInEmail({ body: { email: "inproc@example.test", password: PASSWORD }, headers: new Headers({ origin: "http://localhost:3000" }), asResponse: true });
-    return signed.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const signed = await access.auth.api.signInEmail({
+      body: { email: "inproc@example.test", password: PASSWORD },
+      headers: new Headers({ origin: "http://localhost:3000" }),
+      asResponse: true,
+    });
+    return signed.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
   };
   const session: Record<string, string> = { cookie: await signInCookie() };
-  const tokenOnly = session.cookie.split("; ").filter((c) => c.startsWith("waypoint.session_token=")).join("; ");
+  const tokenOnly = session.cookie
+    .split("; ")
+    .filter((c) => c.startsWith("waypoint.session_token="))
+    .join("; ");
   const { token } = await access.tokens.create(user.id, { name: "bench", role: "viewer", graphs: null });
   const req = (headers: Record<string, string>) => new Request("http://localhost:3000/api/threads/x", { headers });
   const tokenCache = (access.tokens as unknown as { cache: Map<string, unknown> }).cache;
   const cases: { name: string; headers: Record<string, string>; before?: () => void; prepare?: () => Promise<void> }[] = [
     { name: "admin token", headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
     { name: "API token, warm (token + owner cached)", headers: { authorization: `Bearer ${token}` } },
-    { name: "API token, cold (reads token row + owner)", headers: { authorization: `Bearer ${token}` }, before: () => (tokenCache.clear(), access.authn.forgetUser(user.id)) },
+    {
+      name: "API token, cold (reads token row + owner)",
+      headers: { authorization: `Bearer ${token}` },
+      before: () => (tokenCache.clear(), access.authn.forgetUser(user.id)),
+    },
     // A fresh sign-in before each: the signed cookie cache lasts 30 s.
     { name: "session, cookie cache fresh, user cached", headers: session, prepare: async () => void (session.cookie = await signInCookie()) },
-    { name: "session, cookie cache fresh, user row read", headers: session, prepare: async () => void (session.cookie = await signInCookie()), before: () => access.authn.forgetUser(user.id) },
+    {
+      name: "session, cookie cache fresh, user row read",
+      headers: session,
+      prepare: async () => void (session.cookie = await signInCookie()),
+      before: () => access.authn.forgetUser(user.id),
+    },
     { name: "session, cookie cache expired, user cached (session row read)", headers: { cookie: tokenOnly } },
-    { name: "session, cookie cache expired, user row read (session + user rows read)", headers: { cookie: tokenOnly }, before: () => access.authn.forgetUser(user.id) },
+    {
+      name: "session, cookie cache expired, user row read (session + user rows read)",
+      headers: { cookie: tokenOnly },
+      before: () => access.authn.forgetUser(user.id),
+    },
   ];
   const rows: Row[] = [];
   for (const c of cases) {
@@ -206,7 +252,15 @@ function print(http: ReturnType<typeof summary>[], inproc: ReturnType<typeof sum
   console.log(
     markdownTable([
       ["request", "n", "p50", "p90", "p99", "mean", "p50 − admin token p50"],
-      ...http.map((r, i) => [r.name, String(r.n), fmt(r.p50, 2), fmt(r.p90, 2), fmt(r.p99, 2), fmt(r.mean, 2), i === 0 ? "—" : fmt(r.p50 - adminP50, 2)]),
+      ...http.map((r, i) => [
+        r.name,
+        String(r.n),
+        fmt(r.p50, 2),
+        fmt(r.p90, 2),
+        fmt(r.p99, 2),
+        fmt(r.mean, 2),
+        i === 0 ? "—" : fmt(r.p50 - adminP50, 2),
+      ]),
     ]),
   );
   console.log(`\n### In process: Authenticator.authenticate (${N} calls each; µs)\n`);
@@ -216,7 +270,12 @@ function print(http: ReturnType<typeof summary>[], inproc: ReturnType<typeof sum
       ...inproc.map((r) => [r.name, String(r.n), fmt(r.p50 * 1000, 0), fmt(r.p90 * 1000, 0), fmt(r.p99 * 1000, 0), fmt(r.mean * 1000, 0)]),
     ]),
   );
-  console.log(`\nNode ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" / ")} (1/5/15 min) at the end.`);
+  console.log(
+    `\nNode ${process.version}, ${os.cpus().length} CPUs, load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" / ")} (1/5/15 min) at the end.`,
+  );
 }
 
 function freePort(): Promise<number> {
@@ -234,7 +293,10 @@ async function waitHealthy(base: string, proc: ChildProcess, output: () => strin
   const end = Date.now() + 60_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`server exited:\n${output()}`);
-    const ok = await fetch(`${base}/api/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${base}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     if (Date.now() > end) throw new Error(`server not healthy:\n${output()}`);
     await new Promise((r) => setTimeout(r, 200));

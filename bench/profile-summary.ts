@@ -35,7 +35,10 @@ prof.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (prof.tim
 const total = prof.endTime - prof.startTime;
 
 const short = (url: string) =>
-  url.replace(/^file:\/\//, "").replace(/.*\/node_modules\//, "nm:").replace(/^\/work\/main\//, "") || "(native/v8)";
+  url
+    .replace(/^file:\/\//, "")
+    .replace(/.*\/node_modules\//, "nm:")
+    .replace(/^\/work\/main\//, "") || "(native/v8)";
 const label = (n: Node) => `${n.callFrame.functionName || "(anonymous)"} ${short(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
 
 const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);

@@ -67,8 +67,7 @@ async function vitest(name, args, env = {}) {
 }
 
 const e2eSpecs = () =>
-  fs.existsSync("tests/e2e") &&
-  fs.readdirSync("tests/e2e", { recursive: true }).some((f) => /\.(spec|test)\.[cm]?[tj]sx?$/.test(String(f)));
+  fs.existsSync("tests/e2e") && fs.readdirSync("tests/e2e", { recursive: true }).some((f) => /\.(spec|test)\.[cm]?[tj]sx?$/.test(String(f)));
 
 await phase("1/9 services (PostgreSQL, Redis)", async () => {
   const missing = await ensureServices();

@@ -19,7 +19,10 @@ export function Field({ label, ...input }: { label: string } & React.InputHTMLAt
   return (
     <label className="flex flex-col gap-1 text-sm font-medium text-slate-700">
       {label}
-      <input {...input} className="rounded-md border-0 px-2.5 py-1.5 text-sm font-normal ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600" />
+      <input
+        {...input}
+        className="rounded-md border-0 px-2.5 py-1.5 text-sm font-normal ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600"
+      />
     </label>
   );
 }

@@ -29,13 +29,34 @@ export function PasswordCard() {
           change.mutate();
         }}
       >
-        <Field label="Current password" type="password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} data-testid="password-current" />
-        <Field label="New password (8+ characters)" type="password" autoComplete="new-password" minLength={8} required value={next} onChange={(e) => setNext(e.target.value)} data-testid="password-new" />
+        <Field
+          label="Current password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={current}
+          onChange={(e) => setCurrent(e.target.value)}
+          data-testid="password-current"
+        />
+        <Field
+          label="New password (8+ characters)"
+          type="password"
+          autoComplete="new-password"
+          minLength={8}
+          required
+          value={next}
+          onChange={(e) => setNext(e.target.value)}
+          data-testid="password-new"
+        />
         <Button type="submit" variant="primary" pending={change.isPending} data-testid="password-submit">
           Change password
         </Button>
         <div className="sm:col-span-3">
-          <ActionMessage error={change.error ? errorMessage(change.error) : null} success={change.isSuccess ? "Password changed; your other sessions were signed out." : null} testId="password" />
+          <ActionMessage
+            error={change.error ? errorMessage(change.error) : null}
+            success={change.isSuccess ? "Password changed; your other sessions were signed out." : null}
+            testId="password"
+          />
         </div>
       </form>
     </Card>

@@ -19,12 +19,21 @@ function Row({ t }: { t: Thread }) {
   const waiting = t.status === "interrupted";
   const href = `/threads/${encodeURIComponent(t.threadId)}`;
   return (
-    <tr data-testid="thread-row" data-thread-id={t.threadId} data-status={t.status} className={`group border-t border-slate-100 hover:bg-slate-50 ${waiting ? "bg-amber-50/60" : ""}`}>
+    <tr
+      data-testid="thread-row"
+      data-thread-id={t.threadId}
+      data-status={t.status}
+      className={`group border-t border-slate-100 hover:bg-slate-50 ${waiting ? "bg-amber-50/60" : ""}`}
+    >
       <td className={`py-2 pl-3 pr-2 ${waiting ? "border-l-4 border-amber-400" : "border-l-4 border-transparent"}`}>
         <Link href={href} className="font-mono text-xs text-indigo-700 hover:underline" data-testid="thread-link" title={t.threadId}>
           {shortId(t.threadId)}
         </Link>
-        {label(t) && <div className="max-w-[11rem] truncate text-xs text-slate-500 sm:max-w-xs" title={label(t)}>{label(t)}</div>}
+        {label(t) && (
+          <div className="max-w-[11rem] truncate text-xs text-slate-500 sm:max-w-xs" title={label(t)}>
+            {label(t)}
+          </div>
+        )}
         <div className="text-xs text-slate-500 sm:hidden">{t.graphId}</div>
         {t.status === "error" && t.error && (
           <div className="max-w-[11rem] truncate text-xs text-rose-700 sm:max-w-[48ch]" title={t.error.message}>
@@ -38,14 +47,15 @@ function Row({ t }: { t: Thread }) {
       <td className="whitespace-nowrap px-2 py-2">
         <StatusBadge status={t.status} />
       </td>
-      <td className="hidden px-2 py-2 text-right font-mono text-xs text-slate-600 sm:table-cell">
-        {t.headVersion ?? t.checkpointCount ?? "—"}
-      </td>
+      <td className="hidden px-2 py-2 text-right font-mono text-xs text-slate-600 sm:table-cell">{t.headVersion ?? t.checkpointCount ?? "—"}</td>
       <td className="hidden px-2 py-2 text-xs text-slate-500 md:table-cell" title={t.updatedAt}>
         {timeAgo(t.updatedAt)}
       </td>
       <td className="hidden py-2 pl-2 pr-3 text-right sm:table-cell">
-        <Link href={href} className={`rounded-md px-2 py-1 text-xs font-medium ${waiting ? "bg-amber-500 text-white hover:bg-amber-400" : "text-indigo-700 hover:bg-indigo-50"}`}>
+        <Link
+          href={href}
+          className={`rounded-md px-2 py-1 text-xs font-medium ${waiting ? "bg-amber-500 text-white hover:bg-amber-400" : "text-indigo-700 hover:bg-indigo-50"}`}
+        >
           {waiting ? "Review" : "Open"}
         </Link>
       </td>
@@ -56,7 +66,9 @@ function Row({ t }: { t: Thread }) {
 /** Every thread, newest update first, with status/graph filters; threads waiting for a human come first. */
 export function ThreadList({ initial }: { initial: { status?: string; graph?: string } }) {
   // Filters live in the URL (?status=&graph=): shareable, and kept when coming back from a thread.
-  const [status, setStatus] = useState<ThreadStatus | "">(() => ((THREAD_STATUSES as string[]).includes(initial.status ?? "") ? (initial.status as ThreadStatus) : ""));
+  const [status, setStatus] = useState<ThreadStatus | "">(() =>
+    (THREAD_STATUSES as string[]).includes(initial.status ?? "") ? (initial.status as ThreadStatus) : "",
+  );
   const [graphId, setGraphId] = useState(initial.graph ?? "");
   const setFilter = (key: "status" | "graph", value: string) => {
     const url = new URL(window.location.href);
@@ -126,7 +138,9 @@ export function ThreadList({ initial }: { initial: { status?: string; graph?: st
               <th className="py-2 pl-4 pr-2 font-medium">Thread</th>
               <th className="hidden px-2 py-2 font-medium sm:table-cell">Graph</th>
               <th className="px-2 py-2 font-medium">Status</th>
-              <th className="hidden px-2 py-2 text-right font-medium sm:table-cell" title="Head version">Version</th>
+              <th className="hidden px-2 py-2 text-right font-medium sm:table-cell" title="Head version">
+                Version
+              </th>
               <th className="hidden px-2 py-2 font-medium md:table-cell">Updated</th>
               <th className="hidden py-2 pl-2 pr-3 sm:table-cell" />
             </tr>

@@ -36,7 +36,11 @@ export function Button({
 export function ActionMessage({ error, success, testId }: { error?: string | null; success?: string | null; testId?: string }) {
   if (error)
     return (
-      <p role="alert" data-testid={testId ? `${testId}-error` : "action-error"} className="rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800 ring-1 ring-rose-200">
+      <p
+        role="alert"
+        data-testid={testId ? `${testId}-error` : "action-error"}
+        className="rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800 ring-1 ring-rose-200"
+      >
         {error}
       </p>
     );

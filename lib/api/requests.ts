@@ -32,9 +32,7 @@ export const ListThreadsQuery = z.object({
 });
 export type ListThreadsQuery = z.infer<typeof ListThreadsQuery>;
 
-export const RunCommand = z
-  .object({ resume: z.unknown().optional(), update: JsonObject.optional(), goto: NodeList.optional() })
-  .strict();
+export const RunCommand = z.object({ resume: z.unknown().optional(), update: JsonObject.optional(), goto: NodeList.optional() }).strict();
 export type RunCommand = z.infer<typeof RunCommand>;
 
 export const RunBody = z

@@ -83,7 +83,10 @@ const isCode = (err: unknown, code: string) => (err as NodeJS.ErrnoException)?.c
  * Thread ids must be validated by the caller.
  */
 export class FileLockTable {
-  constructor(private readonly dir: string, private readonly tmpDir: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly tmpDir: string,
+  ) {}
 
   private async critical<T>(threadId: string, fn: (file: string) => Promise<T>): Promise<T> {
     const file = path.join(this.dir, `${threadId}.lock`);

@@ -3,7 +3,17 @@
  * API's `{ error: { code, message } }` so forms can show the server's own message.
  */
 import type { ApiCheckpointResult, ApiDiff, ApiGraph } from "../api-types";
-import type { CreateThreadBody, EditStateBody, ForkBody, RunBody, CreateUserBody, UpdateUserBody, CreateTokenBody, AuditQuery, SetupBody } from "../api/requests";
+import type {
+  CreateThreadBody,
+  EditStateBody,
+  ForkBody,
+  RunBody,
+  CreateUserBody,
+  UpdateUserBody,
+  CreateTokenBody,
+  AuditQuery,
+  SetupBody,
+} from "../api/requests";
 import type { Checkpoint, DiffEntry, GraphDetail, StateSnapshot, Thread, ThreadStatus } from "./types";
 import type { AuditEntry, Me, Quorum, TokenRecord, UserRecord } from "./types";
 
@@ -67,7 +77,14 @@ function qs(params: Record<string, string | number | undefined | null>): string 
 /** The server nests a graph's drawable structure under `structure`; the dashboard reads it flat. */
 function flatGraph(g: ApiGraph): GraphDetail {
   const { structure, ...rest } = g;
-  return { ...rest, nodes: structure.nodes, edges: structure.edges, channels: structure.channels, interruptBefore: structure.interruptBefore, interruptAfter: structure.interruptAfter };
+  return {
+    ...rest,
+    nodes: structure.nodes,
+    edges: structure.edges,
+    channels: structure.channels,
+    interruptBefore: structure.interruptBefore,
+    interruptAfter: structure.interruptAfter,
+  };
 }
 
 const KIND: Record<ApiDiff["changes"][number]["type"], DiffEntry["kind"]> = { create: "added", remove: "removed", change: "changed" };
@@ -80,11 +97,13 @@ export const api = {
   thread: (threadId: string) => request<Thread>(`/api/threads/${enc(threadId)}`),
   createThread: (body: CreateThreadBody) => request<Thread>("/api/threads", { method: "POST", json: body }),
   deleteThread: (threadId: string) => request<{ deleted: true; threadId: string }>(`/api/threads/${enc(threadId)}`, { method: "DELETE" }),
-  run: (threadId: string, body: RunBody) => request<{ run: unknown; quorum?: Quorum; thread: Thread }>(`/api/threads/${enc(threadId)}/runs`, { method: "POST", json: body }),
+  run: (threadId: string, body: RunBody) =>
+    request<{ run: unknown; quorum?: Quorum; thread: Thread }>(`/api/threads/${enc(threadId)}/runs`, { method: "POST", json: body }),
   state: (threadId: string, checkpointId?: string) => request<StateSnapshot>(`/api/threads/${enc(threadId)}/state${qs({ checkpointId })}`),
   updateState: async (threadId: string, body: EditStateBody) =>
     (await request<ApiCheckpointResult>(`/api/threads/${enc(threadId)}/state`, { method: "POST", json: body })).checkpoint,
-  fork: async (threadId: string, body: ForkBody) => (await request<ApiCheckpointResult>(`/api/threads/${enc(threadId)}/fork`, { method: "POST", json: body })).checkpoint,
+  fork: async (threadId: string, body: ForkBody) =>
+    (await request<ApiCheckpointResult>(`/api/threads/${enc(threadId)}/fork`, { method: "POST", json: body })).checkpoint,
   history: (threadId: string, p: { limit?: number; before?: number | string | null; fields?: "summary" }) =>
     request<{ checkpoints: Checkpoint[]; nextCursor: string | null }>(`/api/threads/${enc(threadId)}/history${qs(p)}`),
   checkpoint: (threadId: string, checkpointId: string) => request<Checkpoint>(`/api/threads/${enc(threadId)}/checkpoints/${enc(checkpointId)}`),
@@ -101,19 +120,21 @@ export const accountsApi = {
   me: () => request<Me>("/api/me"),
   setup: () => request<{ needed: boolean; sso: { name: string } | null }>("/api/setup"),
   claimSetup: (body: SetupBody) => request<unknown>("/api/setup", { method: "POST", json: body }),
-  signIn: (body: { email: string; password: string }) => request<unknown>("/api/auth/sign-in/email", { method: "POST", json: { ...body, rememberMe: true } }),
+  signIn: (body: { email: string; password: string }) =>
+    request<unknown>("/api/auth/sign-in/email", { method: "POST", json: { ...body, rememberMe: true } }),
   signInSso: (callbackURL: string) =>
-    request<{ url: string }>("/api/auth/sign-in/oauth2", { method: "POST", json: { providerId: "oidc", callbackURL, errorCallbackURL: "/signin?error=sso" } }),
+    request<{ url: string }>("/api/auth/sign-in/oauth2", {
+      method: "POST",
+      json: { providerId: "oidc", callbackURL, errorCallbackURL: "/signin?error=sso" },
+    }),
   signOut: () => request<unknown>("/api/auth/sign-out", { method: "POST", json: {} }),
   changePassword: (body: { currentPassword: string; newPassword: string }) =>
     request<unknown>("/api/auth/change-password", { method: "POST", json: { ...body, revokeOtherSessions: true } }),
   users: () => request<{ users: UserRecord[]; roles: string[] }>("/api/users"),
   createUser: (body: CreateUserBody) => request<UserRecord>("/api/users", { method: "POST", json: body }),
-  updateUser: (userId: string, body: UpdateUserBody) =>
-    request<UserRecord>(`/api/users/${enc(userId)}`, { method: "PATCH", json: body }),
+  updateUser: (userId: string, body: UpdateUserBody) => request<UserRecord>(`/api/users/${enc(userId)}`, { method: "PATCH", json: body }),
   tokens: (all = false) => request<{ tokens: TokenRecord[] }>(`/api/tokens${all ? "?all=1" : ""}`),
-  createToken: (body: CreateTokenBody) =>
-    request<{ token: string; record: TokenRecord }>("/api/tokens", { method: "POST", json: body }),
+  createToken: (body: CreateTokenBody) => request<{ token: string; record: TokenRecord }>("/api/tokens", { method: "POST", json: body }),
   revokeToken: (tokenId: string) => request<TokenRecord>(`/api/tokens/${enc(tokenId)}`, { method: "DELETE" }),
   audit: (p: Omit<AuditQuery, "cursor"> & { cursor?: string | null }) =>
     request<{ entries: AuditEntry[]; nextCursor: string | null }>(`/api/audit${qs(p)}`),

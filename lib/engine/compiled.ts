@@ -140,7 +140,10 @@ export class CompiledGraph {
       const saved = await this.store.save({ ...draft, threadId: target, parentId: target === threadId ? base.id : null });
       if (target !== threadId) {
         const from = await this.store.getThread(threadId).catch(() => null);
-        await this.store.updateThread(target, { graphId: from?.graphId ?? this.config.graphId ?? null, metadata: { ...(from?.metadata ?? {}), forkedFrom: { threadId, checkpointId } } });
+        await this.store.updateThread(target, {
+          graphId: from?.graphId ?? this.config.graphId ?? null,
+          metadata: { ...(from?.metadata ?? {}), forkedFrom: { threadId, checkpointId } },
+        });
       }
       await this.afterEdit(target, saved);
       return saved;
@@ -197,13 +200,19 @@ export class CompiledGraph {
     values: Partial<State>,
     asNode: string | undefined,
     nodeName: string,
-    meta: { source: "update" | "fork"; actor?: string; reason?: string; forkedFrom?: { threadId: string; checkpointId: string }; [extra: string]: unknown },
+    meta: {
+      source: "update" | "fork";
+      actor?: string;
+      reason?: string;
+      forkedFrom?: { threadId: string; checkpointId: string };
+      [extra: string]: unknown;
+    },
   ): Promise<Omit<NewCheckpoint, "threadId" | "parentId">> {
     if (typeof values !== "object" || values === null || Array.isArray(values))
       throw new WaypointError("INVALID_UPDATE", "State values must be an object of channel values.");
     const writes = toWrites(this.def.schema, asNode ?? nodeName, values);
     const state = applyWrites(this.def.schema, base ? base.state : initialState(this.def.schema), writes, false);
-    const next = asNode ? await nextFrom(this.def, asNode, state, null) : base?.next ?? [];
+    const next = asNode ? await nextFrom(this.def, asNode, state, null) : (base?.next ?? []);
     const clean = Object.fromEntries(Object.entries(meta).filter(([, v]) => v !== undefined));
     return {
       id: newCheckpointId(),
@@ -211,8 +220,8 @@ export class CompiledGraph {
       nodeName,
       state,
       next,
-      interrupts: asNode ? staticInterrupts(this.config, [], next) : base?.interrupts ?? [],
-      pendingWrites: asNode ? [] : base?.pendingWrites ?? [],
+      interrupts: asNode ? staticInterrupts(this.config, [], next) : (base?.interrupts ?? []),
+      pendingWrites: asNode ? [] : (base?.pendingWrites ?? []),
       metadata: { ...clean, source: meta.source, writes },
       timestamp: new Date().toISOString(),
     };

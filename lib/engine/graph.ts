@@ -4,8 +4,7 @@ import { END, START } from "./constants";
 import type { ConditionalEdge, GraphDef, NodeDef } from "./definition";
 import type { CompileConfig, NodeFn, NodeOptions, Router, StateSchema } from "./types";
 
-const invalid = (message: string, details: Record<string, unknown> = {}) =>
-  new WaypointError("INVALID_GRAPH", message, details);
+const invalid = (message: string, details: Record<string, unknown> = {}) => new WaypointError("INVALID_GRAPH", message, details);
 
 /**
  * Builds a graph: channels with reducers, nodes, static and conditional edges. Structural errors that can be
@@ -56,7 +55,7 @@ export class StateGraph {
   addConditionalEdges(source: string, router: Router, pathMap?: Record<string, string> | string[]): this {
     if (source === END) throw invalid("END cannot be the source of an edge.");
     if (typeof router !== "function") throw invalid(`The conditional edge from "${source}" needs a router function.`);
-    const map = Array.isArray(pathMap) ? Object.fromEntries(pathMap.map((n) => [n, n])) : pathMap ?? null;
+    const map = Array.isArray(pathMap) ? Object.fromEntries(pathMap.map((n) => [n, n])) : (pathMap ?? null);
     const list = this.branches.get(source) ?? [];
     list.push({ source, router, pathMap: map });
     this.branches.set(source, list);
@@ -74,8 +73,7 @@ export class StateGraph {
     const where = (s: string) => (s === START ? "START" : `"${s}"`);
     for (const [source, targets] of this.edges) {
       if (source !== START && !known(source)) throw invalid(`Edge from unknown node "${source}".`, { node: source });
-      for (const t of targets)
-        if (t !== END && !known(t)) throw invalid(`Edge from ${where(source)} to unknown node "${t}".`, { node: t });
+      for (const t of targets) if (t !== END && !known(t)) throw invalid(`Edge from ${where(source)} to unknown node "${t}".`, { node: t });
     }
     for (const [source, list] of this.branches) {
       if (source !== START && !known(source)) throw invalid(`Conditional edge from unknown node "${source}".`, { node: source });
@@ -83,14 +81,12 @@ export class StateGraph {
         for (const t of Object.values(b.pathMap ?? {}))
           if (t !== END && !known(t)) throw invalid(`Conditional edge from ${where(source)} maps to unknown node "${t}".`, { node: t });
     }
-    if (!this.edges.has(START) && !this.branches.has(START))
-      throw invalid("The graph has no entry point: add an edge from START.");
+    if (!this.edges.has(START) && !this.branches.has(START)) throw invalid("The graph has no entry point: add an edge from START.");
     for (const n of this.nodes.values())
       for (const t of n.options.ends ?? [])
         if (t !== END && !known(t)) throw invalid(`Node "${n.name}" declares goto target unknown node "${t}".`, { node: t });
     for (const key of ["interruptBefore", "interruptAfter"] as const)
-      for (const n of config[key] ?? [])
-        if (!known(n)) throw invalid(`${key} names unknown node "${n}".`, { node: n });
+      for (const n of config[key] ?? []) if (!known(n)) throw invalid(`${key} names unknown node "${n}".`, { node: n });
     if (config.maxCheckpoints !== undefined && (!Number.isInteger(config.maxCheckpoints) || config.maxCheckpoints < 1))
       throw invalid("maxCheckpoints must be a positive integer.");
 

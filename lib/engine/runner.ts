@@ -80,7 +80,8 @@ export async function* runGraph(rc: RunContext, input: State | null, opts: Invok
 function checkCall(def: GraphDef, input: State | null, opts: InvokeOptions): string[] | null {
   assertSafeId(opts.threadId, "thread");
   if (opts.checkpointId !== undefined) assertSafeId(opts.checkpointId, "checkpoint");
-  if (input !== null && !isPlainObject(input)) throw new WaypointError("INVALID_UPDATE", "Run input must be an object of channel values (or null to continue).");
+  if (input !== null && !isPlainObject(input))
+    throw new WaypointError("INVALID_UPDATE", "Run input must be an object of channel values (or null to continue).");
   const goto = opts.command?.goto;
   const gotoList = goto === undefined ? null : Array.isArray(goto) ? goto : [goto];
   for (const n of gotoList ?? [])
@@ -213,15 +214,14 @@ class Run {
     const tasks = cp.next;
     const done = pendingToOutcomes(cp.pendingWrites);
     const resumes = pendingResumes(cp.pendingWrites);
-    if (this.passInterrupts)
-      for (const [node, value] of this.begin.firstResumes) resumes.set(node, [...(resumes.get(node) ?? []), value]);
+    if (this.passInterrupts) for (const [node, value] of this.begin.firstResumes) resumes.set(node, [...(resumes.get(node) ?? []), value]);
     this.passInterrupts = false;
     const ctx = { threadId: this.threadId, step: cp.step + 1, signal: this.signal, configurable: this.opts.configurable ?? {} };
-    const outcomes = await Promise.all(
-      tasks.map((n) => done.get(n) ?? runTask(this.rc.def, n, cp.state, ctx, resumes.get(n) ?? [])),
-    );
+    const outcomes = await Promise.all(tasks.map((n) => done.get(n) ?? runTask(this.rc.def, n, cp.state, ctx, resumes.get(n) ?? [])));
     const ok = outcomes.filter((o): o is Ok => o.kind === "ok").sort((a, b) => (a.node < b.node ? -1 : 1));
-    const keptResumes = outcomes.flatMap((o) => (o.kind !== "ok" && resumes.get(o.node)?.length ? [{ node: o.node, channel: RESUME, value: resumes.get(o.node) }] : []));
+    const keptResumes = outcomes.flatMap((o) =>
+      o.kind !== "ok" && resumes.get(o.node)?.length ? [{ node: o.node, channel: RESUME, value: resumes.get(o.node) }] : [],
+    );
     const failed = outcomes.find((o) => o.kind === "error");
     if (failed && failed.kind === "error") {
       await this.save(cp);
@@ -330,7 +330,15 @@ class Run {
     const error: ThreadError = { node, message: errorMessage(err), checkpointId: checkpoint.id, at: new Date().toISOString() };
     await this.store.updateThread(threadId, { status: "error", error });
     yield { type: "error", threadId, error };
-    const result: RunResult = { threadId, status: "error", values: checkpoint.state, next: checkpoint.next, interrupts: checkpoint.interrupts, checkpoint, error };
+    const result: RunResult = {
+      threadId,
+      status: "error",
+      values: checkpoint.state,
+      next: checkpoint.next,
+      interrupts: checkpoint.interrupts,
+      checkpoint,
+      error,
+    };
     yield { type: "done", threadId, status: "error", result };
     return result;
   }

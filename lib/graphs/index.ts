@@ -6,12 +6,7 @@ import { pipeline } from "./pipeline";
 import { research } from "./research";
 import type { GraphDefinition } from "./types";
 
-const GRAPHS: GraphDefinition[] = [
-  approval,
-  approvalTwoPerson,
-  research,
-  pipeline,
-];
+const GRAPHS: GraphDefinition[] = [approval, approvalTwoPerson, research, pipeline];
 
 const byId = new Map(GRAPHS.map((g) => [g.id, g]));
 

@@ -43,7 +43,12 @@ export async function updateUser(rt: Runtime, who: Caller, userId: string, patch
   const { password, ...shown } = patch;
   await who.audit({
     action: "user_update",
-    detail: { userId, email: after.email, before: { role: before.role, graphs: before.graphs, disabled: before.disabled }, change: { ...shown, ...(password ? { password: "(changed)" } : {}) } },
+    detail: {
+      userId,
+      email: after.email,
+      before: { role: before.role, graphs: before.graphs, disabled: before.disabled },
+      change: { ...shown, ...(password ? { password: "(changed)" } : {}) },
+    },
   });
   return after;
 }
@@ -58,20 +63,29 @@ export async function listTokens(rt: Runtime, who: Caller, all: boolean) {
 export async function createToken(rt: Runtime, who: Caller, body: CreateTokenBody) {
   // A token never makes tokens: a leaked one could otherwise mint itself a successor that outlives its revocation.
   if (who.principal.kind === "token")
-    throw new WaypointError("FORBIDDEN", "API tokens cannot create tokens; sign in (or use the admin token) to create one.", { action: "admin", role: who.principal.role });
+    throw new WaypointError("FORBIDDEN", "API tokens cannot create tokens; sign in (or use the admin token) to create one.", {
+      action: "admin",
+      role: who.principal.role,
+    });
   const ownerId = body.userId ?? who.principal.userId;
   if (body.userId !== undefined && body.userId !== who.principal.userId) who.authorize("admin");
   if (!ownerId) throw new WaypointError("INVALID_ARGUMENT", "The admin token owns no tokens: give `userId`, the user the token acts for.");
   const owner = await rt.access.users.get(ownerId);
   if (minRole(body.role, owner.role) !== body.role)
-    throw new WaypointError("FORBIDDEN", `A token cannot have more rights than its owner: ${owner.email} is ${owner.role}, the token asked for ${body.role}.`);
+    throw new WaypointError(
+      "FORBIDDEN",
+      `A token cannot have more rights than its owner: ${owner.email} is ${owner.role}, the token asked for ${body.role}.`,
+    );
   if (body.userId === undefined && minRole(body.role, who.principal.role) !== body.role)
     throw new WaypointError("FORBIDDEN", `A token cannot have more rights than you (${who.principal.role}).`);
   const expiresAt = body.expiresInDays ? new Date(Date.now() + body.expiresInDays * 86_400_000) : null;
   // Never wider than the owner's graphs (also enforced on every use), nor the creator's own when for themselves.
   const graphs = intersectGraphs(intersectGraphs(body.graphs ?? null, owner.graphs), body.userId === undefined ? who.principal.graphs : null);
   const { token, record } = await rt.access.tokens.create(ownerId, { name: body.name, role: body.role, graphs, expiresAt });
-  await who.audit({ action: "token_create", detail: { tokenId: record.id, name: record.name, owner: owner.email, role: record.role, graphs: record.graphs, expiresAt: record.expiresAt } });
+  await who.audit({
+    action: "token_create",
+    detail: { tokenId: record.id, name: record.name, owner: owner.email, role: record.role, graphs: record.graphs, expiresAt: record.expiresAt },
+  });
   return { token, record };
 }
 

@@ -40,18 +40,29 @@ export function guardQuorum(
   const nodes = quorumNodes(rt, graphId);
   if (nodes.length === 0) return;
   if ((op.goto !== undefined || op.update !== undefined) && who.principal.role !== "admin")
-    throw new WaypointError("FORBIDDEN", `Graph "${graphId}" needs several approvals at ${nodes.join(", ")}: a run with goto or update could skip them, so only an admin may send one.`, {
-      action: "run",
-      role: who.principal.role,
-    });
+    throw new WaypointError(
+      "FORBIDDEN",
+      `Graph "${graphId}" needs several approvals at ${nodes.join(", ")}: a run with goto or update could skip them, so only an admin may send one.`,
+      {
+        action: "run",
+        role: who.principal.role,
+      },
+    );
   if (op.asNode !== undefined && nodes.includes(op.asNode))
-    throw new WaypointError("FORBIDDEN", `Editing "as ${op.asNode}" would stand in for the approvals that node needs; edit without asNode, then approve.`, {
-      action: "edit",
-      role: who.principal.role,
-    });
+    throw new WaypointError(
+      "FORBIDDEN",
+      `Editing "as ${op.asNode}" would stand in for the approvals that node needs; edit without asNode, then approve.`,
+      {
+        action: "edit",
+        role: who.principal.role,
+      },
+    );
   const at = op.decidingAt;
   if (at && at.id !== op.headId && at.interrupts.some((i) => nodes.includes(i.node)))
-    throw new WaypointError("CONFLICT", `Checkpoint ${at.id} waits at a node that needs several approvals and is not the thread's head: fork it into a new thread and decide there.`);
+    throw new WaypointError(
+      "CONFLICT",
+      `Checkpoint ${at.id} waits at a node that needs several approvals and is not the thread's head: fork it into a new thread and decide there.`,
+    );
 }
 
 function ruleFor(rt: Runtime, graphId: string | null, head: Checkpoint): { node: string; rule: QuorumRule } | null {
@@ -110,14 +121,21 @@ export async function decideWithQuorum(
   if (!approving) {
     // One rejection decides alone; anything else (an edit that publishes, say) would be a single person's yes.
     if ((r.rule.isRejection ?? isRejectAction)(resume)) return { pending: false };
-    throw new WaypointError("INVALID_ARGUMENT", `At "${r.node}" a decision needs ${r.rule.approvals} approvals: answer approve or reject (edit the state first if it needs changes).`);
+    throw new WaypointError(
+      "INVALID_ARGUMENT",
+      `At "${r.node}" a decision needs ${r.rule.approvals} approvals: answer approve or reject (edit the state first if it needs changes).`,
+    );
   }
   const me = who.principal.actorId;
   if (r.rule.excludeInitiator && (await initiators(rt, head)).has(me))
-    throw new WaypointError("FORBIDDEN", "You started this run or caused the checkpoint under review, so your approval cannot count towards its quorum; another reviewer must approve.", {
-      action: "decide",
-      role: who.principal.role,
-    });
+    throw new WaypointError(
+      "FORBIDDEN",
+      "You started this run or caused the checkpoint under review, so your approval cannot count towards its quorum; another reviewer must approve.",
+      {
+        action: "decide",
+        role: who.principal.role,
+      },
+    );
   try {
     await rt.access.db.prisma.approval.create({
       data: { checkpointId: head.id, userId: me, threadId: t.threadId, userName: who.principal.name, value: JSON.stringify(resume ?? null) },

@@ -66,7 +66,13 @@ export async function createThread(rt: Runtime, who: Caller, body: CreateThreadB
     await rt.runs.start(threadId, body.graphId, { input, metadata: who.actorMeta });
     thread = await rt.store.getThread(threadId);
   }
-  await who.audit({ action: "thread_create", threadId, graphId: body.graphId, checkpointAfter: thread.headCheckpointId, detail: { input: body.input ?? null } });
+  await who.audit({
+    action: "thread_create",
+    threadId,
+    graphId: body.graphId,
+    checkpointAfter: thread.headCheckpointId,
+    detail: { input: body.input ?? null },
+  });
   return threadView(rt, thread);
 }
 
@@ -106,13 +112,21 @@ export async function deleteThread(rt: Runtime, who: Caller, threadId: string): 
   await rt.runs.cancel(threadId);
   // Under the run lock, so a run in another process is never deleted from under it (THREAD_BUSY → 409).
   await withThreadLock(rt.store, threadId, rt.graphs.lockTtlMs, () => rt.store.clear(threadId));
-  await who.audit({ action: "thread_delete", threadId, graphId: t.graphId, checkpointBefore: t.headCheckpointId, detail: { checkpoints: t.checkpointCount } });
+  await who.audit({
+    action: "thread_delete",
+    threadId,
+    graphId: t.graphId,
+    checkpointBefore: t.headCheckpointId,
+    detail: { checkpoints: t.checkpointCount },
+  });
   rt.bus.publish({ type: "thread_updated", threadId, reason: "deleted" });
 }
 
 function knownGraph(rt: Runtime, t: ThreadInfo): string {
   if (!t.graphId || !rt.graphs.has(t.graphId))
-    throw new WaypointError("GRAPH_NOT_FOUND", `Thread "${t.threadId}" belongs to graph "${t.graphId}", which this server does not have.`, { graphId: t.graphId });
+    throw new WaypointError("GRAPH_NOT_FOUND", `Thread "${t.threadId}" belongs to graph "${t.graphId}", which this server does not have.`, {
+      graphId: t.graphId,
+    });
   return t.graphId;
 }
 
@@ -130,7 +144,12 @@ export async function startRun(rt: Runtime, who: Caller, threadId: string, body:
   if (!input && !t.headCheckpointId)
     throw new WaypointError("INVALID_ARGUMENT", `Thread "${threadId}" has not started yet: give an input for its first run.`);
   const from = body.checkpointId !== undefined ? await checkpointOf(rt, threadId, body.checkpointId) : null;
-  guardQuorum(rt, who, graphId, { goto: body.command?.goto, update: body.command?.update, decidingAt: deciding ? from : null, headId: t.headCheckpointId });
+  guardQuorum(rt, who, graphId, {
+    goto: body.command?.goto,
+    update: body.command?.update,
+    decidingAt: deciding ? from : null,
+    headId: t.headCheckpointId,
+  });
   const action = deciding ? "decide" : input ? "run_start" : t.status === "error" ? "run_retry" : "run_resume";
   const reason = body.reason ?? (deciding ? reasonOf(body.command!.resume) : undefined);
   let command = body.command;
@@ -153,7 +172,13 @@ export async function startRun(rt: Runtime, who: Caller, threadId: string, body:
     graphId,
     checkpointBefore: body.checkpointId ?? t.headCheckpointId,
     reason: reason ?? null,
-    detail: { runId: run.runId, ...(deciding ? { resume: command!.resume } : {}), ...(body.input ? { input: body.input } : {}), ...(command?.update ? { update: command.update } : {}), ...(command?.goto ? { goto: command.goto } : {}) },
+    detail: {
+      runId: run.runId,
+      ...(deciding ? { resume: command!.resume } : {}),
+      ...(body.input ? { input: body.input } : {}),
+      ...(command?.update ? { update: command.update } : {}),
+      ...(command?.goto ? { goto: command.goto } : {}),
+    },
   });
   if (!body.wait) return { status: 202, body: { run, thread: await threadView(rt, threadId) } };
   const ended = await finished;
@@ -178,7 +203,8 @@ async function checkpointOf(rt: Runtime, threadId: string, checkpointId: string)
 
 export async function stateOf(rt: Runtime, who: Caller, threadId: string, checkpointId?: string) {
   const t = await readable(rt, who, threadId);
-  const cp = checkpointId !== undefined ? await checkpointOf(rt, threadId, checkpointId) : t.headCheckpointId ? await rt.store.load(t.headCheckpointId) : null;
+  const cp =
+    checkpointId !== undefined ? await checkpointOf(rt, threadId, checkpointId) : t.headCheckpointId ? await rt.store.load(t.headCheckpointId) : null;
   if (!cp) return { values: {}, next: [], interrupts: [], checkpoint: null };
   return { values: cp.state, next: cp.next, interrupts: cp.interrupts, checkpoint: apiCheckpoint(cp) };
 }
@@ -212,8 +238,12 @@ export async function forkThread(rt: Runtime, who: Caller, threadId: string, bod
   const { actor, ...meta } = who.actorMeta;
   const newThreadId = body.newThread === true ? uuidv7() : typeof body.newThread === "string" ? body.newThread : undefined;
   if (newThreadId !== undefined && newThreadId !== threadId) {
-    const exists = await rt.store.getThread(newThreadId).then(() => true, () => false);
-    if (exists) throw new WaypointError("THREAD_EXISTS", `Thread "${newThreadId}" already exists; fork into a new thread id.`, { threadId: newThreadId });
+    const exists = await rt.store.getThread(newThreadId).then(
+      () => true,
+      () => false,
+    );
+    if (exists)
+      throw new WaypointError("THREAD_EXISTS", `Thread "${newThreadId}" already exists; fork into a new thread id.`, { threadId: newThreadId });
   }
   const cp = await rt.graphs.compile(graphId).fork(threadId, body.checkpointId, {
     values: body.values,
@@ -248,7 +278,10 @@ export async function history(rt: Runtime, who: Caller, threadId: string, q: His
     if (before !== undefined && !Number.isInteger(before))
       throw new WaypointError("INVALID_ARGUMENT", "before: expected a version number (the nextCursor of the previous page).");
     const opts = { order: "desc" as const, limit: q.limit + 1, before };
-    const list = q.fields === "summary" ? (await rt.store.listSummaries(threadId, opts)).map(apiSummary) : (await rt.store.list(threadId, opts)).map((c) => apiCheckpoint(c));
+    const list =
+      q.fields === "summary"
+        ? (await rt.store.listSummaries(threadId, opts)).map(apiSummary)
+        : (await rt.store.list(threadId, opts)).map((c) => apiCheckpoint(c));
     const page = list.slice(0, q.limit);
     return { checkpoints: page, nextCursor: list.length > q.limit ? String(page[page.length - 1].version) : null };
   }

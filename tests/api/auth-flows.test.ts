@@ -68,7 +68,11 @@ describe("first admin", () => {
     const token = m![1];
     const body = { token, name: "First Admin", email: "first@example.test", password: PASSWORD };
     const post = (b: unknown) =>
-      fetch(`${server.url}/api/setup`, { method: "POST", headers: { "content-type": "application/json", "user-agent": "setup-test" }, body: JSON.stringify(b) });
+      fetch(`${server.url}/api/setup`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "user-agent": "setup-test" },
+        body: JSON.stringify(b),
+      });
 
     const wrong = await unchanged(() => post({ ...body, token: token.slice(0, -2) + "xx" }));
     expect(wrong.status).toBe(403);
@@ -131,7 +135,11 @@ describe("first admin", () => {
     expect(bad.stderr).toMatch(/at least 32 characters \(it has 31\)/);
     const s3 = await sqliteStore();
     try {
-      const good = spawnSync(process.execPath, tsx, { cwd: ROOT, env: { ...process.env, ...s3.env, WAYPOINT_ADMIN_TOKEN: short + "x" }, encoding: "utf8" });
+      const good = spawnSync(process.execPath, tsx, {
+        cwd: ROOT,
+        env: { ...process.env, ...s3.env, WAYPOINT_ADMIN_TOKEN: short + "x" },
+        encoding: "utf8",
+      });
       expect(good.status, good.stderr).toBe(0);
     } finally {
       await s3.cleanup();
@@ -265,21 +273,94 @@ describe("cross-site requests with a session cookie", () => {
     const multipart = new FormData();
     multipart.set("values", "x");
     const attempts: [string, () => Promise<Response>, number, string][] = [
-      ["JSON, Origin of another port, Sec-Fetch-Site same-site", () => raw("POST", statePath, { "content-type": "application/json", origin: other, "sec-fetch-site": "same-site" }, json), 403, "CROSS_SITE"],
-      ["JSON, Origin of another port, no Sec-Fetch-Site", () => raw("POST", statePath, { "content-type": "application/json", origin: other }, json), 403, "CROSS_SITE"],
-      ["JSON, Origin localhost instead of 127.0.0.1", () => raw("POST", statePath, { "content-type": "application/json", origin: server.url.replace("127.0.0.1", "localhost") }, json), 403, "CROSS_SITE"],
+      [
+        "JSON, Origin of another port, Sec-Fetch-Site same-site",
+        () => raw("POST", statePath, { "content-type": "application/json", origin: other, "sec-fetch-site": "same-site" }, json),
+        403,
+        "CROSS_SITE",
+      ],
+      [
+        "JSON, Origin of another port, no Sec-Fetch-Site",
+        () => raw("POST", statePath, { "content-type": "application/json", origin: other }, json),
+        403,
+        "CROSS_SITE",
+      ],
+      [
+        "JSON, Origin localhost instead of 127.0.0.1",
+        () => raw("POST", statePath, { "content-type": "application/json", origin: server.url.replace("127.0.0.1", "localhost") }, json),
+        403,
+        "CROSS_SITE",
+      ],
       ["JSON, Origin null", () => raw("POST", statePath, { "content-type": "application/json", origin: "null" }, json), 403, "CROSS_SITE"],
-      ["JSON, Sec-Fetch-Site cross-site, no Origin", () => raw("POST", statePath, { "content-type": "application/json", "sec-fetch-site": "cross-site" }, json), 403, "CROSS_SITE"],
-      ["text/plain, cross-site", () => raw("POST", statePath, { "content-type": "text/plain", origin: other, "sec-fetch-site": "same-site" }, json), 403, "CROSS_SITE"],
+      [
+        "JSON, Sec-Fetch-Site cross-site, no Origin",
+        () => raw("POST", statePath, { "content-type": "application/json", "sec-fetch-site": "cross-site" }, json),
+        403,
+        "CROSS_SITE",
+      ],
+      [
+        "text/plain, cross-site",
+        () => raw("POST", statePath, { "content-type": "text/plain", origin: other, "sec-fetch-site": "same-site" }, json),
+        403,
+        "CROSS_SITE",
+      ],
       ["form-urlencoded, cross-site", () => raw("POST", statePath, { origin: other, "sec-fetch-site": "cross-site" }, form), 403, "CROSS_SITE"],
       ["multipart, cross-site", () => raw("POST", statePath, { origin: other, "sec-fetch-site": "same-site" }, multipart), 403, "CROSS_SITE"],
-      ["text/plain, same origin", () => raw("POST", statePath, { "content-type": "text/plain", origin: server.url }, json), 415, "UNSUPPORTED_MEDIA_TYPE"],
-      ["form-urlencoded, same origin", () => raw("POST", statePath, { origin: server.url, "sec-fetch-site": "same-origin" }, form), 415, "UNSUPPORTED_MEDIA_TYPE"],
+      [
+        "text/plain, same origin",
+        () => raw("POST", statePath, { "content-type": "text/plain", origin: server.url }, json),
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+      ],
+      [
+        "form-urlencoded, same origin",
+        () => raw("POST", statePath, { origin: server.url, "sec-fetch-site": "same-origin" }, form),
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+      ],
       ["multipart, same origin", () => raw("POST", statePath, { origin: server.url }, multipart), 415, "UNSUPPORTED_MEDIA_TYPE"],
-      ["DELETE thread, cross-site", () => raw("DELETE", `/api/threads/${t.threadId}`, { origin: other, "sec-fetch-site": "same-site" }), 403, "CROSS_SITE"],
-      ["new thread, cross-site", () => raw("POST", "/api/threads", { "content-type": "application/json", origin: other, "sec-fetch-site": "same-site" }, JSON.stringify({ graphId: "approval", input: { topic: "x" } })), 403, "CROSS_SITE"],
-      ["decide, cross-site", () => raw("POST", `/api/threads/${t.threadId}/runs`, { "content-type": "application/json", origin: other }, JSON.stringify({ command: { resume: { action: "approve" } } })), 403, "CROSS_SITE"],
-      ["token, cross-site", () => raw("POST", "/api/tokens", { "content-type": "application/json", origin: other, "sec-fetch-site": "same-site" }, JSON.stringify({ name: "csrf", role: "viewer" })), 403, "CROSS_SITE"],
+      [
+        "DELETE thread, cross-site",
+        () => raw("DELETE", `/api/threads/${t.threadId}`, { origin: other, "sec-fetch-site": "same-site" }),
+        403,
+        "CROSS_SITE",
+      ],
+      [
+        "new thread, cross-site",
+        () =>
+          raw(
+            "POST",
+            "/api/threads",
+            { "content-type": "application/json", origin: other, "sec-fetch-site": "same-site" },
+            JSON.stringify({ graphId: "approval", input: { topic: "x" } }),
+          ),
+        403,
+        "CROSS_SITE",
+      ],
+      [
+        "decide, cross-site",
+        () =>
+          raw(
+            "POST",
+            `/api/threads/${t.threadId}/runs`,
+            { "content-type": "application/json", origin: other },
+            JSON.stringify({ command: { resume: { action: "approve" } } }),
+          ),
+        403,
+        "CROSS_SITE",
+      ],
+      [
+        "token, cross-site",
+        () =>
+          raw(
+            "POST",
+            "/api/tokens",
+            { "content-type": "application/json", origin: other, "sec-fetch-site": "same-site" },
+            JSON.stringify({ name: "csrf", role: "viewer" }),
+          ),
+        403,
+        "CROSS_SITE",
+      ],
     ];
     for (const [name, attempt, status, code] of attempts) {
       const res = await unchanged(attempt);
@@ -305,13 +386,28 @@ describe("cross-site requests with a session cookie", () => {
 
   it("the same requests from the server's own origin (or Sec-Fetch-Site same-origin), or with a bearer token from anywhere, work", async () => {
     const statePath = `/api/threads/${t.threadId}/state`;
-    const a = await raw("POST", statePath, { "content-type": "application/json", origin: server.url }, JSON.stringify({ values: { draft: "same origin" } }));
+    const a = await raw(
+      "POST",
+      statePath,
+      { "content-type": "application/json", origin: server.url },
+      JSON.stringify({ values: { draft: "same origin" } }),
+    );
     expect(a.status).toBe(201);
-    const b = await raw("POST", statePath, { "content-type": "application/json", "sec-fetch-site": "same-origin" }, JSON.stringify({ values: { draft: "fetch metadata" } }));
+    const b = await raw(
+      "POST",
+      statePath,
+      { "content-type": "application/json", "sec-fetch-site": "same-origin" },
+      JSON.stringify({ values: { draft: "fetch metadata" } }),
+    );
     expect(b.status).toBe(201);
     const c = await fetch(server.url + statePath, {
       method: "POST",
-      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, "content-type": "application/json", origin: await foreign(), "sec-fetch-site": "cross-site" },
+      headers: {
+        authorization: `Bearer ${TEST_ADMIN_TOKEN}`,
+        "content-type": "application/json",
+        origin: await foreign(),
+        "sec-fetch-site": "cross-site",
+      },
       body: JSON.stringify({ values: { draft: "bearer" } }),
     });
     expect(c.status).toBe(201);
@@ -429,7 +525,11 @@ describe("two-person approval (approval-2p)", () => {
     expect(second.body.thread.status).toBe("done");
     expect(second.body.state.values.published).toBe(true);
     const entries = (await admin.get(`/api/audit?threadId=${t.threadId}`)).body.entries;
-    expect(entries.find((e: any) => e.action === "approve_partial")).toMatchObject({ actorId: `user:${rev1.id}`, checkpointBefore: t.headCheckpointId, detail: { approvals: 1, required: 2 } });
+    expect(entries.find((e: any) => e.action === "approve_partial")).toMatchObject({
+      actorId: `user:${rev1.id}`,
+      checkpointBefore: t.headCheckpointId,
+      detail: { approvals: 1, required: 2 },
+    });
     expect(entries.find((e: any) => e.action === "decide")).toMatchObject({
       actorId: `user:${rev2.id}`,
       checkpointBefore: t.headCheckpointId,
@@ -468,7 +568,9 @@ describe("two-person approval (approval-2p)", () => {
     const base = `/api/threads/${t.threadId}`;
     const edited = await adminUser.api.post(`${base}/state`, { values: { draft: "changed under review" } });
     expect(edited.status).toBe(201);
-    const r = await unchanged(() => rev1.api.post(`${base}/runs`, { command: { resume: { action: "approve" } }, expectedCheckpointId: t.headCheckpointId }));
+    const r = await unchanged(() =>
+      rev1.api.post(`${base}/runs`, { command: { resume: { action: "approve" } }, expectedCheckpointId: t.headCheckpointId }),
+    );
     expect(r.status).toBe(409);
     expect(r.body.error).toMatchObject({ code: "STALE_CHECKPOINT", headCheckpointId: edited.body.checkpoint.checkpointId });
   });
@@ -476,9 +578,18 @@ describe("two-person approval (approval-2p)", () => {
   it("one person cannot publish alone by another way in: naming the checkpoint, `goto`, or an edit as the review node", async () => {
     // Each attempt on a fresh thread started by Olga; every one of them is one person acting alone.
     const attempts: [string, (threadId: string, head: string) => Promise<unknown>][] = [
-      ["the requester approves naming the head (checkpointId)", (id, head) => operator.api.post(`/api/threads/${id}/runs`, { command: { resume: { action: "approve" } }, checkpointId: head, wait: true })],
-      ["one reviewer approves naming the head (checkpointId)", (id, head) => rev1.api.post(`/api/threads/${id}/runs`, { command: { resume: { action: "approve" } }, checkpointId: head, wait: true })],
-      ["the requester jumps to publish (command.goto)", (id) => operator.api.post(`/api/threads/${id}/runs`, { command: { goto: "publish" }, wait: true })],
+      [
+        "the requester approves naming the head (checkpointId)",
+        (id, head) => operator.api.post(`/api/threads/${id}/runs`, { command: { resume: { action: "approve" } }, checkpointId: head, wait: true }),
+      ],
+      [
+        "one reviewer approves naming the head (checkpointId)",
+        (id, head) => rev1.api.post(`/api/threads/${id}/runs`, { command: { resume: { action: "approve" } }, checkpointId: head, wait: true }),
+      ],
+      [
+        "the requester jumps to publish (command.goto)",
+        (id) => operator.api.post(`/api/threads/${id}/runs`, { command: { goto: "publish" }, wait: true }),
+      ],
       [
         "an admin edits the state as the review node, then continues the run",
         async (id) => {
@@ -512,13 +623,25 @@ describe("audit trail", () => {
     const call = async (method: string, p: string, body?: unknown) => {
       const res = await fetch(server.url + p, {
         method,
-        headers: { cookie: actor.cookie, origin: server.url, "x-forwarded-for": ip, "user-agent": ua, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+        headers: {
+          cookie: actor.cookie,
+          origin: server.url,
+          "x-forwarded-for": ip,
+          "user-agent": ua,
+          ...(body !== undefined ? { "content-type": "application/json" } : {}),
+        },
         body: body !== undefined ? JSON.stringify(body) : undefined,
       });
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
     };
-    actorApi = { ...client(server.url, { cookie: actor.cookie }), get: (p: string) => call("GET", p), post: (p: string, b?: unknown) => call("POST", p, b), del: (p: string) => call("DELETE", p), send: call };
+    actorApi = {
+      ...client(server.url, { cookie: actor.cookie }),
+      get: (p: string) => call("GET", p),
+      post: (p: string, b?: unknown) => call("POST", p, b),
+      del: (p: string) => call("DELETE", p),
+      send: call,
+    };
   });
 
   it("records every action with who, what, which thread and checkpoints, the reason, the IP and the user agent", async () => {
@@ -602,21 +725,54 @@ describe("audit trail", () => {
       reason: "too long",
       detail: { runId: decide.body.run.runId, resume: { action: "reject", feedback: "too long" } },
     });
-    expect(find("run_start", (e) => e.threadId === idle)).toMatchObject({ ...who, graphId: "pipeline", detail: { runId: start.body.run.runId, input: { failAt: 2 } } });
-    expect(find("run_retry", (e) => e.threadId === idle)).toMatchObject({ ...who, reason: "try again", checkpointBefore: start.body.thread.headCheckpointId, detail: { runId: retry.body.run.runId } });
-    expect(find("run_resume", (e) => e.threadId === research)).toMatchObject({ ...who, graphId: "research", detail: { runId: resume.body.run.runId } });
-    expect(find("thread_delete", (e) => e.threadId === idle)).toMatchObject({ ...who, graphId: "pipeline", checkpointBefore: fixed.body.thread.headCheckpointId });
-    expect(find("token_create", (e) => e.actorId === me)).toMatchObject({ ...who, detail: { tokenId: tok.body.record.id, name: "audited", role: "viewer", owner: actor.email } });
+    expect(find("run_start", (e) => e.threadId === idle)).toMatchObject({
+      ...who,
+      graphId: "pipeline",
+      detail: { runId: start.body.run.runId, input: { failAt: 2 } },
+    });
+    expect(find("run_retry", (e) => e.threadId === idle)).toMatchObject({
+      ...who,
+      reason: "try again",
+      checkpointBefore: start.body.thread.headCheckpointId,
+      detail: { runId: retry.body.run.runId },
+    });
+    expect(find("run_resume", (e) => e.threadId === research)).toMatchObject({
+      ...who,
+      graphId: "research",
+      detail: { runId: resume.body.run.runId },
+    });
+    expect(find("thread_delete", (e) => e.threadId === idle)).toMatchObject({
+      ...who,
+      graphId: "pipeline",
+      checkpointBefore: fixed.body.thread.headCheckpointId,
+    });
+    expect(find("token_create", (e) => e.actorId === me)).toMatchObject({
+      ...who,
+      detail: { tokenId: tok.body.record.id, name: "audited", role: "viewer", owner: actor.email },
+    });
     expect(find("token_revoke", (e) => e.actorId === me)).toMatchObject({ ...who, detail: { tokenId: tok.body.record.id } });
-    expect(find("user_create", (e) => e.actorId === me)).toMatchObject({ ...who, detail: { userId: nu.body.id, email: "newbie@example.test", role: "viewer" } });
+    expect(find("user_create", (e) => e.actorId === me)).toMatchObject({
+      ...who,
+      detail: { userId: nu.body.id, email: "newbie@example.test", role: "viewer" },
+    });
     const upd = find("user_update", (e) => e.actorId === me);
-    expect(upd).toMatchObject({ ...who, detail: { userId: nu.body.id, before: { role: "viewer" }, change: { role: "reviewer", password: "(changed)" } } });
+    expect(upd).toMatchObject({
+      ...who,
+      detail: { userId: nu.body.id, before: { role: "viewer" }, change: { role: "reviewer", password: "(changed)" } },
+    });
     expect(JSON.stringify(upd)).not.toContain("another password");
-    expect(find("sign_in_failed", (e) => e.detail?.email === "newbie@example.test")).toMatchObject({ actorId: null, actorKind: "anonymous", outcome: "failed", detail: { method: "password", status: 401 } });
+    expect(find("sign_in_failed", (e) => e.detail?.email === "newbie@example.test")).toMatchObject({
+      actorId: null,
+      actorKind: "anonymous",
+      outcome: "failed",
+      detail: { method: "password", status: 401 },
+    });
     expect(JSON.stringify(all)).not.toContain("wrong password");
     expect(find("sign_out", (e) => e.actorName === "Newbie")).toMatchObject({ actorKind: "user", actorId: `user:${nu.body.id}` });
     // The signed-out session is gone from the database, and its cookies are cleared in the answer.
-    expect(out.headers.getSetCookie().some((c) => /^waypoint\.session_token=;/.test(c) || /waypoint\.session_token=[^;]*;.*Max-Age=0/i.test(c))).toBe(true);
+    expect(out.headers.getSetCookie().some((c) => /^waypoint\.session_token=;/.test(c) || /waypoint\.session_token=[^;]*;.*Max-Age=0/i.test(c))).toBe(
+      true,
+    );
     const tokenPart = decodeURIComponent(/waypoint\.session_token=([^;.]+)/.exec(newbieCookie)![1]);
     expect((await db.query("SELECT COUNT(*) AS n FROM auth_sessions WHERE token = ?", [tokenPart]))[0].n).toBe(0);
     const sessionOnly = newbieCookie.replace(/;?\s*waypoint\.session_data=[^;]+/, "");
@@ -626,7 +782,25 @@ describe("audit trail", () => {
 
     // All actions of the list appear in this trail (first_admin and approve_partial came from earlier tests).
     const actions = new Set((await auditSince(null)).map((e) => e.action));
-    for (const a of ["sign_in", "sign_in_failed", "sign_out", "first_admin", "decide", "approve_partial", "edit_state", "fork", "run_start", "run_resume", "run_retry", "thread_create", "thread_delete", "token_create", "token_revoke", "user_create", "user_update"])
+    for (const a of [
+      "sign_in",
+      "sign_in_failed",
+      "sign_out",
+      "first_admin",
+      "decide",
+      "approve_partial",
+      "edit_state",
+      "fork",
+      "run_start",
+      "run_resume",
+      "run_retry",
+      "thread_create",
+      "thread_delete",
+      "token_create",
+      "token_revoke",
+      "user_create",
+      "user_update",
+    ])
       expect(actions.has(a), a).toBe(true);
 
     // A deleted thread keeps its entries.
@@ -675,10 +849,20 @@ describe("audit trail", () => {
     expect(res.headers.get("content-disposition")).toMatch(/attachment; filename="waypoint-audit-\d{4}-\d{2}-\d{2}\.jsonl"/);
     const text = await res.text();
     expect(text.endsWith("\n")).toBe(true);
-    const lines = text.trimEnd().split("\n").map((l) => JSON.parse(l));
+    const lines = text
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines).toEqual(all);
-    const expAction = await (await fetch(`${server.url}/api/audit/export?action=decide`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).text();
-    expect(expAction.trimEnd().split("\n").map((l) => JSON.parse(l))).toEqual(decides);
+    const expAction = await (
+      await fetch(`${server.url}/api/audit/export?action=decide`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })
+    ).text();
+    expect(
+      expAction
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l)),
+    ).toEqual(decides);
   });
 
   it("is append-only in the database: a raw UPDATE or DELETE fails", async () => {
@@ -698,7 +882,8 @@ describe("audit trail", () => {
   it("sign-in attempts are rate limited per client: the 21st in a minute is refused (429), and recorded", async () => {
     const from = "203.0.113.99";
     const statuses: number[] = [];
-    for (let i = 0; i < 21; i++) statuses.push((await signInRaw(server.url, "nobody@example.test", `wrong-${i}-password`, { "x-forwarded-for": from })).status);
+    for (let i = 0; i < 21; i++)
+      statuses.push((await signInRaw(server.url, "nobody@example.test", `wrong-${i}-password`, { "x-forwarded-for": from })).status);
     expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
     expect(statuses[20]).toBe(429);
     const recorded = (await admin.get("/api/audit?action=sign_in_failed&limit=1000")).body.entries.filter((e: any) => e.ip === from);

@@ -91,7 +91,11 @@ async function ssoSignIn(base: string, user: SsoUser) {
     const form = formOf(await res.text(), cur);
     forms.push(form.fields.prompt);
     const fields = { ...form.fields, ...(form.fields.prompt === "login" ? { login: user.sub, password: "anything" } : {}) };
-    res = await browse(jar, form.action, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(fields).toString() });
+    res = await browse(jar, form.action, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(fields).toString(),
+    });
     cur = form.action;
   }
   // The provider sends the browser back to Waypoint's callback with a code and the state.
@@ -126,7 +130,15 @@ describe("single sign-on with a real OpenID Connect provider", () => {
 
     const me = await client(base, { cookie }).get("/api/me");
     expect(me.status).toBe(200);
-    expect(me.body).toMatchObject({ kind: "user", email: SAM.email, name: SAM.name, role: "viewer", graphs: null, actions: ["read"], sso: { name: "Test IdP" } });
+    expect(me.body).toMatchObject({
+      kind: "user",
+      email: SAM.email,
+      name: SAM.name,
+      role: "viewer",
+      graphs: null,
+      actions: ["read"],
+      sso: { name: "Test IdP" },
+    });
     samId = me.body.userId;
     // A viewer: reads, changes nothing.
     expect((await client(base, { cookie }).get("/api/threads")).status).toBe(200);
@@ -136,7 +148,14 @@ describe("single sign-on with a real OpenID Connect provider", () => {
     expect(users).toEqual([expect.objectContaining({ id: samId, email: SAM.email, role: "viewer", sso: true })]);
     const signIns = (await client(base).get("/api/audit?action=sign_in")).body.entries;
     expect(signIns).toHaveLength(1);
-    expect(signIns[0]).toMatchObject({ actorId: `user:${samId}`, actorName: SAM.name, actorKind: "user", outcome: "ok", detail: { method: "sso", email: SAM.email }, userAgent: "sso-test-browser" });
+    expect(signIns[0]).toMatchObject({
+      actorId: `user:${samId}`,
+      actorName: SAM.name,
+      actorKind: "user",
+      outcome: "ok",
+      detail: { method: "sso", email: SAM.email },
+      userAgent: "sso-test-browser",
+    });
   });
 
   it("a second sign-in (a new browser) is the same user, with the role an admin gave them", async () => {

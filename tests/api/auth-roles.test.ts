@@ -270,7 +270,12 @@ function rolesSuite(makeStore: () => Promise<TestStore>) {
       expect(viaKey.status).toBe(200);
       expect((await viaKey.json()).role).toBe("reviewer");
       const cookie = f.users.admin.cookie;
-      for (const authorization of ["Bearer wpt_not-a-real-token", "Bearer " + TEST_ADMIN_TOKEN.slice(0, -1) + "X", "Basic YWRtaW46YWRtaW4=", "Bearer"]) {
+      for (const authorization of [
+        "Bearer wpt_not-a-real-token",
+        "Bearer " + TEST_ADMIN_TOKEN.slice(0, -1) + "X",
+        "Basic YWRtaW46YWRtaW4=",
+        "Bearer",
+      ]) {
         const r = await fetch(`${server.url}/api/me`, { headers: { authorization, cookie } });
         expect(r.status, authorization).toBe(401);
         expect(r.headers.get("www-authenticate")).toMatch(/^Bearer/);
@@ -294,7 +299,12 @@ function rolesSuite(makeStore: () => Promise<TestStore>) {
 }
 
 const sameCounts = (a: Counts, b: Counts) =>
-  a.threads === b.threads && a.checkpoints === b.checkpoints && a.audit === b.audit && a.tokens === b.tokens && a.users === b.users && a.approvals === b.approvals;
+  a.threads === b.threads &&
+  a.checkpoints === b.checkpoints &&
+  a.audit === b.audit &&
+  a.tokens === b.tokens &&
+  a.users === b.users &&
+  a.approvals === b.approvals;
 const diffCounts = (a: Counts, b: Counts) =>
   (Object.keys(a) as (keyof Counts)[])
     .filter((k) => a[k] !== b[k])

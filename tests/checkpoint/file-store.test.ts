@@ -123,10 +123,14 @@ describe("file store: several processes", () => {
       owners.map(
         (owner) =>
           new Promise<{ acquired: boolean; owner?: string }[]>((resolve, reject) => {
-            const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "fixtures/lock-racer.ts"), dir, t, owner, String(startAt)], {
-              cwd: path.resolve(__dirname, "../.."),
-              stdio: ["ignore", "pipe", "pipe"],
-            });
+            const child = spawn(
+              process.execPath,
+              ["--import", "tsx", path.join(__dirname, "fixtures/lock-racer.ts"), dir, t, owner, String(startAt)],
+              {
+                cwd: path.resolve(__dirname, "../.."),
+                stdio: ["ignore", "pipe", "pipe"],
+              },
+            );
             let out = "";
             let err = "";
             child.stdout.on("data", (d) => (out += d));

@@ -59,7 +59,8 @@ test("delete a thread from its page after confirming", async ({ page, request })
 
 test("the thread list pages: 100 at first, Load more fetches the rest", async ({ page, request }) => {
   // Idle threads (no input, no run) are cheap to make.
-  for (let i = 0; i < 105; i++) expect((await request.post("/api/threads", { data: { graphId: "pipeline", metadata: { n: i } } })).status()).toBe(201);
+  for (let i = 0; i < 105; i++)
+    expect((await request.post("/api/threads", { data: { graphId: "pipeline", metadata: { n: i } } })).status()).toBe(201);
   let total = 0;
   for (let cursor: string | null = null, first = true; first || cursor; first = false) {
     const body = await (await request.get(`/api/threads?limit=500${cursor ? `&cursor=${cursor}` : ""}`)).json();
@@ -93,5 +94,6 @@ test("filters stay in the URL: coming back from a thread keeps them, and a share
 
   await page.goto("/?status=interrupted");
   await expect(page.getByTestId("filter-status")).toHaveValue("interrupted");
-  for (const s of await page.getByTestId("thread-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-status")))) expect(s).toBe("interrupted");
+  for (const s of await page.getByTestId("thread-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-status"))))
+    expect(s).toBe("interrupted");
 });

@@ -99,7 +99,11 @@ export function createAuth(db: AccountsDb, secret: string, oidc: OidcConfig | nu
       enabled: true,
       window: 60,
       max: 100,
-      customRules: { "/sign-in/email": { window: 60, max: 20 }, "/sign-in/social": { window: 60, max: 120 }, "/callback/*": { window: 60, max: 120 } },
+      customRules: {
+        "/sign-in/email": { window: 60, max: 20 },
+        "/sign-in/social": { window: 60, max: 120 },
+        "/callback/*": { window: 60, max: 120 },
+      },
     },
     telemetry: { enabled: false },
     databaseHooks: {

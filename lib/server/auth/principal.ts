@@ -126,7 +126,16 @@ export class Authenticator {
 
   private async fromBearer(secret: string): Promise<Principal> {
     if (this.adminToken && safeEqual(Buffer.from(secret), this.adminToken)) {
-      return { kind: "admin-token", actorId: "admin-token", userId: null, name: "admin token", email: null, role: "admin", graphs: null, via: "bearer" };
+      return {
+        kind: "admin-token",
+        actorId: "admin-token",
+        userId: null,
+        name: "admin token",
+        email: null,
+        role: "admin",
+        graphs: null,
+        via: "bearer",
+      };
     }
     const rec = await this.tokens.verify(secret);
     const owner = rec ? await this.user(rec.userId) : null;
@@ -217,9 +226,13 @@ export function authorize(p: Principal, action: Action, graphId?: string | null)
     });
   }
   if (graphId !== undefined && !mayTouchGraph(p, graphId)) {
-    throw new WaypointError("FORBIDDEN", `You are limited to the graphs ${p.graphs!.join(", ") || "(none)"}; this thread belongs to graph "${graphId ?? "unknown"}".`, {
-      action,
-      role: p.role,
-    });
+    throw new WaypointError(
+      "FORBIDDEN",
+      `You are limited to the graphs ${p.graphs!.join(", ") || "(none)"}; this thread belongs to graph "${graphId ?? "unknown"}".`,
+      {
+        action,
+        role: p.role,
+      },
+    );
   }
 }

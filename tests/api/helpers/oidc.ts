@@ -122,7 +122,12 @@ export async function browse(jar: CookieJar, url: string, init: RequestInit = {}
 }
 
 /** Follows redirects (GET) from `res` until a non-redirect answer or `until(url)`; returns the last response and its URL. */
-export async function follow(jar: CookieJar, res: Response, from: string, until?: (url: string) => boolean): Promise<{ res: Response; url: string; hops: string[] }> {
+export async function follow(
+  jar: CookieJar,
+  res: Response,
+  from: string,
+  until?: (url: string) => boolean,
+): Promise<{ res: Response; url: string; hops: string[] }> {
   let url = from;
   const hops: string[] = [];
   for (let i = 0; i < 20 && res.status >= 300 && res.status < 400; i++) {
