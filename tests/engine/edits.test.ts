@@ -172,7 +172,7 @@ describe.each(engineStores)("state edits, forks and time travel on the $name sto
     expect((await store.list("f1-copy")).length).toBe(3);
     // Forking into an existing thread is refused.
     const err = await app.fork("f1", afterA.id, { newThreadId: "f1-copy" }).catch((e) => e);
-    expect(err.code).toBe("INVALID_ARGUMENT");
+    expect(err.code).toBe("THREAD_EXISTS");
   });
 
   it("clearCheckpoints removes the thread", async () => {
