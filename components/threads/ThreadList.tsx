@@ -1,6 +1,6 @@
 "use client";
 import Link from "next/link";
-import { useState } from "react";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { errorMessage } from "@/lib/client/api";
 import { timeAgo, shortId } from "@/lib/client/format";
 import { useGraphs, useThreads } from "@/lib/client/hooks";
@@ -64,19 +64,20 @@ function Row({ t }: { t: Thread }) {
 }
 
 /** Every thread, newest update first, with status/graph filters; threads waiting for a human come first. */
-export function ThreadList({ initial }: { initial: { status?: string; graph?: string } }) {
+export function ThreadList() {
   // Filters live in the URL (?status=&graph=): shareable, and kept when coming back from a thread.
-  const [status, setStatus] = useState<ThreadStatus | "">(() =>
-    (THREAD_STATUSES as string[]).includes(initial.status ?? "") ? (initial.status as ThreadStatus) : "",
-  );
-  const [graphId, setGraphId] = useState(initial.graph ?? "");
+  const params = useSearchParams();
+  const router = useRouter();
+  const pathname = usePathname();
+  const st = params.get("status") ?? "";
+  const status = (THREAD_STATUSES as string[]).includes(st) ? (st as ThreadStatus) : "";
+  const graphId = params.get("graph") ?? "";
   const setFilter = (key: "status" | "graph", value: string) => {
-    const url = new URL(window.location.href);
-    if (value) url.searchParams.set(key, value);
-    else url.searchParams.delete(key);
-    window.history.replaceState(null, "", url);
-    if (key === "status") setStatus(value as ThreadStatus | "");
-    else setGraphId(value);
+    const next = new URLSearchParams(params.toString());
+    if (value) next.set(key, value);
+    else next.delete(key);
+    const q = next.toString();
+    router.replace(q ? `${pathname}?${q}` : pathname, { scroll: false });
   };
   const threads = useThreads({ status, graphId: graphId || undefined });
   const graphs = useGraphs();

@@ -17,8 +17,9 @@ test("a reviewer who opens a thread while its long run is going sees every check
   await thread.expectStatus("done", 120_000);
   const total = (await apiThread(request, threadId)).checkpointCount;
   await expect(thread.timeline).toHaveAttribute("data-count", String(total), { timeout: 30_000 });
-  // The oldest checkpoint, the run's input, is in the tree.
+  // The oldest checkpoint, the run's input, is in the tree (the timeline runs oldest first: Home goes to it).
   await thread.timeline.focus();
-  await page.keyboard.press("End");
+  await page.keyboard.press("Home");
   await expect(thread.selectedRow).toHaveAttribute("data-source", "input");
+  await expect(thread.selectedRow).toHaveAttribute("data-version", "1");
 });
