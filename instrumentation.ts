@@ -4,6 +4,9 @@
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  // TRACE / TRACK / CONNECT get the API's 405 JSON error instead of Next's bare 500 or a dropped connection.
+  const http = await import("node:http");
+  (await import("./lib/server/guard")).installMethodGuard(http.default ?? http);
   const { getRuntime } = await import("./lib/server/runtime");
   // Errors are printed (one sentence) by getRuntime and answered as 503 until the store is reachable.
   await getRuntime().catch(() => {});

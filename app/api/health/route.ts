@@ -9,4 +9,4 @@ export const GET = route(async (rt) => {
   return json({ ok: true, store: rt.store.kind });
 });
 
-export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");

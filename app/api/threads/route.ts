@@ -10,4 +10,4 @@ export const POST = route(async (rt, req) => json(await createThread(rt, await r
 
 export const GET = route(async (rt, req) => json(await listThreads(rt, readQuery(req, ListThreadsQuery))));
 
-export const { PUT, PATCH, DELETE } = otherMethods("POST", "GET");
+export const { PUT, PATCH, DELETE, OPTIONS } = otherMethods("POST", "GET");

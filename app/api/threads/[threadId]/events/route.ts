@@ -81,4 +81,4 @@ export const GET = route<{ threadId: string }>(async (rt, req, { threadId }) => 
   });
 });
 
-export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");

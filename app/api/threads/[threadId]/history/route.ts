@@ -8,4 +8,4 @@ export const dynamic = "force-dynamic";
 /** `{ checkpoints, nextCursor }`, newest first; pass `nextCursor` back as `before` for the next page. */
 export const GET = route<{ threadId: string }>(async (rt, req, { threadId }) => json(await history(rt, threadId, readQuery(req, HistoryQuery))));
 
-export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
