@@ -62,6 +62,7 @@ export async function* runGraph(rc: RunContext, input: State | null, opts: Invok
   const onOuterAbort = () => ac.abort(opts.signal?.reason);
   opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
   lock.onLost = () => ac.abort(new WaypointError("THREAD_BUSY", `Lost the run lock on thread "${threadId}".`, { threadId }));
+  let markedRunning = false;
   try {
     // ---- where the run starts (validated before anything is written) ----
     let base: Checkpoint | null;
@@ -137,9 +138,13 @@ export async function* runGraph(rc: RunContext, input: State | null, opts: Invok
       saveFirst = false;
     }
 
+    // The run's first checkpoint (input / update) is saved before the thread is marked running: a value the
+    // store refuses then changes nothing, and a crash never leaves a "running" thread that lacks it.
+    const first = saveFirst ? await save(cp) : null;
     await store.updateThread(threadId, { status: "running", error: null, ...(config.graphId ? { graphId: config.graphId } : {}) });
+    markedRunning = true;
     yield { type: "start", threadId, from: base?.id ?? null };
-    if (saveFirst) yield { type: "checkpoint", threadId, checkpoint: await save(cp) };
+    if (first) yield { type: "checkpoint", threadId, checkpoint: first };
 
     // ---- super-steps ----
     const limit = opts.recursionLimit ?? config.recursionLimit ?? 10_000;
@@ -236,10 +241,28 @@ export async function* runGraph(rc: RunContext, input: State | null, opts: Invok
   } catch (err) {
     // A cancelled run goes back to idle (it can be continued); a lost lock means another process owns the thread now.
     if (ac.signal.aborted && !lock.lost) await store.updateThread(threadId, { status: "idle" }).catch(() => {});
+    else if (markedRunning && !lock.lost) await recordStop(store, threadId, err);
     throw err;
   } finally {
     opts.signal?.removeEventListener("abort", onOuterAbort);
     await lock.release();
+  }
+}
+
+/**
+ * A run that stopped on a thrown error (a store call failed mid-run, a value could not be serialised…) must
+ * not leave its thread "running": record the error on the thread, back at its latest checkpoint — "interrupted"
+ * when that checkpoint still waits for a human (the reviewer can answer again), "error" otherwise (Retry,
+ * edit, fork). Best effort: when the store itself is down this fails too, and the server's recovery continues
+ * the run once the store answers.
+ */
+async function recordStop(store: RunContext["config"]["store"], threadId: string, err: unknown): Promise<void> {
+  try {
+    const head = await store.latest(threadId);
+    const error: ThreadError = { node: null, message: `The run stopped: ${errorMessage(err)}`, checkpointId: head?.id ?? null, at: new Date().toISOString() };
+    await store.updateThread(threadId, { status: head?.interrupts.length ? "interrupted" : "error", error });
+  } catch {
+    // The store is unreachable: the thread stays "running" until recovery picks it up.
   }
 }
 
