@@ -63,6 +63,17 @@ export function installMethodGuard(http: typeof import("node:http")): void {
         res.end(body(req.method));
         return true;
       }
+    } else if (event === "clientError") {
+      // A request Node's parser rejects (an unknown method, a malformed request line or header): the API's
+      // JSON 400 instead of Node's bare one.
+      const [err, socket] = args as [NodeJS.ErrnoException, import("node:net").Socket];
+      if (err?.code !== "ECONNRESET" && socket.writable) {
+        const text = JSON.stringify({ error: { code: "BAD_REQUEST", message: "The request could not be parsed as HTTP." } });
+        socket.end(
+          `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+        );
+      } else socket.destroy();
+      return true;
     } else if (event === "connect") {
       const [req, socket] = args as [import("node:http").IncomingMessage, import("node:net").Socket];
       const text = body(req.method ?? "CONNECT");
