@@ -4,9 +4,9 @@
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  // TRACE / TRACK / CONNECT get the API's 405 JSON error instead of Next's bare 500 or a dropped connection.
+  // Malformed requests (bad percent-encoding, TRACE / CONNECT, unparsable) get the API's JSON 4xx, not Next's bare 500.
   const http = await import("node:http");
-  (await import("./lib/server/guard")).installMethodGuard(http.default ?? http);
+  (await import("./lib/server/guard")).installRequestGuard(http.default ?? http);
   const { getRuntime } = await import("./lib/server/runtime");
   // Errors are printed (one sentence) by getRuntime and answered as 503 until the store is reachable.
   await getRuntime().catch(() => {});
