@@ -21,6 +21,8 @@ export interface RawInit {
   body?: string | Buffer;
   /** Give up (dropped: true) after this long; default 30 s. */
   timeoutMs?: number;
+  /** For streams (server-sent events): close the connection and resolve once the text so far satisfies this. */
+  stopWhen?: (text: string) => boolean;
 }
 
 export function raw(server: { url: string }, method: string, path: string, init: RawInit = {}): Promise<RawResult> {
@@ -37,7 +39,16 @@ export function raw(server: { url: string }, method: string, path: string, init:
     };
     const req = http.request({ host: base.hostname, port: Number(base.port), method, path, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("data", (c: Buffer) => {
+        chunks.push(c);
+        if (init.stopWhen) {
+          const text = Buffer.concat(chunks).toString("utf8");
+          if (init.stopWhen(text)) {
+            done({ status: res.statusCode ?? 0, headers: res.headers, text, json: undefined, dropped: false });
+            req.destroy();
+          }
+        }
+      });
       res.on("end", () => {
         const text = Buffer.concat(chunks).toString("utf8");
         let json: any;
