@@ -3,6 +3,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { inter, jetbrains } from "./fonts";
 import { Providers } from "./providers";
+import { StoreBanner } from "@/components/StoreBanner";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -31,6 +32,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
               </nav>
             </div>
           </header>
+          <StoreBanner />
           <main className="mx-auto w-full max-w-[1600px] flex-1 px-4 py-4">{children}</main>
         </Providers>
       </body>
