@@ -175,7 +175,9 @@ export async function createStore(config: StoreConfig): Promise<CheckpointStore>
   } catch (err) {
     if (isWaypointError(err, "STORE_CONFIG")) throw err;
     const [variable, what] = where();
-    throw new WaypointError("STORE_UNAVAILABLE", `${variable}: could not ${what} (${reasonOf(err)}).`, { kind: config.kind }, { cause: err });
+    // A backend's own STORE_UNAVAILABLE already carries a short reason (timeouts.ts `unavailable`).
+    const known = isWaypointError(err, "STORE_UNAVAILABLE") && typeof err.details.reason === "string" ? err.details.reason : null;
+    throw new WaypointError("STORE_UNAVAILABLE", `${variable}: could not ${what} (${known ?? reasonOf(err)}).`, { kind: config.kind }, { cause: err });
   }
 }
 

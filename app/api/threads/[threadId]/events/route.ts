@@ -3,6 +3,7 @@ import { threadView } from "@/lib/server/threads";
 import type { ThreadEvent } from "@/lib/server/events";
 import type { ApiThread } from "@/lib/server/serialize";
 import { otherMethods } from "@/lib/server/http";
+import { isThreadNotFound } from "@/lib/errors";
 
 const signature = (t: ApiThread) => `${t.status}|${t.headCheckpointId}|${t.updatedAt}|${t.activeRun?.runId ?? ""}`;
 
@@ -48,7 +49,9 @@ export const GET = route<{ threadId: string }>(async (rt, req, { threadId }) => 
             seen = signature(t);
             send("thread", t);
           }
-        } catch {
+        } catch (err) {
+          // Only a thread that is gone ends the stream; a store outage just skips this poll.
+          if (!isThreadNotFound(err)) return;
           send("thread_updated", { type: "thread_updated", threadId, reason: "deleted" });
           cleanup();
         } finally {
