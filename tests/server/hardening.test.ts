@@ -52,7 +52,7 @@ describe("store outages", () => {
   });
 
   it("withDeadline rejects STORE_UNAVAILABLE when a call does not settle", async () => {
-    const err = await withDeadline(new Promise(() => {}), 50, "Redis at h:1").catch((e: Error) => e);
+    const err = (await withDeadline(new Promise(() => {}), 50, "Redis at h:1").catch((e: unknown) => e)) as Error;
     expect(isStoreUnavailable(err)).toBe(true);
     expect(err.message).toBe("The checkpoint store (Redis at h:1) is unreachable: no answer within 50 ms.");
   });
