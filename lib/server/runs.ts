@@ -41,6 +41,8 @@ export class RunManager {
   private readonly active = new Map<string, ActiveRun>();
   /** Runs a store outage stopped, continued by `recoverAfterOutage` once the store answers (recovery.ts). */
   private readonly stopped = new Map<string, StoppedRun>();
+  /** Threads a resumeOne loop is already waiting on (resumeOrphans runs again after every outage). */
+  private readonly resuming = new Set<string>();
 
   constructor(
     private readonly store: CheckpointStore,
@@ -160,6 +162,7 @@ export class RunManager {
     do {
       const page = await this.store.listThreads({ status: "running", limit: 500, cursor });
       for (const t of page.threads) {
+        if (this.resuming.has(t.threadId)) continue;
         if (t.graphId && this.graphs.has(t.graphId)) void this.resumeOne(t.threadId, t.graphId);
         else console.error(`[waypoint] thread ${t.threadId} was left running on graph "${t.graphId}", which this server does not have.`);
       }
@@ -179,6 +182,15 @@ export class RunManager {
   }
 
   private async resumeOne(threadId: string, graphId: string): Promise<void> {
+    this.resuming.add(threadId);
+    try {
+      await this.resumeLoop(threadId, graphId);
+    } finally {
+      this.resuming.delete(threadId);
+    }
+  }
+
+  private async resumeLoop(threadId: string, graphId: string): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
         const thread = await this.store.getThread(threadId);

@@ -13,7 +13,7 @@ import { ensureBuilt, startServer, type Server } from "./helpers/server";
 import { postgresStore, sqliteStore, type TestStore } from "./helpers/stores";
 
 const SEED = 0x5eed_0009;
-const FUZZ_COUNT = Number(process.env.FUZZ_COUNT) || 700;
+const FUZZ_COUNT = Number(process.env.FUZZ_COUNT) || 500;
 const FUZZ_BUDGET_MS = 75_000;
 
 /** mulberry32: a small seeded PRNG. */
