@@ -3,11 +3,12 @@
  * wait for its review interrupt, approve it with `wait: true`. Then every thread is checked: done, published,
  * one branch, one interrupt answered. Reports flows/s and per-flow / per-request latency percentiles.
  *
- *   npx tsx bench/load.ts [--store sqlite|postgres|redis] [--clients 30] [--seconds 60]
+ *   npx tsx bench/load.ts [--store sqlite|postgres|redis] [--clients 30] [--seconds 60] [--url http://host:port]
  *
  * Starts its own `next start` server (building first if there is no build) on a private store (a temp SQLite
  * file, a PostgreSQL database created and dropped, a Redis key prefix), like the API tests. The figures are in
- * docs/benchmarks.md; tests/api/load.test.ts runs the same loop, shorter, as a correctness test.
+ * docs/benchmarks.md; tests/api/concurrency.test.ts runs the same loop, shorter, as a correctness test.
+ * `--url`: load a server that is already running instead (its store is whatever it was started with).
  */
 import { client, type Client } from "../tests/api/helpers/client";
 import { ensureBuilt, startServer } from "../tests/api/helpers/server";
@@ -101,6 +102,16 @@ export async function runLoad(api: Client, opts: { clients: number; durationMs: 
   };
 }
 
+function print(storeName: string, clients: number, r: LoadResult): void {
+  const f = (x: number) => x.toFixed(0);
+  console.log("| store | clients | seconds | flows | flows/s | flow p50 ms | flow p99 ms | request p50 ms | request p99 ms | errors |");
+  console.log(
+    `| ${storeName} | ${clients} | ${r.seconds.toFixed(1)} | ${r.flows} | ${r.flowsPerSec.toFixed(1)} | ${f(r.flowP50)} | ${f(r.flowP99)} | ${f(r.requestP50)} | ${f(r.requestP99)} | ${r.errors.length} |`,
+  );
+  if (r.errors.length) console.error(r.errors.slice(0, 10).join("\n"));
+  process.exitCode = r.errors.length ? 1 : 0;
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const arg = (name: string, def: string) => {
@@ -112,6 +123,12 @@ async function main(): Promise<void> {
   if (!make) throw new Error(`--store must be sqlite, postgres or redis (got ${storeName})`);
   const clients = Number(arg("clients", "30"));
   const seconds = Number(arg("seconds", "60"));
+  const url = arg("url", "");
+  if (url) {
+    const r = await runLoad(client(url), { clients, durationMs: seconds * 1000 });
+    print(storeName, clients, r);
+    return;
+  }
   ensureBuilt();
   const store = await make();
   const server = await startServer(store.env);
@@ -119,12 +136,7 @@ async function main(): Promise<void> {
     const api = client(server.url);
     console.error(`load: ${clients} clients for ${seconds} s on ${storeName}…`);
     const r = await runLoad(api, { clients, durationMs: seconds * 1000 });
-    const f = (x: number) => x.toFixed(0);
-    console.log(
-      `| ${storeName} | ${clients} | ${r.seconds.toFixed(1)} | ${r.flows} | ${r.flowsPerSec.toFixed(1)} | ${f(r.flowP50)} | ${f(r.flowP99)} | ${f(r.requestP50)} | ${f(r.requestP99)} | ${r.errors.length} |`,
-    );
-    if (r.errors.length) console.error(r.errors.slice(0, 10).join("\n"));
-    process.exitCode = r.errors.length ? 1 : 0;
+    print(storeName, clients, r);
   } finally {
     await server.stop();
     await store.cleanup();

@@ -50,24 +50,43 @@ export function outageReason(err: unknown): string {
   return "it did not answer";
 }
 
-/** "PostgreSQL at 127.0.0.1:5432" — the store as a reader would name it, without credentials. */
+/**
+ * "PostgreSQL at 127.0.0.1:5432 from DATABASE_URL" — the store as a reader would name it, with the setting that
+ * points at it, never credentials.
+ */
 export function storeLabel(kind: string, url?: string): string {
   const name = kind === "postgres" ? "PostgreSQL" : kind === "redis" ? "Redis" : kind === "sqlite" ? "SQLite" : kind === "file" ? "The file store" : kind;
-  if (!url) return name;
+  const variable = kind === "redis" ? "REDIS_URL" : kind === "postgres" || kind === "sqlite" ? "DATABASE_URL" : null;
+  let where = "";
   try {
-    const u = new URL(url);
-    if (u.hostname) return `${name} at ${u.hostname}:${u.port || (kind === "redis" ? 6379 : 5432)}`;
+    const u = url ? new URL(url) : null;
+    if (u?.hostname) where = ` at ${u.hostname}:${u.port || (kind === "redis" ? 6379 : 5432)}`;
   } catch {
     /* not a URL */
   }
-  return name;
+  return `${name}${where}${variable ? ` from ${variable}` : ""}`;
+}
+
+/** The first network or SQLSTATE code in an error's cause chain (ECONNREFUSED, 3D000…), for the message. */
+function codeOf(err: unknown): string | null {
+  const todo = [err];
+  const seen = new Set<unknown>();
+  while (todo.length > 0 && seen.size < 20) {
+    const e = todo.shift() as { code?: unknown; cause?: unknown; errors?: unknown } | null;
+    if (!e || typeof e !== "object" || seen.has(e)) continue;
+    seen.add(e);
+    if (typeof e.code === "string" && /^(E[A-Z]{3,}|[0-9A-Z]{5})$/.test(e.code)) return e.code;
+    todo.push(e.cause, ...(Array.isArray(e.errors) ? e.errors : []));
+  }
+  return null;
 }
 
 /** The one-sentence STORE_UNAVAILABLE error for a store that could not be reached. */
 export function unavailable(label: string, err: unknown, timeoutMs?: number): WaypointError {
   const reason = outageReason(err);
   const detail = reason === "no answer within the timeout" && timeoutMs ? `no answer within ${timeoutMs} ms` : reason;
-  return new WaypointError("STORE_UNAVAILABLE", `The checkpoint store (${label}) is unreachable: ${detail}.`, { reason: detail }, { cause: err });
+  const code = codeOf(err);
+  return new WaypointError("STORE_UNAVAILABLE", `${label} is unreachable: ${detail}${code ? ` (${code})` : ""}.`, { reason: detail }, { cause: err });
 }
 
 /** `p`, or a STORE_UNAVAILABLE rejection once `ms` pass (the late result, if any, is ignored). */

@@ -72,7 +72,7 @@ export interface StoppedRun {
 
 /** True for a thread error the runner recorded for a store outage (see runner.ts `recordStop`). */
 export function stoppedByOutage(t: ThreadInfo): boolean {
-  return t.status === "running" || (t.status !== "done" && t.error !== null && /The run stopped: The checkpoint store \(/.test(t.error.message));
+  return t.status === "running" || (t.status !== "done" && t.error !== null && /^The run stopped: .* is unreachable: /.test(t.error.message));
 }
 
 /** Continues the runs an outage stopped and every thread left "running", retrying busy threads with back-off. */

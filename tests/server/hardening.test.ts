@@ -47,14 +47,16 @@ describe("store outages", () => {
     expect(outageReason(new Error("Query read timeout"))).toBe("no answer within the timeout");
     expect(outageReason({ cause: new Error("Connection terminated unexpectedly") })).toBe("connection lost");
     const e = unavailable(storeLabel("postgres", "postgresql://u:secret@db.example:6543/x"), new Error("timeout"), 1500);
-    expect(e.message).toBe("The checkpoint store (PostgreSQL at db.example:6543) is unreachable: no answer within 1500 ms.");
+    expect(e.message).toBe("PostgreSQL at db.example:6543 from DATABASE_URL is unreachable: no answer within 1500 ms.");
+    const refused = unavailable(storeLabel("redis", "redis://h:7000"), Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }));
+    expect(refused.message).toBe("Redis at h:7000 from REDIS_URL is unreachable: connection refused (ECONNREFUSED).");
     expect(e.message).not.toContain("secret");
   });
 
   it("withDeadline rejects STORE_UNAVAILABLE when a call does not settle", async () => {
     const err = (await withDeadline(new Promise(() => {}), 50, "Redis at h:1").catch((e: unknown) => e)) as Error;
     expect(isStoreUnavailable(err)).toBe(true);
-    expect(err.message).toBe("The checkpoint store (Redis at h:1) is unreachable: no answer within 50 ms.");
+    expect(err.message).toBe("Redis at h:1 is unreachable: no answer within 50 ms.");
   });
 
   it("guardStore bounds every contract call and reports outages and answers", async () => {
