@@ -93,6 +93,9 @@ for (const b of backends) {
         const branch = (await api.get(`/api/threads/${id}/history?checkpointId=${state.checkpoint.checkpointId}&limit=1000`)).body.checkpoints;
         expect(branch.length).toBe(all.length);
         expect((await api.get("/api/health")).status).toBe(200);
+        // It was the server that continued it, after the outage.
+        expect(server!.output()).toMatch(new RegExp(`(continued|resumed) thread ${id}`));
+        expect(server!.output()).toMatch(/answers again after/);
       }, 180_000);
     }
   });
