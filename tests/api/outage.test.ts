@@ -12,7 +12,7 @@ import { TcpProxy } from "./helpers/proxy";
 import { ensureBuilt, startServer, type Server } from "./helpers/server";
 import { postgresStore, redisStore, type TestStore } from "./helpers/stores";
 
-const TIMEOUT_MS = 1500;
+const TIMEOUT_MS = 2000;
 /** A 503 must come within the store timeout plus this margin (generous: the box is shared). */
 const MARGIN_MS = 4000;
 const STEPS = 6;
