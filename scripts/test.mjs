@@ -6,7 +6,8 @@
  *   3. prisma     generated Prisma clients
  *   4. unit       vitest: everything but tests/api (engine, stores, conformance on every backend)
  *   5. build      `next build`, once; the API and e2e phases reuse it
- *   6. api        vitest tests/api: real `next start` servers on SQLite and PostgreSQL, kill-and-restart resume
+ *   6. api        vitest tests/api: real `next start` servers on SQLite and PostgreSQL, kill-and-restart resume,
+ *                 a seeded fuzz of every route, PostgreSQL / Redis outages through a TCP proxy, load, concurrency
  *   7. e2e        Playwright against the built app (when tests/e2e has specs)
  * Ends with one line "N passed, N failed, N skipped" over all phases.
  */
