@@ -4,6 +4,9 @@
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  // Malformed requests (bad percent-encoding, TRACE / CONNECT, unparsable) get the API's JSON 4xx, not Next's bare 500.
+  const http = await import("node:http");
+  (await import("./lib/server/guard")).installRequestGuard(http.default ?? http);
   const { getRuntime } = await import("./lib/server/runtime");
   // Errors are printed (one sentence) by getRuntime and answered as 503 until the store is reachable.
   await getRuntime().catch(() => {});

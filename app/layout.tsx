@@ -4,6 +4,7 @@ import type { ReactNode } from "react";
 import { inter, jetbrains } from "./fonts";
 import { Providers } from "./providers";
 import { UserMenu } from "@/components/account/UserMenu";
+import { StoreBanner } from "@/components/StoreBanner";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -34,6 +35,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
               <UserMenu />
             </div>
           </header>
+          <StoreBanner />
           <main className="mx-auto w-full max-w-[1600px] flex-1 px-4 py-4">{children}</main>
         </Providers>
       </body>

@@ -9,7 +9,8 @@
  *   5. unit       vitest: everything but tests/api (engine, stores, conformance on every backend)
  *   6. build      `next build`, once; the API and e2e phases reuse it. Node 24 is prepared meanwhile
  *                 (scripts/lib-node24.mjs: cached in ~/.cache/waypoint-node24 after the first run)
- *   7. api        vitest tests/api: real `next start` servers on SQLite and PostgreSQL, kill-and-restart resume
+ *   7. api        vitest tests/api: real `next start` servers on SQLite and PostgreSQL, kill-and-restart resume,
+ *                 a seeded fuzz of every route, PostgreSQL / Redis outages through a TCP proxy, load, concurrency
  *   8. e2e        Playwright against the built app (when tests/e2e has specs)
  *   9. Node 24    phases 5 and 7 again under Node 24, the current LTS (WAYPOINT_NODE24=0 skips it outside CI)
  * Ends with one line "N passed, N failed, N skipped" over all phases.

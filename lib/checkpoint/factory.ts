@@ -10,14 +10,15 @@
 import { isWaypointError, WaypointError } from "../errors";
 import { createFileStore } from "./file";
 import { createMemoryStore } from "./memory";
+import { storeTimeoutMs } from "./timeouts";
 import type { CheckpointStore } from "./types";
 
 export type StoreConfig =
   | { kind: "memory" }
   | { kind: "file"; dir: string }
   | { kind: "sqlite"; url: string }
-  | { kind: "postgres"; url: string }
-  | { kind: "redis"; url: string; prefix?: string; ttlSeconds?: number };
+  | { kind: "postgres"; url: string; timeoutMs?: number }
+  | { kind: "redis"; url: string; prefix?: string; ttlSeconds?: number; timeoutMs?: number };
 
 export const STORE_KINDS = ["sqlite", "postgres", "redis", "file", "memory"] as const;
 export const DEFAULT_SQLITE_URL = "file:./data/waypoint.db";
@@ -50,7 +51,7 @@ function parseUrl(name: string, value: string, protocols: string[], example: str
   return u;
 }
 
-/** Reads CHECKPOINT_STORE, DATABASE_URL, REDIS_URL, REDIS_PREFIX, REDIS_TTL_SECONDS and CHECKPOINT_DIR. */
+/** Reads CHECKPOINT_STORE, DATABASE_URL, REDIS_URL, REDIS_PREFIX, REDIS_TTL_SECONDS, CHECKPOINT_DIR and WAYPOINT_STORE_TIMEOUT_MS. */
 export function storeConfigFromEnv(env: Record<string, string | undefined> = process.env): StoreConfig {
   // Empty values count as unset, as in most .env tooling.
   const get = (name: string) => {
@@ -58,6 +59,7 @@ export function storeConfigFromEnv(env: Record<string, string | undefined> = pro
     return v ? v : undefined;
   };
   const kind = (get("CHECKPOINT_STORE") ?? "sqlite").toLowerCase();
+  const timeout = () => (get("WAYPOINT_STORE_TIMEOUT_MS") ? { timeoutMs: storeTimeoutMs(env) } : {});
   switch (kind) {
     case "memory":
       return { kind };
@@ -75,12 +77,12 @@ export function storeConfigFromEnv(env: Record<string, string | undefined> = pro
       const url = get("DATABASE_URL");
       if (!url) throw configError("DATABASE_URL is required when CHECKPOINT_STORE is postgres (e.g. postgresql://postgres@127.0.0.1:5432/waypoint).");
       parseUrl("DATABASE_URL", url, ["postgres:", "postgresql:"], "postgresql://postgres@127.0.0.1:5432/waypoint");
-      return { kind, url };
+      return { kind, url, ...timeout() };
     }
     case "redis": {
       const url = get("REDIS_URL") ?? DEFAULT_REDIS_URL;
       parseUrl("REDIS_URL", url, ["redis:", "rediss:"], DEFAULT_REDIS_URL);
-      const config: StoreConfig = { kind, url };
+      const config: StoreConfig = { kind, url, ...timeout() };
       const prefix = get("REDIS_PREFIX");
       if (prefix !== undefined) {
         if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(prefix))
@@ -166,16 +168,25 @@ export async function createStore(config: StoreConfig): Promise<CheckpointStore>
       case "sqlite":
         return await (await import("./sqlite")).createSqliteStore({ url: config.url });
       case "postgres":
-        return await (await import("./postgres")).createPostgresStore({ url: config.url });
+        return await (await import("./postgres")).createPostgresStore({ url: config.url, timeoutMs: config.timeoutMs });
       case "redis":
-        return await (await import("./redis")).createRedisStore({ url: config.url, prefix: config.prefix, ttlSeconds: config.ttlSeconds });
+        return await (
+          await import("./redis")
+        ).createRedisStore({ url: config.url, prefix: config.prefix, ttlSeconds: config.ttlSeconds, timeoutMs: config.timeoutMs });
       default:
         throw configError(`CHECKPOINT_STORE must be one of ${STORE_KINDS.join(", ")} (got ${JSON.stringify((config as { kind: unknown }).kind)}).`);
     }
   } catch (err) {
     if (isWaypointError(err, "STORE_CONFIG")) throw err;
     const [variable, what] = where();
-    throw new WaypointError("STORE_UNAVAILABLE", `${variable}: could not ${what} (${reasonOf(err)}).`, { kind: config.kind }, { cause: err });
+    // A backend's own STORE_UNAVAILABLE already carries a short reason (timeouts.ts `unavailable`).
+    const known = isWaypointError(err, "STORE_UNAVAILABLE") && typeof err.details.reason === "string" ? err.details.reason : null;
+    throw new WaypointError(
+      "STORE_UNAVAILABLE",
+      `${variable}: could not ${what} (${known ?? reasonOf(err)}).`,
+      { kind: config.kind },
+      { cause: err },
+    );
   }
 }
 

@@ -65,7 +65,8 @@ import {
   type SummaryRow,
   type ThreadRow,
 } from "./sql-rows";
-import { describePgUrl, isPgConnectionError, pgReason } from "./sql-pg-errors";
+import { isPgConnectionError } from "./sql-pg-errors";
+import { storeLabel, storeTimeoutMs, unavailable } from "./timeouts";
 import type {
   Checkpoint,
   CheckpointStore,
@@ -96,6 +97,8 @@ export interface PostgresStoreOptions {
   max?: number;
   /** Folder holding `postgres/migrations` (default `<cwd>/prisma`). */
   prismaDir?: string;
+  /** Connect and per-query timeout in ms (default WAYPOINT_STORE_TIMEOUT_MS, else 5 s); past it a call rejects STORE_UNAVAILABLE. */
+  timeoutMs?: number;
 }
 
 /** A connected, migrated store; rejects STORE_UNAVAILABLE when the server cannot be reached. */
@@ -177,7 +180,16 @@ export class PostgresStore implements CheckpointStore {
     if (typeof options?.url !== "string" || !/^postgres(ql)?:\/\//.test(options.url)) {
       throw new WaypointError("STORE_CONFIG", "DATABASE_URL must be a postgres:// or postgresql:// URL.");
     }
-    this.pool = new pg.Pool({ connectionString: options.url, max: options.max ?? 10, connectionTimeoutMillis: 5_000 });
+    // Bounded waits: connecting (and waiting for a free pooled client) and each query give up after the
+    // timeout; a timed-out client is dropped from the pool. Prisma shares this pool, so the same bounds hold.
+    const timeout = options.timeoutMs ?? storeTimeoutMs();
+    this.pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.max ?? 10,
+      connectionTimeoutMillis: timeout,
+      query_timeout: timeout,
+      keepAlive: true,
+    });
     // An idle client dying (server restart) must not crash the process; the next query reports it instead.
     this.pool.on("error", () => {});
   }
@@ -218,12 +230,8 @@ export class PostgresStore implements CheckpointStore {
   /** Connection failures become STORE_UNAVAILABLE; everything else passes through unchanged. */
   private mapError(e: unknown): unknown {
     if (isPgConnectionError(e)) {
-      return new WaypointError(
-        "STORE_UNAVAILABLE",
-        `PostgreSQL at DATABASE_URL ${describePgUrl(this.options.url)} is unavailable: ${pgReason(e)}.`,
-        { url: describePgUrl(this.options.url) },
-        { cause: e },
-      );
+      // One sentence naming the server and a short reason: never the driver's or Prisma's own text.
+      return unavailable(storeLabel("postgres", this.options.url), e, this.options.timeoutMs ?? storeTimeoutMs());
     }
     return e;
   }

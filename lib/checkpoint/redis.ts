@@ -12,6 +12,7 @@ import { assertSafeId } from "./ids";
 import { planPrune, type SkeletonRow } from "./prune";
 import { SCRIPTS, THREAD_FIELDS, type ScriptName } from "./redis-scripts";
 import { toSummary } from "./summary";
+import { storeLabel, storeTimeoutMs, unavailable } from "./timeouts";
 import type {
   Checkpoint,
   CheckpointStore,
@@ -44,6 +45,8 @@ export interface RedisStoreOptions {
   prefix?: string;
   /** When set, a thread (checkpoints, index, record) expires this long after its last write. */
   ttlSeconds?: number;
+  /** Connect and per-command timeout in ms (default WAYPOINT_STORE_TIMEOUT_MS, else 5 s); past it a call rejects STORE_UNAVAILABLE. */
+  timeoutMs?: number;
 }
 
 type Reply = string | number | null | Reply[];
@@ -68,22 +71,12 @@ function parse<T>(text: string, id: string): T {
   }
 }
 
-/** The URL with any password masked, for error messages. */
-function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
-
 export class RedisCheckpointStore implements CheckpointStore {
   readonly kind = "redis";
   readonly prefix: string;
   readonly url: string;
   private readonly ttlMs: number;
+  private readonly timeoutMs: number;
   private readonly cmd: Record<ScriptName, ScriptFn>;
 
   /** Prefer `createRedisStore`, which connects and runs `setup()`. `redis` must not use ioredis' keyPrefix. */
@@ -94,6 +87,7 @@ export class RedisCheckpointStore implements CheckpointStore {
     this.url = options.url;
     this.prefix = options.prefix ?? "waypoint:";
     this.ttlMs = options.ttlSeconds === undefined ? 0 : Math.ceil(options.ttlSeconds * 1000);
+    this.timeoutMs = options.timeoutMs ?? storeTimeoutMs();
     for (const [name, def] of Object.entries(SCRIPTS)) {
       if (!(name in redis)) redis.defineCommand(name, def);
     }
@@ -337,13 +331,18 @@ export class RedisCheckpointStore implements CheckpointStore {
       return await fn();
     } catch (e) {
       if (isWaypointError(e) || e instanceof ReplyError) throw e;
-      throw new WaypointError("STORE_UNAVAILABLE", `Redis at ${safeUrl(this.url)} is unavailable: ${(e as Error).message}`, {}, { cause: e });
+      throw unavailable(storeLabel("redis", this.url), e, this.timeoutMs);
     }
   }
 }
 
 /** Connects (failing fast with STORE_UNAVAILABLE instead of retrying forever), then runs `setup()`. */
-export async function createRedisStore({ url, prefix = "waypoint:", ttlSeconds }: RedisStoreOptions): Promise<RedisCheckpointStore> {
+export async function createRedisStore({
+  url,
+  prefix = "waypoint:",
+  ttlSeconds,
+  timeoutMs = storeTimeoutMs(),
+}: RedisStoreOptions): Promise<RedisCheckpointStore> {
   if (typeof url !== "string" || !/^rediss?:\/\//.test(url))
     throw new WaypointError("STORE_CONFIG", `REDIS_URL must be a redis:// or rediss:// URL, got ${JSON.stringify(String(url))}.`);
   if (typeof prefix !== "string") throw new WaypointError("STORE_CONFIG", "The Redis key prefix must be a string.");
@@ -353,8 +352,14 @@ export async function createRedisStore({ url, prefix = "waypoint:", ttlSeconds }
   let lastError: Error | undefined;
   const redis = new Redis(url, {
     lazyConnect: true,
-    connectTimeout: 5_000,
-    maxRetriesPerRequest: 2,
+    // Bounded waits: a connect, and each command, give up after the timeout; while the connection is down
+    // commands fail at once instead of queueing (no offline queue, no per-request retries), so a caller
+    // learns of an outage immediately or within the timeout, never after minutes.
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    keepAlive: 10_000,
     // Once connected, reconnect with a bounded back-off; the first connect is not retried (see below).
     retryStrategy: (times) => (ready ? Math.min(times * 200, 2_000) : null),
     enableAutoPipelining: true,
@@ -368,15 +373,9 @@ export async function createRedisStore({ url, prefix = "waypoint:", ttlSeconds }
     ready = true;
   } catch (e) {
     redis.disconnect();
-    const reason = (lastError ?? (e as Error)).message || String(e);
-    throw new WaypointError(
-      "STORE_UNAVAILABLE",
-      `Cannot connect to Redis at REDIS_URL=${safeUrl(url)}: ${reason}.`,
-      { url: safeUrl(url) },
-      { cause: lastError ?? e },
-    );
+    throw unavailable(storeLabel("redis", url), lastError ?? e, timeoutMs);
   }
-  const store = new RedisCheckpointStore(redis, { url, prefix, ttlSeconds });
+  const store = new RedisCheckpointStore(redis, { url, prefix, ttlSeconds, timeoutMs });
   try {
     await store.setup();
   } catch (e) {

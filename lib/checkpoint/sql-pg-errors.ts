@@ -6,9 +6,9 @@
 const NET_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "EPIPE"]);
 // SQLSTATE classes/codes meaning "no usable session": connection exceptions, bad credentials, unknown
 // database, server shutting down or refusing connections.
-const PG_CODES = /^(08...|28...|3D000|57P0[123]|53300)$/;
+const PG_CODES = /^(08...|28...|3D000|57P0[123]|53300|P1001|P1002|P1017|P2024)$/; // P1xxx / P2024: Prisma's "cannot reach", "closed", "pool timeout"
 const NET_MESSAGES =
-  /Connection terminated|connection timeout|timeout expired|Can't reach database server|Client has encountered a connection error/i;
+  /Connection terminated|connection timeout|timeout expired|Query read timeout|timeout exceeded when trying to connect|Can't reach database server|Client has encountered a connection error|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT/i;
 
 type ErrLike = { code?: unknown; message?: unknown; errors?: unknown; cause?: unknown };
 

@@ -63,12 +63,14 @@ export async function* runGraph(rc: RunContext, input: State | null, opts: Invok
   const onOuterAbort = () => ac.abort(opts.signal?.reason);
   opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
   lock.onLost = () => ac.abort(new WaypointError("THREAD_BUSY", `Lost the run lock on thread "${threadId}".`, { threadId }));
+  let run: Run | null = null;
   try {
-    const run = await Run.start(rc, input, opts, gotoList, ac.signal);
+    run = await Run.start(rc, input, opts, gotoList, ac.signal);
     return yield* run.loop();
   } catch (err) {
     // A cancelled run goes back to idle (it can be continued); a lost lock means another process owns the thread now.
     if (ac.signal.aborted && !lock.lost) await store.updateThread(threadId, { status: "idle" }).catch(() => {});
+    else if (run?.markedRunning && !lock.lost) await recordStop(store, threadId, err);
     throw err;
   } finally {
     opts.signal?.removeEventListener("abort", onOuterAbort);
@@ -109,6 +111,8 @@ class Run {
   private passInterrupts: boolean;
   private lastSaved: Checkpoint | null;
   private lastSaveAt = Date.now();
+  /** Set once the thread is marked running: a run that throws after that records why (recordStop). */
+  markedRunning = false;
 
   private constructor(
     private readonly rc: RunContext,
@@ -189,9 +193,13 @@ class Run {
   async *loop(): AsyncGenerator<StreamEvent, RunResult> {
     const { config } = this.rc;
     const threadId = this.threadId;
+    // The run's first checkpoint (input / update) is saved before the thread is marked running: a value the
+    // store refuses then changes nothing, and a crash never leaves a "running" thread that lacks it.
+    const first = this.begin.saveFirst ? await this.save(this.cp) : null;
     await this.store.updateThread(threadId, { status: "running", error: null, ...(config.graphId ? { graphId: config.graphId } : {}) });
+    this.markedRunning = true;
     yield { type: "start", threadId, from: this.begin.base?.id ?? null };
-    if (this.begin.saveFirst) yield { type: "checkpoint", threadId, checkpoint: await this.save(this.cp) };
+    if (first) yield { type: "checkpoint", threadId, checkpoint: first };
 
     const limit = this.opts.recursionLimit ?? config.recursionLimit ?? 10_000;
     for (let steps = 0; ; steps++) {
@@ -341,6 +349,28 @@ class Run {
     };
     yield { type: "done", threadId, status: "error", result };
     return result;
+  }
+}
+
+/**
+ * A run that stopped on a thrown error (a store call failed mid-run, a value could not be serialised…) must
+ * not leave its thread "running": record the error on the thread, back at its latest checkpoint — "interrupted"
+ * when that checkpoint still waits for a human (the reviewer can answer again), "error" otherwise (Retry,
+ * edit, fork). Best effort: when the store itself is down this fails too, and the server's recovery continues
+ * the run once the store answers.
+ */
+async function recordStop(store: RunContext["config"]["store"], threadId: string, err: unknown): Promise<void> {
+  try {
+    const head = await store.latest(threadId);
+    const error: ThreadError = {
+      node: null,
+      message: `The run stopped: ${errorMessage(err)}`,
+      checkpointId: head?.id ?? null,
+      at: new Date().toISOString(),
+    };
+    await store.updateThread(threadId, { status: head?.interrupts.length ? "interrupted" : "error", error });
+  } catch {
+    // The store is unreachable: the thread stays "running" until recovery picks it up.
   }
 }
 

@@ -56,7 +56,23 @@ export class ThreadLock {
     if (this.released) return;
     this.released = true;
     if (this.timer) clearInterval(this.timer);
-    if (!this.lost) await this.store.releaseLock(this.threadId, this.owner).catch(() => {});
+    if (!this.lost) await this.store.releaseLock(this.threadId, this.owner).catch(() => this.releaseLater());
+  }
+
+  /**
+   * The store could not be reached to release the lock (an outage): keep trying in the background until the
+   * lease would have run out anyway, so that once the store is back the thread is free at once rather than
+   * after the lease. Only our own lock is ever deleted (releaseLock matches the owner).
+   */
+  private releaseLater(): void {
+    const until = Date.now() + this.ttlMs;
+    const attempt = () => {
+      if (Date.now() > until) return;
+      this.store.releaseLock(this.threadId, this.owner).catch(() => {
+        setTimeout(attempt, Math.min(1000, Math.max(50, this.ttlMs / 10))).unref?.();
+      });
+    };
+    setTimeout(attempt, Math.min(1000, Math.max(50, this.ttlMs / 10))).unref?.();
   }
 }
 

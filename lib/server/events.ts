@@ -3,6 +3,8 @@ import { EventEmitter } from "node:events";
 import type { ThreadEvent } from "../api-types";
 
 export type { ThreadEvent };
+/** For the events route, which may import only lib/server: a deleted thread ends its stream. */
+export { isThreadNotFound } from "../errors";
 
 /**
  * In-process event bus, one channel per thread, feeding the SSE endpoint. Events are hints for live pages

@@ -2,6 +2,7 @@ import "server-only";
 import { NextResponse } from "next/server";
 import type { z } from "zod";
 import { isWaypointError, type ErrorCode } from "../errors";
+import { jsonBodyProblem } from "./json-limits";
 
 /**
  * The one place errors become HTTP responses, plus body reading with a size limit.
@@ -136,6 +137,8 @@ export async function readBody<T>(req: Request, schema: z.ZodType<T>): Promise<T
     } catch {
       throw new HttpError(400, "INVALID_JSON", "The request body is not valid JSON.");
     }
+    const problem = jsonBodyProblem(data);
+    if (problem) throw new HttpError(400, "INVALID_BODY", problem);
   }
   const parsed = schema.safeParse(data);
   if (!parsed.success) throw new HttpError(400, "INVALID_BODY", zodMessage(parsed.error));
@@ -148,12 +151,14 @@ export async function readBody<T>(req: Request, schema: z.ZodType<T>): Promise<T
  */
 export function readQuery<T>(req: Request, schema: z.ZodType<T>): T {
   const params = Object.fromEntries([...new URL(req.url).searchParams].filter(([, v]) => v !== ""));
+  const problem = jsonBodyProblem(params);
+  if (problem) throw new HttpError(400, "INVALID_QUERY", problem);
   const parsed = schema.safeParse(params);
   if (!parsed.success) throw new HttpError(400, "INVALID_QUERY", zodMessage(parsed.error));
   return parsed.data;
 }
 
-const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 type Method = (typeof METHODS)[number];
 
 /**

@@ -1,11 +1,13 @@
 import "server-only";
 import { v7 as uuidv7 } from "uuid";
-import { WaypointError, isThreadBusy, isWaypointError } from "../errors";
+import { WaypointError, isStoreUnavailable, isThreadBusy, isWaypointError } from "../errors";
 import type { CheckpointStore } from "../checkpoint/types";
-import type { ResumeCommand, RunResult, State } from "../engine/types";
+import type { RunResult } from "../engine/types";
 import type { GraphRegistry } from "./graphs";
 import type { EventBus } from "./events";
 import { apiCheckpoint } from "./serialize";
+import type { RunRequest } from "./run-request";
+import { continueAfterOutage, endStranded, type StoppedRun } from "./recovery";
 
 /**
  * Runs go on in the background, not tied to the HTTP request that started them. One active run per thread:
@@ -15,15 +17,7 @@ import { apiCheckpoint } from "./serialize";
  * so errors in the call itself (busy thread, unknown checkpoint, nothing to resume) reach the caller as HTTP
  * errors, and a run that began is never reported as refused.
  */
-export interface RunRequest {
-  input: State | null;
-  checkpointId?: string;
-  command?: ResumeCommand;
-  /** Recorded on every checkpoint of the run: who caused it (actor, actorId), the decision and its reason. */
-  metadata?: Record<string, unknown>;
-  /** Stale-decision guard (the engine checks it under the run lock). */
-  expectedCheckpointId?: string;
-}
+export type { RunRequest } from "./run-request";
 
 export interface RunInfo {
   runId: string;
@@ -42,6 +36,10 @@ interface ActiveRun {
 
 export class RunManager {
   private readonly active = new Map<string, ActiveRun>();
+  /** Runs a store outage stopped, continued by `recoverAfterOutage` once the store answers (recovery.ts). */
+  private readonly stopped = new Map<string, StoppedRun>();
+  /** Threads a resumeOne loop is already waiting on (resumeOrphans runs again after every outage). */
+  private readonly resuming = new Set<string>();
 
   constructor(
     private readonly store: CheckpointStore,
@@ -103,11 +101,13 @@ export class RunManager {
       expectedCheckpointId: req.expectedCheckpointId,
     });
 
+    let saved = false;
     const pump = (async (): Promise<RunResult | null> => {
       for (;;) {
         const { value, done } = await gen.next();
         if (done) return value;
         markStarted(); // the "start" event (later calls are harmless)
+        if (value.type === "checkpoint") saved = true;
         if (value.type === "checkpoint") this.bus.publish({ type: "checkpoint", threadId, checkpoint: apiCheckpoint(value.checkpoint, "summary") });
         else if (value.type === "interrupt")
           this.bus.publish({ type: "interrupt", threadId, interrupts: value.interrupts, checkpointId: value.checkpoint.id });
@@ -134,6 +134,7 @@ export class RunManager {
       (err: unknown) => {
         // Thrown after the start: the store failed mid-run or the run was cancelled. The engine recorded what it could.
         if (!abort.signal.aborted) console.error(`[waypoint] run ${info.runId} on thread ${threadId} stopped:`, describe(err));
+        if (!abort.signal.aborted && isStoreUnavailable(err)) this.stopped.set(threadId, { graphId, request: req, saved });
         return this.end(entry, "error");
       },
     );
@@ -158,6 +159,7 @@ export class RunManager {
     do {
       const page = await this.store.listThreads({ status: "running", limit: 500, cursor });
       for (const t of page.threads) {
+        if (this.resuming.has(t.threadId)) continue;
         if (t.graphId && this.graphs.has(t.graphId)) void this.resumeOne(t.threadId, t.graphId);
         else console.error(`[waypoint] thread ${t.threadId} was left running on graph "${t.graphId}", which this server does not have.`);
       }
@@ -165,17 +167,39 @@ export class RunManager {
     } while (cursor);
   }
 
+  /** Continues the runs a store outage stopped, then every thread left "running" (see recovery.ts). */
+  recoverAfterOutage(): Promise<void> {
+    return continueAfterOutage(
+      this.store,
+      this.stopped,
+      (threadId, run) => this.start(threadId, run.graphId, run.request),
+      (threadId) => this.active.has(threadId),
+      () => this.resumeOrphans(),
+    );
+  }
+
   private async resumeOne(threadId: string, graphId: string): Promise<void> {
+    this.resuming.add(threadId);
+    try {
+      await this.resumeLoop(threadId, graphId);
+    } finally {
+      this.resuming.delete(threadId);
+    }
+  }
+
+  private async resumeLoop(threadId: string, graphId: string): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
         const thread = await this.store.getThread(threadId);
-        if (thread.status !== "running" || this.active.has(threadId)) return;
+        if (thread.status !== "running" || this.active.has(threadId) || this.stopped.has(threadId)) return;
         await this.start(threadId, graphId, { input: null });
         console.log(`[waypoint] resumed thread ${threadId} (${graphId}) after a restart.`);
         return;
       } catch (err) {
         if (!isThreadBusy(err)) {
           console.error(`[waypoint] could not resume thread ${threadId}: ${describe(err)}`);
+          // Store down: the outage monitor resumes orphans again once it answers. Anything else ends visibly.
+          if (!isStoreUnavailable(err)) await endStranded(this.store, threadId, err);
           return;
         }
         await new Promise((r) => setTimeout(r, Math.min(5000, 500 * (attempt + 1))).unref?.());

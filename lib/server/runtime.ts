@@ -1,11 +1,13 @@
 import "server-only";
 import { isStoreConfigError, isStoreUnavailable, isWaypointError } from "../errors";
 import { createStore, storeConfigFromEnv } from "../checkpoint/factory";
+import { guardStore, storeLabel, storeTimeoutMs } from "../checkpoint/timeouts";
 import type { CheckpointStore } from "../checkpoint/types";
 import { EventBus } from "./events";
 import { GraphRegistry } from "./graphs";
 import { RunManager } from "./runs";
 import { announceFirstAdmin, createAccess, type Access } from "./auth";
+import { OutageMonitor } from "./recovery";
 
 /**
  * The process-wide server state: the store chosen by configuration, the compiled graphs, the run manager and
@@ -18,6 +20,8 @@ export interface Runtime {
   runs: RunManager;
   bus: EventBus;
   access: Access;
+  /** Whether the store is known to be down (set by any call that failed STORE_UNAVAILABLE, cleared by a probe). */
+  outage: OutageMonitor;
 }
 
 const KEY = Symbol.for("waypoint.runtime");
@@ -25,13 +29,27 @@ type Holder = { [KEY]?: Promise<Runtime> };
 const holder = globalThis as unknown as Holder;
 
 async function create(): Promise<Runtime> {
-  const store = await createStore(storeConfigFromEnv(process.env));
-  await store.setup();
+  const config = storeConfigFromEnv(process.env);
+  const raw = await createStore(config);
+  await raw.setup();
+  // Every store call is bounded (driver timeout plus a margin) and observed: the first STORE_UNAVAILABLE starts
+  // the outage monitor, which probes with back-off and continues the stopped runs once the store answers.
+  // (`outage` and `runs` are used only once the server is serving, after both exist.)
+  const store = guardStore(raw, {
+    deadlineMs: storeTimeoutMs() + 1_000,
+    label: storeLabel(config.kind, "url" in config ? config.url : undefined),
+    onUnavailable: (err) => outage.unavailable(err),
+  });
+  const outage = new OutageMonitor(
+    () => store.listThreads({ limit: 1 }),
+    () => void runs.recoverAfterOutage(),
+  );
   let access: Access;
   try {
-    access = await createAccess(store);
+    // Accounts share the raw store's database connection (its Prisma client), not the guarded wrapper.
+    access = await createAccess(raw);
   } catch (err) {
-    await store.close().catch(() => {});
+    await raw.close().catch(() => {});
     throw err;
   }
   const bus = new EventBus();
@@ -41,7 +59,7 @@ async function create(): Promise<Runtime> {
   await announceFirstAdmin(access).catch((err) => console.error(`[waypoint] could not prepare the first-admin link: ${message(err)}`));
   // Threads a killed process left "running" continue by themselves.
   runs.resumeOrphans().catch((err) => console.error(`[waypoint] crash recovery failed: ${message(err)}`));
-  return { store, graphs, runs, bus, access };
+  return { store, graphs, runs, bus, access, outage };
 }
 
 function message(err: unknown): string {
@@ -57,6 +75,10 @@ export function getRuntime(): Promise<Runtime> {
   if (!p) {
     p = create();
     holder[KEY] = p;
+    p.then(
+      () => (retries = 0),
+      (err) => isStoreUnavailable(err) && retryLater(),
+    );
     p.catch((err) => {
       if (holder[KEY] === p) delete holder[KEY];
       if (isStoreConfigError(err) || isStoreUnavailable(err)) console.error(`[waypoint] ${message(err)}`);
@@ -64,4 +86,20 @@ export function getRuntime(): Promise<Runtime> {
     });
   }
   return p;
+}
+
+/**
+ * A store that was down at start-up: try again in the background (1 s doubling to 30 s), so runs left
+ * "running" continue once it answers even if no request arrives meanwhile.
+ */
+let retries = 0;
+let retryTimer: NodeJS.Timeout | null = null;
+function retryLater(): void {
+  if (retryTimer) return;
+  const wait = Math.min(30_000, 1_000 * 2 ** retries++);
+  retryTimer = setTimeout(() => {
+    retryTimer = null;
+    if (!holder[KEY]) getRuntime().catch(() => {});
+  }, wait);
+  retryTimer.unref?.();
 }

@@ -5,4 +5,4 @@ export const dynamic = "force-dynamic";
 /** Unknown API paths answer JSON, like every other API error. */
 const notFound = async (req: Request) => errorResponse(new HttpError(404, "NOT_FOUND", `No API route ${req.method} ${new URL(req.url).pathname}.`));
 
-export { notFound as GET, notFound as POST, notFound as PUT, notFound as PATCH, notFound as DELETE };
+export { notFound as GET, notFound as POST, notFound as PUT, notFound as PATCH, notFound as DELETE, notFound as OPTIONS };

@@ -6,4 +6,4 @@ export const dynamic = "force-dynamic";
 
 export const GET = route(async (rt) => json({ graphs: rt.graphs.list().map((g) => graphSummary(rt, g.id)) }));
 
-export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");

@@ -1,12 +1,12 @@
-import { json, otherMethods } from "@/lib/server/http";
-import { openRoute } from "@/lib/server/route";
+import { otherMethods } from "@/lib/server/http";
+import { health } from "@/lib/server/health";
 
 export const dynamic = "force-dynamic";
 
-/** Liveness plus the store in use (503 with the store's one-sentence error when it cannot be reached). */
-export const GET = openRoute(async (rt) => {
-  await rt.store.listThreads({ limit: 1 });
-  return json({ ok: true, store: rt.store.kind });
-});
+/**
+ * Liveness plus the store in use, open to anyone (load balancers): 503 `{ ok: false, store, error }` with the
+ * store's one-sentence error when it cannot be reached.
+ */
+export const GET = health;
 
-export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");

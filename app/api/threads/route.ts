@@ -10,4 +10,4 @@ export const POST = route(async (rt, req, _p, who) => json(await createThread(rt
 
 export const GET = route(async (rt, req, _p, who) => json(await listThreads(rt, who, readQuery(req, ListThreadsQuery))));
 
-export const { PUT, PATCH, DELETE } = otherMethods("POST", "GET");
+export const { PUT, PATCH, DELETE, OPTIONS } = otherMethods("POST", "GET");

@@ -8,8 +8,10 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
-export const ROOT = path.resolve(__dirname, "../../..");
+// import.meta rather than __dirname, so bench/load.ts (plain ESM under tsx) can use this helper too.
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const DIST = process.env.NEXT_DIST_DIR || ".next";
 const NEXT_BIN = path.join(ROOT, "node_modules/next/dist/bin/next");
 

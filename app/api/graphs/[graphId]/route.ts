@@ -6,4 +6,4 @@ export const dynamic = "force-dynamic";
 
 export const GET = route<{ graphId: string }>(async (rt, _req, { graphId }) => json(graphSummary(rt, graphId)));
 
-export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");

@@ -13,4 +13,4 @@ export const DELETE = route<P>(async (rt, _req, { threadId }, who) => {
   return json({ deleted: true, threadId });
 });
 
-export const { POST, PUT, PATCH } = otherMethods("GET", "DELETE");
+export const { POST, PUT, PATCH, OPTIONS } = otherMethods("GET", "DELETE");

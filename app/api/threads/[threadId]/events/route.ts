@@ -1,6 +1,6 @@
 import { route } from "@/lib/server/route";
 import { threadFor, threadView } from "@/lib/server/threads";
-import type { ThreadEvent } from "@/lib/server/events";
+import { isThreadNotFound, type ThreadEvent } from "@/lib/server/events";
 import type { ApiThread } from "@/lib/server/serialize";
 import { otherMethods } from "@/lib/server/http";
 
@@ -48,7 +48,9 @@ export const GET = route<{ threadId: string }>(async (rt, req, { threadId }, who
             seen = signature(t);
             send("thread", t);
           }
-        } catch {
+        } catch (err) {
+          // Only a thread that is gone ends the stream; a store outage just skips this poll.
+          if (!isThreadNotFound(err)) return;
           send("thread_updated", { type: "thread_updated", threadId, reason: "deleted" });
           cleanup();
         } finally {
@@ -81,4 +83,4 @@ export const GET = route<{ threadId: string }>(async (rt, req, { threadId }, who
   });
 });
 
-export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");

@@ -10,4 +10,4 @@ export const POST = route<{ threadId: string }>(async (rt, req, { threadId }, wh
   json(await forkThread(rt, who, threadId, await readBody(req, ForkBody)), 201),
 );
 
-export const { GET, PUT, PATCH, DELETE } = otherMethods("POST");
+export const { GET, PUT, PATCH, DELETE, OPTIONS } = otherMethods("POST");

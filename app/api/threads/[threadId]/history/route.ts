@@ -10,4 +10,4 @@ export const GET = route<{ threadId: string }>(async (rt, req, { threadId }, who
   json(await history(rt, who, threadId, readQuery(req, HistoryQuery))),
 );
 
-export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");

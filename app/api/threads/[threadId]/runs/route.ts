@@ -14,4 +14,4 @@ export const POST = route<{ threadId: string }>(async (rt, req, { threadId }, wh
   return json(res.body, res.status);
 });
 
-export const { GET, PUT, PATCH, DELETE } = otherMethods("POST");
+export const { GET, PUT, PATCH, DELETE, OPTIONS } = otherMethods("POST");

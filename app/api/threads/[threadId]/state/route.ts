@@ -12,4 +12,4 @@ export const GET = route<P>(async (rt, req, { threadId }, who) => json(await sta
 /** A human edit: a new checkpoint (a branch when made on an old one). 422 when the state schema rejects it. */
 export const POST = route<P>(async (rt, req, { threadId }, who) => json(await editState(rt, who, threadId, await readBody(req, EditStateBody)), 201));
 
-export const { PUT, PATCH, DELETE } = otherMethods("GET", "POST");
+export const { PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET", "POST");

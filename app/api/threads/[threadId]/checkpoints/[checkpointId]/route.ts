@@ -8,4 +8,4 @@ export const GET = route<{ threadId: string; checkpointId: string }>(async (rt, 
   json(await getCheckpoint(rt, who, threadId, checkpointId)),
 );
 
-export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");

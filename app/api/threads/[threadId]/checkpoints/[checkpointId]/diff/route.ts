@@ -10,4 +10,4 @@ export const GET = route<{ threadId: string; checkpointId: string }>(async (rt, 
   json(await diffCheckpoint(rt, who, threadId, checkpointId, readQuery(req, DiffQuery).against)),
 );
 
-export const { POST, PUT, PATCH, DELETE } = otherMethods("GET");
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");
