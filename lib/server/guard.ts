@@ -15,6 +15,8 @@ const KEY = Symbol.for("waypoint.requestGuard");
 
 type Rejection = { status: number; code: string; message: string; headers?: Record<string, string> };
 
+const trustProxy = () => /^(1|true|yes)$/i.test(process.env.WAYPOINT_TRUST_PROXY ?? "");
+
 function maxBodyBytes(): number {
   const n = Number(process.env.WAYPOINT_MAX_BODY_BYTES);
   return n > 0 ? n : 1024 * 1024;
@@ -76,6 +78,13 @@ export function installRequestGuard(httpModule: typeof http): void {
       if (this.listenerCount("connect") === 0) this.on("connect", onConnect);
     } else if (event === "request") {
       const [req, res] = args as [http.IncomingMessage, http.ServerResponse];
+      // The client address recorded in the audit trail and used by sign-in rate limits: forwarding headers are
+      // believed only behind a proxy the operator names (WAYPOINT_TRUST_PROXY=1); otherwise they are dropped and
+      // Next fills x-forwarded-for from the socket, so a client cannot choose the address it is recorded under.
+      if (!trustProxy()) {
+        delete req.headers["x-forwarded-for"];
+        delete req.headers["x-real-ip"];
+      }
       const r = rejection(req.method ?? "GET", req.url ?? "/", req.headers["content-length"]);
       if (r) {
         res.writeHead(r.status, { "content-type": "application/json", "cache-control": "no-store", connection: "close", ...(r.headers ?? {}) });
