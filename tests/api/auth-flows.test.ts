@@ -18,7 +18,9 @@ import { cookieOf, createAccount, createToken, dbProbe, PASSWORD, settled, signI
  * Vitest sets TEST=true, which the server inherits, and Better Auth then skips its own origin / CSRF checks
  * (isTest()). These servers run as in production.
  */
-const PRODUCTION = { TEST: "false" };
+// Deployed as behind a reverse proxy: X-Forwarded-For names the client (each test uses its own addresses, so
+// sign-in rate limits of one test never touch another's). Without WAYPOINT_TRUST_PROXY it is ignored (last test).
+const PRODUCTION = { TEST: "false", WAYPOINT_TRUST_PROXY: "1" };
 
 let store: TestStore;
 let server: Server;
@@ -889,6 +891,26 @@ describe("audit trail", () => {
     const recorded = (await admin.get("/api/audit?action=sign_in_failed&limit=1000")).body.entries.filter((e: any) => e.ip === from);
     expect(recorded).toHaveLength(21);
     expect(recorded[0].detail).toMatchObject({ email: "nobody@example.test", status: 429 });
+  });
+});
+
+describe("without a trusted proxy", () => {
+  it("a forged X-Forwarded-For is neither recorded as the client's address nor a way around the sign-in limit", async () => {
+    const tmp = await sqliteStore();
+    const direct = await startServer({ ...tmp.env, TEST: "false" });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 21; i++)
+        statuses.push((await signInRaw(direct.url, "nobody@example.test", `wrong-${i}-password`, { "x-forwarded-for": `198.51.100.${i + 1}` })).status);
+      expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
+      expect(statuses[20], "the 21st attempt from one socket address is limited, whatever the header says").toBe(429);
+      const entries = (await client(direct.url).get("/api/audit?action=sign_in_failed&limit=100")).body.entries;
+      expect(entries.length).toBe(21);
+      for (const e of entries) expect(e.ip).not.toMatch(/^198\.51\.100\./);
+    } finally {
+      await direct.stop();
+      await tmp.cleanup();
+    }
   });
 });
 

@@ -43,6 +43,7 @@ async function waypoint(port: number, env: Record<string, string> = {}) {
     {
       ...store.env,
       TEST: "false", // Better Auth skips its origin checks when TEST is set (vitest sets it)
+      WAYPOINT_TRUST_PROXY: "1", // each simulated browser names its own address (rate limits are per client)
       WAYPOINT_URL: base,
       WAYPOINT_OIDC_ISSUER: idp.issuer,
       WAYPOINT_OIDC_CLIENT_ID: idp.clientId,
