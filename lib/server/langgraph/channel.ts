@@ -1,0 +1,166 @@
+import "server-only";
+import type { Checkpoint, ThreadInfo } from "../../checkpoint/types";
+import type { ThreadEvent } from "../events";
+import type { Runtime } from "../runtime";
+import { lgInterrupts, lgState, lgWrites, taskIdOf } from "./mapping";
+
+/**
+ * A protocol run's event stream: the run's events in the stream modes' shapes, numbered, kept in memory for
+ * subscribers that join later (`GET …/runs/:id/stream`, with `Last-Event-ID` replay for resumable runs) and for
+ * the thread's own stream (`GET /threads/:id/stream`).
+ *
+ * Fed from the run manager's in-process event bus (no engine change): each `checkpoint` event is read back in
+ * full from the store and turned into `values`, `updates`, `checkpoints`, `tasks`, `debug` and `messages`
+ * events; `interrupt`, `custom` and `error` map directly. Runs on another server are not seen
+ * here; their joins fall back to polling the run record (runs.ts).
+ */
+export interface LgEvent {
+  id: number;
+  event: string;
+  data: unknown;
+}
+
+type Listener = (e: LgEvent | null) => void;
+const KEEP_AFTER_END_MS = 5 * 60_000;
+
+export class RunChannel {
+  readonly events: LgEvent[] = [];
+  private readonly listeners = new Set<Listener>();
+  done = false;
+
+  constructor(
+    readonly runId: string,
+    readonly threadId: string,
+  ) {}
+
+  push(event: string, data: unknown) {
+    if (this.done) return;
+    const e = { id: this.events.length + 1, event, data };
+    this.events.push(e);
+    for (const l of this.listeners) l(e);
+    for (const l of threadListeners(this.threadId)) l(e);
+  }
+
+  close() {
+    if (this.done) return;
+    this.done = true;
+    for (const l of this.listeners) l(null);
+    this.listeners.clear();
+    setTimeout(() => channels().delete(this.runId), KEEP_AFTER_END_MS).unref?.();
+  }
+
+  /** Replays events after `after` (a Last-Event-ID; null = none), then live ones; `fn(null)` once the run ended. */
+  subscribe(after: number | null, fn: Listener): () => void {
+    if (after !== null) for (const e of this.events) if (e.id > after) fn(e);
+    if (this.done) {
+      fn(null);
+      return () => {};
+    }
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+}
+
+// Process-wide registries, on globalThis like the runtime (Next may load this module more than once).
+const G = globalThis as unknown as { __wpLgChannels?: Map<string, RunChannel>; __wpLgThreadListeners?: Map<string, Set<Listener>> };
+export const channels = () => (G.__wpLgChannels ??= new Map());
+const threadMap = () => (G.__wpLgThreadListeners ??= new Map());
+const threadListeners = (threadId: string) => threadMap().get(threadId) ?? new Set<Listener>();
+
+/** Every event of every protocol run on the thread from now on (`GET /threads/:id/stream`). */
+export function subscribeThread(threadId: string, fn: Listener): () => void {
+  const set = threadMap().get(threadId) ?? new Set<Listener>();
+  set.add(fn);
+  threadMap().set(threadId, set);
+  return () => {
+    set.delete(fn);
+    if (!set.size) threadMap().delete(threadId);
+  };
+}
+
+/**
+ * Starts feeding a channel from the bus. Call before the run starts (its first checkpoint can come before the
+ * start call returns); `begin(runId)` then emits `metadata` first and lets the queued events through.
+ */
+export function feedChannel(rt: Runtime, threadId: string) {
+  let channel: RunChannel | null = null;
+  let release!: (c: RunChannel) => void;
+  let chain: Promise<unknown> = new Promise<RunChannel>((r) => (release = r));
+  let thread: ThreadInfo | null = null;
+  const step = (fn: (c: RunChannel) => Promise<void> | void) => {
+    chain = chain.then(() => fn(channel!)).catch((err) => console.error("[waypoint] langgraph stream:", err));
+  };
+  const unsubscribe = rt.bus.subscribe(threadId, (e: ThreadEvent) => {
+    if (e.type === "checkpoint") {
+      const id = (e.checkpoint as { checkpointId: string }).checkpointId;
+      step(async (c) => {
+        thread ??= await rt.store.getThread(threadId).catch(() => null);
+        emitCheckpoint(c, await rt.store.load(id), thread);
+      });
+    } else if (e.type === "interrupt") {
+      step((c) => {
+        const list = (e.interrupts as { id: string; kind: string; value: unknown }[]).filter((i) => i.kind === "dynamic").map((i) => ({ value: i.value, id: i.id }));
+        c.push("updates", { __interrupt__: list });
+        c.push("values", { __interrupt__: list });
+      });
+    } else if (e.type === "error") {
+      step((c) => c.push("error", { error: "NodeFailed", message: (e.error as { message?: string }).message ?? "The run failed." }));
+    }
+    // run_ended is not mapped: runs.ts ends the channel once the run record has its final status, so a client
+    // that checks the run after the stream closed never sees it still "running".
+  });
+  const finish = () => {
+    unsubscribe();
+    channel?.close();
+  };
+  return {
+    begin(runId: string): RunChannel {
+      channel = new RunChannel(runId, threadId);
+      channels().set(runId, channel);
+      channel.push("metadata", { run_id: runId, attempt: 1 });
+      release(channel);
+      return channel;
+    },
+    /** The run did not start: stop listening. */
+    abandon: unsubscribe,
+    /** Emitted in order with the queued events. */
+    push(event: string, data: unknown) {
+      step((c) => c.push(event, data));
+    },
+    /** Resolves once every queued event went out and the channel closed. */
+    end(): Promise<void> {
+      step(() => finish());
+      return chain.then(() => undefined);
+    },
+  };
+}
+
+function emitCheckpoint(c: RunChannel, cp: Checkpoint, t: ThreadInfo | null) {
+  const state = lgState(cp, t);
+  const writes = cp.metadata.source === "loop" ? lgWrites(cp) : null;
+  const config = { configurable: { thread_id: cp.threadId, checkpoint_ns: "", checkpoint_id: cp.id } };
+  const parent = cp.parentId ? { configurable: { thread_id: cp.threadId, checkpoint_ns: "", checkpoint_id: cp.parentId } } : null;
+  const checkpointEvent = { config, parent_config: parent, values: cp.state, metadata: state.metadata, next: cp.next, tasks: state.tasks };
+  // A step's node results come before the state they produced, as in LangGraph.
+  if (writes)
+    for (const [node, w] of Object.entries(writes)) {
+      c.push("tasks", { id: taskIdOf(cp.parentId ?? cp.id, node), name: node, error: null, result: Object.entries(w), interrupts: [] });
+      c.push("updates", { [node]: w });
+      const msgs = w.messages;
+      const stored = Array.isArray(cp.state.messages) ? (cp.state.messages as { id?: string }[]) : [];
+      for (const m of Array.isArray(msgs) ? msgs : msgs ? [msgs] : [])
+        c.push("messages", [stored.find((s) => s.id !== undefined && s.id === (m as { id?: string })?.id) ?? m, { langgraph_node: node, langgraph_step: cp.step, langgraph_checkpoint_ns: "", thread_id: cp.threadId, run_id: c.runId }]);
+    }
+  c.push("values", cp.state);
+  c.push("checkpoints", checkpointEvent);
+  c.push("debug", { type: "checkpoint", timestamp: cp.timestamp, step: cp.step, payload: checkpointEvent });
+  for (const node of cp.next)
+    c.push("tasks", { id: taskIdOf(cp.id, node), name: node, input: cp.state, triggers: [`branch:to:${node}`], interrupts: lgInterrupts(cp, node) });
+}
+
+/** Which events a subscriber with these stream modes receives (`messages-tuple` is sent as `messages`). */
+export function wants(modes: string[], event: string): boolean {
+  if (event === "metadata" || event === "error" || event === "end") return true;
+  if (event === "messages") return modes.includes("messages-tuple") || modes.includes("messages");
+  return modes.includes(event);
+}
