@@ -160,7 +160,15 @@ export async function* runGraph(rc: RunContext, input: State | null, opts: Invok
       if (passInterrupts)
         for (const [node, value] of firstResumes) resumes.set(node, [...(resumes.get(node) ?? []), value]);
       passInterrupts = false;
-      const ctx = { threadId, step: cp.step + 1, signal: ac.signal, configurable: opts.configurable ?? {} };
+      const onCustom = opts.onCustom;
+      const emit = (data: unknown, node: string) => {
+        try {
+          onCustom?.(data, node);
+        } catch {
+          /* a listener's failure is not the node's */
+        }
+      };
+      const ctx = { threadId, step: cp.step + 1, signal: ac.signal, configurable: opts.configurable ?? {}, emitFrom: emit };
       const outcomes = await Promise.all(
         tasks.map((n) => done.get(n) ?? runTask(def, n, cp.state, ctx, resumes.get(n) ?? [])),
       );

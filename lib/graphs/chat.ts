@@ -110,7 +110,7 @@ export const chat: GraphDefinition = {
       )
       .addNode(
         "tools",
-        (s) => {
+        (s, ctx) => {
           const call = (lastMessage(s.messages)?.tool_calls ?? [])[0];
           if (!call) return {};
           const raw = interrupt<unknown>({
@@ -126,6 +126,7 @@ export const chat: GraphDefinition = {
           if ("action" in review ? review.action === "reject" : review.type === "ignore") return { messages: [tool("The human declined this tool call.", "error")] };
           if ("type" in review && review.type === "response") return { messages: [tool(`The human answered instead: ${review.args}`)] };
           const args = "type" in review && review.type === "edit" ? review.args.args : call.args;
+          ctx.emit({ tool: call.name, args, status: "running" }); // shown live by clients streaming `custom`
           try {
             return { messages: [tool(runTool({ ...call, args }))] };
           } catch (err) {

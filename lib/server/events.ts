@@ -10,6 +10,7 @@ export type ThreadEvent =
   | { type: "checkpoint"; threadId: string; checkpoint: unknown }
   | { type: "interrupt"; threadId: string; interrupts: unknown[]; checkpointId: string }
   | { type: "error"; threadId: string; error: unknown }
+  | { type: "custom"; threadId: string; node: string; data: unknown }
   | { type: "run_ended"; threadId: string; runId: string; status: string }
   | { type: "thread_updated"; threadId: string; reason: "edit" | "fork" | "deleted" };
 

@@ -100,9 +100,12 @@ export function feedChannel(rt: Runtime, threadId: string) {
     } else if (e.type === "interrupt") {
       step((c) => {
         const list = (e.interrupts as { id: string; kind: string; value: unknown }[]).filter((i) => i.kind === "dynamic").map((i) => ({ value: i.value, id: i.id }));
+        // A static interrupt is an empty list in `updates`, as LangGraph sends it; `values` only carries dynamic ones.
         c.push("updates", { __interrupt__: list });
-        c.push("values", { __interrupt__: list });
+        if (list.length) c.push("values", { __interrupt__: list });
       });
+    } else if (e.type === "custom") {
+      step((c) => c.push("custom", e.data));
     } else if (e.type === "error") {
       step((c) => c.push("error", { error: "NodeFailed", message: (e.error as { message?: string }).message ?? "The run failed." }));
     }

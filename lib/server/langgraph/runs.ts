@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import type { ThreadInfo } from "../../checkpoint/types";
+import { statusOf } from "../../engine";
 import type { GraphDefinition } from "../../graphs";
 import type { Caller } from "../auth/caller";
 import type { Runtime } from "../runtime";
@@ -167,6 +168,13 @@ async function cancelLocal(rt: Runtime, who: Caller, t: ThreadInfo, runId: strin
   who.authorize("run", t.graphId);
   cancelled().set(runId, reason);
   await rt.runs.cancel(t.threadId);
+  // A cancel that lands inside a node is recorded by the engine as that node failing (the abort is its error);
+  // the protocol's cancelled run leaves the thread idle at the step it stopped before, ready to continue.
+  const after = await rt.store.getThread(t.threadId);
+  if (after.status === "error") {
+    const head = await rt.store.latest(t.threadId);
+    await rt.store.updateThread(t.threadId, { status: head ? statusOf(head) : "idle", error: null });
+  }
   await who.audit({ action: "run_cancel", threadId: t.threadId, graphId: t.graphId, checkpointBefore: t.headCheckpointId, reason, detail: { runId } });
 }
 
@@ -191,7 +199,7 @@ async function rollback(rt: Runtime, threadId: string, runId: string) {
   for (const c of mine) await rt.store.delete(c.id);
   await deleteRun(rt.store, threadId, runId);
   const head = await rt.store.latest(threadId);
-  await rt.store.updateThread(threadId, { status: head ? (head.interrupts.length ? "interrupted" : head.next.length ? "idle" : "done") : "idle", error: null });
+  await rt.store.updateThread(threadId, { status: head ? statusOf(head) : "idle", error: null });
 }
 
 export const channelOf = (runId: string): RunChannel | undefined => channels().get(runId);
