@@ -265,6 +265,77 @@ describe("streams", () => {
   });
 });
 
+describe("multitask, replay and the thread stream", () => {
+  it("multitask_strategy interrupt cancels the active run; rollback also removes its checkpoints; others are refused", async () => {
+    const t = await lg.threads.create();
+    const first = await lg.runs.create(t.thread_id, "pipeline", { input: { steps: 50, stepMs: 200 } });
+    expect((await httpError(lg.runs.create(t.thread_id, "pipeline", { input: { steps: 1, stepMs: 0 }, multitaskStrategy: "enqueue" }))).status).toBe(422);
+    const second: any = await lg.runs.wait(t.thread_id, "pipeline", { input: { steps: 1, stepMs: 0 }, multitaskStrategy: "interrupt" });
+    expect(second).toBeTruthy();
+    expect(await lg.runs.get(t.thread_id, first.run_id)).toMatchObject({ status: "interrupted" });
+    const runs = await lg.runs.list(t.thread_id);
+    expect(runs.map((r) => r.status)).toEqual(["success", "interrupted"]);
+
+    const before = (await lg.threads.getHistory(t.thread_id, { limit: 1000 })).length;
+    const long = await lg.runs.create(t.thread_id, "pipeline", { input: { steps: 50, stepMs: 150 } });
+    await new Promise((r) => setTimeout(r, 700));
+    await lg.runs.cancel(t.thread_id, long.run_id, true, "rollback");
+    expect((await lg.threads.getHistory(t.thread_id, { limit: 1000 })).length).toBe(before);
+    expect((await httpError(lg.runs.get(t.thread_id, long.run_id))).status).toBe(404);
+  });
+
+  it("replays from an old checkpoint (checkpoint_id) as a new branch", async () => {
+    const t = await lg.threads.create();
+    await lg.runs.wait(t.thread_id, "approval", { input: { topic: "Replay" } });
+    await lg.runs.wait(t.thread_id, "approval", { command: { resume: { action: "approve" } } });
+    const history = await lg.threads.getHistory(t.thread_id, { limit: 100 });
+    const atReview = history.find((s) => s.tasks.some((k) => k.interrupts.length))!;
+    const again: any = await lg.runs.wait(t.thread_id, "approval", {
+      checkpointId: atReview.checkpoint.checkpoint_id!,
+      command: { resume: { action: "reject", feedback: "Again" } },
+    });
+    expect(again.__interrupt__).toHaveLength(1);
+    expect(again.revisions).toBe(1);
+    const branch = await lg.threads.getHistory(t.thread_id, { limit: 100, checkpoint: { checkpoint_id: (await lg.threads.getState(t.thread_id)).checkpoint.checkpoint_id } as any });
+    expect(branch.map((s) => s.checkpoint.checkpoint_id)).toContain(atReview.checkpoint.checkpoint_id);
+    expect(branch.some((s) => (s.values as any).published)).toBe(false);
+  });
+
+  it("the thread stream carries the events of runs started after it opened", async () => {
+    const t = await lg.threads.create();
+    const abort = new AbortController();
+    const seen: { event: string; data: any }[] = [];
+    const reading = (async () => {
+      try {
+        for await (const part of lg.threads.joinStream(t.thread_id, { streamMode: ["run_modes"], signal: abort.signal })) {
+          seen.push(part);
+          if (part.event === "updates" && part.data.__interrupt__) abort.abort();
+        }
+      } catch {
+        /* aborted */
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 300));
+    const run = await lg.runs.create(t.thread_id, "approval", { input: { topic: "Watched" }, streamMode: ["values", "updates"] });
+    await lg.runs.join(t.thread_id, run.run_id);
+    await Promise.race([reading, new Promise((r) => setTimeout(r, 5000))]);
+    abort.abort();
+    expect(seen.some((p) => p.event === "metadata")).toBe(true);
+    expect(seen.some((p) => p.event === "updates" && p.data.draft)).toBe(true);
+    expect(seen.some((p) => p.event === "values" && p.data.topic === "Watched")).toBe(true);
+  });
+
+  it("protocol calls are in the audit trail under the caller's name", async () => {
+    const t = await lg.threads.create();
+    await lg.runs.wait(t.thread_id, "approval", { input: { topic: "Audited" } });
+    await lg.runs.wait(t.thread_id, "approval", { command: { resume: { action: "approve", comment: "ok" } } });
+    const audit = await api.get(`/api/audit?threadId=${t.thread_id}`);
+    const actions = audit.body.entries.map((e: any) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(["thread_create", "run_start", "decide"]));
+    expect(audit.body.entries.every((e: any) => e.actorName === "admin token")).toBe(true);
+  });
+});
+
 describe("errors, auth and CORS", () => {
   it("answers the SDK's error shape: 404 unknown thread, 422 input the graph rejects, 401 without a token", async () => {
     const missing = await httpError(lg.threads.get("no-such-thread"));

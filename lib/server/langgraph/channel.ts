@@ -21,6 +21,8 @@ export interface LgEvent {
 }
 
 type Listener = (e: LgEvent | null) => void;
+/** A thread stream's listener also gets the stream modes the run was started with (its `run_modes`). */
+type ThreadListener = (e: LgEvent, runModes: string[]) => void;
 const KEEP_AFTER_END_MS = 5 * 60_000;
 
 export class RunChannel {
@@ -31,6 +33,7 @@ export class RunChannel {
   constructor(
     readonly runId: string,
     readonly threadId: string,
+    readonly modes: string[],
   ) {}
 
   push(event: string, data: unknown) {
@@ -38,7 +41,7 @@ export class RunChannel {
     const e = { id: this.events.length + 1, event, data };
     this.events.push(e);
     for (const l of this.listeners) l(e);
-    for (const l of threadListeners(this.threadId)) l(e);
+    for (const l of threadListeners(this.threadId)) l(e, this.modes);
   }
 
   close() {
@@ -62,14 +65,14 @@ export class RunChannel {
 }
 
 // Process-wide registries, on globalThis like the runtime (Next may load this module more than once).
-const G = globalThis as unknown as { __wpLgChannels?: Map<string, RunChannel>; __wpLgThreadListeners?: Map<string, Set<Listener>> };
+const G = globalThis as unknown as { __wpLgChannels?: Map<string, RunChannel>; __wpLgThreadListeners?: Map<string, Set<ThreadListener>> };
 export const channels = () => (G.__wpLgChannels ??= new Map());
 const threadMap = () => (G.__wpLgThreadListeners ??= new Map());
-const threadListeners = (threadId: string) => threadMap().get(threadId) ?? new Set<Listener>();
+const threadListeners = (threadId: string) => threadMap().get(threadId) ?? new Set<ThreadListener>();
 
 /** Every event of every protocol run on the thread from now on (`GET /threads/:id/stream`). */
-export function subscribeThread(threadId: string, fn: Listener): () => void {
-  const set = threadMap().get(threadId) ?? new Set<Listener>();
+export function subscribeThread(threadId: string, fn: ThreadListener): () => void {
+  const set = threadMap().get(threadId) ?? new Set<ThreadListener>();
   set.add(fn);
   threadMap().set(threadId, set);
   return () => {
@@ -117,8 +120,8 @@ export function feedChannel(rt: Runtime, threadId: string) {
     channel?.close();
   };
   return {
-    begin(runId: string): RunChannel {
-      channel = new RunChannel(runId, threadId);
+    begin(runId: string, modes: string[]): RunChannel {
+      channel = new RunChannel(runId, threadId, modes);
       channels().set(runId, channel);
       channel.push("metadata", { run_id: runId, attempt: 1 });
       release(channel);
@@ -161,7 +164,16 @@ function emitCheckpoint(c: RunChannel, cp: Checkpoint, t: ThreadInfo | null) {
     c.push("tasks", { id: taskIdOf(cp.id, node), name: node, input: cp.state, triggers: [`branch:to:${node}`], interrupts: lgInterrupts(cp, node) });
 }
 
-/** Which events a subscriber with these stream modes receives (`messages-tuple` is sent as `messages`). */
+/**
+ * Which events a subscriber with these stream modes receives (`messages-tuple` is sent as `messages`). A thread
+ * stream's modes are `run_modes` (what each run was started with, the default), `state_update` (its `values`)
+ * and `lifecycle` (only `metadata`, `error` and `end`); run-level modes are accepted there too.
+ */
+export function threadWants(modes: string[], runModes: string[], event: string): boolean {
+  const effective = modes.flatMap((m) => (m === "run_modes" ? runModes : m === "state_update" ? ["values"] : m === "lifecycle" ? [] : [m]));
+  return wants(effective, event);
+}
+
 export function wants(modes: string[], event: string): boolean {
   if (event === "metadata" || event === "error" || event === "end") return true;
   if (event === "messages") return modes.includes("messages-tuple") || modes.includes("messages");

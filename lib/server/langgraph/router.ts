@@ -141,7 +141,7 @@ const routes: [string, LgHandler][] = [
   }],
   ["GET /threads/:tid/stream", async (rt, req, p, who) => {
     await readableThread(rt, who, p.tid);
-    return threadStream(req, p.tid, readQuery(req, Modes).stream_mode ? modesOf(req) : ["values"]);
+    return threadStream(req, p.tid, readQuery(req, Modes).stream_mode ? modesOf(req) : ["run_modes"]);
   }],
 ];
 

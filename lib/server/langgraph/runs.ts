@@ -115,7 +115,7 @@ export async function startLgRun(rt: Runtime, who: Caller, threadId: string, bod
     feeder.abandon();
     throw lgError(409, "Decision recorded; this interrupt needs more approvals from other reviewers before the run continues.");
   }
-  const channel = feeder.begin(run.runId);
+  const channel = feeder.begin(run.runId, streamModes(body));
   const now = new Date().toISOString();
   const record: RunRecord = {
     run_id: run.runId,

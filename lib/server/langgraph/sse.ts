@@ -1,5 +1,5 @@
 import "server-only";
-import { subscribeThread, wants, type LgEvent, type RunChannel } from "./channel";
+import { subscribeThread, threadWants, wants, type LgEvent, type RunChannel } from "./channel";
 
 /**
  * Server-sent events in the framing the SDK's SSE decoder parses: `id`, `event`, one `data` line of JSON, a blank
@@ -83,5 +83,5 @@ export function endedStream(req: Request) {
 
 /** Every protocol run's events on the thread from now on, until the client disconnects. */
 export function threadStream(req: Request, threadId: string, modes: string[]) {
-  return eventStream(req, (send) => subscribeThread(threadId, (e) => (e && wants(modes, e.event) ? send(e) : undefined)));
+  return eventStream(req, (send) => subscribeThread(threadId, (e, runModes) => (threadWants(modes, runModes, e.event) ? send(e) : undefined)));
 }
