@@ -349,6 +349,23 @@ describe("errors, auth and CORS", () => {
     expect(Array.isArray(await bearer.threads.search())).toBe(true);
   });
 
+  it("a failing node: wait raises the SDK's error, the thread is error, the task carries it; fixing the state and continuing works", async () => {
+    const t = await lg.threads.create();
+    const err = await lg.runs.wait(t.thread_id, "approval", { input: { topic: "Fails", failDraft: true } }).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(err?.message).toContain("draft writer is down");
+    expect((await lg.threads.get(t.thread_id)).status).toBe("error");
+    const state = await lg.threads.getState(t.thread_id);
+    expect(state.tasks[0]).toMatchObject({ name: "draft", error: expect.stringContaining("draft writer is down") });
+    const raw: any = await lg.runs.wait(t.thread_id, "approval", { input: null, raiseError: false });
+    expect(raw.__error__).toMatchObject({ message: expect.stringContaining("draft writer") });
+    await lg.threads.updateState(t.thread_id, { values: { failDraft: false } });
+    const ok: any = await lg.runs.wait(t.thread_id, "approval", { input: null });
+    expect(ok.__interrupt__).toHaveLength(1);
+  });
+
   it("answers preflights for allowed origins only, and adds CORS headers to answers", async () => {
     const pre = await fetch(`${server.url}/api/langgraph/threads/search`, {
       method: "OPTIONS",

@@ -21,6 +21,8 @@ export interface LgEvent {
 }
 
 type Listener = (e: LgEvent | null) => void;
+/** Events kept per run for late joiners and replay (the oldest go first; a long run's early steps can't be replayed). */
+const MAX_EVENTS = 5_000;
 /** A thread stream's listener also gets the stream modes the run was started with (its `run_modes`). */
 type ThreadListener = (e: LgEvent, runModes: string[]) => void;
 const KEEP_AFTER_END_MS = 5 * 60_000;
@@ -28,6 +30,7 @@ const KEEP_AFTER_END_MS = 5 * 60_000;
 export class RunChannel {
   readonly events: LgEvent[] = [];
   private readonly listeners = new Set<Listener>();
+  private seq = 0;
   done = false;
 
   constructor(
@@ -38,8 +41,9 @@ export class RunChannel {
 
   push(event: string, data: unknown) {
     if (this.done) return;
-    const e = { id: this.events.length + 1, event, data };
+    const e = { id: ++this.seq, event, data };
     this.events.push(e);
+    if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
     for (const l of this.listeners) l(e);
     for (const l of threadListeners(this.threadId)) l(e, this.modes);
   }

@@ -126,7 +126,8 @@ export async function startLgRun(rt: Runtime, who: Caller, threadId: string, bod
     status: "running",
     metadata: { ...(body.metadata ?? {}), graph_id: def.id },
     multitask_strategy: strategy,
-    kwargs: { input: body.input ?? null, command: body.command ?? null, config: body.config ?? {}, stream_mode: streamModes(body), resumable: !!body.stream_resumable },
+    // Not the input or command: the records are rewritten with the thread's metadata, so they stay small.
+    kwargs: { stream_mode: streamModes(body), resumable: !!body.stream_resumable, ...(checkpointId ? { checkpoint_id: checkpointId } : {}) },
   };
   await putRun(rt.store, record);
   const done = (async () => {
