@@ -45,7 +45,11 @@ export function ChatPanel({ apiUrl, initialThreadId }: { apiUrl: string; initial
     const content = draft.trim();
     if (!content) return;
     setDraft("");
-    void stream.submit({ messages: [{ type: "human", content }] } as never, { streamMode: ["values", "messages-tuple", "custom"] });
+    // A new thread gets the first message as its label, which the dashboard's thread list shows.
+    void stream.submit({ messages: [{ type: "human", content }] } as never, {
+      streamMode: ["values", "messages-tuple", "custom"],
+      ...(threadId ? {} : { metadata: { label: content.slice(0, 80) } }),
+    });
   };
   const answer = (type: "accept" | "ignore") => void stream.submit(undefined, { command: { resume: [{ type, args: null }] } });
 

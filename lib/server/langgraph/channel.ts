@@ -94,11 +94,22 @@ export function feedChannel(rt: Runtime, threadId: string) {
   let release!: (c: RunChannel) => void;
   let chain: Promise<unknown> = new Promise<RunChannel>((r) => (release = r));
   let thread: ThreadInfo | null = null;
+  // After our run's run_ended, later events on the thread belong to another run: they are not ours to send.
+  let over = false;
+  let markEnded!: () => void;
+  const ended = new Promise<void>((r) => (markEnded = r));
   const step = (fn: (c: RunChannel) => Promise<void> | void) => {
-    chain = chain.then(() => fn(channel!)).catch((err) => console.error("[waypoint] langgraph stream:", err));
+    chain = chain.then(() => (over ? undefined : fn(channel!))).catch((err) => console.error("[waypoint] langgraph stream:", err));
   };
   const unsubscribe = rt.bus.subscribe(threadId, (e: ThreadEvent) => {
-    if (e.type === "checkpoint") {
+    if (e.type === "run_ended") {
+      step((c) => {
+        if (e.runId !== c.runId) return;
+        over = true;
+        unsubscribe();
+        markEnded();
+      });
+    } else if (e.type === "checkpoint") {
       const id = (e.checkpoint as { checkpointId: string }).checkpointId;
       step(async (c) => {
         thread ??= await rt.store.getThread(threadId).catch(() => null);
@@ -116,8 +127,8 @@ export function feedChannel(rt: Runtime, threadId: string) {
     } else if (e.type === "error") {
       step((c) => c.push("error", { error: "NodeFailed", message: (e.error as { message?: string }).message ?? "The run failed." }));
     }
-    // run_ended is not mapped: runs.ts ends the channel once the run record has its final status, so a client
-    // that checks the run after the stream closed never sees it still "running".
+    // run_ended closes nothing by itself: runs.ts ends the channel once the run record has its final status, so a
+    // client that checks the run after the stream closed never sees it still "running".
   });
   const finish = () => {
     unsubscribe();
@@ -133,13 +144,11 @@ export function feedChannel(rt: Runtime, threadId: string) {
     },
     /** The run did not start: stop listening. */
     abandon: unsubscribe,
-    /** Emitted in order with the queued events. */
-    push(event: string, data: unknown) {
-      step((c) => c.push(event, data));
-    },
-    /** Resolves once every queued event went out and the channel closed. */
+    /** Resolves once the run's last event went into the channel (its `run_ended` on the bus). */
+    ended,
+    /** Closes the channel after every queued event. */
     end(): Promise<void> {
-      step(() => finish());
+      chain = chain.then(() => finish());
       return chain.then(() => undefined);
     },
   };

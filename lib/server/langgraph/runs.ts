@@ -131,7 +131,7 @@ export async function startLgRun(rt: Runtime, who: Caller, threadId: string, bod
   };
   await putRun(rt.store, record);
   const done = (async () => {
-    await rt.runs.settled(threadId);
+    await feeder.ended;
     const status = finalStatus(run);
     const reason = cancelled().get(run.runId);
     const final = (await patchRun(rt.store, threadId, run.runId, { status, ...(reason ? { cancel_reason: reason } : {}) })) ?? { ...record, status };
