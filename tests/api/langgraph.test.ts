@@ -371,6 +371,22 @@ describe.each([
       expect(ok.__interrupt__).toHaveLength(1);
     });
 
+    it("ignores fields it does not know (as the reference server does), refuses malformed JSON with 400", async () => {
+      const t = await lg.threads.create();
+      const post = (path: string, body: string) =>
+        fetch(`${server.url}/api/langgraph${path}`, { method: "POST", headers: { "x-api-key": TEST_ADMIN_TOKEN, "content-type": "application/json" }, body });
+      const ok = await post(`/threads/${t.thread_id}/runs/wait`, JSON.stringify({ assistant_id: "approval", input: { topic: "Extra" }, webhook: null, durability: "async", future_field: { x: 1 } }));
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get("content-location")).toMatch(new RegExp(`^/threads/${t.thread_id}/runs/`));
+      expect((await ok.json()).__interrupt__).toHaveLength(1);
+      const bad = await post(`/threads/${t.thread_id}/runs/wait`, "{not json");
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ detail: expect.stringContaining("JSON") });
+      const missing = await post(`/threads/${t.thread_id}/runs/wait`, JSON.stringify({ input: {} }));
+      expect(missing.status).toBe(400);
+      expect((await missing.json()).detail).toContain("assistant_id");
+    });
+
     it("answers preflights for allowed origins only, and adds CORS headers to answers", async () => {
       const pre = await fetch(`${server.url}/api/langgraph/threads/search`, {
         method: "OPTIONS",
