@@ -270,6 +270,19 @@ describe.each([
     });
   });
 
+  describe("stateless runs", () => {
+    it("wait and stream without a thread: a thread of their own, deleted afterwards unless on_completion is keep", async () => {
+      const out: any = await lg.runs.wait(null, "research", { input: { question: "Stateless" } });
+      expect(out.sources).toHaveLength(6);
+      const parts = await collect(lg.runs.stream(null, "chat", { input: { messages: [{ type: "human", content: "hi" }] }, streamMode: ["values"] }));
+      expect(parts.at(-1)!.data.messages.at(-1)).toMatchObject({ type: "ai" });
+      let kept = "";
+      await lg.runs.wait(null, "approval", { input: { topic: "Kept" }, onCompletion: "keep", onRunCreated: (m: { thread_id?: string }) => (kept = m.thread_id ?? "") } as never);
+      expect((await lg.threads.get(kept)).status).toBe("interrupted");
+      expect(await lg.threads.count({ values: { question: "Stateless" } })).toBe(0);
+    });
+  });
+
   describe("multitask, replay and the thread stream", () => {
     it("multitask_strategy interrupt cancels the active run; rollback also removes its checkpoints; others are refused", async () => {
       const t = await lg.threads.create();

@@ -107,6 +107,21 @@ const routes: [string, LgHandler][] = [
       ...(body.stream_resumable ? { Location: `${runPath(p.tid, record.run_id)}/stream` } : {}),
     });
   }],
+  // ---- stateless runs: a thread of their own, deleted once the run ends unless on_completion is "keep" ----
+  ["POST /runs", async (rt, req, _p, who) => {
+    const { record } = await statelessRun(rt, req, who, async () => undefined);
+    return lgJson(record, 200, { "Content-Location": runPath(record.thread_id, record.run_id) });
+  }],
+  ["POST /runs/wait", async (rt, req, _p, who) => {
+    let out: unknown;
+    const { record, finished } = await statelessRun(rt, req, who, async (threadId) => void (out = await runOutput(rt, who, threadId)));
+    await finished;
+    return lgJson(out, 200, { "Content-Location": runPath(record.thread_id, record.run_id) });
+  }],
+  ["POST /runs/stream", async (rt, req, _p, who) => {
+    const { record, channel, body } = await statelessRun(rt, req, who, async () => undefined);
+    return runStream(req, channel, streamModes(body), 0, undefined, { "Content-Location": runPath(record.thread_id, record.run_id) });
+  }],
   ["GET /threads/:tid/runs", async (rt, req, p, who) => {
     await readableThread(rt, who, p.tid);
     const q = readQuery(req, Paging);
@@ -144,6 +159,21 @@ const routes: [string, LgHandler][] = [
     return threadStream(req, p.tid, readQuery(req, Modes).stream_mode ? modesOf(req) : ["run_modes"]);
   }],
 ];
+
+const StatelessBody = RunBody.extend({ on_completion: z.enum(["delete", "keep"]).nullish() });
+
+/** Starts a run on a new thread; `beforeDelete` reads what it needs once the run ended, then the thread goes. */
+async function statelessRun(rt: Parameters<LgHandler>[0], req: Request, who: Parameters<LgHandler>[3], beforeDelete: (threadId: string) => Promise<void>) {
+  const body = await readBody(req, StatelessBody);
+  const def = resolveAssistant(rt, who, body.assistant_id);
+  const t = await createLgThread(rt, who, { metadata: { graph_id: def.id } });
+  const started = await startLgRun(rt, who, t.thread_id, body);
+  const finished = started.done.then(async () => {
+    await beforeDelete(t.thread_id);
+    if (body.on_completion !== "keep") await deleteLgThread(rt, who, t.thread_id).catch((err) => console.error(`[waypoint] deleting stateless thread ${t.thread_id}:`, err));
+  });
+  return { ...started, body, finished };
+}
 
 async function runRecord(rt: Parameters<LgHandler>[0], who: Parameters<LgHandler>[3], threadId: string, runId: string) {
   await readableThread(rt, who, threadId);
