@@ -275,7 +275,8 @@ describe.each([
       const out: any = await lg.runs.wait(null, "research", { input: { question: "Stateless" } });
       expect(out.sources).toHaveLength(6);
       const parts = await collect(lg.runs.stream(null, "chat", { input: { messages: [{ type: "human", content: "hi" }] }, streamMode: ["values"] }));
-      expect(parts.at(-1)!.data.messages.at(-1)).toMatchObject({ type: "ai" });
+      expect(parts.filter((p) => p.event === "values").at(-1)!.data.messages.at(-1)).toMatchObject({ type: "ai" });
+      expect(parts.at(-1)!.event).toBe("end");
       let kept = "";
       await lg.runs.wait(null, "approval", { input: { topic: "Kept" }, onCompletion: "keep", onRunCreated: (m: { thread_id?: string }) => (kept = m.thread_id ?? "") } as never);
       expect((await lg.threads.get(kept)).status).toBe("interrupted");
