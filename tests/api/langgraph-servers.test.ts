@@ -33,6 +33,9 @@ describe("LangGraph protocol on two servers sharing PostgreSQL", () => {
     expect(await lb.runs.get(t.thread_id, run.run_id)).toMatchObject({ status: "running" });
     expect((await lb.threads.get(t.thread_id)).status).toBe("busy");
     await expect(lb.runs.create(t.thread_id, "pipeline", { input: { steps: 1, stepMs: 0 } })).rejects.toMatchObject({ status: 409 });
+    const streamed: { event: string; data: any }[] = [];
+    for await (const part of lb.runs.joinStream(t.thread_id, run.run_id, { streamMode: ["values"] })) streamed.push(part);
+    expect(streamed.find((p) => p.event === "values")?.data).toMatchObject({ steps: 3 });
     const joined: any = await lb.runs.join(t.thread_id, run.run_id);
     expect(joined).toMatchObject({ steps: 3 });
     expect(await lb.runs.get(t.thread_id, run.run_id)).toMatchObject({ status: "success" });

@@ -143,7 +143,15 @@ const routes: [string, LgHandler][] = [
   ["GET /threads/:tid/runs/:rid/stream", async (rt, req, p, who) => {
     const rec = await runRecord(rt, who, p.tid, p.rid);
     const channel = channelOf(p.rid);
-    if (!channel) return endedStream(req);
+    if (!channel) {
+      // Not run here: wait for its record to end (another server runs it), then send its final values.
+      const active = rec.status === "pending" || rec.status === "running";
+      if (!active) return endedStream(req);
+      return endedStream(req, async () => {
+        await waitForRun(rt, p.tid, p.rid, req.signal);
+        return modesOf(req).includes("values") ? [{ event: "values", data: (await lgStateOf(rt, who, p.tid)).values }] : [];
+      });
+    }
     // A resumable run replays from the client's Last-Event-ID (or from the start); others join live.
     const resumable = rec.kwargs.resumable === true;
     const after = resumable ? (lastEventId(req) ?? 0) : null;

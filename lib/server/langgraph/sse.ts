@@ -73,11 +73,20 @@ export function runStream(req: Request, channel: RunChannel, modes: string[], af
   return eventStream(req, (send) => channel.subscribe(after, (e) => (e === null || wants(modes, e.event) ? send(e) : undefined)), onClientGone, headers);
 }
 
-/** A finished run seen from another server (or after its events were dropped): only `end`. */
-export function endedStream(req: Request) {
+/**
+ * A run this server has no events of (another server runs it, or it ended long ago): the events `later` gives
+ * once it has ended (e.g. its final values), then `end`.
+ */
+export function endedStream(req: Request, later: () => Promise<{ event: string; data: unknown }[]> = async () => []) {
   return eventStream(req, (send) => {
-    queueMicrotask(() => send(null));
-    return () => {};
+    let open = true;
+    later()
+      .then((events) => events.forEach((e, i) => open && send({ id: i + 1, ...e })))
+      .catch(() => {})
+      .finally(() => open && send(null));
+    return () => {
+      open = false;
+    };
   });
 }
 
