@@ -401,6 +401,28 @@ describe.each([
       expect((await missing.json()).detail).toContain("assistant_id");
     });
 
+    it("API tokens keep their role and graph scope over the protocol, and the audit trail names their owner", async () => {
+      const stamp = Date.now();
+      const user = await api.post("/api/users", { name: `Vera ${stamp}`, email: `vera${stamp}@lg.test`, password: "password123", role: "operator" });
+      expect(user.status).toBe(201);
+      const tokenFor = async (role: string, graphs?: string[]) => (await api.post("/api/tokens", { name: `${role} ${stamp}`, role, userId: user.body.id, ...(graphs ? { graphs } : {}) })).body.token as string;
+      const sdkWith = (key: string) => new Client({ apiUrl: `${server.url}/api/langgraph`, apiKey: key, callerOptions: { maxRetries: 0 } });
+      const viewer = sdkWith(await tokenFor("viewer"));
+      const chatOnly = sdkWith(await tokenFor("operator", ["chat"]));
+      const t = await lg.threads.create();
+      await lg.runs.wait(t.thread_id, "approval", { input: { topic: "Scoped" } });
+      expect((await viewer.threads.getState(t.thread_id)).next).toEqual(["review"]);
+      expect((await httpError(viewer.threads.create())).status).toBe(403);
+      expect((await httpError(viewer.runs.wait(t.thread_id, "approval", { command: { resume: { action: "approve" } } }))).status).toBe(403);
+      // A token limited to the chat graph sees neither the approval assistant nor its threads.
+      expect((await chatOnly.assistants.search()).map((a) => a.graph_id)).toEqual(["chat"]);
+      expect((await httpError(chatOnly.threads.get(t.thread_id))).status).toBe(403);
+      const mine = await chatOnly.threads.create({ graphId: "chat" });
+      await chatOnly.runs.wait(mine.thread_id, "chat", { input: { messages: [{ type: "human", content: "hi" }] } });
+      const audit = await api.get(`/api/audit?threadId=${mine.thread_id}`);
+      expect(audit.body.entries.map((e: any) => e.actorName)).toContain(`Vera ${stamp} (token operator ${stamp})`);
+    });
+
     it("answers preflights for allowed origins only, and adds CORS headers to answers", async () => {
       const pre = await fetch(`${server.url}/api/langgraph/threads/search`, {
         method: "OPTIONS",
