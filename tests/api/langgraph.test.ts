@@ -417,10 +417,24 @@ describe.each([
       // A token limited to the chat graph sees neither the approval assistant nor its threads.
       expect((await chatOnly.assistants.search()).map((a) => a.graph_id)).toEqual(["chat"]);
       expect((await httpError(chatOnly.threads.get(t.thread_id))).status).toBe(403);
-      const mine = await chatOnly.threads.create({ graphId: "chat" });
+      const mine = await chatOnly.threads.create(); // bound to its only graph at once
       await chatOnly.runs.wait(mine.thread_id, "chat", { input: { messages: [{ type: "human", content: "hi" }] } });
+      expect((await chatOnly.threads.get(mine.thread_id)).metadata).toMatchObject({ graph_id: "chat" });
       const audit = await api.get(`/api/audit?threadId=${mine.thread_id}`);
       expect(audit.body.entries.map((e: any) => e.actorName)).toContain(`Vera ${stamp} (token operator ${stamp})`);
+      // A client that goes away cancels its run when it asked for that (on_disconnect: "cancel").
+      const t2 = await lg.threads.create();
+      const abort = new AbortController();
+      let runId = "";
+      try {
+        for await (const part of lg.runs.stream(t2.thread_id, "pipeline", { input: { steps: 50, stepMs: 200 }, onDisconnect: "cancel", signal: abort.signal })) {
+          if (part.event === "metadata") runId = (part.data as { run_id: string }).run_id;
+          if (part.event === "values") abort.abort();
+        }
+      } catch {
+        /* aborted */
+      }
+      await expect.poll(async () => (await lg.runs.get(t2.thread_id, runId)).status, { timeout: 10_000 }).toBe("interrupted");
     });
 
     it("answers preflights for allowed origins only, and adds CORS headers to answers", async () => {

@@ -75,7 +75,8 @@ async function threadForRun(rt: Runtime, who: Caller, threadId: string, def: Gra
     await createLgThread(rt, who, { thread_id: threadId, metadata: {} });
     t = await rt.store.getThread(threadId);
   }
-  who.authorize("read", t.graphId);
+  // An unbound thread has nothing to hide yet; binding it needs the right to run the assistant's graph.
+  if (t.graphId !== null) who.authorize("read", t.graphId);
   if (t.graphId === null) {
     who.authorize("run", def.id);
     t = await rt.store.updateThread(threadId, { graphId: def.id });

@@ -46,7 +46,10 @@ export const CreateThread = z.object({
  * the first run's assistant binds it). Creating is an operator's action, as in the native API.
  */
 export async function createLgThread(rt: Runtime, who: Caller, body: z.infer<typeof CreateThread>) {
-  const graphId = typeof body.metadata?.graph_id === "string" && rt.graphs.has(body.metadata.graph_id) ? body.metadata.graph_id : null;
+  let graphId = typeof body.metadata?.graph_id === "string" && rt.graphs.has(body.metadata.graph_id) ? body.metadata.graph_id : null;
+  // A caller limited to one graph gets its thread bound to it at once (it could not read an unbound thread).
+  const scope = who.principal.graphs;
+  if (graphId === null && scope?.length === 1 && rt.graphs.has(scope[0])) graphId = scope[0];
   who.authorize("run", graphId ?? undefined);
   if (body.supersteps?.length) throw lgError(422, "supersteps are not supported; create the thread, then update its state.");
   const threadId = body.thread_id ?? uuidv7();
