@@ -77,7 +77,7 @@ const routes: [string, LgHandler][] = [
   ["GET /threads/:tid/state", async (rt, _req, p, who) => lgJson(await lgStateOf(rt, who, p.tid))],
   ["GET /threads/:tid/state/:cid", async (rt, _req, p, who) => lgJson(await lgStateOf(rt, who, p.tid, p.cid))],
   ["POST /threads/:tid/state/checkpoint", async (rt, req, p, who) => {
-    const body = await readBody(req, z.object({ checkpoint: z.object({ checkpoint_id: z.string().nullish() }).passthrough() }));
+    const body = await readBody(req, z.object({ checkpoint: z.object({ checkpoint_id: z.string().nullish() }) }));
     return lgJson(await lgStateOf(rt, who, p.tid, body.checkpoint.checkpoint_id));
   }],
   ["POST /threads/:tid/state", async (rt, req, p, who) => lgJson(await updateLgStateRoute(rt, req, p, who))],

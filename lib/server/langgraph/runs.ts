@@ -20,7 +20,7 @@ import { createLgThread, readableThread } from "./threads";
  * (channel.ts), binding a thread to its first run's graph, and `multitask_strategy`.
  */
 const Obj = z.record(z.string(), z.unknown());
-const CheckpointRef = z.object({ checkpoint_id: z.string().nullish() }).passthrough();
+const CheckpointRef = z.object({ checkpoint_id: z.string().nullish() });
 export const RunBody = z.object({
   assistant_id: z.string().min(1).max(200),
   input: z.union([Obj, z.null()]).optional(),
@@ -28,12 +28,11 @@ export const RunBody = z.object({
     .object({
       resume: z.unknown().optional(),
       update: z.union([Obj, z.array(z.tuple([z.string(), z.unknown()])), z.null()]).optional(),
-      goto: z.union([z.string(), z.array(z.unknown()), z.object({ node: z.string() }).passthrough(), z.null()]).optional(),
+      goto: z.union([z.string(), z.array(z.unknown()), z.object({ node: z.string() }), z.null()]).optional(),
     })
-    .passthrough()
     .nullish(),
   metadata: Obj.nullish(),
-  config: z.object({ configurable: Obj.optional() }).passthrough().nullish(),
+  config: z.object({ configurable: Obj.optional() }).nullish(),
   stream_mode: z.union([z.string(), z.array(z.string())]).nullish(),
   stream_resumable: z.boolean().nullish(),
   checkpoint: CheckpointRef.nullish(),

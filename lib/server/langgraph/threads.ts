@@ -165,7 +165,7 @@ export async function lgStateOf(rt: Runtime, who: Caller, threadId: string, chec
   return cp ? lgState(cp, t) : lgEmptyState(threadId);
 }
 
-const CheckpointRef = z.object({ checkpoint_id: z.string().nullish() }).passthrough();
+const CheckpointRef = z.object({ checkpoint_id: z.string().nullish() });
 export const UpdateState = z.object({
   values: z.union([Obj, z.array(z.unknown()), z.null()]).optional(),
   as_node: z.string().nullish(),
@@ -184,7 +184,7 @@ export async function updateLgState(rt: Runtime, who: Caller, threadId: string, 
   return { checkpoint: ref, configurable: ref };
 }
 
-const Before = z.union([z.string(), CheckpointRef, z.object({ configurable: CheckpointRef }).passthrough()]);
+const Before = z.union([z.string(), CheckpointRef, z.object({ configurable: CheckpointRef })]);
 export const HistoryBody = z.object({
   limit: z.number().int().min(1).max(1000).nullish(),
   before: Before.nullish(),
