@@ -136,6 +136,6 @@ export const chat: GraphDefinition = {
         { description: "Asks a human to approve the tool call (dynamic interrupt), then runs it." },
       )
       .addEdge(START, "agent")
-      .addConditionalEdges("agent", (s) => ((lastMessage(s.messages)?.tool_calls ?? []).length ? "tools" : END), { tools: "tools", [END]: END })
+      .addConditionalEdges("agent", (s) => ((lastMessage(s.messages)?.tool_calls ?? []).length ? "tool call" : "answer"), { "tool call": "tools", answer: END })
       .addEdge("tools", "agent"),
 };
