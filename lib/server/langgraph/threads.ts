@@ -184,7 +184,8 @@ export async function updateLgState(rt: Runtime, who: Caller, threadId: string, 
   return { checkpoint: ref, configurable: ref };
 }
 
-const Before = z.union([z.string(), CheckpointRef, z.object({ configurable: CheckpointRef })]);
+// The config form first: every field of a bare checkpoint is optional, so it would match a config and drop it.
+const Before = z.union([z.string(), z.object({ configurable: CheckpointRef }), CheckpointRef]);
 export const HistoryBody = z.object({
   limit: z.number().int().min(1).max(1000).nullish(),
   before: Before.nullish(),
@@ -193,7 +194,7 @@ export const HistoryBody = z.object({
 });
 
 const idOf = (b: z.infer<typeof Before> | null | undefined): string | null =>
-  b == null ? null : typeof b === "string" ? b : "configurable" in b && b.configurable ? ((b.configurable as { checkpoint_id?: string | null }).checkpoint_id ?? null) : ((b as { checkpoint_id?: string | null }).checkpoint_id ?? null);
+  b == null ? null : typeof b === "string" ? b : "configurable" in b ? (b.configurable.checkpoint_id ?? null) : (b.checkpoint_id ?? null);
 
 /**
  * Newest first. Without `checkpoint`: the whole thread by version, `before` a checkpoint (older ones only).
