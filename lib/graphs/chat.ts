@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { END, START, StateGraph, interrupt } from "../engine";
 import type { GraphDefinition } from "./types";
-import { addMessages, lastMessage, textOf, type Message, type ToolCall } from "./messages";
+import { addMessages, lastMessage, streamText, textOf, type Message, type ToolCall } from "./messages";
 
 /**
  * `chat` — a tool-calling assistant in LangChain's message format, what agent-chat-ui and the SDK's `useStream`
@@ -98,12 +98,14 @@ export const chat: GraphDefinition = {
     })
       .addNode(
         "agent",
-        (s) => {
+        async (s, ctx) => {
           const last = lastMessage(s.messages);
           const id = `ai-${randomUUID()}`;
-          if (last?.type === "tool") return { messages: [{ type: "ai", id, content: `The ${last.name ?? "tool"} says: ${textOf(last)}`, tool_calls: [] }] };
+          // Answers are streamed token by token, as a model's would be; a tool call is sent whole.
+          const say = async (text: string) => ({ messages: [{ type: "ai", id, content: await streamText(ctx, id, text), tool_calls: [] }] });
+          if (last?.type === "tool") return say(`The ${last.name ?? "tool"} says: ${textOf(last)}`);
           const wanted = plan(last ? textOf(last) : "");
-          if (typeof wanted === "string") return { messages: [{ type: "ai", id, content: wanted, tool_calls: [] }] };
+          if (typeof wanted === "string") return say(wanted);
           return { messages: [{ type: "ai", id, content: `Let me use ${wanted.name}.`, tool_calls: [wanted] }] };
         },
         { description: "Scripted assistant: answers, or asks for a tool call." },

@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import type { NodeContext } from "../engine/types";
+import { sleep } from "./util";
 
 /**
  * LangChain's message format as plain JSON (what `useStream` and agent-chat-ui read in `values.messages`):
@@ -56,4 +58,19 @@ export function textOf(m: Message): string {
   if (Array.isArray(m.content))
     return m.content.map((b) => (typeof b === "string" ? b : typeof (b as { text?: unknown })?.text === "string" ? (b as { text: string }).text : "")).join("");
   return "";
+}
+
+/**
+ * What a node emits for one token of a message it is writing (`ctx.emit({ [MESSAGE_CHUNK]: chunk })`): the
+ * LangGraph protocol's `messages-tuple` stream sends these as `AIMessageChunk`s, as a model's tokens would be.
+ */
+export const MESSAGE_CHUNK = "__message_chunk__";
+
+/** Streams `text` word by word as chunks of message `id`, then returns it (the node still returns the whole message). */
+export async function streamText(ctx: NodeContext, id: string, text: string, delayMs = 15): Promise<string> {
+  for (const token of text.match(/\S+\s*/g) ?? []) {
+    ctx.emit({ [MESSAGE_CHUNK]: { type: "AIMessageChunk", id, content: token } });
+    await sleep(delayMs, ctx.signal);
+  }
+  return text;
 }

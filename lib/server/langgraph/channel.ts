@@ -2,6 +2,7 @@ import "server-only";
 import type { Checkpoint, ThreadInfo } from "../../checkpoint/types";
 import type { ThreadEvent } from "../events";
 import type { Runtime } from "../runtime";
+import { MESSAGE_CHUNK } from "../../graphs/messages";
 import { lgInterrupts, lgState, lgWrites, taskIdOf } from "./mapping";
 
 /**
@@ -31,6 +32,8 @@ export class RunChannel {
   readonly events: LgEvent[] = [];
   private readonly listeners = new Set<Listener>();
   private seq = 0;
+  /** Messages already streamed chunk by chunk: not sent again whole when the step that wrote them ends. */
+  readonly streamedIds = new Set<string>();
   done = false;
 
   constructor(
@@ -123,7 +126,12 @@ export function feedChannel(rt: Runtime, threadId: string) {
         if (list.length) c.push("values", { __interrupt__: list });
       });
     } else if (e.type === "custom") {
-      step((c) => c.push("custom", e.data));
+      step((c) => {
+        const chunk = (e.data as Record<string, unknown> | null)?.[MESSAGE_CHUNK] as { id?: string } | undefined;
+        if (!chunk) return c.push("custom", e.data);
+        if (chunk.id) c.streamedIds.add(chunk.id);
+        c.push("messages", [chunk, { langgraph_node: e.node, langgraph_checkpoint_ns: "", thread_id: threadId, run_id: c.runId }]);
+      });
     } else if (e.type === "error") {
       step((c) => c.push("error", { error: "NodeFailed", message: (e.error as { message?: string }).message ?? "The run failed." }));
     }
@@ -168,7 +176,7 @@ function emitCheckpoint(c: RunChannel, cp: Checkpoint, t: ThreadInfo | null) {
       const msgs = w.messages;
       const stored = Array.isArray(cp.state.messages) ? (cp.state.messages as { id?: string }[]) : [];
       for (const m of Array.isArray(msgs) ? msgs : msgs ? [msgs] : [])
-        c.push("messages", [stored.find((s) => s.id !== undefined && s.id === (m as { id?: string })?.id) ?? m, { langgraph_node: node, langgraph_step: cp.step, langgraph_checkpoint_ns: "", thread_id: cp.threadId, run_id: c.runId }]);
+        if (!c.streamedIds.has((m as { id?: string })?.id ?? "")) c.push("messages", [stored.find((s) => s.id !== undefined && s.id === (m as { id?: string })?.id) ?? m, { langgraph_node: node, langgraph_step: cp.step, langgraph_checkpoint_ns: "", thread_id: cp.threadId, run_id: c.runId }]);
     }
   c.push("values", cp.state);
   c.push("checkpoints", checkpointEvent);
