@@ -72,8 +72,10 @@ async function patchPg() {
     const text = typeof q === "string" ? q : typeof q === "object" && q !== null ? String((q as { text?: unknown }).text ?? "") : "";
     pgCount.queries++;
     if (/^\s*(BEGIN|START TRANSACTION)/i.test(text)) inTx.add(this);
-    else if (/^\s*(COMMIT|END)\b/i.test(text)) (pgCount.commits++, inTx.delete(this));
-    else if (/^\s*ROLLBACK\b/i.test(text)) inTx.delete(this);
+    else if (/^\s*(COMMIT|END)\b/i.test(text)) {
+      pgCount.commits++;
+      inTx.delete(this);
+    } else if (/^\s*ROLLBACK\b/i.test(text)) inTx.delete(this);
     else if (!inTx.has(this) && /\b(INSERT|UPDATE|DELETE)\b/i.test(text.replace(/FOR\s+UPDATE/gi, ""))) pgCount.commits++;
     return orig.apply(this, a);
   };
@@ -97,7 +99,9 @@ async function patchRedis() {
 export async function openBackend(kind: Backend, rep: number): Promise<Opened> {
   if (kind === "memory") {
     const store = await createStore({ kind: "memory" });
-    const backing = (store as unknown as { backing?: { checkpoints: Map<string, { entry: { json: string } }>; threads: Map<string, { record: unknown }> } }).backing;
+    const backing = (
+      store as unknown as { backing?: { checkpoints: Map<string, { entry: { json: string } }>; threads: Map<string, { record: unknown }> } }
+    ).backing;
     return {
       store,
       probe: {
@@ -116,8 +120,7 @@ export async function openBackend(kind: Backend, rep: number): Promise<Opened> {
   if (kind === "file" || kind === "sqlite") {
     const dir = mkdtempSync(path.join(os.tmpdir(), `waypoint-bench-${kind}-`));
     const dbFile = path.join(dir, "bench.db");
-    const store =
-      kind === "file" ? await createStore({ kind: "file", dir }) : await createStore({ kind: "sqlite", url: `file:${dbFile}` });
+    const store = kind === "file" ? await createStore({ kind: "file", dir }) : await createStore({ kind: "sqlite", url: `file:${dbFile}` });
     await store.setup();
     const size =
       kind === "file"
@@ -167,7 +170,8 @@ export async function openBackend(kind: Backend, rep: number): Promise<Opened> {
         const r = await c.query(
           `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS b FROM pg_class c
              JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind = 'r' AND n.nspname = 'public' AND c.relname <> '_waypoint_migrations'`);
+            WHERE c.relkind = 'r' AND n.nspname = 'public' AND c.relname <> '_waypoint_migrations'`,
+        );
         return Number(r.rows[0].b);
       } finally {
         await c.end();

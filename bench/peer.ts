@@ -45,8 +45,21 @@ export async function runPeer(saver: string, p: Params, reps: number): Promise<P
   }
   const out = path.join(mkdtempSync(path.join(os.tmpdir(), "peer-out-")), `${saver}.json`);
   const args = [
-    path.join(dir, "bench.mjs"), "--savers", saver, "--reps", String(reps), "--threads", String(p.threads),
-    "--loop", String(p.loop), "--conc", String(p.conc), "--warm", String(p.warm), "--out", out,
+    path.join(dir, "bench.mjs"),
+    "--savers",
+    saver,
+    "--reps",
+    String(reps),
+    "--threads",
+    String(p.threads),
+    "--loop",
+    String(p.loop),
+    "--conc",
+    String(p.conc),
+    "--warm",
+    String(p.warm),
+    "--out",
+    out,
   ];
   const code = await new Promise<number>((resolve) => {
     const child = spawn(process.execPath, args, {

@@ -35,7 +35,10 @@ prof.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (prof.tim
 const total = prof.endTime - prof.startTime;
 
 const short = (url: string) =>
-  url.replace(/^file:\/\//, "").replace(/.*\/node_modules\//, "nm:").replace(/^\/work\/main\//, "") || "(native/v8)";
+  url
+    .replace(/^file:\/\//, "")
+    .replace(/.*\/node_modules\//, "nm:")
+    .replace(/^\/work\/main\//, "") || "(native/v8)";
 const label = (n: Node) => `${n.callFrame.functionName || "(anonymous)"} ${short(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
 
 const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
@@ -50,7 +53,10 @@ for (const [id, us] of selfUs) {
   const seen = new Set<string>();
   for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
     const f = short(byId.get(cur)!.callFrame.url);
-    if ((f.startsWith("lib/") || f.startsWith("bench/")) && !seen.has(f)) (seen.add(f), add(inclusiveByFile, f, us));
+    if ((f.startsWith("lib/") || f.startsWith("bench/")) && !seen.has(f)) {
+      seen.add(f);
+      add(inclusiveByFile, f, us);
+    }
   }
 }
 

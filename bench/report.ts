@@ -16,21 +16,49 @@ export interface BackendResult {
 }
 
 const row = (label: string, m: Medians): string[] => [
-  label, fmt(m.seq_steps_per_s), fmt(m.seq_ms_per_step, 3), fmt(m.seq_p50_ms, 2), fmt(m.seq_p99_ms, 2), fmt(m.loop_run_ms),
-  `${fmt(m.history_ms)} (${fmt(m.history_count)})`, fmt(m.getstate_ms, 2), fmt(m.conc_steps_per_s), fmt(m.bytes_per_step),
+  label,
+  fmt(m.seq_steps_per_s),
+  fmt(m.seq_ms_per_step, 3),
+  fmt(m.seq_p50_ms, 2),
+  fmt(m.seq_p99_ms, 2),
+  fmt(m.loop_run_ms),
+  `${fmt(m.history_ms)} (${fmt(m.history_count)})`,
+  fmt(m.getstate_ms, 2),
+  fmt(m.conc_steps_per_s),
+  fmt(m.bytes_per_step),
 ];
 
 // Ratios read "how many times better Waypoint is": rates ours/peer, times peer/ours; bytes ours/peer (smaller is better).
 const ratioRow = (o: Medians, p: Medians): string[] => [
-  "ratio (× better)", ratio(o.seq_steps_per_s, p.seq_steps_per_s), ratio(p.seq_ms_per_step, o.seq_ms_per_step), ratio(p.seq_p50_ms, o.seq_p50_ms),
-  ratio(p.seq_p99_ms, o.seq_p99_ms), ratio(p.loop_run_ms, o.loop_run_ms), ratio(p.history_ms, o.history_ms), ratio(p.getstate_ms, o.getstate_ms),
-  ratio(o.conc_steps_per_s, p.conc_steps_per_s), `${ratio(o.bytes_per_step, p.bytes_per_step)} the size`,
+  "ratio (× better)",
+  ratio(o.seq_steps_per_s, p.seq_steps_per_s),
+  ratio(p.seq_ms_per_step, o.seq_ms_per_step),
+  ratio(p.seq_p50_ms, o.seq_p50_ms),
+  ratio(p.seq_p99_ms, o.seq_p99_ms),
+  ratio(p.loop_run_ms, o.loop_run_ms),
+  ratio(p.history_ms, o.history_ms),
+  ratio(p.getstate_ms, o.getstate_ms),
+  ratio(o.conc_steps_per_s, p.conc_steps_per_s),
+  `${ratio(o.bytes_per_step, p.bytes_per_step)} the size`,
 ];
 
 const blank = (label: string, text: string) => [label, text.replace(/\s+/g, " ").slice(0, 140), ...Array(8).fill("")];
 
 export function mainTable(results: Record<string, BackendResult>): string {
-  const rows: string[][] = [["backend", "seq steps/s", "ms/step", "p50 ms/invoke", "p99 ms/invoke", "1k-step run ms", "full history ms (n)", "latest state ms", "20-conc steps/s", "bytes/step"]];
+  const rows: string[][] = [
+    [
+      "backend",
+      "seq steps/s",
+      "ms/step",
+      "p50 ms/invoke",
+      "p99 ms/invoke",
+      "1k-step run ms",
+      "full history ms (n)",
+      "latest state ms",
+      "20-conc steps/s",
+      "bytes/step",
+    ],
+  ];
   for (const [kind, r] of Object.entries(results)) {
     rows.push(r.ours ? row(`${kind} — Waypoint`, r.ours) : blank(`${kind} — Waypoint`, `skipped: ${r.error}`));
     if (r.peer?.median) rows.push(row(`${kind} — LangGraph.js`, r.peer.median));
@@ -42,10 +70,21 @@ export function mainTable(results: Record<string, BackendResult>): string {
 
 /** Per sequential 10-step invoke and per step of the long loop: store time by method, the rest, round trips. */
 export function breakdownTable(results: Record<string, BackendResult>): string {
-  const rows: string[][] = [[
-    "backend", "invoke ms", "save ms (calls)", "lock acquire+release ms", "updateThread ms (calls)", "latest ms", "outside store ms",
-    "round trips / commits per invoke", "loop step: save ms", "loop step: outside ms", "round trips / commits per loop step",
-  ]];
+  const rows: string[][] = [
+    [
+      "backend",
+      "invoke ms",
+      "save ms (calls)",
+      "lock acquire+release ms",
+      "updateThread ms (calls)",
+      "latest ms",
+      "outside store ms",
+      "round trips / commits per invoke",
+      "loop step: save ms",
+      "loop step: outside ms",
+      "round trips / commits per loop step",
+    ],
+  ];
   for (const [kind, r] of Object.entries(results)) {
     const b = r.probe;
     if (!b) continue;

@@ -28,11 +28,27 @@ const arg = (name: string, def: string): string => {
 const stores = arg("stores", ALL_BACKENDS.join(",")).split(",").filter(Boolean);
 for (const s of stores) if (!(ALL_BACKENDS as readonly string[]).includes(s)) throw new Error(`unknown store "${s}" (use ${ALL_BACKENDS.join(",")})`);
 const reps = Number(arg("reps", "3"));
-const params: Params = { warm: Number(arg("warm", "20")), threads: Number(arg("threads", "200")), loop: Number(arg("loop", "1000")), conc: Number(arg("conc", "20")) };
+const params: Params = {
+  warm: Number(arg("warm", "20")),
+  threads: Number(arg("threads", "200")),
+  loop: Number(arg("loop", "1000")),
+  conc: Number(arg("conc", "20")),
+};
 const withPeer = arg("peer", "false") === "true";
 const outFile = arg("out", "");
 
-const KEYS = ["seq_steps_per_s", "seq_ms_per_step", "seq_p50_ms", "seq_p99_ms", "loop_run_ms", "history_ms", "history_count", "getstate_ms", "conc_steps_per_s", "bytes_per_step"] as const;
+const KEYS = [
+  "seq_steps_per_s",
+  "seq_ms_per_step",
+  "seq_p50_ms",
+  "seq_p99_ms",
+  "loop_run_ms",
+  "history_ms",
+  "history_count",
+  "getstate_ms",
+  "conc_steps_per_s",
+  "bytes_per_step",
+] as const;
 
 const medians = (done: RepResult[] | Record<string, number>[]): Medians =>
   Object.fromEntries(KEYS.map((k) => [k, median(done.map((d) => Number((d as Record<string, unknown>)[k])))]));
@@ -60,8 +76,13 @@ async function benchBackend(kind: Backend): Promise<BackendResult> {
       const load = os.loadavg()[0];
       const res = await runRep(opened.store, opened.probe, params, r);
       done.push(res);
-      const trips = Object.entries(res.probe).filter(([k]) => /^(pg|redis)_/.test(k)).map(([k, v]) => [k, Math.round(Number(v) * 100) / 100]);
-      log(`${kind} rep ${r}`, JSON.stringify(Object.fromEntries([...KEYS.map((k) => [k, Math.round(res[k] * 100) / 100]), ...trips, ["load1", load]])));
+      const trips = Object.entries(res.probe)
+        .filter(([k]) => /^(pg|redis)_/.test(k))
+        .map(([k, v]) => [k, Math.round(Number(v) * 100) / 100]);
+      log(
+        `${kind} rep ${r}`,
+        JSON.stringify(Object.fromEntries([...KEYS.map((k) => [k, Math.round(res[k] * 100) / 100]), ...trips, ["load1", load]])),
+      );
     } catch (e) {
       error = `failed in rep ${r}: ${(e as Error).stack ?? e}`.slice(0, 800);
     } finally {
@@ -103,8 +124,10 @@ console.log(mainTable(results));
 for (const n of notes) console.log(`- ${n}`);
 console.log("\nWhere the time goes (medians; sequential invokes of the 10-step chain, and steps of the 1,000-step loop):\n");
 console.log(breakdownTable(results));
-console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}, load1 at end ${os.loadavg()[0].toFixed(2)}; ` +
-  `params ${JSON.stringify(params)}, reps ${reps}, medians`);
+console.log(
+  `\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}, load1 at end ${os.loadavg()[0].toFixed(2)}; ` +
+    `params ${JSON.stringify(params)}, reps ${reps}, medians`,
+);
 const peerVersions = Object.values(results).find((r) => r.peer?.versions)?.peer?.versions;
 if (peerVersions) console.log(`peer: ${JSON.stringify(peerVersions)}`);
 if (outFile) writeFileSync(outFile, JSON.stringify({ params, reps, node: process.version, results }, null, 2));

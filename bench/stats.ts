@@ -21,9 +21,7 @@ export const log = (...a: unknown[]): void => {
 
 /** Fixed decimals with thousands separators: fmt(12345.6, 0) = "12,346". */
 export const fmt = (x: number | undefined, digits = 0): string =>
-  x === undefined || !Number.isFinite(x)
-    ? "—"
-    : x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  x === undefined || !Number.isFinite(x) ? "—" : x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** "2.3×" style ratio, or "—" when either side is missing. */
 export const ratio = (x: number | undefined, y: number | undefined): string =>

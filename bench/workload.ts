@@ -175,9 +175,7 @@ export async function runRep(rawStore: CheckpointStore, probe: Probe, p: Params,
 
   // Concurrent threads.
   s = performance.now();
-  const outs = await Promise.all(
-    Array.from({ length: p.conc }, (_, i) => chain.invoke({ counter: 0 }, { threadId: `conc-${rep}-${i}` })),
-  );
+  const outs = await Promise.all(Array.from({ length: p.conc }, (_, i) => chain.invoke({ counter: 0 }, { threadId: `conc-${rep}-${i}` })));
   const cw = performance.now() - s;
   for (const o of outs) check(o.values, "concurrent");
 

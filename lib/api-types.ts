@@ -5,6 +5,8 @@
  * `timestamp` as `createdAt`.
  */
 import type { CheckpointSource, PendingInterrupt, PendingWrite, ThreadStatus } from "./checkpoint/types";
+import type { GraphStructure } from "./engine/types";
+import type { Action, Role } from "./auth/roles";
 
 export type { ThreadStatus };
 export const THREAD_STATUSES: ThreadStatus[] = ["idle", "running", "interrupted", "done", "error"];
@@ -71,4 +73,100 @@ export interface ApiQuorum {
   /** Actor ids that may not approve (who started the thread or caused the checkpoint). */
   initiators: string[];
   approvals: { actorId: string; name: string; at: string }[];
+}
+
+/** GET /api/graphs (as `{ graphs: [...] }`) and GET /api/graphs/:id. */
+export interface ApiGraph {
+  graphId: string;
+  title: string;
+  description: string;
+  exampleInput: Record<string, unknown>;
+  failureHint: string;
+  structure: GraphStructure;
+}
+
+/** POST /api/threads/:id/state and /fork: the new checkpoint and its thread. */
+export interface ApiCheckpointResult {
+  checkpoint: ApiCheckpoint;
+  thread: ApiThread;
+}
+
+/** GET /api/threads/:id/checkpoints/:cid/diff. */
+export interface ApiDiff {
+  checkpointId: string;
+  againstId: string | null;
+  changes: { path: (string | number)[]; type: "create" | "remove" | "change"; before?: unknown; after?: unknown }[];
+}
+
+/** The server-sent events of GET /api/threads/:id/events (the event name is `type`). */
+export type ThreadEvent =
+  | { type: "run_started"; threadId: string; runId: string }
+  | { type: "checkpoint"; threadId: string; checkpoint: ApiCheckpoint }
+  | { type: "interrupt"; threadId: string; interrupts: ApiInterrupt[]; checkpointId: string }
+  | { type: "error"; threadId: string; error: unknown }
+  /** What a node sent with `ctx.emit` (the LangGraph protocol streams it; the dashboard ignores it). */
+  | { type: "custom"; threadId: string; node: string; data: unknown }
+  | { type: "run_ended"; threadId: string; runId: string; status: string }
+  | { type: "thread_updated"; threadId: string; reason: "edit" | "fork" | "deleted" };
+
+/** Every event name the stream sends: `thread` (the thread's view, first and whenever it changed) and the above. */
+export const THREAD_EVENT_NAMES = ["thread", "run_started", "checkpoint", "interrupt", "error", "run_ended", "thread_updated"] as const;
+
+// ---- accounts ----
+
+/** GET /api/me: who is calling and what they may do (the dashboard shows only those actions). */
+export interface ApiMe {
+  kind: "user" | "token" | "admin-token";
+  userId: string | null;
+  name: string;
+  email: string | null;
+  role: Role;
+  graphs: string[] | null;
+  actions: Action[];
+  sso: { name: string } | null;
+}
+
+export interface ApiUser {
+  id: string;
+  name: string;
+  email: string;
+  role: Role;
+  graphs: string[] | null;
+  disabled: boolean;
+  createdAt: string;
+  /** Has signed in through single sign-on. */
+  sso: boolean;
+}
+
+/** An API token as listed: never its secret. */
+export interface ApiToken {
+  id: string;
+  name: string;
+  /** The token's first characters, to recognise it. */
+  prefix: string;
+  role: Role;
+  graphs: string[] | null;
+  userId: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface ApiAuditEntry {
+  id: string;
+  at: string;
+  actorId: string | null;
+  actorName: string;
+  actorKind: string;
+  action: string;
+  outcome: string;
+  threadId: string | null;
+  graphId: string | null;
+  checkpointBefore: string | null;
+  checkpointAfter: string | null;
+  reason: string | null;
+  detail: unknown;
+  ip: string | null;
+  userAgent: string | null;
 }

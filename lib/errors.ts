@@ -28,7 +28,9 @@ export type ErrorCode =
   | "UNSUPPORTED_MEDIA_TYPE"
   | "STALE_CHECKPOINT"
   | "ALREADY_APPROVED"
-  | "CONFLICT";
+  | "CONFLICT"
+  | "GRAPH_NOT_FOUND"
+  | "THREAD_EXISTS";
 
 export class WaypointError extends Error {
   readonly code: ErrorCode;
@@ -48,7 +50,10 @@ export function isWaypointError(err: unknown, code?: ErrorCode): err is Waypoint
   return typeof c === "string" && (err as { name?: unknown }).name === "WaypointError" && (code === undefined || c === code);
 }
 
-const guard = (code: ErrorCode) => (err: unknown): err is WaypointError => isWaypointError(err, code);
+const guard =
+  (code: ErrorCode) =>
+  (err: unknown): err is WaypointError =>
+    isWaypointError(err, code);
 
 export const isCheckpointNotFound = guard("CHECKPOINT_NOT_FOUND");
 export const isThreadNotFound = guard("THREAD_NOT_FOUND");
@@ -69,11 +74,12 @@ export const isRunAborted = guard("RUN_ABORTED");
 export const isUnauthenticated = guard("UNAUTHENTICATED");
 export const isForbidden = guard("FORBIDDEN");
 export const isStaleCheckpoint = guard("STALE_CHECKPOINT");
+export const isGraphNotFound = guard("GRAPH_NOT_FOUND");
+export const isThreadExists = guard("THREAD_EXISTS");
 
 export const checkpointNotFound = (id: string) =>
   new WaypointError("CHECKPOINT_NOT_FOUND", `Checkpoint "${id}" was not found.`, { checkpointId: id });
-export const threadNotFound = (threadId: string) =>
-  new WaypointError("THREAD_NOT_FOUND", `Thread "${threadId}" was not found.`, { threadId });
+export const threadNotFound = (threadId: string) => new WaypointError("THREAD_NOT_FOUND", `Thread "${threadId}" was not found.`, { threadId });
 
 /** A decision or edit made on a screen that showed `expected`, while the thread's head is now `head`. */
 export const staleCheckpoint = (threadId: string, expected: string, head: string | null) =>

@@ -62,8 +62,23 @@ function tryStartRedis() {
   for (const dir of ["/var/lib/redis", "/var/log/redis"]) fs.mkdirSync(dir, { recursive: true });
   spawnSync(
     "redis-server",
-    ["--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379", "--save", "", "--appendonly", "no",
-      "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"],
+    [
+      "--daemonize",
+      "yes",
+      "--bind",
+      "127.0.0.1",
+      "-::1",
+      "--port",
+      "6379",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--dir",
+      "/var/lib/redis",
+      "--logfile",
+      "/var/log/redis/ci.log",
+    ],
     { stdio: "inherit" },
   );
   return true;

@@ -4,14 +4,20 @@
  *   1. services   PostgreSQL + Redis (started if installed but down; with CI set, missing ones fail the run)
  *   2. browser    Debian Chromium for Playwright (apt-get) when there are e2e specs and it is missing
  *   3. prisma     generated Prisma clients
- *   4. unit       vitest: everything but tests/api (engine, stores, conformance on every backend)
- *   5. build      `next build`, once; the API and e2e phases reuse it
- *   6. api        vitest tests/api: real `next start` servers on SQLite and PostgreSQL, kill-and-restart resume
- *   7. e2e        Playwright against the built app (when tests/e2e has specs)
+ *   4. checks     ESLint, dependency-cruiser (architecture rules), tsc --noEmit, Prettier --check: all four run,
+ *                 any failure fails the phase
+ *   5. unit       vitest: everything but tests/api (engine, stores, conformance on every backend)
+ *   6. build      `next build`, once; the API and e2e phases reuse it. Node 24 is prepared meanwhile
+ *                 (scripts/lib-node24.mjs: cached in ~/.cache/waypoint-node24 after the first run)
+ *   7. api        vitest tests/api: real `next start` servers on SQLite and PostgreSQL, kill-and-restart resume
+ *   8. e2e        Playwright against the built app (when tests/e2e has specs)
+ *   9. Node 24    phases 5 and 7 again under Node 24, the current LTS (WAYPOINT_NODE24=0 skips it outside CI)
  * Ends with one line "N passed, N failed, N skipped" over all phases.
  */
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { prepareNode24 } from "./lib-node24.mjs";
 import { ensureServices, header, run } from "./lib-services.mjs";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
@@ -45,10 +51,10 @@ function readJson(file) {
 }
 
 /** Runs vitest with the default reporter plus a JSON report we count from. */
-async function vitest(name, args) {
+async function vitest(name, args, env = {}) {
   const out = path.join(resultsDir, `vitest-${name}.json`);
   fs.rmSync(out, { force: true });
-  const code = await run("npx", ["vitest", "run", ...args, "--reporter=default", "--reporter=json", `--outputFile.json=${out}`]);
+  const code = await run("npx", ["vitest", "run", ...args, "--reporter=default", "--reporter=json", `--outputFile.json=${out}`], { env });
   const report = readJson(out);
   if (report) {
     totals.passed += report.numPassedTests ?? 0;
@@ -61,10 +67,9 @@ async function vitest(name, args) {
 }
 
 const e2eSpecs = () =>
-  fs.existsSync("tests/e2e") &&
-  fs.readdirSync("tests/e2e", { recursive: true }).some((f) => /\.(spec|test)\.[cm]?[tj]sx?$/.test(String(f)));
+  fs.existsSync("tests/e2e") && fs.readdirSync("tests/e2e", { recursive: true }).some((f) => /\.(spec|test)\.[cm]?[tj]sx?$/.test(String(f)));
 
-await phase("1/7 services (PostgreSQL, Redis)", async () => {
+await phase("1/9 services (PostgreSQL, Redis)", async () => {
   const missing = await ensureServices();
   if (missing.length === 0) return;
   const msg = `${missing.join(" and ")} unreachable (PostgreSQL 127.0.0.1:5432, Redis 127.0.0.1:6379).`;
@@ -72,7 +77,7 @@ await phase("1/7 services (PostgreSQL, Redis)", async () => {
   console.warn(`WARNING: ${msg} Their tests will report it.`);
 });
 
-await phase("2/7 browser (Chromium for Playwright)", async () => {
+await phase("2/9 browser (Chromium for Playwright)", async () => {
   if (!e2eSpecs()) return console.log("No e2e specs in tests/e2e: nothing to install.");
   if (fs.existsSync("/usr/bin/chromium")) return console.log("/usr/bin/chromium is installed.");
   const env = { DEBIAN_FRONTEND: "noninteractive" };
@@ -81,7 +86,7 @@ await phase("2/7 browser (Chromium for Playwright)", async () => {
   if (code !== 0 || !fs.existsSync("/usr/bin/chromium")) fail("Could not install Debian chromium (apt-get install chromium).");
 });
 
-await phase("3/7 prisma clients", async () => {
+await phase("3/9 prisma clients", async () => {
   const pkg = readJson("package.json");
   const script = ["prisma:generate", "postinstall"].find((s) => pkg?.scripts?.[s]);
   if (!script) return console.log("No Prisma generate script in package.json yet: skipped.");
@@ -89,19 +94,41 @@ await phase("3/7 prisma clients", async () => {
   if (code !== 0) fail(`npm run ${script} failed (exit ${code}).`);
 });
 
-await phase("4/7 unit + conformance (vitest)", () => vitest("unit", ["--exclude", "tests/api/**", "--exclude", "tests/e2e/**"]));
+await phase("4/9 checks (ESLint, architecture, tsc, Prettier)", async () => {
+  const failed = [];
+  for (const [name, cmd, args] of [
+    ["ESLint", "npx", ["eslint", ".", "--max-warnings", "0"]],
+    ["architecture rules (dependency-cruiser)", "npm", ["run", "--silent", "lint:arch"]],
+    ["tsc --noEmit", "npx", ["tsc", "--noEmit"]],
+    ["Prettier --check", "npx", ["prettier", "--check", ".", "--log-level", "warn"]],
+  ]) {
+    console.log(`\n--- ${name}`);
+    const code = await run(cmd, args);
+    if (code !== 0) failed.push(name);
+    else console.log(`${name}: clean`);
+  }
+  if (failed.length) fail(`${failed.join(", ")} failed (npm run lint, lint:arch, typecheck, format:check; npm run format fixes formatting).`);
+});
 
-await phase("5/7 build (next build)", async () => {
+const UNIT = ["--exclude", "tests/api/**", "--exclude", "tests/e2e/**"];
+await phase("5/9 unit + conformance (vitest)", () => vitest("unit", UNIT));
+
+const NODE24 = CI || process.env.WAYPOINT_NODE24 !== "0";
+let node24 = null;
+await phase("6/9 build (next build; Node 24 prepared meanwhile)", async () => {
+  // The Node 24 set-up (a download, and once a ~2 min compile) overlaps the build, not the timing-sensitive tests.
+  const prepared = NODE24 ? prepareNode24().catch((err) => ({ error: err?.message ?? String(err) })) : Promise.resolve(null);
   const code = await run("npx", ["next", "build"]);
+  node24 = await prepared;
   if (code !== 0) fail(`next build failed (exit ${code}).`);
 });
 
-await phase("6/7 HTTP API (vitest tests/api)", async () => {
+await phase("7/9 HTTP API (vitest tests/api)", async () => {
   if (!fs.existsSync("tests/api")) fail("tests/api is missing.");
   await vitest("api", ["tests/api"]);
 });
 
-await phase("7/7 end-to-end (Playwright)", async () => {
+await phase("8/9 end-to-end (Playwright)", async () => {
   if (!e2eSpecs()) return console.log("No e2e specs in tests/e2e: nothing to run.");
   const out = path.join(resultsDir, "playwright.json");
   fs.rmSync(out, { force: true });
@@ -115,6 +142,20 @@ await phase("7/7 end-to-end (Playwright)", async () => {
     totals.skipped += stats.skipped ?? 0;
   }
   if (code !== 0) fail(`Playwright failed (exit ${code}).`);
+});
+
+await phase("9/9 Node 24: unit + conformance, HTTP API", async () => {
+  if (!NODE24) return console.log("WAYPOINT_NODE24=0: skipped.");
+  if (node24?.error) {
+    if (CI) fail(`Node 24: ${node24.error}`);
+    return console.warn(`WARNING: Node 24 skipped: ${node24.error}`);
+  }
+  const { env } = node24;
+  const seen = spawnSync("node", ["-p", "process.version"], { env: { ...process.env, ...env }, encoding: "utf8" }).stdout?.trim();
+  if (!seen.startsWith("v24.")) fail(`Node 24 phase: \`node\` on its PATH is ${seen || "missing"}.`);
+  console.log(`node ${seen}; better-sqlite3 from ${env.WAYPOINT_BETTER_SQLITE3_NODE}`);
+  await vitest("unit-node24", UNIT, env);
+  await vitest("api-node24", ["tests/api"], env);
 });
 
 header("summary");

@@ -5,7 +5,8 @@ import { useState } from "react";
 import { accountsApi, errorMessage } from "@/lib/client/api";
 import { keys } from "@/lib/client/keys";
 import type { AuditEntry } from "@/lib/client/types";
-import { Button, Card } from "../ui/Button";
+import { Button } from "../ui/Button";
+import { Card } from "../ui/Card";
 
 const ACTIONS = [
   "decide",
@@ -20,6 +21,7 @@ const ACTIONS = [
   "sign_in",
   "sign_in_failed",
   "sign_out",
+  "password_change",
   "first_admin",
   "token_create",
   "token_revoke",
@@ -109,7 +111,19 @@ export function AuditView() {
           </Button>
         </form>
       </Card>
-      <Card title={<span>Entries {q.data && <span className="font-normal text-slate-500">({entries.length}{q.hasNextPage ? "+" : ""})</span>}</span>}>
+      <Card
+        title={
+          <span>
+            Entries{" "}
+            {q.data && (
+              <span className="font-normal text-slate-500">
+                ({entries.length}
+                {q.hasNextPage ? "+" : ""})
+              </span>
+            )}
+          </span>
+        }
+      >
         {q.error && <p className="p-3 text-sm text-rose-700">{errorMessage(q.error)}</p>}
         <div className="overflow-x-auto">
           <table className="w-full min-w-[760px] text-left text-sm" data-testid="audit-list">
@@ -129,12 +143,21 @@ export function AuditView() {
                     {new Date(e.at).toLocaleString()}
                   </td>
                   <td className="py-1.5">
-                    <button type="button" className="text-left font-medium text-slate-800 hover:underline" onClick={() => e.actorId && setDraft({ ...draft, actorId: e.actorId })} title={e.actorId ?? ""}>
+                    <button
+                      type="button"
+                      className="text-left font-medium text-slate-800 hover:underline"
+                      onClick={() => e.actorId && setDraft({ ...draft, actorId: e.actorId })}
+                      title={e.actorId ?? ""}
+                    >
                       {e.actorName}
                     </button>
                   </td>
                   <td className="py-1.5">
-                    <span className={`rounded px-1.5 py-0.5 text-xs font-medium ${e.outcome === "ok" ? "bg-slate-100 text-slate-800" : "bg-rose-100 text-rose-800"}`}>{e.action}</span>
+                    <span
+                      className={`rounded px-1.5 py-0.5 text-xs font-medium ${e.outcome === "ok" ? "bg-slate-100 text-slate-800" : "bg-rose-100 text-rose-800"}`}
+                    >
+                      {e.action}
+                    </span>
                   </td>
                   <td className="py-1.5">
                     <Summary e={e} />

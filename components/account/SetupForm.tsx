@@ -17,6 +17,7 @@ export function SetupForm({ token }: { token: string }) {
     setError(null);
     try {
       await accountsApi.claimSetup({ token, ...form });
+      // eslint-disable-next-line @next/next/no-location-assign-relative-destination -- a full page load on purpose: nothing cached for the previous identity survives
       window.location.assign("/");
     } catch (err) {
       setError(errorMessage(err));
@@ -25,11 +26,23 @@ export function SetupForm({ token }: { token: string }) {
   };
 
   return (
-    <AuthCard title="Create the first admin" subtitle="This account can add the rest of the team, give roles and read the audit trail. The link works once.">
+    <AuthCard
+      title="Create the first admin"
+      subtitle="This account can add the rest of the team, give roles and read the audit trail. The link works once."
+    >
       <form onSubmit={submit} className="flex flex-col gap-3" data-testid="setup-form">
         <Field label="Name" required value={form.name} onChange={set("name")} autoComplete="name" data-testid="setup-name" autoFocus />
         <Field label="Email" type="email" required value={form.email} onChange={set("email")} autoComplete="username" data-testid="setup-email" />
-        <Field label="Password (8+ characters)" type="password" minLength={8} required value={form.password} onChange={set("password")} autoComplete="new-password" data-testid="setup-password" />
+        <Field
+          label="Password (8+ characters)"
+          type="password"
+          minLength={8}
+          required
+          value={form.password}
+          onChange={set("password")}
+          autoComplete="new-password"
+          data-testid="setup-password"
+        />
         <ActionMessage error={error} testId="setup" />
         <Button type="submit" variant="primary" pending={pending} disabled={!token} data-testid="setup-submit">
           Create admin and sign in

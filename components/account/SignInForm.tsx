@@ -45,7 +45,8 @@ export function SignInForm({ next: nextParam, ssoError }: { next: string | null;
     return (
       <AuthCard title="Welcome to Waypoint" subtitle="This Waypoint has no accounts yet.">
         <p className="text-sm text-slate-700" data-testid="setup-needed">
-          Open the one-time set-up link that <code className="font-mono">npm start</code> printed in the server&apos;s output to create the first admin.
+          Open the one-time set-up link that <code className="font-mono">npm start</code> printed in the server&apos;s output to create the first
+          admin.
         </p>
       </AuthCard>
     );
@@ -53,8 +54,25 @@ export function SignInForm({ next: nextParam, ssoError }: { next: string | null;
   return (
     <AuthCard title="Sign in to Waypoint">
       <form onSubmit={submit} className="flex flex-col gap-3" data-testid="signin-form">
-        <Field label="Email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} data-testid="signin-email" autoFocus />
-        <Field label="Password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} data-testid="signin-password" />
+        <Field
+          label="Email"
+          type="email"
+          autoComplete="username"
+          required
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          data-testid="signin-email"
+          autoFocus
+        />
+        <Field
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          data-testid="signin-password"
+        />
         <ActionMessage error={error} testId="signin" />
         <Button type="submit" variant="primary" pending={pending} data-testid="signin-submit">
           Sign in

@@ -6,7 +6,8 @@ import { timeAgo } from "@/lib/client/format";
 import { useMe } from "@/lib/client/hooks";
 import { keys } from "@/lib/client/keys";
 import type { RoleName } from "@/lib/client/types";
-import { ActionMessage, Button, Card } from "../ui/Button";
+import { ActionMessage, Button } from "../ui/Button";
+import { Card } from "../ui/Card";
 import { Field } from "./AuthCard";
 
 const ROLES: RoleName[] = ["viewer", "reviewer", "operator", "admin"];
@@ -22,7 +23,17 @@ export function TokensCard() {
   const [graphs, setGraphs] = useState("");
   const [created, setCreated] = useState<string | null>(null);
   const create = useMutation({
-    mutationFn: () => accountsApi.createToken({ name, role, graphs: graphs.trim() ? graphs.split(",").map((g) => g.trim()).filter(Boolean) : null }),
+    mutationFn: () =>
+      accountsApi.createToken({
+        name,
+        role,
+        graphs: graphs.trim()
+          ? graphs
+              .split(",")
+              .map((g) => g.trim())
+              .filter(Boolean)
+          : null,
+      }),
     onSuccess: (r) => {
       setCreated(r.token);
       setName("");
@@ -36,7 +47,8 @@ export function TokensCard() {
     <Card title="API tokens" testId="tokens-card">
       <div className="flex flex-col gap-3 p-3 text-sm">
         <p className="text-slate-600">
-          For scripts and services: send <code className="font-mono">Authorization: Bearer &lt;token&gt;</code>. A token never has more rights than you.
+          For scripts and services: send <code className="font-mono">Authorization: Bearer &lt;token&gt;</code>. A token never has more rights than
+          you.
         </p>
         {!me.userId ? (
           <p className="text-slate-600">You are using the admin token from the environment; sign in as a user to create tokens.</p>
@@ -57,7 +69,12 @@ export function TokensCard() {
                 ))}
               </select>
             </label>
-            <Field label="Graphs (comma-separated, empty = all)" value={graphs} onChange={(e) => setGraphs(e.target.value)} data-testid="token-graphs" />
+            <Field
+              label="Graphs (comma-separated, empty = all)"
+              value={graphs}
+              onChange={(e) => setGraphs(e.target.value)}
+              data-testid="token-graphs"
+            />
             <Button type="submit" variant="primary" pending={create.isPending} data-testid="token-create">
               Create token
             </Button>
@@ -68,7 +85,10 @@ export function TokensCard() {
           <div role="status" className="rounded-md bg-emerald-50 p-2.5 ring-1 ring-emerald-200" data-testid="token-created">
             <p className="font-medium text-emerald-900">Copy this token now: it is not shown again.</p>
             <div className="mt-1.5 flex items-center gap-2">
-              <code className="min-w-0 flex-1 break-all rounded bg-white px-2 py-1 font-mono text-xs text-slate-900 ring-1 ring-emerald-200" data-testid="token-secret">
+              <code
+                className="min-w-0 flex-1 break-all rounded bg-white px-2 py-1 font-mono text-xs text-slate-900 ring-1 ring-emerald-200"
+                data-testid="token-secret"
+              >
                 {created}
               </code>
               <Button onClick={() => navigator.clipboard?.writeText(created)}>Copy</Button>
@@ -97,7 +117,11 @@ export function TokensCard() {
                 <td className="text-slate-600">{t.revokedAt ? "revoked" : t.lastUsedAt ? timeAgo(t.lastUsedAt) : "never"}</td>
                 <td className="text-right">
                   {!t.revokedAt && (
-                    <button className="rounded px-2 py-0.5 text-rose-700 hover:bg-rose-50" onClick={() => revoke.mutate(t.id)} data-testid="token-revoke">
+                    <button
+                      className="rounded px-2 py-0.5 text-rose-700 hover:bg-rose-50"
+                      onClick={() => revoke.mutate(t.id)}
+                      data-testid="token-revoke"
+                    >
                       Revoke
                     </button>
                   )}

@@ -12,6 +12,7 @@ export function UserMenu() {
   const admin = me.data.actions.includes("admin");
   const signOut = async () => {
     await accountsApi.signOut().catch(() => {});
+    // eslint-disable-next-line @next/next/no-location-assign-relative-destination -- a full page load on purpose: nothing cached for the previous identity survives
     window.location.assign("/signin");
   };
   return (
@@ -22,7 +23,7 @@ export function UserMenu() {
         </Link>
       )}
       <Link href="/settings" className="text-slate-600 hover:text-slate-900" data-testid="nav-settings">
-        {admin ? "Users & tokens" : "API tokens"}
+        {admin ? "Users & tokens" : "Account"}
       </Link>
       <span className="hidden min-w-0 items-center gap-1.5 sm:flex" data-testid="me">
         <span className="truncate font-medium text-slate-800" data-testid="me-name">

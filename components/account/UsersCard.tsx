@@ -4,12 +4,19 @@ import { useState } from "react";
 import { accountsApi, errorMessage } from "@/lib/client/api";
 import { keys } from "@/lib/client/keys";
 import type { RoleName, UserRecord } from "@/lib/client/types";
-import { ActionMessage, Button, Card } from "../ui/Button";
+import { ActionMessage, Button } from "../ui/Button";
+import { Card } from "../ui/Card";
 import { Field } from "./AuthCard";
 
 const ROLES: RoleName[] = ["viewer", "reviewer", "operator", "admin"];
 const select = "rounded-md border-0 px-2 py-1 text-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600";
-const parseGraphs = (s: string) => (s.trim() ? s.split(",").map((g) => g.trim()).filter(Boolean) : null);
+const parseGraphs = (s: string) =>
+  s.trim()
+    ? s
+        .split(",")
+        .map((g) => g.trim())
+        .filter(Boolean)
+    : null;
 
 /** Admins: add people with a role (and optionally a graph list), change roles, disable accounts. */
 export function UsersCard() {
@@ -24,16 +31,20 @@ export function UsersCard() {
       refresh();
     },
   });
-  const update = useMutation({ mutationFn: (a: { id: string; patch: Parameters<typeof accountsApi.updateUser>[1] }) => accountsApi.updateUser(a.id, a.patch), onSettled: refresh });
+  const update = useMutation({
+    mutationFn: (a: { id: string; patch: Parameters<typeof accountsApi.updateUser>[1] }) => accountsApi.updateUser(a.id, a.patch),
+    onSettled: refresh,
+  });
   const set = (k: keyof typeof form) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => setForm({ ...form, [k]: e.target.value });
   return (
     <Card title="Users and roles" testId="users-card">
       <div className="flex flex-col gap-3 p-3 text-sm">
         <p className="text-slate-600">
-          <strong>viewer</strong> reads · <strong>reviewer</strong> also decides at interrupts, edits and forks · <strong>operator</strong> also starts, resumes, retries and deletes · <strong>admin</strong> also manages users, tokens and reads the audit trail.
+          <strong>viewer</strong> reads · <strong>reviewer</strong> also decides at interrupts, edits and forks · <strong>operator</strong> also
+          starts, resumes, retries and deletes · <strong>admin</strong> also manages users, tokens and reads the audit trail.
         </p>
         <form
-          className="grid gap-2 sm:grid-cols-2 lg:grid-cols-[1fr_1fr_1fr_120px_1fr_auto] lg:items-end"
+          className="grid gap-2 sm:grid-cols-2 lg:grid-cols-[1fr_1fr_1fr_120px] lg:items-end"
           onSubmit={(e) => {
             e.preventDefault();
             create.mutate();
@@ -41,7 +52,16 @@ export function UsersCard() {
         >
           <Field label="Name" required value={form.name} onChange={set("name")} data-testid="user-name" />
           <Field label="Email" type="email" required value={form.email} onChange={set("email")} data-testid="user-email" />
-          <Field label="Initial password" type="password" minLength={8} required value={form.password} onChange={set("password")} autoComplete="new-password" data-testid="user-password" />
+          <Field
+            label="Initial password"
+            type="password"
+            minLength={8}
+            required
+            value={form.password}
+            onChange={set("password")}
+            autoComplete="new-password"
+            data-testid="user-password"
+          />
           <label className="flex flex-col gap-1 text-sm font-medium text-slate-700">
             Role
             <select value={form.role} onChange={set("role")} className={select} data-testid="user-role">
@@ -50,7 +70,9 @@ export function UsersCard() {
               ))}
             </select>
           </label>
-          <Field label="Graphs (empty = all)" value={form.graphs} onChange={set("graphs")} data-testid="user-graphs" />
+          <div className="sm:col-span-2 lg:col-span-3">
+            <Field label="Graphs (comma-separated, empty = all)" value={form.graphs} onChange={set("graphs")} data-testid="user-graphs" />
+          </div>
           <Button type="submit" variant="primary" pending={create.isPending} data-testid="user-create">
             Add user
           </Button>
@@ -69,7 +91,12 @@ export function UsersCard() {
             </thead>
             <tbody>
               {(users.data?.users ?? []).map((u: UserRecord) => (
-                <tr key={u.id} className={`border-t border-slate-100 ${u.disabled ? "text-slate-400" : ""}`} data-testid="user-row" data-email={u.email}>
+                <tr
+                  key={u.id}
+                  className={`border-t border-slate-100 ${u.disabled ? "text-slate-400" : ""}`}
+                  data-testid="user-row"
+                  data-email={u.email}
+                >
                   <td className="py-1.5 font-medium">
                     {u.name} {u.sso && <span className="rounded bg-slate-100 px-1 text-[10px] text-slate-600">SSO</span>}
                   </td>
@@ -80,7 +107,7 @@ export function UsersCard() {
                       value={u.role}
                       className={select}
                       disabled={update.isPending}
-                      onChange={(e) => update.mutate({ id: u.id, patch: { role: e.target.value } })}
+                      onChange={(e) => update.mutate({ id: u.id, patch: { role: e.target.value as RoleName } })}
                       data-testid="user-row-role"
                     >
                       {ROLES.map((r) => (

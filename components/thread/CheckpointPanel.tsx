@@ -6,7 +6,8 @@ import { useState } from "react";
 import { errorMessage } from "@/lib/client/api";
 import { nodeLabel, SOURCE_LABEL } from "@/lib/client/format";
 import type { Checkpoint, GraphDetail, Thread } from "@/lib/client/types";
-import { ActionMessage, Button, Card } from "../ui/Button";
+import { ActionMessage, Button } from "../ui/Button";
+import { Card } from "../ui/Card";
 import { ForkIcon, PlayIcon } from "../ui/icons";
 import { useForkAndRun, useResume } from "./actions";
 import { DiffView } from "./DiffView";
@@ -22,17 +23,50 @@ function depthFor(values: Record<string, unknown>): number {
 function Meta({ cp }: { cp: Checkpoint }) {
   const m = cp.metadata ?? { source: "loop", writes: [] };
   const rows: [string, React.ReactNode][] = [
-    ["Checkpoint", <code key="id" className="break-all">{cp.checkpointId}</code>],
-    ["Parent", cp.parentId ? <code key="p" className="break-all">{cp.parentId}</code> : "—"],
+    [
+      "Checkpoint",
+      <code key="id" className="break-all">
+        {cp.checkpointId}
+      </code>,
+    ],
+    [
+      "Parent",
+      cp.parentId ? (
+        <code key="p" className="break-all">
+          {cp.parentId}
+        </code>
+      ) : (
+        "—"
+      ),
+    ],
     ["Version / step", `v${cp.version} · step ${cp.step}`],
     ["Node", cp.nodeName],
     ["Source", SOURCE_LABEL[m.source] ?? m.source],
     ["Next", cp.next.length ? cp.next.join(", ") : "— (finished)"],
   ];
-  if (m.actor) rows.push([m.source === "update" || m.source === "fork" ? "Edited by" : m.decision !== undefined ? "Decided by" : "Run by", <span key="a" data-testid="meta-actor">{m.actor}</span>]);
-  if (m.decision !== undefined) rows.push(["Decision", <code key="d" data-testid="meta-decision" className="break-all font-mono">{JSON.stringify(m.decision)}</code>]);
-  if (m.reason) rows.push(["Reason", <span key="r" data-testid="meta-reason">{m.reason}</span>]);
-  if (m.forkedFrom) rows.push(["Forked from", <code key="f" className="break-all">{`${m.forkedFrom.threadId} @ ${m.forkedFrom.checkpointId}`}</code>]);
+  if (m.actor)
+    rows.push([
+      m.source === "update" || m.source === "fork" ? "Edited by" : m.decision !== undefined ? "Decided by" : "Run by",
+      <span key="a" data-testid="meta-actor">
+        {m.actor}
+      </span>,
+    ]);
+  if (m.decision !== undefined)
+    rows.push([
+      "Decision",
+      <code key="d" data-testid="meta-decision" className="break-all font-mono">
+        {JSON.stringify(m.decision)}
+      </code>,
+    ]);
+  if (m.reason)
+    rows.push([
+      "Reason",
+      <span key="r" data-testid="meta-reason">
+        {m.reason}
+      </span>,
+    ]);
+  if (m.forkedFrom)
+    rows.push(["Forked from", <code key="f" className="break-all">{`${m.forkedFrom.threadId} @ ${m.forkedFrom.checkpointId}`}</code>]);
   return (
     <div data-testid="checkpoint-meta" className="flex flex-col gap-3 p-3 text-xs">
       <dl className="grid grid-cols-[110px_1fr] gap-x-3 gap-y-1">
@@ -94,7 +128,12 @@ export function CheckpointPanel({
   const resume = useResume(thread.threadId);
   const running = thread.status === "running";
 
-  if (!cp) return <Card title="Checkpoint" className="min-h-[200px]"><p className="p-3 text-sm text-slate-500">Select a checkpoint in the timeline.</p></Card>;
+  if (!cp)
+    return (
+      <Card title="Checkpoint" className="min-h-[200px]">
+        <p className="p-3 text-sm text-slate-500">Select a checkpoint in the timeline.</p>
+      </Card>
+    );
   const isHead = cp.checkpointId === thread.headCheckpointId;
   const canResume = cp.next.length > 0 && !running;
 
@@ -116,81 +155,98 @@ export function CheckpointPanel({
       }
       actions={
         <>
-          {canRun && <Button
-            onClick={() => resume.mutate(isHead ? {} : { checkpointId: cp.checkpointId })}
-            disabled={!canResume}
-            pending={resume.isPending}
-            title={cp.next.length ? (isHead ? "Continue the run from here" : "Replay from here as a new branch") : "Nothing runs after this checkpoint"}
-            data-testid="resume"
-          >
-            <PlayIcon /> Resume
-          </Button>}
-          {canFork && <Button variant="primary" onClick={() => setForking((f) => !f)} disabled={running} data-testid="fork-open">
-            <ForkIcon /> Fork from here
-          </Button>}
+          {canRun && (
+            <Button
+              onClick={() => resume.mutate(isHead ? {} : { checkpointId: cp.checkpointId })}
+              disabled={!canResume}
+              pending={resume.isPending}
+              title={
+                cp.next.length ? (isHead ? "Continue the run from here" : "Replay from here as a new branch") : "Nothing runs after this checkpoint"
+              }
+              data-testid="resume"
+            >
+              <PlayIcon /> Resume
+            </Button>
+          )}
+          {canFork && (
+            <Button variant="primary" onClick={() => setForking((f) => !f)} disabled={running} data-testid="fork-open">
+              <ForkIcon /> Fork from here
+            </Button>
+          )}
         </>
       }
     >
       {(resume.error || resume.isSuccess) && (
         <div className="px-3 pt-2">
-          <ActionMessage error={resume.error ? errorMessage(resume.error) : null} success={resume.isSuccess ? "Run started." : null} testId="resume" />
-        </div>
-      )}
-      <div className="min-h-0 flex-1 overflow-auto">
-      {forking && cp.values && (
-        <div className="border-b border-slate-100 bg-teal-50/40 p-3" data-testid="fork-panel">
-          <p className="mb-2 text-xs text-slate-600">
-            Fork v{cp.version}: edit the state if you like (only changed channels are applied), then run the new branch. The original branch stays as it is.
-          </p>
-          <StateEditForm
-            key={cp.checkpointId}
-            testId="fork"
-            initial={cp.values}
-            submitLabel={runAfterFork ? "Fork & run" : "Fork"}
-            pending={fork.isPending}
-            error={fork.error}
-            onCancel={() => setForking(false)}
-            extra={
-              <div className="flex flex-wrap gap-4 text-xs text-slate-700">
-                <label className="flex items-center gap-1.5">
-                  <input type="checkbox" data-testid="fork-new-thread" checked={newThread} onChange={(e) => setNewThread(e.target.checked)} />
-                  Into a new thread
-                </label>
-                <label className="flex items-center gap-1.5">
-                  <input type="checkbox" data-testid="fork-run" checked={runAfterFork} disabled={!canRun} onChange={(e) => setRunNow(e.target.checked)} />
-                  Run it right away
-                </label>
-              </div>
-            }
-            onSubmit={(after, who) =>
-              fork.mutate(
-                { checkpointId: cp.checkpointId, before: cp.values ?? {}, after, newThread, run: runAfterFork, ...who },
-                {
-                  onSuccess: (f) => {
-                    setForking(false);
-                    if (f.threadId !== thread.threadId) router.push(`/threads/${encodeURIComponent(f.threadId)}`);
-                    else onForked(f);
-                  },
-                },
-              )
-            }
+          <ActionMessage
+            error={resume.error ? errorMessage(resume.error) : null}
+            success={resume.isSuccess ? "Run started." : null}
+            testId="resume"
           />
         </div>
       )}
-      <div role="tablist" className="sticky top-0 z-10 flex gap-1 border-b border-slate-100 bg-white px-2 pt-1">
-        {tabs.map(([t, label]) => (
-          <button
-            key={t}
-            role="tab"
-            aria-selected={tab === t}
-            data-testid={`tab-${t}`}
-            onClick={() => setTab(t)}
-            className={`-mb-px border-b-2 px-3 py-1.5 text-xs font-medium ${tab === t ? "border-indigo-600 text-indigo-700" : "border-transparent text-slate-500 hover:text-slate-800"}`}
-          >
-            {label}
-          </button>
-        ))}
-      </div>
+      <div className="min-h-0 flex-1 overflow-auto">
+        {forking && cp.values && (
+          <div className="border-b border-slate-100 bg-teal-50/40 p-3" data-testid="fork-panel">
+            <p className="mb-2 text-xs text-slate-600">
+              Fork v{cp.version}: edit the state if you like (only changed channels are applied), then run the new branch. The original branch stays
+              as it is.
+            </p>
+            <StateEditForm
+              key={cp.checkpointId}
+              testId="fork"
+              initial={cp.values}
+              submitLabel={runAfterFork ? "Fork & run" : "Fork"}
+              pending={fork.isPending}
+              error={fork.error}
+              onCancel={() => setForking(false)}
+              extra={
+                <div className="flex flex-wrap gap-4 text-xs text-slate-700">
+                  <label className="flex items-center gap-1.5">
+                    <input type="checkbox" data-testid="fork-new-thread" checked={newThread} onChange={(e) => setNewThread(e.target.checked)} />
+                    Into a new thread
+                  </label>
+                  <label className="flex items-center gap-1.5">
+                    <input
+                      type="checkbox"
+                      data-testid="fork-run"
+                      checked={runAfterFork}
+                      disabled={!canRun}
+                      onChange={(e) => setRunNow(e.target.checked)}
+                    />
+                    Run it right away
+                  </label>
+                </div>
+              }
+              onSubmit={(after, who) =>
+                fork.mutate(
+                  { checkpointId: cp.checkpointId, before: cp.values ?? {}, after, newThread, run: runAfterFork, ...who },
+                  {
+                    onSuccess: (f) => {
+                      setForking(false);
+                      if (f.threadId !== thread.threadId) router.push(`/threads/${encodeURIComponent(f.threadId)}`);
+                      else onForked(f);
+                    },
+                  },
+                )
+              }
+            />
+          </div>
+        )}
+        <div role="tablist" className="sticky top-0 z-10 flex gap-1 border-b border-slate-100 bg-white px-2 pt-1">
+          {tabs.map(([t, label]) => (
+            <button
+              key={t}
+              role="tab"
+              aria-selected={tab === t}
+              data-testid={`tab-${t}`}
+              onClick={() => setTab(t)}
+              className={`-mb-px border-b-2 px-3 py-1.5 text-xs font-medium ${tab === t ? "border-indigo-600 text-indigo-700" : "border-transparent text-slate-500 hover:text-slate-800"}`}
+            >
+              {label}
+            </button>
+          ))}
+        </div>
         {tab === "state" && (
           <div data-testid="state-view" className="p-3 text-xs">
             {cp.values ? (

@@ -36,8 +36,8 @@ export function DiffView({ threadId, cp, all }: { threadId: string; cp: Checkpoi
     <div data-testid="diff-view" className="flex flex-col gap-2 p-3">
       <div className="flex flex-wrap items-center gap-2 text-xs text-slate-600">
         <span>
-          Changes from{" "}
-          <strong data-testid="diff-base">{base ? `v${base.version}` : against ? "checkpoint" : "empty state"}</strong> to <strong>v{cp.version}</strong>
+          Changes from <strong data-testid="diff-base">{base ? `v${base.version}` : against ? "checkpoint" : "empty state"}</strong> to{" "}
+          <strong>v{cp.version}</strong>
         </span>
         <label className="ml-auto flex items-center gap-1">
           Diff against version
@@ -57,7 +57,13 @@ export function DiffView({ threadId, cp, all }: { threadId: string; cp: Checkpoi
       {diff.data && diff.data.length === 0 && <p className="text-sm text-slate-500">No state changes.</p>}
       <ul className="flex flex-col gap-1">
         {diff.data?.map((d, i) => (
-          <li key={i} data-testid="diff-entry" data-kind={d.kind} data-path={pathText(d.path)} className={`rounded border-l-4 px-2 py-1 font-mono text-xs ${KIND_CLS[d.kind] ?? KIND_CLS.changed}`}>
+          <li
+            key={i}
+            data-testid="diff-entry"
+            data-kind={d.kind}
+            data-path={pathText(d.path)}
+            className={`rounded border-l-4 px-2 py-1 font-mono text-xs ${KIND_CLS[d.kind] ?? KIND_CLS.changed}`}
+          >
             <div className="flex gap-2">
               <span className="font-bold">{KIND_MARK[d.kind] ?? "~"}</span>
               <span className="font-semibold text-slate-800">{pathText(d.path)}</span>

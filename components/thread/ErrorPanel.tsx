@@ -8,7 +8,17 @@ import { useEditAndContinue, useResume } from "./actions";
 import { StateEditForm } from "./StateEditForm";
 
 /** A failed run: the failing node and message, Retry, and a state edit to remove the cause first. */
-export function ErrorPanel({ thread, head, graph, hint }: { thread: Thread; head: Checkpoint | undefined; graph: GraphDetail | undefined; hint?: string }) {
+export function ErrorPanel({
+  thread,
+  head,
+  graph,
+  hint,
+}: {
+  thread: Thread;
+  head: Checkpoint | undefined;
+  graph: GraphDetail | undefined;
+  hint?: string;
+}) {
   const [editing, setEditing] = useState(false);
   const retry = useResume(thread.threadId);
   const edit = useEditAndContinue(thread.threadId, graph);
@@ -18,9 +28,14 @@ export function ErrorPanel({ thread, head, graph, hint }: { thread: Thread; head
   return (
     <section data-testid="error-panel" className="rounded-lg border-2 border-rose-300 bg-rose-50 p-3 shadow-sm">
       <h2 className="text-sm font-semibold text-rose-900">
-        Step failed{err?.node ? (
+        Step failed
+        {err?.node ? (
           <>
-            {" "}in <code data-testid="error-node" className="rounded bg-white px-1 font-mono">{err.node}</code>
+            {" "}
+            in{" "}
+            <code data-testid="error-node" className="rounded bg-white px-1 font-mono">
+              {err.node}
+            </code>
           </>
         ) : null}
       </h2>
@@ -52,7 +67,9 @@ export function ErrorPanel({ thread, head, graph, hint }: { thread: Thread; head
             pending={edit.isPending}
             error={edit.error}
             onCancel={() => setEditing(false)}
-            onSubmit={(after, who) => edit.mutate({ before: head.values ?? {}, after, ...who, then: canRun ? {} : null }, { onSuccess: () => setEditing(false) })}
+            onSubmit={(after, who) =>
+              edit.mutate({ before: head.values ?? {}, after, ...who, then: canRun ? {} : null }, { onSuccess: () => setEditing(false) })
+            }
           />
         </div>
       )}

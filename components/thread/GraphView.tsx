@@ -8,7 +8,14 @@ import type { GraphDetail } from "@/lib/client/types";
 const W = 150;
 const H = 38;
 
-type NodeData = { loops?: boolean; label: string; role: "current" | "next" | "interrupt" | "failed" | "none"; terminal: boolean; breakpoint: boolean; description?: string };
+type NodeData = {
+  loops?: boolean;
+  label: string;
+  role: "current" | "next" | "interrupt" | "failed" | "none";
+  terminal: boolean;
+  breakpoint: boolean;
+  description?: string;
+};
 
 const ROLE_CLS: Record<NodeData["role"], string> = {
   current: "bg-indigo-600 text-white ring-indigo-700",
@@ -29,7 +36,11 @@ const StepNode = memo(function StepNode({ id, data }: NodeProps<Node<NodeData>>)
       style={{ width: d.terminal ? 70 : W, height: H }}
     >
       <Handle type="target" position={Position.Top} className="!h-1.5 !w-1.5 !border-0 !bg-slate-400" />
-      {d.breakpoint && <span title="Static interrupt (breakpoint)"><PauseIcon size={10} /></span>}
+      {d.breakpoint && (
+        <span title="Static interrupt (breakpoint)">
+          <PauseIcon size={10} />
+        </span>
+      )}
       <span className="truncate">{d.label}</span>
       {d.loops && (
         <span title="Loops back to itself" className="rounded bg-slate-200 px-1 text-[9px] font-semibold uppercase text-slate-600">
@@ -40,8 +51,18 @@ const StepNode = memo(function StepNode({ id, data }: NodeProps<Node<NodeData>>)
       {/* Back edges (to a node drawn above) leave and enter on one side, so they run beside the graph. */}
       {(["left", "right"] as const).map((side) => (
         <span key={side}>
-          <Handle id={`back-out-${side}`} type="source" position={side === "left" ? Position.Left : Position.Right} className="!h-1 !w-1 !border-0 !bg-transparent" />
-          <Handle id={`back-in-${side}`} type="target" position={side === "left" ? Position.Left : Position.Right} className="!h-1 !w-1 !border-0 !bg-transparent" />
+          <Handle
+            id={`back-out-${side}`}
+            type="source"
+            position={side === "left" ? Position.Left : Position.Right}
+            className="!h-1 !w-1 !border-0 !bg-transparent"
+          />
+          <Handle
+            id={`back-in-${side}`}
+            type="target"
+            position={side === "left" ? Position.Left : Position.Right}
+            className="!h-1 !w-1 !border-0 !bg-transparent"
+          />
         </span>
       ))}
     </div>
@@ -106,7 +127,15 @@ export function GraphView({
     () =>
       ids.map((id) => {
         const terminal = id === "__start__" || id === "__end__";
-        const role: NodeData["role"] = failed.includes(id) ? "failed" : interrupted.includes(id) ? "interrupt" : current.includes(id) ? "current" : next.includes(id) ? "next" : "none";
+        const role: NodeData["role"] = failed.includes(id)
+          ? "failed"
+          : interrupted.includes(id)
+            ? "interrupt"
+            : current.includes(id)
+              ? "current"
+              : next.includes(id)
+                ? "next"
+                : "none";
         return {
           id,
           type: "step",
@@ -134,18 +163,28 @@ export function GraphView({
         const back = !!from && !!to && to.y <= from.y;
         // Around the side the source already leans to: a node left of its target goes round the left.
         const side = from && to && from.x < to.x ? "left" : "right";
-        return [{
-        id: `${e.source}->${e.target}-${i}`,
-        source: e.source,
-        target: e.target,
-        ...(back && { sourceHandle: `back-out-${side}`, targetHandle: `back-in-${side}`, type: "smoothstep", pathOptions: { offset: 18, borderRadius: 10 } }),
-        label: e.label,
-        animated: current.includes(e.source) && next.includes(e.target),
-        style: { strokeDasharray: e.conditional ? "5 4" : undefined, stroke: current.includes(e.source) && next.includes(e.target) ? "#4f46e5" : "#94a3b8" },
-        labelStyle: { fontSize: 10, fill: "#475569" },
-        labelBgStyle: { fill: "#f8fafc" },
-        markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14, color: "#94a3b8" },
-      }];
+        return [
+          {
+            id: `${e.source}->${e.target}-${i}`,
+            source: e.source,
+            target: e.target,
+            ...(back && {
+              sourceHandle: `back-out-${side}`,
+              targetHandle: `back-in-${side}`,
+              type: "smoothstep",
+              pathOptions: { offset: 18, borderRadius: 10 },
+            }),
+            label: e.label,
+            animated: current.includes(e.source) && next.includes(e.target),
+            style: {
+              strokeDasharray: e.conditional ? "5 4" : undefined,
+              stroke: current.includes(e.source) && next.includes(e.target) ? "#4f46e5" : "#94a3b8",
+            },
+            labelStyle: { fontSize: 10, fill: "#475569" },
+            labelBgStyle: { fill: "#f8fafc" },
+            markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14, color: "#94a3b8" },
+          },
+        ];
       }),
     [graph, current, next, pos],
   );

@@ -24,7 +24,9 @@ function Payload({ value }: { value: unknown }) {
           <dt className="font-medium text-slate-500">{k}</dt>
           <dd className="min-w-0">
             {typeof v === "string" ? (
-              <p data-field={k} className={`whitespace-pre-wrap break-words ${k === "problem" ? "text-rose-700" : "text-slate-900"}`}>{v}</p>
+              <p data-field={k} className={`whitespace-pre-wrap break-words ${k === "problem" ? "text-rose-700" : "text-slate-900"}`}>
+                {v}
+              </p>
             ) : v && typeof v === "object" ? (
               <JsonView value={v as object} displayDataTypes={false} collapsed={2} enableClipboard={false} />
             ) : (
@@ -67,15 +69,18 @@ export function InterruptPanel({
   const [seen, setSeen] = useState(thread.headCheckpointId);
   const [acted, setActed] = useState(false);
   const moved = thread.headCheckpointId !== seen;
-  useEffect(() => {
-    if (moved && acted) {
-      setSeen(thread.headCheckpointId);
-      setActed(false);
-    }
-  }, [moved, acted, thread.headCheckpointId]);
+  // After the reviewer's own action the head moves because of them: adopt it (state adjusted while rendering,
+  // React's pattern for state derived from props, so no stale frame shows a notice).
+  if (moved && acted) {
+    setSeen(thread.headCheckpointId);
+    setActed(false);
+  }
   const expectedCheckpointId = seen ?? undefined;
   const quorum = thread.quorum;
-  const mine = me && quorum ? quorum.approvals.some((a) => a.actorId === `user:${me.userId}` || (me.kind === "admin-token" && a.actorId === "admin-token")) : false;
+  const mine =
+    me && quorum
+      ? quorum.approvals.some((a) => a.actorId === `user:${me.userId}` || (me.kind === "admin-token" && a.actorId === "admin-token"))
+      : false;
   const excluded = me && quorum?.excludeInitiator ? quorum.initiators.includes(me.userId ? `user:${me.userId}` : "admin-token") : false;
   // A static interrupt continues with a plain run (an operator's action); a dynamic one is a decision.
   const mayApprove = dynamic ? canDecide : canRun;
@@ -96,7 +101,13 @@ export function InterruptPanel({
     e.preventDefault();
     resume.mutate(
       { command: { resume: { action: "reject", feedback: feedback.trim() || undefined } }, expectedCheckpointId },
-      { onSuccess: () => { done(); setFeedback(""); setMode("idle"); } },
+      {
+        onSuccess: () => {
+          done();
+          setFeedback("");
+          setMode("idle");
+        },
+      },
     );
   };
 
@@ -104,7 +115,13 @@ export function InterruptPanel({
     return (
       <section data-testid="interrupt-panel" data-readonly className="rounded-lg border-2 border-amber-300 bg-amber-50 p-3 text-sm text-amber-950">
         <h2 className="flex items-center gap-2 font-semibold">
-          <PauseIcon /> Waiting for a reviewer{interrupt ? <> at <code className="font-mono">{interrupt.node}</code></> : null}
+          <PauseIcon /> Waiting for a reviewer
+          {interrupt ? (
+            <>
+              {" "}
+              at <code className="font-mono">{interrupt.node}</code>
+            </>
+          ) : null}
         </h2>
         <p className="mt-1 text-amber-900" data-testid="readonly-note">
           You can read this thread; deciding needs the reviewer role ({me.role} now).
@@ -118,7 +135,9 @@ export function InterruptPanel({
       <div className="flex flex-wrap items-start gap-3">
         <div className="min-w-0 flex-1">
           <h2 className="flex items-center gap-2 text-sm font-semibold text-amber-950">
-            <span className="flex items-center gap-1 rounded bg-amber-400 px-1.5 py-0.5 text-xs"><PauseIcon /> waiting for you</span>
+            <span className="flex items-center gap-1 rounded bg-amber-400 px-1.5 py-0.5 text-xs">
+              <PauseIcon /> waiting for you
+            </span>
             {interrupt ? (
               <span>
                 {interrupt.kind === "dynamic" ? "Interrupt in" : `Paused ${interrupt.kind}`} <code className="font-mono">{interrupt.node}</code>
@@ -151,7 +170,13 @@ export function InterruptPanel({
               onClick={approve}
               pending={resume.isPending}
               disabled={busy || mine || excluded || !!stale}
-              title={mine ? "You have approved; another reviewer must approve too." : excluded ? "You started this run, so another reviewer must approve it." : undefined}
+              title={
+                mine
+                  ? "You have approved; another reviewer must approve too."
+                  : excluded
+                    ? "You started this run, so another reviewer must approve it."
+                    : undefined
+              }
               data-testid="approve"
             >
               {quorum ? `Approve (${quorum.approvals.length + 1} of ${quorum.required})` : dynamic ? "Approve" : "Approve & continue"}
@@ -205,8 +230,19 @@ export function InterruptPanel({
             onCancel={() => setMode("idle")}
             onSubmit={(after, who) =>
               edit.mutate(
-                { before: headValues, after, ...who, expectedCheckpointId, then: dynamic ? { command: { resume: editResume(interrupt, after) } } : {} },
-                { onSuccess: () => { done(); setMode("idle"); } },
+                {
+                  before: headValues,
+                  after,
+                  ...who,
+                  expectedCheckpointId,
+                  then: dynamic ? { command: { resume: editResume(interrupt, after) } } : {},
+                },
+                {
+                  onSuccess: () => {
+                    done();
+                    setMode("idle");
+                  },
+                },
               )
             }
           />

@@ -39,7 +39,12 @@ export function StaleNotice({ threadId, headId, onReview }: { threadId: string; 
         )}{" "}
         Your decision was not sent; what you typed is kept.
       </p>
-      <button type="button" onClick={onReview} data-testid="stale-review" className="mt-1.5 rounded bg-rose-700 px-2.5 py-1 text-xs font-medium text-white hover:bg-rose-800">
+      <button
+        type="button"
+        onClick={onReview}
+        data-testid="stale-review"
+        className="mt-1.5 rounded bg-rose-700 px-2.5 py-1 text-xs font-medium text-white hover:bg-rose-800"
+      >
         Review the current state
       </button>
     </div>

@@ -6,7 +6,7 @@ import { nodeLabel, timeAgo } from "@/lib/client/format";
 import { useRouter } from "next/navigation";
 import { useCan, useCheckpoint, useDeleteThread, useGraph, useGraphs, useHistory, useThread, useThreadEvents } from "@/lib/client/hooks";
 import type { Checkpoint, Thread } from "@/lib/client/types";
-import { Card } from "../ui/Button";
+import { Card } from "../ui/Card";
 import { StatusBadge } from "../ui/StatusBadge";
 import { CheckpointPanel } from "./CheckpointPanel";
 import { ErrorPanel } from "./ErrorPanel";
@@ -26,7 +26,13 @@ function Progress({ thread, head }: { thread: Thread; head: Checkpoint | undefin
       <span className="h-3 w-3 animate-spin rounded-full border-2 border-sky-600 border-t-transparent" aria-hidden />
       {total && done !== null ? (
         <>
-          <div className="h-2 max-w-[240px] flex-1 overflow-hidden rounded-full bg-sky-100" role="progressbar" aria-valuemin={0} aria-valuemax={total} aria-valuenow={done}>
+          <div
+            className="h-2 max-w-[240px] flex-1 overflow-hidden rounded-full bg-sky-100"
+            role="progressbar"
+            aria-valuemin={0}
+            aria-valuemax={total}
+            aria-valuenow={done}
+          >
             <div className="h-full bg-sky-500 transition-all" style={{ width: `${Math.min(100, (done / total) * 100)}%` }} />
           </div>
           <span data-testid="run-progress-text">
@@ -44,7 +50,10 @@ function Progress({ thread, head }: { thread: Thread; head: Checkpoint | undefin
 function IdleBanner({ thread, head }: { thread: Thread; head: Checkpoint }) {
   const resume = useResume(thread.threadId);
   return (
-    <div data-testid="idle-banner" className="flex flex-wrap items-center gap-3 rounded-md bg-sky-50 px-3 py-2 text-sm text-sky-900 ring-1 ring-sky-200">
+    <div
+      data-testid="idle-banner"
+      className="flex flex-wrap items-center gap-3 rounded-md bg-sky-50 px-3 py-2 text-sm text-sky-900 ring-1 ring-sky-200"
+    >
       <span>
         Stopped at v{head.version}; next: <strong>{head.next.join(", ")}</strong>.
       </span>
@@ -99,6 +108,8 @@ export function ThreadView({ threadId }: { threadId: string }) {
 
   useEffect(() => {
     const cp = new URLSearchParams(window.location.search).get("cp");
+    // After hydration on purpose: the server render has no URL query to read.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
     if (cp) setPicked(cp);
   }, []);
   const select = useCallback((id: string | null) => {
@@ -113,7 +124,8 @@ export function ThreadView({ threadId }: { threadId: string }) {
   const selectedId = picked ?? t?.headCheckpointId ?? null;
   const summary = all.find((c) => c.checkpointId === selectedId);
   const full = useCheckpoint(threadId, selectedId);
-  const selected = full.data?.checkpointId === selectedId ? full.data : summary;
+  // While the selected checkpoint loads (a run moving the head on), keep showing the last one rather than nothing.
+  const selected = full.data?.checkpointId === selectedId ? full.data : (summary ?? full.data);
   const hint = graphs.data?.find((g) => g.graphId === t?.graphId)?.failureHint;
   const canRun = useCan("run", t?.graphId ?? null);
   const canDelete = useCan("delete", t?.graphId ?? null);
@@ -150,7 +162,8 @@ export function ThreadView({ threadId }: { threadId: string }) {
           </span>
         )}
         <span className="text-xs text-slate-500">
-          graph <strong className="text-slate-700">{t.graphId}</strong> · {t.checkpointCount ?? all.length} checkpoint{(t.checkpointCount ?? all.length) === 1 ? "" : "s"} · updated {timeAgo(t.updatedAt)}
+          graph <strong className="text-slate-700">{t.graphId}</strong> · {t.checkpointCount ?? all.length} checkpoint
+          {(t.checkpointCount ?? all.length) === 1 ? "" : "s"} · updated {timeAgo(t.updatedAt)}
         </span>
         <Progress thread={t} head={head.data} />
         {t.status === "done" && head.data && (

@@ -36,7 +36,11 @@ function Row({ row, selected, head, decided, onSelect }: { row: TreeRow; selecte
       data-selected={selected || undefined}
       onClick={onSelect}
       className={`flex h-full cursor-pointer items-center gap-1.5 border-l-2 pr-2 text-xs ${
-        selected ? "border-indigo-600 bg-indigo-50" : head ? "border-emerald-500 bg-emerald-50/50 hover:bg-slate-50" : "border-transparent hover:bg-slate-50"
+        selected
+          ? "border-indigo-600 bg-indigo-50"
+          : head
+            ? "border-emerald-500 bg-emerald-50/50 hover:bg-slate-50"
+            : "border-transparent hover:bg-slate-50"
       }`}
       style={{ paddingLeft: 6 + row.depth * INDENT }}
     >
@@ -59,7 +63,7 @@ function Row({ row, selected, head, decided, onSelect }: { row: TreeRow; selecte
             className="ml-1 font-normal text-emerald-800"
             title={cp.metadata.reason ? `Decided by ${cp.metadata.actor}: ${cp.metadata.reason}` : `Decided by ${cp.metadata.actor}`}
           >
-            ✓ {cp.metadata.actor}
+            decided by {cp.metadata.actor}
             {cp.metadata.reason ? <span className="text-slate-600">: “{cp.metadata.reason}”</span> : null}
           </span>
         )}
@@ -73,7 +77,9 @@ function Row({ row, selected, head, decided, onSelect }: { row: TreeRow; selecte
           <PauseIcon size={10} />
         </span>
       )}
-      <span className={`shrink-0 rounded px-1.5 py-0.5 text-[10px] font-medium ${SOURCE_CLS[src] ?? SOURCE_CLS.loop}`}>{SOURCE_LABEL[src] ?? src}</span>
+      <span className={`shrink-0 rounded px-1.5 py-0.5 text-[10px] font-medium ${SOURCE_CLS[src] ?? SOURCE_CLS.loop}`}>
+        {SOURCE_LABEL[src] ?? src}
+      </span>
       {head && <span className="shrink-0 rounded bg-emerald-600 px-1.5 py-0.5 text-[10px] font-semibold text-white">HEAD</span>}
       <span className="hidden w-14 shrink-0 text-right font-mono text-[10px] text-slate-400 sm:inline" title={cp.createdAt}>
         {clock(cp.createdAt)}
@@ -106,8 +112,9 @@ export function Timeline({
   }, [checkpoints]);
   const index = useMemo(() => new Map(rows.map((r, i) => [r.cp.checkpointId, i])), [rows]);
   const parentRef = useRef<HTMLDivElement>(null);
+  // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual; the app does not use the React Compiler
   const v = useVirtualizer({ count: rows.length, getScrollElement: () => parentRef.current, estimateSize: () => ROW, overscan: 12 });
-  const selIndex = selectedId ? index.get(selectedId) ?? -1 : -1;
+  const selIndex = selectedId ? (index.get(selectedId) ?? -1) : -1;
 
   useEffect(() => {
     if (selIndex >= 0) v.scrollToIndex(selIndex, { align: "auto" });
@@ -173,7 +180,10 @@ export function Timeline({
         {v.getVirtualItems().map((item) => {
           const row = rows[item.index];
           return (
-            <div key={row.cp.checkpointId} style={{ position: "absolute", top: 0, left: 0, right: 0, height: item.size, transform: `translateY(${item.start}px)` }}>
+            <div
+              key={row.cp.checkpointId}
+              style={{ position: "absolute", top: 0, left: 0, right: 0, height: item.size, transform: `translateY(${item.start}px)` }}
+            >
               <Row
                 row={row}
                 selected={row.cp.checkpointId === selectedId}

@@ -55,11 +55,22 @@ export function useEditAndContinue(threadId: string, graph: GraphDetail | undefi
       let checkpointId = a.checkpointId;
       let expected = a.expectedCheckpointId;
       if (Object.keys(values).length) {
-        const cp = await api.updateState(threadId, { values, checkpointId: a.checkpointId, reason: a.reason || undefined, expectedCheckpointId: expected });
+        const cp = await api.updateState(threadId, {
+          values,
+          checkpointId: a.checkpointId,
+          reason: a.reason || undefined,
+          expectedCheckpointId: expected,
+        });
         checkpointId = cp.checkpointId;
         expected = cp.checkpointId;
       }
-      if (a.then) await api.run(threadId, { ...a.then, ...(a.checkpointId ? { checkpointId } : {}), expectedCheckpointId: expected, reason: a.reason || undefined });
+      if (a.then)
+        await api.run(threadId, {
+          ...a.then,
+          ...(a.checkpointId ? { checkpointId } : {}),
+          expectedCheckpointId: expected,
+          reason: a.reason || undefined,
+        });
       return checkpointId;
     },
     onSettled: () => invalidate(threadId),
@@ -70,7 +81,14 @@ export function useEditAndContinue(threadId: string, graph: GraphDetail | undefi
 export function useForkAndRun(threadId: string, graph: GraphDetail | undefined) {
   const invalidate = useInvalidate();
   return useMutation({
-    mutationFn: async (a: { checkpointId: string; before: Record<string, unknown>; after: Record<string, unknown>; newThread: boolean; run: boolean; reason: string }) => {
+    mutationFn: async (a: {
+      checkpointId: string;
+      before: Record<string, unknown>;
+      after: Record<string, unknown>;
+      newThread: boolean;
+      run: boolean;
+      reason: string;
+    }) => {
       const values = stateUpdate(a.before, a.after, graph?.channels);
       const fork = await api.fork(threadId, {
         checkpointId: a.checkpointId,

@@ -1,11 +1,12 @@
 "use client";
 import { useCan, useMe } from "@/lib/client/hooks";
 import { useRouter } from "next/navigation";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { errorMessage } from "@/lib/client/api";
 import { useCreateThread, useGraphs } from "@/lib/client/hooks";
 import { parseObject, pretty } from "@/lib/client/state-edit";
-import { ActionMessage, Button, Card } from "../ui/Button";
+import { ActionMessage, Button } from "../ui/Button";
+import { Card } from "../ui/Card";
 import { JsonEditor } from "../ui/JsonEditor";
 
 /** A label for the thread list: the input's first text field (a topic, a question), shortened. */
@@ -34,20 +35,14 @@ function NewRunFormBody({ onDone }: { onDone?: () => void }) {
   const graphs = useGraphs();
   const create = useCreateThread();
   const router = useRouter();
-  const [graphId, setGraphId] = useState("");
-  const [text, setText] = useState("");
-  // Texts typed per graph survive switching graphs back and forth.
+  const [picked, setPicked] = useState("");
+  // The text typed per graph (absent: the graph's example), so it survives switching graphs back and forth.
   const [drafts, setDrafts] = useState<Record<string, string>>({});
   const list = graphs.data ?? [];
-  const graph = list.find((g) => g.graphId === graphId);
-
-  useEffect(() => {
-    if (!graphId && list.length) setGraphId(list[0].graphId);
-  }, [graphId, list]);
-  useEffect(() => {
-    if (graph) setText(drafts[graph.graphId] ?? pretty(graph.exampleInput ?? {}));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [graph?.graphId]);
+  const graph = list.find((g) => g.graphId === picked) ?? list[0];
+  const graphId = graph?.graphId ?? "";
+  const text = graph ? (drafts[graph.graphId] ?? pretty(graph.exampleInput ?? {})) : "";
+  const setText = (value: string) => setDrafts((d) => ({ ...d, [graphId]: value }));
 
   const parsed = parseObject(text);
   const submit = (e: React.FormEvent) => {
@@ -72,10 +67,7 @@ function NewRunFormBody({ onDone }: { onDone?: () => void }) {
           <select
             data-testid="new-run-graph"
             value={graphId}
-            onChange={(e) => {
-              setDrafts((d) => ({ ...d, [graphId]: text }));
-              setGraphId(e.target.value);
-            }}
+            onChange={(e) => setPicked(e.target.value)}
             className="rounded-md border-0 py-1.5 text-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-500"
           >
             {graphs.isPending && <option>Loading…</option>}

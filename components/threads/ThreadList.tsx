@@ -1,11 +1,12 @@
 "use client";
 import Link from "next/link";
-import { useState } from "react";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { errorMessage } from "@/lib/client/api";
 import { timeAgo, shortId } from "@/lib/client/format";
 import { useGraphs, useThreads } from "@/lib/client/hooks";
 import { THREAD_STATUSES, type Thread, type ThreadStatus } from "@/lib/client/types";
-import { Button, Card } from "../ui/Button";
+import { Button } from "../ui/Button";
+import { Card } from "../ui/Card";
 import { StatusBadge } from "../ui/StatusBadge";
 
 function label(t: Thread): string {
@@ -18,12 +19,21 @@ function Row({ t }: { t: Thread }) {
   const waiting = t.status === "interrupted";
   const href = `/threads/${encodeURIComponent(t.threadId)}`;
   return (
-    <tr data-testid="thread-row" data-thread-id={t.threadId} data-status={t.status} className={`group border-t border-slate-100 hover:bg-slate-50 ${waiting ? "bg-amber-50/60" : ""}`}>
+    <tr
+      data-testid="thread-row"
+      data-thread-id={t.threadId}
+      data-status={t.status}
+      className={`group border-t border-slate-100 hover:bg-slate-50 ${waiting ? "bg-amber-50/60" : ""}`}
+    >
       <td className={`py-2 pl-3 pr-2 ${waiting ? "border-l-4 border-amber-400" : "border-l-4 border-transparent"}`}>
         <Link href={href} className="font-mono text-xs text-indigo-700 hover:underline" data-testid="thread-link" title={t.threadId}>
           {shortId(t.threadId)}
         </Link>
-        {label(t) && <div className="max-w-[11rem] truncate text-xs text-slate-500 sm:max-w-xs" title={label(t)}>{label(t)}</div>}
+        {label(t) && (
+          <div className="max-w-[11rem] truncate text-xs text-slate-500 sm:max-w-xs" title={label(t)}>
+            {label(t)}
+          </div>
+        )}
         <div className="text-xs text-slate-500 sm:hidden">{t.graphId}</div>
         {t.status === "error" && t.error && (
           <div className="max-w-[11rem] truncate text-xs text-rose-700 sm:max-w-[48ch]" title={t.error.message}>
@@ -37,14 +47,15 @@ function Row({ t }: { t: Thread }) {
       <td className="whitespace-nowrap px-2 py-2">
         <StatusBadge status={t.status} />
       </td>
-      <td className="hidden px-2 py-2 text-right font-mono text-xs text-slate-600 sm:table-cell">
-        {t.headVersion ?? t.checkpointCount ?? "—"}
-      </td>
+      <td className="hidden px-2 py-2 text-right font-mono text-xs text-slate-600 sm:table-cell">{t.headVersion ?? t.checkpointCount ?? "—"}</td>
       <td className="hidden px-2 py-2 text-xs text-slate-500 md:table-cell" title={t.updatedAt}>
         {timeAgo(t.updatedAt)}
       </td>
       <td className="hidden py-2 pl-2 pr-3 text-right sm:table-cell">
-        <Link href={href} className={`rounded-md px-2 py-1 text-xs font-medium ${waiting ? "bg-amber-500 text-white hover:bg-amber-400" : "text-indigo-700 hover:bg-indigo-50"}`}>
+        <Link
+          href={href}
+          className={`rounded-md px-2 py-1 text-xs font-medium ${waiting ? "bg-amber-500 text-white hover:bg-amber-400" : "text-indigo-700 hover:bg-indigo-50"}`}
+        >
           {waiting ? "Review" : "Open"}
         </Link>
       </td>
@@ -54,8 +65,20 @@ function Row({ t }: { t: Thread }) {
 
 /** Every thread, newest update first, with status/graph filters; threads waiting for a human come first. */
 export function ThreadList() {
-  const [status, setStatus] = useState<ThreadStatus | "">("");
-  const [graphId, setGraphId] = useState("");
+  // Filters live in the URL (?status=&graph=): shareable, and kept when coming back from a thread.
+  const params = useSearchParams();
+  const router = useRouter();
+  const pathname = usePathname();
+  const st = params.get("status") ?? "";
+  const status = (THREAD_STATUSES as string[]).includes(st) ? (st as ThreadStatus) : "";
+  const graphId = params.get("graph") ?? "";
+  const setFilter = (key: "status" | "graph", value: string) => {
+    const next = new URLSearchParams(params.toString());
+    if (value) next.set(key, value);
+    else next.delete(key);
+    const q = next.toString();
+    router.replace(q ? `${pathname}?${q}` : pathname, { scroll: false });
+  };
   const threads = useThreads({ status, graphId: graphId || undefined });
   const graphs = useGraphs();
   const list = threads.data?.pages.flatMap((p) => p.threads) ?? [];
@@ -81,7 +104,7 @@ export function ThreadList() {
             aria-label="Filter by status"
             data-testid="filter-status"
             value={status}
-            onChange={(e) => setStatus(e.target.value as ThreadStatus | "")}
+            onChange={(e) => setFilter("status", e.target.value)}
             className="rounded-md border-0 py-1 pl-2 pr-8 text-xs ring-1 ring-inset ring-slate-300"
           >
             <option value="">All statuses</option>
@@ -95,7 +118,7 @@ export function ThreadList() {
             aria-label="Filter by graph"
             data-testid="filter-graph"
             value={graphId}
-            onChange={(e) => setGraphId(e.target.value)}
+            onChange={(e) => setFilter("graph", e.target.value)}
             className="rounded-md border-0 py-1 pl-2 pr-8 text-xs ring-1 ring-inset ring-slate-300"
           >
             <option value="">All graphs</option>
@@ -116,7 +139,9 @@ export function ThreadList() {
               <th className="py-2 pl-4 pr-2 font-medium">Thread</th>
               <th className="hidden px-2 py-2 font-medium sm:table-cell">Graph</th>
               <th className="px-2 py-2 font-medium">Status</th>
-              <th className="hidden px-2 py-2 text-right font-medium sm:table-cell" title="Head version">Version</th>
+              <th className="hidden px-2 py-2 text-right font-medium sm:table-cell" title="Head version">
+                Version
+              </th>
               <th className="hidden px-2 py-2 font-medium md:table-cell">Updated</th>
               <th className="hidden py-2 pl-2 pr-3 sm:table-cell" />
             </tr>

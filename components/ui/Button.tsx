@@ -36,7 +36,11 @@ export function Button({
 export function ActionMessage({ error, success, testId }: { error?: string | null; success?: string | null; testId?: string }) {
   if (error)
     return (
-      <p role="alert" data-testid={testId ? `${testId}-error` : "action-error"} className="rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800 ring-1 ring-rose-200">
+      <p
+        role="alert"
+        data-testid={testId ? `${testId}-error` : "action-error"}
+        className="rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800 ring-1 ring-rose-200"
+      >
         {error}
       </p>
     );
@@ -47,18 +51,4 @@ export function ActionMessage({ error, success, testId }: { error?: string | nul
       </p>
     );
   return null;
-}
-
-export function Card({ title, actions, children, className = "", testId }: { title?: React.ReactNode; actions?: React.ReactNode; children: React.ReactNode; className?: string; testId?: string }) {
-  return (
-    <section data-testid={testId} className={`flex min-w-0 flex-col rounded-lg border border-slate-200 bg-white shadow-sm ${className}`}>
-      {(title || actions) && (
-        <header className="flex min-h-10 flex-wrap items-center justify-between gap-2 border-b border-slate-100 px-3 py-1.5">
-          <h2 className="text-sm font-semibold text-slate-700">{title}</h2>
-          {actions && <div className="flex flex-wrap items-center gap-2">{actions}</div>}
-        </header>
-      )}
-      {children}
-    </section>
-  );
 }

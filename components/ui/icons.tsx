@@ -1,5 +1,15 @@
 /** Small inline icons (no icon font or emoji: the build must not depend on system fonts). */
-const base = { width: 14, height: 14, viewBox: "0 0 24 24", fill: "none", stroke: "currentColor", strokeWidth: 2.2, strokeLinecap: "round" as const, strokeLinejoin: "round" as const, "aria-hidden": true };
+const base = {
+  width: 14,
+  height: 14,
+  viewBox: "0 0 24 24",
+  fill: "none",
+  stroke: "currentColor",
+  strokeWidth: 2.2,
+  strokeLinecap: "round" as const,
+  strokeLinejoin: "round" as const,
+  "aria-hidden": true,
+};
 
 export const PauseIcon = ({ size = 12 }: { size?: number }) => (
   <svg {...base} width={size} height={size}>

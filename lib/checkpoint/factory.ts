@@ -66,7 +66,9 @@ export function storeConfigFromEnv(env: Record<string, string | undefined> = pro
     case "sqlite": {
       const url = get("DATABASE_URL") ?? DEFAULT_SQLITE_URL;
       if (!url.startsWith("file:") || url.length <= 5)
-        throw configError(`DATABASE_URL must be a SQLite file URL like ${DEFAULT_SQLITE_URL} when CHECKPOINT_STORE is sqlite (got ${JSON.stringify(redactUrl(url))}).`);
+        throw configError(
+          `DATABASE_URL must be a SQLite file URL like ${DEFAULT_SQLITE_URL} when CHECKPOINT_STORE is sqlite (got ${JSON.stringify(redactUrl(url))}).`,
+        );
       return { kind, url };
     }
     case "postgres": {

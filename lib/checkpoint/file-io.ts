@@ -12,14 +12,28 @@ import type { SummaryExtra } from "./summary";
  * (the rest of the checkpoint's summary) are absent from lines written before summaries existed.
  */
 export interface IndexEntry {
-  id: string; parentId: string | null; version: number; step: number; nodeName: string; timestamp: string; savedAt: string;
-  next?: string[]; summary?: SummaryExtra;
+  id: string;
+  parentId: string | null;
+  version: number;
+  step: number;
+  nodeName: string;
+  timestamp: string;
+  savedAt: string;
+  next?: string[];
+  summary?: SummaryExtra;
 }
 /**
  * A parsed index.jsonl: `size` is the byte offset after the last complete line, `fileSize` the file's length
  * (larger when it ends in a torn line); entries sorted by version, one per id.
  */
-export interface IndexState { ino: number; size: number; fileSize: number; entries: IndexEntry[]; byId: Map<string, IndexEntry>; highWater: number }
+export interface IndexState {
+  ino: number;
+  size: number;
+  fileSize: number;
+  entries: IndexEntry[];
+  byId: Map<string, IndexEntry>;
+  highWater: number;
+}
 
 /** Parsed index files by absolute path, revalidated by inode and size on every use (appends are read incrementally). */
 const indexCache = new Map<string, IndexState>();
@@ -82,7 +96,7 @@ async function writeTemp(tmp: string, data: string): Promise<string> {
 
 /** Replaces `file` atomically with `data`, through the temp file `tmp` (same filesystem). */
 export async function writeAtomic(tmp: string, file: string, data: string): Promise<void> {
-await writeTemp(tmp, data);
+  await writeTemp(tmp, data);
   try {
     await fs.rename(tmp, file);
   } catch (err) {
@@ -94,7 +108,7 @@ await writeTemp(tmp, data);
 
 /** Creates `file` atomically with `data` (through `tmp`); false if it already exists. */
 export async function createAtomic(tmp: string, file: string, data: string): Promise<boolean> {
-await writeTemp(tmp, data);
+  await writeTemp(tmp, data);
   try {
     await fs.link(tmp, file);
   } catch (err) {
@@ -115,7 +129,8 @@ export async function readIndexFile(file: string): Promise<IndexState> {
     return { ino: 0, size: 0, fileSize: 0, entries: [], byId: new Map(), highWater: 0 };
   }
   let state = indexCache.get(file);
-  if (!state || state.ino !== st.ino || st.size < state.size) state = { ino: st.ino, size: 0, fileSize: 0, entries: [], byId: new Map(), highWater: 0 };
+  if (!state || state.ino !== st.ino || st.size < state.size)
+    state = { ino: st.ino, size: 0, fileSize: 0, entries: [], byId: new Map(), highWater: 0 };
   if (st.size > state.size) {
     const from = state.size;
     const h = await fs.open(file, "r");
@@ -144,6 +159,6 @@ export async function readIndexFile(file: string): Promise<IndexState> {
 
 /** The text of a rewritten index; a `{"highWater": N}` line first when the newest versions were deleted. */
 export function indexText(entries: IndexEntry[], highWater: number): string {
-const mark = highWater > (entries[entries.length - 1]?.version ?? 0) ? JSON.stringify({ highWater }) + "\n" : "";
-return mark + entries.map((e) => JSON.stringify(e) + "\n").join("");
+  const mark = highWater > (entries[entries.length - 1]?.version ?? 0) ? JSON.stringify({ highWater }) + "\n" : "";
+  return mark + entries.map((e) => JSON.stringify(e) + "\n").join("");
 }

@@ -12,7 +12,7 @@
  *                                   updatedAt), written atomically on the first save, updateThread, delete and
  *                                   prune. Head, count and the save-driven updatedAt are derived from the index
  *                                   when read, so a save costs one checkpoint file and one index line.
- *   locks/<threadId>.lock           the run lock {owner, expiresAt} (see FileLockTable in lock.ts), and its
+ *   locks/<threadId>.lock           the run lock {owner, expiresAt} (see FileLockTable in local-lock.ts), and its
  *   locks/<threadId>.lock.guard     cross-process critical-section file (exists only for milliseconds).
  *   tmp/, trash/                    temp files (same filesystem, so rename/link are atomic), threads being cleared.
  * Every write is: temp file, fsync, rename (or link), fsync of the directory. Ids are validated before any path
@@ -31,16 +31,32 @@ import { checkpointNotFound, isCorruptCheckpoint, threadNotFound, WaypointError 
 import { assertSafeId, isSafeId } from "./ids";
 import { openStore } from "./open";
 import { createAtomic, forgetIndex, fsyncDir, indexText, isCode, parseIndexLines, readIndexFile, writeAtomic, type IndexEntry } from "./file-io";
-import { FileLockTable, withMutex } from "./lock";
+import { FileLockTable, withMutex } from "./local-lock";
 import { planPrune, relinkAfterDelete } from "./prune";
 import { assembleSummary, summaryExtra, toSummary } from "./summary";
 import type {
-  Checkpoint, CheckpointStore, CheckpointSummary, ListOptions, ListThreadsOptions, LockResult, NewCheckpoint, PendingWrite,
-  ThreadInfo, ThreadPage, ThreadPatch,
+  Checkpoint,
+  CheckpointStore,
+  CheckpointSummary,
+  ListOptions,
+  ListThreadsOptions,
+  LockResult,
+  NewCheckpoint,
+  PendingWrite,
+  ThreadInfo,
+  ThreadPage,
+  ThreadPatch,
 } from "./types";
 import {
-  pageThreads, toJson, validateKeep, validateListOptions, validateListThreads, validateNewCheckpoint, validateThreadPatch,
-  validateTtl, validateWrites,
+  pageThreads,
+  toJson,
+  validateKeep,
+  validateListOptions,
+  validateListThreads,
+  validateNewCheckpoint,
+  validateThreadPatch,
+  validateTtl,
+  validateWrites,
 } from "./validate";
 
 export interface FileStoreConfig {
@@ -59,10 +75,13 @@ export class FileCheckpointStore implements CheckpointStore {
   private readonly onCorrupt: (info: { path: string; error: unknown }) => void;
 
   constructor(config: FileStoreConfig) {
-    if (!config || typeof config.dir !== "string" || !config.dir) throw new WaypointError("STORE_CONFIG", "CHECKPOINT_DIR: a directory is required for the file store.");
+    if (!config || typeof config.dir !== "string" || !config.dir)
+      throw new WaypointError("STORE_CONFIG", "CHECKPOINT_DIR: a directory is required for the file store.");
     // The store's paths are runtime data, not app files: keep Next's output tracing from following them.
     this.dir = path.resolve(/*turbopackIgnore: true*/ config.dir);
-    this.onCorrupt = config.onCorrupt ?? (({ path: p, error }) => console.warn(`[waypoint] skipping corrupt checkpoint file ${p}: ${(error as Error)?.message ?? error}`));
+    this.onCorrupt =
+      config.onCorrupt ??
+      (({ path: p, error }) => console.warn(`[waypoint] skipping corrupt checkpoint file ${p}: ${(error as Error)?.message ?? error}`));
   }
 
   async setup(): Promise<void> {
@@ -118,7 +137,12 @@ export class FileCheckpointStore implements CheckpointStore {
       if (cp?.id !== id || !isSafeId(cp.threadId) || !Number.isInteger(cp.version)) throw new Error("not a checkpoint of this id");
       return cp;
     } catch (error) {
-      throw new WaypointError("CORRUPT_CHECKPOINT", `Checkpoint file ${file} is corrupt: ${(error as Error).message}`, { path: file, checkpointId: id }, { cause: error });
+      throw new WaypointError(
+        "CORRUPT_CHECKPOINT",
+        `Checkpoint file ${file} is corrupt: ${(error as Error).message}`,
+        { path: file, checkpointId: id },
+        { cause: error },
+      );
     }
   }
 
@@ -134,7 +158,18 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   private newRecord(t: string, now: string): ThreadInfo {
-    return { threadId: t, graphId: null, status: "idle", headCheckpointId: null, headVersion: 0, checkpointCount: 0, error: null, metadata: {}, createdAt: now, updatedAt: now };
+    return {
+      threadId: t,
+      graphId: null,
+      status: "idle",
+      headCheckpointId: null,
+      headVersion: 0,
+      checkpointCount: 0,
+      error: null,
+      metadata: {},
+      createdAt: now,
+      updatedAt: now,
+    };
   }
 
   /** Writes the record's own fields (caller holds the thread mutex and has created the thread directory). */
@@ -188,16 +223,22 @@ export class FileCheckpointStore implements CheckpointStore {
       const index = await this.readIndex(t);
       const entries = index.entries;
       if (index.byId.has(input.id)) throw bad(`Checkpoint "${input.id}" already exists.`);
-      if (input.parentId !== null && !index.byId.has(input.parentId))
-        throw bad(`Parent checkpoint "${input.parentId}" is not in thread "${t}".`);
+      if (input.parentId !== null && !index.byId.has(input.parentId)) throw bad(`Parent checkpoint "${input.parentId}" is not in thread "${t}".`);
       const version = Math.max(entries[entries.length - 1]?.version ?? 0, index.highWater) + 1;
       const json = toJson({ ...rest, version }, "Checkpoint"); // may reject; nothing is written yet
       const stored = JSON.parse(json) as Checkpoint;
       if (!(await this.createAtomic(this.cpPath(input.id), json))) throw bad(`Checkpoint "${input.id}" already exists.`);
       const savedAt = new Date().toISOString();
       const entry: IndexEntry = {
-        id: input.id, parentId: input.parentId, version, step: input.step, nodeName: input.nodeName, timestamp: input.timestamp, savedAt,
-        next: stored.next, summary: summaryExtra(stored),
+        id: input.id,
+        parentId: input.parentId,
+        version,
+        step: input.step,
+        nodeName: input.nodeName,
+        timestamp: input.timestamp,
+        savedAt,
+        next: stored.next,
+        summary: summaryExtra(stored),
       };
       try {
         await fs.mkdir(this.threadDir(t), { recursive: true });
@@ -243,14 +284,18 @@ export class FileCheckpointStore implements CheckpointStore {
     const out: Checkpoint[] = [];
     // Read exactly what is still wanted, so a limit does not read every file and skipped (corrupt or missing)
     // files are made up for by the next batch.
-    for (let i = 0; i < picked.length && out.length < want; ) {
+    for (let i = 0; i < picked.length && out.length < want;) {
       const batch = picked.slice(i, i + (want - out.length));
       i += batch.length;
-      const read = await Promise.all(batch.map((e) => this.readCp(e.id).catch((error) => {
-        if (!isCorruptCheckpoint(error)) throw error; // I/O errors are not corruption: surface them
-        this.onCorrupt({ path: this.cpPath(e.id), error });
-        return null;
-      })));
+      const read = await Promise.all(
+        batch.map((e) =>
+          this.readCp(e.id).catch((error) => {
+            if (!isCorruptCheckpoint(error)) throw error; // I/O errors are not corruption: surface them
+            this.onCorrupt({ path: this.cpPath(e.id), error });
+            return null;
+          }),
+        ),
+      );
       for (const cp of read) if (cp && cp.threadId === threadId && out.length < want) out.push(cp);
     }
     return out;
@@ -267,7 +312,16 @@ export class FileCheckpointStore implements CheckpointStore {
     const fromIndex = (e: IndexEntry) => {
       const x = e.summary!;
       return assembleSummary(
-        { id: e.id, threadId, parentId: e.parentId, version: e.version, step: e.step, nodeName: e.nodeName, next: [...e.next!], timestamp: e.timestamp },
+        {
+          id: e.id,
+          threadId,
+          parentId: e.parentId,
+          version: e.version,
+          step: e.step,
+          nodeName: e.nodeName,
+          next: [...e.next!],
+          timestamp: e.timestamp,
+        },
         { ...x, interrupts: x.interrupts.map((i) => ({ ...i })), channels: [...x.channels] },
       );
     };
@@ -275,17 +329,23 @@ export class FileCheckpointStore implements CheckpointStore {
     if (picked.every(indexed)) return picked.slice(0, want).map(fromIndex);
     const out: CheckpointSummary[] = [];
     // Same batching as `list`: read only what is still wanted, make up for skipped files with the next batch.
-    for (let i = 0; i < picked.length && out.length < want; ) {
+    for (let i = 0; i < picked.length && out.length < want;) {
       const batch = picked.slice(i, i + (want - out.length));
       i += batch.length;
-      const got = await Promise.all(batch.map((e) => indexed(e) ? fromIndex(e) : this.readCp(e.id).then(
-        (cp) => (cp && cp.threadId === threadId ? toSummary(cp) : null),
-        (error) => {
-          if (!isCorruptCheckpoint(error)) throw error;
-          this.onCorrupt({ path: this.cpPath(e.id), error });
-          return null;
-        },
-      )));
+      const got = await Promise.all(
+        batch.map((e) =>
+          indexed(e)
+            ? fromIndex(e)
+            : this.readCp(e.id).then(
+                (cp) => (cp && cp.threadId === threadId ? toSummary(cp) : null),
+                (error) => {
+                  if (!isCorruptCheckpoint(error)) throw error;
+                  this.onCorrupt({ path: this.cpPath(e.id), error });
+                  return null;
+                },
+              ),
+        ),
+      );
       for (const sum of got) if (sum && out.length < want) out.push(sum);
     }
     return out;
@@ -370,7 +430,10 @@ export class FileCheckpointStore implements CheckpointStore {
     await this.threadMutex(threadId, async () => {
       // Renaming the directory away makes the thread vanish at once; the purge can then take its time.
       const trashed = this.p("trash", `${threadId}.${rand()}`);
-      const moved = await fs.rename(this.threadDir(threadId), trashed).then(() => true, (err) => (isCode(err, "ENOENT") ? false : Promise.reject(err)));
+      const moved = await fs.rename(this.threadDir(threadId), trashed).then(
+        () => true,
+        (err) => (isCode(err, "ENOENT") ? false : Promise.reject(err)),
+      );
       forgetIndex(this.indexPath(threadId));
       if (moved) await this.purge(trashed);
     });
@@ -415,7 +478,7 @@ export class FileCheckpointStore implements CheckpointStore {
     return pageThreads(records, o);
   }
 
-  // ---- run lock (see FileLockTable in lock.ts) ---------------------------------------------------------------
+  // ---- run lock (see FileLockTable in local-lock.ts) ---------------------------------------------------------------
 
   async acquireLock(threadId: string, owner: string, ttlMs: number): Promise<LockResult> {
     assertSafeId(threadId, "thread");

@@ -8,20 +8,42 @@ export { assertSafeId, isSafeId, newCheckpointId } from "./ids";
 export { planPrune, relinkAfterDelete, type PrunePlan, type SkeletonRow } from "./prune";
 export { assembleSummary, summaryExtra, toSummary, type SummaryExtra, type SummaryHead } from "./summary";
 export {
-  decodeThreadCursor, encodeThreadCursor, threadPageLimit, validateKeep, validateListOptions, validateNewCheckpoint,
-  validateThreadPatch, validateTtl,
+  decodeThreadCursor,
+  encodeThreadCursor,
+  threadPageLimit,
+  validateKeep,
+  validateListOptions,
+  validateNewCheckpoint,
+  validateThreadPatch,
+  validateTtl,
 } from "./validate";
 export {
-  checkpointNotFound, isCheckpointNotFound, isCorruptCheckpoint, isInvalidArgument, isInvalidId, isStoreConfigError,
-  isStoreUnavailable, isThreadBusy, isThreadNotFound, isWaypointError, threadNotFound, WaypointError, type ErrorCode,
+  checkpointNotFound,
+  isCheckpointNotFound,
+  isCorruptCheckpoint,
+  isInvalidArgument,
+  isInvalidId,
+  isStoreConfigError,
+  isStoreUnavailable,
+  isThreadBusy,
+  isThreadNotFound,
+  isWaypointError,
+  threadNotFound,
+  WaypointError,
+  type ErrorCode,
 } from "../errors";
-export {
-  createMemoryStore, MemoryCheckpointStore, newMemoryBacking, type MemoryBacking, type MemoryStoreConfig,
-} from "./memory";
+export { createMemoryStore, MemoryCheckpointStore, newMemoryBacking, type MemoryBacking, type MemoryStoreConfig } from "./memory";
 export { pageThreads, validateListThreads, validateWrites } from "./validate";
 export { createFileStore, FileCheckpointStore, type FileStoreConfig } from "./file";
-export { FileLockTable, isOwnerDeadLocally, newLockOwner, parseLockOwner, safeHostname, withMutex } from "./lock";
+export { FileLockTable, isOwnerDeadLocally, newLockOwner, parseLockOwner, safeHostname, withMutex } from "./local-lock";
 export {
-  createStore, createStoreFromEnv, DEFAULT_CHECKPOINT_DIR, DEFAULT_REDIS_URL, DEFAULT_SQLITE_URL, redactUrl,
-  storeConfigFromEnv, STORE_KINDS, type StoreConfig,
+  createStore,
+  createStoreFromEnv,
+  DEFAULT_CHECKPOINT_DIR,
+  DEFAULT_REDIS_URL,
+  DEFAULT_SQLITE_URL,
+  redactUrl,
+  storeConfigFromEnv,
+  STORE_KINDS,
+  type StoreConfig,
 } from "./factory";

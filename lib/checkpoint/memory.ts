@@ -15,12 +15,28 @@ import { openStore } from "./open";
 import { planPrune, relinkAfterDelete } from "./prune";
 import { toSummary } from "./summary";
 import type {
-  Checkpoint, CheckpointStore, CheckpointSummary, ListOptions, ListThreadsOptions, LockResult, NewCheckpoint, PendingWrite,
-  ThreadInfo, ThreadPage, ThreadPatch,
+  Checkpoint,
+  CheckpointStore,
+  CheckpointSummary,
+  ListOptions,
+  ListThreadsOptions,
+  LockResult,
+  NewCheckpoint,
+  PendingWrite,
+  ThreadInfo,
+  ThreadPage,
+  ThreadPatch,
 } from "./types";
 import {
-  pageThreads, toJson, validateKeep, validateListOptions, validateListThreads, validateNewCheckpoint, validateThreadPatch,
-  validateTtl, validateWrites,
+  pageThreads,
+  toJson,
+  validateKeep,
+  validateListOptions,
+  validateListThreads,
+  validateNewCheckpoint,
+  validateThreadPatch,
+  validateTtl,
+  validateWrites,
 } from "./validate";
 
 interface Entry {
@@ -93,8 +109,16 @@ export class MemoryCheckpointStore implements CheckpointStore {
 
   private newRecord(threadId: string, now: string): ThreadInfo {
     return {
-      threadId, graphId: null, status: "idle", headCheckpointId: null, headVersion: 0, checkpointCount: 0,
-      error: null, metadata: {}, createdAt: now, updatedAt: now,
+      threadId,
+      graphId: null,
+      status: "idle",
+      headCheckpointId: null,
+      headVersion: 0,
+      checkpointCount: 0,
+      error: null,
+      metadata: {},
+      createdAt: now,
+      updatedAt: now,
     };
   }
 

@@ -42,7 +42,10 @@ export function migrationsDir(db: MigrationDb, dir?: string): string {
 export function loadMigrations(db: MigrationDb, dir?: string): Migration[] {
   const root = migrationsDir(db, dir);
   if (!existsSync(root)) {
-    throw new WaypointError("STORE_CONFIG", `The ${db} migrations folder ${root} is missing; run Waypoint from the repository root or set WAYPOINT_PRISMA_DIR.`);
+    throw new WaypointError(
+      "STORE_CONFIG",
+      `The ${db} migrations folder ${root} is missing; run Waypoint from the repository root or set WAYPOINT_PRISMA_DIR.`,
+    );
   }
   const out: Migration[] = [];
   for (const name of readdirSync(root).sort()) {

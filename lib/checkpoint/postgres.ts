@@ -50,16 +50,43 @@ import { openStore } from "./open";
 import { loadMigrations, migratePostgres } from "./migrate";
 import { planPrune, type SkeletonRow } from "./prune";
 import {
-  CHECKPOINT_COLUMNS, SUMMARY_COLUMNS, THREAD_COLUMNS, bad, checkpointJson, jsonText, modelToThread, rowToCheckpoint, storedCopy, summariesOf,
-  threadRowToInfo, type CheckpointRow, type SummaryRow, type ThreadRow,
+  CHECKPOINT_COLUMNS,
+  SUMMARY_COLUMNS,
+  THREAD_COLUMNS,
+  bad,
+  checkpointJson,
+  jsonText,
+  modelToThread,
+  rowToCheckpoint,
+  storedCopy,
+  summariesOf,
+  threadRowToInfo,
+  type CheckpointRow,
+  type SummaryRow,
+  type ThreadRow,
 } from "./sql-rows";
 import { describePgUrl, isPgConnectionError, pgReason } from "./sql-pg-errors";
 import type {
-  Checkpoint, CheckpointStore, CheckpointSummary, ListOptions, ListThreadsOptions, LockResult, NewCheckpoint, ThreadInfo, ThreadPage, ThreadPatch,
+  Checkpoint,
+  CheckpointStore,
+  CheckpointSummary,
+  ListOptions,
+  ListThreadsOptions,
+  LockResult,
+  NewCheckpoint,
+  ThreadInfo,
+  ThreadPage,
+  ThreadPatch,
 } from "./types";
 import {
-  encodeThreadCursor, validateKeep, validateListThreads, validateWrites, validateListOptions, validateNewCheckpoint,
-  validateThreadPatch, validateTtl,
+  encodeThreadCursor,
+  validateKeep,
+  validateListThreads,
+  validateWrites,
+  validateListOptions,
+  validateNewCheckpoint,
+  validateThreadPatch,
+  validateTtl,
 } from "./validate";
 
 export interface PostgresStoreOptions {
@@ -174,7 +201,12 @@ export class PostgresStore implements CheckpointStore {
     try {
       mod = await import("../generated/postgres/client");
     } catch (e) {
-      throw new WaypointError("STORE_CONFIG", "The Prisma client for PostgreSQL is not generated; run `node scripts/prisma-generate.mjs` (npm install does it).", {}, { cause: e });
+      throw new WaypointError(
+        "STORE_CONFIG",
+        "The Prisma client for PostgreSQL is not generated; run `node scripts/prisma-generate.mjs` (npm install does it).",
+        {},
+        { cause: e },
+      );
     }
     this.prisma = new mod.PrismaClient({ adapter: new PrismaPg(this.pool) });
   }
@@ -244,7 +276,21 @@ export class PostgresStore implements CheckpointStore {
   async save(cp: NewCheckpoint): Promise<Checkpoint> {
     validateNewCheckpoint(cp);
     const j = checkpointJson(cp);
-    const values = [cp.id, cp.threadId, cp.parentId, cp.step, cp.nodeName, j.state, j.next, j.interrupts, j.pendingWrites, j.metadata, cp.timestamp, new Date(), j.summary];
+    const values = [
+      cp.id,
+      cp.threadId,
+      cp.parentId,
+      cp.step,
+      cp.nodeName,
+      j.state,
+      j.next,
+      j.interrupts,
+      j.pendingWrites,
+      j.metadata,
+      cp.timestamp,
+      new Date(),
+      j.summary,
+    ];
     let res: pg.QueryResult<{ version: number }>;
     try {
       res = await this.query<{ version: number }>("wp_save", SQL.save, values);
@@ -280,9 +326,16 @@ export class PostgresStore implements CheckpointStore {
     const o = validateListOptions(options);
     const desc = o.order === "desc";
     const values = [threadId, clampInt(o.after ?? INT_MIN), clampInt(o.before ?? INT_MAX), o.limit === undefined ? null : Math.min(o.limit, INT_MAX)];
-    const { rows } = await this.query<SummaryRow>(desc ? "wp_summaries_desc" : "wp_summaries_asc", desc ? SQL.summariesDesc : SQL.summariesAsc, values);
-    return summariesOf(rows, same, async (ids) =>
-      (await this.query<{ id: string; interrupts: unknown; metadata: unknown }>("wp_summary_sources", SQL.summarySources, [ids])).rows);
+    const { rows } = await this.query<SummaryRow>(
+      desc ? "wp_summaries_desc" : "wp_summaries_asc",
+      desc ? SQL.summariesDesc : SQL.summariesAsc,
+      values,
+    );
+    return summariesOf(
+      rows,
+      same,
+      async (ids) => (await this.query<{ id: string; interrupts: unknown; metadata: unknown }>("wp_summary_sources", SQL.summarySources, [ids])).rows,
+    );
   }
 
   async latest(threadId: string): Promise<Checkpoint | null> {
@@ -313,7 +366,9 @@ export class PostgresStore implements CheckpointStore {
       await this.lockThread(c, first.rows[0].thread_id);
       // Re-read under the lock: a concurrent delete may have re-linked or removed it meanwhile.
       const { rows } = await c.query<{ thread_id: string; parent_id: string | null }>(
-        `SELECT "thread_id", "parent_id" FROM "checkpoints" WHERE "id" = $1`, [checkpointId]);
+        `SELECT "thread_id", "parent_id" FROM "checkpoints" WHERE "id" = $1`,
+        [checkpointId],
+      );
       if (rows.length === 0) throw checkpointNotFound(checkpointId);
       await c.query(`UPDATE "checkpoints" SET "parent_id" = $2 WHERE "parent_id" = $1`, [checkpointId, rows[0].parent_id]);
       await c.query(`DELETE FROM "checkpoints" WHERE "id" = $1`, [checkpointId]);
@@ -335,15 +390,16 @@ export class PostgresStore implements CheckpointStore {
     validateKeep(keep);
     return this.tx(async (c) => {
       await this.lockThread(c, threadId);
-      const { rows } = await c.query<SkeletonRow>(
-        `SELECT "id", "parent_id" AS "parentId", "version" FROM "checkpoints" WHERE "thread_id" = $1`, [threadId]);
+      const { rows } = await c.query<SkeletonRow>(`SELECT "id", "parent_id" AS "parentId", "version" FROM "checkpoints" WHERE "thread_id" = $1`, [
+        threadId,
+      ]);
       const plan = planPrune(rows, keep);
       if (plan.deleteIds.length === 0) return 0;
       if (plan.relink.length > 0) {
-        await c.query(
-          `UPDATE "checkpoints" AS c SET "parent_id" = v.p FROM unnest($1::text[], $2::text[]) AS v(id, p) WHERE c."id" = v.id`,
-          [plan.relink.map((r) => r.id), plan.relink.map((r) => r.parentId)],
-        );
+        await c.query(`UPDATE "checkpoints" AS c SET "parent_id" = v.p FROM unnest($1::text[], $2::text[]) AS v(id, p) WHERE c."id" = v.id`, [
+          plan.relink.map((r) => r.id),
+          plan.relink.map((r) => r.parentId),
+        ]);
       }
       // One statement: the parent foreign key is checked at its end, when every doomed child is gone too.
       await c.query(`DELETE FROM "checkpoints" WHERE "id" = ANY($1::text[])`, [plan.deleteIds]);
@@ -368,8 +424,16 @@ export class PostgresStore implements CheckpointStore {
     // A JS Date, as `save` passes for the same column: pg sends it with its offset, timestamptz(3) keeps the
     // instant to the millisecond, and pg / Prisma read it back as a Date (ISO text via modelToThread).
     const values = [
-      threadId, patch.graphId ?? null, patch.status ?? null, error, metadata, new Date(),
-      patch.graphId !== undefined, patch.status !== undefined, patch.error !== undefined, patch.metadata !== undefined,
+      threadId,
+      patch.graphId ?? null,
+      patch.status ?? null,
+      error,
+      metadata,
+      new Date(),
+      patch.graphId !== undefined,
+      patch.status !== undefined,
+      patch.error !== undefined,
+      patch.metadata !== undefined,
     ];
     const { rows } = await this.query<ThreadRow>("wp_update_thread", SQL.updateThread, values).catch((e) => {
       throw (e as { code?: string }).code === "22P05" ? bad("Thread error or metadata holds a \\u0000 character, which JSONB cannot store.") : e;
@@ -392,7 +456,9 @@ export class PostgresStore implements CheckpointStore {
         orderBy: [{ updatedAt: "desc" }, { threadId: "desc" }],
         take: limit + 1,
       })
-      .catch((e) => { throw this.mapError(e); });
+      .catch((e) => {
+        throw this.mapError(e);
+      });
     const threads = rows.slice(0, limit).map(modelToThread);
     const last = threads[threads.length - 1];
     return { threads, nextCursor: rows.length > limit && last ? encodeThreadCursor(last.updatedAt, last.threadId) : null };
@@ -406,7 +472,11 @@ export class PostgresStore implements CheckpointStore {
     // No row: the upsert did nothing but the holder is not in the statement's snapshot (it committed, or
     // released, while the statement ran); simply try again.
     for (let attempt = 0; ; attempt++) {
-      const { rows } = await this.query<{ acquired: boolean; owner: string | null; expires_at: Date | null }>("wp_acquire_lock", SQL.acquireLock, values);
+      const { rows } = await this.query<{ acquired: boolean; owner: string | null; expires_at: Date | null }>(
+        "wp_acquire_lock",
+        SQL.acquireLock,
+        values,
+      );
       const r = rows[0];
       if (r?.acquired) return { acquired: true };
       if (r) return { acquired: false, owner: r.owner!, expiresAt: r.expires_at!.getTime() };

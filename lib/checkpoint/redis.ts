@@ -116,7 +116,18 @@ export class RedisCheckpointStore implements CheckpointStore {
     const { id: _id, threadId: _t, parentId: _p, version: _v, ...summary } = toSummary({ ...checkpoint, version: 0 });
     const now = new Date();
     const r = (await this.run(() =>
-      this.cmd.wpSave(this.prefix, checkpoint.threadId, checkpoint.id, parentId ?? "", body, writes, now.getTime(), now.toISOString(), this.ttlMs, JSON.stringify(summary)),
+      this.cmd.wpSave(
+        this.prefix,
+        checkpoint.threadId,
+        checkpoint.id,
+        parentId ?? "",
+        body,
+        writes,
+        now.getTime(),
+        now.toISOString(),
+        this.ttlMs,
+        JSON.stringify(summary),
+      ),
     )) as Reply[];
     if (r[0] !== 1) {
       const [, reason, detail] = r as [number, string, string];
@@ -358,7 +369,12 @@ export async function createRedisStore({ url, prefix = "waypoint:", ttlSeconds }
   } catch (e) {
     redis.disconnect();
     const reason = (lastError ?? (e as Error)).message || String(e);
-    throw new WaypointError("STORE_UNAVAILABLE", `Cannot connect to Redis at REDIS_URL=${safeUrl(url)}: ${reason}.`, { url: safeUrl(url) }, { cause: lastError ?? e });
+    throw new WaypointError(
+      "STORE_UNAVAILABLE",
+      `Cannot connect to Redis at REDIS_URL=${safeUrl(url)}: ${reason}.`,
+      { url: safeUrl(url) },
+      { cause: lastError ?? e },
+    );
   }
   const store = new RedisCheckpointStore(redis, { url, prefix, ttlSeconds });
   try {

@@ -7,7 +7,8 @@ const NET_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "ECONNRESET
 // SQLSTATE classes/codes meaning "no usable session": connection exceptions, bad credentials, unknown
 // database, server shutting down or refusing connections.
 const PG_CODES = /^(08...|28...|3D000|57P0[123]|53300)$/;
-const NET_MESSAGES = /Connection terminated|connection timeout|timeout expired|Can't reach database server|Client has encountered a connection error/i;
+const NET_MESSAGES =
+  /Connection terminated|connection timeout|timeout expired|Can't reach database server|Client has encountered a connection error/i;
 
 type ErrLike = { code?: unknown; message?: unknown; errors?: unknown; cause?: unknown };
 

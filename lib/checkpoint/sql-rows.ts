@@ -24,8 +24,7 @@ export interface CheckpointRow {
   created_at: string;
 }
 
-export const CHECKPOINT_COLUMNS =
-  `"id", "thread_id", "parent_id", "version", "step", "node_name", "state", "next", "interrupts", "pending_writes", "metadata", "created_at"`;
+export const CHECKPOINT_COLUMNS = `"id", "thread_id", "parent_id", "version", "step", "node_name", "state", "next", "interrupts", "pending_writes", "metadata", "created_at"`;
 
 export function rowToCheckpoint(r: CheckpointRow, json: (v: unknown) => unknown): Checkpoint {
   return {
@@ -66,8 +65,14 @@ export interface SummaryRow {
 /** A summary from its row; `extra` replaces a null `summary` column (computed from the full row). */
 export function rowToSummary(r: SummaryRow, json: (v: unknown) => unknown, extra?: SummaryExtra): CheckpointSummary {
   const head = {
-    id: r.id, threadId: r.thread_id, parentId: r.parent_id, version: Number(r.version), step: Number(r.step), nodeName: r.node_name,
-    next: json(r.next) as string[], timestamp: r.created_at,
+    id: r.id,
+    threadId: r.thread_id,
+    parentId: r.parent_id,
+    version: Number(r.version),
+    step: Number(r.step),
+    nodeName: r.node_name,
+    next: json(r.next) as string[],
+    timestamp: r.created_at,
   };
   return assembleSummary(head, extra ?? (json(r.summary) as SummaryExtra));
 }
@@ -80,13 +85,18 @@ export function rowToSummary(r: SummaryRow, json: (v: unknown) => unknown, extra
 export async function summariesOf(
   rows: SummaryRow[],
   json: (v: unknown) => unknown,
-  fetch: (ids: string[]) => Promise<{ id: string; interrupts: unknown; metadata: unknown }[]> | { id: string; interrupts: unknown; metadata: unknown }[],
+  fetch: (
+    ids: string[],
+  ) => Promise<{ id: string; interrupts: unknown; metadata: unknown }[]> | { id: string; interrupts: unknown; metadata: unknown }[],
 ): Promise<CheckpointSummary[]> {
   const missing = rows.filter((r) => r.summary === null || r.summary === undefined).map((r) => r.id);
   const extras = new Map<string, SummaryExtra>();
   if (missing.length > 0) {
     for (const f of await fetch(missing)) {
-      extras.set(f.id, summaryExtra({ interrupts: json(f.interrupts) as Checkpoint["interrupts"], metadata: json(f.metadata) as Checkpoint["metadata"] }));
+      extras.set(
+        f.id,
+        summaryExtra({ interrupts: json(f.interrupts) as Checkpoint["interrupts"], metadata: json(f.metadata) as Checkpoint["metadata"] }),
+      );
     }
   }
   // A row deleted between the two reads has no extra: it is left out, as if listed a moment later.
@@ -185,10 +195,8 @@ export function modelToThread(m: ThreadModel): ThreadInfo {
   };
 }
 
-
 /** The thread columns the hand-written getThread / updateThread read (Prisma's `Thread` model, snake_case). */
-export const THREAD_COLUMNS =
-  `"thread_id", "graph_id", "status", "head_checkpoint_id", "head_version", "checkpoint_count", "error", "metadata", "created_at", "updated_at"`;
+export const THREAD_COLUMNS = `"thread_id", "graph_id", "status", "head_checkpoint_id", "head_version", "checkpoint_count", "error", "metadata", "created_at", "updated_at"`;
 
 /** A thread row; JSON columns are text (SQLite) or parsed (pg), times ISO text (SQLite) or Date (pg timestamptz). */
 export interface ThreadRow {

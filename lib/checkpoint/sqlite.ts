@@ -50,15 +50,42 @@ import { openStore } from "./open";
 import { loadMigrations, migrateSqlite } from "./migrate";
 import { planPrune, type SkeletonRow } from "./prune";
 import {
-  CHECKPOINT_COLUMNS, SUMMARY_COLUMNS, THREAD_COLUMNS, bad, checkpointJson, jsonText, modelToThread, rowToCheckpoint, storedCopy, summariesOf,
-  threadRowToInfo, type CheckpointRow, type SummaryRow, type ThreadRow,
+  CHECKPOINT_COLUMNS,
+  SUMMARY_COLUMNS,
+  THREAD_COLUMNS,
+  bad,
+  checkpointJson,
+  jsonText,
+  modelToThread,
+  rowToCheckpoint,
+  storedCopy,
+  summariesOf,
+  threadRowToInfo,
+  type CheckpointRow,
+  type SummaryRow,
+  type ThreadRow,
 } from "./sql-rows";
 import type {
-  Checkpoint, CheckpointStore, CheckpointSummary, ListOptions, ListThreadsOptions, LockResult, NewCheckpoint, ThreadInfo, ThreadPage, ThreadPatch,
+  Checkpoint,
+  CheckpointStore,
+  CheckpointSummary,
+  ListOptions,
+  ListThreadsOptions,
+  LockResult,
+  NewCheckpoint,
+  ThreadInfo,
+  ThreadPage,
+  ThreadPatch,
 } from "./types";
 import {
-  encodeThreadCursor, validateKeep, validateListThreads, validateWrites, validateListOptions, validateNewCheckpoint,
-  validateThreadPatch, validateTtl,
+  encodeThreadCursor,
+  validateKeep,
+  validateListThreads,
+  validateWrites,
+  validateListOptions,
+  validateNewCheckpoint,
+  validateThreadPatch,
+  validateTtl,
 } from "./validate";
 
 export interface SqliteStoreOptions {
@@ -123,7 +150,9 @@ interface ThreadUpsert {
 function prepare(db: Database.Database) {
   const cols = CHECKPOINT_COLUMNS;
   return {
-    threadOf: db.prepare<[string], { thread_id: string; parent_id: string | null }>(`SELECT "thread_id", "parent_id" FROM "checkpoints" WHERE "id" = ?`),
+    threadOf: db.prepare<[string], { thread_id: string; parent_id: string | null }>(
+      `SELECT "thread_id", "parent_id" FROM "checkpoints" WHERE "id" = ?`,
+    ),
     bump: db.prepare<[{ t: string; id: string; now: string }], { last_version: number }>(
       `INSERT INTO "threads" ("thread_id", "head_checkpoint_id", "head_version", "last_version", "checkpoint_count", "created_at", "updated_at")
        VALUES (@t, @id, 1, 1, 1, @now, @now)
@@ -234,7 +263,12 @@ export class SqliteStore implements CheckpointStore {
     try {
       mod = await import("../generated/sqlite/client");
     } catch (e) {
-      throw new WaypointError("STORE_CONFIG", "The Prisma client for SQLite is not generated; run `node scripts/prisma-generate.mjs` (npm install does it).", {}, { cause: e });
+      throw new WaypointError(
+        "STORE_CONFIG",
+        "The Prisma client for SQLite is not generated; run `node scripts/prisma-generate.mjs` (npm install does it).",
+        {},
+        { cause: e },
+      );
     }
     this.prisma = new mod.PrismaClient({ adapter: new PrismaBetterSqlite3({ url: this.file, timeout: this.busyTimeoutMs }) });
   }
@@ -268,7 +302,21 @@ export class SqliteStore implements CheckpointStore {
         throw bad(`Parent checkpoint "${cp.parentId}" does not exist in thread "${cp.threadId}".`);
       }
       const version = q.bump.get({ t: cp.threadId, id: cp.id, now: new Date().toISOString() })!.last_version;
-      q.insert.run(cp.id, cp.threadId, cp.parentId, version, cp.step, cp.nodeName, body.state, body.next, body.interrupts, body.pendingWrites, body.metadata, cp.timestamp, body.summary);
+      q.insert.run(
+        cp.id,
+        cp.threadId,
+        cp.parentId,
+        version,
+        cp.step,
+        cp.nodeName,
+        body.state,
+        body.next,
+        body.interrupts,
+        body.pendingWrites,
+        body.metadata,
+        cp.timestamp,
+        body.summary,
+      );
       return version;
     });
     // IMMEDIATE: take the write lock before reading, so another process cannot slip in between check and insert.
@@ -384,7 +432,9 @@ export class SqliteStore implements CheckpointStore {
   async listThreads(options: ListThreadsOptions = {}): Promise<ThreadPage> {
     if (typeof options !== "object" || options === null) throw bad("listThreads options must be an object.");
     const { limit, cursor: after } = validateListThreads(options);
-    const rows = await (await this.orm()).thread.findMany({
+    const rows = await (
+      await this.orm()
+    ).thread.findMany({
       where: {
         ...(options.status !== undefined && { status: options.status }),
         ...(options.graphId !== undefined && { graphId: options.graphId }),

@@ -70,7 +70,6 @@ export function decodeThreadCursor(cursor: string): { updatedAt: string; threadI
   return { updatedAt, threadId };
 }
 
-
 /** Checks listThreads options (every store rejects the same input) and returns them normalised. */
 export function validateListThreads(o: ListThreadsOptions | undefined) {
   const opts = o ?? {};
@@ -83,7 +82,10 @@ export function validateListThreads(o: ListThreadsOptions | undefined) {
 
 /** putWrites takes a list of {node, channel, value}. */
 export function validateWrites(writes: PendingWrite[]): void {
-  if (!Array.isArray(writes) || !writes.every((w) => typeof w === "object" && w !== null && typeof w.node === "string" && typeof w.channel === "string"))
+  if (
+    !Array.isArray(writes) ||
+    !writes.every((w) => typeof w === "object" && w !== null && typeof w.node === "string" && typeof w.channel === "string")
+  )
     throw bad("Pending writes must be a list of {node, channel, value}.");
 }
 

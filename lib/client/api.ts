@@ -2,7 +2,19 @@
  * The dashboard's only way to talk to the server. Every non-2xx answer becomes an ApiError carrying the
  * API's `{ error: { code, message } }` so forms can show the server's own message.
  */
-import type { Checkpoint, DiffEntry, GraphDetail, GraphSummary, RunCommand, StateSnapshot, Thread, ThreadStatus } from "./types";
+import type { ApiCheckpointResult, ApiDiff, ApiGraph } from "../api-types";
+import type {
+  CreateThreadBody,
+  EditStateBody,
+  ForkBody,
+  RunBody,
+  CreateUserBody,
+  UpdateUserBody,
+  CreateTokenBody,
+  AuditQuery,
+  SetupBody,
+} from "../api/requests";
+import type { Checkpoint, DiffEntry, GraphDetail, StateSnapshot, Thread, ThreadStatus } from "./types";
 import type { AuditEntry, Me, Quorum, TokenRecord, UserRecord } from "./types";
 
 export class ApiError extends Error {
@@ -41,6 +53,7 @@ async function request<T>(path: string, init?: RequestInit & { json?: unknown })
   }
   if (res.status === 401 && typeof window !== "undefined" && !["/signin", "/setup"].includes(window.location.pathname)) {
     // Signed out (expired, disabled, or never signed in): go to the sign-in page and come back here after.
+    // eslint-disable-next-line @next/next/no-location-assign-relative-destination -- a full page load on purpose: nothing cached for the previous identity survives
     window.location.assign(`/signin?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
   }
   if (!res.ok) {
@@ -61,78 +74,69 @@ function qs(params: Record<string, string | number | undefined | null>): string 
   return s ? `?${s}` : "";
 }
 
-/** Some routes wrap their payload (`{ graphs: [...] }`), some don't: accept both. */
-function unwrap<T>(body: unknown, key: string): T {
-  if (body && typeof body === "object" && !Array.isArray(body) && key in (body as object)) return (body as Record<string, T>)[key];
-  return body as T;
-}
-
-/** The server nests the drawable structure under `structure`; the dashboard reads it flat. */
-function normalizeGraph(g: Record<string, unknown>): GraphDetail {
-  const s = (g.structure ?? {}) as Partial<GraphDetail>;
+/** The server nests a graph's drawable structure under `structure`; the dashboard reads it flat. */
+function flatGraph(g: ApiGraph): GraphDetail {
+  const { structure, ...rest } = g;
   return {
-    ...(g as GraphSummary),
-    graphId: (g.graphId ?? g.id ?? "") as string,
-    nodes: (g.nodes ?? s.nodes ?? []) as GraphDetail["nodes"],
-    edges: (g.edges ?? s.edges ?? []) as GraphDetail["edges"],
-    channels: (g.channels ?? s.channels ?? []) as GraphDetail["channels"],
-    interruptBefore: (g.interruptBefore ?? s.interruptBefore ?? []) as string[],
-    interruptAfter: (g.interruptAfter ?? s.interruptAfter ?? []) as string[],
+    ...rest,
+    nodes: structure.nodes,
+    edges: structure.edges,
+    channels: structure.channels,
+    interruptBefore: structure.interruptBefore,
+    interruptAfter: structure.interruptAfter,
   };
 }
 
-type RawChange = { path: (string | number)[] | string; kind?: string; type?: string; before?: unknown; after?: unknown };
-const KIND: Record<string, DiffEntry["kind"]> = { create: "added", remove: "removed", change: "changed", added: "added", removed: "removed", changed: "changed" };
+const KIND: Record<ApiDiff["changes"][number]["type"], DiffEntry["kind"]> = { create: "added", remove: "removed", change: "changed" };
 
 export const api = {
-  graphs: async () => unwrap<Record<string, unknown>[]>(await request("/api/graphs"), "graphs").map(normalizeGraph),
-  graph: async (graphId: string) => normalizeGraph(unwrap<Record<string, unknown>>(await request(`/api/graphs/${enc(graphId)}`), "graph")),
+  graphs: async () => (await request<{ graphs: ApiGraph[] }>("/api/graphs")).graphs.map(flatGraph),
+  graph: async (graphId: string) => flatGraph(await request<ApiGraph>(`/api/graphs/${enc(graphId)}`)),
   threads: (p: { status?: ThreadStatus | ""; graphId?: string; limit?: number; cursor?: string | null }) =>
     request<{ threads: Thread[]; nextCursor: string | null }>(`/api/threads${qs(p)}`),
-  thread: async (threadId: string) => unwrap<Thread>(await request(`/api/threads/${enc(threadId)}`), "thread"),
-  createThread: async (body: { graphId: string; input?: unknown; metadata?: Record<string, unknown> }) =>
-    unwrap<Thread>(await request("/api/threads", { method: "POST", json: body }), "thread"),
-  deleteThread: (threadId: string) => request<unknown>(`/api/threads/${enc(threadId)}`, { method: "DELETE" }),
-  run: (threadId: string, body: { input?: unknown; checkpointId?: string; command?: RunCommand; wait?: boolean; expectedCheckpointId?: string; reason?: string }) =>
-    request<{ run: unknown; quorum?: Quorum }>(`/api/threads/${enc(threadId)}/runs`, { method: "POST", json: body }),
-  state: (threadId: string, checkpointId?: string) =>
-    request<StateSnapshot>(`/api/threads/${enc(threadId)}/state${qs({ checkpointId })}`),
-  updateState: async (
-    threadId: string,
-    body: { values: Record<string, unknown>; asNode?: string; checkpointId?: string; reason?: string; expectedCheckpointId?: string },
-  ) => unwrap<Checkpoint>(await request(`/api/threads/${enc(threadId)}/state`, { method: "POST", json: body }), "checkpoint"),
-  fork: async (
-    threadId: string,
-    body: { checkpointId: string; values?: Record<string, unknown>; asNode?: string; newThread?: boolean; reason?: string },
-  ) => unwrap<Checkpoint>(await request(`/api/threads/${enc(threadId)}/fork`, { method: "POST", json: body }), "checkpoint"),
+  thread: (threadId: string) => request<Thread>(`/api/threads/${enc(threadId)}`),
+  createThread: (body: CreateThreadBody) => request<Thread>("/api/threads", { method: "POST", json: body }),
+  deleteThread: (threadId: string) => request<{ deleted: true; threadId: string }>(`/api/threads/${enc(threadId)}`, { method: "DELETE" }),
+  run: (threadId: string, body: RunBody) =>
+    request<{ run: unknown; quorum?: Quorum; thread: Thread }>(`/api/threads/${enc(threadId)}/runs`, { method: "POST", json: body }),
+  state: (threadId: string, checkpointId?: string) => request<StateSnapshot>(`/api/threads/${enc(threadId)}/state${qs({ checkpointId })}`),
+  updateState: async (threadId: string, body: EditStateBody) =>
+    (await request<ApiCheckpointResult>(`/api/threads/${enc(threadId)}/state`, { method: "POST", json: body })).checkpoint,
+  fork: async (threadId: string, body: ForkBody) =>
+    (await request<ApiCheckpointResult>(`/api/threads/${enc(threadId)}/fork`, { method: "POST", json: body })).checkpoint,
   history: (threadId: string, p: { limit?: number; before?: number | string | null; fields?: "summary" }) =>
-    request<{ checkpoints: Checkpoint[]; nextCursor: string | number | null }>(`/api/threads/${enc(threadId)}/history${qs(p)}`),
-  checkpoint: async (threadId: string, checkpointId: string) =>
-    unwrap<Checkpoint>(await request(`/api/threads/${enc(threadId)}/checkpoints/${enc(checkpointId)}`), "checkpoint"),
+    request<{ checkpoints: Checkpoint[]; nextCursor: string | null }>(`/api/threads/${enc(threadId)}/history${qs(p)}`),
+  checkpoint: (threadId: string, checkpointId: string) => request<Checkpoint>(`/api/threads/${enc(threadId)}/checkpoints/${enc(checkpointId)}`),
   diff: async (threadId: string, checkpointId: string, against?: string): Promise<DiffEntry[]> =>
-    unwrap<RawChange[]>(await request(`/api/threads/${enc(threadId)}/checkpoints/${enc(checkpointId)}/diff${qs({ against })}`), "changes").map(
-      (c) => ({ path: c.path, before: c.before, after: c.after, kind: KIND[c.kind ?? c.type ?? ""] ?? "changed" }),
-    ),
+    (await request<ApiDiff>(`/api/threads/${enc(threadId)}/checkpoints/${enc(checkpointId)}/diff${qs({ against })}`)).changes.map((c) => ({
+      path: c.path,
+      before: c.before,
+      after: c.after,
+      kind: KIND[c.type],
+    })),
 };
 
 export const accountsApi = {
   me: () => request<Me>("/api/me"),
   setup: () => request<{ needed: boolean; sso: { name: string } | null }>("/api/setup"),
-  claimSetup: (body: { token: string; name: string; email: string; password: string }) => request<unknown>("/api/setup", { method: "POST", json: body }),
-  signIn: (body: { email: string; password: string }) => request<unknown>("/api/auth/sign-in/email", { method: "POST", json: { ...body, rememberMe: true } }),
+  claimSetup: (body: SetupBody) => request<unknown>("/api/setup", { method: "POST", json: body }),
+  signIn: (body: { email: string; password: string }) =>
+    request<unknown>("/api/auth/sign-in/email", { method: "POST", json: { ...body, rememberMe: true } }),
   signInSso: (callbackURL: string) =>
-    request<{ url: string }>("/api/auth/sign-in/oauth2", { method: "POST", json: { providerId: "oidc", callbackURL, errorCallbackURL: "/signin?error=sso" } }),
+    request<{ url: string }>("/api/auth/sign-in/oauth2", {
+      method: "POST",
+      json: { providerId: "oidc", callbackURL, errorCallbackURL: "/signin?error=sso" },
+    }),
   signOut: () => request<unknown>("/api/auth/sign-out", { method: "POST", json: {} }),
+  changePassword: (body: { currentPassword: string; newPassword: string }) =>
+    request<unknown>("/api/auth/change-password", { method: "POST", json: { ...body, revokeOtherSessions: true } }),
   users: () => request<{ users: UserRecord[]; roles: string[] }>("/api/users"),
-  createUser: (body: { name: string; email: string; password: string; role: string; graphs?: string[] | null }) =>
-    request<UserRecord>("/api/users", { method: "POST", json: body }),
-  updateUser: (userId: string, body: { role?: string; graphs?: string[] | null; disabled?: boolean; name?: string; password?: string }) =>
-    request<UserRecord>(`/api/users/${enc(userId)}`, { method: "PATCH", json: body }),
+  createUser: (body: CreateUserBody) => request<UserRecord>("/api/users", { method: "POST", json: body }),
+  updateUser: (userId: string, body: UpdateUserBody) => request<UserRecord>(`/api/users/${enc(userId)}`, { method: "PATCH", json: body }),
   tokens: (all = false) => request<{ tokens: TokenRecord[] }>(`/api/tokens${all ? "?all=1" : ""}`),
-  createToken: (body: { name: string; role: string; graphs?: string[] | null; expiresInDays?: number }) =>
-    request<{ token: string; record: TokenRecord }>("/api/tokens", { method: "POST", json: body }),
+  createToken: (body: CreateTokenBody) => request<{ token: string; record: TokenRecord }>("/api/tokens", { method: "POST", json: body }),
   revokeToken: (tokenId: string) => request<TokenRecord>(`/api/tokens/${enc(tokenId)}`, { method: "DELETE" }),
-  audit: (p: { actorId?: string; threadId?: string; action?: string; from?: string; to?: string; cursor?: string | null; limit?: number }) =>
+  audit: (p: Omit<AuditQuery, "cursor"> & { cursor?: string | null }) =>
     request<{ entries: AuditEntry[]; nextCursor: string | null }>(`/api/audit${qs(p)}`),
   auditExportUrl: (p: { actorId?: string; threadId?: string; action?: string; from?: string; to?: string }) => `/api/audit/export${qs(p)}`,
 };

@@ -7,6 +7,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryClie
 import { useEffect } from "react";
 import { accountsApi, api } from "./api";
 import { keys } from "./keys";
+import { THREAD_EVENT_NAMES } from "../api-types";
 import type { ActionName, Checkpoint, Thread, ThreadStatus } from "./types";
 
 export function useGraphs() {
@@ -42,6 +43,15 @@ export function useThread(threadId: string) {
 const PAGE = 1000;
 
 /**
+ * History arrays known to hold the whole thread. A first load shows its pages as they arrive (partial arrays in
+ * the cache); only an array in this set may serve as the base of an incremental refresh, so a refresh that lands
+ * during a first load never mistakes the pages read so far for the whole history.
+ */
+const completeHistories = new WeakSet<Checkpoint[]>();
+/** Threads whose history changed while a load of it was in flight: that load reads on before it returns. */
+const changedDuringLoad = new Set<string>();
+
+/**
  * The whole thread's history (summaries: no state values), newest first. The first load reads pages of
  * 1000 in a loop so the timeline can build the full tree (10,000 checkpoints = 10 small requests). Later
  * refreshes (live events while a run goes on) read only what is newer than the newest version already
@@ -52,22 +62,33 @@ export function useHistory(threadId: string, running: boolean, expectedCount?: n
   const qc = useQueryClient();
   return useQuery({
     queryKey: keys.history(threadId),
-    queryFn: async () => {
-      const held = qc.getQueryData<Checkpoint[]>(keys.history(threadId));
-      const newest = held?.length && (expectedCount === undefined || expectedCount >= held.length) ? held[0].version : 0;
-      const fresh: Checkpoint[] = [];
-      let before: string | number | null | undefined = undefined;
+    queryFn: async ({ signal }) => {
+      const cached = qc.getQueryData<Checkpoint[]>(keys.history(threadId));
+      let held = cached && completeHistories.has(cached) && (expectedCount === undefined || expectedCount >= cached.length) ? cached : null;
+      changedDuringLoad.delete(threadId);
       for (;;) {
-        const page = await api.history(threadId, { limit: PAGE, before: before ?? undefined, fields: "summary" });
-        const newer = page.checkpoints.filter((c) => c.version > newest);
-        fresh.push(...newer);
-        // A first load of a long thread shows each page as it arrives (newest first) instead of waiting for all.
-        if (!newest && page.nextCursor) qc.setQueryData(keys.history(threadId), fresh.slice());
-        if (!page.nextCursor || newer.length < page.checkpoints.length || page.checkpoints.length === 0) break;
-        before = page.nextCursor;
+        const newest = held?.length ? held[0].version : 0;
+        const fresh: Checkpoint[] = [];
+        let before: string | number | null | undefined = undefined;
+        for (;;) {
+          const page = await api.history(threadId, { limit: PAGE, before: before ?? undefined, fields: "summary" });
+          if (signal.aborted) return held ?? fresh; // superseded: its pages must not land in the cache
+          const newer = page.checkpoints.filter((c) => c.version > newest);
+          fresh.push(...newer);
+          // A first load of a long thread shows each page as it arrives (newest first) instead of waiting for all.
+          if (!held && page.nextCursor) qc.setQueryData(keys.history(threadId), fresh.slice());
+          if (!page.nextCursor || newer.length < page.checkpoints.length || page.checkpoints.length === 0) break;
+          before = page.nextCursor;
+        }
+        held = held ? [...fresh, ...held] : fresh;
+        completeHistories.add(held);
+        // Events that arrived meanwhile may name checkpoints saved after the pages above were read: read on.
+        if (!changedDuringLoad.delete(threadId)) return held;
       }
-      return newest && held ? [...fresh, ...held] : fresh;
     },
+    // The cached array must stay the very array the load returned (completeHistories is keyed by it), and
+    // deep-comparing 10,000 summaries on every refresh would be waste anyway.
+    structuralSharing: false,
     refetchInterval: running ? 2_000 : false,
     placeholderData: (prev) => prev,
   });
@@ -107,8 +128,8 @@ export function useThreadEvents(threadId: string) {
         qc.invalidateQueries({ queryKey: keys.threadLists(), refetchType: "none" });
       }, 150);
     };
-    const names = ["checkpoint", "interrupt", "error", "run_started", "run_ended", "run-end", "thread_updated", "message"];
-    for (const n of names) es.addEventListener(n, refresh);
+    // `thread` included: it is how runs on other servers show up (the stream re-sends a changed thread).
+    for (const n of THREAD_EVENT_NAMES) es.addEventListener(n, refresh);
     return () => {
       if (timer) clearTimeout(timer);
       es.close();
@@ -122,15 +143,10 @@ export function useThreadEvents(threadId: string) {
  */
 export function refreshThread(qc: QueryClient, threadId: string) {
   qc.invalidateQueries({ queryKey: keys.thread(threadId), exact: true });
-  qc.invalidateQueries({ queryKey: keys.history(threadId) });
-}
-
-function useInvalidateThread() {
-  const qc = useQueryClient();
-  return (threadId: string) => {
-    refreshThread(qc, threadId);
-    qc.invalidateQueries({ queryKey: keys.threadLists() });
-  };
+  // Never cancel a history load in flight (a long first load would restart on every event and never finish):
+  // tell it to read on before it returns instead.
+  if (qc.getQueryState(keys.history(threadId))?.fetchStatus === "fetching") changedDuringLoad.add(threadId);
+  else qc.invalidateQueries({ queryKey: keys.history(threadId) });
 }
 
 export function useCreateThread() {

@@ -16,6 +16,5 @@ export const keys = {
   thread: (threadId: string) => [...keys.threads(), "one", threadId] as const,
   history: (threadId: string) => [...keys.thread(threadId), "history"] as const,
   checkpoint: (threadId: string, checkpointId: string) => [...keys.thread(threadId), "checkpoint", checkpointId] as const,
-  diff: (threadId: string, checkpointId: string, against?: string) =>
-    [...keys.thread(threadId), "diff", checkpointId, against ?? "parent"] as const,
+  diff: (threadId: string, checkpointId: string, against?: string) => [...keys.thread(threadId), "diff", checkpointId, against ?? "parent"] as const,
 };

@@ -45,67 +45,9 @@ export interface DiffEntry {
   kind: "added" | "removed" | "changed" | string;
 }
 
-export interface RunCommand {
-  resume?: unknown;
-  update?: Record<string, unknown>;
-  goto?: string | string[];
-}
+export type { RunCommand } from "../api/requests";
 
 export type { ApiQuorum as Quorum } from "../api-types";
 
-export type RoleName = "viewer" | "reviewer" | "operator" | "admin";
-export type ActionName = "read" | "decide" | "edit" | "fork" | "run" | "delete" | "admin";
-
-/** GET /api/me: who is signed in and what they may do (the dashboard shows only those actions). */
-export interface Me {
-  kind: "user" | "token" | "admin-token";
-  userId: string | null;
-  name: string;
-  email: string | null;
-  role: RoleName;
-  graphs: string[] | null;
-  actions: ActionName[];
-  sso: { name: string } | null;
-}
-
-export interface UserRecord {
-  id: string;
-  name: string;
-  email: string;
-  role: RoleName;
-  graphs: string[] | null;
-  disabled: boolean;
-  createdAt: string;
-  sso: boolean;
-}
-
-export interface TokenRecord {
-  id: string;
-  name: string;
-  prefix: string;
-  role: RoleName;
-  graphs: string[] | null;
-  userId: string;
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
-export interface AuditEntry {
-  id: string;
-  at: string;
-  actorId: string | null;
-  actorName: string;
-  actorKind: string;
-  action: string;
-  outcome: string;
-  threadId: string | null;
-  graphId: string | null;
-  checkpointBefore: string | null;
-  checkpointAfter: string | null;
-  reason: string | null;
-  detail: unknown;
-  ip: string | null;
-  userAgent: string | null;
-}
+export type { Role as RoleName, Action as ActionName } from "../auth/roles";
+export type { ApiMe as Me, ApiUser as UserRecord, ApiToken as TokenRecord, ApiAuditEntry as AuditEntry } from "../api-types";

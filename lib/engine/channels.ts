@@ -13,12 +13,20 @@ export function initialState(schema: StateSchema): State {
 export function toWrites(schema: StateSchema, node: string, update: unknown): ChannelWrite[] {
   if (update === undefined || update === null) return [];
   if (typeof update !== "object" || Array.isArray(update))
-    throw new WaypointError("INVALID_UPDATE", `Node "${node}" returned ${Array.isArray(update) ? "an array" : typeof update}; a node returns an object of channel values.`, { node });
+    throw new WaypointError(
+      "INVALID_UPDATE",
+      `Node "${node}" returned ${Array.isArray(update) ? "an array" : typeof update}; a node returns an object of channel values.`,
+      { node },
+    );
   const writes: ChannelWrite[] = [];
   for (const [channel, value] of Object.entries(update)) {
     if (value === undefined) continue;
     if (!Object.prototype.hasOwnProperty.call(schema, channel))
-      throw new WaypointError("INVALID_UPDATE", `Unknown channel "${channel}" written by "${node}". Known channels: ${Object.keys(schema).join(", ")}.`, { node, channel });
+      throw new WaypointError(
+        "INVALID_UPDATE",
+        `Unknown channel "${channel}" written by "${node}". Known channels: ${Object.keys(schema).join(", ")}.`,
+        { node, channel },
+      );
     writes.push({ node, channel, value });
   }
   return writes;

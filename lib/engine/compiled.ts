@@ -10,9 +10,10 @@ import {
   type ThreadStatus,
 } from "../checkpoint/types";
 import { applyWrites, initialState, toWrites } from "./channels";
-import { describeGraph, type GraphDef } from "./graph";
-import { withThreadLock } from "./lock";
-import { nextFrom, runGraph, staticInterrupts } from "./runner";
+import { describeGraph, type GraphDef } from "./definition";
+import { withThreadLock } from "./thread-lock";
+import { nextFrom, staticInterrupts } from "./routing";
+import { runGraph } from "./runner";
 import type {
   CompileConfig,
   ForkOptions,
@@ -128,7 +129,7 @@ export class CompiledGraph {
     const base = await this.checkpointOf(threadId, checkpointId);
     return withThreadLock(this.store, target, this.lockTtl, async () => {
       if (target !== threadId && (await this.store.latest(target)))
-        throw new WaypointError("INVALID_ARGUMENT", `Thread "${target}" already exists; fork into a new thread id.`, { threadId: target });
+        throw new WaypointError("THREAD_EXISTS", `Thread "${target}" already exists; fork into a new thread id.`, { threadId: target });
       const draft = await this.derive(base, options.values ?? {}, options.asNode, FORK_NODE, {
         ...options.metadata,
         source: "fork",
@@ -139,7 +140,10 @@ export class CompiledGraph {
       const saved = await this.store.save({ ...draft, threadId: target, parentId: target === threadId ? base.id : null });
       if (target !== threadId) {
         const from = await this.store.getThread(threadId).catch(() => null);
-        await this.store.updateThread(target, { graphId: from?.graphId ?? this.config.graphId ?? null, metadata: { ...(from?.metadata ?? {}), forkedFrom: { threadId, checkpointId } } });
+        await this.store.updateThread(target, {
+          graphId: from?.graphId ?? this.config.graphId ?? null,
+          metadata: { ...(from?.metadata ?? {}), forkedFrom: { threadId, checkpointId } },
+        });
       }
       await this.afterEdit(target, saved);
       return saved;
@@ -196,13 +200,19 @@ export class CompiledGraph {
     values: Partial<State>,
     asNode: string | undefined,
     nodeName: string,
-    meta: { source: "update" | "fork"; actor?: string; reason?: string; forkedFrom?: { threadId: string; checkpointId: string }; [extra: string]: unknown },
+    meta: {
+      source: "update" | "fork";
+      actor?: string;
+      reason?: string;
+      forkedFrom?: { threadId: string; checkpointId: string };
+      [extra: string]: unknown;
+    },
   ): Promise<Omit<NewCheckpoint, "threadId" | "parentId">> {
     if (typeof values !== "object" || values === null || Array.isArray(values))
       throw new WaypointError("INVALID_UPDATE", "State values must be an object of channel values.");
     const writes = toWrites(this.def.schema, asNode ?? nodeName, values);
     const state = applyWrites(this.def.schema, base ? base.state : initialState(this.def.schema), writes, false);
-    const next = asNode ? await nextFrom(this.def, asNode, state, null) : base?.next ?? [];
+    const next = asNode ? await nextFrom(this.def, asNode, state, null) : (base?.next ?? []);
     const clean = Object.fromEntries(Object.entries(meta).filter(([, v]) => v !== undefined));
     return {
       id: newCheckpointId(),
@@ -210,8 +220,8 @@ export class CompiledGraph {
       nodeName,
       state,
       next,
-      interrupts: asNode ? staticInterrupts(this.config, [], next) : base?.interrupts ?? [],
-      pendingWrites: asNode ? [] : base?.pendingWrites ?? [],
+      interrupts: asNode ? staticInterrupts(this.config, [], next) : (base?.interrupts ?? []),
+      pendingWrites: asNode ? [] : (base?.pendingWrites ?? []),
       metadata: { ...clean, source: meta.source, writes },
       timestamp: new Date().toISOString(),
     };

@@ -1,36 +1,10 @@
 import { WaypointError } from "../errors";
-import { appendReducer } from "./reducers";
-import type { CompileConfig, GraphStructure, NodeFn, NodeOptions, Router, StateSchema } from "./types";
 import { CompiledGraph } from "./compiled";
+import { END, START } from "./constants";
+import type { ConditionalEdge, GraphDef, NodeDef } from "./definition";
+import type { CompileConfig, NodeFn, NodeOptions, Router, StateSchema } from "./types";
 
-export const START = "__start__";
-export const END = "__end__";
-
-const invalid = (message: string, details: Record<string, unknown> = {}) =>
-  new WaypointError("INVALID_GRAPH", message, details);
-
-export interface NodeDef {
-  name: string;
-  fn: NodeFn;
-  options: NodeOptions;
-}
-
-export interface ConditionalEdge {
-  source: string;
-  router: Router;
-  /** Router result → node. Absent: the router returns node names and may reach any node. */
-  pathMap: Record<string, string> | null;
-}
-
-/** The validated, immutable graph a CompiledGraph runs. */
-export interface GraphDef {
-  schema: StateSchema;
-  nodes: Map<string, NodeDef>;
-  /** source → static targets, in the order added. */
-  edges: Map<string, string[]>;
-  /** source → conditional edges, in the order added. */
-  branches: Map<string, ConditionalEdge[]>;
-}
+const invalid = (message: string, details: Record<string, unknown> = {}) => new WaypointError("INVALID_GRAPH", message, details);
 
 /**
  * Builds a graph: channels with reducers, nodes, static and conditional edges. Structural errors that can be
@@ -81,7 +55,7 @@ export class StateGraph {
   addConditionalEdges(source: string, router: Router, pathMap?: Record<string, string> | string[]): this {
     if (source === END) throw invalid("END cannot be the source of an edge.");
     if (typeof router !== "function") throw invalid(`The conditional edge from "${source}" needs a router function.`);
-    const map = Array.isArray(pathMap) ? Object.fromEntries(pathMap.map((n) => [n, n])) : pathMap ?? null;
+    const map = Array.isArray(pathMap) ? Object.fromEntries(pathMap.map((n) => [n, n])) : (pathMap ?? null);
     const list = this.branches.get(source) ?? [];
     list.push({ source, router, pathMap: map });
     this.branches.set(source, list);
@@ -99,8 +73,7 @@ export class StateGraph {
     const where = (s: string) => (s === START ? "START" : `"${s}"`);
     for (const [source, targets] of this.edges) {
       if (source !== START && !known(source)) throw invalid(`Edge from unknown node "${source}".`, { node: source });
-      for (const t of targets)
-        if (t !== END && !known(t)) throw invalid(`Edge from ${where(source)} to unknown node "${t}".`, { node: t });
+      for (const t of targets) if (t !== END && !known(t)) throw invalid(`Edge from ${where(source)} to unknown node "${t}".`, { node: t });
     }
     for (const [source, list] of this.branches) {
       if (source !== START && !known(source)) throw invalid(`Conditional edge from unknown node "${source}".`, { node: source });
@@ -108,14 +81,12 @@ export class StateGraph {
         for (const t of Object.values(b.pathMap ?? {}))
           if (t !== END && !known(t)) throw invalid(`Conditional edge from ${where(source)} maps to unknown node "${t}".`, { node: t });
     }
-    if (!this.edges.has(START) && !this.branches.has(START))
-      throw invalid("The graph has no entry point: add an edge from START.");
+    if (!this.edges.has(START) && !this.branches.has(START)) throw invalid("The graph has no entry point: add an edge from START.");
     for (const n of this.nodes.values())
       for (const t of n.options.ends ?? [])
         if (t !== END && !known(t)) throw invalid(`Node "${n.name}" declares goto target unknown node "${t}".`, { node: t });
     for (const key of ["interruptBefore", "interruptAfter"] as const)
-      for (const n of config[key] ?? [])
-        if (!known(n)) throw invalid(`${key} names unknown node "${n}".`, { node: n });
+      for (const n of config[key] ?? []) if (!known(n)) throw invalid(`${key} names unknown node "${n}".`, { node: n });
     if (config.maxCheckpoints !== undefined && (!Number.isInteger(config.maxCheckpoints) || config.maxCheckpoints < 1))
       throw invalid("maxCheckpoints must be a positive integer.");
 
@@ -126,7 +97,11 @@ export class StateGraph {
       const n = queue.pop()!;
       const targets = [...(this.edges.get(n) ?? []), ...(this.nodes.get(n)?.options.ends ?? [])];
       for (const b of this.branches.get(n) ?? []) targets.push(...(b.pathMap ? Object.values(b.pathMap) : this.nodes.keys()));
-      for (const t of targets) if (t !== END && !seen.has(t)) (seen.add(t), queue.push(t));
+      for (const t of targets)
+        if (t !== END && !seen.has(t)) {
+          seen.add(t);
+          queue.push(t);
+        }
     }
     const unreachable = [...this.nodes.keys()].filter((n) => !seen.has(n));
     if (unreachable.length) throw invalid(`Unreachable node(s) from START: ${unreachable.join(", ")}.`, { nodes: unreachable });
@@ -138,29 +113,4 @@ export class StateGraph {
       branches: new Map([...this.branches].map(([k, v]) => [k, [...v]])),
     };
   }
-}
-
-/** The graph's shape for drawing. */
-export function describeGraph(def: GraphDef, config: CompileConfig): GraphStructure {
-  const edges: GraphStructure["edges"] = [];
-  for (const [source, targets] of def.edges) for (const target of targets) edges.push({ source, target, conditional: false });
-  for (const n of def.nodes.values())
-    for (const target of n.options.ends ?? []) edges.push({ source: n.name, target, conditional: true, label: "goto" });
-  for (const [source, list] of def.branches)
-    for (const b of list) {
-      if (b.pathMap) for (const [label, target] of Object.entries(b.pathMap)) edges.push({ source, target, conditional: true, label });
-      else for (const target of [...def.nodes.keys(), END]) edges.push({ source, target, conditional: true });
-    }
-  return {
-    graphId: config.graphId ?? null,
-    nodes: [...def.nodes.values()].map((n) => ({ id: n.name, description: n.options.description })),
-    edges,
-    channels: Object.entries(def.schema).map(([name, spec]) => ({
-      name,
-      reducer: !spec.reducer ? "last-value" : spec.reducer === appendReducer ? "append" : "custom",
-      description: spec.description,
-    })),
-    interruptBefore: [...(config.interruptBefore ?? [])],
-    interruptAfter: [...(config.interruptAfter ?? [])],
-  };
 }

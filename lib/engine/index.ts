@@ -2,7 +2,8 @@
  * Waypoint's graph engine: a plain Node library (no Next.js, no React).
  * See types.ts for the public shapes and runner.ts for the run loop's invariants.
  */
-export { StateGraph, START, END } from "./graph";
+export { StateGraph } from "./graph";
+export { START, END } from "./constants";
 export { CompiledGraph, statusOf } from "./compiled";
 // The seed's names (LangGraphGo): a compiled graph is its CheckpointableRunnable, the compile config its CheckpointConfig.
 export { CompiledGraph as CheckpointableRunnable } from "./compiled";

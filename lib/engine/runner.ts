@@ -5,15 +5,18 @@ import {
   UPDATE_NODE,
   type Checkpoint,
   type CheckpointMetadata,
+  type CheckpointStore,
   type NewCheckpoint,
   type PendingInterrupt,
   type PendingWrite,
   type ThreadError,
 } from "../checkpoint/types";
 import { applyWrites, initialState, toWrites } from "./channels";
-import { END, START, type GraphDef } from "./graph";
-import { ThreadLock } from "./lock";
-import { RESUME, errorMessage, outcomeToPending, pendingResumes, pendingToOutcomes, runTask, type TaskOutcome } from "./tasks";
+import { END, RESUME, START } from "./constants";
+import type { GraphDef } from "./definition";
+import { ThreadLock } from "./thread-lock";
+import { nextFrom, staticInterrupts } from "./routing";
+import { errorMessage, outcomeToPending, pendingResumes, pendingToOutcomes, runTask, type TaskOutcome } from "./tasks";
 import type { CompileConfig, InvokeOptions, RunResult, State, StreamEvent } from "./types";
 
 /** A checkpoint being built by the run; `saved` is set once the store has it (autoSave off may skip some). */
@@ -27,6 +30,9 @@ interface Working {
   metadata: CheckpointMetadata;
   saved: Checkpoint | null;
 }
+
+type Ok = Extract<TaskOutcome, { kind: "ok" }>;
+type Interrupted = Extract<TaskOutcome, { kind: "interrupt" }>;
 
 const fromCheckpoint = (cp: Checkpoint): Working => ({ ...cp, saved: cp });
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -44,26 +50,87 @@ export interface RunContext {
  *   siblings that completed as pending writes of the checkpoint the step started from;
  * - errors in the call itself (bad ids, busy thread, unknown checkpoint, missing resume) are thrown before
  *   anything is written; errors of the run are reported as `error` + `done` events and recorded on the thread.
+ *
+ * In three parts: `checkCall` (the arguments, before the lock), `Run.start` (where the run starts, validated
+ * before anything is written) and `Run.loop` (one `step` after another until an interrupt, the end or an error).
  */
 export async function* runGraph(rc: RunContext, input: State | null, opts: InvokeOptions): AsyncGenerator<StreamEvent, RunResult> {
-  const { def, config } = rc;
-  const store = config.store;
+  const gotoList = checkCall(rc.def, input, opts);
+  const { store } = rc.config;
   const threadId = opts.threadId;
-  assertSafeId(threadId, "thread");
-  if (opts.checkpointId !== undefined) assertSafeId(opts.checkpointId, "checkpoint");
-  if (input !== null && !isPlainObject(input)) throw new WaypointError("INVALID_UPDATE", "Run input must be an object of channel values (or null to continue).");
-  const command = opts.command ?? {};
-  const gotoList = command.goto === undefined ? null : Array.isArray(command.goto) ? command.goto : [command.goto];
-  for (const n of gotoList ?? [])
-    if (n !== END && !def.nodes.has(n)) throw new WaypointError("UNKNOWN_NODE", `command.goto names unknown node "${n}".`, { node: n });
-
-  const lock = await ThreadLock.acquire(store, threadId, config.lockTtlMs ?? 30_000);
+  const lock = await ThreadLock.acquire(store, threadId, rc.config.lockTtlMs ?? 30_000);
   const ac = new AbortController();
   const onOuterAbort = () => ac.abort(opts.signal?.reason);
   opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
   lock.onLost = () => ac.abort(new WaypointError("THREAD_BUSY", `Lost the run lock on thread "${threadId}".`, { threadId }));
   try {
-    // ---- where the run starts (validated before anything is written) ----
+    const run = await Run.start(rc, input, opts, gotoList, ac.signal);
+    return yield* run.loop();
+  } catch (err) {
+    // A cancelled run goes back to idle (it can be continued); a lost lock means another process owns the thread now.
+    if (ac.signal.aborted && !lock.lost) await store.updateThread(threadId, { status: "idle" }).catch(() => {});
+    throw err;
+  } finally {
+    opts.signal?.removeEventListener("abort", onOuterAbort);
+    await lock.release();
+  }
+}
+
+/** Validates the call's arguments (before the lock is taken); returns command.goto as a list (null: none). */
+function checkCall(def: GraphDef, input: State | null, opts: InvokeOptions): string[] | null {
+  assertSafeId(opts.threadId, "thread");
+  if (opts.checkpointId !== undefined) assertSafeId(opts.checkpointId, "checkpoint");
+  if (input !== null && !isPlainObject(input))
+    throw new WaypointError("INVALID_UPDATE", "Run input must be an object of channel values (or null to continue).");
+  const goto = opts.command?.goto;
+  const gotoList = goto === undefined ? null : Array.isArray(goto) ? goto : [goto];
+  for (const n of gotoList ?? [])
+    if (n !== END && !def.nodes.has(n)) throw new WaypointError("UNKNOWN_NODE", `command.goto names unknown node "${n}".`, { node: n });
+  return gotoList;
+}
+
+/** How a run begins: the checkpoint its first step runs from, and whether that one must be saved first. */
+interface Beginning {
+  base: Checkpoint | null;
+  first: Working;
+  /** Resume values for the first step, by node (answering the interrupts of the checkpoint it continues). */
+  firstResumes: Map<string, unknown>;
+  /** True when the first step runs past the interrupts of `first` (a continued thread); false for a new input. */
+  passInterrupts: boolean;
+  saveFirst: boolean;
+}
+
+/** One run of a thread, holding its lock: the checkpoint being built, the last one saved, and the steps. */
+class Run {
+  private readonly store: CheckpointStore;
+  private readonly threadId: string;
+  private readonly runMeta: Record<string, unknown>;
+  private cp: Working;
+  private passInterrupts: boolean;
+  private lastSaved: Checkpoint | null;
+  private lastSaveAt = Date.now();
+
+  private constructor(
+    private readonly rc: RunContext,
+    private readonly opts: InvokeOptions,
+    private readonly signal: AbortSignal,
+    private readonly begin: Beginning,
+  ) {
+    this.store = rc.config.store;
+    this.threadId = opts.threadId;
+    this.runMeta = opts.metadata ?? {};
+    this.cp = begin.first;
+    this.passInterrupts = begin.passInterrupts;
+    this.lastSaved = begin.base;
+  }
+
+  /** Where the run starts: computed (and validated) before anything is written. */
+  static async start(rc: RunContext, input: State | null, opts: InvokeOptions, gotoList: string[] | null, signal: AbortSignal): Promise<Run> {
+    const { def, config } = rc;
+    const { store } = config;
+    const threadId = opts.threadId;
+    const command = opts.command ?? {};
+    const runMeta = opts.metadata ?? {};
     let base: Checkpoint | null;
     if (opts.checkpointId !== undefined) {
       base = await store.load(opts.checkpointId);
@@ -80,39 +147,12 @@ export async function* runGraph(rc: RunContext, input: State | null, opts: Invok
     const updateWrites = command.update !== undefined ? toWrites(def.schema, UPDATE_NODE, command.update) : [];
     const inputWrites = input !== null ? toWrites(def.schema, INPUT_NODE, input) : [];
 
-    let lastSaved: Checkpoint | null = base;
-    let lastSaveAt = Date.now();
-    const runMeta = opts.metadata ?? {};
-    const save = async (w: Working): Promise<Checkpoint> => {
-      if (w.saved) return w.saved;
-      const draft: NewCheckpoint = {
-        id: newCheckpointId(),
-        threadId,
-        parentId: lastSaved?.id ?? null,
-        step: w.step,
-        nodeName: w.nodeName,
-        state: w.state,
-        next: w.next,
-        interrupts: w.interrupts,
-        pendingWrites: w.pendingWrites,
-        metadata: w.metadata,
-        timestamp: new Date().toISOString(),
-      };
-      w.saved = lastSaved = await store.save(draft);
-      lastSaveAt = Date.now();
-      if (config.maxCheckpoints) await store.prune(threadId, config.maxCheckpoints);
-      return w.saved;
-    };
-    const due = () => config.autoSave !== false || (config.saveInterval !== undefined && Date.now() - lastSaveAt >= config.saveInterval);
-
-    // ---- the checkpoint the first step runs from: computed (and validated) before anything is written ----
-    let cp: Working;
-    let passInterrupts = true;
-    let saveFirst = true;
+    let begin: Beginning;
     if (input !== null) {
+      // A new input: a checkpoint of its own (on top of the thread's latest state, if any), run from START.
       const state = applyWrites(def.schema, base ? base.state : initialState(def.schema), inputWrites, false);
       const next = await nextFrom(def, START, state, null);
-      cp = {
+      const first: Working = {
         step: base ? base.step + 1 : -1,
         nodeName: INPUT_NODE,
         state,
@@ -122,11 +162,12 @@ export async function* runGraph(rc: RunContext, input: State | null, opts: Invok
         metadata: { ...runMeta, source: "input", writes: inputWrites },
         saved: null,
       };
-      passInterrupts = false;
+      begin = { base, first, firstResumes, passInterrupts: false, saveFirst: true };
     } else if (updateWrites.length || gotoList) {
+      // command.update / goto: a checkpoint recording them, whose step runs with the resume values.
       const state = applyWrites(def.schema, base!.state, updateWrites, false);
       const next = gotoList ? gotoList.filter((n) => n !== END) : base!.next;
-      cp = {
+      const first: Working = {
         step: base!.step + 1,
         nodeName: UPDATE_NODE,
         state,
@@ -136,122 +177,179 @@ export async function* runGraph(rc: RunContext, input: State | null, opts: Invok
         metadata: { ...runMeta, source: "update", writes: updateWrites, ...(gotoList ? { goto: gotoList } : {}) },
         saved: null,
       };
+      begin = { base, first, firstResumes, passInterrupts: true, saveFirst: true };
     } else {
-      cp = fromCheckpoint(base!);
-      saveFirst = false;
+      // A plain continue (or resume): from the checkpoint itself.
+      begin = { base, first: fromCheckpoint(base!), firstResumes, passInterrupts: true, saveFirst: false };
     }
+    return new Run(rc, opts, signal, begin);
+  }
 
-    await store.updateThread(threadId, { status: "running", error: null, ...(config.graphId ? { graphId: config.graphId } : {}) });
-    yield { type: "start", threadId, from: base?.id ?? null };
-    if (saveFirst) yield { type: "checkpoint", threadId, checkpoint: await save(cp) };
+  /** Marks the thread running, then runs steps until the run is interrupted, done or failed. */
+  async *loop(): AsyncGenerator<StreamEvent, RunResult> {
+    const { config } = this.rc;
+    const threadId = this.threadId;
+    await this.store.updateThread(threadId, { status: "running", error: null, ...(config.graphId ? { graphId: config.graphId } : {}) });
+    yield { type: "start", threadId, from: this.begin.base?.id ?? null };
+    if (this.begin.saveFirst) yield { type: "checkpoint", threadId, checkpoint: await this.save(this.cp) };
 
-    // ---- super-steps ----
-    const limit = opts.recursionLimit ?? config.recursionLimit ?? 10_000;
+    const limit = this.opts.recursionLimit ?? config.recursionLimit ?? 10_000;
     for (let steps = 0; ; steps++) {
-      if (cp.interrupts.length && !passInterrupts) return yield* finish("interrupted");
-      if (cp.next.length === 0) return yield* finish("done");
-      if (ac.signal.aborted) throw ac.signal.reason ?? new WaypointError("RUN_ABORTED", "The run was cancelled.");
+      if (this.cp.interrupts.length && !this.passInterrupts) return yield* this.finish("interrupted");
+      if (this.cp.next.length === 0) return yield* this.finish("done");
+      if (this.signal.aborted) throw this.signal.reason ?? new WaypointError("RUN_ABORTED", "The run was cancelled.");
       if (steps >= limit)
-        return yield* fail(new WaypointError("RECURSION_LIMIT", `The run took more than ${limit} steps without finishing.`), null);
+        return yield* this.fail(new WaypointError("RECURSION_LIMIT", `The run took more than ${limit} steps without finishing.`), null);
+      const ended = yield* this.step();
+      if (ended) return ended;
+    }
+  }
 
-      const tasks = cp.next;
-      const done = pendingToOutcomes(cp.pendingWrites);
-      const resumes = pendingResumes(cp.pendingWrites);
-      if (passInterrupts)
-        for (const [node, value] of firstResumes) resumes.set(node, [...(resumes.get(node) ?? []), value]);
-      passInterrupts = false;
-      const onCustom = opts.onCustom;
-      const emit = (data: unknown, node: string) => {
-        try {
-          onCustom?.(data, node);
-        } catch {
-          /* a listener's failure is not the node's */
-        }
-      };
-      const ctx = { threadId, step: cp.step + 1, signal: ac.signal, configurable: opts.configurable ?? {}, emitFrom: emit };
-      const outcomes = await Promise.all(
-        tasks.map((n) => done.get(n) ?? runTask(def, n, cp.state, ctx, resumes.get(n) ?? [])),
-      );
-      const ok = outcomes.filter((o): o is Extract<TaskOutcome, { kind: "ok" }> => o.kind === "ok").sort((a, b) => (a.node < b.node ? -1 : 1));
-      const keptResumes = outcomes.flatMap((o) => (o.kind !== "ok" && resumes.get(o.node)?.length ? [{ node: o.node, channel: RESUME, value: resumes.get(o.node) }] : []));
-      const failed = outcomes.find((o) => o.kind === "error");
-      if (failed && failed.kind === "error") {
-        await save(cp);
-        await store.putWrites(cp.saved!.id, [...ok.flatMap(outcomeToPending), ...keptResumes]);
-        return yield* fail(failed.error, failed.node);
-      }
-      const interrupted = outcomes.filter((o): o is Extract<TaskOutcome, { kind: "interrupt" }> => o.kind === "interrupt");
-      if (interrupted.length) {
-        await save(cp);
-        cp = {
-          step: cp.step,
-          nodeName: interrupted.map((o) => o.node).join(","),
-          state: cp.state,
-          next: tasks,
-          interrupts: interrupted.map((o) => ({ id: newCheckpointId(), node: o.node, kind: "dynamic" as const, value: o.value })),
-          pendingWrites: [...ok.flatMap(outcomeToPending), ...keptResumes],
-          metadata: { ...runMeta, source: "loop", writes: [] },
-          saved: null,
-        };
-        yield { type: "checkpoint", threadId, checkpoint: await save(cp) };
-        return yield* finish("interrupted");
-      }
-
-      // All tasks completed: merge their writes in node-name order, route, save.
-      const writes = ok.flatMap((o) => o.writes);
-      let state: State;
-      const next: string[] = [];
+  /**
+   * One super-step from `cp`: its nodes run concurrently (those already completed are taken from its pending
+   * writes). Returns the run's result if the step ended it (a node failed or interrupted), else null.
+   */
+  private async *step(): AsyncGenerator<StreamEvent, RunResult | null> {
+    const cp = this.cp;
+    const tasks = cp.next;
+    const done = pendingToOutcomes(cp.pendingWrites);
+    const resumes = pendingResumes(cp.pendingWrites);
+    if (this.passInterrupts) for (const [node, value] of this.begin.firstResumes) resumes.set(node, [...(resumes.get(node) ?? []), value]);
+    this.passInterrupts = false;
+    const onCustom = this.opts.onCustom;
+    // What a node emits goes to the run's listener (InvokeOptions.onCustom); a listener's failure is not the node's.
+    const emitFrom = (data: unknown, node: string) => {
       try {
-        state = applyWrites(def.schema, cp.state, writes, true);
-        for (const o of ok) for (const n of await nextFrom(def, o.node, state, o.goto)) if (!next.includes(n)) next.push(n);
-      } catch (err) {
-        await save(cp);
-        await store.putWrites(cp.saved!.id, []);
-        const d = isWaypointError(err) ? err.details : {};
-        return yield* fail(err, typeof d.node === "string" ? d.node : ok.map((o) => o.node).join(","));
+        onCustom?.(data, node);
+      } catch {
+        /* ignored */
       }
-      const ran = ok.map((o) => o.node);
-      yield { type: "step", threadId, step: cp.step + 1, nodes: ran, writes };
-      cp = {
-        step: cp.step + 1,
-        nodeName: ran.join(","),
-        state,
-        next,
-        interrupts: staticInterrupts(config, ran, next),
-        pendingWrites: [],
-        metadata: { ...runMeta, source: "loop", writes },
-        saved: null,
-      };
-      if (due() || next.length === 0 || cp.interrupts.length) yield { type: "checkpoint", threadId, checkpoint: await save(cp) };
+    };
+    const ctx = { threadId: this.threadId, step: cp.step + 1, signal: this.signal, configurable: this.opts.configurable ?? {}, emitFrom };
+    const outcomes = await Promise.all(tasks.map((n) => done.get(n) ?? runTask(this.rc.def, n, cp.state, ctx, resumes.get(n) ?? [])));
+    const ok = outcomes.filter((o): o is Ok => o.kind === "ok").sort((a, b) => (a.node < b.node ? -1 : 1));
+    const keptResumes = outcomes.flatMap((o) =>
+      o.kind !== "ok" && resumes.get(o.node)?.length ? [{ node: o.node, channel: RESUME, value: resumes.get(o.node) }] : [],
+    );
+    const failed = outcomes.find((o) => o.kind === "error");
+    if (failed && failed.kind === "error") {
+      await this.save(cp);
+      await this.store.putWrites(cp.saved!.id, [...ok.flatMap(outcomeToPending), ...keptResumes]);
+      return yield* this.fail(failed.error, failed.node);
     }
+    const interrupted = outcomes.filter((o): o is Interrupted => o.kind === "interrupt");
+    if (interrupted.length) return yield* this.interrupt(tasks, interrupted, [...ok.flatMap(outcomeToPending), ...keptResumes]);
+    return yield* this.advance(ok);
+  }
 
-    async function* finish(status: "done" | "interrupted"): AsyncGenerator<StreamEvent, RunResult> {
-      const checkpoint = await save(cp);
-      await store.updateThread(threadId, { status, error: null });
-      if (status === "interrupted") yield { type: "interrupt", threadId, interrupts: checkpoint.interrupts, checkpoint };
-      // A finished run answers no interrupt, even if its last checkpoint recorded a static one that was passed.
-      const interrupts = status === "done" ? [] : checkpoint.interrupts;
-      const result: RunResult = { threadId, status, values: checkpoint.state, next: checkpoint.next, interrupts, checkpoint };
-      yield { type: "done", threadId, status, result };
-      return result;
-    }
+  /** Nodes of the step interrupted: a checkpoint of the same step records the interrupts and what the others wrote. */
+  private async *interrupt(tasks: string[], interrupted: Interrupted[], pendingWrites: PendingWrite[]): AsyncGenerator<StreamEvent, RunResult> {
+    const cp = this.cp;
+    await this.save(cp);
+    this.cp = {
+      step: cp.step,
+      nodeName: interrupted.map((o) => o.node).join(","),
+      state: cp.state,
+      next: tasks,
+      interrupts: interrupted.map((o) => ({ id: newCheckpointId(), node: o.node, kind: "dynamic" as const, value: o.value })),
+      pendingWrites,
+      metadata: { ...this.runMeta, source: "loop", writes: [] },
+      saved: null,
+    };
+    yield { type: "checkpoint", threadId: this.threadId, checkpoint: await this.save(this.cp) };
+    return yield* this.finish("interrupted");
+  }
 
-    async function* fail(err: unknown, node: string | null): AsyncGenerator<StreamEvent, RunResult> {
-      const checkpoint = await save(cp);
-      const error: ThreadError = { node, message: errorMessage(err), checkpointId: checkpoint.id, at: new Date().toISOString() };
-      await store.updateThread(threadId, { status: "error", error });
-      yield { type: "error", threadId, error };
-      const result: RunResult = { threadId, status: "error", values: checkpoint.state, next: checkpoint.next, interrupts: checkpoint.interrupts, checkpoint, error };
-      yield { type: "done", threadId, status: "error", result };
-      return result;
+  /** All nodes of the step completed: merge their writes in node-name order, route, save. Null: the run goes on. */
+  private async *advance(ok: Ok[]): AsyncGenerator<StreamEvent, RunResult | null> {
+    const { def, config } = this.rc;
+    const cp = this.cp;
+    const writes = ok.flatMap((o) => o.writes);
+    let state: State;
+    const next: string[] = [];
+    try {
+      state = applyWrites(def.schema, cp.state, writes, true);
+      for (const o of ok) for (const n of await nextFrom(def, o.node, state, o.goto)) if (!next.includes(n)) next.push(n);
+    } catch (err) {
+      await this.save(cp);
+      await this.store.putWrites(cp.saved!.id, []);
+      const d = isWaypointError(err) ? err.details : {};
+      return yield* this.fail(err, typeof d.node === "string" ? d.node : ok.map((o) => o.node).join(","));
     }
-  } catch (err) {
-    // A cancelled run goes back to idle (it can be continued); a lost lock means another process owns the thread now.
-    if (ac.signal.aborted && !lock.lost) await store.updateThread(threadId, { status: "idle" }).catch(() => {});
-    throw err;
-  } finally {
-    opts.signal?.removeEventListener("abort", onOuterAbort);
-    await lock.release();
+    const ran = ok.map((o) => o.node);
+    yield { type: "step", threadId: this.threadId, step: cp.step + 1, nodes: ran, writes };
+    this.cp = {
+      step: cp.step + 1,
+      nodeName: ran.join(","),
+      state,
+      next,
+      interrupts: staticInterrupts(config, ran, next),
+      pendingWrites: [],
+      metadata: { ...this.runMeta, source: "loop", writes },
+      saved: null,
+    };
+    if (this.due() || next.length === 0 || this.cp.interrupts.length)
+      yield { type: "checkpoint", threadId: this.threadId, checkpoint: await this.save(this.cp) };
+    return null;
+  }
+
+  private async save(w: Working): Promise<Checkpoint> {
+    if (w.saved) return w.saved;
+    const { config } = this.rc;
+    const draft: NewCheckpoint = {
+      id: newCheckpointId(),
+      threadId: this.threadId,
+      parentId: this.lastSaved?.id ?? null,
+      step: w.step,
+      nodeName: w.nodeName,
+      state: w.state,
+      next: w.next,
+      interrupts: w.interrupts,
+      pendingWrites: w.pendingWrites,
+      metadata: w.metadata,
+      timestamp: new Date().toISOString(),
+    };
+    w.saved = this.lastSaved = await this.store.save(draft);
+    this.lastSaveAt = Date.now();
+    if (config.maxCheckpoints) await this.store.prune(this.threadId, config.maxCheckpoints);
+    return w.saved;
+  }
+
+  /** Whether a step's checkpoint is saved now (always, unless autoSave is off and saveInterval has not passed). */
+  private due(): boolean {
+    const { config } = this.rc;
+    return config.autoSave !== false || (config.saveInterval !== undefined && Date.now() - this.lastSaveAt >= config.saveInterval);
+  }
+
+  private async *finish(status: "done" | "interrupted"): AsyncGenerator<StreamEvent, RunResult> {
+    const threadId = this.threadId;
+    const checkpoint = await this.save(this.cp);
+    await this.store.updateThread(threadId, { status, error: null });
+    if (status === "interrupted") yield { type: "interrupt", threadId, interrupts: checkpoint.interrupts, checkpoint };
+    // A finished run answers no interrupt, even if its last checkpoint recorded a static one that was passed.
+    const interrupts = status === "done" ? [] : checkpoint.interrupts;
+    const result: RunResult = { threadId, status, values: checkpoint.state, next: checkpoint.next, interrupts, checkpoint };
+    yield { type: "done", threadId, status, result };
+    return result;
+  }
+
+  private async *fail(err: unknown, node: string | null): AsyncGenerator<StreamEvent, RunResult> {
+    const threadId = this.threadId;
+    const checkpoint = await this.save(this.cp);
+    const error: ThreadError = { node, message: errorMessage(err), checkpointId: checkpoint.id, at: new Date().toISOString() };
+    await this.store.updateThread(threadId, { status: "error", error });
+    yield { type: "error", threadId, error };
+    const result: RunResult = {
+      threadId,
+      status: "error",
+      values: checkpoint.state,
+      next: checkpoint.next,
+      interrupts: checkpoint.interrupts,
+      checkpoint,
+      error,
+    };
+    yield { type: "done", threadId, status: "error", result };
+    return result;
   }
 }
 
@@ -277,36 +375,4 @@ function resumeValuesFor(cp: Checkpoint, resume: unknown, gotoList: string[] | n
   const byId = isPlainObject(resume) && Object.keys(resume).length > 0 && Object.keys(resume).every((k) => dynamic.some((i) => i.id === k));
   for (const i of dynamic) if (!byId || i.id in (resume as object)) out.set(i.node, byId ? (resume as Record<string, unknown>)[i.id] : resume);
   return out;
-}
-
-/** Static interrupts of a checkpoint: after the nodes that just ran, before the nodes that run next. */
-export function staticInterrupts(config: CompileConfig, ran: string[], next: string[]): PendingInterrupt[] {
-  const out: PendingInterrupt[] = [];
-  for (const n of ran) if (config.interruptAfter?.includes(n)) out.push({ id: newCheckpointId(), node: n, kind: "after", value: null });
-  for (const n of next) if (config.interruptBefore?.includes(n)) out.push({ id: newCheckpointId(), node: n, kind: "before", value: null });
-  return out;
-}
-
-/** Nodes that follow `source`: a Command's goto, else static edges then conditional routers. END is dropped. */
-export async function nextFrom(def: GraphDef, source: string, state: State, goto: string[] | null): Promise<string[]> {
-  const targets: string[] = [];
-  const add = (n: string) => {
-    if (n === END) return;
-    if (!def.nodes.has(n)) throw new WaypointError("UNKNOWN_NODE", `"${source}" routed to unknown node "${n}".`, { node: source, target: n });
-    if (!targets.includes(n)) targets.push(n);
-  };
-  if (goto) {
-    goto.forEach(add);
-    return targets;
-  }
-  for (const t of def.edges.get(source) ?? []) add(t);
-  for (const b of def.branches.get(source) ?? []) {
-    const picked = await b.router({ ...state });
-    for (const key of Array.isArray(picked) ? picked : [picked]) {
-      if (b.pathMap && !Object.prototype.hasOwnProperty.call(b.pathMap, key))
-        throw new WaypointError("UNKNOWN_NODE", `The router after "${source}" returned "${String(key)}", which is not in its path map.`, { node: source, target: key });
-      add(b.pathMap ? b.pathMap[key] : key);
-    }
-  }
-  return targets;
 }

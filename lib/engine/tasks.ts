@@ -1,7 +1,8 @@
 import { WaypointError, isWaypointError } from "../errors";
 import type { ChannelWrite, PendingWrite } from "../checkpoint/types";
 import { toWrites } from "./channels";
-import type { GraphDef } from "./graph";
+import { DONE, GOTO, RESUME } from "./constants";
+import type { GraphDef } from "./definition";
 import { isGraphInterrupt, taskScope, type TaskScope } from "./interrupt";
 import { Command, type NodeContext, type RetryPolicy, type State } from "./types";
 
@@ -10,11 +11,6 @@ export type TaskOutcome =
   | { node: string; kind: "ok"; writes: ChannelWrite[]; goto: string[] | null }
   | { node: string; kind: "interrupt"; value: unknown; resumeValues: unknown[] }
   | { node: string; kind: "error"; error: unknown; attempts: number };
-
-/** Pending-write channels that are bookkeeping, not state. */
-export const DONE = "__done__";
-export const GOTO = "__goto__";
-export const RESUME = "__resume__";
 
 export function isCommand(x: unknown): x is Command {
   return x instanceof Command || (typeof x === "object" && x !== null && (x as { kind?: unknown }).kind === "waypoint.command");

@@ -14,6 +14,7 @@ export type Reducer<T = unknown, U = unknown> = (current: T, update: U) => T;
  * `parse`) checks the channel's value after every reduction and throws to reject it.
  */
 export interface ChannelSpec<T = unknown> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a reducer's update type is the node's, not the channel's
   reducer?: Reducer<T, any>;
   default?: () => T;
   validate?: (value: unknown) => unknown;
@@ -22,6 +23,7 @@ export interface ChannelSpec<T = unknown> {
 }
 
 // `any` so channels of different value types fit one schema (reducer parameters are contravariant).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
 export type StateSchema = Record<string, ChannelSpec<any>>;
 
 /** What a node may return: a partial state update, a Command (update + where to go), or nothing. */

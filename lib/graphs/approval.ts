@@ -39,75 +39,75 @@ export const approvalTwoPerson: GraphDefinition = {
 
 function approvalGraph(): Omit<GraphDefinition, "id" | "title" | "description"> {
   return {
-  input,
-  exampleInput: { topic: "Why checkpoints make agents debuggable" },
-  failureHint: 'Start with { "failDraft": true }: the draft step fails. Edit the state to { "failDraft": false } and Retry.',
-  build: () =>
-    new StateGraph({
-      topic: { validate: (v) => Topic.parse(v), description: "What to write about." },
-      failDraft: { default: () => false, validate: (v) => z.boolean().parse(v), description: "Makes `draft` fail while true." },
-      draft: { default: () => "", validate: (v) => z.string().parse(v), description: "The current draft." },
-      feedback: { reducer: appendReducer, default: () => [], description: "Reviewer feedback, one entry per rejection." },
-      decision: { default: () => null, description: "The reviewer's last answer." },
-      revisions: { default: () => 0, validate: (v) => z.number().int().min(0).parse(v), description: "How many rejections." },
-      published: { default: () => false, validate: (v) => z.boolean().parse(v) },
-      log: { reducer: appendReducer, default: () => [], description: "Append-only history of what happened." },
-    })
-      .addNode(
-        "draft",
-        (s) => {
-          if (s.failDraft) throw new Error("The draft writer is down (failDraft is true); set failDraft to false, then retry.");
-          const feedback = s.feedback as string[];
-          const n = (s.revisions as number) + 1;
-          const last = feedback.length ? ` Revised for: "${feedback[feedback.length - 1]}".` : "";
-          const draft = `# ${s.topic}\n\nDraft ${n}: a short piece about ${s.topic}.${last}`;
-          return { draft, log: `draft: wrote version ${n}` };
-        },
-        { description: "Writes a draft from the topic (and the last feedback).", retry: { maxAttempts: 1 } },
-      )
-      .addNode(
-        "review",
-        (s) => {
-          // Each interrupt() call is answered by one resume value, in order: an invalid answer asks again.
-          let problem: string | undefined;
-          for (;;) {
-            const answer = interrupt({
-              question: "Approve, reject (with feedback) or edit this draft?",
-              draft: s.draft,
-              revision: (s.revisions as number) + 1,
-              ...(problem ? { problem } : {}),
-            });
-            const parsed = Decision.safeParse(answer);
-            if (parsed.success) {
-              const d = parsed.data;
-              return d.action === "edit"
-                ? { decision: d, draft: d.draft, log: "review: edited by reviewer" }
-                : { decision: d, log: `review: ${d.action}` };
+    input,
+    exampleInput: { topic: "Why checkpoints make agents debuggable" },
+    failureHint: 'Start with { "failDraft": true }: the draft step fails. Edit the state to { "failDraft": false } and Retry.',
+    build: () =>
+      new StateGraph({
+        topic: { validate: (v) => Topic.parse(v), description: "What to write about." },
+        failDraft: { default: () => false, validate: (v) => z.boolean().parse(v), description: "Makes `draft` fail while true." },
+        draft: { default: () => "", validate: (v) => z.string().parse(v), description: "The current draft." },
+        feedback: { reducer: appendReducer, default: () => [], description: "Reviewer feedback, one entry per rejection." },
+        decision: { default: () => null, description: "The reviewer's last answer." },
+        revisions: { default: () => 0, validate: (v) => z.number().int().min(0).parse(v), description: "How many rejections." },
+        published: { default: () => false, validate: (v) => z.boolean().parse(v) },
+        log: { reducer: appendReducer, default: () => [], description: "Append-only history of what happened." },
+      })
+        .addNode(
+          "draft",
+          (s) => {
+            if (s.failDraft) throw new Error("The draft writer is down (failDraft is true); set failDraft to false, then retry.");
+            const feedback = s.feedback as string[];
+            const n = (s.revisions as number) + 1;
+            const last = feedback.length ? ` Revised for: "${feedback[feedback.length - 1]}".` : "";
+            const draft = `# ${s.topic}\n\nDraft ${n}: a short piece about ${s.topic}.${last}`;
+            return { draft, log: `draft: wrote version ${n}` };
+          },
+          { description: "Writes a draft from the topic (and the last feedback).", retry: { maxAttempts: 1 } },
+        )
+        .addNode(
+          "review",
+          (s) => {
+            // Each interrupt() call is answered by one resume value, in order: an invalid answer asks again.
+            let problem: string | undefined;
+            for (;;) {
+              const answer = interrupt({
+                question: "Approve, reject (with feedback) or edit this draft?",
+                draft: s.draft,
+                revision: (s.revisions as number) + 1,
+                ...(problem ? { problem } : {}),
+              });
+              const parsed = Decision.safeParse(answer);
+              if (parsed.success) {
+                const d = parsed.data;
+                return d.action === "edit"
+                  ? { decision: d, draft: d.draft, log: "review: edited by reviewer" }
+                  : { decision: d, log: `review: ${d.action}` };
+              }
+              problem = `Invalid answer: ${parsed.error.issues[0]?.message ?? "unknown"}. Send { "action": "approve" | "reject" | "edit", ... }.`;
             }
-            problem = `Invalid answer: ${parsed.error.issues[0]?.message ?? "unknown"}. Send { "action": "approve" | "reject" | "edit", ... }.`;
-          }
-        },
-        { description: "Waits for a human decision (dynamic interrupt)." },
-      )
-      .addNode(
-        "revise",
-        (s) => {
-          const d = s.decision as Decision;
-          const note = d.action === "reject" && d.feedback ? d.feedback : "(no feedback)";
-          return { feedback: note, revisions: (s.revisions as number) + 1, log: `revise: ${note}` };
-        },
-        { description: "Records the feedback and counts the revision." },
-      )
-      .addNode("publish", (s) => ({ published: true, log: `publish: revision ${(s.revisions as number) + 1} published` }), {
-        description: "Publishes the approved draft.",
-      })
-      .addEdge(START, "draft")
-      .addEdge("draft", "review")
-      .addConditionalEdges("review", (s) => ((s.decision as Decision | null)?.action === "reject" ? "reject" : "approve / edit"), {
-        "approve / edit": "publish",
-        reject: "revise",
-      })
-      .addEdge("revise", "draft")
-      .addEdge("publish", END),
+          },
+          { description: "Waits for a human decision (dynamic interrupt)." },
+        )
+        .addNode(
+          "revise",
+          (s) => {
+            const d = s.decision as Decision;
+            const note = d.action === "reject" && d.feedback ? d.feedback : "(no feedback)";
+            return { feedback: note, revisions: (s.revisions as number) + 1, log: `revise: ${note}` };
+          },
+          { description: "Records the feedback and counts the revision." },
+        )
+        .addNode("publish", (s) => ({ published: true, log: `publish: revision ${(s.revisions as number) + 1} published` }), {
+          description: "Publishes the approved draft.",
+        })
+        .addEdge(START, "draft")
+        .addEdge("draft", "review")
+        .addConditionalEdges("review", (s) => ((s.decision as Decision | null)?.action === "reject" ? "reject" : "approve / edit"), {
+          "approve / edit": "publish",
+          reject: "revise",
+        })
+        .addEdge("revise", "draft")
+        .addEdge("publish", END),
   };
 }

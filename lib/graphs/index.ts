@@ -7,13 +7,7 @@ import { pipeline } from "./pipeline";
 import { research } from "./research";
 import type { GraphDefinition } from "./types";
 
-const GRAPHS: GraphDefinition[] = [
-  approval,
-  approvalTwoPerson,
-  research,
-  pipeline,
-  chat,
-];
+const GRAPHS: GraphDefinition[] = [approval, approvalTwoPerson, research, pipeline, chat];
 
 const byId = new Map(GRAPHS.map((g) => [g.id, g]));
 

@@ -48,8 +48,7 @@ export const pipeline: GraphDefinition = {
         "work",
         async (s, ctx) => {
           const n = (s.current as number) + 1;
-          if (s.failAt === n)
-            throw new Error(`Step ${n} failed on purpose (failAt = ${n}); set failAt to null in the state, then retry.`);
+          if (s.failAt === n) throw new Error(`Step ${n} failed on purpose (failAt = ${n}); set failAt to null in the state, then retry.`);
           await sleep(s.stepMs as number, ctx.signal);
           return { current: n, completed: n, log: `work: step ${n}/${s.steps} done` };
         },

@@ -31,8 +31,7 @@ function fakeSearch(source: Source, query: string): Finding[] {
 }
 
 const searchNode = (source: Source) => (s: Record<string, unknown>) => {
-  if (s.failSearch === source)
-    throw new Error(`The ${source} search is down (failSearch = "${source}"); set failSearch to null, then retry.`);
+  if (s.failSearch === source) throw new Error(`The ${source} search is down (failSearch = "${source}"); set failSearch to null, then retry.`);
   const queries = s.queries as Record<Source, string>;
   return { findings: fakeSearch(source, queries[source]), log: `search_${source}: 2 results` };
 };

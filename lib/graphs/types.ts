@@ -36,4 +36,6 @@ export interface QuorumRule {
   excludeInitiator?: boolean;
   /** Which resume values count as an approval; default `{ action: "approve" }`. */
   isApproval?: (value: unknown) => boolean;
+  /** Which decide alone (a rejection); default `{ action: "reject" }`. Any other answer is refused at the node. */
+  isRejection?: (value: unknown) => boolean;
 }

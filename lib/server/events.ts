@@ -1,19 +1,13 @@
 import "server-only";
 import { EventEmitter } from "node:events";
+import type { ThreadEvent } from "../api-types";
+
+export type { ThreadEvent };
 
 /**
  * In-process event bus, one channel per thread, feeding the SSE endpoint. Events are hints for live pages
  * (a reconnecting page re-reads the thread); runs in other processes are not seen here.
  */
-export type ThreadEvent =
-  | { type: "run_started"; threadId: string; runId: string }
-  | { type: "checkpoint"; threadId: string; checkpoint: unknown }
-  | { type: "interrupt"; threadId: string; interrupts: unknown[]; checkpointId: string }
-  | { type: "error"; threadId: string; error: unknown }
-  | { type: "custom"; threadId: string; node: string; data: unknown }
-  | { type: "run_ended"; threadId: string; runId: string; status: string }
-  | { type: "thread_updated"; threadId: string; reason: "edit" | "fork" | "deleted" };
-
 export class EventBus {
   private readonly emitter = new EventEmitter();
   constructor() {

@@ -2,7 +2,7 @@ import "server-only";
 import type { CheckpointStore } from "../checkpoint/types";
 import type { CompiledGraph } from "../engine";
 import { getGraph, listGraphs, type GraphDefinition } from "../graphs";
-import { HttpError } from "./http";
+import { WaypointError } from "../errors";
 
 /** Run-lock lease: short enough that a takeover after a crash elsewhere is quick, renewed every third. */
 const LOCK_TTL_MS = Number(process.env.WAYPOINT_LOCK_TTL_MS) > 0 ? Number(process.env.WAYPOINT_LOCK_TTL_MS) : 15_000;
@@ -22,7 +22,7 @@ export class GraphRegistry {
 
   definition(graphId: string): GraphDefinition {
     const def = getGraph(graphId);
-    if (!def) throw new HttpError(404, "GRAPH_NOT_FOUND", `Graph "${graphId}" was not found; see GET /api/graphs.`);
+    if (!def) throw new WaypointError("GRAPH_NOT_FOUND", `Graph "${graphId}" was not found; see GET /api/graphs.`, { graphId });
     return def;
   }
 

@@ -8,15 +8,7 @@ import { isWaypointError, type ErrorCode } from "../errors";
  * Every error response is `{ error: { code, message } }`. Unknown errors are logged and answered 500
  * without internals; every known input problem maps to a 4xx (an input must never produce a 500).
  */
-export type HttpCode =
-  | "INVALID_JSON"
-  | "INVALID_BODY"
-  | "INVALID_QUERY"
-  | "PAYLOAD_TOO_LARGE"
-  | "GRAPH_NOT_FOUND"
-  | "NOT_FOUND"
-  | "METHOD_NOT_ALLOWED"
-  | "INTERNAL";
+export type HttpCode = "INVALID_JSON" | "INVALID_BODY" | "INVALID_QUERY" | "PAYLOAD_TOO_LARGE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INTERNAL";
 
 export class HttpError extends Error {
   constructor(
@@ -50,6 +42,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   STALE_CHECKPOINT: 409,
   ALREADY_APPROVED: 409,
   CONFLICT: 409,
+  GRAPH_NOT_FOUND: 404,
+  THREAD_EXISTS: 409,
 };
 
 /** Details safe and useful to show a client, by code (the rest stay in the server log). */
@@ -86,8 +80,7 @@ function body(status: number, code: string, message: string, extra: Record<strin
   return NextResponse.json({ error: { code, message, ...extra } }, { status, headers: { "cache-control": "no-store" } });
 }
 
-export const json = (data: unknown, status = 200) =>
-  NextResponse.json(data, { status, headers: { "cache-control": "no-store" } });
+export const json = (data: unknown, status = 200) => NextResponse.json(data, { status, headers: { "cache-control": "no-store" } });
 
 /** Wraps a route handler so every thrown error goes through `errorResponse`. */
 export function handle<A extends unknown[]>(fn: (...args: A) => Promise<Response>): (...args: A) => Promise<Response> {
@@ -170,7 +163,9 @@ type Method = (typeof METHODS)[number];
 export function otherMethods(...allowed: Method[]): Record<Method, (req: Request) => Promise<NextResponse>> {
   const allow = allowed.join(", ");
   const handler = async (req: Request) => {
-    const res = errorResponse(new HttpError(405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${new URL(req.url).pathname}; use ${allow}.`));
+    const res = errorResponse(
+      new HttpError(405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${new URL(req.url).pathname}; use ${allow}.`),
+    );
     res.headers.set("Allow", allow);
     return res;
   };

@@ -16,7 +16,54 @@ import type { Runtime } from "./runtime";
  * Every approval is checked against the head the reviewer saw (`expectedCheckpointId`): approvals of a
  * checkpoint that is no longer the head count for nothing.
  */
-const isApproveAction = (v: unknown) => typeof v === "object" && v !== null && (v as { action?: unknown }).action === "approve";
+const actionIs = (name: string) => (v: unknown) => typeof v === "object" && v !== null && (v as { action?: unknown }).action === name;
+const isApproveAction = actionIs("approve");
+const isRejectAction = actionIs("reject");
+
+function quorumNodes(rt: Runtime, graphId: string | null): string[] {
+  if (!graphId || !rt.graphs.has(graphId)) return [];
+  const q = rt.graphs.definition(graphId).quorum ?? {};
+  return Object.keys(q).filter((n) => q[n].approvals > 1);
+}
+
+/**
+ * The ways around a quorum, closed: a run that jumps (`goto`) or writes state (`update`) on such a graph needs
+ * an admin; an edit or fork "as" a quorum node (as if it had run and decided) is refused; a decision aimed at a
+ * checkpoint other than the head is refused at a quorum node (fork into a new thread to decide there).
+ */
+export function guardQuorum(
+  rt: Runtime,
+  who: Caller,
+  graphId: string,
+  op: { goto?: unknown; update?: unknown; asNode?: string; decidingAt?: Checkpoint | null; headId?: string | null },
+): void {
+  const nodes = quorumNodes(rt, graphId);
+  if (nodes.length === 0) return;
+  if ((op.goto !== undefined || op.update !== undefined) && who.principal.role !== "admin")
+    throw new WaypointError(
+      "FORBIDDEN",
+      `Graph "${graphId}" needs several approvals at ${nodes.join(", ")}: a run with goto or update could skip them, so only an admin may send one.`,
+      {
+        action: "run",
+        role: who.principal.role,
+      },
+    );
+  if (op.asNode !== undefined && nodes.includes(op.asNode))
+    throw new WaypointError(
+      "FORBIDDEN",
+      `Editing "as ${op.asNode}" would stand in for the approvals that node needs; edit without asNode, then approve.`,
+      {
+        action: "edit",
+        role: who.principal.role,
+      },
+    );
+  const at = op.decidingAt;
+  if (at && at.id !== op.headId && at.interrupts.some((i) => nodes.includes(i.node)))
+    throw new WaypointError(
+      "CONFLICT",
+      `Checkpoint ${at.id} waits at a node that needs several approvals and is not the thread's head: fork it into a new thread and decide there.`,
+    );
+}
 
 function ruleFor(rt: Runtime, graphId: string | null, head: Checkpoint): { node: string; rule: QuorumRule } | null {
   if (!graphId || !rt.graphs.has(graphId) || head.interrupts.length === 0) return null;
@@ -71,13 +118,24 @@ export async function decideWithQuorum(
   if (!r) return { pending: false };
   if (expectedCheckpointId !== undefined && expectedCheckpointId !== head.id) throw staleCheckpoint(t.threadId, expectedCheckpointId, head.id);
   const approving = (r.rule.isApproval ?? isApproveAction)(resume);
-  if (!approving) return { pending: false }; // a reject or an edit decides alone
+  if (!approving) {
+    // One rejection decides alone; anything else (an edit that publishes, say) would be a single person's yes.
+    if ((r.rule.isRejection ?? isRejectAction)(resume)) return { pending: false };
+    throw new WaypointError(
+      "INVALID_ARGUMENT",
+      `At "${r.node}" a decision needs ${r.rule.approvals} approvals: answer approve or reject (edit the state first if it needs changes).`,
+    );
+  }
   const me = who.principal.actorId;
   if (r.rule.excludeInitiator && (await initiators(rt, head)).has(me))
-    throw new WaypointError("FORBIDDEN", "You started this run or caused the checkpoint under review, so your approval cannot count towards its quorum; another reviewer must approve.", {
-      action: "decide",
-      role: who.principal.role,
-    });
+    throw new WaypointError(
+      "FORBIDDEN",
+      "You started this run or caused the checkpoint under review, so your approval cannot count towards its quorum; another reviewer must approve.",
+      {
+        action: "decide",
+        role: who.principal.role,
+      },
+    );
   try {
     await rt.access.db.prisma.approval.create({
       data: { checkpointId: head.id, userId: me, threadId: t.threadId, userName: who.principal.name, value: JSON.stringify(resume ?? null) },

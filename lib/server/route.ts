@@ -11,18 +11,23 @@ import { getRuntime, type Runtime } from "./runtime";
  *
  * Every request is authenticated here (401 without a session or token). A mutating request must also pass the
  * cross-site checks (csrf.ts) and come from a role that may change something at all (reviewer or above), so a
- * viewer can never change anything even where a service forgot its own, finer check (`who.authorize`).
+ * viewer can never change a thread even where a service forgot its own, finer check (`who.authorize`). The one
+ * exception is a person's own account (their API tokens), declared with `{ mutation: "read" }`.
  */
 type Ctx<P> = { params: Promise<P> };
 
-export function route<P = Record<string, never>>(fn: (rt: Runtime, req: Request, params: P, who: Caller) => Promise<Response>) {
+export function route<P = Record<string, never>>(
+  fn: (rt: Runtime, req: Request, params: P, who: Caller) => Promise<Response>,
+  /** The least a mutation needs before the service's own checks; only a caller's own account routes lower it. */
+  opts: { mutation: "decide" | "read" } = { mutation: "decide" },
+) {
   return handle(async (req: Request, ctx: Ctx<P>) => {
     const rt = await getRuntime();
     const principal = await rt.access.authn.authenticate(req);
     checkOrigin(req, principal);
     checkContentType(req);
     const who = new Caller(principal, requestInfo(req), rt.access.audit);
-    if (MUTATING.has(req.method)) who.authorize("decide");
+    if (MUTATING.has(req.method)) who.authorize(opts.mutation);
     else who.authorize("read");
     return fn(rt, req, await ctx.params, who);
   });
@@ -30,5 +35,8 @@ export function route<P = Record<string, never>>(fn: (rt: Runtime, req: Request,
 
 /** A route anyone may call (liveness for load balancers, the first-admin set-up): no authentication. */
 export function openRoute<P = Record<string, never>>(fn: (rt: Runtime, req: Request, params: P) => Promise<Response>) {
-  return handle(async (req: Request, ctx: Ctx<P>) => fn(await getRuntime(), req, await ctx.params));
+  return handle(async (req: Request, ctx: Ctx<P>) => {
+    checkContentType(req);
+    return fn(await getRuntime(), req, await ctx.params);
+  });
 }

@@ -110,8 +110,7 @@ export class RunManager {
         const { value, done } = await gen.next();
         if (done) return value;
         markStarted(); // the "start" event (later calls are harmless)
-        if (value.type === "checkpoint")
-          this.bus.publish({ type: "checkpoint", threadId, checkpoint: apiCheckpoint(value.checkpoint, "summary") });
+        if (value.type === "checkpoint") this.bus.publish({ type: "checkpoint", threadId, checkpoint: apiCheckpoint(value.checkpoint, "summary") });
         else if (value.type === "interrupt")
           this.bus.publish({ type: "interrupt", threadId, interrupts: value.interrupts, checkpointId: value.checkpoint.id });
         else if (value.type === "error") this.bus.publish({ type: "error", threadId, error: value.error });

@@ -53,8 +53,12 @@ export function apiSummary(s: CheckpointSummary): ApiCheckpoint {
   };
 }
 
-
-export function apiThread(t: ThreadInfo, head: Checkpoint | null, activeRun: ApiThread["activeRun"]): ApiThread {
+/** `head`: the head checkpoint, or its summary (interrupts without their values) where a list needs no more. */
+export function apiThread(
+  t: ThreadInfo,
+  head: Pick<Checkpoint, "interrupts"> | { interrupts: ApiThread["interrupts"] } | null,
+  activeRun: ApiThread["activeRun"],
+): ApiThread {
   return {
     threadId: t.threadId,
     graphId: t.graphId,

@@ -1,15 +1,16 @@
 import "server-only";
 import diff from "microdiff";
 import { v7 as uuidv7 } from "uuid";
-import { checkpointNotFound } from "../errors";
-import type { Checkpoint, CheckpointSummary, ThreadInfo, ThreadStatus } from "../checkpoint/types";
-import { withThreadLock } from "../engine/lock";
+import { WaypointError, checkpointNotFound } from "../errors";
+import type { Checkpoint, CheckpointSummary, ThreadInfo } from "../checkpoint/types";
+import { withThreadLock } from "../engine/thread-lock";
 import { encodeThreadCursor } from "../checkpoint/validate";
-import type { ResumeCommand, State } from "../engine/types";
-import { HttpError, zodMessage } from "./http";
+import type { State } from "../engine/types";
+import { zodMessage } from "./http";
 import type { Runtime } from "./runtime";
 import type { Caller } from "./auth/caller";
-import { decideWithQuorum, quorumView } from "./quorum";
+import type { CreateThreadBody, EditStateBody, ForkBody, HistoryQuery, ListThreadsQuery, RunBody } from "../api/requests";
+import { decideWithQuorum, guardQuorum, quorumView } from "./quorum";
 import { apiCheckpoint, apiSummary, apiThread, type ApiThread } from "./serialize";
 
 /**
@@ -51,15 +52,11 @@ export function graphSummary(rt: Runtime, graphId: string) {
 /** The graph's own input check (defaults filled in); a rejection is a 422 and nothing is saved. */
 function checkInput(rt: Runtime, graphId: string, input: unknown): State {
   const parsed = rt.graphs.definition(graphId).input.safeParse(input);
-  if (!parsed.success) throw new HttpError(422, "INVALID_STATE", `Input rejected by graph "${graphId}": ${zodMessage(parsed.error)}`);
+  if (!parsed.success) throw new WaypointError("INVALID_STATE", `Input rejected by graph "${graphId}": ${zodMessage(parsed.error)}`);
   return parsed.data;
 }
 
-export async function createThread(
-  rt: Runtime,
-  who: Caller,
-  body: { graphId: string; input?: Record<string, unknown>; metadata?: Record<string, unknown> },
-) {
+export async function createThread(rt: Runtime, who: Caller, body: CreateThreadBody) {
   who.authorize("run", body.graphId);
   rt.graphs.definition(body.graphId);
   const input = body.input !== undefined ? checkInput(rt, body.graphId, body.input) : null;
@@ -69,11 +66,17 @@ export async function createThread(
     await rt.runs.start(threadId, body.graphId, { input, metadata: who.actorMeta });
     thread = await rt.store.getThread(threadId);
   }
-  await who.audit({ action: "thread_create", threadId, graphId: body.graphId, checkpointAfter: thread.headCheckpointId, detail: { input: body.input ?? null } });
+  await who.audit({
+    action: "thread_create",
+    threadId,
+    graphId: body.graphId,
+    checkpointAfter: thread.headCheckpointId,
+    detail: { input: body.input ?? null },
+  });
   return threadView(rt, thread);
 }
 
-export async function listThreads(rt: Runtime, who: Caller, q: { status?: ThreadStatus; graphId?: string; limit?: number; cursor?: string }) {
+export async function listThreads(rt: Runtime, who: Caller, q: ListThreadsQuery) {
   const scope = who.principal.graphs;
   if (scope !== null && q.graphId === undefined && scope.length === 1) q = { ...q, graphId: scope[0] };
   if (scope !== null && q.graphId !== undefined && !scope.includes(q.graphId)) return { threads: [], nextCursor: null };
@@ -89,7 +92,18 @@ export async function listThreads(rt: Runtime, who: Caller, q: { status?: Thread
   }
   const threads = out.slice(0, limit);
   const next = out.length > limit ? threadCursor(threads[threads.length - 1]) : cursor;
-  return { threads: await Promise.all(threads.map((t) => threadView(rt, t))), nextCursor: next };
+  return { threads: await Promise.all(threads.map((t) => listItem(rt, t))), nextCursor: next };
+}
+
+/**
+ * A thread as the list shows it: for a waiting thread, the head's summary (where it waits) rather than the whole
+ * checkpoint — the list refreshes every few seconds and must not read every waiting thread's state to do so.
+ * The interrupts' payloads come with GET /api/threads/:id.
+ */
+async function listItem(rt: Runtime, t: ThreadInfo): Promise<ApiThread> {
+  const head = t.status === "interrupted" ? ((await rt.store.listSummaries(t.threadId, { order: "desc", limit: 1 }))[0] ?? null) : null;
+  const run = rt.runs.activeRun(t.threadId);
+  return apiThread(t, head, run && { runId: run.runId, startedAt: run.startedAt });
 }
 
 export async function deleteThread(rt: Runtime, who: Caller, threadId: string): Promise<void> {
@@ -98,24 +112,23 @@ export async function deleteThread(rt: Runtime, who: Caller, threadId: string): 
   await rt.runs.cancel(threadId);
   // Under the run lock, so a run in another process is never deleted from under it (THREAD_BUSY → 409).
   await withThreadLock(rt.store, threadId, rt.graphs.lockTtlMs, () => rt.store.clear(threadId));
-  await who.audit({ action: "thread_delete", threadId, graphId: t.graphId, checkpointBefore: t.headCheckpointId, detail: { checkpoints: t.checkpointCount } });
+  await who.audit({
+    action: "thread_delete",
+    threadId,
+    graphId: t.graphId,
+    checkpointBefore: t.headCheckpointId,
+    detail: { checkpoints: t.checkpointCount },
+  });
   rt.bus.publish({ type: "thread_updated", threadId, reason: "deleted" });
 }
 
 function knownGraph(rt: Runtime, t: ThreadInfo): string {
   if (!t.graphId || !rt.graphs.has(t.graphId))
-    throw new HttpError(422, "GRAPH_NOT_FOUND", `Thread "${t.threadId}" belongs to graph "${t.graphId}", which this server does not have.`);
+    throw new WaypointError("GRAPH_NOT_FOUND", `Thread "${t.threadId}" belongs to graph "${t.graphId}", which this server does not have.`, {
+      graphId: t.graphId,
+    });
   return t.graphId;
 }
-
-export type RunBody = {
-  input?: Record<string, unknown>;
-  checkpointId?: string;
-  command?: ResumeCommand;
-  wait?: boolean;
-  expectedCheckpointId?: string;
-  reason?: string;
-};
 
 /**
  * Starts a run. A `command.resume` is a reviewer's decision at an interrupt ("decide"); anything else (a first
@@ -129,12 +142,18 @@ export async function startRun(rt: Runtime, who: Caller, threadId: string, body:
   who.authorize(deciding ? "decide" : "run", graphId);
   const input = body.input !== undefined ? checkInput(rt, graphId, body.input) : null;
   if (!input && !t.headCheckpointId)
-    throw new HttpError(400, "INVALID_BODY", `Thread "${threadId}" has not started yet: give an input for its first run.`);
-  if (body.checkpointId !== undefined) await checkpointOf(rt, threadId, body.checkpointId);
+    throw new WaypointError("INVALID_ARGUMENT", `Thread "${threadId}" has not started yet: give an input for its first run.`);
+  const from = body.checkpointId !== undefined ? await checkpointOf(rt, threadId, body.checkpointId) : null;
+  guardQuorum(rt, who, graphId, {
+    goto: body.command?.goto,
+    update: body.command?.update,
+    decidingAt: deciding ? from : null,
+    headId: t.headCheckpointId,
+  });
   const action = deciding ? "decide" : input ? "run_start" : t.status === "error" ? "run_retry" : "run_resume";
   const reason = body.reason ?? (deciding ? reasonOf(body.command!.resume) : undefined);
   let command = body.command;
-  if (deciding && !body.checkpointId) {
+  if (deciding && (!from || from.id === t.headCheckpointId)) {
     const q = await decideWithQuorum(rt, who, t, graphId, body.command!.resume, body.expectedCheckpointId);
     if (q.pending) return { status: 202, body: { run: null, quorum: q.view, thread: await threadView(rt, threadId) } };
     if (q.resume !== undefined) command = { ...body.command, resume: q.resume };
@@ -153,7 +172,13 @@ export async function startRun(rt: Runtime, who: Caller, threadId: string, body:
     graphId,
     checkpointBefore: body.checkpointId ?? t.headCheckpointId,
     reason: reason ?? null,
-    detail: { runId: run.runId, ...(deciding ? { resume: command!.resume } : {}), ...(body.input ? { input: body.input } : {}), ...(command?.update ? { update: command.update } : {}), ...(command?.goto ? { goto: command.goto } : {}) },
+    detail: {
+      runId: run.runId,
+      ...(deciding ? { resume: command!.resume } : {}),
+      ...(body.input ? { input: body.input } : {}),
+      ...(command?.update ? { update: command.update } : {}),
+      ...(command?.goto ? { goto: command.goto } : {}),
+    },
   });
   if (!body.wait) return { status: 202, body: { run, thread: await threadView(rt, threadId) } };
   const ended = await finished;
@@ -178,20 +203,17 @@ async function checkpointOf(rt: Runtime, threadId: string, checkpointId: string)
 
 export async function stateOf(rt: Runtime, who: Caller, threadId: string, checkpointId?: string) {
   const t = await readable(rt, who, threadId);
-  const cp = checkpointId !== undefined ? await checkpointOf(rt, threadId, checkpointId) : t.headCheckpointId ? await rt.store.load(t.headCheckpointId) : null;
+  const cp =
+    checkpointId !== undefined ? await checkpointOf(rt, threadId, checkpointId) : t.headCheckpointId ? await rt.store.load(t.headCheckpointId) : null;
   if (!cp) return { values: {}, next: [], interrupts: [], checkpoint: null };
   return { values: cp.state, next: cp.next, interrupts: cp.interrupts, checkpoint: apiCheckpoint(cp) };
 }
 
-export async function editState(
-  rt: Runtime,
-  who: Caller,
-  threadId: string,
-  body: { values: Record<string, unknown>; asNode?: string; checkpointId?: string; reason?: string; expectedCheckpointId?: string },
-) {
+export async function editState(rt: Runtime, who: Caller, threadId: string, body: EditStateBody) {
   const t = await readable(rt, who, threadId);
   const graphId = knownGraph(rt, t);
   who.authorize("edit", graphId);
+  guardQuorum(rt, who, graphId, { asNode: body.asNode });
   const { values, ...opts } = body;
   const { actor, ...meta } = who.actorMeta;
   const cp = await rt.graphs.compile(graphId).updateState(threadId, values, { ...opts, actor, metadata: meta });
@@ -209,19 +231,19 @@ export async function editState(
   return { checkpoint: apiCheckpoint(cp), thread: await threadView(rt, threadId) };
 }
 
-export async function forkThread(
-  rt: Runtime,
-  who: Caller,
-  threadId: string,
-  body: { checkpointId: string; values?: Record<string, unknown>; asNode?: string; newThread?: boolean | string; reason?: string },
-) {
+export async function forkThread(rt: Runtime, who: Caller, threadId: string, body: ForkBody) {
   const graphId = knownGraph(rt, await readable(rt, who, threadId));
   who.authorize("fork", graphId);
+  guardQuorum(rt, who, graphId, { asNode: body.asNode });
   const { actor, ...meta } = who.actorMeta;
   const newThreadId = body.newThread === true ? uuidv7() : typeof body.newThread === "string" ? body.newThread : undefined;
   if (newThreadId !== undefined && newThreadId !== threadId) {
-    const exists = await rt.store.getThread(newThreadId).then(() => true, () => false);
-    if (exists) throw new HttpError(409, "INVALID_ARGUMENT", `Thread "${newThreadId}" already exists; fork into a new thread id.`);
+    const exists = await rt.store.getThread(newThreadId).then(
+      () => true,
+      () => false,
+    );
+    if (exists)
+      throw new WaypointError("THREAD_EXISTS", `Thread "${newThreadId}" already exists; fork into a new thread id.`, { threadId: newThreadId });
   }
   const cp = await rt.graphs.compile(graphId).fork(threadId, body.checkpointId, {
     values: body.values,
@@ -249,19 +271,17 @@ export async function forkThread(
  * Newest first. Without `checkpointId`: the whole thread by version (`before` = a version, as given in
  * `nextCursor`). With it: only that checkpoint's branch, walking parent links (`before` = a checkpoint id).
  */
-export async function history(
-  rt: Runtime,
-  who: Caller,
-  threadId: string,
-  q: { limit: number; before?: string; checkpointId?: string; fields: "full" | "summary" },
-) {
+export async function history(rt: Runtime, who: Caller, threadId: string, q: HistoryQuery) {
   await readable(rt, who, threadId);
   if (q.checkpointId === undefined) {
     const before = q.before === undefined ? undefined : Number(q.before);
     if (before !== undefined && !Number.isInteger(before))
-      throw new HttpError(400, "INVALID_QUERY", "before: expected a version number (the nextCursor of the previous page).");
+      throw new WaypointError("INVALID_ARGUMENT", "before: expected a version number (the nextCursor of the previous page).");
     const opts = { order: "desc" as const, limit: q.limit + 1, before };
-    const list = q.fields === "summary" ? (await rt.store.listSummaries(threadId, opts)).map(apiSummary) : (await rt.store.list(threadId, opts)).map((c) => apiCheckpoint(c));
+    const list =
+      q.fields === "summary"
+        ? (await rt.store.listSummaries(threadId, opts)).map(apiSummary)
+        : (await rt.store.list(threadId, opts)).map((c) => apiCheckpoint(c));
     const page = list.slice(0, q.limit);
     return { checkpoints: page, nextCursor: list.length > q.limit ? String(page[page.length - 1].version) : null };
   }

@@ -63,18 +63,20 @@ for (const make of [sqliteStore, postgresStore, redisStore]) {
         const id = created.body.threadId;
         // B's event stream sees A's run progress (by polling the shared thread record).
         const ac = new AbortController();
-        const events = fetch(`${b.url}/api/threads/${id}/events`, { signal: ac.signal, headers: authHeaders(b.url, TEST_ADMIN_TOKEN) }).then(async (res) => {
-          const reader = res.body!.getReader();
-          const dec = new TextDecoder();
-          let text = "";
-          while (!/"status":"done"/.test(text)) {
-            const { value, done } = await reader.read();
-            if (done) break;
-            text += dec.decode(value, { stream: true });
-          }
-          ac.abort();
-          return text;
-        });
+        const events = fetch(`${b.url}/api/threads/${id}/events`, { signal: ac.signal, headers: authHeaders(b.url, TEST_ADMIN_TOKEN) }).then(
+          async (res) => {
+            const reader = res.body!.getReader();
+            const dec = new TextDecoder();
+            let text = "";
+            while (!/"status":"done"/.test(text)) {
+              const { value, done } = await reader.read();
+              if (done) break;
+              text += dec.decode(value, { stream: true });
+            }
+            ac.abort();
+            return text;
+          },
+        );
         const busy = await apiB.post(`/api/threads/${id}/runs`, { input: { steps: 1, stepMs: 0 } });
         expect(busy.status).toBe(409);
         expect(busy.body.error.code).toBe("THREAD_BUSY");

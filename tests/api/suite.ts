@@ -23,8 +23,7 @@ export function apiSuite(makeStore: () => Promise<TestStore>) {
     await store?.cleanup();
   });
 
-  const waitStatus = (threadId: string, statuses: string[]) =>
-    api.until(`/api/threads/${threadId}`, (t: any) => statuses.includes(t.status));
+  const waitStatus = (threadId: string, statuses: string[]) => api.until(`/api/threads/${threadId}`, (t: any) => statuses.includes(t.status));
   const checkpointCount = async (threadId: string) => (await api.get(`/api/threads/${threadId}`)).body.checkpointCount;
 
   describe("health and graphs", () => {
@@ -145,14 +144,22 @@ export function apiSuite(makeStore: () => Promise<TestStore>) {
       });
       expect(edit.status).toBe(201);
       // The actor is the authenticated caller (here the admin token), never a name from the body.
-      expect(edit.body.checkpoint).toMatchObject({ parentId: atReview.checkpointId, nodeName: "__update__", metadata: { actor: "admin token", actorId: "admin-token", reason: "new angle" } });
+      expect(edit.body.checkpoint).toMatchObject({
+        parentId: atReview.checkpointId,
+        nodeName: "__update__",
+        metadata: { actor: "admin token", actorId: "admin-token", reason: "new angle" },
+      });
       expect(edit.body.checkpoint.values.topic).toBe("Branches");
 
       const inPlace = await api.post(`/api/threads/${threadId}/fork`, { checkpointId: atReview.checkpointId });
       expect(inPlace.status).toBe(201);
       expect(inPlace.body.checkpoint).toMatchObject({ threadId, parentId: atReview.checkpointId, nodeName: "__fork__" });
 
-      const copy = await api.post(`/api/threads/${threadId}/fork`, { checkpointId: atReview.checkpointId, newThread: true, values: { topic: "Copied" } });
+      const copy = await api.post(`/api/threads/${threadId}/fork`, {
+        checkpointId: atReview.checkpointId,
+        newThread: true,
+        values: { topic: "Copied" },
+      });
       expect(copy.status).toBe(201);
       const newId = copy.body.thread.threadId;
       expect(newId).not.toBe(threadId);

@@ -123,10 +123,14 @@ describe("file store: several processes", () => {
       owners.map(
         (owner) =>
           new Promise<{ acquired: boolean; owner?: string }[]>((resolve, reject) => {
-            const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "fixtures/lock-racer.ts"), dir, t, owner, String(startAt)], {
-              cwd: path.resolve(__dirname, "../.."),
-              stdio: ["ignore", "pipe", "pipe"],
-            });
+            const child = spawn(
+              process.execPath,
+              ["--import", "tsx", path.join(__dirname, "fixtures/lock-racer.ts"), dir, t, owner, String(startAt)],
+              {
+                cwd: path.resolve(__dirname, "../.."),
+                stdio: ["ignore", "pipe", "pipe"],
+              },
+            );
             let out = "";
             let err = "";
             child.stdout.on("data", (d) => (out += d));
@@ -138,7 +142,7 @@ describe("file store: several processes", () => {
     for (let i = 0; i < 20; i++) {
       const winners = owners.filter((_, k) => outputs[k][i].acquired);
       expect(winners, `thread ${i}`).toHaveLength(1);
-      for (const [k, o] of owners.entries()) if (!outputs[k][i].acquired) expect(outputs[k][i].owner).toBe(winners[0]);
+      for (const k of owners.keys()) if (!outputs[k][i].acquired) expect(outputs[k][i].owner).toBe(winners[0]);
       expect(await store.acquireLock(`${t}-${i}`, "late", 1000)).toMatchObject({ acquired: false, owner: winners[0] });
     }
     expect((await readdir(path.join(dir, "locks"))).filter((f) => f.endsWith(".guard"))).toEqual([]);

@@ -46,8 +46,7 @@ async function until(check: () => Promise<boolean>, ms = 15_000) {
   }
 }
 
-const threadKeys = (s: RedisCheckpointStore, t: string) =>
-  ["checkpoints", "thread"].map((k) => `${s.prefix}execution:${t}:${k}`);
+const threadKeys = (s: RedisCheckpointStore, t: string) => ["checkpoints", "thread"].map((k) => `${s.prefix}execution:${t}:${k}`);
 
 describe.skipIf(unreachable !== null && !process.env.CI)("redis store: TTL and lazy cleanup", () => {
   beforeAll(() => {
@@ -119,7 +118,9 @@ describe.skipIf(unreachable !== null && !process.env.CI)("redis store: TTL and l
     expect((await s.listThreads({ status: "interrupted" })).threads).toEqual([]);
     expect((await s.listThreads({ status: "done" })).threads).toEqual([]);
     const left = await keysOf(s);
-    expect(left.filter((k) => k.startsWith(`${s.prefix}execution:${t}:`) || k.startsWith(`${s.prefix}checkpoint:`))).toEqual([`${s.prefix}checkpoint:${(await s.list(keep))[0].id}`]);
+    expect(left.filter((k) => k.startsWith(`${s.prefix}execution:${t}:`) || k.startsWith(`${s.prefix}checkpoint:`))).toEqual([
+      `${s.prefix}checkpoint:${(await s.list(keep))[0].id}`,
+    ]);
     for (const k of left.filter((k) => k.startsWith(`${s.prefix}threads`)))
       expect(await s.redis.zrange(k, 0, -1)).toEqual(k === `${s.prefix}threads` || k.endsWith(":idle") ? [keep] : []);
 

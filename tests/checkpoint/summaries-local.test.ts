@@ -24,18 +24,23 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 /** A thread with interrupts, actors, repeated and odd writes: everything a summary derives. */
 async function richThread(store: CheckpointStore, t: string): Promise<Checkpoint[]> {
   const a = await store.save(cp(t, null, { metadata: { source: "input", writes: [{ node: "__input__", channel: "topic", value: "x" }] } }));
-  const b = await store.save(cp(t, a, {
-    state: { big: "s".repeat(50_000) },
-    interrupts: [{ id: "i1", node: "review", kind: "dynamic", value: { ask: "ok?" } }],
-    metadata: {
-      source: "loop",
-      actor: 7 as never,
-      writes: [
-        { node: "a", channel: "x", value: 1 }, { node: "b", channel: "y", value: 2 }, { node: "a", channel: "x", value: 3 },
-        { node: "c", value: 4 } as never, { node: "d", channel: "z", value: null },
-      ],
-    },
-  }));
+  const b = await store.save(
+    cp(t, a, {
+      state: { big: "s".repeat(50_000) },
+      interrupts: [{ id: "i1", node: "review", kind: "dynamic", value: { ask: "ok?" } }],
+      metadata: {
+        source: "loop",
+        actor: 7 as never,
+        writes: [
+          { node: "a", channel: "x", value: 1 },
+          { node: "b", channel: "y", value: 2 },
+          { node: "a", channel: "x", value: 3 },
+          { node: "c", value: 4 } as never,
+          { node: "d", channel: "z", value: null },
+        ],
+      },
+    }),
+  );
   const c = await store.save(cp(t, a, { nodeName: "__update__", metadata: { source: "update", actor: "ann", reason: "edit", writes: [] } }));
   return [a, b, c];
 }
@@ -67,14 +72,17 @@ describe("listSummaries reads no state", () => {
     await store.delete(cps[1].id); // a re-link, rewritten index
     const index = path.join(store.dir, "threads", "t", "index.jsonl");
     // Strip the summary fields from every other line, as an older version wrote them.
-    const lines = readFileSync(index, "utf8").split("\n").filter(Boolean).map((l, i) => {
-      const e = JSON.parse(l);
-      if (i % 2 === 0) {
-        delete e.next;
-        delete e.summary;
-      }
-      return JSON.stringify(e);
-    });
+    const lines = readFileSync(index, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l, i) => {
+        const e = JSON.parse(l);
+        if (i % 2 === 0) {
+          delete e.next;
+          delete e.summary;
+        }
+        return JSON.stringify(e);
+      });
     writeFileSync(index, lines.join("\n") + "\n");
     const fresh = await createFileStore({ dir }); // a new process: no cached index
     const all = await fresh.list("t");
@@ -93,8 +101,12 @@ describe("listSummaries reads no state", () => {
       const expected = cps.map(toSummary);
       const db = new Database(file);
       try {
-        const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT "id", "thread_id", "parent_id", "version", "step", "node_name", "next", "created_at", "summary"
-          FROM "checkpoints" WHERE "thread_id" = ? AND "version" > ? AND "version" < ? ORDER BY "version" ASC LIMIT ?`).all("t", 0, 9, -1) as { detail: string }[];
+        const plan = db
+          .prepare(
+            `EXPLAIN QUERY PLAN SELECT "id", "thread_id", "parent_id", "version", "step", "node_name", "next", "created_at", "summary"
+          FROM "checkpoints" WHERE "thread_id" = ? AND "version" > ? AND "version" < ? ORDER BY "version" ASC LIMIT ?`,
+          )
+          .all("t", 0, 9, -1) as { detail: string }[];
         expect(plan.map((p) => p.detail).join(" ")).toMatch(/COVERING INDEX checkpoints_summary_idx/);
         db.prepare(`UPDATE "checkpoints" SET "state" = '{ not json', "metadata" = '{ not json', "interrupts" = '[ nope'`).run();
       } finally {
@@ -111,8 +123,23 @@ describe("listSummaries reads no state", () => {
 /** Inserts a checkpoint the way the store did before migration 20261121010000_summary (no summary column). */
 function oldInsert(db: Database.Database, c: NewCheckpoint, version: number) {
   const j = JSON.stringify;
-  db.prepare(`INSERT INTO "checkpoints" ("id", "thread_id", "parent_id", "version", "step", "node_name", "state", "next", "interrupts", "pending_writes", "metadata", "created_at")
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(c.id, c.threadId, c.parentId, version, c.step, c.nodeName, j(c.state), j(c.next), j(c.interrupts), j(c.pendingWrites), j(c.metadata), c.timestamp);
+  db.prepare(
+    `INSERT INTO "checkpoints" ("id", "thread_id", "parent_id", "version", "step", "node_name", "state", "next", "interrupts", "pending_writes", "metadata", "created_at")
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    c.id,
+    c.threadId,
+    c.parentId,
+    version,
+    c.step,
+    c.nodeName,
+    j(c.state),
+    j(c.next),
+    j(c.interrupts),
+    j(c.pendingWrites),
+    j(c.metadata),
+    c.timestamp,
+  );
 }
 
 describe("sqlite: checkpoints saved before summaries", () => {
@@ -124,7 +151,10 @@ describe("sqlite: checkpoints saved before summaries", () => {
     const db = new Database(file);
     try {
       // The database as the previous release left it: only the first migration applied.
-      migrateSqlite(db, loadMigrations("sqlite").filter((m) => m.name === "20261121000000_init"));
+      migrateSqlite(
+        db,
+        loadMigrations("sqlite").filter((m) => m.name === "20261121000000_init"),
+      );
       rich.forEach((c, i) => {
         const { version: _v, ...rest } = c;
         olds.push(rest);
@@ -142,7 +172,16 @@ describe("sqlite: checkpoints saved before summaries", () => {
       const expected = olds.map((c, i) => toSummary({ ...roundTrip(c), version: i + 1 } as Checkpoint));
       expect(await store.listSummaries("t")).toEqual(expected);
       // A row an older process writes after the migration (summary null) is computed at read time.
-      const late = cp("t", olds[2].id, { metadata: { source: "loop", actor: "zed", writes: [{ node: "n", channel: "q", value: 1 }, { node: "n", channel: "q", value: 2 }] } });
+      const late = cp("t", olds[2].id, {
+        metadata: {
+          source: "loop",
+          actor: "zed",
+          writes: [
+            { node: "n", channel: "q", value: 1 },
+            { node: "n", channel: "q", value: 2 },
+          ],
+        },
+      });
       const w = new Database(file);
       oldInsert(w, late, 4);
       w.close();

@@ -37,13 +37,19 @@ function shapes(t: string): NewCheckpoint[] {
   const a = cp(t, null, { metadata: { source: "input", writes: [{ node: "__input__", channel: "topic", value: "x" }] } });
   const b = cp(t, a.id, {
     state: { big: "s".repeat(50_000) },
-    interrupts: [{ id: "i1", node: "review", kind: "dynamic", value: { ask: "ok?" } }, { id: "i2", node: "p", kind: "after", value: 1 }],
+    interrupts: [
+      { id: "i1", node: "review", kind: "dynamic", value: { ask: "ok?" } },
+      { id: "i2", node: "p", kind: "after", value: 1 },
+    ],
     metadata: {
       source: "loop",
       actor: 7 as never,
       writes: [
-        { node: "a", channel: "x", value: 1 }, { node: "b", channel: "y", value: 2 }, { node: "a", channel: "x", value: 3 },
-        { node: "c", value: 4 } as never, { node: "d", channel: "z", value: null },
+        { node: "a", channel: "x", value: 1 },
+        { node: "b", channel: "y", value: 2 },
+        { node: "a", channel: "x", value: 3 },
+        { node: "c", value: 4 } as never,
+        { node: "d", channel: "z", value: null },
       ],
     },
   });
@@ -56,7 +62,20 @@ const OLD_INSERT = `INSERT INTO "checkpoints" ("id", "thread_id", "parent_id", "
   VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9::jsonb, $10::jsonb, $11::jsonb, $12)`;
 const oldInsert = (c: pg.ClientBase, x: NewCheckpoint, version: number) => {
   const j = JSON.stringify;
-  return c.query(OLD_INSERT, [x.id, x.threadId, x.parentId, version, x.step, x.nodeName, j(x.state), j(x.next), j(x.interrupts), j(x.pendingWrites), j(x.metadata), x.timestamp]);
+  return c.query(OLD_INSERT, [
+    x.id,
+    x.threadId,
+    x.parentId,
+    version,
+    x.step,
+    x.nodeName,
+    j(x.state),
+    j(x.next),
+    j(x.interrupts),
+    j(x.pendingWrites),
+    j(x.metadata),
+    x.timestamp,
+  ]);
 };
 
 describe.skipIf(pgDown !== null && !process.env.CI)("postgres: checkpoints saved before summaries", () => {
@@ -74,7 +93,10 @@ describe.skipIf(pgDown !== null && !process.env.CI)("postgres: checkpoints saved
     const pool = new pg.Pool({ connectionString: urlFor(db) });
     try {
       // The database as the previous release left it: only the first migration applied, rows without summary.
-      await migratePostgres(pool, loadMigrations("postgres").filter((m) => m.name === "20261121000000_init"));
+      await migratePostgres(
+        pool,
+        loadMigrations("postgres").filter((m) => m.name === "20261121000000_init"),
+      );
       const c = await pool.connect();
       try {
         for (const [i, x] of olds.entries()) await oldInsert(c, x, i + 1);
@@ -90,7 +112,16 @@ describe.skipIf(pgDown !== null && !process.env.CI)("postgres: checkpoints saved
       expect(nulls.rows[0].n).toBe(0);
       expect(await store.listSummaries("t")).toEqual(expectedOf(olds));
       // A row an older process writes after the migration (summary null) is computed at read time.
-      const late = cp("t", olds[2].id, { metadata: { source: "loop", actor: "zed", writes: [{ node: "n", channel: "q", value: 1 }, { node: "n", channel: "q", value: 2 }] } });
+      const late = cp("t", olds[2].id, {
+        metadata: {
+          source: "loop",
+          actor: "zed",
+          writes: [
+            { node: "n", channel: "q", value: 1 },
+            { node: "n", channel: "q", value: 2 },
+          ],
+        },
+      });
       await withClient(urlFor(db), (c) => oldInsert(c, late, 4));
       const all = await store.listSummaries("t");
       expect(all).toEqual(expectedOf([...olds, late]));

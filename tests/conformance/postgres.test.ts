@@ -7,6 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { loadMigrations } from "../../lib/checkpoint/migrate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPostgresStore, type PostgresStore } from "../../lib/checkpoint/postgres";
 import type { CheckpointStore } from "../../lib/checkpoint/types";
@@ -93,7 +94,7 @@ if (unreachable && !process.env.CI) {
             await c.end();
           }
         });
-        expect(rows).toEqual([{ name: "20261121000000_init" }, { name: "20261121010000_summary" }]);
+        expect(rows).toEqual(loadMigrations("postgres").map((m) => ({ name: m.name })));
       } finally {
         for (const s of stores) await s.close();
       }
@@ -130,13 +131,23 @@ if (unreachable && !process.env.CI) {
       const store = await createPostgresStore({ url: urlFor(db) });
       try {
         const [a] = await chain(store, "t-parity", 2);
-        await store.updateThread("t-parity", { graphId: "g", status: "error", error: { node: "n", message: "m", checkpointId: a.id, at: a.timestamp } });
+        await store.updateThread("t-parity", {
+          graphId: "g",
+          status: "error",
+          error: { node: "n", message: "m", checkpointId: a.id, at: a.timestamp },
+        });
         await store.acquireLock("t-parity", "owner-a", 60_000);
         const prisma = await store.getPrisma();
         const row = await prisma.checkpoint.findUnique({ where: { id: a.id }, include: { children: true } });
         expect(row).toMatchObject({ threadId: "t-parity", parentId: null, version: 1, state: a.state, metadata: a.metadata, createdAt: a.timestamp });
         expect(row?.children.map((c) => c.version)).toEqual([2]);
-        expect(await prisma.thread.findUnique({ where: { threadId: "t-parity" } })).toMatchObject({ graphId: "g", status: "error", checkpointCount: 2, headVersion: 2, lastVersion: 2 });
+        expect(await prisma.thread.findUnique({ where: { threadId: "t-parity" } })).toMatchObject({
+          graphId: "g",
+          status: "error",
+          checkpointCount: 2,
+          headVersion: 2,
+          lastVersion: 2,
+        });
         expect(await prisma.threadLock.findUnique({ where: { threadId: "t-parity" } })).toMatchObject({ owner: "owner-a" });
       } finally {
         await store.close();

@@ -13,6 +13,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createSqliteStore, type SqliteStore } from "../../lib/checkpoint/sqlite";
 import { isWaypointError } from "../../lib/errors";
 import { chain, cp } from "./suite-helpers";
+import { loadMigrations } from "../../lib/checkpoint/migrate";
+
+/** Every committed SQLite migration, in order: what a fresh database's ledger must list. */
+const ALL_SQLITE = loadMigrations("sqlite").map((m) => m.name);
 import { describeConformance } from "./suite";
 
 const dirOf = (store: SqliteStore) => path.dirname(path.dirname(store.file));
@@ -70,7 +74,7 @@ describe("sqlite store setup and migrations", () => {
       const again = await createSqliteStore({ url: `file:${file}` });
       expect(await again.load(saved.id)).toEqual(saved);
       await again.close();
-      expect(ledger(file).map((r) => r.name)).toEqual(["20261121000000_init", "20261121010000_summary"]);
+      expect(ledger(file).map((r) => r.name)).toEqual(ALL_SQLITE);
       const db = new Database(file, { readonly: true });
       expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
       db.close();
@@ -85,7 +89,7 @@ describe("sqlite store setup and migrations", () => {
     const startAt = Date.now() + 1500; // both children are loaded by then and start together
     const results = await Promise.all([childOpen(url, startAt), childOpen(url, startAt)]);
     for (const r of results) expect(r, r.out).toMatchObject({ code: 0 });
-    expect(ledger(file).map((r) => r.name)).toEqual(["20261121000000_init", "20261121010000_summary"]);
+    expect(ledger(file).map((r) => r.name)).toEqual(ALL_SQLITE);
     const store = await createSqliteStore({ url });
     try {
       expect((await store.list("shared")).map((c) => c.version)).toEqual([1, 2]);
@@ -103,7 +107,7 @@ describe("sqlite store setup and migrations", () => {
     cpSync(path.join(prismaDir, "sqlite", "migrations", "20261121000000_init"), next, { recursive: true });
     writeFileSync(path.join(next, "migration.sql"), `ALTER TABLE "threads" ADD COLUMN "note" TEXT;\n`);
     await (await createSqliteStore({ url: `file:${file}`, prismaDir })).close();
-    expect(ledger(file).map((r) => r.name)).toEqual(["20261121000000_init", "20261121010000_summary", "20991231000000_add_note"]);
+    expect(ledger(file).map((r) => r.name)).toEqual([...ALL_SQLITE, "20991231000000_add_note"]);
 
     // The same migration name with different SQL than what was applied.
     const edited = path.join(tmp, "prisma-edited");
@@ -118,12 +122,22 @@ describe("sqlite store setup and migrations", () => {
     const store = await createSqliteStore({ url: `file:${path.join(tmp, "parity", "waypoint.db")}` });
     try {
       const [a] = await chain(store, "t-parity", 2);
-      await store.updateThread("t-parity", { graphId: "g", status: "error", error: { node: "n", message: "m", checkpointId: a.id, at: a.timestamp } });
+      await store.updateThread("t-parity", {
+        graphId: "g",
+        status: "error",
+        error: { node: "n", message: "m", checkpointId: a.id, at: a.timestamp },
+      });
       await store.acquireLock("t-parity", "owner-a", 60_000);
       const prisma = await store.getPrisma();
       const row = await prisma.checkpoint.findUnique({ where: { id: a.id } });
       expect(row).toMatchObject({ threadId: "t-parity", parentId: null, version: 1, state: a.state, metadata: a.metadata, createdAt: a.timestamp });
-      expect(await prisma.thread.findUnique({ where: { threadId: "t-parity" } })).toMatchObject({ graphId: "g", status: "error", checkpointCount: 2, headVersion: 2, lastVersion: 2 });
+      expect(await prisma.thread.findUnique({ where: { threadId: "t-parity" } })).toMatchObject({
+        graphId: "g",
+        status: "error",
+        checkpointCount: 2,
+        headVersion: 2,
+        lastVersion: 2,
+      });
       expect(await prisma.threadLock.findUnique({ where: { threadId: "t-parity" } })).toMatchObject({ owner: "owner-a" });
     } finally {
       await store.close();

@@ -36,9 +36,7 @@ export function lockTests(ref: StoreRef) {
         expect(await ref.store.acquireLock(t, "owner-a", 60_000)).toMatchObject({ acquired: false, owner: "owner-b" });
         // Racing acquirers on both instances: exactly one wins.
         const t2 = threadId();
-        const results = await Promise.all(
-          Array.from({ length: 10 }, (_, i) => (i % 2 ? second : ref.store).acquireLock(t2, `racer-${i}`, 60_000)),
-        );
+        const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? second : ref.store).acquireLock(t2, `racer-${i}`, 60_000)));
         expect(results.filter((r) => r.acquired)).toHaveLength(1);
       } finally {
         await second.close();

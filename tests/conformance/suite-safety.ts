@@ -6,7 +6,21 @@ import { describe, expect, it } from "vitest";
 import type { CheckpointStore } from "../../lib/checkpoint/types";
 import { chain, cp, rejectsWith, snapshot, threadId, versions, type StoreRef } from "./suite-helpers";
 
-export const UNSAFE_IDS = ["../x", "a/b", "__proto__", "", "..", "a".repeat(200), "a\\b", "a..b", "/abs", "a b", "ü", "x\u0000y", "constructor/../.."];
+export const UNSAFE_IDS = [
+  "../x",
+  "a/b",
+  "__proto__",
+  "",
+  "..",
+  "a".repeat(200),
+  "a\\b",
+  "a..b",
+  "/abs",
+  "a b",
+  "ü",
+  "x\u0000y",
+  "constructor/../..",
+];
 
 /** Every store method called with `bad` in one id position; each must reject INVALID_ID. */
 function unsafeCalls(s: CheckpointStore, bad: string, good: { thread: string; cp: string }) {
@@ -120,9 +134,7 @@ export function safetyTests(ref: StoreRef) {
       try {
         const root = await ref.store.save(cp(t));
         expect(await second.load(root.id)).toEqual(root);
-        const saved = await Promise.all(
-          Array.from({ length: 30 }, (_, i) => (i % 2 ? second : ref.store).save(cp(t, root, { state: { i } }))),
-        );
+        const saved = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? second : ref.store).save(cp(t, root, { state: { i } }))));
         expect(versions(saved).sort((x, y) => x - y)).toEqual(Array.from({ length: 30 }, (_, i) => i + 2));
         const fromFirst = await ref.store.list(t);
         expect(versions(fromFirst)).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));

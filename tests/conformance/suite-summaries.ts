@@ -20,7 +20,9 @@ export function summaryTests(ref: StoreRef) {
   describe("listSummaries", () => {
     it("gives each checkpoint's summary: no state, no pending writes, no values; channels de-duplicated in write order", async () => {
       const t = threadId();
-      const root = await ref.store.save(cp(t, null, { metadata: { source: "input", writes: [{ node: "__input__", channel: "topic", value: "x".repeat(10_000) }] } }));
+      const root = await ref.store.save(
+        cp(t, null, { metadata: { source: "input", writes: [{ node: "__input__", channel: "topic", value: "x".repeat(10_000) }] } }),
+      );
       const input = cp(t, root, {
         step: 3,
         nodeName: "draft,review",
@@ -65,9 +67,21 @@ export function summaryTests(ref: StoreRef) {
         channels: ["draft", "log", "count"],
         timestamp: input.timestamp,
       });
-      expect(Object.keys(s).sort()).toEqual(
-        ["actor", "channels", "id", "interrupts", "next", "nodeName", "parentId", "reason", "source", "step", "threadId", "timestamp", "version"],
-      );
+      expect(Object.keys(s).sort()).toEqual([
+        "actor",
+        "channels",
+        "id",
+        "interrupts",
+        "next",
+        "nodeName",
+        "parentId",
+        "reason",
+        "source",
+        "step",
+        "threadId",
+        "timestamp",
+        "version",
+      ]);
       for (const i of s.interrupts) expect("value" in i).toBe(false);
       // No actor/reason (or not strings) gives null; no writes gives no channels.
       const plain = await ref.store.save(cp(t, saved, { metadata: { source: "loop", writes: [], actor: 42 as never } }));
@@ -80,16 +94,28 @@ export function summaryTests(ref: StoreRef) {
       const t = threadId();
       await chain(ref.store, t, 7);
       const options: (ListOptions | undefined)[] = [
-        undefined, {}, { order: "asc" }, { order: "desc" }, { limit: 3 }, { order: "desc", limit: 3 }, { order: "desc", limit: 3, before: 5 },
-        { limit: 2, after: 5 }, { after: 2, before: 6 }, { order: "desc", after: 2, before: 6, limit: 2 }, { after: 7 }, { before: 1 },
-        { limit: 100 }, { after: -10, before: 100 }, { before: 2, after: 1 },
+        undefined,
+        {},
+        { order: "asc" },
+        { order: "desc" },
+        { limit: 3 },
+        { order: "desc", limit: 3 },
+        { order: "desc", limit: 3, before: 5 },
+        { limit: 2, after: 5 },
+        { after: 2, before: 6 },
+        { order: "desc", after: 2, before: 6, limit: 2 },
+        { after: 7 },
+        { before: 1 },
+        { limit: 100 },
+        { after: -10, before: 100 },
+        { before: 2, after: 1 },
       ];
       for (const o of options) await same(ref.store, t, o);
       expect((await ref.store.listSummaries(t, { order: "desc" })).map((s) => s.version)).toEqual([7, 6, 5, 4, 3, 2, 1]);
       expect((await ref.store.listSummaries(t, { order: "desc", after: 2, before: 6, limit: 2 })).map((s) => s.version)).toEqual([5, 4]);
       // Paging with `after` visits every checkpoint once.
       const seen: number[] = [];
-      for (let after = 0; ; ) {
+      for (let after = 0; ;) {
         const page = await ref.store.listSummaries(t, { after, limit: 3 });
         if (page.length === 0) break;
         seen.push(...page.map((s) => s.version));
@@ -102,7 +128,9 @@ export function summaryTests(ref: StoreRef) {
       const t = threadId();
       const main = await chain(ref.store, t, 4);
       const fork = await chain(ref.store, t, 2, main[1]);
-      const fork2 = await ref.store.save(cp(t, main[0], { nodeName: "__fork__", metadata: { source: "fork", writes: [], actor: "bob", reason: "try" } }));
+      const fork2 = await ref.store.save(
+        cp(t, main[0], { nodeName: "__fork__", metadata: { source: "fork", writes: [], actor: "bob", reason: "try" } }),
+      );
       const before = await same(ref.store, t);
       expect(before.map((s) => s.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
       const byId = new Map(before.map((s) => [s.id, s]));
@@ -118,7 +146,11 @@ export function summaryTests(ref: StoreRef) {
       const d = await ref.store.save(cp(t, b));
       await ref.store.delete(b.id);
       const left = await same(ref.store, t);
-      expect(left.map((s) => [s.id, s.parentId])).toEqual([[a.id, null], [c.id, a.id], [d.id, a.id]]);
+      expect(left.map((s) => [s.id, s.parentId])).toEqual([
+        [a.id, null],
+        [c.id, a.id],
+        [d.id, a.id],
+      ]);
       await ref.store.delete(a.id);
       expect((await same(ref.store, t)).map((s) => s.parentId)).toEqual([null, null]);
       const e = await ref.store.save(cp(t, c));
@@ -131,7 +163,11 @@ export function summaryTests(ref: StoreRef) {
       const fork = await chain(ref.store, t, 2, main[1]);
       expect(await ref.store.prune(t, 2)).toBe(5);
       const left = await same(ref.store, t);
-      expect(left.map((s) => [s.version, s.parentId])).toEqual([[6, null], [7, null], [8, fork[0].id]]);
+      expect(left.map((s) => [s.version, s.parentId])).toEqual([
+        [6, null],
+        [7, null],
+        [8, fork[0].id],
+      ]);
       await ref.store.clear(t);
       expect(await ref.store.listSummaries(t)).toEqual([]);
       const again = await ref.store.save(cp(t));
@@ -140,10 +176,12 @@ export function summaryTests(ref: StoreRef) {
 
     it("isolates what it returns from what is stored", async () => {
       const t = threadId();
-      await ref.store.save(cp(t, null, {
-        interrupts: [{ id: "i", node: "n", kind: "before", value: 1 }],
-        metadata: { source: "input", writes: [{ node: "n", channel: "c", value: 1 }] },
-      }));
+      await ref.store.save(
+        cp(t, null, {
+          interrupts: [{ id: "i", node: "n", kind: "before", value: 1 }],
+          metadata: { source: "input", writes: [{ node: "n", channel: "c", value: 1 }] },
+        }),
+      );
       const [s] = await ref.store.listSummaries(t);
       const copy = structuredClone(s);
       s.next.push("x");

@@ -38,7 +38,16 @@ export function threadTests(ref: StoreRef) {
     it("updateThread creates an idle record, patches fields and replaces metadata", async () => {
       const t = threadId();
       const created = await ref.store.updateThread(t, {});
-      expect(created).toMatchObject({ threadId: t, status: "idle", graphId: null, headCheckpointId: null, headVersion: 0, checkpointCount: 0, error: null, metadata: {} });
+      expect(created).toMatchObject({
+        threadId: t,
+        status: "idle",
+        graphId: null,
+        headCheckpointId: null,
+        headVersion: 0,
+        checkpointCount: 0,
+        error: null,
+        metadata: {},
+      });
       expect(await ref.store.getThread(t)).toEqual(created);
       const error = { node: "n", message: "boom — 💥", checkpointId: null, at: new Date().toISOString() };
       const patched = await ref.store.updateThread(t, { graphId: "g1", status: "error", error, metadata: { a: { b: [1] } } });

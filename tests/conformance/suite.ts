@@ -145,7 +145,7 @@ function checkpointTests(ref: StoreRef) {
       expect(await s.list(t, { before: 1 })).toEqual([]);
       // Paging through with `after` visits every checkpoint exactly once.
       const seen: number[] = [];
-      for (let after = 0; ; ) {
+      for (let after = 0; ;) {
         const page = await s.list(t, { after, limit: 3 });
         if (page.length === 0) break;
         seen.push(...versions(page));

@@ -36,7 +36,10 @@ setup("a fresh Waypoint: the one-time link creates the first admin, who lands si
 
   for (const u of Object.values(USERS)) {
     if (u === admin) continue;
-    const res = await request.post("/api/users", { headers: { authorization: `Bearer ${E2E_ADMIN_TOKEN}` }, data: { name: u.name, email: u.email, password: u.password, role: u.role } });
+    const res = await request.post("/api/users", {
+      headers: { authorization: `Bearer ${E2E_ADMIN_TOKEN}` },
+      data: { name: u.name, email: u.email, password: u.password, role: u.role },
+    });
     expect([201, 409]).toContain(res.status());
   }
 });

@@ -93,7 +93,9 @@ test("two-person approval: one reviewer's approval waits for a second, different
 
 test("an admin reads the audit trail: who decided what, filtered by action, exportable", async ({ page, request }) => {
   const threadId = await waitingThread(request, "approval", "Audited");
-  const ok = await request.post(`/api/threads/${threadId}/runs`, { data: { command: { resume: { action: "approve", comment: "ship it" } }, wait: true } });
+  const ok = await request.post(`/api/threads/${threadId}/runs`, {
+    data: { command: { resume: { action: "approve", comment: "ship it" } }, wait: true },
+  });
   expect(ok.status()).toBe(200);
   await page.goto("/audit");
   await expect(page.getByTestId("audit-row").first()).toBeVisible();
@@ -106,7 +108,10 @@ test("an admin reads the audit trail: who decided what, filtered by action, expo
   const href = await page.getByTestId("audit-export").getAttribute("href");
   const exported = await request.get(href!);
   expect(exported.headers()["content-type"]).toContain("application/x-ndjson");
-  const lines = (await exported.text()).trim().split("\n").map((l) => JSON.parse(l));
+  const lines = (await exported.text())
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   expect(lines.some((e) => e.action === "decide" && e.threadId === threadId && e.reason === "ship it")).toBe(true);
 });
 

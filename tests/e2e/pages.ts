@@ -126,5 +126,16 @@ export async function apiThread(request: APIRequestContext, threadId: string) {
 export async function apiHistory(request: APIRequestContext, threadId: string) {
   const res = await request.get(`/api/threads/${threadId}/history?limit=1000`);
   expect(res.ok()).toBeTruthy();
-  return ((await res.json()) as { checkpoints: { checkpointId: string; parentId: string | null; version: number; nodeName: string; values: Record<string, unknown>; metadata: Record<string, unknown> }[] }).checkpoints;
+  return (
+    (await res.json()) as {
+      checkpoints: {
+        checkpointId: string;
+        parentId: string | null;
+        version: number;
+        nodeName: string;
+        values: Record<string, unknown>;
+        metadata: Record<string, unknown>;
+      }[];
+    }
+  ).checkpoints;
 }

@@ -41,7 +41,10 @@ test("1. start an approval run from the New run form, approve, it ends done with
   expect(outside).toEqual([]);
 });
 
-test("2. edit the draft in the state editor at the review, resume: the final state carries the edit, the timeline shows the author", async ({ page, request }) => {
+test("2. edit the draft in the state editor at the review, resume: the final state carries the edit, the timeline shows the author", async ({
+  page,
+  request,
+}) => {
   const home = new ThreadsPage(page);
   await home.goto();
   const thread = await home.startRun("approval", { topic: "E2E edit journey" });

@@ -59,7 +59,8 @@ test("delete a thread from its page after confirming", async ({ page, request })
 
 test("the thread list pages: 100 at first, Load more fetches the rest", async ({ page, request }) => {
   // Idle threads (no input, no run) are cheap to make.
-  for (let i = 0; i < 105; i++) expect((await request.post("/api/threads", { data: { graphId: "pipeline", metadata: { n: i } } })).status()).toBe(201);
+  for (let i = 0; i < 105; i++)
+    expect((await request.post("/api/threads", { data: { graphId: "pipeline", metadata: { n: i } } })).status()).toBe(201);
   let total = 0;
   for (let cursor: string | null = null, first = true; first || cursor; first = false) {
     const body = await (await request.get(`/api/threads?limit=500${cursor ? `&cursor=${cursor}` : ""}`)).json();
@@ -76,4 +77,23 @@ test("the thread list pages: 100 at first, Load more fetches the rest", async ({
     await expect.poll(() => page.getByTestId("thread-row").count()).toBeGreaterThan(before);
   }
   await expect(page.getByTestId("thread-row")).toHaveCount(total);
+});
+
+test("filters stay in the URL: coming back from a thread keeps them, and a shared link opens filtered", async ({ page, request }) => {
+  const res = await request.post("/api/threads", { data: { graphId: "research", input: { question: "E2E kept filters" } } });
+  const research = (await res.json()).threadId as string;
+  const home = new ThreadsPage(page);
+  await home.goto();
+  await page.getByTestId("filter-graph").selectOption("research");
+  await expect(page).toHaveURL(/[?&]graph=research/);
+  await home.row(research).getByTestId("thread-link").click();
+  await expect(page.getByTestId("thread-page")).toBeVisible();
+  await page.goBack();
+  await expect(page.getByTestId("filter-graph")).toHaveValue("research");
+  for (const g of await page.getByTestId("thread-row").evaluateAll((rows) => rows.map((r) => r.textContent ?? ""))) expect(g).toContain("research");
+
+  await page.goto("/?status=interrupted");
+  await expect(page.getByTestId("filter-status")).toHaveValue("interrupted");
+  for (const s of await page.getByTestId("thread-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-status"))))
+    expect(s).toBe("interrupted");
 });

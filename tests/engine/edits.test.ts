@@ -45,7 +45,12 @@ describe.each(engineStores)("state edits, forks and time travel on the $name sto
     expect(edited.nodeName).toBe("__update__");
     expect(edited.next).toEqual(["ask"]);
     expect(edited.interrupts).toEqual(first.interrupts);
-    expect(edited.metadata).toMatchObject({ source: "update", actor: "alice", reason: "typo", writes: [{ node: "__update__", channel: "topic", value: "y" }] });
+    expect(edited.metadata).toMatchObject({
+      source: "update",
+      actor: "alice",
+      reason: "typo",
+      writes: [{ node: "__update__", channel: "topic", value: "y" }],
+    });
     expect((await store.getThread("u1")).status).toBe("interrupted");
     const res = await app.invoke(null, { threadId: "u1", command: { resume: 42 } });
     expect(res.values).toEqual({ topic: "y", answer: 42 });
@@ -107,7 +112,8 @@ describe.each(engineStores)("state edits, forks and time travel on the $name sto
     for (const call of [
       () => app.invoke({ count: 1.5 }, { threadId: "rej" }),
       () => app.invoke(null, { threadId: "rej", checkpointId: before[1].id, command: { update: { topic: "" } } }),
-    ]) expect(isStateValidationError(await call().catch((e) => e))).toBe(true);
+    ])
+      expect(isStateValidationError(await call().catch((e) => e))).toBe(true);
     expect(await store.list("rej")).toEqual(before);
     expect((await store.getThread("rej")).status).toBe("done");
   });
@@ -166,7 +172,7 @@ describe.each(engineStores)("state edits, forks and time travel on the $name sto
     expect((await store.list("f1-copy")).length).toBe(3);
     // Forking into an existing thread is refused.
     const err = await app.fork("f1", afterA.id, { newThreadId: "f1-copy" }).catch((e) => e);
-    expect(err.code).toBe("INVALID_ARGUMENT");
+    expect(err.code).toBe("THREAD_EXISTS");
   });
 
   it("clearCheckpoints removes the thread", async () => {

@@ -30,17 +30,32 @@ describe("StateGraph validation", async () => {
 
   it("rejects edges to unknown nodes, no entry point and unreachable nodes at compile", () => {
     expectInvalid(() => new StateGraph(schema).addNode("a", noop).addEdge(START, "a").addEdge("a", "b").compile({ store }), /unknown node "b"/);
-    expectInvalid(() => new StateGraph(schema).addNode("a", noop).addEdge("ghost", "a").addEdge(START, "a").compile({ store }), /unknown node "ghost"/);
+    expectInvalid(
+      () => new StateGraph(schema).addNode("a", noop).addEdge("ghost", "a").addEdge(START, "a").compile({ store }),
+      /unknown node "ghost"/,
+    );
     expectInvalid(() => new StateGraph(schema).addNode("a", noop).addEdge("a", END).compile({ store }), /no entry point/);
     expectInvalid(
       () => new StateGraph(schema).addNode("a", noop).addNode("island", noop).addEdge(START, "a").addEdge("island", "a").compile({ store }),
       /Unreachable node\(s\) from START: island/,
     );
     expectInvalid(
-      () => new StateGraph(schema).addNode("a", noop).addEdge(START, "a").addConditionalEdges("a", () => "x", { x: "nowhere" }).compile({ store }),
+      () =>
+        new StateGraph(schema)
+          .addNode("a", noop)
+          .addEdge(START, "a")
+          .addConditionalEdges("a", () => "x", { x: "nowhere" })
+          .compile({ store }),
       /maps to unknown node "nowhere"/,
     );
-    expectInvalid(() => new StateGraph(schema).addNode("a", noop).addEdge(START, "a").compile({ store, interruptBefore: ["zz"] }), /interruptBefore names unknown node "zz"/);
+    expectInvalid(
+      () =>
+        new StateGraph(schema)
+          .addNode("a", noop)
+          .addEdge(START, "a")
+          .compile({ store, interruptBefore: ["zz"] }),
+      /interruptBefore names unknown node "zz"/,
+    );
   });
 
   it("treats a router without a path map as able to reach any node", () => {

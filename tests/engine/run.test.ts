@@ -17,8 +17,7 @@ describe.each(engineStores)("engine runs on the $name store", (backend) => {
 
   const chain = (n: number) => {
     const g = new StateGraph(listSchema());
-    for (let i = 0; i < n; i++)
-      g.addNode(`n${i}`, (s) => ({ log: `n${i}`, counter: (s.counter as number) + 1, pad: `p${i}` }));
+    for (let i = 0; i < n; i++) g.addNode(`n${i}`, (s) => ({ log: `n${i}`, counter: (s.counter as number) + 1, pad: `p${i}` }));
     g.addEdge(START, "n0");
     for (let i = 1; i < n; i++) g.addEdge(`n${i - 1}`, `n${i}`);
     g.addEdge(`n${n - 1}`, END);
@@ -123,7 +122,10 @@ describe.each(engineStores)("engine runs on the $name store", (backend) => {
   });
 
   it("supports custom reducers and Command goto from a node", async () => {
-    const app = new StateGraph({ total: { reducer: (a: number, b: number) => a + b, default: () => 0 }, path: { reducer: appendReducer, default: () => [] } })
+    const app = new StateGraph({
+      total: { reducer: (a: number, b: number) => a + b, default: () => 0 },
+      path: { reducer: appendReducer, default: () => [] },
+    })
       .addNode("start", () => new Command({ update: { total: 5, path: "start" }, goto: "jump" }), { ends: ["jump"] })
       .addNode("skipped", () => ({ path: "skipped" }))
       .addNode("jump", () => ({ total: 10, path: "jump" }))

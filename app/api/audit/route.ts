@@ -1,7 +1,7 @@
 import { json, readQuery, otherMethods } from "@/lib/server/http";
 import { route } from "@/lib/server/route";
 import { auditList } from "@/lib/server/accounts";
-import { AuditQuery } from "./schema";
+import { AuditQuery } from "@/lib/api/requests";
 
 export const dynamic = "force-dynamic";
 

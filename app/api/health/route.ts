@@ -1,5 +1,5 @@
 import { json, otherMethods } from "@/lib/server/http";
-import { route, openRoute } from "@/lib/server/route";
+import { openRoute } from "@/lib/server/route";
 
 export const dynamic = "force-dynamic";
 

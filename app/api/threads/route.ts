@@ -1,7 +1,7 @@
 import { json, readBody, readQuery, otherMethods } from "@/lib/server/http";
 import { route } from "@/lib/server/route";
 import { createThread, listThreads } from "@/lib/server/threads";
-import { CreateThreadBody, ListThreadsQuery } from "./schema";
+import { CreateThreadBody, ListThreadsQuery } from "@/lib/api/requests";
 
 export const dynamic = "force-dynamic";
 

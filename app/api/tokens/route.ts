@@ -1,7 +1,7 @@
 import { json, readBody, readQuery, otherMethods } from "@/lib/server/http";
 import { route } from "@/lib/server/route";
 import { createToken, listTokens } from "@/lib/server/accounts";
-import { CreateTokenBody, ListTokensQuery } from "./schema";
+import { CreateTokenBody, ListTokensQuery } from "@/lib/api/requests";
 
 export const dynamic = "force-dynamic";
 
@@ -12,6 +12,8 @@ export const GET = route(async (rt, req, _p, who) => {
 });
 
 /** 201 with `{ token, record }`: the secret is in this answer only. */
-export const POST = route(async (rt, req, _p, who) => json(await createToken(rt, who, await readBody(req, CreateTokenBody)), 201));
+export const POST = route(async (rt, req, _p, who) => json(await createToken(rt, who, await readBody(req, CreateTokenBody)), 201), {
+  mutation: "read",
+});
 
 export const { PUT, PATCH, DELETE } = otherMethods("GET", "POST");

@@ -1,7 +1,7 @@
 import { json, readBody, otherMethods } from "@/lib/server/http";
 import { route } from "@/lib/server/route";
 import { createUser, listUsers } from "@/lib/server/accounts";
-import { CreateUserBody } from "./schema";
+import { CreateUserBody } from "@/lib/api/requests";
 
 export const dynamic = "force-dynamic";
 

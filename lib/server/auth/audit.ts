@@ -1,6 +1,7 @@
 import "server-only";
 import { v7 as uuidv7 } from "uuid";
 import type { AccountsDb } from "./db";
+import type { ApiAuditEntry } from "../../api-types";
 import type { Principal } from "./principal";
 
 /**
@@ -18,6 +19,7 @@ export type AuditAction =
   | "sign_in"
   | "sign_in_failed"
   | "sign_out"
+  | "password_change"
   | "first_admin"
   | "decide"
   | "approve_partial"
@@ -50,23 +52,7 @@ export interface RequestInfo {
   userAgent: string | null;
 }
 
-export interface AuditEntry {
-  id: string;
-  at: string;
-  actorId: string | null;
-  actorName: string;
-  actorKind: string;
-  action: string;
-  outcome: string;
-  threadId: string | null;
-  graphId: string | null;
-  checkpointBefore: string | null;
-  checkpointAfter: string | null;
-  reason: string | null;
-  detail: unknown;
-  ip: string | null;
-  userAgent: string | null;
-}
+export type AuditEntry = ApiAuditEntry;
 
 export interface AuditQuery {
   actorId?: string;
@@ -148,23 +134,7 @@ export class AuditLog {
   }
 }
 
-function toEntry(r: {
-  id: string;
-  at: Date;
-  actorId: string | null;
-  actorName: string;
-  actorKind: string;
-  action: string;
-  outcome: string;
-  threadId: string | null;
-  graphId: string | null;
-  checkpointBefore: string | null;
-  checkpointAfter: string | null;
-  reason: string | null;
-  detail: string | null;
-  ip: string | null;
-  userAgent: string | null;
-}): AuditEntry {
+function toEntry(r: Omit<AuditEntry, "at" | "detail"> & { at: Date; detail: string | null }): AuditEntry {
   let detail: unknown = null;
   try {
     detail = r.detail ? JSON.parse(r.detail) : null;

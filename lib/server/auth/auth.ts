@@ -4,7 +4,7 @@ import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import { genericOAuth } from "better-auth/plugins";
 import type { AccountsDb } from "./db";
-import { DEFAULT_ROLE, isRole } from "./roles";
+import { DEFAULT_ROLE, isRole } from "../../auth/roles";
 
 /**
  * Sign-in through Better Auth: email + password accounts (passwords hashed by Better Auth, scrypt), sessions in
@@ -81,6 +81,10 @@ export function createAuth(db: AccountsDb, secret: string, oidc: OidcConfig | nu
       cookieCache: { enabled: true, maxAge: 30 },
     },
     advanced: {
+      // Explicit: Better Auth skips its own origin and CSRF checks when it thinks it runs under a test runner
+      // (TEST or NODE_ENV=test in the environment); a server must never inherit that.
+      disableOriginCheck: false,
+      disableCSRFCheck: false,
       cookiePrefix: "waypoint",
       // Secure cookies whenever the public URL is HTTPS; plain http://localhost keeps working for a first start.
       useSecureCookies: baseURL?.startsWith("https://") ?? false,
@@ -89,7 +93,18 @@ export function createAuth(db: AccountsDb, secret: string, oidc: OidcConfig | nu
     },
     // Same-origin only: Better Auth refuses a sign-in POST whose Origin is not the app's own.
     trustedOrigins: (request) => (request ? [selfOrigin(request)] : []),
-    rateLimit: { enabled: true, window: 60, max: 100, customRules: { "/sign-in/email": { window: 60, max: 20 } } },
+    // Per client address: 20 password attempts a minute; SSO starts and callbacks are looser, since a whole
+    // office behind one address signs in through them.
+    rateLimit: {
+      enabled: true,
+      window: 60,
+      max: 100,
+      customRules: {
+        "/sign-in/email": { window: 60, max: 20 },
+        "/sign-in/social": { window: 60, max: 120 },
+        "/callback/*": { window: 60, max: 120 },
+      },
+    },
     telemetry: { enabled: false },
     databaseHooks: {
       user: {

@@ -1,7 +1,7 @@
 import "server-only";
 import type { AuditLog, AuditInput, RequestInfo } from "./audit";
 import { allows, authorize, type Principal } from "./principal";
-import type { Action } from "./roles";
+import type { Action } from "../../auth/roles";
 
 /**
  * The authenticated caller of one request, as services see it: who (for `actor` fields), what they may do, and

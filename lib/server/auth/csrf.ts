@@ -23,7 +23,10 @@ export function checkContentType(req: Request): void {
   if (!hasBody) return;
   const mime = (type ?? "").split(";")[0].trim().toLowerCase();
   if (mime === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(mime)) return;
-  throw new WaypointError("UNSUPPORTED_MEDIA_TYPE", `Request bodies must be JSON (Content-Type: application/json); got ${JSON.stringify(type ?? "none")}.`);
+  throw new WaypointError(
+    "UNSUPPORTED_MEDIA_TYPE",
+    `Request bodies must be JSON (Content-Type: application/json); got ${JSON.stringify(type ?? "none")}.`,
+  );
 }
 
 export function checkOrigin(req: Request, p: Principal): void {

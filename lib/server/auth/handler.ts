@@ -15,24 +15,65 @@ export async function authHandler(incoming: Request): Promise<Response> {
   const req = await toBetterAuthPaths(incoming);
   const path = new URL(req.url).pathname;
   const signIn = isPost && path.endsWith("/sign-in/email");
-  const tried = signIn ? await req.clone().json().then((b: { email?: unknown }) => (typeof b?.email === "string" ? b.email.slice(0, 320) : null), () => null) : null;
+  const tried = signIn
+    ? await req
+        .clone()
+        .json()
+        .then(
+          (b: { email?: unknown }) => (typeof b?.email === "string" ? b.email.slice(0, 320) : null),
+          () => null,
+        )
+    : null;
   const before = isPost && path.endsWith("/sign-out") ? await rt.access.auth.api.getSession({ headers: req.headers }).catch(() => null) : null;
   const res = await rt.access.auth.handler(req);
   const info = requestInfo(req);
   try {
     if (signIn) {
-      const body = res.ok ? await res.clone().json().catch(() => null) : null;
+      const body = res.ok
+        ? await res
+            .clone()
+            .json()
+            .catch(() => null)
+        : null;
       const user = body?.user as { id: string; name: string; email: string } | undefined;
-      if (user) await rt.access.audit.record({ actorId: `user:${user.id}`, name: user.name || user.email, kind: "user" }, info, { action: "sign_in", detail: { method: "password", email: user.email } });
-      else await rt.access.audit.record({ actorId: null, name: tried ?? "(unknown)", kind: "anonymous" }, info, { action: "sign_in_failed", outcome: "failed", detail: { method: "password", email: tried, status: res.status } });
+      if (user)
+        await rt.access.audit.record({ actorId: `user:${user.id}`, name: user.name || user.email, kind: "user" }, info, {
+          action: "sign_in",
+          detail: { method: "password", email: user.email },
+        });
+      else
+        await rt.access.audit.record({ actorId: null, name: tried ?? "(unknown)", kind: "anonymous" }, info, {
+          action: "sign_in_failed",
+          outcome: "failed",
+          detail: { method: "password", email: tried, status: res.status },
+        });
     } else if (/\/callback\/[^/]+$/.test(path)) {
       const cookie = setCookiesAsHeader(res);
       const session = cookie ? await rt.access.auth.api.getSession({ headers: new Headers({ cookie }) }).catch(() => null) : null;
       if (session?.user)
-        await rt.access.audit.record({ actorId: `user:${session.user.id}`, name: session.user.name || session.user.email, kind: "user" }, info, { action: "sign_in", detail: { method: "sso", email: session.user.email } });
-      else await rt.access.audit.record({ actorId: null, name: "(sso)", kind: "anonymous" }, info, { action: "sign_in_failed", outcome: "failed", detail: { method: "sso", status: res.status, location: res.headers.get("location") } });
+        await rt.access.audit.record({ actorId: `user:${session.user.id}`, name: session.user.name || session.user.email, kind: "user" }, info, {
+          action: "sign_in",
+          detail: { method: "sso", email: session.user.email },
+        });
+      else
+        await rt.access.audit.record({ actorId: null, name: "(sso)", kind: "anonymous" }, info, {
+          action: "sign_in_failed",
+          outcome: "failed",
+          detail: { method: "sso", status: res.status, location: res.headers.get("location") },
+        });
+    } else if (isPost && path.endsWith("/change-password") && res.ok) {
+      // revokeOtherSessions replaces the session: read the person from the new cookie when one was set.
+      const cookie = setCookiesAsHeader(res);
+      const session = await rt.access.auth.api.getSession({ headers: cookie ? new Headers({ cookie }) : req.headers }).catch(() => null);
+      if (session?.user)
+        await rt.access.audit.record({ actorId: `user:${session.user.id}`, name: session.user.name || session.user.email, kind: "user" }, info, {
+          action: "password_change",
+        });
     } else if (before?.user) {
-      await rt.access.audit.record({ actorId: `user:${before.user.id}`, name: before.user.name || before.user.email, kind: "user" }, info, { action: "sign_out" });
+      if (res.ok) rt.access.authn.forgetSession(before.session.token);
+      await rt.access.audit.record({ actorId: `user:${before.user.id}`, name: before.user.name || before.user.email, kind: "user" }, info, {
+        action: "sign_out",
+      });
     }
   } catch (err) {
     console.error("[waypoint] could not write the sign-in audit entry:", err);
@@ -57,7 +98,10 @@ async function toBetterAuthPaths(req: Request): Promise<Request> {
     return new Request(url, { method: req.method, headers: req.headers, body: bodyless ? undefined : await req.arrayBuffer() });
   }
   if (rest === "/sign-in/oauth2" && req.method === "POST") {
-    const body = await req.clone().json().catch(() => null);
+    const body = await req
+      .clone()
+      .json()
+      .catch(() => null);
     if (!body || typeof body !== "object" || Array.isArray(body)) return req;
     const { providerId, ...others } = body as Record<string, unknown>;
     url.pathname = `${base}/sign-in/social`;
@@ -76,10 +120,21 @@ function setCookiesAsHeader(res: Response): string {
     .join("; ");
 }
 
-export async function claimFirstAdmin(rt: Runtime, req: Request, body: { token: string; name: string; email: string; password: string }): Promise<Response> {
+export async function claimFirstAdmin(
+  rt: Runtime,
+  req: Request,
+  body: { token: string; name: string; email: string; password: string },
+): Promise<Response> {
   const user = await rt.access.users.claimFirstAdmin(body.token, body);
-  await rt.access.audit.record({ actorId: `user:${user.id}`, name: user.name, kind: "user" }, requestInfo(req), { action: "first_admin", detail: { email: user.email } });
-  const signedIn = await rt.access.auth.api.signInEmail({ body: { email: user.email, password: body.password }, headers: req.headers, asResponse: true });
+  await rt.access.audit.record({ actorId: `user:${user.id}`, name: user.name, kind: "user" }, requestInfo(req), {
+    action: "first_admin",
+    detail: { email: user.email },
+  });
+  const signedIn = await rt.access.auth.api.signInEmail({
+    body: { email: user.email, password: body.password },
+    headers: req.headers,
+    asResponse: true,
+  });
   const res = json({ user }, 201);
   for (const c of signedIn.headers.getSetCookie()) res.headers.append("set-cookie", c);
   return res;

@@ -3,7 +3,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { v7 as uuidv7 } from "uuid";
 import { WaypointError } from "../../errors";
 import type { AccountsDb } from "./db";
-import { isRole, parseGraphs, type Role } from "./roles";
+import type { ApiToken } from "../../api-types";
+import { isRole, parseGraphs, type Role } from "../../auth/roles";
 
 /**
  * API tokens for scripts and services: `wpt_` + 32 random bytes (base64url). Only the SHA-256 of the token is
@@ -17,18 +18,7 @@ import { isRole, parseGraphs, type Role } from "./roles";
 export const TOKEN_PREFIX = "wpt_";
 const CACHE_MS = 5_000;
 
-export interface TokenRecord {
-  id: string;
-  name: string;
-  prefix: string;
-  role: Role;
-  graphs: string[] | null;
-  userId: string;
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
+export type TokenRecord = ApiToken;
 
 export const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 

@@ -4,28 +4,29 @@ import { v7 as uuidv7 } from "uuid";
 import { WaypointError } from "../../errors";
 import type { Auth } from "./auth";
 import type { AccountsDb } from "./db";
-import { isRole, parseGraphs, type Role } from "./roles";
+import type { ApiUser } from "../../api-types";
+import { isRole, parseGraphs, type Role } from "../../auth/roles";
 
 /**
  * Accounts: created by an admin (or, once, by the first-admin link), never by open sign-up. Passwords are
  * hashed with Better Auth's own hasher and stored where Better Auth's email sign-in reads them (a "credential"
  * account row), so sign-in, sessions and password checks stay Better Auth's.
  */
-export interface UserRecord {
-  id: string;
-  name: string;
-  email: string;
-  role: Role;
-  graphs: string[] | null;
-  disabled: boolean;
-  createdAt: string;
-  sso: boolean;
-}
+export type UserRecord = ApiUser;
 
 const INVITE_PREFIX = "first_admin_invite:";
 const INVITE_TTL_MS = 24 * 60 * 60 * 1000;
 
-type Row = { id: string; name: string; email: string; role: string; graphs: string | null; disabled: boolean; createdAt: Date; accounts?: { providerId: string }[] };
+type Row = {
+  id: string;
+  name: string;
+  email: string;
+  role: string;
+  graphs: string | null;
+  disabled: boolean;
+  createdAt: Date;
+  accounts?: { providerId: string }[];
+};
 
 const toRecord = (u: Row): UserRecord => ({
   id: u.id,
@@ -52,7 +53,11 @@ export class UserService {
   }
 
   async list(): Promise<UserRecord[]> {
-    const rows = await this.db.prisma.user.findMany({ orderBy: { createdAt: "asc" }, take: 1000, include: { accounts: { select: { providerId: true } } } });
+    const rows = await this.db.prisma.user.findMany({
+      orderBy: { createdAt: "asc" },
+      take: 1000,
+      include: { accounts: { select: { providerId: true } } },
+    });
     return rows.map(toRecord);
   }
 
@@ -86,7 +91,10 @@ export class UserService {
     return this.get(id);
   }
 
-  async update(id: string, patch: { name?: string; role?: Role; graphs?: string[] | null; disabled?: boolean; password?: string }): Promise<UserRecord> {
+  async update(
+    id: string,
+    patch: { name?: string; role?: Role; graphs?: string[] | null; disabled?: boolean; password?: string },
+  ): Promise<UserRecord> {
     const before = await this.get(id);
     if (before.role === "admin" && ((patch.role && patch.role !== "admin") || patch.disabled)) {
       const admins = await this.db.prisma.user.count({ where: { role: "admin", disabled: false } });
@@ -104,7 +112,10 @@ export class UserService {
     });
     if (patch.password !== undefined) {
       const hash = await (await this.auth.$context).password.hash(patch.password);
-      const n = await this.db.prisma.account.updateMany({ where: { userId: id, providerId: "credential" }, data: { password: hash, updatedAt: new Date() } });
+      const n = await this.db.prisma.account.updateMany({
+        where: { userId: id, providerId: "credential" },
+        data: { password: hash, updatedAt: new Date() },
+      });
       if (n.count === 0)
         await this.db.prisma.account.create({ data: { id: uuidv7(), accountId: id, providerId: "credential", userId: id, password: hash } });
     }
@@ -133,7 +144,11 @@ export class UserService {
   async claimFirstAdmin(token: string, input: { name: string; email: string; password: string }): Promise<UserRecord> {
     const key = INVITE_PREFIX + sha(token);
     const invite = await this.db.prisma.setting.findUnique({ where: { key } });
-    const invalid = () => new WaypointError("FORBIDDEN", "This set-up link is not valid: it was used already, has expired, or was mistyped. Restart the server for a new one.");
+    const invalid = () =>
+      new WaypointError(
+        "FORBIDDEN",
+        "This set-up link is not valid: it was used already, has expired, or was mistyped. Restart the server for a new one.",
+      );
     if (!invite || Date.parse(invite.value) <= Date.now()) throw invalid();
     if ((await this.count()) > 0) throw new WaypointError("CONFLICT", "This Waypoint already has accounts; ask an admin for one.");
     const claimed = await this.db.prisma.setting.deleteMany({ where: { key } });

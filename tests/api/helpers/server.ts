@@ -27,7 +27,11 @@ export function ensureBuilt(): void {
   }
   if (owner) {
     try {
-      const res = spawnSync(process.execPath, [NEXT_BIN, "build"], { cwd: ROOT, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+      const res = spawnSync(process.execPath, [NEXT_BIN, "build"], {
+        cwd: ROOT,
+        stdio: "inherit",
+        env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+      });
       if (res.status !== 0) throw new Error("next build failed");
     } finally {
       fs.rmSync(lockDir, { recursive: true, force: true });
@@ -71,7 +75,15 @@ export async function startServer(env: Record<string, string>, opts: { port?: nu
     cwd: ROOT,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", WAYPOINT_ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...env },
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      WAYPOINT_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      TEST: "",
+      VITEST: "",
+      ...env,
+    },
   });
   let out = "";
   proc.stdout!.on("data", (d) => (out += d));

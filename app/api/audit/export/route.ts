@@ -1,7 +1,7 @@
 import { readQuery, otherMethods } from "@/lib/server/http";
 import { route } from "@/lib/server/route";
 import { auditExport } from "@/lib/server/accounts";
-import { AuditFilter } from "../schema";
+import { AuditFilter } from "@/lib/api/requests";
 
 export const dynamic = "force-dynamic";
 

@@ -103,6 +103,8 @@ END;
 $$;
 CREATE TRIGGER "audit_entries_no_change" BEFORE UPDATE OR DELETE ON "audit_entries"
     FOR EACH ROW EXECUTE FUNCTION "audit_entries_append_only"();
+CREATE TRIGGER "audit_entries_no_truncate" BEFORE TRUNCATE ON "audit_entries"
+    FOR EACH STATEMENT EXECUTE FUNCTION "audit_entries_append_only"();
 
 CREATE TABLE "approvals" (
     "checkpoint_id" TEXT NOT NULL,

@@ -1,7 +1,7 @@
 import { json, readBody, otherMethods } from "@/lib/server/http";
 import { route } from "@/lib/server/route";
 import { forkThread } from "@/lib/server/threads";
-import { ForkBody } from "./schema";
+import { ForkBody } from "@/lib/api/requests";
 
 export const dynamic = "force-dynamic";
 

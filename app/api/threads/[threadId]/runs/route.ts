@@ -1,7 +1,7 @@
 import { json, readBody, otherMethods } from "@/lib/server/http";
 import { route } from "@/lib/server/route";
 import { startRun } from "@/lib/server/threads";
-import { RunBody } from "./schema";
+import { RunBody } from "@/lib/api/requests";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import { json, readBody, readQuery, otherMethods } from "@/lib/server/http";
 import { route } from "@/lib/server/route";
 import { editState, stateOf } from "@/lib/server/threads";
-import { EditStateBody, StateQuery } from "./schema";
+import { EditStateBody, StateQuery } from "@/lib/api/requests";
 
 export const dynamic = "force-dynamic";
 

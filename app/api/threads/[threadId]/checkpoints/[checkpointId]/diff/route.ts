@@ -1,7 +1,7 @@
 import { json, readQuery, otherMethods } from "@/lib/server/http";
 import { route } from "@/lib/server/route";
 import { diffCheckpoint } from "@/lib/server/threads";
-import { DiffQuery } from "./schema";
+import { DiffQuery } from "@/lib/api/requests";
 
 export const dynamic = "force-dynamic";
 

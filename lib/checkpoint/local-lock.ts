@@ -1,5 +1,5 @@
 /**
- * Run-lock helpers.
+ * Machine-local lock helpers (the store-held thread lock is lib/engine/thread-lock.ts):
  * - Owner ids: `${hostname}:${pid}:${random}`, so a process can tell whether a lock holder on the same machine
  *   is still alive (and steal its lock with `stealLock` when it is not). Owners are used as ids (keys, file
  *   contents, SQL parameters), so they must pass `assertSafeId(…, "owner")`.
@@ -83,7 +83,10 @@ const isCode = (err: unknown, code: string) => (err as NodeJS.ErrnoException)?.c
  * Thread ids must be validated by the caller.
  */
 export class FileLockTable {
-  constructor(private readonly dir: string, private readonly tmpDir: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly tmpDir: string,
+  ) {}
 
   private async critical<T>(threadId: string, fn: (file: string) => Promise<T>): Promise<T> {
     const file = path.join(this.dir, `${threadId}.lock`);

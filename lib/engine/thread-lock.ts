@@ -1,5 +1,5 @@
 import { WaypointError } from "../errors";
-import { isOwnerDeadLocally, newLockOwner } from "../checkpoint/lock";
+import { isOwnerDeadLocally, newLockOwner } from "../checkpoint/local-lock";
 import type { CheckpointStore } from "../checkpoint/types";
 
 /**

@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { isSafeId } from "../../lib/checkpoint/ids";
-import { isOwnerDeadLocally, newLockOwner, parseLockOwner, safeHostname } from "../../lib/checkpoint/lock";
+import { isOwnerDeadLocally, newLockOwner, parseLockOwner, safeHostname } from "../../lib/checkpoint/local-lock";
 
 describe("lock owners", () => {
   it("newLockOwner is host:pid:random, id-safe and unique", () => {
