@@ -21,9 +21,13 @@ interface ToolApproval {
   description?: string;
 }
 
-const text = (c: unknown) => (typeof c === "string" ? c : Array.isArray(c) ? c.map((b) => (typeof b === "string" ? b : (b as { text?: string })?.text ?? "")).join("") : "");
+const text = (c: unknown) =>
+  typeof c === "string" ? c : Array.isArray(c) ? c.map((b) => (typeof b === "string" ? b : ((b as { text?: string })?.text ?? ""))).join("") : "";
 
-export function ChatPanel({ apiUrl, initialThreadId }: { apiUrl: string; initialThreadId: string | null }) {
+export function ChatPanel() {
+  // Client-only (see app/chat/page.tsx): the SDK needs an absolute URL, and the thread comes from ?thread=.
+  const [apiUrl] = useState(() => `${window.location.origin}/api/langgraph`);
+  const [initialThreadId] = useState(() => new URLSearchParams(window.location.search).get("thread"));
   const [threadId, setThreadId] = useState<string | null>(initialThreadId);
   const [draft, setDraft] = useState("");
   const stream = useStream<{ messages: ChatMessage[] }>({
@@ -64,7 +68,8 @@ export function ChatPanel({ apiUrl, initialThreadId }: { apiUrl: string; initial
         )}
       </div>
       <p className="text-sm text-slate-500">
-        The <code>chat</code> graph through the LangGraph protocol and the SDK&apos;s <code>useStream</code>. Try “what is 12 * 7” or “look up checkpoint”.
+        The <code>chat</code> graph through the LangGraph protocol and the SDK&apos;s <code>useStream</code>. Try “what is 12 * 7” or “look up
+        checkpoint”.
       </p>
       <ol className="flex flex-col gap-2" data-testid="chat-messages">
         {messages.map((m, i) => (

@@ -71,7 +71,8 @@ function runTool(call: ToolCall): string {
 /** What the scripted assistant wants to do with a human message: a tool call, or a direct answer. */
 function plan(text: string): ToolCall | string {
   const expr = text.match(/[\d(][\d\s+\-*/().]*[\d)]/)?.[0];
-  if (expr && /[-+*/]/.test(expr)) return { name: "calculator", args: { expression: expr.trim() }, id: `call_${randomUUID().slice(0, 8)}`, type: "tool_call" };
+  if (expr && /[-+*/]/.test(expr))
+    return { name: "calculator", args: { expression: expr.trim() }, id: `call_${randomUUID().slice(0, 8)}`, type: "tool_call" };
   const topic = text.toLowerCase().match(/(?:look up|lookup|what is an?|what is|define|tell me about)\s+([a-z-]+)/)?.[1];
   if (topic) return { name: "lookup", args: { topic }, id: `call_${randomUUID().slice(0, 8)}`, type: "tool_call" };
   return `You said: "${text.slice(0, 200)}". I can calculate (try "what is 12 * 7") or look things up (try "look up checkpoint").`;
@@ -123,9 +124,15 @@ export const chat: GraphDefinition = {
           const parsed = Review.safeParse(Array.isArray(raw) ? raw[0] : raw);
           const review = parsed.success ? parsed.data : { type: "ignore" as const };
           const tool = (content: string, status: "success" | "error" = "success"): Message => ({
-            type: "tool", id: `tool-${randomUUID()}`, name: call.name, tool_call_id: call.id, content, status,
+            type: "tool",
+            id: `tool-${randomUUID()}`,
+            name: call.name,
+            tool_call_id: call.id,
+            content,
+            status,
           });
-          if ("action" in review ? review.action === "reject" : review.type === "ignore") return { messages: [tool("The human declined this tool call.", "error")] };
+          if ("action" in review ? review.action === "reject" : review.type === "ignore")
+            return { messages: [tool("The human declined this tool call.", "error")] };
           if ("type" in review && review.type === "response") return { messages: [tool(`The human answered instead: ${review.args}`)] };
           const args = "type" in review && review.type === "edit" ? review.args.args : call.args;
           ctx.emit({ tool: call.name, args, status: "running" }); // shown live by clients streaming `custom`
@@ -138,6 +145,9 @@ export const chat: GraphDefinition = {
         { description: "Asks a human to approve the tool call (dynamic interrupt), then runs it." },
       )
       .addEdge(START, "agent")
-      .addConditionalEdges("agent", (s) => ((lastMessage(s.messages)?.tool_calls ?? []).length ? "tool call" : "answer"), { "tool call": "tools", answer: END })
+      .addConditionalEdges("agent", (s) => ((lastMessage(s.messages)?.tool_calls ?? []).length ? "tool call" : "answer"), {
+        "tool call": "tools",
+        answer: END,
+      })
       .addEdge("tools", "agent"),
 };

@@ -31,7 +31,7 @@ function normalize(m: unknown): Message {
   if (typeof m === "string") return { type: "human", content: m, id: randomUUID() };
   const o = (typeof m === "object" && m !== null ? m : { content: String(m) }) as Record<string, unknown>;
   const { role, ...rest } = o;
-  const type = typeof o.type === "string" ? (ROLE_TYPES[o.type] ?? o.type) : ROLE_TYPES[String(role)] ?? "human";
+  const type = typeof o.type === "string" ? (ROLE_TYPES[o.type] ?? o.type) : (ROLE_TYPES[String(role)] ?? "human");
   return { ...rest, type, content: o.content ?? "", id: typeof o.id === "string" && o.id ? o.id : randomUUID() } as Message;
 }
 
@@ -56,7 +56,9 @@ export function lastMessage(messages: unknown): Message | undefined {
 export function textOf(m: Message): string {
   if (typeof m.content === "string") return m.content;
   if (Array.isArray(m.content))
-    return m.content.map((b) => (typeof b === "string" ? b : typeof (b as { text?: unknown })?.text === "string" ? (b as { text: string }).text : "")).join("");
+    return m.content
+      .map((b) => (typeof b === "string" ? b : typeof (b as { text?: unknown })?.text === "string" ? (b as { text: string }).text : ""))
+      .join("");
   return "";
 }
 

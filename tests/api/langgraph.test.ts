@@ -138,7 +138,10 @@ describe.each([
       expect(page1).toHaveLength(2);
       expect(page1[0].values).toMatchObject({ published: true });
       expect(page1[0].metadata).toMatchObject({ source: "loop", writes: { publish: { published: true } } });
-      const page2 = await lg.threads.getHistory(t.thread_id, { limit: 100, before: { configurable: { checkpoint_id: page1[1].checkpoint.checkpoint_id } } as any });
+      const page2 = await lg.threads.getHistory(t.thread_id, {
+        limit: 100,
+        before: { configurable: { checkpoint_id: page1[1].checkpoint.checkpoint_id } } as any,
+      });
       expect(page2[0].checkpoint.checkpoint_id).toBe(page1[1].parent_checkpoint?.checkpoint_id);
       const all = await lg.threads.getHistory(t.thread_id, { limit: 100 });
       expect(all.length).toBe(2 + page2.length);
@@ -209,7 +212,10 @@ describe.each([
     it("streams values, updates, debug, checkpoints and tasks on the research graph, and stops at its static interrupt", async () => {
       const t = await lg.threads.create();
       const parts = await collect(
-        lg.runs.stream(t.thread_id, "research", { input: { question: "Durable runs" }, streamMode: ["values", "updates", "debug", "checkpoints", "tasks"] }),
+        lg.runs.stream(t.thread_id, "research", {
+          input: { question: "Durable runs" },
+          streamMode: ["values", "updates", "debug", "checkpoints", "tasks"],
+        }),
       );
       const events = parts.map((p) => p.event);
       expect(events[0]).toBe("metadata");
@@ -233,14 +239,22 @@ describe.each([
     it("streams a chat with messages-tuple, an __interrupt__ update at the tool approval, then resumes with a Command", async () => {
       const t = await lg.threads.create();
       const parts = await collect(
-        lg.runs.stream(t.thread_id, "chat", { input: { messages: [{ type: "human", content: "what is 6 * 7" }] }, streamMode: ["messages-tuple", "updates", "values"] }),
+        lg.runs.stream(t.thread_id, "chat", {
+          input: { messages: [{ type: "human", content: "what is 6 * 7" }] },
+          streamMode: ["messages-tuple", "updates", "values"],
+        }),
       );
       const messages = parts.filter((p) => p.event === "messages");
       expect(messages[0].data[0]).toMatchObject({ type: "ai", tool_calls: [{ name: "calculator", args: { expression: "6 * 7" } }] });
       expect(messages[0].data[1]).toMatchObject({ langgraph_node: "agent" });
       const interrupt = parts.find((p) => p.event === "updates" && p.data.__interrupt__);
       expect(interrupt!.data.__interrupt__[0].value).toMatchObject({ action_request: { action: "calculator" } });
-      const resumed = await collect(lg.runs.stream(t.thread_id, "chat", { command: { resume: [{ type: "accept", args: null }] }, streamMode: ["messages-tuple", "values", "custom"] }));
+      const resumed = await collect(
+        lg.runs.stream(t.thread_id, "chat", {
+          command: { resume: [{ type: "accept", args: null }] },
+          streamMode: ["messages-tuple", "values", "custom"],
+        }),
+      );
       expect(resumed.find((p) => p.event === "custom")?.data).toMatchObject({ tool: "calculator", status: "running" });
       const texts = resumed.filter((p) => p.event === "messages").map((p) => p.data[0]);
       expect(texts).toContainEqual(expect.objectContaining({ type: "tool", content: "42" }));
@@ -281,10 +295,19 @@ describe.each([
       const out: any = await lg.runs.wait(null, "research", { input: { question: "Stateless" } });
       expect(out.sources).toHaveLength(6);
       const parts = await collect(lg.runs.stream(null, "chat", { input: { messages: [{ type: "human", content: "hi" }] }, streamMode: ["values"] }));
-      expect(parts.filter((p) => p.event === "values").at(-1)!.data.messages.at(-1)).toMatchObject({ type: "ai" });
+      expect(
+        parts
+          .filter((p) => p.event === "values")
+          .at(-1)!
+          .data.messages.at(-1),
+      ).toMatchObject({ type: "ai" });
       expect(parts.at(-1)!.event).toBe("end");
       let kept = "";
-      await lg.runs.wait(null, "approval", { input: { topic: "Kept" }, onCompletion: "keep", onRunCreated: (m: { thread_id?: string }) => (kept = m.thread_id ?? "") } as never);
+      await lg.runs.wait(null, "approval", {
+        input: { topic: "Kept" },
+        onCompletion: "keep",
+        onRunCreated: (m: { thread_id?: string }) => (kept = m.thread_id ?? ""),
+      } as never);
       expect((await lg.threads.get(kept)).status).toBe("interrupted");
       expect(await lg.threads.count({ values: { question: "Stateless" } })).toBe(0);
     });
@@ -294,7 +317,9 @@ describe.each([
     it("multitask_strategy interrupt cancels the active run; rollback also removes its checkpoints; others are refused", async () => {
       const t = await lg.threads.create();
       const first = await lg.runs.create(t.thread_id, "pipeline", { input: { steps: 50, stepMs: 200 } });
-      expect((await httpError(lg.runs.create(t.thread_id, "pipeline", { input: { steps: 1, stepMs: 0 }, multitaskStrategy: "enqueue" }))).status).toBe(422);
+      expect(
+        (await httpError(lg.runs.create(t.thread_id, "pipeline", { input: { steps: 1, stepMs: 0 }, multitaskStrategy: "enqueue" }))).status,
+      ).toBe(422);
       const second: any = await lg.runs.wait(t.thread_id, "pipeline", { input: { steps: 1, stepMs: 0 }, multitaskStrategy: "interrupt" });
       expect(second).toBeTruthy();
       expect(await lg.runs.get(t.thread_id, first.run_id)).toMatchObject({ status: "interrupted" });
@@ -321,7 +346,10 @@ describe.each([
       });
       expect(again.__interrupt__).toHaveLength(1);
       expect(again.revisions).toBe(1);
-      const branch = await lg.threads.getHistory(t.thread_id, { limit: 100, checkpoint: { checkpoint_id: (await lg.threads.getState(t.thread_id)).checkpoint.checkpoint_id } as any });
+      const branch = await lg.threads.getHistory(t.thread_id, {
+        limit: 100,
+        checkpoint: { checkpoint_id: (await lg.threads.getState(t.thread_id)).checkpoint.checkpoint_id } as any,
+      });
       expect(branch.map((s) => s.checkpoint.checkpoint_id)).toContain(atReview.checkpoint.checkpoint_id);
       expect(branch.some((s) => (s.values as any).published)).toBe(false);
     });
@@ -370,7 +398,11 @@ describe.each([
       expect((await httpError(lg.runs.wait(t.thread_id, "approval", { input: { topic: "" } }))).status).toBe(422);
       const anon = new Client({ apiUrl: `${server.url}/api/langgraph`, apiKey: null, callerOptions: { maxRetries: 0 } });
       expect((await httpError(anon.threads.search())).status).toBe(401);
-      const bearer = new Client({ apiUrl: `${server.url}/api/langgraph`, apiKey: null, defaultHeaders: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+      const bearer = new Client({
+        apiUrl: `${server.url}/api/langgraph`,
+        apiKey: null,
+        defaultHeaders: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+      });
       expect(Array.isArray(await bearer.threads.search())).toBe(true);
     });
 
@@ -394,8 +426,15 @@ describe.each([
     it("ignores fields it does not know (as the reference server does), refuses malformed JSON with 400", async () => {
       const t = await lg.threads.create();
       const post = (path: string, body: string) =>
-        fetch(`${server.url}/api/langgraph${path}`, { method: "POST", headers: { "x-api-key": TEST_ADMIN_TOKEN, "content-type": "application/json" }, body });
-      const ok = await post(`/threads/${t.thread_id}/runs/wait`, JSON.stringify({ assistant_id: "approval", input: { topic: "Extra" }, webhook: null, durability: "async", future_field: { x: 1 } }));
+        fetch(`${server.url}/api/langgraph${path}`, {
+          method: "POST",
+          headers: { "x-api-key": TEST_ADMIN_TOKEN, "content-type": "application/json" },
+          body,
+        });
+      const ok = await post(
+        `/threads/${t.thread_id}/runs/wait`,
+        JSON.stringify({ assistant_id: "approval", input: { topic: "Extra" }, webhook: null, durability: "async", future_field: { x: 1 } }),
+      );
       expect(ok.status).toBe(200);
       expect(ok.headers.get("content-location")).toMatch(new RegExp(`^/threads/${t.thread_id}/runs/`));
       expect((await ok.json()).__interrupt__).toHaveLength(1);
@@ -411,7 +450,8 @@ describe.each([
       const stamp = Date.now();
       const user = await api.post("/api/users", { name: `Vera ${stamp}`, email: `vera${stamp}@lg.test`, password: "password123", role: "operator" });
       expect(user.status).toBe(201);
-      const tokenFor = async (role: string, graphs?: string[]) => (await api.post("/api/tokens", { name: `${role} ${stamp}`, role, userId: user.body.id, ...(graphs ? { graphs } : {}) })).body.token as string;
+      const tokenFor = async (role: string, graphs?: string[]) =>
+        (await api.post("/api/tokens", { name: `${role} ${stamp}`, role, userId: user.body.id, ...(graphs ? { graphs } : {}) })).body.token as string;
       const sdkWith = (key: string) => new Client({ apiUrl: `${server.url}/api/langgraph`, apiKey: key, callerOptions: { maxRetries: 0 } });
       const viewer = sdkWith(await tokenFor("viewer"));
       const chatOnly = sdkWith(await tokenFor("operator", ["chat"]));
@@ -433,7 +473,11 @@ describe.each([
       const abort = new AbortController();
       let runId = "";
       try {
-        for await (const part of lg.runs.stream(t2.thread_id, "pipeline", { input: { steps: 50, stepMs: 200 }, onDisconnect: "cancel", signal: abort.signal })) {
+        for await (const part of lg.runs.stream(t2.thread_id, "pipeline", {
+          input: { steps: 50, stepMs: 200 },
+          onDisconnect: "cancel",
+          signal: abort.signal,
+        })) {
           if (part.event === "metadata") runId = (part.data as { run_id: string }).run_id;
           if (part.event === "values") abort.abort();
         }

@@ -12,7 +12,14 @@ import { assistantIdOf, contains, lgAssistant, lgGraph } from "./mapping";
  */
 export function resolveAssistant(rt: Runtime, who: Caller, id: string): GraphDefinition {
   const def = rt.graphs.list().find((g) => g.id === id || assistantIdOf(g.id) === id);
-  if (!def || !who.can("read", def.id)) throw lgError(404, `Assistant "${id}" was not found; assistants are the graphs ${rt.graphs.list().map((g) => g.id).join(", ")}.`);
+  if (!def || !who.can("read", def.id))
+    throw lgError(
+      404,
+      `Assistant "${id}" was not found; assistants are the graphs ${rt.graphs
+        .list()
+        .map((g) => g.id)
+        .join(", ")}.`,
+    );
   return def;
 }
 
@@ -31,7 +38,9 @@ export function searchAssistants(rt: Runtime, who: Caller, q: z.infer<typeof Ass
     .list()
     .filter((d) => who.can("read", d.id))
     .map(lgAssistant)
-    .filter((a) => (!q.graph_id || a.graph_id === q.graph_id) && (!q.name || a.name.includes(q.name)) && (!q.metadata || contains(a.metadata, q.metadata)));
+    .filter(
+      (a) => (!q.graph_id || a.graph_id === q.graph_id) && (!q.name || a.name.includes(q.name)) && (!q.metadata || contains(a.metadata, q.metadata)),
+    );
   if (q.sort_by) {
     const key = q.sort_by;
     list = list.sort((a, b) => String(a[key]).localeCompare(String(b[key])) * (q.sort_order === "desc" ? -1 : 1));

@@ -120,7 +120,9 @@ export function feedChannel(rt: Runtime, threadId: string) {
       });
     } else if (e.type === "interrupt") {
       step((c) => {
-        const list = (e.interrupts as { id: string; kind: string; value: unknown }[]).filter((i) => i.kind === "dynamic").map((i) => ({ value: i.value, id: i.id }));
+        const list = (e.interrupts as { id: string; kind: string; value: unknown }[])
+          .filter((i) => i.kind === "dynamic")
+          .map((i) => ({ value: i.value, id: i.id }));
         // A static interrupt is an empty list in `updates`, as LangGraph sends it; `values` only carries dynamic ones.
         c.push("updates", { __interrupt__: list });
         if (list.length) c.push("values", { __interrupt__: list });
@@ -176,7 +178,11 @@ function emitCheckpoint(c: RunChannel, cp: Checkpoint, t: ThreadInfo | null) {
       const msgs = w.messages;
       const stored = Array.isArray(cp.state.messages) ? (cp.state.messages as { id?: string }[]) : [];
       for (const m of Array.isArray(msgs) ? msgs : msgs ? [msgs] : [])
-        if (!c.streamedIds.has((m as { id?: string })?.id ?? "")) c.push("messages", [stored.find((s) => s.id !== undefined && s.id === (m as { id?: string })?.id) ?? m, { langgraph_node: node, langgraph_step: cp.step, langgraph_checkpoint_ns: "", thread_id: cp.threadId, run_id: c.runId }]);
+        if (!c.streamedIds.has((m as { id?: string })?.id ?? ""))
+          c.push("messages", [
+            stored.find((s) => s.id !== undefined && s.id === (m as { id?: string })?.id) ?? m,
+            { langgraph_node: node, langgraph_step: cp.step, langgraph_checkpoint_ns: "", thread_id: cp.threadId, run_id: c.runId },
+          ]);
     }
   c.push("values", cp.state);
   c.push("checkpoints", checkpointEvent);

@@ -41,7 +41,9 @@ type Ctx = { params: Promise<{ path?: string[] }> };
  * The catch-all's handler: `resolve(method, segments)` finds the endpoint (or null: 404). `open` endpoints skip
  * authentication (only `/info`, which says nothing about threads).
  */
-export function lgEntry(resolve: (method: string, segments: string[]) => { fn: LgHandler | LgOpenHandler; params: Record<string, string>; open?: boolean } | null) {
+export function lgEntry(
+  resolve: (method: string, segments: string[]) => { fn: LgHandler | LgOpenHandler; params: Record<string, string>; open?: boolean } | null,
+) {
   const authed = route<{ path?: string[] }>(async (rt, req, p, who) => {
     const hit = resolve(req.method, p.path ?? []);
     if (!hit || hit.open) throw notFound(req);
@@ -73,7 +75,8 @@ export function matcher<T>(table: [string, T][]) {
     for (const r of compiled) {
       if (r.method !== method || r.parts.length !== segments.length) continue;
       const params: Record<string, string> = {};
-      if (r.parts.every((p, i) => (p.startsWith(":") ? ((params[p.slice(1)] = segments[i]), true) : p === segments[i]))) return { value: r.value, params };
+      if (r.parts.every((p, i) => (p.startsWith(":") ? ((params[p.slice(1)] = segments[i]), true) : p === segments[i])))
+        return { value: r.value, params };
     }
     return null;
   };

@@ -90,7 +90,8 @@ export function lgWrites(cp: Checkpoint): Record<string, Record<string, unknown>
     const node = w.node === INPUT_NODE ? "__start__" : w.node;
     const slot = (out[node] ??= {});
     // Several writes of one node to one channel (an append reducer) are kept as a list.
-    slot[w.channel] = w.channel in slot ? [...(Array.isArray(slot[w.channel]) ? (slot[w.channel] as unknown[]) : [slot[w.channel]]), w.value] : w.value;
+    slot[w.channel] =
+      w.channel in slot ? [...(Array.isArray(slot[w.channel]) ? (slot[w.channel] as unknown[]) : [slot[w.channel]]), w.value] : w.value;
   }
   return out;
 }

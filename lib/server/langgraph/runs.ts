@@ -60,7 +60,14 @@ function finalStatus(info: RunInfo): LgRunStatus {
 
 /** A command in the engine's terms; `Send` objects in `goto` are a LangGraph feature the engine does not have. */
 function commandOf(c: NonNullable<RunBody["command"]>) {
-  const goto = c.goto == null ? undefined : typeof c.goto === "string" ? c.goto : Array.isArray(c.goto) && c.goto.every((g) => typeof g === "string") ? (c.goto as string[]) : null;
+  const goto =
+    c.goto == null
+      ? undefined
+      : typeof c.goto === "string"
+        ? c.goto
+        : Array.isArray(c.goto) && c.goto.every((g) => typeof g === "string")
+          ? (c.goto as string[])
+          : null;
   if (goto === null) throw lgError(422, "command.goto: Send objects are not supported; give node names.");
   const update = c.update == null ? undefined : Array.isArray(c.update) ? Object.fromEntries(c.update) : c.update;
   return { ...(c.resume !== undefined ? { resume: c.resume } : {}), ...(update ? { update } : {}), ...(goto !== undefined ? { goto } : {}) };
@@ -97,7 +104,8 @@ export async function startLgRun(rt: Runtime, who: Caller, threadId: string, bod
   else if (active && (strategy === "rollback" || strategy === "enqueue"))
     throw lgError(422, `multitask_strategy "${strategy}" is not supported yet; use "reject" (409 while a run is active) or "interrupt".`);
 
-  const checkpointId = body.checkpoint_id ?? body.checkpoint?.checkpoint_id ?? (body.config?.configurable?.checkpoint_id as string | undefined) ?? undefined;
+  const checkpointId =
+    body.checkpoint_id ?? body.checkpoint?.checkpoint_id ?? (body.config?.configurable?.checkpoint_id as string | undefined) ?? undefined;
   const feeder = feedChannel(rt, threadId);
   let started;
   try {
@@ -176,7 +184,14 @@ async function cancelLocal(rt: Runtime, who: Caller, t: ThreadInfo, runId: strin
     const head = await rt.store.latest(t.threadId);
     await rt.store.updateThread(t.threadId, { status: head ? statusOf(head) : "idle", error: null });
   }
-  await who.audit({ action: "run_cancel", threadId: t.threadId, graphId: t.graphId, checkpointBefore: t.headCheckpointId, reason, detail: { runId } });
+  await who.audit({
+    action: "run_cancel",
+    threadId: t.threadId,
+    graphId: t.graphId,
+    checkpointBefore: t.headCheckpointId,
+    reason,
+    detail: { runId },
+  });
 }
 
 /** `POST …/runs/:id/cancel`: stops a run this server runs; `rollback` also deletes the run's checkpoints and record. */

@@ -17,7 +17,12 @@ const HEADERS = {
   "x-accel-buffering": "no",
 };
 
-function eventStream(req: Request, attach: (send: (e: LgEvent | null) => void) => () => void, onClientGone?: () => void, headers: Record<string, string> = {}) {
+function eventStream(
+  req: Request,
+  attach: (send: (e: LgEvent | null) => void) => () => void,
+  onClientGone?: () => void,
+  headers: Record<string, string> = {},
+) {
   let cleanup = () => {};
   let finished = false;
   const stream = new ReadableStream<Uint8Array>({
@@ -69,8 +74,20 @@ function eventStream(req: Request, attach: (send: (e: LgEvent | null) => void) =
 }
 
 /** A run's events for these stream modes, after `after` (Last-Event-ID) or from the start. */
-export function runStream(req: Request, channel: RunChannel, modes: string[], after: number | null, onClientGone?: () => void, headers: Record<string, string> = {}) {
-  return eventStream(req, (send) => channel.subscribe(after, (e) => (e === null || wants(modes, e.event) ? send(e) : undefined)), onClientGone, headers);
+export function runStream(
+  req: Request,
+  channel: RunChannel,
+  modes: string[],
+  after: number | null,
+  onClientGone?: () => void,
+  headers: Record<string, string> = {},
+) {
+  return eventStream(
+    req,
+    (send) => channel.subscribe(after, (e) => (e === null || wants(modes, e.event) ? send(e) : undefined)),
+    onClientGone,
+    headers,
+  );
 }
 
 /**

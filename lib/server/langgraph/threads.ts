@@ -117,7 +117,8 @@ export async function searchThreads(rt: Runtime, who: Caller, q: Search) {
   const list = await matching(rt, who, q);
   const key = q.sort_by ?? "updated_at";
   const dir = (q.sort_order ?? "desc") === "desc" ? -1 : 1;
-  const val = (t: ThreadInfo) => (key === "thread_id" ? t.threadId : key === "status" ? lgStatus(t.status) : key === "created_at" ? t.createdAt : t.updatedAt);
+  const val = (t: ThreadInfo) =>
+    key === "thread_id" ? t.threadId : key === "status" ? lgStatus(t.status) : key === "created_at" ? t.createdAt : t.updatedAt;
   list.sort((a, b) => (val(a) < val(b) ? -1 : val(a) > val(b) ? 1 : 0) * dir);
   const offset = q.offset ?? 0;
   const page = list.slice(offset, offset + (q.limit ?? 10));
@@ -139,7 +140,13 @@ export async function copyThread(rt: Runtime, who: Caller, threadId: string) {
     const id = uuidv7();
     ids.set(cp.id, id);
     const { version: _v, ...rest } = cp;
-    await rt.store.save({ ...rest, id, threadId: newId, parentId: cp.parentId ? (ids.get(cp.parentId) ?? null) : null, metadata: { ...cp.metadata, copiedFrom: { threadId, checkpointId: cp.id } } });
+    await rt.store.save({
+      ...rest,
+      id,
+      threadId: newId,
+      parentId: cp.parentId ? (ids.get(cp.parentId) ?? null) : null,
+      metadata: { ...cp.metadata, copiedFrom: { threadId, checkpointId: cp.id } },
+    });
   }
   const error = t.error ? { ...t.error, checkpointId: t.error.checkpointId ? (ids.get(t.error.checkpointId) ?? null) : null } : null;
   const { [RUNS_KEY]: _runs, ...metadata } = t.metadata;
@@ -149,7 +156,14 @@ export async function copyThread(rt: Runtime, who: Caller, threadId: string) {
     error,
     metadata: { ...metadata, copiedFrom: { threadId } },
   });
-  await who.audit({ action: "fork", threadId: newId, graphId: t.graphId, checkpointBefore: t.headCheckpointId, checkpointAfter: copy.headCheckpointId, detail: { fromThread: threadId, copy: true } });
+  await who.audit({
+    action: "fork",
+    threadId: newId,
+    graphId: t.graphId,
+    checkpointBefore: t.headCheckpointId,
+    checkpointAfter: copy.headCheckpointId,
+    detail: { fromThread: threadId, copy: true },
+  });
   return threadOut(rt, copy);
 }
 
@@ -176,10 +190,15 @@ export const UpdateState = z.object({
 /** `POST /threads/:id/state`: a human edit (on an old checkpoint: a new branch), as the native edit. */
 export async function updateLgState(rt: Runtime, who: Caller, threadId: string, body: z.infer<typeof UpdateState>) {
   const t = await readableThread(rt, who, threadId);
-  if (!t.graphId) throw lgError(409, `Thread "${threadId}" has no graph yet: run it once (or create it with metadata.graph_id) before editing its state.`);
+  if (!t.graphId)
+    throw lgError(409, `Thread "${threadId}" has no graph yet: run it once (or create it with metadata.graph_id) before editing its state.`);
   if (Array.isArray(body.values)) throw lgError(422, "values: give an object of channel values.");
   const checkpointId = body.checkpoint_id ?? body.checkpoint?.checkpoint_id ?? undefined;
-  const out = await editState(rt, who, threadId, { values: body.values ?? {}, ...(body.as_node ? { asNode: body.as_node } : {}), ...(checkpointId ? { checkpointId } : {}) });
+  const out = await editState(rt, who, threadId, {
+    values: body.values ?? {},
+    ...(body.as_node ? { asNode: body.as_node } : {}),
+    ...(checkpointId ? { checkpointId } : {}),
+  });
   const ref = { thread_id: threadId, checkpoint_ns: "", checkpoint_id: out.checkpoint.checkpointId };
   return { checkpoint: ref, configurable: ref };
 }
