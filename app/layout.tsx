@@ -31,6 +31,9 @@ export default function RootLayout({ children }: { children: ReactNode }) {
                 <Link href="/" className="hover:text-slate-900">
                   Threads
                 </Link>
+                <Link href="/chat" className="ml-4 hover:text-slate-900" data-testid="nav-chat">
+                  Chat
+                </Link>
               </nav>
               <UserMenu />
             </div>

@@ -104,6 +104,8 @@ export type ThreadEvent =
   | { type: "checkpoint"; threadId: string; checkpoint: ApiCheckpoint }
   | { type: "interrupt"; threadId: string; interrupts: ApiInterrupt[]; checkpointId: string }
   | { type: "error"; threadId: string; error: unknown }
+  /** What a node sent with `ctx.emit` (the LangGraph protocol streams it; the dashboard ignores it). */
+  | { type: "custom"; threadId: string; node: string; data: unknown }
   | { type: "run_ended"; threadId: string; runId: string; status: string }
   | { type: "thread_updated"; threadId: string; reason: "edit" | "fork" | "deleted" };
 

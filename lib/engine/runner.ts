@@ -224,7 +224,16 @@ class Run {
     const resumes = pendingResumes(cp.pendingWrites);
     if (this.passInterrupts) for (const [node, value] of this.begin.firstResumes) resumes.set(node, [...(resumes.get(node) ?? []), value]);
     this.passInterrupts = false;
-    const ctx = { threadId: this.threadId, step: cp.step + 1, signal: this.signal, configurable: this.opts.configurable ?? {} };
+    const onCustom = this.opts.onCustom;
+    // What a node emits goes to the run's listener (InvokeOptions.onCustom); a listener's failure is not the node's.
+    const emitFrom = (data: unknown, node: string) => {
+      try {
+        onCustom?.(data, node);
+      } catch {
+        /* ignored */
+      }
+    };
+    const ctx = { threadId: this.threadId, step: cp.step + 1, signal: this.signal, configurable: this.opts.configurable ?? {}, emitFrom };
     const outcomes = await Promise.all(tasks.map((n) => done.get(n) ?? runTask(this.rc.def, n, cp.state, ctx, resumes.get(n) ?? [])));
     const ok = outcomes.filter((o): o is Ok => o.kind === "ok").sort((a, b) => (a.node < b.node ? -1 : 1));
     const keptResumes = outcomes.flatMap((o) =>

@@ -40,7 +40,7 @@ export async function runTask(
   def: GraphDef,
   node: string,
   state: State,
-  ctx: Omit<NodeContext, "node" | "attempt">,
+  ctx: Omit<NodeContext, "node" | "attempt" | "emit"> & { emitFrom?: (data: unknown, node: string) => void },
   resumeValues: unknown[],
 ): Promise<TaskOutcome> {
   const spec = def.nodes.get(node);
@@ -50,7 +50,9 @@ export async function runTask(
   for (let attempt = 1; ; attempt++) {
     const scope: TaskScope = { node, resumeValues, counter: 0, raised: null };
     try {
-      const result = await taskScope.run(scope, () => spec.fn({ ...state }, { ...ctx, node, attempt }));
+      const { emitFrom, ...base } = ctx;
+      const emit = (data: unknown) => emitFrom?.(data, node);
+      const result = await taskScope.run(scope, () => spec.fn({ ...state }, { ...base, node, attempt, emit }));
       if (scope.raised) return { node, kind: "interrupt", value: scope.raised.value, resumeValues };
       if (isCommand(result)) {
         const goto = result.goto === undefined ? null : Array.isArray(result.goto) ? result.goto : [result.goto];

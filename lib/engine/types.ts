@@ -39,6 +39,8 @@ export interface NodeContext {
   signal: AbortSignal;
   /** Free-form config given to invoke (e.g. demo knobs). */
   configurable: Record<string, unknown>;
+  /** Sends a custom event to whoever streams the run (`InvokeOptions.onCustom`; LangGraph's `custom` mode). Not saved. */
+  emit: (data: unknown) => void;
 }
 
 export type NodeFn = (state: State, ctx: NodeContext) => NodeResult | Promise<NodeResult>;
@@ -114,6 +116,8 @@ export interface InvokeOptions {
   configurable?: Record<string, unknown>;
   /** Extra metadata recorded on every checkpoint of this run. */
   metadata?: Record<string, unknown>;
+  /** Receives what nodes `emit` (progress, partial results); errors it throws are ignored. */
+  onCustom?: (data: unknown, node: string) => void;
   recursionLimit?: number;
   /**
    * Stale-decision guard: the head checkpoint the caller decided on. Checked under the run lock; when the

@@ -2,11 +2,12 @@
  * The graph registry. Adding a graph is one file in this folder plus one line in GRAPHS.
  */
 import { approval, approvalTwoPerson } from "./approval";
+import { chat } from "./chat";
 import { pipeline } from "./pipeline";
 import { research } from "./research";
 import type { GraphDefinition } from "./types";
 
-const GRAPHS: GraphDefinition[] = [approval, approvalTwoPerson, research, pipeline];
+const GRAPHS: GraphDefinition[] = [approval, approvalTwoPerson, research, pipeline, chat];
 
 const byId = new Map(GRAPHS.map((g) => [g.id, g]));
 

@@ -99,6 +99,8 @@ export class RunManager {
       signal: abort.signal,
       metadata: { ...req.metadata, runId: info.runId },
       expectedCheckpointId: req.expectedCheckpointId,
+      // What nodes emit goes to live listeners only (the protocol's `custom` stream mode); it is not saved.
+      onCustom: (data, node) => this.bus.publish({ type: "custom", threadId, node, data }),
     });
 
     let saved = false;

@@ -901,7 +901,9 @@ describe("without a trusted proxy", () => {
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 21; i++)
-        statuses.push((await signInRaw(direct.url, "nobody@example.test", `wrong-${i}-password`, { "x-forwarded-for": `198.51.100.${i + 1}` })).status);
+        statuses.push(
+          (await signInRaw(direct.url, "nobody@example.test", `wrong-${i}-password`, { "x-forwarded-for": `198.51.100.${i + 1}` })).status,
+        );
       expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
       expect(statuses[20], "the 21st attempt from one socket address is limited, whatever the header says").toBe(429);
       const entries = (await client(direct.url).get("/api/audit?action=sign_in_failed&limit=100")).body.entries;

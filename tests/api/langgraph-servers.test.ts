@@ -1,0 +1,47 @@
+/**
+ * Two servers sharing one PostgreSQL database agree on the protocol's threads and runs: the run records live in
+ * the configured store (thread metadata, see lib/server/langgraph/records.ts), so a run started on one server
+ * can be read, listed and joined on the other (which polls the record), and both show the same state.
+ */
+import { Client } from "@langchain/langgraph-sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureBuilt, startServer, TEST_ADMIN_TOKEN, type Server } from "./helpers/server";
+import { postgresStore, type TestStore } from "./helpers/stores";
+
+let a: Server;
+let b: Server;
+let store: TestStore;
+const sdk = (s: Server) => new Client({ apiUrl: `${s.url}/api/langgraph`, apiKey: TEST_ADMIN_TOKEN, callerOptions: { maxRetries: 0 } });
+
+beforeAll(async () => {
+  ensureBuilt();
+  store = await postgresStore();
+  a = await startServer(store.env);
+  b = await startServer(store.env);
+}, 240_000);
+
+afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+  await store?.cleanup();
+});
+
+describe("LangGraph protocol on two servers sharing PostgreSQL", () => {
+  it("a run started on one server is seen, joined and refused a second run on the other", async () => {
+    const [la, lb] = [sdk(a), sdk(b)];
+    const t = await la.threads.create({ metadata: { shared: true } });
+    const run = await la.runs.create(t.thread_id, "pipeline", { input: { steps: 3, stepMs: 400 } });
+    expect(await lb.runs.get(t.thread_id, run.run_id)).toMatchObject({ status: "running" });
+    expect((await lb.threads.get(t.thread_id)).status).toBe("busy");
+    await expect(lb.runs.create(t.thread_id, "pipeline", { input: { steps: 1, stepMs: 0 } })).rejects.toMatchObject({ status: 409 });
+    const streamed: { event: string; data: any }[] = [];
+    for await (const part of lb.runs.joinStream(t.thread_id, run.run_id, { streamMode: ["values"] })) streamed.push(part);
+    expect(streamed.find((p) => p.event === "values")?.data).toMatchObject({ steps: 3 });
+    const joined: any = await lb.runs.join(t.thread_id, run.run_id);
+    expect(joined).toMatchObject({ steps: 3 });
+    expect(await lb.runs.get(t.thread_id, run.run_id)).toMatchObject({ status: "success" });
+    expect((await lb.runs.list(t.thread_id)).map((r) => r.run_id)).toEqual([run.run_id]);
+    const [sa, sb] = await Promise.all([la.threads.getState(t.thread_id), lb.threads.getState(t.thread_id)]);
+    expect(sb.checkpoint.checkpoint_id).toBe(sa.checkpoint.checkpoint_id);
+    expect((await lb.threads.search({ metadata: { shared: true } })).map((x) => x.thread_id)).toEqual([t.thread_id]);
+  });
+});
