@@ -60,7 +60,14 @@ async function main() {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   log(`starting next on ${base} (SQLite in ${dir})`);
-  const env = { CHECKPOINT_STORE: "sqlite", DATABASE_URL: `file:${dir}/waypoint.db`, CHECKPOINT_DIR: dir, WAYPOINT_ADMIN_TOKEN: ADMIN_TOKEN };
+  // Sign-ins name their own client address (rate limits are per client), as behind a proxy.
+  const env = {
+    CHECKPOINT_STORE: "sqlite",
+    DATABASE_URL: `file:${dir}/waypoint.db`,
+    CHECKPOINT_DIR: dir,
+    WAYPOINT_ADMIN_TOKEN: ADMIN_TOKEN,
+    WAYPOINT_TRUST_PROXY: "1",
+  };
   const proc = spawn(process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: ROOT,
     detached: true,
