@@ -59,6 +59,14 @@ export function createAuth(db: AccountsDb, secret: string, oidc: OidcConfig | nu
   const baseURL = env.WAYPOINT_URL?.trim() || env.BETTER_AUTH_URL?.trim() || undefined;
   return betterAuth({
     appName: "Waypoint",
+    logger: {
+      level: "warn",
+      log: (level, message, ...args) => {
+        // Deriving the origin from each request is intended when WAYPOINT_URL is unset (a first local start).
+        if (message.includes("Base URL is not set")) return;
+        (level === "error" ? console.error : console.warn)(`[waypoint] sign-in: ${message}`, ...args);
+      },
+    },
     secret,
     baseURL,
     basePath: "/api/auth",
