@@ -153,6 +153,30 @@ export interface ApiToken {
   revokedAt: string | null;
 }
 
+/** Every action the audit trail records (lib/server/auth/audit.ts writes them; the Audit page filters by them). */
+export const AUDIT_ACTIONS = [
+  "decide",
+  "approve_partial",
+  "edit_state",
+  "fork",
+  "run_start",
+  "run_resume",
+  "run_retry",
+  "run_cancel",
+  "thread_create",
+  "thread_delete",
+  "sign_in",
+  "sign_in_failed",
+  "sign_out",
+  "password_change",
+  "first_admin",
+  "token_create",
+  "token_revoke",
+  "user_create",
+  "user_update",
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
 export interface ApiAuditEntry {
   id: string;
   at: string;

@@ -4,30 +4,11 @@ import Link from "next/link";
 import { useState } from "react";
 import { accountsApi, errorMessage } from "@/lib/client/api";
 import { keys } from "@/lib/client/keys";
+import { AUDIT_ACTIONS } from "@/lib/api-types";
 import type { AuditEntry } from "@/lib/client/types";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 
-const ACTIONS = [
-  "decide",
-  "approve_partial",
-  "edit_state",
-  "fork",
-  "run_start",
-  "run_resume",
-  "run_retry",
-  "thread_create",
-  "thread_delete",
-  "sign_in",
-  "sign_in_failed",
-  "sign_out",
-  "password_change",
-  "first_admin",
-  "token_create",
-  "token_revoke",
-  "user_create",
-  "user_update",
-];
 const control = "rounded-md border-0 px-2 py-1.5 text-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600";
 
 /** What an entry says in a few words: the decision, the reason, the thread and checkpoints it touched. */
@@ -93,7 +74,7 @@ export function AuditView() {
             Action
             <select className={control} value={draft.action} onChange={set("action")} data-testid="audit-action">
               <option value="">any</option>
-              {ACTIONS.map((a) => (
+              {AUDIT_ACTIONS.map((a) => (
                 <option key={a}>{a}</option>
               ))}
             </select>

@@ -1,7 +1,7 @@
 import "server-only";
 import { v7 as uuidv7 } from "uuid";
 import type { AccountsDb } from "./db";
-import type { ApiAuditEntry } from "../../api-types";
+import type { ApiAuditEntry, AuditAction } from "../../api-types";
 import type { Principal } from "./principal";
 
 /**
@@ -15,26 +15,8 @@ import type { Principal } from "./principal";
  *
  * Ids are UUIDv7 (time-ordered), so `id` is the page cursor, newest first.
  */
-export type AuditAction =
-  | "sign_in"
-  | "sign_in_failed"
-  | "sign_out"
-  | "password_change"
-  | "first_admin"
-  | "decide"
-  | "approve_partial"
-  | "edit_state"
-  | "fork"
-  | "run_start"
-  | "run_resume"
-  | "run_retry"
-  | "run_cancel"
-  | "thread_create"
-  | "thread_delete"
-  | "token_create"
-  | "token_revoke"
-  | "user_create"
-  | "user_update";
+/** What an entry records; the list is shared with the dashboard's Audit page filter. */
+export type { AuditAction } from "../../api-types";
 
 export interface AuditInput {
   action: AuditAction;
