@@ -14,6 +14,8 @@ import { assertSafeId } from "./ids";
 import { openStore } from "./open";
 import { planPrune, relinkAfterDelete } from "./prune";
 import { toSummary } from "./summary";
+import { DeltaCodec, foldTargets } from "./delta";
+import { storageReport } from "./storage";
 import type {
   Checkpoint,
   CheckpointStore,
@@ -26,6 +28,7 @@ import type {
   ThreadInfo,
   ThreadPage,
   ThreadPatch,
+  ThreadStorage,
 } from "./types";
 import {
   pageThreads,
@@ -43,9 +46,15 @@ interface Entry {
   id: string;
   parentId: string | null;
   version: number;
-  /** The full checkpoint as JSON text (the only copy; parsed on every read). */
-  json: string;
-  /** Its summary as JSON text, computed at save and kept in sync on re-links, so listSummaries never parses `json`. */
+  /** The checkpoint as JSON text without `state` and `metadata` (parsed on every read). */
+  head: string;
+  metadata: string;
+  /** Stored state: a snapshot's full state, or null with `ops` against `baseId` (delta.ts). */
+  state: string | null;
+  ops: string | null;
+  baseId: string | null;
+  depth: number;
+  /** Its summary as JSON text, computed at save and kept in sync on re-links, so listSummaries never parses `head`. */
   summary: string;
 }
 
@@ -87,6 +96,9 @@ function upperBound(entries: Entry[], v: number): number {
 export class MemoryCheckpointStore implements CheckpointStore {
   readonly kind = "memory";
   readonly backing: MemoryBacking;
+
+  /** Per instance, like a process's: instances sharing a backing still encode deltas correctly. */
+  private readonly codec = new DeltaCodec();
 
   constructor(config: MemoryStoreConfig = {}) {
     this.backing = config.backing ?? newMemoryBacking();
@@ -142,26 +154,62 @@ export class MemoryCheckpointStore implements CheckpointStore {
       throw new WaypointError("INVALID_ARGUMENT", `Parent checkpoint "${input.parentId}" is not in thread "${input.threadId}".`);
     const t = this.thread(input.threadId, true);
     const version = t.lastVersion + 1;
-    const { version: _ignored, ...rest } = input as NewCheckpoint & { version?: unknown };
-    const json = toJson({ ...rest, version }, "Checkpoint");
-    const stored = JSON.parse(json) as Checkpoint;
+    const { version: _v, state: _s, metadata, ...rest } = input as NewCheckpoint & { version?: unknown };
+    const head = toJson({ ...rest, version }, "Checkpoint");
+    const metadataJson = toJson(metadata, "Checkpoint metadata");
+    let row = this.codec.encode(input, metadataJson);
+    if (row.baseId !== null && !checkpoints.has(row.baseId)) row = this.codec.asSnapshot(row);
+    const stored = assemble(head, row.stateJson, metadataJson);
     t.lastVersion = version;
-    const entry: Entry = { id: input.id, parentId: input.parentId, version, json, summary: JSON.stringify(toSummary(stored)) };
+    const entry: Entry = {
+      id: input.id,
+      parentId: input.parentId,
+      version,
+      head,
+      metadata: metadataJson,
+      state: row.state,
+      ops: row.ops,
+      baseId: row.baseId,
+      depth: row.depth,
+      summary: JSON.stringify(toSummary(stored)),
+    };
     t.entries.push(entry);
     checkpoints.set(input.id, { threadId: input.threadId, entry });
+    this.codec.remember(row.entry);
     this.touch(input.threadId, t);
     return stored;
+  }
+
+  /** The entry's chain: itself, its base, ... down to its snapshot (stops early if a base is missing). */
+  private chain(entry: Entry): Entry[] {
+    const rows = [entry];
+    for (let e = entry; e.state === null && e.baseId !== null;) {
+      const base = this.backing.checkpoints.get(e.baseId)?.entry;
+      if (!base) break;
+      rows.push((e = base));
+    }
+    return rows;
+  }
+
+  private materialise(entry: Entry, threadId: string, prime = false): Checkpoint {
+    const stateJson = this.codec.rebuild(this.chain(entry), threadId, prime);
+    return assemble(entry.head, stateJson, entry.metadata);
   }
 
   async load(checkpointId: string): Promise<Checkpoint> {
     assertSafeId(checkpointId, "checkpoint");
     const found = this.backing.checkpoints.get(checkpointId);
     if (!found) throw checkpointNotFound(checkpointId);
-    return JSON.parse(found.entry.json);
+    return this.materialise(found.entry, found.threadId, true);
   }
 
   async list(threadId: string, options?: ListOptions): Promise<Checkpoint[]> {
-    return this.page(threadId, options).map((e) => JSON.parse(e.json));
+    const entries = this.page(threadId, options);
+    const states = await this.codec.rebuildMany(entries, async (id) => {
+      const e = this.backing.checkpoints.get(id)?.entry;
+      return e ? this.chain(e) : [];
+    });
+    return entries.map((e) => assemble(e.head, states.get(e.id)!, e.metadata));
   }
 
   async listSummaries(threadId: string, options?: ListOptions): Promise<CheckpointSummary[]> {
@@ -191,7 +239,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
     assertSafeId(threadId, "thread");
     const entries = this.thread(threadId)?.entries ?? [];
     const head = entries[entries.length - 1];
-    return head ? JSON.parse(head.json) : null;
+    return head ? this.materialise(head, threadId, true) : null;
   }
 
   async putWrites(checkpointId: string, writes: PendingWrite[]): Promise<void> {
@@ -199,23 +247,30 @@ export class MemoryCheckpointStore implements CheckpointStore {
     validateWrites(writes);
     const found = this.backing.checkpoints.get(checkpointId);
     if (!found) throw checkpointNotFound(checkpointId);
-    const cp = JSON.parse(found.entry.json) as Checkpoint;
-    cp.pendingWrites = JSON.parse(toJson(writes, "Pending writes"));
-    found.entry.json = JSON.stringify(cp);
+    const head = JSON.parse(found.entry.head) as Checkpoint;
+    head.pendingWrites = JSON.parse(toJson(writes, "Pending writes"));
+    found.entry.head = JSON.stringify(head);
   }
 
-  /** Removes `deleted` from thread `t` and re-links survivors; shared by delete and prune. */
+  /**
+   * Removes `deleted` from thread `t` and re-links survivors; shared by delete and prune. Survivors stored
+   * against a deleted base are first rewritten whole, so every survivor can still be rebuilt.
+   */
   private remove(threadId: string, t: ThreadData, deleted: Set<string>, relink: { id: string; parentId: string | null }[]) {
+    const byId = (id: string) => this.backing.checkpoints.get(id)!.entry;
+    const folds = foldTargets(t.entries, deleted).map((id) => ({ entry: byId(id), state: this.codec.rebuild(this.chain(byId(id)), threadId) }));
+    for (const { entry, state } of folds) Object.assign(entry, { state, ops: null, baseId: null });
     for (const { id, parentId } of relink) {
-      const entry = this.backing.checkpoints.get(id)!.entry;
-      const cp = JSON.parse(entry.json) as Checkpoint;
-      cp.parentId = parentId;
+      const entry = byId(id);
+      const head = JSON.parse(entry.head) as Checkpoint;
+      head.parentId = parentId;
       entry.parentId = parentId;
-      entry.json = JSON.stringify(cp);
+      entry.head = JSON.stringify(head);
       entry.summary = JSON.stringify({ ...(JSON.parse(entry.summary) as CheckpointSummary), parentId });
     }
     t.entries = t.entries.filter((e) => !deleted.has(e.id));
     for (const id of deleted) this.backing.checkpoints.delete(id);
+    this.codec.forget();
     this.touch(threadId, t);
   }
 
@@ -245,6 +300,22 @@ export class MemoryCheckpointStore implements CheckpointStore {
     if (plan.deleteIds.length === 0) return 0;
     this.remove(threadId, t, new Set(plan.deleteIds), plan.relink);
     return plan.deleteIds.length;
+  }
+
+  async storage(threadId: string): Promise<ThreadStorage> {
+    assertSafeId(threadId, "thread");
+    const t = this.thread(threadId);
+    if (!t || (!t.record && t.entries.length === 0)) throw threadNotFound(threadId);
+    return storageReport(
+      threadId,
+      t.entries.map((e) => ({
+        id: e.id,
+        version: e.version,
+        step: (JSON.parse(e.summary) as CheckpointSummary).step,
+        snapshot: e.state !== null,
+        bytes: [e.head, e.metadata, e.state ?? "", e.ops ?? "", e.summary].reduce((n, x) => n + Buffer.byteLength(x), 0),
+      })),
+    );
   }
 
   async getThread(threadId: string): Promise<ThreadInfo> {
@@ -303,6 +374,25 @@ export class MemoryCheckpointStore implements CheckpointStore {
     assertSafeId(owner, "owner");
     if (this.backing.locks.get(threadId)?.owner === owner) this.backing.locks.delete(threadId);
   }
+}
+
+/** A checkpoint from its stored parts, fields in the contract's order. */
+function assemble(head: string, stateJson: string, metadataJson: string): Checkpoint {
+  const h = JSON.parse(head) as Checkpoint;
+  return {
+    id: h.id,
+    threadId: h.threadId,
+    parentId: h.parentId,
+    version: h.version,
+    step: h.step,
+    nodeName: h.nodeName,
+    state: JSON.parse(stateJson),
+    next: h.next,
+    interrupts: h.interrupts,
+    pendingWrites: h.pendingWrites,
+    metadata: JSON.parse(metadataJson),
+    timestamp: h.timestamp,
+  };
 }
 
 export async function createMemoryStore(config: MemoryStoreConfig = {}): Promise<MemoryCheckpointStore> {

@@ -111,6 +111,7 @@ const STORE_METHODS = [
   "clear",
   "prune",
   "getThread",
+  "storage",
   "updateThread",
   "listThreads",
   "acquireLock",

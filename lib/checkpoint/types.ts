@@ -13,6 +13,9 @@
  * - No checkpoint's `parentId` names a checkpoint that was deleted: `delete` and `prune` re-link children to
  *   the nearest surviving ancestor (or null).
  * - Values round-trip through JSON: what `load` returns equals `JSON.parse(JSON.stringify(saved))`.
+ * - Storage grows with what steps change, not with the state: stores keep most checkpoints as deltas against an
+ *   ancestor (lib/checkpoint/delta.ts), rebuilding any one from its snapshot plus at most log2(depth) deltas;
+ *   `delete`, `prune` and expiry never leave a survivor that cannot be rebuilt.
  * - Thread and checkpoint ids are validated (see ids.ts) before they reach a file path, a key or a query.
  */
 
@@ -79,7 +82,7 @@ export interface Checkpoint<S extends Record<string, unknown> = Record<string, u
   step: number;
   /** Node(s) whose writes produced it, comma-joined in merge order, or __input__ / __update__ / __fork__. */
   nodeName: string;
-  /** The full state values after the step. */
+  /** The full state values after the step (stores may keep only what changed; `load` always gives it whole). */
   state: S;
   /** Nodes that run next; empty when the run is finished. */
   next: string[];
@@ -178,6 +181,23 @@ export interface ThreadPage {
   nextCursor: string | null;
 }
 
+/**
+ * What a thread's checkpoints occupy (`storage`). Bytes are the stored text of each checkpoint row (state or
+ * delta, metadata, next, interrupts, pending writes, summary, ids and times), measured the same way on every
+ * backend (UTF-8 bytes of what is written; indexes and page/file-system overhead are not counted).
+ */
+export interface ThreadStorage {
+  threadId: string;
+  bytes: number;
+  checkpoints: number;
+  /** Checkpoints stored whole. */
+  snapshots: number;
+  /** Checkpoints stored as changes against an ancestor. */
+  deltas: number;
+  /** The largest checkpoints, largest first (at most 10). */
+  largest: { id: string; version: number; step: number; bytes: number; snapshot: boolean }[];
+}
+
 export type LockResult = { acquired: true } | { acquired: false; owner: string; expiresAt: number };
 
 /**
@@ -231,6 +251,9 @@ export interface CheckpointStore {
    * surviving ancestor. Returns how many were deleted.
    */
   prune(threadId: string, keep: number): Promise<number>;
+
+  /** What the thread's checkpoints occupy; `THREAD_NOT_FOUND` for a thread with neither record nor checkpoints. */
+  storage(threadId: string): Promise<ThreadStorage>;
 
   /** The thread's record; `THREAD_NOT_FOUND` if it has none. */
   getThread(threadId: string): Promise<ThreadInfo>;

@@ -12,6 +12,11 @@ export interface ConformanceInit {
   create(): Promise<CheckpointStore>;
   /** A second store instance on the SAME backing storage as `first` (stands in for a second process). */
   createSecond(first: CheckpointStore): Promise<CheckpointStore>;
+  /**
+   * Damages the stored state or delta of one checkpoint (as a disk or a hand edit would: garbage text where
+   * its ops or state were), without touching any other row.
+   */
+  corruptDelta(store: CheckpointStore, checkpointId: string): Promise<void>;
   /** Closes the store(s) and removes the backing storage. */
   destroy(store: CheckpointStore): Promise<void>;
 }

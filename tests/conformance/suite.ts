@@ -5,12 +5,13 @@
  * Each test gets a fresh store on fresh backing storage from `create()` and `destroy()`s it afterwards.
  * Parts: this file (checkpoints: save/load/list/latest/putWrites/delete/clear/prune), suite-threads.ts
  * (thread records), suite-safety.ts (unsafe ids, bad arguments, concurrency), suite-locks.ts (run lock) and
- * suite-summaries.ts (listSummaries).
+ * suite-summaries.ts (listSummaries) and suite-delta.ts (delta storage, retention folding, storage()).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Checkpoint } from "../../lib/checkpoint/types";
 import { isCheckpointNotFound, isThreadNotFound } from "../../lib/errors";
 import { chain, cp, ids, rejectsWith, roundTrip, snapshot, threadId, versions, type ConformanceInit, type StoreRef } from "./suite-helpers";
+import { deltaTests } from "./suite-delta";
 import { lockTests } from "./suite-locks";
 import { safetyTests } from "./suite-safety";
 import { summaryTests } from "./suite-summaries";
@@ -32,6 +33,7 @@ export function describeConformance(name: string, init: ConformanceInit): void {
     safetyTests(ref);
     lockTests(ref);
     summaryTests(ref);
+    deltaTests(ref);
   });
 }
 

@@ -1,0 +1,381 @@
+/**
+ * Delta checkpoints: what a store writes for a new checkpoint, and how it rebuilds any checkpoint's state.
+ * Backends keep rows in the format of delta-format.ts and call this codec; it never touches storage itself.
+ *
+ * Writing (`encode`): the state is compared, channel by channel, as JSON text, with the state of the parent as
+ * this store instance last saw it (a small cache: a run saves each checkpoint on top of the previous one, and
+ * `latest`/`load` prime it at the start of a run). A channel whose text is unchanged costs nothing; an array
+ * whose text extends the parent's is an "a"ppend of the new items; anything else is a "s"et of the new value.
+ * Text comparison is the source of truth, so in-place mutation, custom reducers and callers other than the
+ * engine are all handled exactly: the stored ops rebuild byte-identical JSON by construction.
+ *
+ * Bounded reads with near-linear growth (skip deltas, as Subversion's FSFS, on a grid): a row labelled d
+ * (steps since its snapshot along the parent chain) is stored against its parent, except when d is a multiple
+ * of GRID: then against the ancestor labelled baseLabel(d), further back. Rebuilding any checkpoint reads its
+ * snapshot plus at most GRID - 1 + log2(d / GRID) deltas, following `baseId` only (never unrelated
+ * checkpoints). A delta against a far base holds everything since it (appends as the added tail, other
+ * changes as the final value), so a long append thread stores each item about 1 + log2(n / GRID) / 2 times
+ * instead of n times, and a thread whose steps rewrite a value pays for it about 1 + 1/GRID times. A new snapshot is written instead whenever the ops
+ * would exceed half of the state (SNAPSHOT_RATIO): small states are stored whole, and a growing one gets a
+ * snapshot each time it has doubled, which keeps both the total size and the chains short.
+ *
+ * With base = parent, an op equal to what the row's own `metadata.writes` produce is written as "w"/"l" and
+ * costs nothing: the step's writes are stored once.
+ *
+ * Invariants: a row's ops applied to its base's state give exactly JSON.stringify of the saved state (per
+ * channel, parsed); `baseId` always names an ancestor in the same thread; a backend writes a row only if its
+ * base still exists (else it calls `asSnapshot`), and before deleting rows it rewrites every survivor whose
+ * base is deleted as a snapshot (`foldTargets`), so every surviving row can be rebuilt.
+ */
+import { corrupt, decodeOps, derivedPayload, encodeOps, isSnapshotRow, type ChannelOp, type DeltaRow } from "./delta-format";
+import { WaypointError } from "../errors";
+import type { NewCheckpoint } from "./types";
+
+export const SNAPSHOT_RATIO = 0.5;
+/** Rows between skip points: a row is stored against its parent unless its label is a multiple of GRID. */
+export const GRID = 8;
+
+/**
+ * The label of the ancestor a row labelled `label` is stored against: its parent, except on multiples of GRID,
+ * which skip back as Subversion's skip deltas do on the GRID-spaced labels (m & (m - 1), m = label / GRID).
+ * So a rebuild reads at most GRID - 1 + log2(label / GRID) deltas.
+ */
+export function baseLabel(label: number): number {
+  if (label % GRID !== 0) return label - 1;
+  const m = label / GRID;
+  return (m & (m - 1)) * GRID;
+}
+
+/** What a row of the skip path needs for later deltas: its label and its array channels' text lengths. */
+interface PathItem {
+  id: string;
+  label: number;
+  lens: Map<string, number>;
+}
+
+/** What the codec remembers of a saved or read checkpoint, to encode its children. */
+export interface CodecEntry {
+  id: string;
+  threadId: string;
+  label: number;
+  /** JSON text of each channel of the state. */
+  texts: Map<string, string>;
+  /** Label of the last step that changed each channel / changed it other than by appending (upper bounds). */
+  lastWrite: Map<string, number>;
+  lastSet: Map<string, number>;
+  /** Highest label at which a channel was deleted (a later re-add would change key order against a far base). */
+  lastDelete: number;
+  /** This row first, then its base's path down to the snapshot. */
+  path: PathItem[];
+}
+
+/** What to store for a new checkpoint. */
+export interface EncodedRow {
+  /** Full state JSON text; always set (backends return the saved checkpoint from it). */
+  stateJson: string;
+  /** Full state text to store, or null for a delta row. */
+  state: string | null;
+  baseId: string | null;
+  depth: number;
+  ops: string | null;
+  entry: CodecEntry;
+}
+
+const MAX_ENTRIES = 256;
+
+function channelTexts(state: Record<string, unknown>): Map<string, string> {
+  const texts = new Map<string, string>();
+  for (const [k, v] of Object.entries(state)) {
+    let t: string | undefined;
+    try {
+      t = JSON.stringify(v);
+    } catch (e) {
+      throw new WaypointError("INVALID_ARGUMENT", `Checkpoint state channel "${k}" is not JSON-serialisable: ${(e as Error).message}`);
+    }
+    if (t !== undefined) texts.set(k, t);
+  }
+  return texts;
+}
+
+function stateJsonOf(texts: Map<string, string>): string {
+  const parts: string[] = [];
+  for (const [k, t] of texts) parts.push(JSON.stringify(k) + ":" + t);
+  return "{" + parts.join(",") + "}";
+}
+
+const isArrayText = (t: string | undefined): t is string => t !== undefined && t.charCodeAt(0) === 91; /* [ */
+
+/** The items `child` adds to the array whose text had length `baseLen` (prefix already known), or null. */
+function appendedSince(child: string, baseLen: number): string | null {
+  if (baseLen === 2) return child === "[]" ? "" : child;
+  if (child.length === baseLen) return "";
+  if (child.length < baseLen || child.charCodeAt(baseLen - 1) !== 44 /* , */) return null;
+  return "[" + child.slice(baseLen);
+}
+
+/** The items `child` adds to `parent` (both JSON texts), "" if equal, null if it is not an append. */
+function appendedTo(parent: string, child: string): string | null {
+  if (parent === child) return "";
+  if (!isArrayText(parent) || !isArrayText(child)) return null;
+  if (parent === "[]") return child;
+  if (!child.startsWith(parent.slice(0, -1))) return null;
+  return appendedSince(child, parent.length);
+}
+
+/** Whether `child` lists `parent`'s surviving keys in parent order, then its new ones (what ops rebuild). */
+function sameOrder(parent: Map<string, string>, child: Map<string, string>): boolean {
+  const keys = [...child.keys()];
+  let i = 0;
+  for (const k of parent.keys()) if (child.has(k) && keys[i++] !== k) return false;
+  for (; i < keys.length; i++) if (parent.has(keys[i])) return false;
+  return true;
+}
+
+function lensOf(texts: Map<string, string>): Map<string, number> {
+  const lens = new Map<string, number>();
+  for (const [k, t] of texts) if (isArrayText(t)) lens.set(k, t.length);
+  return lens;
+}
+
+export class DeltaCodec {
+  private readonly entries = new Map<string, CodecEntry>();
+
+  /** Remembers an entry (most recent last; the oldest are forgotten). */
+  remember(entry: CodecEntry): void {
+    this.entries.delete(entry.id);
+    this.entries.set(entry.id, entry);
+    if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  /** Forgets everything (after deletes or prunes, whose rewrites change bases). */
+  forget(ids?: Iterable<string>): void {
+    if (!ids) this.entries.clear();
+    else for (const id of ids) this.entries.delete(id);
+  }
+
+  /**
+   * Encodes a new checkpoint. `metadataJson` is the JSON text the row stores as metadata. The caller stores
+   * the row, then calls `remember(row.entry)`; if the store finds `baseId` gone, it stores `asSnapshot(row)`.
+   */
+  encode(input: NewCheckpoint, metadataJson: string): EncodedRow {
+    const texts = channelTexts(input.state);
+    const stateJson = stateJsonOf(texts);
+    const parent = input.parentId === null ? undefined : this.entries.get(input.parentId);
+    if (!parent || parent.threadId !== input.threadId) return this.snapshot(input, texts, stateJson);
+
+    const label = parent.label + 1;
+    const lastWrite = new Map(parent.lastWrite);
+    const lastSet = new Map(parent.lastSet);
+    const stepOps: ChannelOp[] = [];
+    for (const [k, t] of texts) {
+      const before = parent.texts.get(k);
+      if (before === t) continue;
+      lastWrite.set(k, label);
+      const added = before === undefined ? null : appendedTo(before, t);
+      if (added === null) {
+        lastSet.set(k, label);
+        stepOps.push({ channel: k, kind: "s", payload: t });
+      } else if (added !== "") stepOps.push({ channel: k, kind: "a", payload: added });
+    }
+    let lastDelete = parent.lastDelete;
+    for (const k of parent.texts.keys())
+      if (!texts.has(k)) {
+        lastWrite.set(k, label);
+        lastSet.set(k, label);
+        lastDelete = label;
+        stepOps.push({ channel: k, kind: "d", payload: "" });
+      }
+    // Rebuilt states keep the base's key order, new channels last: anything else is stored whole, so a rebuilt
+    // state is byte-identical to the saved one.
+    if (!sameOrder(parent.texts, texts)) return this.snapshot(input, texts, stateJson);
+
+    const target = baseLabel(label);
+    const baseIndex = parent.path.findIndex((p) => p.label <= target);
+    const base = baseIndex < 0 ? parent.path[parent.path.length - 1] : parent.path[baseIndex];
+    if (base.id !== parent.id && lastDelete > base.label) return this.snapshot(input, texts, stateJson);
+    let ops: ChannelOp[];
+    if (base.id === parent.id) ops = this.dedupe(stepOps, metadataJson);
+    else {
+      ops = [];
+      for (const k of new Set([...texts.keys(), ...lastWrite.keys()])) {
+        if ((lastWrite.get(k) ?? 0) <= base.label) continue;
+        const t = texts.get(k);
+        if (t === undefined) {
+          ops.push({ channel: k, kind: "d", payload: "" });
+          continue;
+        }
+        const baseLen = base.lens.get(k);
+        const added = (lastSet.get(k) ?? 0) <= base.label && baseLen !== undefined && isArrayText(t) ? appendedSince(t, baseLen) : null;
+        if (added === null) ops.push({ channel: k, kind: "s", payload: t });
+        else if (added !== "") ops.push({ channel: k, kind: "a", payload: added });
+      }
+    }
+    const opsText = encodeOps(ops);
+    if (opsText.length > stateJson.length * SNAPSHOT_RATIO && opsText.length > 64) return this.snapshot(input, texts, stateJson);
+    const self: PathItem = { id: input.id, label, lens: lensOf(texts) };
+    const basePath = parent.path.slice(parent.path.indexOf(base));
+    return {
+      stateJson,
+      state: null,
+      baseId: base.id,
+      depth: label,
+      ops: opsText,
+      entry: { id: input.id, threadId: input.threadId, label, texts, lastWrite, lastSet, lastDelete, path: [self, ...basePath] },
+    };
+  }
+
+  /** The same checkpoint stored whole (when its base is gone, or the delta would not pay). */
+  asSnapshot(row: EncodedRow): EncodedRow {
+    const e = row.entry;
+    return this.snapshotEntry(e.id, e.threadId, e.texts, row.stateJson);
+  }
+
+  private snapshot(input: NewCheckpoint, texts: Map<string, string>, stateJson: string): EncodedRow {
+    return this.snapshotEntry(input.id, input.threadId, texts, stateJson);
+  }
+
+  private snapshotEntry(id: string, threadId: string, texts: Map<string, string>, stateJson: string): EncodedRow {
+    const entry: CodecEntry = {
+      id,
+      threadId,
+      label: 0,
+      texts,
+      lastWrite: new Map(),
+      lastSet: new Map(),
+      lastDelete: 0,
+      path: [{ id, label: 0, lens: lensOf(texts) }],
+    };
+    return { stateJson, state: stateJson, baseId: null, depth: 0, ops: null, entry };
+  }
+
+  /** Base = parent: an op that the row's own writes reproduce is stored as a reference to them. */
+  private dedupe(ops: ChannelOp[], metadataJson: string): ChannelOp[] {
+    if (ops.length === 0) return ops;
+    const metadata = JSON.parse(metadataJson) as unknown;
+    return ops.map((o) => {
+      if (o.kind === "a" && derivedPayload("w", metadata, o.channel) === o.payload) return { ...o, kind: "w", payload: "" };
+      if (o.kind === "s" && derivedPayload("l", metadata, o.channel) === o.payload) return { ...o, kind: "l", payload: "" };
+      return o;
+    });
+  }
+
+  /**
+   * Rebuilds the state of `rows[0]` from its chain: rows[0], its base, that row's base, ... down to a
+   * snapshot (what a backend reads by following `baseId`). Returns the state JSON text; with `prime`, also
+   * remembers the checkpoint so the next save on top of it is a delta.
+   */
+  rebuild(rows: DeltaRow[], threadId: string, prime = false): string {
+    const top = rows[0];
+    if (isSnapshotRow(top) && !prime) return top.state!;
+    const snap = rows[rows.length - 1];
+    if (!isSnapshotRow(snap)) throw corrupt(top.id, snap.baseId ? `its base checkpoint "${snap.baseId}" is missing` : "no snapshot on its chain");
+    let texts: Map<string, string>;
+    try {
+      texts = channelTexts(JSON.parse(snap.state!) as Record<string, unknown>);
+    } catch {
+      throw corrupt(snap.id, "its state is not JSON");
+    }
+    const snapLabel = snap.depth ?? 0;
+    const lastWrite = new Map<string, number>();
+    const lastSet = new Map<string, number>();
+    for (const k of texts.keys()) {
+      lastWrite.set(k, snapLabel);
+      lastSet.set(k, snapLabel);
+    }
+    const path: PathItem[] = [{ id: snap.id, label: snapLabel, lens: lensOf(texts) }];
+    let lastDelete = snapLabel;
+    for (let i = rows.length - 2; i >= 0; i--) {
+      const row = rows[i];
+      if (row.baseId !== rows[i + 1].id || row.ops === null) throw corrupt(row.id, "its delta chain is broken");
+      const label = row.depth ?? 0;
+      texts = applyOps(row, texts, (k, set, removed) => {
+        lastWrite.set(k, label);
+        if (set) lastSet.set(k, label);
+        if (removed) lastDelete = label;
+      });
+      path.unshift({ id: row.id, label, lens: lensOf(texts) });
+    }
+    const stateJson = stateJsonOf(texts);
+    if (prime) this.remember({ id: top.id, threadId, label: top.depth ?? 0, texts, lastWrite, lastSet, lastDelete, path });
+    return stateJson;
+  }
+
+  /**
+   * States of many rows of one thread (a history page): each is rebuilt once, from its base's rebuilt state
+   * when that is among `rows` or already rebuilt, else from the chain `fetchChain(baseId)` returns.
+   * Returns state JSON text by id.
+   */
+  async rebuildMany(rows: DeltaRow[], fetchChain: (id: string) => Promise<DeltaRow[]>): Promise<Map<string, string>> {
+    const texts = new Map<string, Map<string, string>>();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const out = new Map<string, string>();
+    const textsOf = async (id: string): Promise<Map<string, string>> => {
+      const known = texts.get(id);
+      if (known) return known;
+      const row = byId.get(id);
+      if (!row) {
+        const chain = await fetchChain(id);
+        if (chain.length === 0) throw corrupt(id, "it is missing");
+        const t = channelTexts(JSON.parse(this.rebuild(chain, "")) as Record<string, unknown>);
+        texts.set(id, t);
+        return t;
+      }
+      let t: Map<string, string>;
+      if (isSnapshotRow(row)) t = channelTexts(JSON.parse(row.state!) as Record<string, unknown>);
+      else {
+        if (!row.baseId || row.ops === null) throw corrupt(row.id, "it has neither a state nor a delta");
+        t = applyOps(row, await textsOf(row.baseId), () => {});
+      }
+      texts.set(id, t);
+      return t;
+    };
+    // Oldest first, so a base inside the page is rebuilt before the rows on top of it (no deep recursion).
+    for (const r of [...rows].sort((a, b) => (a.depth ?? 0) - (b.depth ?? 0))) {
+      if (isSnapshotRow(r)) out.set(r.id, r.state!);
+      else out.set(r.id, stateJsonOf(await textsOf(r.id)));
+    }
+    return out;
+  }
+}
+
+/** Applies one row's ops to its base's channel texts (a new map; `base` is not changed). */
+function applyOps(row: DeltaRow, base: Map<string, string>, touched: (channel: string, set: boolean, removed: boolean) => void): Map<string, string> {
+  const texts = new Map(base);
+  let metadata: unknown;
+  for (const op of decodeOps(row.id, row.ops!)) {
+    let kind = op.kind;
+    let payload = op.payload;
+    if (kind === "w" || kind === "l") {
+      if (metadata === undefined) metadata = parseJson(row.id, row.metadata);
+      const derived = derivedPayload(kind, metadata, op.channel);
+      if (derived === null) throw corrupt(row.id, `its delta refers to writes of "${op.channel}" that its metadata lacks`);
+      payload = derived;
+      kind = kind === "w" ? "a" : "s";
+    }
+    if (kind === "d") texts.delete(op.channel);
+    else if (kind === "s") texts.set(op.channel, payload);
+    else {
+      const cur = texts.get(op.channel);
+      if (!isArrayText(cur) || !isArrayText(payload)) throw corrupt(row.id, `it appends to "${op.channel}", which is not a list`);
+      texts.set(op.channel, cur === "[]" ? payload : payload === "[]" ? cur : cur.slice(0, -1) + "," + payload.slice(1));
+    }
+    touched(op.channel, kind !== "a", kind === "d");
+  }
+  return texts;
+}
+
+function parseJson(id: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw corrupt(id, "its metadata is not JSON");
+  }
+}
+
+/**
+ * Retention and delete: the survivors that must be rewritten as snapshots (their base is being deleted),
+ * given every row's base of the thread. Their states must be rebuilt before the deletion.
+ */
+export function foldTargets(rows: { id: string; baseId: string | null }[], deleted: Set<string>): string[] {
+  return rows.filter((r) => !deleted.has(r.id) && r.baseId !== null && deleted.has(r.baseId)).map((r) => r.id);
+}
