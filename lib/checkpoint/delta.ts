@@ -81,7 +81,15 @@ export interface EncodedRow {
   entry: CodecEntry;
 }
 
+/** The cache keeps at most this many checkpoints, and at most MAX_CACHED_CHARS of their state text. */
 const MAX_ENTRIES = 256;
+const MAX_CACHED_CHARS = 32 * 1024 * 1024;
+
+const sizeOf = (e: CodecEntry) => {
+  let n = 0;
+  for (const t of e.texts.values()) n += t.length;
+  return n;
+};
 
 function channelTexts(state: Record<string, unknown>): Map<string, string> {
   const texts = new Map<string, string>();
@@ -138,19 +146,32 @@ function lensOf(texts: Map<string, string>): Map<string, number> {
 }
 
 export class DeltaCodec {
-  private readonly entries = new Map<string, CodecEntry>();
+  /** Most recently used last. A miss only costs a snapshot, so the bounds can be tight. */
+  private readonly entries = new Map<string, { entry: CodecEntry; chars: number }>();
+  private chars = 0;
 
   /** Remembers an entry (most recent last; the oldest are forgotten). */
   remember(entry: CodecEntry): void {
-    this.entries.delete(entry.id);
-    this.entries.set(entry.id, entry);
-    if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    this.drop(entry.id);
+    const chars = sizeOf(entry);
+    this.entries.set(entry.id, { entry, chars });
+    this.chars += chars;
+    while (this.entries.size > 1 && (this.entries.size > MAX_ENTRIES || this.chars > MAX_CACHED_CHARS)) this.drop(this.entries.keys().next().value!);
   }
 
-  /** Forgets everything (after deletes or prunes, whose rewrites change bases). */
+  private drop(id: string): void {
+    const had = this.entries.get(id);
+    if (!had) return;
+    this.chars -= had.chars;
+    this.entries.delete(id);
+  }
+
+  /** Forgets everything (after deletes or prunes, whose rewrites change bases), or the given ids. */
   forget(ids?: Iterable<string>): void {
-    if (!ids) this.entries.clear();
-    else for (const id of ids) this.entries.delete(id);
+    if (!ids) {
+      this.entries.clear();
+      this.chars = 0;
+    } else for (const id of ids) this.drop(id);
   }
 
   /**
@@ -160,7 +181,7 @@ export class DeltaCodec {
   encode(input: NewCheckpoint, metadataJson: string): EncodedRow {
     const texts = channelTexts(input.state);
     const stateJson = stateJsonOf(texts);
-    const parent = input.parentId === null ? undefined : this.entries.get(input.parentId);
+    const parent = input.parentId === null ? undefined : this.entries.get(input.parentId)?.entry;
     if (!parent || parent.threadId !== input.threadId) return this.snapshot(input, texts, stateJson);
 
     const label = parent.label + 1;
