@@ -3,9 +3,7 @@ import type { CheckpointStore } from "../checkpoint/types";
 import type { CompiledGraph } from "../engine";
 import { getGraph, listGraphs, type GraphDefinition } from "../graphs";
 import { WaypointError } from "../errors";
-
-/** Run-lock lease: short enough that a takeover after a crash elsewhere is quick, renewed every third. */
-const LOCK_TTL_MS = Number(process.env.WAYPOINT_LOCK_TTL_MS) > 0 ? Number(process.env.WAYPOINT_LOCK_TTL_MS) : 15_000;
+import { settings } from "./config";
 
 /** The demo graphs compiled against the configured store (one compiled copy for reads and edits). */
 export class GraphRegistry {
@@ -13,8 +11,8 @@ export class GraphRegistry {
 
   constructor(private readonly store: CheckpointStore) {}
 
-  /** The run-lock lease every compiled graph (and a thread delete) uses. */
-  readonly lockTtlMs = LOCK_TTL_MS;
+  /** The run-lock lease every compiled graph (and a thread delete) uses: short enough that a takeover after a crash elsewhere is quick, renewed every third. */
+  readonly lockTtlMs = settings().lockTtlMs;
 
   has(graphId: string): boolean {
     return getGraph(graphId) !== undefined;
@@ -41,7 +39,7 @@ export class GraphRegistry {
       interruptBefore: def.interruptBefore,
       interruptAfter: def.interruptAfter,
       recursionLimit: def.recursionLimit,
-      lockTtlMs: LOCK_TTL_MS,
+      lockTtlMs: this.lockTtlMs,
     });
     this.compiled.set(graphId, app);
     return app;

@@ -8,6 +8,7 @@
  */
 import type http from "node:http";
 import type net from "node:net";
+import { settings } from "./config";
 
 const ROUTE_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 const API_ALLOW = "GET, POST, DELETE";
@@ -15,12 +16,8 @@ const KEY = Symbol.for("waypoint.requestGuard");
 
 type Rejection = { status: number; code: string; message: string; headers?: Record<string, string> };
 
-const trustProxy = () => /^(1|true|yes)$/i.test(process.env.WAYPOINT_TRUST_PROXY ?? "");
-
-function maxBodyBytes(): number {
-  const n = Number(process.env.WAYPOINT_MAX_BODY_BYTES);
-  return n > 0 ? n : 1024 * 1024;
-}
+const trustProxy = () => settings().trustProxy;
+const maxBodyBytes = () => settings().maxBodyBytes;
 
 /** The raw (still encoded) path of a request target, without decoding anything. */
 function rawPath(target: string): string {

@@ -3,6 +3,7 @@ import { NextResponse } from "next/server";
 import type { z } from "zod";
 import { isWaypointError, type ErrorCode } from "../errors";
 import { jsonBodyProblem } from "./json-limits";
+import { settings } from "./config";
 
 /**
  * The one place errors become HTTP responses, plus body reading with a size limit.
@@ -94,7 +95,7 @@ export function handle<A extends unknown[]>(fn: (...args: A) => Promise<Response
   };
 }
 
-export const MAX_BODY_BYTES = Number(process.env.WAYPOINT_MAX_BODY_BYTES) > 0 ? Number(process.env.WAYPOINT_MAX_BODY_BYTES) : 1024 * 1024;
+export const MAX_BODY_BYTES = settings().maxBodyBytes;
 
 const tooLarge = () => new HttpError(413, "PAYLOAD_TOO_LARGE", `The request body is larger than ${MAX_BODY_BYTES} bytes.`);
 

@@ -6,7 +6,8 @@
  * - no lone UTF-16 surrogate (not Unicode text: PostgreSQL rejects it and other stores would keep garbage).
  * The walk is iterative, so a body nested 50,000 deep is refused rather than crashing the check itself.
  */
-export const MAX_JSON_DEPTH = Number(process.env.WAYPOINT_MAX_JSON_DEPTH) > 0 ? Number(process.env.WAYPOINT_MAX_JSON_DEPTH) : 64;
+import { settings } from "./config";
+export const MAX_JSON_DEPTH = settings().maxJsonDepth;
 
 const NUL = "\u0000";
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

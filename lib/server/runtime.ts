@@ -8,6 +8,7 @@ import { GraphRegistry } from "./graphs";
 import { RunManager } from "./runs";
 import { announceFirstAdmin, createAccess, type Access } from "./auth";
 import { OutageMonitor } from "./recovery";
+import { settings } from "./config";
 
 /**
  * The process-wide server state: the store chosen by configuration, the compiled graphs, the run manager and
@@ -29,6 +30,7 @@ type Holder = { [KEY]?: Promise<Runtime> };
 const holder = globalThis as unknown as Holder;
 
 async function create(): Promise<Runtime> {
+  settings(); // a malformed WAYPOINT_* value stops the start here, with one sentence
   const config = storeConfigFromEnv(process.env);
   const raw = await createStore(config);
   await raw.setup();

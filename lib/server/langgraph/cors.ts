@@ -1,4 +1,5 @@
 import "server-only";
+import { settings } from "../config";
 
 /**
  * CORS for the LangGraph protocol routes, so a UI served from another origin (agent-chat-ui on :3001, Agent
@@ -7,12 +8,7 @@ import "server-only";
  * blocks the answer. Credentials (cookies) are never allowed cross-origin: a cross-origin client authenticates
  * with an API token (`Authorization: Bearer` or `x-api-key`), which route()'s cross-site check accepts.
  */
-export function allowedOrigins(env: NodeJS.ProcessEnv = process.env): string[] {
-  return (env.WAYPOINT_CORS_ORIGINS ?? "")
-    .split(",")
-    .map((o) => o.trim().replace(/\/$/, ""))
-    .filter(Boolean);
-}
+export const allowedOrigins = (): string[] => settings().corsOrigins;
 
 function allowed(origin: string | null): boolean {
   if (!origin) return false;

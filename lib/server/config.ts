@@ -1,0 +1,57 @@
+/**
+ * The server's own settings, read from the environment once per process and checked: a malformed value stops
+ * the start with one sentence naming the variable, instead of silently falling back to a default. (The store's
+ * settings — WAYPOINT_STORE, DATABASE_URL, ... — are read by lib/checkpoint/factory.ts; sign-in's by
+ * lib/server/auth.) Modules call `settings()`; tests start servers with their own environment.
+ */
+import { WaypointError } from "../errors";
+
+export interface ServerSettings {
+  /** Run-lock lease (WAYPOINT_LOCK_TTL_MS, default 15 s): a takeover after a crash elsewhere waits this long. */
+  lockTtlMs: number;
+  /** Largest request body accepted (WAYPOINT_MAX_BODY_BYTES, default 1 MiB). */
+  maxBodyBytes: number;
+  /** Deepest JSON nesting accepted in values (WAYPOINT_MAX_JSON_DEPTH, default 64). */
+  maxJsonDepth: number;
+  /** Whether X-Forwarded-For names the client (WAYPOINT_TRUST_PROXY=1 behind a proxy you run). */
+  trustProxy: boolean;
+  /** Origins allowed to call the LangGraph routes cross-origin (WAYPOINT_CORS_ORIGINS, comma-separated, or *). */
+  corsOrigins: string[];
+}
+
+type Env = Record<string, string | undefined>;
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new WaypointError("STORE_CONFIG", `${name} must be a positive whole number; it is "${raw}".`);
+  return n;
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = (env[name] ?? "").trim().toLowerCase();
+  if (raw === "" || ["0", "false", "no"].includes(raw)) return false;
+  if (["1", "true", "yes"].includes(raw)) return true;
+  throw new WaypointError("STORE_CONFIG", `${name} must be 1/true/yes or 0/false/no; it is "${env[name]}".`);
+}
+
+export function readSettings(env: Env = process.env): ServerSettings {
+  return {
+    lockTtlMs: positiveInt(env, "WAYPOINT_LOCK_TTL_MS", 15_000),
+    maxBodyBytes: positiveInt(env, "WAYPOINT_MAX_BODY_BYTES", 1024 * 1024),
+    maxJsonDepth: positiveInt(env, "WAYPOINT_MAX_JSON_DEPTH", 64),
+    trustProxy: flag(env, "WAYPOINT_TRUST_PROXY"),
+    corsOrigins: (env.WAYPOINT_CORS_ORIGINS ?? "")
+      .split(",")
+      .map((o) => o.trim().replace(/\/$/, ""))
+      .filter(Boolean),
+  };
+}
+
+let cached: ServerSettings | null = null;
+
+/** This process's settings (read on first use). */
+export function settings(): ServerSettings {
+  return (cached ??= readSettings());
+}

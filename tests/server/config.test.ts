@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { readSettings } from "@/lib/server/config";
+import { isWaypointError } from "@/lib/errors";
+
+describe("server settings (lib/server/config.ts)", () => {
+  it("has defaults for an empty environment", () => {
+    expect(readSettings({})).toEqual({ lockTtlMs: 15_000, maxBodyBytes: 1024 * 1024, maxJsonDepth: 64, trustProxy: false, corsOrigins: [] });
+  });
+
+  it("reads every variable", () => {
+    expect(
+      readSettings({
+        WAYPOINT_LOCK_TTL_MS: "3000",
+        WAYPOINT_MAX_BODY_BYTES: "2048",
+        WAYPOINT_MAX_JSON_DEPTH: " 10 ",
+        WAYPOINT_TRUST_PROXY: "Yes",
+        WAYPOINT_CORS_ORIGINS: "http://a.example/, https://b.example:8443 ,",
+      }),
+    ).toEqual({
+      lockTtlMs: 3000,
+      maxBodyBytes: 2048,
+      maxJsonDepth: 10,
+      trustProxy: true,
+      corsOrigins: ["http://a.example", "https://b.example:8443"],
+    });
+  });
+
+  it.each([
+    ["WAYPOINT_LOCK_TTL_MS", "15s"],
+    ["WAYPOINT_MAX_BODY_BYTES", "-1"],
+    ["WAYPOINT_MAX_JSON_DEPTH", "1.5"],
+    ["WAYPOINT_TRUST_PROXY", "maybe"],
+  ])("refuses %s=%s with one sentence naming it", (name, value) => {
+    let err: unknown;
+    try {
+      readSettings({ [name]: value });
+    } catch (e) {
+      err = e;
+    }
+    expect(isWaypointError(err, "STORE_CONFIG")).toBe(true);
+    expect((err as Error).message).toContain(name);
+    expect((err as Error).message).toContain(value);
+  });
+});
