@@ -180,6 +180,39 @@ if (unreachable && !process.env.CI) {
       expect((await hashOf(firstNew.id)).x).toBeDefined();
     });
 
+    it("a save whose base another process deleted meanwhile is stored as a snapshot (the script refuses the delta)", async () => {
+      await open();
+      const t = threadId("gone-base");
+      const big = "constant ".repeat(600);
+      let parent: Checkpoint | null = null;
+      const states = new Map<string, string>();
+      const rows: Checkpoint[] = [];
+      for (let i = 0; i < 16; i++) {
+        parent = await store.save(cp(t, parent, { step: i, state: { big, log: Array.from({ length: i + 1 }, (_, k) => k) } }));
+        states.set(parent.id, JSON.stringify(parent.state));
+        rows.push(parent);
+      }
+      // Label 16 is a skip point: its delta would be stored against the root, label 0.
+      const other = await createRedisStore({ url, prefix: store.prefix });
+      try {
+        await other.delete(rows[0].id);
+      } finally {
+        await other.close();
+      }
+      states.delete(rows[0].id);
+      const next = await store.save(cp(t, parent, { step: 16, state: { big, log: Array.from({ length: 17 }, (_, k) => k) } }));
+      states.set(next.id, JSON.stringify(next.state));
+      const h = await hashOf(next.id);
+      expect(h.x).toBe(states.get(next.id));
+      expect([h.a, h.o]).toEqual([undefined, undefined]);
+      expect(next.version).toBe(17); // the refused attempt assigned no version
+      const after = await store.save(cp(t, next, { step: 17, state: { big, log: Array.from({ length: 18 }, (_, k) => k) } }));
+      states.set(after.id, JSON.stringify(after.state));
+      expect((await hashOf(after.id)).a).toBe(next.id);
+      for (const [id, text] of states) expect(JSON.stringify((await store.load(id)).state)).toBe(text);
+      for (const c of await store.list(t)) expect(JSON.stringify(c.state)).toBe(states.get(c.id));
+    });
+
     it("a 3,000-step append thread stores a small fraction of its full states, and any old checkpoint rebuilds", async () => {
       await open();
       const t = threadId("long-3000");
