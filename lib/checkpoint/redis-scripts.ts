@@ -4,9 +4,14 @@
  *
  * Key layout (P = prefix, T = thread id, C = checkpoint id; ids are validated by ids.ts before use):
  *   P checkpoint:C                 hash  t (thread), p (parent id or ""), v (version), b (JSON of the immutable
- *                                        fields), w (JSON of pendingWrites, the only mutable part), s (JSON of
- *                                        the summary minus id/threadId/parentId/version, written by save so
- *                                        listSummaries never reads b; absent on checkpoints saved before it)
+ *                                        fields but state and metadata), m (metadata JSON), d (delta label, see
+ *                                        delta-format.ts), then either x (the full state JSON: a snapshot) or
+ *                                        a (base checkpoint id) and o (ops text against it: a delta row); w (JSON
+ *                                        of pendingWrites, the only mutable part), s (JSON of the summary minus
+ *                                        id/threadId/parentId/version, written by save so listSummaries never
+ *                                        reads b; absent on checkpoints saved before it). A hash without d was
+ *                                        written before the delta layout: its b holds every immutable field,
+ *                                        state and metadata included, and it is a snapshot labelled 0.
  *   P execution:T:checkpoints      zset  C scored by version (the seed's per-execution index)
  *   P execution:T:thread           hash  createdAt, updatedAt, status, graphId (absent = null), head (absent =
  *                                        null), headVersion, count, error (JSON), metadata (JSON), seq (version
@@ -17,9 +22,15 @@
  *   P threads:status:S / P threads:graph:G   the same, per status / per graph id, for filtered listings
  * Keys of one thread cannot collide with another thread's: each ends in a fixed suffix after the id.
  *
+ * A delta row's base is an older checkpoint of the same thread, so it shares the thread's TTL deadline (every key
+ * of a thread has the same one, see touch) and never expires before the rows that depend on it.
+ *
  * Scripts build key names from the prefix (numberOfKeys 0): fine on a single Redis, not on Redis Cluster
  * (which a thread listing spanning every thread could not use in one script anyway).
  */
+
+/** Most hashes one chain walk reads (a rebuild needs at most GRID - 1 + log2(label / GRID) + 1, see delta.ts). */
+export const MAX_HOPS = 64;
 
 /** Shared Lua helpers, prepended to the scripts that need them. */
 const HELPERS = `
@@ -72,6 +83,30 @@ local function indexThread(P, T, score, oldStatus, oldGraph, status, graph)
   redis.call('ZADD', P .. 'threads:status:' .. status, score, T)
   if graph then redis.call('ZADD', P .. 'threads:graph:' .. graph, score, T) end
 end
+-- Delta chains. Appends to out, 7 entries per checkpoint hash: id, d, a, o, m, x, b (false when absent). b is
+-- sent only for a hash without d (written before the delta layout: its b holds the full state, so it is a
+-- snapshot) and, with withBody, for the first one. Follows base ids from id until a snapshot, a hash already
+-- sent (in seen), a missing hash, or MAX_HOPS hashes; the caller's codec reports a chain that ends without
+-- a snapshot as CORRUPT_CHECKPOINT.
+local MAX_HOPS = ${MAX_HOPS}
+local function walk(P, id, seen, out, withBody)
+  local hops = 0
+  while id and not seen[id] and hops < MAX_HOPS do
+    seen[id] = true
+    hops = hops + 1
+    local k = ckey(P, id)
+    local f = redis.call('HMGET', k, 'v', 'd', 'a', 'o', 'm', 'x')
+    if not f[1] then return end
+    local old = not f[2]
+    local body = false
+    if old or withBody then body = redis.call('HGET', k, 'b') or false end
+    withBody = false
+    out[#out + 1] = id; out[#out + 1] = f[2]; out[#out + 1] = f[3]; out[#out + 1] = f[4]
+    out[#out + 1] = f[5]; out[#out + 1] = f[6]; out[#out + 1] = body
+    if old or (f[6] and f[6] ~= '') then return end
+    id = f[3]
+  end
+end
 `;
 
 /** The thread record fields, in the order scripts return them (see `toThreadInfo`). */
@@ -79,11 +114,15 @@ export const THREAD_FIELDS = ["createdAt", "updatedAt", "status", "graphId", "he
 const THREAD_HMGET = THREAD_FIELDS.map((f) => `'${f}'`).join(", ");
 
 /**
- * save. ARGV: P, T, C, parent ("" = none), body JSON, writes JSON, nowMs, nowIso, ttlMs (0 = none), summary JSON.
- * Returns {1, version} or {0, reason, detail}; on a refusal nothing was written.
+ * save. ARGV: P, T, C, parent ("" = none), head JSON (b), writes JSON, nowMs, nowIso, ttlMs (0 = none), summary
+ * JSON, metadata JSON, depth, then state JSON (a snapshot) or "" with base id and ops (a delta row).
+ * Returns {1, version} or {0, reason, detail}; on a refusal nothing was written. A delta row whose base is no
+ * longer in the thread (deleted or pruned since the codec saw it) is refused with 'no-base': the caller saves
+ * it again as a snapshot.
  */
 const SAVE = `${HELPERS}
 local P, T, C, parent = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local state, base, ops = ARGV[13], ARGV[14], ARGV[15]
 local ck = ckey(P, C)
 local tkey, ikey = tkeys(P, T)
 if redis.call('EXISTS', ck) == 1 then return {0, 'exists', redis.call('HGET', ck, 't') or ''} end
@@ -92,8 +131,13 @@ if parent ~= '' then
   if not pt then return {0, 'no-parent', ''} end
   if pt ~= T then return {0, 'parent-thread', pt} end
 end
+if state == '' and redis.call('HGET', ckey(P, base), 't') ~= T then return {0, 'no-base', base} end
 local v = redis.call('HINCRBY', tkey, 'seq', 1)
-redis.call('HSET', ck, 't', T, 'p', parent, 'v', v, 'b', ARGV[5], 'w', ARGV[6], 's', ARGV[10])
+if state ~= '' then
+  redis.call('HSET', ck, 't', T, 'p', parent, 'v', v, 'b', ARGV[5], 'w', ARGV[6], 's', ARGV[10], 'm', ARGV[11], 'd', ARGV[12], 'x', state)
+else
+  redis.call('HSET', ck, 't', T, 'p', parent, 'v', v, 'b', ARGV[5], 'w', ARGV[6], 's', ARGV[10], 'm', ARGV[11], 'd', ARGV[12], 'a', base, 'o', ops)
+end
 redis.call('ZADD', ikey, v, C)
 if redis.call('HSETNX', tkey, 'createdAt', ARGV[8]) == 1 then
   redis.call('HSET', tkey, 'status', 'idle', 'metadata', '{}', 'error', 'null')
@@ -108,11 +152,50 @@ return {1, v}
 `;
 
 /**
+ * load / latest. ARGV: P, mode ("c": ARGV[3] is a checkpoint id; "t": ARGV[3] is a thread id, whose newest
+ * checkpoint is read), id. Returns {} when there is none, else {parent, version, writes, chain...}: the
+ * checkpoint's chain as `walk` lists it (the checkpoint first, with its body), so a load is one round trip.
+ * Like list, latest drops index entries whose hash is gone on the way.
+ */
+const LOAD = `${HELPERS}
+local P, mode, X = ARGV[1], ARGV[2], ARGV[3]
+local C = X
+if mode == 't' then
+  C = nil
+  local tkey, ikey = tkeys(P, X)
+  local dropped = false
+  while true do
+    local top = redis.call('ZREVRANGE', ikey, 0, 0)
+    if not top[1] then break end
+    if redis.call('EXISTS', ckey(P, top[1])) == 1 then C = top[1]; break end
+    redis.call('ZREM', ikey, top[1]); dropped = true
+  end
+  if dropped then refreshHead(tkey, ikey) end
+  if not C then return {} end
+end
+local f = redis.call('HMGET', ckey(P, C), 'p', 'v', 'w')
+if not f[2] then return {} end
+local out = {f[1] or '', f[2], f[3] or '[]'}
+walk(P, C, {}, out, true)
+return out
+`;
+
+/** chains (delete/prune folds). ARGV: P, ids... Returns the chains of every id as `walk` lists them, each hash once. */
+const CHAINS = `${HELPERS}
+local P = ARGV[1]
+local seen, out = {}, {}
+for i = 2, #ARGV do walk(P, ARGV[i], seen, out, false) end
+return out
+`;
+
+/**
  * list. ARGV: P, T, min, max (ZRANGEBYSCORE bounds), rev ("1" = newest first), limit (0 = all), summaries
- * ("1" = listSummaries). Returns a flat list id, parent, version, body, writes per checkpoint; for summaries
- * id, parent, version, summary, "" (or, for a checkpoint saved before summaries existed, id, parent,
- * version, "", body), so no body is read when every checkpoint has its summary. Index entries whose
- * checkpoint key is gone (evicted, or removed by hand) are dropped on the way and the page is refilled.
+ * ("1" = listSummaries). For list, returns {page, chains}: page is a flat list of id, p, v, w, d, a, o, m, x, b
+ * per checkpoint, chains lists (as `walk` does) the chains of the bases outside the page, so a page is
+ * rebuilt from one round trip. For summaries, a flat list of id, p, v, s, "", "" per checkpoint, or, for a
+ * checkpoint saved before summaries existed, id, p, v, "", b, m, so no body is read when every checkpoint has
+ * its summary. Index entries whose checkpoint key is gone (evicted, or removed by hand) are dropped on the
+ * way and the page is refilled.
  */
 const LIST = `${HELPERS}
 local P, T, min, max, rev, limit = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1', tonumber(ARGV[6])
@@ -128,19 +211,20 @@ while true do
   local missing = 0
   for i = 1, #ids do
     local k = ckey(P, ids[i])
-    local row
+    -- 'v' exists exactly when the checkpoint does (save writes every field in one HSET).
+    local f
     if summaries then
-      -- 'v' exists exactly when the checkpoint does (save writes every field in one HSET).
-      local f = redis.call('HMGET', k, 'p', 'v', 's')
+      f = redis.call('HMGET', k, 'p', 'v', 's')
       if f[2] then
-        if f[3] then row = {f[1], f[2], f[3], ''} else row = {f[1], f[2], '', redis.call('HGET', k, 'b') or ''} end
+        if f[3] then f[4] = ''; f[5] = ''
+        else f[3] = ''; f[4] = redis.call('HGET', k, 'b') or ''; f[5] = redis.call('HGET', k, 'm') end
       end
     else
-      local f = redis.call('HMGET', k, 'p', 'v', 'b', 'w')
-      if f[3] then row = f end
+      f = redis.call('HMGET', k, 'p', 'v', 'w', 'd', 'a', 'o', 'm', 'x', 'b')
     end
-    if row then
-      out[#out + 1] = ids[i]; out[#out + 1] = row[1]; out[#out + 1] = row[2]; out[#out + 1] = row[3]; out[#out + 1] = row[4]
+    if f[2] then
+      out[#out + 1] = ids[i]
+      for j = 1, #f do out[#out + 1] = f[j] end
       n = n + 1
     else
       redis.call('ZREM', ikey, ids[i]); missing = missing + 1
@@ -152,7 +236,13 @@ while true do
   if missing == 0 or #ids == 0 or (limit > 0 and n >= limit) then break end
 end
 if dropped > 0 then refreshHead(tkey, ikey) end
-return out
+if summaries then return out end
+local seen, chains = {}, {}
+for i = 1, #out, 10 do seen[out[i]] = true end
+for i = 1, #out, 10 do
+  if out[i + 5] and not seen[out[i + 5]] then walk(P, out[i + 5], seen, chains, false) end
+end
+return {out, chains}
 `;
 
 /** putWrites. KEYS[1] = checkpoint key; ARGV: writes JSON. 1 if replaced, 0 if the checkpoint is unknown. */
@@ -162,62 +252,91 @@ redis.call('HSET', KEYS[1], 'w', ARGV[1])
 return 1
 `;
 
-/** delete. ARGV: P, C. Re-links C's children to C's parent. 1 if deleted, 0 if unknown. */
-const DELETE = `${HELPERS}
-local P, C = ARGV[1], ARGV[2]
-local ck = ckey(P, C)
-local f = redis.call('HMGET', ck, 't', 'p')
-if not f[1] then return 0 end
-local tkey, ikey = tkeys(P, f[1])
-local ids = redis.call('ZRANGE', ikey, 0, -1)
-for i = 1, #ids do
-  local k = ckey(P, ids[i])
-  if ids[i] ~= C and redis.call('HGET', k, 'p') == C then redis.call('HSET', k, 'p', f[2]) end
-end
-redis.call('DEL', ck)
-redis.call('ZREM', ikey, C)
-bumpRev(tkey)
-refreshHead(tkey, ikey)
-return 1
-`;
-
 /**
- * skeleton (for prune). ARGV: P, T. Returns {token, id, parent, version, ...}; token changes whenever a save,
- * delete or prune changes the thread's tree, so the plan computed from it can be applied only if unchanged.
+ * skeleton (for delete and prune). ARGV: P, T, C: the thread T, or ("" and) the thread of checkpoint C.
+ * Returns {} if C is unknown, else {token, T, id, parent, version, base, ...}; token changes whenever a save,
+ * delete or prune changes the thread's tree, so a plan computed from it can be applied only if unchanged.
  */
 const SKELETON = `${HELPERS}
-local P, T = ARGV[1], ARGV[2]
+local P, T, C = ARGV[1], ARGV[2], ARGV[3]
+if C ~= '' then
+  T = redis.call('HGET', ckey(P, C), 't')
+  if not T then return {} end
+end
 local tkey, ikey = tkeys(P, T)
 local tok = redis.call('HMGET', tkey, 'seq', 'rev')
-local out = {(tok[1] or '0') .. ':' .. (tok[2] or '0')}
+local out = {(tok[1] or '0') .. ':' .. (tok[2] or '0'), T}
 local ids = redis.call('ZRANGE', ikey, 0, -1, 'WITHSCORES')
 for i = 1, #ids, 2 do
-  local p = redis.call('HGET', ckey(P, ids[i]), 'p')
-  if p then out[#out + 1] = ids[i]; out[#out + 1] = p; out[#out + 1] = ids[i + 1] end
+  local f = redis.call('HMGET', ckey(P, ids[i]), 'p', 'a')
+  if f[1] then out[#out + 1] = ids[i]; out[#out + 1] = f[1]; out[#out + 1] = ids[i + 1]; out[#out + 1] = f[2] or '' end
 end
 return out
 `;
 
 /**
- * apply a prune plan. ARGV: P, T, token, nDelete, delete ids..., then (id, new parent or "") pairs.
- * Returns the number deleted, or -1 (nothing changed) if the thread changed since the skeleton was read.
+ * apply a delete / prune plan. ARGV: P, T, token, nDelete, nFold, delete ids..., (fold id, state JSON) pairs,
+ * then (id, new parent or "") pairs. Folds are survivors whose base is deleted: rewritten here as snapshots
+ * (x set, a and o removed, label kept) in the same atomic step as the deletion, so every survivor stays
+ * rebuildable. Returns the number deleted, or -1 (nothing changed) if the thread changed since the skeleton.
  */
 const APPLY_PRUNE = `${HELPERS}
-local P, T, token, nd = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local P, T, token, nd, nf = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 local tkey, ikey = tkeys(P, T)
 local tok = redis.call('HMGET', tkey, 'seq', 'rev')
 if (tok[1] or '0') .. ':' .. (tok[2] or '0') ~= token then return -1 end
-for i = 5, 4 + nd do
+local at = 6
+for i = at, at + nd - 1 do
   redis.call('DEL', ckey(P, ARGV[i]))
   redis.call('ZREM', ikey, ARGV[i])
 end
-for i = 5 + nd, #ARGV, 2 do
+at = at + nd
+for i = at, at + 2 * nf - 1, 2 do
+  local k = ckey(P, ARGV[i])
+  if redis.call('EXISTS', k) == 1 then
+    redis.call('HSET', k, 'x', ARGV[i + 1])
+    redis.call('HDEL', k, 'a', 'o')
+  end
+end
+at = at + 2 * nf
+for i = at, #ARGV, 2 do
   local k = ckey(P, ARGV[i])
   if redis.call('EXISTS', k) == 1 then redis.call('HSET', k, 'p', ARGV[i + 1]) end
 end
 bumpRev(tkey)
 refreshHead(tkey, ikey)
 return nd
+`;
+
+/**
+ * storage. ARGV: P, T. Returns {0} when the thread has neither a record nor checkpoints, else {1, then id,
+ * version, step, bytes, snapshot (1/0) per checkpoint}. bytes = the UTF-8 byte lengths of every field name and
+ * value of the checkpoint's hash (HSTRLEN: no value leaves the server); step comes from the summary (or, for
+ * a hash saved before summaries, its body). A snapshot is a hash with a full state (x, or a pre-delta hash).
+ */
+const STORAGE = `${HELPERS}
+local P, T = ARGV[1], ARGV[2]
+local tkey, ikey = tkeys(P, T)
+if redis.call('EXISTS', tkey) == 0 and redis.call('EXISTS', ikey) == 0 then return {0} end
+local out = {1}
+local ids = redis.call('ZRANGE', ikey, 0, -1, 'WITHSCORES')
+for i = 1, #ids, 2 do
+  local k = ckey(P, ids[i])
+  local names = redis.call('HKEYS', k)
+  if #names > 0 then
+    local bytes = 0
+    for j = 1, #names do bytes = bytes + #names[j] + redis.call('HSTRLEN', k, names[j]) end
+    local f = redis.call('HMGET', k, 'd', 's')
+    local snap = 0
+    if (not f[1]) or redis.call('HSTRLEN', k, 'x') > 0 then snap = 1 end
+    local ok, obj = pcall(cjson.decode, f[2] or redis.call('HGET', k, 'b') or 'null')
+    local step = 0
+    if ok and type(obj) == 'table' and type(obj.step) == 'number' then step = obj.step end
+    out[#out + 1] = ids[i]; out[#out + 1] = ids[i + 1]; out[#out + 1] = tostring(step)
+    out[#out + 1] = bytes; out[#out + 1] = snap
+  end
+end
+return out
 `;
 
 /** clear. ARGV: P, T. Deletes every key of the thread and its listing entries. */
@@ -342,12 +461,14 @@ return 0
 
 export const SCRIPTS = {
   wpSave: { numberOfKeys: 0, lua: SAVE },
+  wpLoad: { numberOfKeys: 0, lua: LOAD },
+  wpChains: { numberOfKeys: 0, lua: CHAINS },
   wpList: { numberOfKeys: 0, lua: LIST },
   wpPutWrites: { numberOfKeys: 1, lua: PUT_WRITES },
-  wpDelete: { numberOfKeys: 0, lua: DELETE },
   wpSkeleton: { numberOfKeys: 0, lua: SKELETON },
   wpApplyPrune: { numberOfKeys: 0, lua: APPLY_PRUNE },
   wpClear: { numberOfKeys: 0, lua: CLEAR },
+  wpStorage: { numberOfKeys: 0, lua: STORAGE },
   wpUpdateThread: { numberOfKeys: 0, lua: UPDATE_THREAD },
   wpListThreads: { numberOfKeys: 0, lua: LIST_THREADS },
   wpAcquireLock: { numberOfKeys: 1, lua: ACQUIRE_LOCK },

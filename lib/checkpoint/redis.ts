@@ -2,15 +2,29 @@
  * Redis checkpoint store (ioredis, plain Redis 7: no RedisJSON / RediSearch modules needed).
  *
  * Layout and atomicity: see redis-scripts.ts. Every write is one Lua script (one round trip, all-or-nothing);
- * reads are one HMGET or one script. Nothing uses KEYS/SCAN. With `ttlSeconds`, all keys of a thread share one
- * deadline refreshed by every write to the thread, so a thread expires as a whole, ttl to 1.1 x ttl after its
- * last write; listings also drop index entries whose keys are gone (eviction) lazily.
+ * reads are one HMGET or one script. Nothing uses KEYS/SCAN.
+ *
+ * Delta checkpoints (delta.ts): a hash keeps either its full state or ops against a base checkpoint. save
+ * sends what the codec encodes and the script checks the base still exists (else the row is sent again as a
+ * snapshot: a second round trip only then); load/latest read the checkpoint and its chain in one script;
+ * list reads a page plus the chains of the bases outside it in one script; delete/prune rebuild the
+ * survivors whose base goes away and rewrite them as snapshots in the same script as the deletion, guarded
+ * by the thread's change token. Hashes written before the delta layout are snapshots and are read as such.
+ *
+ * With `ttlSeconds`, all keys of a thread share one deadline refreshed by every write to the thread, so a
+ * thread expires as a whole, ttl to 1.1 x ttl after its last write (a delta row's base, in the same thread,
+ * never expires before it); listings also drop index entries whose keys are gone (eviction) lazily. A base
+ * removed outside the store (eviction, a hand edit) makes the rows stored against it CORRUPT_CHECKPOINT:
+ * with delta storage, run Redis with maxmemory-policy noeviction.
  */
 import { Redis, ReplyError } from "ioredis";
 import { WaypointError, checkpointNotFound, isWaypointError, threadNotFound } from "../errors";
 import { assertSafeId } from "./ids";
-import { planPrune, type SkeletonRow } from "./prune";
-import { SCRIPTS, THREAD_FIELDS, type ScriptName } from "./redis-scripts";
+import { corrupt, isSnapshotRow, type DeltaRow } from "./delta-format";
+import { DeltaCodec, foldTargets } from "./delta";
+import { planPrune, relinkAfterDelete, type PrunePlan, type SkeletonRow } from "./prune";
+import { MAX_HOPS, SCRIPTS, THREAD_FIELDS, type ScriptName } from "./redis-scripts";
+import { storageReport, type RowSize } from "./storage";
 import { toSummary } from "./summary";
 import { storeLabel, storeTimeoutMs, unavailable } from "./timeouts";
 import type {
@@ -26,9 +40,11 @@ import type {
   ThreadPage,
   ThreadPatch,
   ThreadStatus,
+  ThreadStorage,
 } from "./types";
 import {
   encodeThreadCursor,
+  toJson,
   validateKeep,
   validateListOptions,
   validateNewCheckpoint,
@@ -51,6 +67,19 @@ export interface RedisStoreOptions {
 
 type Reply = string | number | null | Reply[];
 type ScriptFn = (...args: (string | number)[]) => Promise<Reply>;
+type Raw = string | null;
+
+/** What a hash's `b` holds: the immutable fields but state and metadata (which a pre-delta hash also holds). */
+type Head = Pick<Checkpoint, "id" | "threadId" | "step" | "nodeName" | "next" | "interrupts" | "timestamp"> & {
+  state?: unknown;
+  metadata?: Checkpoint["metadata"];
+};
+
+/** A hash as the codec reads it; `old` is the parsed body of a hash written before the delta layout. */
+interface ReadRow {
+  row: DeltaRow;
+  old: Head | null;
+}
 
 const bad = (message: string) => new WaypointError("INVALID_ARGUMENT", message);
 
@@ -78,6 +107,8 @@ export class RedisCheckpointStore implements CheckpointStore {
   private readonly ttlMs: number;
   private readonly timeoutMs: number;
   private readonly cmd: Record<ScriptName, ScriptFn>;
+  /** Per instance, like a process's (see delta.ts); another instance's deletes are caught by the save script. */
+  private readonly codec = new DeltaCodec();
 
   /** Prefer `createRedisStore`, which connects and runs `setup()`. `redis` must not use ioredis' keyPrefix. */
   constructor(
@@ -102,42 +133,80 @@ export class RedisCheckpointStore implements CheckpointStore {
 
   async save(checkpoint: NewCheckpoint): Promise<Checkpoint> {
     validateNewCheckpoint(checkpoint);
-    // Stored apart: parentId (re-linked by delete/prune), pendingWrites (putWrites), version (assigned here).
-    const { parentId, pendingWrites, version: _ignored, ...rest } = checkpoint as NewCheckpoint & { version?: unknown };
-    const body = json(rest, "Checkpoint");
+    // Stored apart: parentId (re-linked by delete/prune), pendingWrites (putWrites), version (assigned here),
+    // state (a snapshot's x, or a delta's ops) and metadata (m: "w"/"l" ops read it).
+    const { parentId, pendingWrites, version: _ignored, state: _state, metadata, ...rest } = checkpoint as NewCheckpoint & { version?: unknown };
+    const head = json(rest, "Checkpoint");
     const writes = json(pendingWrites, "pendingWrites");
+    const metadataJson = toJson(metadata, "Checkpoint metadata");
     // The summary minus what the hash keeps apart (id is the key, p, v) or the caller knows (threadId).
     const { id: _id, threadId: _t, parentId: _p, version: _v, ...summary } = toSummary({ ...checkpoint, version: 0 });
+    const summaryJson = JSON.stringify(summary);
+    let row = this.codec.encode(checkpoint, metadataJson);
     const now = new Date();
-    const r = (await this.run(() =>
-      this.cmd.wpSave(
-        this.prefix,
-        checkpoint.threadId,
-        checkpoint.id,
-        parentId ?? "",
-        body,
-        writes,
-        now.getTime(),
-        now.toISOString(),
-        this.ttlMs,
-        JSON.stringify(summary),
-      ),
-    )) as Reply[];
-    if (r[0] !== 1) {
+    for (;;) {
+      const r = (await this.run(() =>
+        this.cmd.wpSave(
+          this.prefix,
+          checkpoint.threadId,
+          checkpoint.id,
+          parentId ?? "",
+          head,
+          writes,
+          now.getTime(),
+          now.toISOString(),
+          this.ttlMs,
+          summaryJson,
+          metadataJson,
+          row.depth,
+          row.state ?? "",
+          row.baseId ?? "",
+          row.ops ?? "",
+        ),
+      )) as Reply[];
+      if (r[0] === 1) {
+        this.codec.remember(row.entry);
+        const saved = JSON.parse(head) as Head;
+        return assemble(saved, parentId ?? "", r[1] as number, JSON.parse(row.stateJson), JSON.parse(metadataJson), JSON.parse(writes));
+      }
       const [, reason, detail] = r as [number, string, string];
+      // The base was deleted or pruned since the codec saw it: store the checkpoint whole (at most once).
+      if (reason === "no-base" && row.state === null) {
+        row = this.codec.asSnapshot(row);
+        continue;
+      }
       if (reason === "exists")
         throw bad(`Checkpoint "${checkpoint.id}" already exists${detail && detail !== checkpoint.threadId ? ` in thread "${detail}"` : ""}.`);
       if (reason === "no-parent") throw bad(`Parent checkpoint "${parentId}" does not exist.`);
       throw bad(`Parent checkpoint "${parentId}" belongs to thread "${detail}", not "${checkpoint.threadId}".`);
     }
-    return this.toCheckpoint(checkpoint.id, parentId ?? "", r[1] as number, body, writes);
   }
 
   async load(checkpointId: string): Promise<Checkpoint> {
     assertSafeId(checkpointId, "checkpoint");
-    const [p, v, b, w] = await this.run(() => this.redis.hmget(this.key(checkpointId), "p", "v", "b", "w"));
-    if (b === null) throw checkpointNotFound(checkpointId);
-    return this.toCheckpoint(checkpointId, p ?? "", Number(v), b, w ?? "[]");
+    const r = (await this.run(() => this.cmd.wpLoad(this.prefix, "c", checkpointId))) as Raw[];
+    if (r.length === 0) throw checkpointNotFound(checkpointId);
+    return this.fromChain(r);
+  }
+
+  async latest(threadId: string): Promise<Checkpoint | null> {
+    assertSafeId(threadId, "thread");
+    const r = (await this.run(() => this.cmd.wpLoad(this.prefix, "t", threadId))) as Raw[];
+    return r.length === 0 ? null : this.fromChain(r);
+  }
+
+  /** A checkpoint from a wpLoad reply: parent, version, writes, then its chain (itself first, with its body). */
+  private fromChain(r: Raw[]): Checkpoint {
+    const [parent, version, writes] = r;
+    const chain: ReadRow[] = [];
+    for (let i = 3; i < r.length; i += 7) chain.push(readRow(r, i));
+    const top = chain[0];
+    const head = top.old ?? parse<Head>(r[9] ?? "", top.row.id);
+    const rows = chain.map((c) => c.row);
+    tooLong(rows);
+    const stateJson = this.codec.rebuild(rows, head.threadId, true);
+    const metadata = top.old ? top.old.metadata : parse<Checkpoint["metadata"]>(top.row.metadata, top.row.id);
+    return assemble(head, parent ?? "", Number(version), parse(stateJson, top.row.id), metadata, parse(writes ?? "[]", top.row.id));
   }
 
   async list(threadId: string, options?: ListOptions): Promise<Checkpoint[]> {
@@ -145,40 +214,57 @@ export class RedisCheckpointStore implements CheckpointStore {
     const o = validateListOptions(options);
     const min = o.after === undefined ? "-inf" : `(${o.after}`;
     const max = o.before === undefined ? "+inf" : `(${o.before}`;
-    const flat = (await this.run(() =>
+    const [flat, more] = (await this.run(() =>
       this.cmd.wpList(this.prefix, threadId, min, max, o.order === "desc" ? "1" : "0", o.limit ?? 0, "0"),
-    )) as string[];
-    const out: Checkpoint[] = [];
-    for (let i = 0; i < flat.length; i += 5) out.push(this.toCheckpoint(flat[i], flat[i + 1], Number(flat[i + 2]), flat[i + 3], flat[i + 4]));
-    return out;
+    )) as [Raw[], Raw[]];
+    const page: { parent: string; version: number; writes: string; read: ReadRow; head: Head }[] = [];
+    const known = new Map<string, DeltaRow>();
+    for (let i = 0; i < flat.length; i += 10) {
+      // id, p, v, w, then the walk layout's d, a, o, m, x, b (readRow reads from the id).
+      const read = readRow([flat[i], flat[i + 4], flat[i + 5], flat[i + 6], flat[i + 7], flat[i + 8], flat[i + 9]], 0);
+      const head = read.old ?? parse<Head>(flat[i + 9] ?? "", read.row.id);
+      page.push({ parent: flat[i + 1] ?? "", version: Number(flat[i + 2]), writes: flat[i + 3] ?? "[]", read, head });
+      known.set(read.row.id, read.row);
+    }
+    if (page.length === 0) return [];
+    for (let i = 0; i < more.length; i += 7) {
+      const extra = readRow(more, i);
+      known.set(extra.row.id, extra.row);
+    }
+    const states = await this.codec.rebuildMany(
+      page.map((p) => p.read.row),
+      async (id) => chainIn(known, id),
+    );
+    return page.map(({ parent, version, writes, read, head }) => {
+      const id = read.row.id;
+      const state = read.old ? read.old.state : parse(states.get(id)!, id);
+      const metadata = read.old ? read.old.metadata : parse<Checkpoint["metadata"]>(read.row.metadata, id);
+      return assemble(head, parent, version, state, metadata, parse(writes, id));
+    });
   }
 
-  /** One script call (one round trip) that reads each checkpoint's `s` field, never its body. */
+  /** One script call (one round trip) that reads each checkpoint's `s` field, never its state. */
   async listSummaries(threadId: string, options?: ListOptions): Promise<CheckpointSummary[]> {
     assertSafeId(threadId, "thread");
     const o = validateListOptions(options);
     const min = o.after === undefined ? "-inf" : `(${o.after}`;
     const max = o.before === undefined ? "+inf" : `(${o.before}`;
-    const flat = (await this.run(() =>
-      this.cmd.wpList(this.prefix, threadId, min, max, o.order === "desc" ? "1" : "0", o.limit ?? 0, "1"),
-    )) as string[];
+    const flat = (await this.run(() => this.cmd.wpList(this.prefix, threadId, min, max, o.order === "desc" ? "1" : "0", o.limit ?? 0, "1"))) as Raw[];
     const out: CheckpointSummary[] = [];
-    for (let i = 0; i < flat.length; i += 5) {
-      const [id, parent, version, summary, body] = flat.slice(i, i + 5);
+    for (let i = 0; i < flat.length; i += 6) {
+      const [id, parent, version, summary, body, metadata] = flat.slice(i, i + 6) as [string, string, string, string, string, Raw];
       const parentId = parent || null;
       if (summary) {
         const s = parse<Omit<CheckpointSummary, "id" | "threadId" | "parentId" | "version">>(summary, id);
         out.push({ id, threadId, parentId, version: Number(version), ...s });
       } else {
-        // Saved before summaries existed: derive it from the body (the only case that parses a state).
-        out.push(toSummary(this.toCheckpoint(id, parent, Number(version), body, "[]")));
+        // Saved before summaries existed (or its `s` was lost): derive it from the body and metadata.
+        const b = parse<Head>(body, id);
+        const md = metadata === null ? b.metadata : parse<Checkpoint["metadata"]>(metadata, id);
+        out.push(toSummary({ ...b, parentId, version: Number(version), state: {}, metadata: md!, pendingWrites: [] }));
       }
     }
     return out;
-  }
-
-  async latest(threadId: string): Promise<Checkpoint | null> {
-    return (await this.list(threadId, { order: "desc", limit: 1 }))[0] ?? null;
   }
 
   async putWrites(checkpointId: string, writes: PendingWrite[]): Promise<void> {
@@ -190,32 +276,88 @@ export class RedisCheckpointStore implements CheckpointStore {
 
   async delete(checkpointId: string): Promise<void> {
     assertSafeId(checkpointId, "checkpoint");
-    if ((await this.run(() => this.cmd.wpDelete(this.prefix, checkpointId))) !== 1) throw checkpointNotFound(checkpointId);
+    const n = await this.remove("", checkpointId, (rows) => ({
+      deleteIds: [checkpointId],
+      relink: relinkAfterDelete(rows, new Set([checkpointId])),
+    }));
+    if (n === null) throw checkpointNotFound(checkpointId);
   }
 
   async clear(threadId: string): Promise<void> {
     assertSafeId(threadId, "thread");
     await this.run(() => this.cmd.wpClear(this.prefix, threadId));
+    this.codec.forget();
   }
 
-  /**
-   * Reads the thread's skeleton, plans with planPrune, and applies the plan in one script that first checks
-   * the thread's change token: if a save/delete/prune slipped in between, nothing is applied and we retry.
-   */
   async prune(threadId: string, keep: number): Promise<number> {
     assertSafeId(threadId, "thread");
     validateKeep(keep);
+    return (await this.remove(threadId, "", (rows) => planPrune(rows, keep)))!;
+  }
+
+  /**
+   * Delete and prune: reads the thread's skeleton (of thread `threadId`, or of checkpoint `checkpointId`'s
+   * thread; null if that checkpoint is unknown), plans, rebuilds the survivors whose base is deleted (the fold
+   * targets), and applies deletions, folds and re-links in one script that first checks the thread's change
+   * token: if a save/delete/prune slipped in between, nothing is applied and we retry.
+   */
+  private async remove(threadId: string, checkpointId: string, plan: (rows: SkeletonRow[]) => PrunePlan): Promise<number | null> {
     for (let attempt = 0; attempt < 20; attempt++) {
-      const flat = (await this.run(() => this.cmd.wpSkeleton(this.prefix, threadId))) as string[];
-      const rows: SkeletonRow[] = [];
-      for (let i = 1; i < flat.length; i += 3) rows.push({ id: flat[i], parentId: flat[i + 1] || null, version: Number(flat[i + 2]) });
-      const plan = planPrune(rows, keep);
-      if (plan.deleteIds.length === 0) return 0;
-      const args = [...plan.deleteIds, ...plan.relink.flatMap((r) => [r.id, r.parentId ?? ""])];
-      const n = (await this.run(() => this.cmd.wpApplyPrune(this.prefix, threadId, flat[0], plan.deleteIds.length, ...args))) as number;
-      if (n >= 0) return n;
+      const flat = (await this.run(() => this.cmd.wpSkeleton(this.prefix, threadId, checkpointId))) as string[];
+      if (flat.length === 0) return null;
+      const [token, thread] = flat;
+      const rows: (SkeletonRow & { baseId: string | null })[] = [];
+      for (let i = 2; i < flat.length; i += 4)
+        rows.push({ id: flat[i], parentId: flat[i + 1] || null, version: Number(flat[i + 2]), baseId: flat[i + 3] || null });
+      const p = plan(rows);
+      if (p.deleteIds.length === 0) return 0;
+      const folds = foldTargets(rows, new Set(p.deleteIds));
+      const states = folds.length === 0 ? new Map<string, string>() : await this.rebuildAll(folds);
+      const foldArgs = folds.filter((id) => states.has(id)).flatMap((id) => [id, states.get(id)!]);
+      const args = [...p.deleteIds, ...foldArgs, ...p.relink.flatMap((r) => [r.id, r.parentId ?? ""])];
+      const n = (await this.run(() => this.cmd.wpApplyPrune(this.prefix, thread, token, p.deleteIds.length, foldArgs.length / 2, ...args))) as number;
+      if (n >= 0) {
+        this.codec.forget();
+        return n;
+      }
     }
-    throw new WaypointError("STORE_UNAVAILABLE", `Could not prune thread "${threadId}": it kept changing during 20 attempts.`, { threadId });
+    const what = checkpointId ? `delete checkpoint "${checkpointId}"` : `prune thread "${threadId}"`;
+    throw new WaypointError("STORE_UNAVAILABLE", `Could not ${what}: its thread kept changing during 20 attempts.`, {
+      ...(threadId ? { threadId } : { checkpointId }),
+    });
+  }
+
+  /** State JSON of each of `ids` (one script call for all their chains); ids whose hash is gone are left out. */
+  private async rebuildAll(ids: string[]): Promise<Map<string, string>> {
+    const flat = (await this.run(() => this.cmd.wpChains(this.prefix, ...ids))) as Raw[];
+    const known = new Map<string, DeltaRow>();
+    for (let i = 0; i < flat.length; i += 7) {
+      const r = readRow(flat, i);
+      known.set(r.row.id, r.row);
+    }
+    const rows = ids.map((id) => known.get(id)).filter((r): r is DeltaRow => r !== undefined);
+    return this.codec.rebuildMany(rows, async (id) => chainIn(known, id));
+  }
+
+  /**
+   * What the thread's checkpoints occupy: for each checkpoint hash, the UTF-8 byte lengths of every field name
+   * and value stored in it (t, p, v, b, w, s, m, d, and x or a + o; a pre-delta hash's t, p, v, b, w, s),
+   * summed by the server with HSTRLEN so no state is fetched. The thread record and the index are not counted.
+   */
+  async storage(threadId: string): Promise<ThreadStorage> {
+    assertSafeId(threadId, "thread");
+    const flat = (await this.run(() => this.cmd.wpStorage(this.prefix, threadId))) as (string | number)[];
+    if (flat[0] !== 1) throw threadNotFound(threadId);
+    const rows: RowSize[] = [];
+    for (let i = 1; i < flat.length; i += 5)
+      rows.push({
+        id: String(flat[i]),
+        version: Number(flat[i + 1]),
+        step: Number(flat[i + 2]),
+        bytes: Number(flat[i + 3]),
+        snapshot: flat[i + 4] === 1,
+      });
+    return storageReport(threadId, rows);
   }
 
   async getThread(threadId: string): Promise<ThreadInfo> {
@@ -303,12 +445,6 @@ export class RedisCheckpointStore implements CheckpointStore {
     return `${this.prefix}execution:${threadId}:lock`;
   }
 
-  /** Reassembles a checkpoint; the mutable/re-linkable parts override what the body holds. */
-  private toCheckpoint(id: string, parent: string, version: number, body: string, writes: string): Checkpoint {
-    const b = parse<Omit<Checkpoint, "parentId" | "version" | "pendingWrites">>(body, id);
-    return { ...b, parentId: parent || null, version, pendingWrites: parse<PendingWrite[]>(writes, id) };
-  }
-
   private toThreadInfo(threadId: string, f: (string | null)[]): ThreadInfo {
     const [createdAt, updatedAt, status, graphId, head, headVersion, count, error, metadata] = f;
     return {
@@ -334,6 +470,54 @@ export class RedisCheckpointStore implements CheckpointStore {
       throw unavailable(storeLabel("redis", this.url), e, this.timeoutMs);
     }
   }
+}
+
+/** The checkpoint hash at `r[at..at + 6]` as `walk` (redis-scripts.ts) lists it: id, d, a, o, m, x, b. */
+function readRow(r: Raw[], at: number): ReadRow {
+  const [id, d, a, o, m, x, b] = r.slice(at, at + 7) as [string, Raw, Raw, Raw, Raw, Raw, Raw];
+  if (d === null) {
+    // Written before the delta layout: the body holds the full state, so it is a snapshot labelled 0.
+    const old = parse<Head>(b ?? "", id);
+    if (old === null || typeof old !== "object") throw corrupt(id, "its body is not an object");
+    const state = old.state === undefined ? null : JSON.stringify(old.state);
+    return { row: { id, baseId: null, depth: null, state, ops: null, metadata: "null" }, old };
+  }
+  return { row: { id, baseId: a, depth: Number(d), state: x, ops: o, metadata: m ?? "" }, old: null };
+}
+
+/** A chain from rows already read: `id`, its base, ... down to a snapshot, or as far as `known` reaches. */
+function chainIn(known: Map<string, DeltaRow>, id: string): DeltaRow[] {
+  const out: DeltaRow[] = [];
+  for (let r = known.get(id); r && out.length < MAX_HOPS; r = r.baseId === null ? undefined : known.get(r.baseId)) {
+    out.push(r);
+    if (isSnapshotRow(r)) break;
+  }
+  tooLong(out);
+  return out;
+}
+
+/** A chain cut at MAX_HOPS without reaching a snapshot (a cycle, or a corrupt label) is corrupt. */
+function tooLong(rows: DeltaRow[]): void {
+  if (rows.length >= MAX_HOPS && !isSnapshotRow(rows[rows.length - 1]))
+    throw corrupt(rows[0].id, `its delta chain is longer than ${MAX_HOPS} checkpoints`);
+}
+
+/** A checkpoint from its stored parts, fields in the contract's order. */
+function assemble(head: Head, parent: string, version: number, state: unknown, metadata: unknown, pendingWrites: unknown): Checkpoint {
+  return {
+    id: head.id,
+    threadId: head.threadId,
+    parentId: parent || null,
+    version,
+    step: head.step,
+    nodeName: head.nodeName,
+    state: state as Checkpoint["state"],
+    next: head.next,
+    interrupts: head.interrupts,
+    pendingWrites: pendingWrites as PendingWrite[],
+    metadata: metadata as Checkpoint["metadata"],
+    timestamp: head.timestamp,
+  };
 }
 
 /** Connects (failing fast with STORE_UNAVAILABLE instead of retrying forever), then runs `setup()`. */

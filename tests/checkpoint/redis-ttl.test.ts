@@ -2,12 +2,15 @@
  * Redis store TTL and self-healing, against a real Redis (127.0.0.1:6379 or TEST_REDIS_URL; skipped locally
  * without one, a failure under CI). With `ttlSeconds` every key of a thread shares one deadline, so the whole
  * thread expires together and no index ever points at an expired checkpoint; listings also drop entries
- * whose keys vanished some other way (eviction). Expiry is observed by waiting for it, never by timing.
+ * whose keys vanished some other way (eviction). Delta rows (delta.ts) depend on older rows of the same
+ * thread, which share their deadline, so a thread never loses a base before the rows stored against it.
+ * Expiry is observed by waiting for it, never by timing.
  */
 import { randomBytes } from "node:crypto";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createRedisStore, type RedisCheckpointStore } from "../../lib/checkpoint/redis";
-import { isCheckpointNotFound, isThreadNotFound } from "../../lib/errors";
+import type { Checkpoint } from "../../lib/checkpoint/types";
+import { isCheckpointNotFound, isThreadNotFound, isWaypointError } from "../../lib/errors";
 import { chain, cp, sleep, threadId } from "../conformance/suite-helpers";
 
 const url = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -131,7 +134,10 @@ describe.skipIf(unreachable !== null && !process.env.CI)("redis store: TTL and l
   it("list, latest and the thread record heal when a checkpoint key vanishes (e.g. evicted)", async () => {
     const s = await open();
     const t = threadId();
-    const cps = await chain(s, t, 5);
+    // Each state is replaced whole, so every checkpoint is a snapshot: a vanished hash is nobody's base.
+    const cps: Checkpoint[] = [];
+    for (let i = 0; i < 5; i++) cps.push(await s.save(cp(t, cps[i - 1] ?? null, { step: i, state: { i, blob: randomBytes(60).toString("hex") } })));
+    expect(await s.storage(t)).toMatchObject({ checkpoints: 5, snapshots: 5 });
     expect(await s.redis.pttl(`${s.prefix}checkpoint:${cps[0].id}`)).toBe(-1); // no TTL configured: none set
     await s.redis.del(`${s.prefix}checkpoint:${cps[1].id}`, `${s.prefix}checkpoint:${cps[4].id}`);
     expect((await s.list(t, { limit: 2 })).map((c) => c.version)).toEqual([1, 3]);
@@ -142,6 +148,60 @@ describe.skipIf(unreachable !== null && !process.env.CI)("redis store: TTL and l
     // Versions stay unique: the counter does not reuse the vanished head's version.
     expect((await s.save(cp(t, cps[3]))).version).toBe(6);
   });
+
+  it("a delta row whose base vanished outside the store (eviction) is reported CORRUPT_CHECKPOINT, naming the base", async () => {
+    const s = await open();
+    const t = threadId();
+    const cps = await chain(s, t, 4); // tiny changes: deltas on their parents
+    expect((await s.storage(t)).deltas).toBe(3);
+    await s.redis.del(`${s.prefix}checkpoint:${cps[1].id}`);
+    const err = await s.load(cps[2].id).catch((e) => e);
+    expect(isWaypointError(err, "CORRUPT_CHECKPOINT")).toBe(true);
+    expect(err.message).toContain(cps[1].id);
+    expect(isWaypointError(await s.list(t).catch((e) => e), "CORRUPT_CHECKPOINT")).toBe(true);
+    expect((await s.load(cps[0].id)).state).toEqual({ i: 0 });
+  });
+
+  it("delta rows share their thread's deadline: before it every row rebuilds (after prune folds too), after it the whole thread is gone", async () => {
+    const s = await open(4);
+    const t = threadId();
+    const states = new Map<string, string>();
+    let parent: Checkpoint | null = null;
+    let log: unknown[] = [];
+    for (let i = 0; i < 40; i++) {
+      log = [...log, { i, text: `item ${i} ${"x".repeat(150)}` }];
+      parent = await s.save(cp(t, parent, { step: i, state: { log, n: i } }));
+      states.set(parent.id, JSON.stringify(parent.state));
+    }
+    const deltas = (await s.list(t)).map((c) => c.id);
+    const bases = await Promise.all(deltas.map((id) => s.redis.hget(`${s.prefix}checkpoint:${id}`, "a")));
+    expect(bases.filter((b) => b !== null).length).toBeGreaterThan(30);
+    // Some rows are stored against a base further back than their parent (skip deltas).
+    expect(bases.some((b, k) => b !== null && k > 0 && b !== deltas[k - 1])).toBe(true);
+    const deadlines = async () => {
+      const keys = [...(await s.list(t)).map((c) => `${s.prefix}checkpoint:${c.id}`), ...threadKeys(s, t)];
+      return new Set(await Promise.all(keys.map((k) => s.redis.call("PEXPIRETIME", k) as Promise<number>)));
+    };
+    expect((await deadlines()).size).toBe(1);
+    for (const [id, text] of states) expect(JSON.stringify((await s.load(id)).state)).toBe(text);
+    for (const c of await s.list(t)) expect(JSON.stringify(c.state)).toBe(states.get(c.id));
+
+    // Prune rewrites survivors whose base goes away as snapshots: they keep the shared deadline.
+    const before = new Set(deltas);
+    await s.prune(t, 10);
+    const left = (await s.listSummaries(t)).map((c) => c.id);
+    for (const id of before) if (!left.includes(id)) states.delete(id);
+    expect(await s.redis.hexists(`${s.prefix}checkpoint:${left[0]}`, "x")).toBe(1); // the oldest survivor was folded
+    expect((await deadlines()).size).toBe(1);
+    for (const c of await s.list(t)) expect(JSON.stringify(c.state)).toBe(states.get(c.id));
+    expect((await s.storage(t)).checkpoints).toBe(10);
+
+    await until(async () => (await keysOf(s)).filter((k) => !k.startsWith(`${s.prefix}threads`)).length === 0, 30_000);
+    for (const id of states.keys()) expect(isCheckpointNotFound(await s.load(id).catch((e) => e))).toBe(true);
+    expect(await s.list(t)).toEqual([]);
+    expect(await s.latest(t)).toBeNull();
+    expect(isThreadNotFound(await s.storage(t).catch((e) => e))).toBe(true);
+  }, 60_000);
 
   it("listThreads drops threads whose record vanished and stale status memberships", async () => {
     const s = await open();
