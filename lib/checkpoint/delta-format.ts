@@ -77,7 +77,7 @@ export function decodeOps(id: string, text: string): ChannelOp[] {
 }
 
 /** The writes of one channel in a row's metadata (parsed), in order. */
-function channelWrites(metadata: unknown, channel: string): unknown[] | null {
+export function channelWrites(metadata: unknown, channel: string): unknown[] | null {
   const writes = (metadata as { writes?: unknown } | null)?.writes;
   if (!Array.isArray(writes)) return null;
   const out: unknown[] = [];

@@ -27,7 +27,7 @@
  * base still exists (else it calls `asSnapshot`), and before deleting rows it rewrites every survivor whose
  * base is deleted as a snapshot (`foldTargets`), so every surviving row can be rebuilt.
  */
-import { corrupt, decodeOps, derivedPayload, encodeOps, isSnapshotRow, type ChannelOp, type DeltaRow } from "./delta-format";
+import { channelWrites, corrupt, decodeOps, derivedPayload, encodeOps, isSnapshotRow, type ChannelOp, type DeltaRow } from "./delta-format";
 import { WaypointError } from "../errors";
 import type { NewCheckpoint } from "./types";
 
@@ -146,16 +146,31 @@ function lensOf(texts: Map<string, string>): Map<string, number> {
 }
 
 export class DeltaCodec {
-  /** Most recently used last. A miss only costs a snapshot, so the bounds can be tight. */
-  private readonly entries = new Map<string, { entry: CodecEntry; chars: number }>();
+  /**
+   * Most recently used last. A miss only costs a snapshot, so the bounds can be tight. A checkpoint primed by
+   * a read is kept lazily, as the chain rows it was rebuilt from (immutable text): its channel texts are only
+   * worked out if a checkpoint is then saved on top of it, so plain reads never pay for them.
+   */
+  private readonly entries = new Map<string, { entry?: CodecEntry; lazy?: { rows: DeltaRow[]; threadId: string }; chars: number }>();
   private chars = 0;
 
   /** Remembers an entry (most recent last; the oldest are forgotten). */
   remember(entry: CodecEntry): void {
-    this.drop(entry.id);
-    const chars = sizeOf(entry);
-    this.entries.set(entry.id, { entry, chars });
-    this.chars += chars;
+    this.keep(entry.id, { entry, chars: sizeOf(entry) });
+  }
+
+  private rememberLazy(id: string, threadId: string, rows: DeltaRow[]): void {
+    let chars = 0;
+    for (const r of rows) chars += (r.state?.length ?? 0) + (r.ops?.length ?? 0) + r.metadata.length;
+    // Copies: a backend may hand over its live row objects, which a later fold would change under us.
+    const copy = rows.map((r) => ({ id: r.id, baseId: r.baseId, depth: r.depth, state: r.state, ops: r.ops, metadata: r.metadata }));
+    this.keep(id, { lazy: { rows: copy, threadId }, chars });
+  }
+
+  private keep(id: string, item: { entry?: CodecEntry; lazy?: { rows: DeltaRow[]; threadId: string }; chars: number }): void {
+    this.drop(id);
+    this.entries.set(id, item);
+    this.chars += item.chars;
     while (this.entries.size > 1 && (this.entries.size > MAX_ENTRIES || this.chars > MAX_CACHED_CHARS)) this.drop(this.entries.keys().next().value!);
   }
 
@@ -181,7 +196,7 @@ export class DeltaCodec {
   encode(input: NewCheckpoint, metadataJson: string): EncodedRow {
     const texts = channelTexts(input.state);
     const stateJson = stateJsonOf(texts);
-    const parent = input.parentId === null ? undefined : this.entries.get(input.parentId)?.entry;
+    const parent = input.parentId === null ? undefined : this.entryOf(input.parentId);
     if (!parent || parent.threadId !== input.threadId) return this.snapshot(input, texts, stateJson);
 
     const label = parent.label + 1;
@@ -245,6 +260,19 @@ export class DeltaCodec {
     };
   }
 
+  private entryOf(id: string): CodecEntry | undefined {
+    const item = this.entries.get(id);
+    if (!item) return undefined;
+    if (item.entry) return item.entry;
+    try {
+      this.rebuild(item.lazy!.rows, item.lazy!.threadId, true); // replaces the lazy item with a full entry
+    } catch {
+      this.drop(id); // unreadable now: the save on top of it is written whole
+      return undefined;
+    }
+    return this.entries.get(id)?.entry;
+  }
+
   /** The same checkpoint stored whole (when its base is gone, or the delta would not pay). */
   asSnapshot(row: EncodedRow): EncodedRow {
     const e = row.entry;
@@ -290,12 +318,7 @@ export class DeltaCodec {
     if (isSnapshotRow(top) && !prime) return top.state!;
     const snap = rows[rows.length - 1];
     if (!isSnapshotRow(snap)) throw corrupt(top.id, snap.baseId ? `its base checkpoint "${snap.baseId}" is missing` : "no snapshot on its chain");
-    let texts: Map<string, string>;
-    try {
-      texts = channelTexts(JSON.parse(snap.state!) as Record<string, unknown>);
-    } catch {
-      throw corrupt(snap.id, "its state is not JSON");
-    }
+    let texts = channelTexts(parseState(snap));
     const snapLabel = snap.depth ?? 0;
     const lastWrite = new Map<string, number>();
     const lastSet = new Map<string, number>();
@@ -322,6 +345,53 @@ export class DeltaCodec {
   }
 
   /**
+   * Like `rebuild`, but gives the state as a value, working on values rather than text: one parse of the
+   * snapshot and of each delta's payload, appends pushed in place — the cheapest way to a state object. With
+   * `prime`, the chain is remembered lazily for a save on top of it.
+   */
+  rebuildState(rows: DeltaRow[], threadId: string, prime = false): Record<string, unknown> {
+    const top = rows[0];
+    const snap = rows[rows.length - 1];
+    if (!isSnapshotRow(snap)) throw corrupt(top.id, snap.baseId ? `its base checkpoint "${snap.baseId}" is missing` : "no snapshot on its chain");
+    let state = parseState(snap);
+    for (let i = rows.length - 2; i >= 0; i--) {
+      if (rows[i].baseId !== rows[i + 1].id || rows[i].ops === null) throw corrupt(rows[i].id, "its delta chain is broken");
+      state = applyValues(rows[i], state, true);
+    }
+    if (prime) this.rememberLazy(top.id, threadId, rows);
+    return state;
+  }
+
+  /**
+   * `rebuildMany` as values. Each row's state is built from its base's by copy-on-write, so the states of one
+   * call share unchanged parts (arrays, items): callers treat them as read-only or copy before changing.
+   */
+  async rebuildManyStates(rows: DeltaRow[], fetchChain: (id: string) => Promise<DeltaRow[]>): Promise<Map<string, Record<string, unknown>>> {
+    const states = new Map<string, Record<string, unknown>>();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const stateOf = async (id: string): Promise<Record<string, unknown>> => {
+      const known = states.get(id);
+      if (known) return known;
+      const row = byId.get(id);
+      let s: Record<string, unknown>;
+      if (!row) {
+        const chain = await fetchChain(id);
+        if (chain.length === 0) throw corrupt(id, "it is missing");
+        s = this.rebuildState(chain, "");
+      } else if (isSnapshotRow(row)) s = parseState(row);
+      else {
+        if (!row.baseId || row.ops === null) throw corrupt(row.id, "it has neither a state nor a delta");
+        s = applyValues(row, await stateOf(row.baseId), false);
+      }
+      states.set(id, s);
+      return s;
+    };
+    // Lowest labels first, so a base inside the page is built before the rows on top of it (no deep recursion).
+    for (const r of [...rows].sort((a, b) => (a.depth ?? 0) - (b.depth ?? 0))) await stateOf(r.id);
+    return new Map(rows.map((r) => [r.id, states.get(r.id)!]));
+  }
+
+  /**
    * States of many rows of one thread (a history page): each is rebuilt once, from its base's rebuilt state
    * when that is among `rows` or already rebuilt, else from the chain `fetchChain(baseId)` returns.
    * Returns state JSON text by id.
@@ -337,12 +407,12 @@ export class DeltaCodec {
       if (!row) {
         const chain = await fetchChain(id);
         if (chain.length === 0) throw corrupt(id, "it is missing");
-        const t = channelTexts(JSON.parse(this.rebuild(chain, "")) as Record<string, unknown>);
+        const t = channelTexts(this.rebuildState(chain, ""));
         texts.set(id, t);
         return t;
       }
       let t: Map<string, string>;
-      if (isSnapshotRow(row)) t = channelTexts(JSON.parse(row.state!) as Record<string, unknown>);
+      if (isSnapshotRow(row)) t = channelTexts(parseState(row));
       else {
         if (!row.baseId || row.ops === null) throw corrupt(row.id, "it has neither a state nor a delta");
         t = applyOps(row, await textsOf(row.baseId), () => {});
@@ -383,6 +453,54 @@ function applyOps(row: DeltaRow, base: Map<string, string>, touched: (channel: s
     touched(op.channel, kind !== "a", kind === "d");
   }
   return texts;
+}
+
+function parseState(row: DeltaRow): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(row.state!);
+  } catch {
+    throw corrupt(row.id, "its state is not JSON");
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw corrupt(row.id, "its state is not an object");
+  return v as Record<string, unknown>;
+}
+
+/** Sets an own property, also for the key "__proto__" (which plain assignment would treat as the prototype). */
+function put(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === "__proto__") Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
+/**
+ * Applies one row's ops to its base's state as values — the same result as `applyOps` on texts, parsed.
+ * `inPlace`: the base state (and its arrays) are private to the caller and may be changed.
+ */
+function applyValues(row: DeltaRow, base: Record<string, unknown>, inPlace: boolean): Record<string, unknown> {
+  const out = inPlace ? base : { ...base };
+  let metadata: unknown;
+  const writesOf = (channel: string) => {
+    if (metadata === undefined) metadata = parseJson(row.id, row.metadata);
+    const values = channelWrites(metadata, channel);
+    if (!values || values.length === 0) throw corrupt(row.id, `its delta refers to writes of "${channel}" that its metadata lacks`);
+    return values;
+  };
+  for (const op of decodeOps(row.id, row.ops!)) {
+    const c = op.channel;
+    if (op.kind === "d") delete out[c];
+    else if (op.kind === "s") put(out, c, parseJson(row.id, op.payload));
+    else if (op.kind === "l") {
+      const values = writesOf(c);
+      put(out, c, values[values.length - 1]);
+    } else {
+      const items = op.kind === "w" ? writesOf(c).flatMap((v) => (Array.isArray(v) ? v : [v])) : parseJson(row.id, op.payload);
+      const cur = Object.prototype.hasOwnProperty.call(out, c) ? out[c] : undefined;
+      if (!Array.isArray(cur) || !Array.isArray(items)) throw corrupt(row.id, `it appends to "${c}", which is not a list`);
+      if (inPlace) for (const it of items) cur.push(it);
+      else put(out, c, cur.concat(items));
+    }
+  }
+  return out;
 }
 
 function parseJson(id: string, text: string): unknown {

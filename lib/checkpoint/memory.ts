@@ -159,7 +159,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
     const metadataJson = toJson(metadata, "Checkpoint metadata");
     let row = this.codec.encode(input, metadataJson);
     if (row.baseId !== null && !checkpoints.has(row.baseId)) row = this.codec.asSnapshot(row);
-    const stored = assemble(head, row.stateJson, metadataJson);
+    const stored = assemble(head, JSON.parse(row.stateJson), metadataJson);
     t.lastVersion = version;
     const entry: Entry = {
       id: input.id,
@@ -192,8 +192,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
   }
 
   private materialise(entry: Entry, threadId: string, prime = false): Checkpoint {
-    const stateJson = this.codec.rebuild(this.chain(entry), threadId, prime);
-    return assemble(entry.head, stateJson, entry.metadata);
+    return assemble(entry.head, this.codec.rebuildState(this.chain(entry), threadId, prime), entry.metadata);
   }
 
   async load(checkpointId: string): Promise<Checkpoint> {
@@ -205,7 +204,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
 
   async list(threadId: string, options?: ListOptions): Promise<Checkpoint[]> {
     const entries = this.page(threadId, options);
-    const states = await this.codec.rebuildMany(entries, async (id) => {
+    const states = await this.codec.rebuildManyStates(entries, async (id) => {
       const e = this.backing.checkpoints.get(id)?.entry;
       return e ? this.chain(e) : [];
     });
@@ -377,7 +376,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
 }
 
 /** A checkpoint from its stored parts, fields in the contract's order. */
-function assemble(head: string, stateJson: string, metadataJson: string): Checkpoint {
+function assemble(head: string, state: Record<string, unknown>, metadataJson: string): Checkpoint {
   const h = JSON.parse(head) as Checkpoint;
   return {
     id: h.id,
@@ -386,7 +385,7 @@ function assemble(head: string, stateJson: string, metadataJson: string): Checkp
     version: h.version,
     step: h.step,
     nodeName: h.nodeName,
-    state: JSON.parse(stateJson),
+    state,
     next: h.next,
     interrupts: h.interrupts,
     pendingWrites: h.pendingWrites,
