@@ -50,7 +50,7 @@ describe("listSummaries reads no state", () => {
     const store = await createMemoryStore();
     const cps = await richThread(store, "t");
     const expected = cps.map(toSummary);
-    for (const c of cps) store.backing.checkpoints.get(c.id)!.entry.json = "{ not json";
+    for (const c of cps) store.backing.checkpoints.get(c.id)!.entry.head = "{ not json";
     await expect(store.list("t")).rejects.toThrow();
     expect(await store.listSummaries("t")).toEqual(expected);
   });
