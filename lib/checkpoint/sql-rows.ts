@@ -3,6 +3,7 @@
  * names (see prisma/<db>/migrations), differing only in how JSON and times come back from the driver.
  */
 import { WaypointError } from "../errors";
+import type { DeltaRow } from "./delta-format";
 import { assembleSummary, summaryExtra, type SummaryExtra } from "./summary";
 import type { Checkpoint, CheckpointSummary, NewCheckpoint, ThreadError, ThreadInfo, ThreadStatus } from "./types";
 
@@ -122,10 +123,22 @@ export interface CheckpointJson {
 
 /** Serialises a validated checkpoint; values JSON cannot represent (BigInt, cycles) are INVALID_ARGUMENT. */
 export function checkpointJson(cp: NewCheckpoint): CheckpointJson {
+  const head = checkpointHeadJson(cp);
+  try {
+    return { ...head, state: JSON.stringify(cp.state) };
+  } catch (e) {
+    throw bad(`Checkpoint is not JSON-serialisable: ${(e as Error).message}`);
+  }
+}
+
+/** Every JSON text a save writes except the state, which the delta codec serialises (once, per channel). */
+export type CheckpointHeadJson = Omit<CheckpointJson, "state">;
+
+/** `checkpointJson` without the state; the same INVALID_ARGUMENT for values JSON cannot represent. */
+export function checkpointHeadJson(cp: NewCheckpoint): CheckpointHeadJson {
   try {
     return {
       summary: JSON.stringify(summaryExtra(cp)),
-      state: JSON.stringify(cp.state),
       next: JSON.stringify(cp.next),
       interrupts: JSON.stringify(cp.interrupts),
       pendingWrites: JSON.stringify(cp.pendingWrites),
@@ -134,6 +147,37 @@ export function checkpointJson(cp: NewCheckpoint): CheckpointJson {
   } catch (e) {
     throw bad(`Checkpoint is not JSON-serialisable: ${(e as Error).message}`);
   }
+}
+
+/**
+ * The delta layout's columns (lib/checkpoint/delta-format.ts; SQLite migration 20261201000000_delta): the
+ * base the row's ops apply to, its chain label and the ops text. All NULL for a snapshot written before the
+ * migration; a snapshot written after it keeps its label in "depth".
+ */
+export const DELTA_COLUMNS = `"base_id", "depth", "ops"`;
+
+export interface DeltaColumns {
+  base_id: string | null;
+  depth: number | null;
+  ops: string | null;
+}
+
+/** What the codec reads of a row (`DeltaRow`), as selected from SQL. */
+export type DeltaSqlRow = DeltaColumns & { id: string; state: unknown; metadata: unknown };
+
+/**
+ * A codec row from a SQL row. `text` turns the driver's value of `state` / `metadata` into the stored JSON text
+ * (identity for SQLite, whose columns are text); a delta row's state may be "" or null.
+ */
+export function toDeltaRow(r: DeltaSqlRow, text: (v: unknown) => string = (v) => v as string): DeltaRow {
+  return {
+    id: r.id,
+    baseId: r.base_id,
+    depth: r.depth === null ? null : Number(r.depth),
+    state: r.state === null || r.state === undefined || r.state === "" ? null : text(r.state),
+    ops: r.ops,
+    metadata: text(r.metadata),
+  };
 }
 
 export function jsonText(value: unknown, what: string): string {

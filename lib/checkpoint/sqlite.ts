@@ -34,6 +34,19 @@
  * Thread records written here use the formats Prisma reads back: times are `Date#toISOString()` text (as
  * `save` writes `updated_at`), JSON columns are JSON text, and a cleared error is SQL NULL (Prisma's DbNull).
  *
+ * Delta checkpoints (lib/checkpoint/delta.ts, one DeltaCodec per store instance): a row keeps its full "state"
+ * (a snapshot) or "ops" against "base_id" with "state" = '' (the column is NOT NULL and SQLite cannot drop that;
+ * migration 20261201000000_delta). Rows written before that migration are snapshots with NULL base/depth/ops.
+ *   - save encodes against the codec's cache, then in its one IMMEDIATE transaction checks that the base still
+ *     exists (another process may have pruned it) and stores the row whole if not;
+ *   - load and latest read the row and its chain (base, base's base, ... down to a snapshot) in ONE statement, a
+ *     recursive CTE following base_id (latest starts at the thread's head row), and prime the codec;
+ *   - list reads its page, plus in the same read transaction the chains of bases outside the page (the same
+ *     CTE, all at once), then `rebuildMany`;
+ *   - delete and prune rebuild, inside their one synchronous write transaction, every survivor whose base they
+ *     delete (read from that transaction), and rewrite it as a snapshot before deleting;
+ *   - storage() adds up the stored bytes in SQL (states never reach JS).
+ *
  * Durability: WAL journal with synchronous=NORMAL. In WAL mode NORMAL never corrupts the database; a power
  * loss (not a process crash, which loses nothing) can drop the last few committed transactions. That trade
  * removes an fsync from every step, which is what makes per-step checkpointing cheap; use PostgreSQL where
@@ -49,19 +62,26 @@ import { assertSafeId } from "./ids";
 import { openStore } from "./open";
 import { loadMigrations, migrateSqlite } from "./migrate";
 import { planPrune, type SkeletonRow } from "./prune";
+import { DeltaCodec, foldTargets } from "./delta";
+import { corrupt, isSnapshotRow, type DeltaRow } from "./delta-format";
+import { storageReport } from "./storage";
 import {
   CHECKPOINT_COLUMNS,
+  DELTA_COLUMNS,
   SUMMARY_COLUMNS,
   THREAD_COLUMNS,
   bad,
-  checkpointJson,
+  checkpointHeadJson,
   jsonText,
   modelToThread,
   rowToCheckpoint,
   storedCopy,
   summariesOf,
   threadRowToInfo,
+  toDeltaRow,
   type CheckpointRow,
+  type DeltaColumns,
+  type DeltaSqlRow,
   type SummaryRow,
   type ThreadRow,
 } from "./sql-rows";
@@ -76,6 +96,7 @@ import type {
   ThreadInfo,
   ThreadPage,
   ThreadPatch,
+  ThreadStorage,
 } from "./types";
 import {
   encodeThreadCursor,
@@ -133,6 +154,78 @@ const j = JSON.stringify;
 
 type Prepared = ReturnType<typeof prepare>;
 
+/** A checkpoint row with its delta columns. */
+type StoredRow = CheckpointRow & DeltaColumns;
+
+/** A row of the load / latest chain statement. */
+type ChainRow = StoredRow & { n: number };
+
+/** Every column of a row, in CHECKPOINT_COLUMNS order, then the delta columns. */
+const ROW_COLUMNS = `${CHECKPOINT_COLUMNS}, ${DELTA_COLUMNS}`;
+
+/**
+ * Longest chain a CTE follows: only a guard against a (corrupt) cycle of base_id, since a real chain is at most
+ * GRID + log2(label / GRID) rows (delta.ts).
+ */
+const MAX_CHAIN = 10_000;
+
+/**
+ * One statement: the row `anchor` selects, then its base, the base's base, ... down to a snapshot
+ * ("state" <> ''), each with its distance "n" from the top (`materialise` orders by it: no ORDER BY, so no
+ * temporary b-tree). Rows below the top carry only what the codec reads (NULL elsewhere).
+ */
+const chainSql = (anchor: string) => `WITH RECURSIVE "chain" AS (
+    SELECT ${ROW_COLUMNS}, 0 AS "n" FROM (${anchor})
+    UNION ALL
+    SELECT c."id", NULL, NULL, NULL, NULL, NULL, c."state", NULL, NULL, NULL, c."metadata", NULL, c."base_id", c."depth", c."ops", "chain"."n" + 1
+    FROM "chain" JOIN "checkpoints" AS c ON c."id" = "chain"."base_id"
+    WHERE "chain"."state" = '' AND "chain"."n" < ${MAX_CHAIN}
+  ) SELECT * FROM "chain"`;
+
+/** The chains of several rows at once (ids as a JSON array): codec columns only, in no useful order (see `walk`). */
+const CHAINS_SQL = `WITH RECURSIVE "chain" AS (
+    SELECT "id", "base_id", "depth", "state", "ops", "metadata", 0 AS "n" FROM "checkpoints" WHERE "id" IN (SELECT "value" FROM json_each(?))
+    UNION ALL
+    SELECT c."id", c."base_id", c."depth", c."state", c."ops", c."metadata", "chain"."n" + 1
+    FROM "chain" JOIN "checkpoints" AS c ON c."id" = "chain"."base_id"
+    WHERE "chain"."state" = '' AND "chain"."n" < ${MAX_CHAIN}
+  ) SELECT "id", "base_id", "depth", "state", "ops", "metadata" FROM "chain"`;
+
+/** The chain of `id` among rows read together (the row, its base, ... down to a snapshot or a missing base). */
+function walk(byId: Map<string, DeltaRow>, id: string): DeltaRow[] {
+  const out: DeltaRow[] = [];
+  const seen = new Set<string>();
+  for (let r = byId.get(id); r && !seen.has(r.id); r = r.baseId === null ? undefined : byId.get(r.baseId)) {
+    out.push(r);
+    seen.add(r.id);
+    if (isSnapshotRow(r)) break;
+  }
+  return out;
+}
+
+/**
+ * Stored bytes of each row: the UTF-8 length of every text column as stored — id, thread_id, parent_id,
+ * base_id, node_name, state ('' for a delta row), next, interrupts, pending_writes, metadata, summary, ops and
+ * created_at (NULL counts 0). The integers (version, step, depth), indexes and page overhead are not counted.
+ */
+const ROW_BYTES = [
+  "id",
+  "thread_id",
+  "parent_id",
+  "base_id",
+  "node_name",
+  "state",
+  "next",
+  "interrupts",
+  "pending_writes",
+  "metadata",
+  "summary",
+  "ops",
+  "created_at",
+]
+  .map((c) => `IFNULL(length(CAST("${c}" AS BLOB)), 0)`)
+  .join(" + ");
+
 /** Parameters of the updateThread upsert (better-sqlite3 binds no booleans: flags are 0/1). */
 interface ThreadUpsert {
   t: string;
@@ -160,13 +253,18 @@ function prepare(db: Database.Database) {
          "head_checkpoint_id" = excluded."head_checkpoint_id", "checkpoint_count" = "checkpoint_count" + 1, "updated_at" = excluded."updated_at"
        RETURNING "last_version"`,
     ),
-    insert: db.prepare(`INSERT INTO "checkpoints" (${cols}, "summary") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    load: db.prepare<[string], CheckpointRow>(`SELECT ${cols} FROM "checkpoints" WHERE "id" = ?`),
-    listAsc: db.prepare<[string, number, number, number], CheckpointRow>(
-      `SELECT ${cols} FROM "checkpoints" WHERE "thread_id" = ? AND "version" > ? AND "version" < ? ORDER BY "version" ASC LIMIT ?`,
+    insert: db.prepare(`INSERT INTO "checkpoints" (${cols}, "summary", ${DELTA_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    // load / latest: the row and its chain in one statement.
+    load: db.prepare<[string], ChainRow>(chainSql(`SELECT ${ROW_COLUMNS} FROM "checkpoints" WHERE "id" = ?`)),
+    latest: db.prepare<[string], ChainRow>(
+      chainSql(`SELECT ${ROW_COLUMNS} FROM "checkpoints" WHERE "thread_id" = ? ORDER BY "version" DESC LIMIT 1`),
     ),
-    listDesc: db.prepare<[string, number, number, number], CheckpointRow>(
-      `SELECT ${cols} FROM "checkpoints" WHERE "thread_id" = ? AND "version" > ? AND "version" < ? ORDER BY "version" DESC LIMIT ?`,
+    chains: db.prepare<[string], DeltaSqlRow>(CHAINS_SQL),
+    listAsc: db.prepare<[string, number, number, number], StoredRow>(
+      `SELECT ${ROW_COLUMNS} FROM "checkpoints" WHERE "thread_id" = ? AND "version" > ? AND "version" < ? ORDER BY "version" ASC LIMIT ?`,
+    ),
+    listDesc: db.prepare<[string, number, number, number], StoredRow>(
+      `SELECT ${ROW_COLUMNS} FROM "checkpoints" WHERE "thread_id" = ? AND "version" > ? AND "version" < ? ORDER BY "version" DESC LIMIT ?`,
     ),
     // Served by checkpoints_summary_idx alone (a covering index): the table rows, with their states, are never read.
     summariesAsc: db.prepare<[string, number, number, number], SummaryRow>(
@@ -179,7 +277,14 @@ function prepare(db: Database.Database) {
       `SELECT "id", "interrupts", "metadata" FROM "checkpoints" WHERE "id" IN (SELECT "value" FROM json_each(?))`,
     ),
     putWrites: db.prepare(`UPDATE "checkpoints" SET "pending_writes" = ? WHERE "id" = ?`),
-    skeleton: db.prepare<[string], SkeletonRow>(`SELECT "id", "parent_id" AS "parentId", "version" FROM "checkpoints" WHERE "thread_id" = ?`),
+    skeleton: db.prepare<[string], SkeletonRow & { baseId: string | null }>(
+      `SELECT "id", "parent_id" AS "parentId", "version", "base_id" AS "baseId" FROM "checkpoints" WHERE "thread_id" = ?`,
+    ),
+    // A survivor whose base is deleted, rewritten whole (its depth label is kept).
+    fold: db.prepare(`UPDATE "checkpoints" SET "state" = ?, "ops" = NULL, "base_id" = NULL WHERE "id" = ?`),
+    storage: db.prepare<[string], { id: string; version: number; step: number; bytes: number; snapshot: number }>(
+      `SELECT "id", "version", "step", ${ROW_BYTES} AS "bytes", "state" <> '' AS "snapshot" FROM "checkpoints" WHERE "thread_id" = ?`,
+    ),
     relink: db.prepare(`UPDATE "checkpoints" SET "parent_id" = ? WHERE "id" = ?`),
     relinkChildren: db.prepare(`UPDATE "checkpoints" SET "parent_id" = ? WHERE "parent_id" = ?`),
     deleteOne: db.prepare(`DELETE FROM "checkpoints" WHERE "id" = ?`),
@@ -231,6 +336,8 @@ export class SqliteStore implements CheckpointStore {
   private prisma: PrismaClient | null = null;
   private settingUp: Promise<void> | null = null;
   private closed = false;
+  /** Per instance (per process): another process's saves and deletes are caught by the base check in `save`. */
+  private readonly codec = new DeltaCodec();
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.file = sqliteFilePath(options.url);
@@ -294,12 +401,18 @@ export class SqliteStore implements CheckpointStore {
 
   async save(cp: NewCheckpoint): Promise<Checkpoint> {
     validateNewCheckpoint(cp);
-    const body = checkpointJson(cp);
+    const head = checkpointHeadJson(cp);
     const q = await this.ready();
+    let row = this.codec.encode(cp, head.metadata);
     const run = this.db!.transaction((): number => {
       if (q.threadOf.get(cp.id)) throw bad(`Checkpoint id "${cp.id}" already exists.`);
       if (cp.parentId !== null && q.threadOf.get(cp.parentId)?.thread_id !== cp.threadId) {
         throw bad(`Parent checkpoint "${cp.parentId}" does not exist in thread "${cp.threadId}".`);
+      }
+      // The base (when it is not the parent, just checked) may have been deleted by another process since the
+      // codec saw it: then this checkpoint is stored whole.
+      if (row.baseId !== null && row.baseId !== cp.parentId && q.threadOf.get(row.baseId)?.thread_id !== cp.threadId) {
+        row = this.codec.asSnapshot(row);
       }
       const version = q.bump.get({ t: cp.threadId, id: cp.id, now: new Date().toISOString() })!.last_version;
       q.insert.run(
@@ -309,26 +422,42 @@ export class SqliteStore implements CheckpointStore {
         version,
         cp.step,
         cp.nodeName,
-        body.state,
-        body.next,
-        body.interrupts,
-        body.pendingWrites,
-        body.metadata,
+        row.state ?? "", // '' marks a delta row: "state" is NOT NULL (see the header)
+        head.next,
+        head.interrupts,
+        head.pendingWrites,
+        head.metadata,
         cp.timestamp,
-        body.summary,
+        head.summary,
+        row.baseId,
+        row.depth,
+        row.ops,
       );
       return version;
     });
     // IMMEDIATE: take the write lock before reading, so another process cannot slip in between check and insert.
     const version = run.immediate();
-    return storedCopy(cp, body, version);
+    this.codec.remember(row.entry);
+    return storedCopy(cp, { ...head, state: row.stateJson }, version);
+  }
+
+  /** A checkpoint from its chain (as the load / latest statements return it); primes the codec. */
+  private materialise(rows: ChainRow[]): Checkpoint {
+    rows.sort((a, b) => a.n - b.n); // top first (already so in practice: the CTE's queue is FIFO)
+    const top = rows[0];
+    const stateJson = this.codec.rebuild(
+      rows.map((r) => toDeltaRow(r)),
+      top.thread_id,
+      true,
+    );
+    return rowToCheckpoint({ ...top, state: stateJson }, json);
   }
 
   async load(checkpointId: string): Promise<Checkpoint> {
     assertSafeId(checkpointId, "checkpoint");
-    const row = (await this.ready()).load.get(checkpointId);
-    if (!row) throw checkpointNotFound(checkpointId);
-    return rowToCheckpoint(row, json);
+    const rows = (await this.ready()).load.all(checkpointId);
+    if (rows.length === 0) throw checkpointNotFound(checkpointId);
+    return this.materialise(rows);
   }
 
   async list(threadId: string, options?: ListOptions): Promise<Checkpoint[]> {
@@ -336,8 +465,36 @@ export class SqliteStore implements CheckpointStore {
     const o = validateListOptions(options);
     const q = await this.ready();
     const stmt = o.order === "desc" ? q.listDesc : q.listAsc;
-    const rows = stmt.all(threadId, o.after ?? Number.MIN_SAFE_INTEGER, o.before ?? Number.MAX_SAFE_INTEGER, o.limit ?? -1);
-    return rows.map((r) => rowToCheckpoint(r, json));
+    // The page and the chains of its bases outside it, in one read transaction (one consistent snapshot: another
+    // process's prune cannot fold and delete in between).
+    const { rows, chains } = this.db!.transaction(() => {
+      const rows = stmt.all(threadId, o.after ?? Number.MIN_SAFE_INTEGER, o.before ?? Number.MAX_SAFE_INTEGER, o.limit ?? -1);
+      const inPage = new Set(rows.map((r) => r.id));
+      const outside = new Set<string>();
+      for (const r of rows) if (r.state === "" && r.base_id !== null && !inPage.has(r.base_id)) outside.add(r.base_id);
+      return { rows, chains: outside.size > 0 ? q.chains.all(j([...outside])) : [] };
+    })();
+    if (rows.length === 0) return [];
+    const page = rows.map((r) => toDeltaRow(r));
+    const byId = new Map<string, DeltaRow>(chains.map((r) => [r.id, toDeltaRow(r)]));
+    let states: Map<string, string>;
+    try {
+      states = await this.codec.rebuildMany(page, async (id) => walk(byId, id));
+    } catch (e) {
+      // rebuildMany parses snapshot states without naming the row: rebuild each one alone for the precise error.
+      for (const r of page) byId.set(r.id, r);
+      for (const r of page) this.codec.rebuild(walk(byId, r.id), threadId);
+      throw e;
+    }
+    return rows.map((r) => {
+      const c = rowToCheckpoint({ ...r, state: "{}" }, json);
+      try {
+        c.state = JSON.parse(states.get(r.id)!);
+      } catch {
+        throw corrupt(r.id, "its state is not JSON"); // a snapshot row's state, returned as stored by rebuildMany
+      }
+      return c;
+    });
   }
 
   async listSummaries(threadId: string, options?: ListOptions): Promise<CheckpointSummary[]> {
@@ -350,8 +507,9 @@ export class SqliteStore implements CheckpointStore {
   }
 
   async latest(threadId: string): Promise<Checkpoint | null> {
-    const [cp] = await this.list(threadId, { order: "desc", limit: 1 });
-    return cp ?? null;
+    assertSafeId(threadId, "thread");
+    const rows = (await this.ready()).latest.all(threadId);
+    return rows.length === 0 ? null : this.materialise(rows);
   }
 
   async putWrites(checkpointId: string, writes: Checkpoint["pendingWrites"]): Promise<void> {
@@ -362,16 +520,31 @@ export class SqliteStore implements CheckpointStore {
     if (q.putWrites.run(text, checkpointId).changes === 0) throw checkpointNotFound(checkpointId);
   }
 
+  /**
+   * Inside a delete or prune transaction, before its DELETE: every survivor stored against a checkpoint in
+   * `deleted` gets its state rebuilt (from rows read in this transaction) and is rewritten as a snapshot.
+   */
+  private fold(q: Prepared, threadId: string, rows: { id: string; baseId: string | null }[], deleted: Set<string>): void {
+    const targets = foldTargets(rows, deleted);
+    if (targets.length === 0) return;
+    const byId = new Map<string, DeltaRow>(q.chains.all(j(targets)).map((r) => [r.id, toDeltaRow(r)]));
+    // Every state first, then the writes: a target may sit on another target's chain.
+    const states = targets.map((id) => [id, this.codec.rebuild(walk(byId, id), threadId)] as const);
+    for (const [id, state] of states) q.fold.run(state, id);
+  }
+
   async delete(checkpointId: string): Promise<void> {
     assertSafeId(checkpointId, "checkpoint");
     const q = await this.ready();
     this.db!.transaction(() => {
       const row = q.threadOf.get(checkpointId);
       if (!row) throw checkpointNotFound(checkpointId);
+      this.fold(q, row.thread_id, q.skeleton.all(row.thread_id), new Set([checkpointId]));
       q.relinkChildren.run(row.parent_id, checkpointId);
       q.deleteOne.run(checkpointId);
       q.refreshHead.run({ t: row.thread_id, now: new Date().toISOString() });
     }).immediate();
+    this.codec.forget();
   }
 
   async clear(threadId: string): Promise<void> {
@@ -388,15 +561,30 @@ export class SqliteStore implements CheckpointStore {
     assertSafeId(threadId, "thread");
     validateKeep(keep);
     const q = await this.ready();
-    // Plan and apply under one write lock, so no save can add a child to a checkpoint being deleted.
-    return this.db!.transaction((): number => {
-      const plan = planPrune(q.skeleton.all(threadId), keep);
+    // Plan, fold and apply under one write lock, so no save can add a child to (or a delta on) a checkpoint being deleted.
+    const deleted = this.db!.transaction((): number => {
+      const rows = q.skeleton.all(threadId);
+      const plan = planPrune(rows, keep);
       if (plan.deleteIds.length === 0) return 0;
+      this.fold(q, threadId, rows, new Set(plan.deleteIds));
       for (const r of plan.relink) q.relink.run(r.parentId, r.id);
       q.deleteMany.run(j(plan.deleteIds));
       q.refreshHead.run({ t: threadId, now: new Date().toISOString() });
       return plan.deleteIds.length;
     }).immediate();
+    if (deleted > 0) this.codec.forget();
+    return deleted;
+  }
+
+  async storage(threadId: string): Promise<ThreadStorage> {
+    assertSafeId(threadId, "thread");
+    const q = await this.ready();
+    const rows = q.storage.all(threadId);
+    if (rows.length === 0 && !q.getThread.get(threadId)) throw threadNotFound(threadId);
+    return storageReport(
+      threadId,
+      rows.map((r) => ({ id: r.id, version: Number(r.version), step: Number(r.step), bytes: Number(r.bytes), snapshot: r.snapshot === 1 })),
+    );
   }
 
   async getThread(threadId: string): Promise<ThreadInfo> {
