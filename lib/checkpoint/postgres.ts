@@ -2,13 +2,19 @@
  * PostgreSQL store through Prisma: for teams and several app instances sharing one database.
  * `createPostgresStore({ url })` connects, applies the committed migrations (prisma/postgres/migrations) under an
  * advisory lock, and rejects with STORE_UNAVAILABLE (one sentence naming DATABASE_URL and the reason) when the
- * server cannot be reached. State and metadata are JSONB; threads are indexed by (updated_at, thread_id),
- * (status, ...) and (graph_id, ...) for listing, checkpoints by (thread_id, version) for a thread's history.
+ * server cannot be reached. Metadata and the other JSON fields are JSONB; threads are indexed by (updated_at,
+ * thread_id), (status, ...) and (graph_id, ...) for listing, checkpoints by (thread_id, version) for a thread's
+ * history.
+ *
+ * State is stored as deltas (delta.ts; the SQL side is pg-delta.ts, columns in migration 20261201000000_delta):
+ * a row keeps its full state as text ("state_text"; rows older than that migration keep their JSONB "state")
+ * or "ops" against "base_id". `load` and `latest` read the row's whole chain in ONE recursive CTE; `list`
+ * reads its page in one statement and the chain of any base outside the page with one more each.
  *
  * Hot path decision: one `pg.Pool` is shared by Prisma (`new PrismaPg(pool)`, generated client in
- * lib/generated/postgres) and by hand-written SQL. Everything an engine run calls — `save`, `load`, `list`,
- * `latest`, `putWrites`, getThread, updateThread and the run lock (acquire, steal, release) — is ONE named
- * (server-prepared) statement on the pool: a Prisma query adds ~0.3–0.6 ms of client-side work, and Prisma
+ * lib/generated/postgres) and by hand-written SQL. Everything an engine run calls — `save`, `load`, `list`
+ * (plus the chain of a base outside its page), `latest`, `putWrites`, getThread, updateThread and the run lock
+ * (acquire, steal, release) — is ONE named (server-prepared) statement on the pool: a Prisma query adds ~0.3–0.6 ms of client-side work, and Prisma
  * cannot express the one-statement save or lock acquire below. Prisma serves listThreads (dynamic filters +
  * keyset paging, not on any per-step path) and `getPrisma()` for the app; delete/prune/clear are short SQL
  * transactions on one pooled client.
@@ -31,7 +37,11 @@
  * unique), and the outer INSERT writes the checkpoint with that version. The composite foreign key
  * (thread_id, parent_id) -> (thread_id, id) makes the database reject an unknown parent or one from another
  * thread, and the primary key rejects a duplicate id; either failure aborts the whole statement, so the thread
- * row is untouched.
+ * row is untouched. The same goes for a delta's base: the composite foreign key (thread_id, base_id) is checked
+ * at the end of the statement, after the thread row lock, so a base deleted or pruned by another instance
+ * meanwhile (this instance's codec still knew it) fails the statement, which then runs once more with the
+ * checkpoint stored whole. Delete and prune lock the thread row too, and inside their transaction rewrite every
+ * survivor stored against a doomed row as a snapshot (rebuilt from its chain first) before deleting.
  *
  * Summaries (listSummaries): the same statement also writes the `summary` JSONB column (summary.ts), so a
  * timeline selects only small columns and never fetches (or detoasts) state, pending_writes or metadata.
@@ -50,21 +60,34 @@ import { openStore } from "./open";
 import { loadMigrations, migratePostgres } from "./migrate";
 import { planPrune, type SkeletonRow } from "./prune";
 import {
-  CHECKPOINT_COLUMNS,
   SUMMARY_COLUMNS,
   THREAD_COLUMNS,
   bad,
-  checkpointJson,
   jsonText,
   modelToThread,
-  rowToCheckpoint,
   storedCopy,
   summariesOf,
   threadRowToInfo,
-  type CheckpointRow,
+  type CheckpointJson,
   type SummaryRow,
   type ThreadRow,
 } from "./sql-rows";
+import { DeltaCodec, foldTargets, type EncodedRow } from "./delta";
+import { corrupt, type DeltaRow } from "./delta-format";
+import {
+  ROW_COLUMNS,
+  STORAGE_SQL,
+  chainSql,
+  chainsByRoot,
+  codecMetadata,
+  pgCheckpoint,
+  toDeltaRow,
+  type PgChainRow,
+  type PgRow,
+  type StorageRow,
+} from "./pg-delta";
+import { storageReport } from "./storage";
+import { summaryExtra } from "./summary";
 import { isPgConnectionError } from "./sql-pg-errors";
 import { storeLabel, storeTimeoutMs, unavailable } from "./timeouts";
 import type {
@@ -78,6 +101,7 @@ import type {
   ThreadInfo,
   ThreadPage,
   ThreadPatch,
+  ThreadStorage,
 } from "./types";
 import {
   encodeThreadCursor,
@@ -106,7 +130,6 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   return openStore(new PostgresStore(options));
 }
 
-const cols = CHECKPOINT_COLUMNS;
 const same = (v: unknown) => v; // pg already parsed the JSONB columns
 
 const SQL = {
@@ -116,12 +139,17 @@ const SQL = {
       ON CONFLICT ("thread_id") DO UPDATE SET "last_version" = th."last_version" + 1, "head_version" = th."last_version" + 1,
         "head_checkpoint_id" = excluded."head_checkpoint_id", "checkpoint_count" = th."checkpoint_count" + 1, "updated_at" = excluded."updated_at"
       RETURNING th."last_version")
-    INSERT INTO "checkpoints" (${cols}, "summary")
-    SELECT $1, $2, $3, t."last_version", $4, $5, $6::jsonb, $7::jsonb, $8::jsonb, $9::jsonb, $10::jsonb, $11, $13::jsonb FROM t
+    INSERT INTO "checkpoints" ("id", "thread_id", "parent_id", "version", "step", "node_name", "state_text", "base_id", "depth", "ops",
+      "next", "interrupts", "pending_writes", "metadata", "created_at", "summary")
+    SELECT $1, $2, $3, t."last_version", $4, $5, $6, $14, $15, $16, $7::jsonb, $8::jsonb, $9::jsonb, $10::jsonb, $11, $13::jsonb FROM t
     RETURNING "version"`,
-  load: `SELECT ${cols} FROM "checkpoints" WHERE "id" = $1`,
-  listAsc: `SELECT ${cols} FROM "checkpoints" WHERE "thread_id" = $1 AND "version" > $2 AND "version" < $3 ORDER BY "version" ASC LIMIT $4`,
-  listDesc: `SELECT ${cols} FROM "checkpoints" WHERE "thread_id" = $1 AND "version" > $2 AND "version" < $3 ORDER BY "version" DESC LIMIT $4`,
+  // A row's chain (itself, its base, ... down to a state) in one statement; see pg-delta.ts.
+  load: chainSql(`c."id" = $1`, true),
+  latest: chainSql(`c."thread_id" = $1 ORDER BY c."version" DESC LIMIT 1`, true),
+  chain: chainSql(`c."id" = $1`, false),
+  chains: chainSql(`c."id" = ANY($1::text[])`, false),
+  listAsc: `SELECT ${ROW_COLUMNS} FROM "checkpoints" c WHERE c."thread_id" = $1 AND c."version" > $2 AND c."version" < $3 ORDER BY c."version" ASC LIMIT $4`,
+  listDesc: `SELECT ${ROW_COLUMNS} FROM "checkpoints" c WHERE c."thread_id" = $1 AND c."version" > $2 AND c."version" < $3 ORDER BY c."version" DESC LIMIT $4`,
   // Only small columns: a big state, pending_writes, interrupts or metadata (TOASTed or not) is never fetched.
   summariesAsc: `SELECT ${SUMMARY_COLUMNS} FROM "checkpoints" WHERE "thread_id" = $1 AND "version" > $2 AND "version" < $3 ORDER BY "version" ASC LIMIT $4`,
   summariesDesc: `SELECT ${SUMMARY_COLUMNS} FROM "checkpoints" WHERE "thread_id" = $1 AND "version" > $2 AND "version" < $3 ORDER BY "version" DESC LIMIT $4`,
@@ -175,6 +203,8 @@ export class PostgresStore implements CheckpointStore {
   private prisma: PrismaClient | null = null;
   private settingUp: Promise<void> | null = null;
   private closed = false;
+  /** What this instance last saved or read, to store the next checkpoint as a delta (delta.ts). */
+  private readonly codec = new DeltaCodec();
 
   constructor(private readonly options: PostgresStoreOptions) {
     if (typeof options?.url !== "string" || !/^postgres(ql)?:\/\//.test(options.url)) {
@@ -283,25 +313,50 @@ export class PostgresStore implements CheckpointStore {
 
   async save(cp: NewCheckpoint): Promise<Checkpoint> {
     validateNewCheckpoint(cp);
-    const j = checkpointJson(cp);
-    const values = [
-      cp.id,
-      cp.threadId,
-      cp.parentId,
-      cp.step,
-      cp.nodeName,
-      j.state,
-      j.next,
-      j.interrupts,
-      j.pendingWrites,
-      j.metadata,
-      cp.timestamp,
-      new Date(),
-      j.summary,
-    ];
+    // Everything but the state, serialised once; the codec serialises the state (and only once).
+    let j: Omit<CheckpointJson, "state">;
+    try {
+      j = {
+        summary: JSON.stringify(summaryExtra(cp)),
+        next: JSON.stringify(cp.next),
+        interrupts: JSON.stringify(cp.interrupts),
+        pendingWrites: JSON.stringify(cp.pendingWrites),
+        metadata: JSON.stringify(cp.metadata),
+      };
+    } catch (e) {
+      throw bad(`Checkpoint is not JSON-serialisable: ${(e as Error).message}`);
+    }
+    let row = this.codec.encode(cp, codecMetadata(cp.metadata, j.metadata));
+    const write = (r: EncodedRow) =>
+      this.query<{ version: number }>("wp_save", SQL.save, [
+        cp.id,
+        cp.threadId,
+        cp.parentId,
+        cp.step,
+        cp.nodeName,
+        r.state,
+        j.next,
+        j.interrupts,
+        j.pendingWrites,
+        j.metadata,
+        cp.timestamp,
+        new Date(),
+        j.summary,
+        r.baseId,
+        r.depth,
+        r.ops,
+      ]);
     let res: pg.QueryResult<{ version: number }>;
     try {
-      res = await this.query<{ version: number }>("wp_save", SQL.save, values);
+      try {
+        res = await write(row);
+      } catch (e) {
+        // The base was deleted (or folded away by a prune) since this instance saw it: the statement changed
+        // nothing, so write the same checkpoint whole. Only then is a save two round trips.
+        if ((e as { constraint?: string }).constraint !== "checkpoints_base_fkey") throw e;
+        row = this.codec.asSnapshot(row);
+        res = await write(row);
+      }
     } catch (e) {
       const code = (e as { code?: string }).code;
       const constraint = (e as { constraint?: string }).constraint;
@@ -310,23 +365,34 @@ export class PostgresStore implements CheckpointStore {
       if (code === "22P05") throw bad(`Checkpoint holds text PostgreSQL JSONB cannot store (a \\u0000 character).`);
       throw e;
     }
-    return storedCopy(cp, j, res.rows[0].version);
+    this.codec.remember(row.entry);
+    return storedCopy(cp, { ...j, state: row.stateJson }, res.rows[0].version);
   }
 
   async load(checkpointId: string): Promise<Checkpoint> {
     assertSafeId(checkpointId, "checkpoint");
-    const { rows } = await this.query<CheckpointRow>("wp_load", SQL.load, [checkpointId]);
+    const { rows } = await this.query<PgChainRow>("wp_load", SQL.load, [checkpointId]);
     if (rows.length === 0) throw checkpointNotFound(checkpointId);
-    return rowToCheckpoint(rows[0], same);
+    return this.materialise(rows);
   }
+
+  /** The checkpoint at the top of a chain read by SQL.load / SQL.latest (primes the codec for the next save). */
+  private materialise(rows: PgChainRow[]): Checkpoint {
+    const top = rows[0];
+    return pgCheckpoint(top, this.codec.rebuild(rows.map(toDeltaRow), top.thread_id, true));
+  }
+
+  /** The chain of a base outside a listed page (for `rebuildMany`). */
+  private fetchChain = async (id: string): Promise<DeltaRow[]> => (await this.query<PgChainRow>("wp_chain", SQL.chain, [id])).rows.map(toDeltaRow);
 
   async list(threadId: string, options?: ListOptions): Promise<Checkpoint[]> {
     assertSafeId(threadId, "thread");
     const o = validateListOptions(options);
     const desc = o.order === "desc";
     const values = [threadId, clampInt(o.after ?? INT_MIN), clampInt(o.before ?? INT_MAX), o.limit === undefined ? null : Math.min(o.limit, INT_MAX)];
-    const { rows } = await this.query<CheckpointRow>(desc ? "wp_list_desc" : "wp_list_asc", desc ? SQL.listDesc : SQL.listAsc, values);
-    return rows.map((r) => rowToCheckpoint(r, same));
+    const { rows } = await this.query<PgRow>(desc ? "wp_list_desc" : "wp_list_asc", desc ? SQL.listDesc : SQL.listAsc, values);
+    const states = await this.codec.rebuildMany(rows.map(toDeltaRow), this.fetchChain);
+    return rows.map((r) => pgCheckpoint(r, states.get(r.id)!));
   }
 
   async listSummaries(threadId: string, options?: ListOptions): Promise<CheckpointSummary[]> {
@@ -347,8 +413,9 @@ export class PostgresStore implements CheckpointStore {
   }
 
   async latest(threadId: string): Promise<Checkpoint | null> {
-    const [cp] = await this.list(threadId, { order: "desc", limit: 1 });
-    return cp ?? null;
+    assertSafeId(threadId, "thread");
+    const { rows } = await this.query<PgChainRow>("wp_latest", SQL.latest, [threadId]);
+    return rows.length === 0 ? null : this.materialise(rows);
   }
 
   async putWrites(checkpointId: string, writes: Checkpoint["pendingWrites"]): Promise<void> {
@@ -366,6 +433,30 @@ export class PostgresStore implements CheckpointStore {
     await c.query(`SELECT 1 FROM "threads" WHERE "thread_id" = $1 FOR UPDATE`, [threadId]);
   }
 
+  /**
+   * Before `deleted` (ids of thread `threadId`) are removed in this transaction: every survivor stored against
+   * one of them (`rows`: candidates with their base) is rebuilt from its chain as it is now and rewritten whole
+   * (state text, no base or ops, same depth), so every survivor can still be rebuilt after the deletion.
+   */
+  private async fold(c: pg.PoolClient, threadId: string, rows: { id: string; base_id: string | null }[], deleted: Set<string>): Promise<void> {
+    const targets = foldTargets(
+      rows.map((r) => ({ id: r.id, baseId: r.base_id })),
+      deleted,
+    );
+    if (targets.length === 0) return;
+    const chains = chainsByRoot((await c.query<PgChainRow>({ name: "wp_chains", text: SQL.chains, values: [targets] })).rows);
+    const states = targets.map((id) => {
+      const chain = chains.get(id);
+      if (!chain) throw corrupt(id, "it is missing");
+      return this.codec.rebuild(chain, threadId);
+    });
+    await c.query(
+      `UPDATE "checkpoints" AS c SET "state_text" = v.s, "state" = NULL, "ops" = NULL, "base_id" = NULL
+       FROM unnest($1::text[], $2::text[]) AS v(id, s) WHERE c."id" = v.id`,
+      [targets, states],
+    );
+  }
+
   async delete(checkpointId: string): Promise<void> {
     assertSafeId(checkpointId, "checkpoint");
     await this.tx(async (c) => {
@@ -378,10 +469,18 @@ export class PostgresStore implements CheckpointStore {
         [checkpointId],
       );
       if (rows.length === 0) throw checkpointNotFound(checkpointId);
+      const threadId = rows[0].thread_id;
+      // The thread's rows that could need a fold: those stored against the victim.
+      const based = await c.query<{ id: string; base_id: string | null }>(
+        `SELECT "id", "base_id" FROM "checkpoints" WHERE "thread_id" = $1 AND "base_id" = $2`,
+        [threadId, checkpointId],
+      );
+      await this.fold(c, threadId, based.rows, new Set([checkpointId]));
       await c.query(`UPDATE "checkpoints" SET "parent_id" = $2 WHERE "parent_id" = $1`, [checkpointId, rows[0].parent_id]);
       await c.query(`DELETE FROM "checkpoints" WHERE "id" = $1`, [checkpointId]);
-      await c.query(SQL.refreshHead, [rows[0].thread_id, new Date()]);
+      await c.query(SQL.refreshHead, [threadId, new Date()]);
     });
+    this.codec.forget();
   }
 
   async clear(threadId: string): Promise<void> {
@@ -391,29 +490,44 @@ export class PostgresStore implements CheckpointStore {
       await this.lockThread(c, threadId);
       await c.query(SQL.clear, [threadId]);
     });
+    this.codec.forget();
   }
 
   async prune(threadId: string, keep: number): Promise<number> {
     assertSafeId(threadId, "thread");
     validateKeep(keep);
-    return this.tx(async (c) => {
+    const n = await this.tx(async (c) => {
       await this.lockThread(c, threadId);
-      const { rows } = await c.query<SkeletonRow>(`SELECT "id", "parent_id" AS "parentId", "version" FROM "checkpoints" WHERE "thread_id" = $1`, [
-        threadId,
-      ]);
+      const { rows } = await c.query<SkeletonRow & { base_id: string | null }>(
+        `SELECT "id", "parent_id" AS "parentId", "version", "base_id" FROM "checkpoints" WHERE "thread_id" = $1`,
+        [threadId],
+      );
       const plan = planPrune(rows, keep);
       if (plan.deleteIds.length === 0) return 0;
+      await this.fold(c, threadId, rows, new Set(plan.deleteIds));
       if (plan.relink.length > 0) {
         await c.query(`UPDATE "checkpoints" AS c SET "parent_id" = v.p FROM unnest($1::text[], $2::text[]) AS v(id, p) WHERE c."id" = v.id`, [
           plan.relink.map((r) => r.id),
           plan.relink.map((r) => r.parentId),
         ]);
       }
-      // One statement: the parent foreign key is checked at its end, when every doomed child is gone too.
+      // One statement: the parent and base foreign keys are checked at its end, when every doomed row is gone too.
       await c.query(`DELETE FROM "checkpoints" WHERE "id" = ANY($1::text[])`, [plan.deleteIds]);
       await c.query(SQL.refreshHead, [threadId, new Date()]);
       return plan.deleteIds.length;
     });
+    if (n > 0) this.codec.forget();
+    return n;
+  }
+
+  async storage(threadId: string): Promise<ThreadStorage> {
+    assertSafeId(threadId, "thread");
+    const { rows } = await this.query<StorageRow>("wp_storage", STORAGE_SQL, [threadId]);
+    const sizes = rows
+      .filter((r) => r.id !== null)
+      .map((r) => ({ id: r.id!, version: Number(r.version), step: Number(r.step), bytes: Number(r.bytes), snapshot: r.snapshot === true }));
+    if (rows.length === 0) throw threadNotFound(threadId);
+    return storageReport(threadId, sizes);
   }
 
   async getThread(threadId: string): Promise<ThreadInfo> {
