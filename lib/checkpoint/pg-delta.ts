@@ -105,7 +105,7 @@ function parseText(id: string, text: string, what: string): unknown {
 }
 
 /** A checkpoint from its row and its (rebuilt) state text, fields in the contract's order. */
-export function pgCheckpoint(r: PgRow, stateJson: string): Checkpoint {
+export function pgCheckpoint(r: PgRow, state: Record<string, unknown>): Checkpoint {
   return {
     id: r.id,
     threadId: r.thread_id,
@@ -113,7 +113,7 @@ export function pgCheckpoint(r: PgRow, stateJson: string): Checkpoint {
     version: Number(r.version),
     step: Number(r.step),
     nodeName: r.node_name,
-    state: parseText(r.id, stateJson, "state") as Record<string, unknown>,
+    state,
     next: r.next as string[],
     interrupts: r.interrupts as Checkpoint["interrupts"],
     pendingWrites: r.pending_writes as Checkpoint["pendingWrites"],

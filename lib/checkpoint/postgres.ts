@@ -379,7 +379,7 @@ export class PostgresStore implements CheckpointStore {
   /** The checkpoint at the top of a chain read by SQL.load / SQL.latest (primes the codec for the next save). */
   private materialise(rows: PgChainRow[]): Checkpoint {
     const top = rows[0];
-    return pgCheckpoint(top, this.codec.rebuild(rows.map(toDeltaRow), top.thread_id, true));
+    return pgCheckpoint(top, this.codec.rebuildState(rows.map(toDeltaRow), top.thread_id, true));
   }
 
   /** The chain of a base outside a listed page (for `rebuildMany`). */
@@ -391,7 +391,7 @@ export class PostgresStore implements CheckpointStore {
     const desc = o.order === "desc";
     const values = [threadId, clampInt(o.after ?? INT_MIN), clampInt(o.before ?? INT_MAX), o.limit === undefined ? null : Math.min(o.limit, INT_MAX)];
     const { rows } = await this.query<PgRow>(desc ? "wp_list_desc" : "wp_list_asc", desc ? SQL.listDesc : SQL.listAsc, values);
-    const states = await this.codec.rebuildMany(rows.map(toDeltaRow), this.fetchChain);
+    const states = await this.codec.rebuildManyStates(rows.map(toDeltaRow), this.fetchChain);
     return rows.map((r) => pgCheckpoint(r, states.get(r.id)!));
   }
 

@@ -204,9 +204,9 @@ export class RedisCheckpointStore implements CheckpointStore {
     const head = top.old ?? parse<Head>(r[9] ?? "", top.row.id);
     const rows = chain.map((c) => c.row);
     tooLong(rows);
-    const stateJson = this.codec.rebuild(rows, head.threadId, true);
+    const state = this.codec.rebuildState(rows, head.threadId, true);
     const metadata = top.old ? top.old.metadata : parse<Checkpoint["metadata"]>(top.row.metadata, top.row.id);
-    return assemble(head, parent ?? "", Number(version), parse(stateJson, top.row.id), metadata, parse(writes ?? "[]", top.row.id));
+    return assemble(head, parent ?? "", Number(version), state, metadata, parse(writes ?? "[]", top.row.id));
   }
 
   async list(threadId: string, options?: ListOptions): Promise<Checkpoint[]> {
@@ -231,13 +231,13 @@ export class RedisCheckpointStore implements CheckpointStore {
       const extra = readRow(more, i);
       known.set(extra.row.id, extra.row);
     }
-    const states = await this.codec.rebuildMany(
+    const states = await this.codec.rebuildManyStates(
       page.map((p) => p.read.row),
       async (id) => chainIn(known, id),
     );
     return page.map(({ parent, version, writes, read, head }) => {
       const id = read.row.id;
-      const state = read.old ? read.old.state : parse(states.get(id)!, id);
+      const state = read.old ? read.old.state : states.get(id)!;
       const metadata = read.old ? read.old.metadata : parse<Checkpoint["metadata"]>(read.row.metadata, id);
       return assemble(head, parent, version, state, metadata, parse(writes, id));
     });

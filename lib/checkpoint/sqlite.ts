@@ -42,7 +42,7 @@
  *   - load and latest read the row and its chain (base, base's base, ... down to a snapshot) in ONE statement, a
  *     recursive CTE following base_id (latest starts at the thread's head row), and prime the codec;
  *   - list reads its page, plus in the same read transaction the chains of bases outside the page (the same
- *     CTE, all at once), then `rebuildMany`;
+ *     CTE, all at once), then `rebuildManyStates`;
  *   - delete and prune rebuild, inside their one synchronous write transaction, every survivor whose base they
  *     delete (read from that transaction), and rewrite it as a snapshot before deleting;
  *   - storage() adds up the stored bytes in SQL (states never reach JS).
@@ -63,7 +63,7 @@ import { openStore } from "./open";
 import { loadMigrations, migrateSqlite } from "./migrate";
 import { planPrune, type SkeletonRow } from "./prune";
 import { DeltaCodec, foldTargets } from "./delta";
-import { corrupt, isSnapshotRow, type DeltaRow } from "./delta-format";
+import { isSnapshotRow, type DeltaRow } from "./delta-format";
 import { storageReport } from "./storage";
 import {
   CHECKPOINT_COLUMNS,
@@ -445,12 +445,13 @@ export class SqliteStore implements CheckpointStore {
   private materialise(rows: ChainRow[]): Checkpoint {
     rows.sort((a, b) => a.n - b.n); // top first (already so in practice: the CTE's queue is FIFO)
     const top = rows[0];
-    const stateJson = this.codec.rebuild(
+    const c = rowToCheckpoint({ ...top, state: "{}" }, json);
+    c.state = this.codec.rebuildState(
       rows.map((r) => toDeltaRow(r)),
       top.thread_id,
       true,
     );
-    return rowToCheckpoint({ ...top, state: stateJson }, json);
+    return c;
   }
 
   async load(checkpointId: string): Promise<Checkpoint> {
@@ -477,22 +478,10 @@ export class SqliteStore implements CheckpointStore {
     if (rows.length === 0) return [];
     const page = rows.map((r) => toDeltaRow(r));
     const byId = new Map<string, DeltaRow>(chains.map((r) => [r.id, toDeltaRow(r)]));
-    let states: Map<string, string>;
-    try {
-      states = await this.codec.rebuildMany(page, async (id) => walk(byId, id));
-    } catch (e) {
-      // rebuildMany parses snapshot states without naming the row: rebuild each one alone for the precise error.
-      for (const r of page) byId.set(r.id, r);
-      for (const r of page) this.codec.rebuild(walk(byId, r.id), threadId);
-      throw e;
-    }
+    const states = await this.codec.rebuildManyStates(page, async (id) => walk(byId, id));
     return rows.map((r) => {
       const c = rowToCheckpoint({ ...r, state: "{}" }, json);
-      try {
-        c.state = JSON.parse(states.get(r.id)!);
-      } catch {
-        throw corrupt(r.id, "its state is not JSON"); // a snapshot row's state, returned as stored by rebuildMany
-      }
+      c.state = states.get(r.id)!;
       return c;
     });
   }
