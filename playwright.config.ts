@@ -6,7 +6,8 @@ import path from "node:path";
 /**
  * End-to-end journeys in Debian's Chromium against the BUILT app (`npx next build` first) on a fresh SQLite
  * store in a temp folder, started here by `webServer`. E2E_PORT picks the port; NEXT_DIST_DIR is passed on
- * to `next start` so a build in another folder can be tested. E2E_BASE_URL skips the server and targets a
+ * to `next start` so a build in another folder can be tested; E2E_STORE=memory runs the checkpoints in memory
+ * instead (accounts stay in the SQLite file). E2E_BASE_URL skips the server and targets a
  * running one instead (its store is then whatever it uses).
  */
 const port = Number(process.env.E2E_PORT ?? 3217);
@@ -59,7 +60,7 @@ export default defineConfig({
         stderr: "pipe",
         env: {
           NEXT_TELEMETRY_DISABLED: "1",
-          CHECKPOINT_STORE: "sqlite",
+          CHECKPOINT_STORE: process.env.E2E_STORE ?? "sqlite",
           DATABASE_URL: `file:${path.join(storeDir, "db.sqlite")}`,
           WAYPOINT_ADMIN_TOKEN: E2E_ADMIN_TOKEN,
           ...(process.env.NEXT_DIST_DIR ? { NEXT_DIST_DIR: process.env.NEXT_DIST_DIR } : {}),

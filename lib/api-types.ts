@@ -98,6 +98,25 @@ export interface ApiDiff {
   changes: { path: (string | number)[]; type: "create" | "remove" | "change"; before?: unknown; after?: unknown }[];
 }
 
+/**
+ * GET /api/threads/:id/storage: what the thread's checkpoints occupy in the store (`backend`). `bytes` are the
+ * UTF-8 bytes of the text the store keeps for each checkpoint (state or delta, metadata, ids...), without
+ * indexes or page overhead; see docs/storage.md for what each backend counts.
+ */
+export interface ApiThreadStorage {
+  threadId: string;
+  /** The store kind: "sqlite" | "postgres" | "redis" | "file" | "memory". */
+  backend: string;
+  bytes: number;
+  checkpoints: number;
+  /** Checkpoints stored whole. */
+  snapshots: number;
+  /** Checkpoints stored as changes against an ancestor. */
+  deltas: number;
+  /** The largest checkpoints, largest first (at most 10). */
+  largest: { checkpointId: string; version: number; step: number; bytes: number; snapshot: boolean }[];
+}
+
 /** The server-sent events of GET /api/threads/:id/events (the event name is `type`). */
 export type ThreadEvent =
   | { type: "run_started"; threadId: string; runId: string }

@@ -13,6 +13,7 @@ import { ErrorPanel } from "./ErrorPanel";
 import { GraphLegend, GraphView } from "./GraphView";
 import { useResume } from "./actions";
 import { InterruptPanel } from "./InterruptPanel";
+import { StoragePanel } from "./StoragePanel";
 import { Timeline } from "./Timeline";
 
 /** A running job's progress: `current` of `steps` when the state has them, else the last node. */
@@ -216,22 +217,31 @@ export function ThreadView({ threadId }: { threadId: string }) {
           )}
           <CheckpointPanel thread={t} cp={selected} all={all} graph={graph.data} onForked={() => select(null)} />
         </div>
-        <Card title="Graph" className="h-[360px] lg:col-span-2 xl:col-span-1 xl:h-auto xl:min-h-0">
-          <GraphLegend />
-          <div className="min-h-0 flex-1">
-            {graph.data ? (
-              <GraphView
-                graph={graph.data}
-                current={current}
-                next={selected?.next ?? []}
-                interrupted={(selected?.interrupts ?? []).map((i) => i.node)}
-                failed={t.status === "error" && t.error?.node && selected?.checkpointId === t.headCheckpointId ? t.error.node.split(",") : []}
-              />
-            ) : (
-              <p className="p-3 text-sm text-slate-500">{graph.error ? errorMessage(graph.error) : "Loading graph…"}</p>
-            )}
-          </div>
-        </Card>
+        <div className="flex min-h-0 min-w-0 flex-col gap-3 lg:col-span-2 lg:flex-row xl:col-span-1 xl:flex-col">
+          <Card title="Graph" className="h-[360px] overflow-hidden lg:flex-1 xl:h-auto xl:min-h-[340px]">
+            <GraphLegend />
+            <div className="min-h-0 flex-1">
+              {graph.data ? (
+                <GraphView
+                  graph={graph.data}
+                  current={current}
+                  next={selected?.next ?? []}
+                  interrupted={(selected?.interrupts ?? []).map((i) => i.node)}
+                  failed={t.status === "error" && t.error?.node && selected?.checkpointId === t.headCheckpointId ? t.error.node.split(",") : []}
+                />
+              ) : (
+                <p className="p-3 text-sm text-slate-500">{graph.error ? errorMessage(graph.error) : "Loading graph…"}</p>
+              )}
+            </div>
+          </Card>
+          <StoragePanel
+            threadId={threadId}
+            all={all}
+            selectedId={selectedId}
+            onSelect={select}
+            className="min-h-0 lg:h-[360px] lg:w-[340px] lg:shrink-0 xl:h-auto xl:w-auto xl:shrink"
+          />
+        </div>
       </div>
     </div>
   );

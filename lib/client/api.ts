@@ -2,7 +2,7 @@
  * The dashboard's only way to talk to the server. Every non-2xx answer becomes an ApiError carrying the
  * API's `{ error: { code, message } }` so forms can show the server's own message.
  */
-import type { ApiCheckpointResult, ApiDiff, ApiGraph } from "../api-types";
+import type { ApiCheckpointResult, ApiDiff, ApiGraph, ApiThreadStorage } from "../api-types";
 import type {
   CreateThreadBody,
   EditStateBody,
@@ -107,6 +107,7 @@ export const api = {
   history: (threadId: string, p: { limit?: number; before?: number | string | null; fields?: "summary" }) =>
     request<{ checkpoints: Checkpoint[]; nextCursor: string | null }>(`/api/threads/${enc(threadId)}/history${qs(p)}`),
   checkpoint: (threadId: string, checkpointId: string) => request<Checkpoint>(`/api/threads/${enc(threadId)}/checkpoints/${enc(checkpointId)}`),
+  storage: (threadId: string) => request<ApiThreadStorage>(`/api/threads/${enc(threadId)}/storage`),
   diff: async (threadId: string, checkpointId: string, against?: string): Promise<DiffEntry[]> =>
     (await request<ApiDiff>(`/api/threads/${enc(threadId)}/checkpoints/${enc(checkpointId)}/diff${qs({ against })}`)).changes.map((c) => ({
       path: c.path,

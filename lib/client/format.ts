@@ -33,3 +33,19 @@ export function pathText(path: (string | number)[] | string): string {
   if (typeof path === "string") return path;
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("") || "(root)";
 }
+
+const BYTE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
+
+/** A byte count for people: "512 B", "3.46 KiB", "12.4 MiB", "387 MiB" (1024-based, at most three significant digits). */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return "—";
+  if (n < 1024) return `${Math.round(n)} B`;
+  let i = 0;
+  while (n >= 1024 && i < BYTE_UNITS.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  const text = n >= 100 ? String(Math.round(n)) : n.toFixed(n >= 10 ? 1 : 2).replace(/\.?0+$/, "");
+  // 1023.7 KiB rounds to "1024": say 1 MiB.
+  return text === "1024" && i < BYTE_UNITS.length - 1 ? `1 ${BYTE_UNITS[i + 1]}` : `${text} ${BYTE_UNITS[i]}`;
+}

@@ -113,6 +113,21 @@ export function useDiff(threadId: string, checkpointId: string | null | undefine
   });
 }
 
+const STORAGE_REFRESH_MS = 1_500;
+
+/**
+ * What the thread occupies in the store. Live events only mark it stale (see refreshThread); a stale report is
+ * read again after STORAGE_REFRESH_MS, so a fast run costs one storage read every couple of seconds, not one
+ * per checkpoint.
+ */
+export function useThreadStorage(threadId: string) {
+  return useQuery({
+    queryKey: keys.storage(threadId),
+    queryFn: () => api.storage(threadId),
+    refetchInterval: (q) => (q.state.isInvalidated ? STORAGE_REFRESH_MS : false),
+    placeholderData: (prev) => prev,
+  });
+}
 /** Refreshes the thread's queries on every server-sent event (debounced: a fast run sends many). */
 export function useThreadEvents(threadId: string) {
   const qc = useQueryClient();
@@ -138,11 +153,13 @@ export function useThreadEvents(threadId: string) {
 }
 
 /**
- * Re-reads what can change on a thread: its record and its history. Checkpoints and their diffs are
- * immutable, so their cached copies stay (re-reading a big state on every live event would be waste).
+ * Re-reads what can change on a thread: its record and its history, and (throttled, see useThreadStorage) its
+ * storage report. Checkpoints and their diffs are immutable, so their cached copies stay (re-reading a big
+ * state on every live event would be waste).
  */
 export function refreshThread(qc: QueryClient, threadId: string) {
   qc.invalidateQueries({ queryKey: keys.thread(threadId), exact: true });
+  qc.invalidateQueries({ queryKey: keys.storage(threadId), refetchType: "none" });
   // Never cancel a history load in flight (a long first load would restart on every event and never finish):
   // tell it to read on before it returns instead.
   if (qc.getQueryState(keys.history(threadId))?.fetchStatus === "fetching") changedDuringLoad.add(threadId);

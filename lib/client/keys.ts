@@ -1,5 +1,5 @@
 /**
- * The one query-key factory. Keys nest (thread → history / checkpoint / diff) so invalidating
+ * The one query-key factory. Keys nest (thread → history / storage / checkpoint / diff) so invalidating
  * `keys.thread(id)` refreshes everything shown for that thread after an action or a live event.
  */
 export const keys = {
@@ -15,6 +15,7 @@ export const keys = {
   threadList: (filters: { status?: string; graphId?: string }) => [...keys.threadLists(), filters] as const,
   thread: (threadId: string) => [...keys.threads(), "one", threadId] as const,
   history: (threadId: string) => [...keys.thread(threadId), "history"] as const,
+  storage: (threadId: string) => [...keys.thread(threadId), "storage"] as const,
   checkpoint: (threadId: string, checkpointId: string) => [...keys.thread(threadId), "checkpoint", checkpointId] as const,
   diff: (threadId: string, checkpointId: string, against?: string) => [...keys.thread(threadId), "diff", checkpointId, against ?? "parent"] as const,
 };

@@ -8,6 +8,7 @@ export type {
   ApiCheckpointMeta as CheckpointMeta,
   ApiInterrupt as PendingInterrupt,
   ApiThread as Thread,
+  ApiThreadStorage as ThreadStorage,
   ApiWrite as ChannelWrite,
   ThreadStatus,
 } from "../api-types";

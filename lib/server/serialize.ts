@@ -1,7 +1,7 @@
 import "server-only";
 import { toSummary } from "../checkpoint/summary";
-import type { Checkpoint, CheckpointSummary, ThreadInfo } from "../checkpoint/types";
-import type { ApiCheckpoint, ApiCheckpointMeta, ApiThread } from "../api-types";
+import type { Checkpoint, CheckpointSummary, ThreadInfo, ThreadStorage } from "../checkpoint/types";
+import type { ApiCheckpoint, ApiCheckpointMeta, ApiThread, ApiThreadStorage } from "../api-types";
 
 export type { ApiCheckpoint, ApiThread };
 
@@ -72,5 +72,18 @@ export function apiThread(
     activeRun,
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
+  };
+}
+
+/** A thread's storage report as served, with the store kind it was measured on. */
+export function apiStorage(s: ThreadStorage, backend: string): ApiThreadStorage {
+  return {
+    threadId: s.threadId,
+    backend,
+    bytes: s.bytes,
+    checkpoints: s.checkpoints,
+    snapshots: s.snapshots,
+    deltas: s.deltas,
+    largest: s.largest.map((r) => ({ checkpointId: r.id, version: r.version, step: r.step, bytes: r.bytes, snapshot: r.snapshot })),
   };
 }

@@ -11,7 +11,7 @@ import type { Runtime } from "./runtime";
 import type { Caller } from "./auth/caller";
 import type { CreateThreadBody, EditStateBody, ForkBody, HistoryQuery, ListThreadsQuery, RunBody } from "../api/requests";
 import { decideWithQuorum, guardQuorum, quorumView } from "./quorum";
-import { apiCheckpoint, apiSummary, apiThread, type ApiThread } from "./serialize";
+import { apiCheckpoint, apiStorage, apiSummary, apiThread, type ApiThread } from "./serialize";
 
 /**
  * Thread services behind the routes. Everything is validated before anything is written, so a refused
@@ -312,6 +312,12 @@ async function branchSummaries(rt: Runtime, threadId: string, checkpointId: stri
     cur = cur.parentId ? byId.get(cur.parentId) : undefined;
   }
   return { checkpoints: out.map(apiSummary), nextCursor: cur && out.length ? out[out.length - 1].id : null };
+}
+
+/** What the thread's checkpoints occupy in the store: sizes, snapshots and deltas, the largest (docs/storage.md). */
+export async function threadStorage(rt: Runtime, who: Caller, threadId: string) {
+  await readable(rt, who, threadId);
+  return apiStorage(await rt.store.storage(threadId), rt.store.kind);
 }
 
 export async function getCheckpoint(rt: Runtime, who: Caller, threadId: string, checkpointId: string) {

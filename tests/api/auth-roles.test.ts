@@ -54,6 +54,7 @@ const CASES: Case[] = [
   { name: "GET /api/threads/:id", method: "GET", target: (f) => ({ path: T(f) }),                          expect: "401 200 200 200 200 200 200 403" },
   { name: "GET …/state", method: "GET", target: (f) => ({ path: `${T(f)}/state` }),                        expect: "401 200 200 200 200 200 200 403" },
   { name: "GET …/history", method: "GET", target: (f) => ({ path: `${T(f)}/history` }),                    expect: "401 200 200 200 200 200 200 403" },
+  { name: "GET …/storage", method: "GET", target: (f) => ({ path: `${T(f)}/storage` }),                    expect: "401 200 200 200 200 200 200 403" },
   { name: "GET …/checkpoints/:cp", method: "GET", target: (f) => ({ path: `${T(f)}/checkpoints/${f.thread.head}` }), expect: "401 200 200 200 200 200 200 403" },
   { name: "GET …/checkpoints/:cp/diff", method: "GET", target: (f) => ({ path: `${T(f)}/checkpoints/${f.thread.head}/diff?against=${f.thread.parent}` }), expect: "401 200 200 200 200 200 200 403" },
   { name: "GET …/events (SSE)", method: "GET", target: (f) => ({ path: `${T(f)}/events` }),                expect: "401 200 200 200 200 200 200 403" },

@@ -231,6 +231,7 @@ for (const make of [sqliteStore, postgresStore]) {
             [{ checkpointId: cid }, { checkpointId: cid, newThread: true }, { checkpointId: cid, values: { draft: 1 } }],
           ],
           [`/api/threads/${id}/history`, ["GET"], []],
+          [`/api/threads/${id}/storage`, ["GET"], []],
           [`/api/threads/${id}/checkpoints/${cid}`, ["GET"], []],
           [`/api/threads/${id}/checkpoints/${cid}/diff`, ["GET"], []],
           [`/api/threads/${id}/events`, ["GET"], []],

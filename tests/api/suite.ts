@@ -281,6 +281,58 @@ export function apiSuite(makeStore: () => Promise<TestStore>) {
     });
   });
 
+  describe("storage accounting", () => {
+    it("reports a finished thread's checkpoints: counts match its history, largest first", async () => {
+      const r = await api.post("/api/threads", { graphId: "pipeline", input: { steps: 30, stepMs: 0 } });
+      const id = r.body.threadId;
+      await waitStatus(id, ["done"]);
+      const history = (await api.get(`/api/threads/${id}/history?limit=1000&fields=summary`)).body.checkpoints;
+      const s = await api.get(`/api/threads/${id}/storage`);
+      expect(s.status).toBe(200);
+      expect(s.body).toMatchObject({ threadId: id, backend: store.name, checkpoints: history.length });
+      expect(s.body.checkpoints).toBe(await checkpointCount(id));
+      expect(s.body.snapshots + s.body.deltas).toBe(s.body.checkpoints);
+      expect(s.body.snapshots).toBeGreaterThanOrEqual(1);
+      // A long run that appends to lists is stored mostly as deltas.
+      expect(s.body.deltas).toBeGreaterThan(s.body.snapshots);
+      expect(s.body.bytes).toBeGreaterThan(0);
+      const largest = s.body.largest as { checkpointId: string; version: number; step: number; bytes: number; snapshot: boolean }[];
+      expect(largest).toHaveLength(Math.min(10, history.length));
+      const bytes = largest.map((l) => l.bytes);
+      expect(bytes).toEqual([...bytes].sort((a, b) => b - a));
+      expect(bytes.every((b) => b > 0)).toBe(true);
+      expect(bytes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(s.body.bytes);
+      const byId = new Map(history.map((c: any) => [c.checkpointId, c]));
+      for (const l of largest) {
+        expect(byId.get(l.checkpointId), l.checkpointId).toMatchObject({ version: l.version, step: l.step });
+        expect(typeof l.snapshot).toBe("boolean");
+      }
+    });
+
+    it("counts a thread without checkpoints as empty", async () => {
+      const r = await api.post("/api/threads", { graphId: "pipeline" });
+      const s = await api.get(`/api/threads/${r.body.threadId}/storage`);
+      expect(s.status).toBe(200);
+      expect(s.body).toMatchObject({ bytes: 0, checkpoints: 0, snapshots: 0, deltas: 0, largest: [] });
+    });
+
+    it("404s an unknown thread, 400s a bad id, 401s without credentials, 405s a write", async () => {
+      const unknown = await api.get("/api/threads/no-such-thread/storage");
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.error.code).toBe("THREAD_NOT_FOUND");
+      for (const bad of ["x".repeat(300), "-leading-dash", "a..b"]) {
+        const r = await api.get(`/api/threads/${bad}/storage`);
+        expect(r.status, bad).toBe(400);
+        expect(r.body.error.code, bad).toBe("INVALID_ID");
+      }
+      const anon = await client(server.url, null).get("/api/threads/no-such-thread/storage");
+      expect(anon.status).toBe(401);
+      const post = await api.post("/api/threads/no-such-thread/storage", {});
+      expect(post.status).toBe(405);
+      expect(post.headers.get("allow")).toBe("GET");
+    });
+  });
+
   describe("bad input gets a clear error and changes nothing", () => {
     let id: string;
     beforeAll(async () => {

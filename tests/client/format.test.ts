@@ -1,6 +1,6 @@
 /** The dashboard's text helpers (lib/client/format.ts). */
 import { describe, expect, it } from "vitest";
-import { SOURCE_LABEL, clock, nodeLabel, pathText, shortId, timeAgo } from "@/lib/client/format";
+import { SOURCE_LABEL, clock, formatBytes, nodeLabel, pathText, shortId, timeAgo } from "@/lib/client/format";
 
 describe("timeAgo", () => {
   const now = Date.parse("2026-06-15T12:00:00Z");
@@ -65,5 +65,25 @@ describe("pathText", () => {
   it("shows the root for an empty path and passes a string through", () => {
     expect(pathText([])).toBe("(root)");
     expect(pathText("values.draft")).toBe("values.draft");
+  });
+});
+
+describe("formatBytes", () => {
+  it("reads bytes, then KiB, MiB and GiB with at most three significant digits", () => {
+    expect(formatBytes(0)).toBe("0 B");
+    expect(formatBytes(1023)).toBe("1023 B");
+    expect(formatBytes(1024)).toBe("1 KiB");
+    expect(formatBytes(1536)).toBe("1.5 KiB");
+    expect(formatBytes(3543)).toBe("3.46 KiB");
+    expect(formatBytes(12.5 * 1024)).toBe("12.5 KiB");
+    expect(formatBytes(387.4 * 1024 ** 2)).toBe("387 MiB");
+    expect(formatBytes(2 * 1024 ** 3)).toBe("2 GiB");
+  });
+
+  it("never shows 1024 of a unit, and shows a dash for what is not a size", () => {
+    expect(formatBytes(1024 * 1024 - 1)).toBe("1 MiB");
+    expect(formatBytes(1024 * 1023.99)).toBe("1 MiB");
+    expect(formatBytes(-1)).toBe("—");
+    expect(formatBytes(Number.NaN)).toBe("—");
   });
 });
