@@ -8,7 +8,8 @@
  * wiped before and after (redis).
  *
  * Sizes ("bytes per step" = total / node steps run):
- * - memory: the JSON text the store keeps (it holds each checkpoint as one JSON string) plus thread records;
+ * - memory: the JSON texts the store keeps per checkpoint (head, metadata, state or delta ops, summary) plus
+ *   thread records;
  * - file: the apparent size of every file under the store's folder;
  * - sqlite: the database file after a WAL checkpoint(TRUNCATE), plus what is left in the WAL (as the peer does);
  * - postgres: pg_total_relation_size (heap + TOAST + indexes) of the store's tables;
@@ -99,16 +100,17 @@ async function patchRedis() {
 export async function openBackend(kind: Backend, rep: number): Promise<Opened> {
   if (kind === "memory") {
     const store = await createStore({ kind: "memory" });
-    const backing = (
-      store as unknown as { backing?: { checkpoints: Map<string, { entry: { json: string } }>; threads: Map<string, { record: unknown }> } }
-    ).backing;
+    type Texts = Record<"head" | "metadata" | "state" | "ops" | "summary", string | null>;
+    const backing = (store as unknown as { backing?: { checkpoints: Map<string, { entry: Texts }>; threads: Map<string, { record: unknown }> } })
+      .backing;
     return {
       store,
       probe: {
         size: async () => {
           if (!backing) return NaN;
           let n = 0;
-          for (const { entry } of backing.checkpoints.values()) n += Buffer.byteLength(entry.json);
+          for (const { entry: e } of backing.checkpoints.values())
+            for (const t of [e.head, e.metadata, e.state, e.ops, e.summary]) n += t ? Buffer.byteLength(t) : 0;
           for (const t of backing.threads.values()) n += Buffer.byteLength(JSON.stringify(t.record));
           return n;
         },
