@@ -5,7 +5,7 @@
  * skipped locally, but under CI it fails loudly in beforeAll: a missing server must never pass as a green run.
  * Also covers the store's own setup: concurrent migration by two instances, and STORE_UNAVAILABLE; and delta
  * storage against real data: rows written in the layout before migration 20261201000000_delta (JSONB state)
- * keep loading and are continued with deltas, and a 3,000-step append thread stays small and exact.
+ * keep loading and are continued with deltas, and a 1,500-step append thread stays small and exact.
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
@@ -363,12 +363,12 @@ if (unreachable && !process.env.CI) {
       }
     });
 
-    it("a 3,000-step append thread stores a small fraction of its full states and old checkpoints rebuild exactly", async () => {
+    it("a 1,500-step append thread stores a small fraction of its full states and old checkpoints rebuild exactly", async () => {
       const db = await newDatabase();
       made.push(db);
       const store = await createPostgresStore({ url: urlFor(db) });
       const t = "t-long";
-      const N = 3000;
+      const N = 1500;
       // One ~200-byte item per step. Keys in JSONB order (length, then bytes), so the step's write in metadata
       // matches the state and is stored once ("w" ops).
       const item = (i: number) => ({ i, tag: i % 3 ? "b" : "c", text: `message ${i} — ${"lorem ipsum ".repeat(14)}` });
@@ -394,7 +394,7 @@ if (unreachable && !process.env.CI) {
             }),
           );
           ids.push(saved.id);
-          parent = { ...saved, state: {} }; // only its id and step are needed; do not keep 3,000 states alive
+          parent = { ...saved, state: {} }; // only its id and step are needed; do not keep 1,500 states alive
         }
         expect(texts[0].length).toBeGreaterThan(180);
         expect(texts[0].length).toBeLessThan(230);

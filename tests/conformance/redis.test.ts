@@ -213,10 +213,10 @@ if (unreachable && !process.env.CI) {
       for (const c of await store.list(t)) expect(JSON.stringify(c.state)).toBe(states.get(c.id));
     });
 
-    it("a 3,000-step append thread stores a small fraction of its full states, and any old checkpoint rebuilds", async () => {
+    it("a 1,500-step append thread stores a small fraction of its full states, and any old checkpoint rebuilds", async () => {
       await open();
-      const t = threadId("long-3000");
-      const n = 3000;
+      const t = threadId("long-1500");
+      const n = 1500;
       const log: unknown[] = [];
       const ids: string[] = [];
       let parent: string | null = null;

@@ -290,10 +290,10 @@ describe("sqlite delta layout", () => {
     }
   });
 
-  it("a 3,000-step append thread stays small on disk, and latest/load/list of old checkpoints equal an oracle", async () => {
+  it("a 1,500-step append thread stays small on disk, and latest/load/list of old checkpoints equal an oracle", async () => {
     const file = path.join(tmp, "long", "waypoint.db");
     const store = await createSqliteStore({ url: `file:${file}` });
-    const n = 3000;
+    const n = 1500;
     const texts = Array.from({ length: n }, (_, i) => j(item(i)));
     // The oracle: checkpoint i's state is the first i + 1 items and count i, as JSON text.
     const expected = (i: number) => `{"log":[${texts.slice(0, i + 1).join(",")}],"count":${i}}`;
@@ -314,7 +314,7 @@ describe("sqlite delta layout", () => {
       expect(s).toMatchObject({ checkpoints: n });
       expect(s.deltas).toBeGreaterThan(n * 0.95);
       expect(s.bytes).toBeLessThan(full * 0.05);
-      expect(s.bytes).toBeLessThan(full * 0.01); // ~1 + log2(n / GRID) / 2 copies of each item, a few snapshots
+      expect(s.bytes).toBeLessThan(full * 0.02); // ~1 + log2(n / GRID) / 2 copies of each item, a few snapshots
 
       const fresh = await createSqliteStore({ url: `file:${file}` }); // nothing cached: chains read from the file
       try {
