@@ -9,7 +9,10 @@ import type { SummaryExtra } from "./summary";
 
 /**
  * One index line; `savedAt` is when the store saved it (drives the thread's `updatedAt`). `next` and `summary`
- * (the rest of the checkpoint's summary) are absent from lines written before summaries existed.
+ * (the rest of the checkpoint's summary) are absent from lines written before summaries existed. `baseId` and
+ * `depth` (delta layout, see file.ts) are absent from lines written before it: those checkpoints' files are
+ * snapshots. A null `baseId` means the file is a snapshot; a non-null one that it is a delta against that
+ * base, or a snapshot folded from one by a delete/prune that crashed before rewriting the index.
  */
 export interface IndexEntry {
   id: string;
@@ -21,6 +24,8 @@ export interface IndexEntry {
   savedAt: string;
   next?: string[];
   summary?: SummaryExtra;
+  baseId?: string | null;
+  depth?: number;
 }
 /**
  * A parsed index.jsonl: `size` is the byte offset after the last complete line, `fileSize` the file's length
@@ -106,10 +111,18 @@ export async function writeAtomic(tmp: string, file: string, data: string): Prom
   await fsyncDir(path.dirname(file));
 }
 
-/** Creates `file` atomically with `data` (through `tmp`); false if it already exists. */
-export async function createAtomic(tmp: string, file: string, data: string): Promise<boolean> {
+/**
+ * Creates `file` atomically with `data` (through `tmp`); false if it already exists. `beforeLink`, when given,
+ * runs once the temp file is durable, right before the link: if it returns text, that is written instead.
+ */
+export async function createAtomic(tmp: string, file: string, data: string, beforeLink?: () => Promise<string | null>): Promise<boolean> {
   await writeTemp(tmp, data);
   try {
+    const instead = beforeLink ? await beforeLink() : null;
+    if (instead !== null) {
+      await fs.rm(tmp, { force: true });
+      await writeTemp(tmp, instead);
+    }
     await fs.link(tmp, file);
   } catch (err) {
     if (isCode(err, "EEXIST")) return false;

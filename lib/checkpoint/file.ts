@@ -1,13 +1,22 @@
 /**
  * JSON-file checkpoint store. Layout under `dir`:
- *   checkpoints/<id>.json           one file per checkpoint, the source of truth for its content; `load(id)` is
- *                                   one read. Created with link(2) from a complete temp file: atomic, and it fails
- *                                   if the id exists, so duplicate ids are rejected across threads and processes.
- *   threads/<threadId>/index.jsonl  append-only {id,parentId,version,step,nodeName,timestamp,next,summary} lines
- *                                   so list/latest never parse every checkpoint and listSummaries reads no
- *                                   checkpoint file at all (lines written before summaries existed lack `next`/
- *                                   `summary`: those checkpoints are read from their files); a torn last line
- *                                   (crash mid-append) is ignored; rewritten atomically on delete/prune.
+ *   checkpoints/<id>.json           one file per checkpoint, the source of truth for its content. Created with
+ *                                   link(2) from a complete temp file: atomic, and it fails if the id exists, so
+ *                                   duplicate ids are rejected across threads and processes. Delta layout
+ *                                   (lib/checkpoint/delta.ts): the file holds the checkpoint's fields and either
+ *                                   its full `state` (a snapshot: `depth` too) or `baseId`, `depth` and `ops` (the
+ *                                   codec's ops text as a JSON string) against an ancestor's file. Files written
+ *                                   before the delta layout have a full state and no `depth`: snapshots, depth 0.
+ *                                   `load(id)` reads the file and, for a delta, its chain (base, base's base, ...
+ *                                   down to a snapshot: at most GRID - 1 + log2(depth / GRID) more files).
+ *   threads/<threadId>/index.jsonl  append-only {id,parentId,version,step,nodeName,timestamp,next,summary,baseId,
+ *                                   depth} lines so list/latest never parse every checkpoint and listSummaries
+ *                                   reads no checkpoint file at all (lines written before summaries existed lack
+ *                                   `next`/`summary`: those checkpoints are read from their files; lines written
+ *                                   before deltas lack `baseId`/`depth`: their files are snapshots); a torn last
+ *                                   line (crash mid-append) is ignored; rewritten atomically on delete/prune. The
+ *                                   index's `baseId` lets a chain's files be read in parallel and delete/prune
+ *                                   find the survivors to fold without opening every file (see IndexEntry).
  *   threads/<threadId>/thread.json  the thread record's own fields (graphId, status, error, metadata, createdAt,
  *                                   updatedAt), written atomically on the first save, updateThread, delete and
  *                                   prune. Head, count and the save-driven updatedAt are derived from the index
@@ -23,6 +32,13 @@
  * lock guarantees one writer per thread. Readers in other processes are always safe (atomic files, tolerant
  * index). A save that crashes after writing its checkpoint file but before its index line leaves an orphan file
  * that `load` finds and `list` does not; the save never returned, so nothing acknowledged is lost.
+ *
+ * Crash safety of deltas: a save checks, under the thread mutex and right before linking its file, that its
+ * base's file still exists (else it writes the full state). delete/prune first rebuild every survivor whose
+ * base is being deleted and rewrite it as a snapshot (atomically, one file at a time), then rewrite the index,
+ * then delete files: a crash at any point leaves every surviving checkpoint rebuildable (at worst, a few extra
+ * snapshots). Nothing read from checkpoint files is cached across calls; the codec remembers states it saved
+ * or rebuilt (by id: checkpoints are immutable) to encode the next save.
  */
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
@@ -30,22 +46,39 @@ import path from "node:path";
 import { checkpointNotFound, isCorruptCheckpoint, threadNotFound, WaypointError } from "../errors";
 import { assertSafeId, isSafeId } from "./ids";
 import { openStore } from "./open";
-import { createAtomic, forgetIndex, fsyncDir, indexText, isCode, parseIndexLines, readIndexFile, writeAtomic, type IndexEntry } from "./file-io";
+import { DeltaCodec, foldTargets, type EncodedRow } from "./delta";
+import { corrupt, type DeltaRow } from "./delta-format";
+import {
+  createAtomic,
+  forgetIndex,
+  fsyncDir,
+  indexText,
+  isCode,
+  parseIndexLines,
+  readIndexFile,
+  writeAtomic,
+  type IndexEntry,
+  type IndexState,
+} from "./file-io";
 import { FileLockTable, withMutex } from "./local-lock";
 import { planPrune, relinkAfterDelete } from "./prune";
-import { assembleSummary, summaryExtra, toSummary } from "./summary";
+import { storageReport, type RowSize } from "./storage";
+import { assembleSummary, summaryExtra } from "./summary";
 import type {
   Checkpoint,
+  CheckpointMetadata,
   CheckpointStore,
   CheckpointSummary,
   ListOptions,
   ListThreadsOptions,
   LockResult,
   NewCheckpoint,
+  PendingInterrupt,
   PendingWrite,
   ThreadInfo,
   ThreadPage,
   ThreadPatch,
+  ThreadStorage,
 } from "./types";
 import {
   pageThreads,
@@ -61,18 +94,142 @@ import {
 
 export interface FileStoreConfig {
   dir: string;
-  /** Called for every corrupt checkpoint file skipped by `list`/`latest` (default: console.warn). */
+  /**
+   * Called for every checkpoint skipped by `list`/`latest` because its file, or a file on its delta chain, is
+   * corrupt (`path` is its own file; the error names the broken one), and for a survivor of delete/prune that
+   * could not be folded for the same reason (default: console.warn).
+   */
   onCorrupt?: (info: { path: string; error: unknown }) => void;
 }
 
 const bad = (message: string) => new WaypointError("INVALID_ARGUMENT", message);
 const rand = () => `${Date.now()}-${randomBytes(6).toString("hex")}`;
 
+/** A checkpoint file as parsed: the checkpoint's fields with either `state` (snapshot) or `baseId`/`ops` (delta). */
+interface FileRecord {
+  id: string;
+  threadId: string;
+  parentId: string | null;
+  version: number;
+  step: number;
+  nodeName: string;
+  next: string[];
+  interrupts: PendingInterrupt[];
+  pendingWrites: PendingWrite[];
+  metadata: CheckpointMetadata;
+  timestamp: string;
+  /** Snapshots only. */
+  state?: Record<string, unknown>;
+  /** Deltas only. */
+  baseId?: string;
+  ops?: string;
+  /** Absent from files written before the delta layout (snapshots, depth 0). */
+  depth?: number;
+}
+
+const isDelta = (rec: FileRecord) => typeof rec.ops === "string";
+
+/** Why a parsed file is not a checkpoint file of `id`, or null if it is one. */
+function invalidRecord(rec: FileRecord, id: string): string | null {
+  if (typeof rec !== "object" || rec === null || rec.id !== id || !isSafeId(rec.threadId) || !Number.isInteger(rec.version))
+    return "not a checkpoint of this id";
+  if (rec.depth !== undefined && !(Number.isInteger(rec.depth) && rec.depth >= 0)) return "its depth is malformed";
+  if (rec.ops !== undefined) {
+    if (typeof rec.ops !== "string" || typeof rec.baseId !== "string" || !isSafeId(rec.baseId) || rec.depth === undefined)
+      return "its delta fields are malformed";
+  } else if (typeof rec.state !== "object" || rec.state === null || Array.isArray(rec.state)) return "its state is not an object";
+  return null;
+}
+
+/** The checkpoint a file holds, given its (rebuilt) state; fields in the contract's order. */
+function toCheckpoint(rec: FileRecord, state: Record<string, unknown>): Checkpoint {
+  return {
+    id: rec.id,
+    threadId: rec.threadId,
+    parentId: rec.parentId,
+    version: rec.version,
+    step: rec.step,
+    nodeName: rec.nodeName,
+    state,
+    next: rec.next,
+    interrupts: rec.interrupts,
+    pendingWrites: rec.pendingWrites,
+    metadata: rec.metadata,
+    timestamp: rec.timestamp,
+  };
+}
+
+/** The fields of a checkpoint file other than metadata and state/delta, in the order they are written. */
+type FileHead = Omit<FileRecord, "metadata" | "state" | "baseId" | "ops" | "depth">;
+
+const headOf = (c: FileHead): FileHead => ({
+  id: c.id,
+  threadId: c.threadId,
+  parentId: c.parentId,
+  version: c.version,
+  step: c.step,
+  nodeName: c.nodeName,
+  next: c.next,
+  interrupts: c.interrupts,
+  pendingWrites: c.pendingWrites,
+  timestamp: c.timestamp,
+});
+
+/**
+ * A checkpoint file's text from its head's JSON, its metadata's JSON and what the codec stores: the state text
+ * is spliced in as is (never serialised again); a delta's ops go in as a JSON string.
+ */
+function fileText(headJson: string, metadataJson: string, row: Pick<EncodedRow, "state" | "baseId" | "depth" | "ops">): string {
+  const start = headJson.slice(0, -1) + ',"metadata":' + metadataJson;
+  if (row.state !== null) return start + ',"depth":' + row.depth + ',"state":' + row.state + "}";
+  return start + ',"baseId":' + JSON.stringify(row.baseId) + ',"depth":' + row.depth + ',"ops":' + JSON.stringify(row.ops) + "}";
+}
+
+/** The codec's view of a file, built once per parsed record (texts are produced only if the codec asks). */
+const deltaRows = new WeakMap<FileRecord, DeltaRow>();
+function deltaRow(rec: FileRecord): DeltaRow {
+  let row = deltaRows.get(rec);
+  if (row) return row;
+  let state: string | undefined;
+  let metadata: string | undefined;
+  const delta = isDelta(rec);
+  row = {
+    id: rec.id,
+    baseId: delta ? rec.baseId! : null,
+    depth: rec.depth ?? null,
+    ops: delta ? rec.ops! : null,
+    get state() {
+      return delta ? null : (state ??= JSON.stringify(rec.state));
+    },
+    get metadata() {
+      return (metadata ??= JSON.stringify(rec.metadata ?? null));
+    },
+  };
+  deltaRows.set(rec, row);
+  return row;
+}
+
+/** A CORRUPT_CHECKPOINT about another checkpoint (a base on the chain), restated as being about `id`. */
+function aboutTop(id: string, err: unknown): unknown {
+  if (!isCorruptCheckpoint(err) || err.details.checkpointId === id) return err;
+  return new WaypointError(
+    "CORRUPT_CHECKPOINT",
+    `Checkpoint "${id}" cannot be rebuilt: ${err.message}`,
+    { ...err.details, checkpointId: id, brokenCheckpointId: err.details.checkpointId },
+    { cause: err },
+  );
+}
+
+/** File reads memoised for one call (a chain's base may be shared by many rows of a page); never kept after it. */
+type Reads = (id: string) => Promise<FileRecord | null>;
+
 export class FileCheckpointStore implements CheckpointStore {
   readonly kind = "file";
   /** Absolute; after setup() also free of symlinks, so every instance on one directory shares mutexes. */
   dir: string;
   private readonly onCorrupt: (info: { path: string; error: unknown }) => void;
+  /** Per instance, like a process's (delta.ts): remembers recent states to encode the next save as a delta. */
+  private readonly codec = new DeltaCodec();
 
   constructor(config: FileStoreConfig) {
     if (!config || typeof config.dir !== "string" || !config.dir)
@@ -81,7 +238,7 @@ export class FileCheckpointStore implements CheckpointStore {
     this.dir = path.resolve(/*turbopackIgnore: true*/ config.dir);
     this.onCorrupt =
       config.onCorrupt ??
-      (({ path: p, error }) => console.warn(`[waypoint] skipping corrupt checkpoint file ${p}: ${(error as Error)?.message ?? error}`));
+      (({ path: p, error }) => console.warn(`[waypoint] skipping corrupt checkpoint ${p}: ${(error as Error)?.message ?? error}`));
   }
 
   async setup(): Promise<void> {
@@ -117,13 +274,14 @@ export class FileCheckpointStore implements CheckpointStore {
   private tmpPath = () => this.p("tmp", rand());
 
   private writeAtomic = (file: string, data: string) => writeAtomic(this.tmpPath(), file, data);
-  private createAtomic = (file: string, data: string) => createAtomic(this.tmpPath(), file, data);
+  private createAtomic = (file: string, data: string, beforeLink?: () => Promise<string | null>) =>
+    createAtomic(this.tmpPath(), file, data, beforeLink);
   private fsyncDir = fsyncDir;
   private readIndex = (t: string) => readIndexFile(this.indexPath(t));
   private writeIndex = (t: string, entries: IndexEntry[], highWater: number) => this.writeAtomic(this.indexPath(t), indexText(entries, highWater));
 
-  /** Reads and checks one checkpoint file: null if missing, CORRUPT_CHECKPOINT if unreadable. */
-  private async readCp(id: string): Promise<Checkpoint | null> {
+  /** Reads and checks one checkpoint file: null if missing, CORRUPT_CHECKPOINT (naming the id) if unreadable. */
+  private async readRec(id: string): Promise<FileRecord | null> {
     const file = this.cpPath(id);
     let text: string;
     try {
@@ -133,17 +291,105 @@ export class FileCheckpointStore implements CheckpointStore {
       throw err;
     }
     try {
-      const cp = JSON.parse(text) as Checkpoint;
-      if (cp?.id !== id || !isSafeId(cp.threadId) || !Number.isInteger(cp.version)) throw new Error("not a checkpoint of this id");
-      return cp;
+      const rec = JSON.parse(text) as FileRecord;
+      const why = invalidRecord(rec, id);
+      if (why) throw new Error(why);
+      return rec;
     } catch (error) {
       throw new WaypointError(
         "CORRUPT_CHECKPOINT",
-        `Checkpoint file ${file} is corrupt: ${(error as Error).message}`,
+        `Checkpoint file ${file} (checkpoint "${id}") is corrupt: ${(error as Error).message}`,
         { path: file, checkpointId: id },
         { cause: error },
       );
     }
+  }
+
+  private exists = (file: string) =>
+    fs.stat(file).then(
+      () => true,
+      (err) => (isCode(err, "ENOENT") ? false : Promise.reject(err)),
+    );
+
+  /** A fresh memo of file reads for one call. */
+  private reads(): Reads {
+    const memo = new Map<string, Promise<FileRecord | null>>();
+    return (id) => {
+      let p = memo.get(id);
+      if (!p) {
+        p = this.readRec(id);
+        p.catch(() => {}); // prefetched reads may never be awaited; a rejection surfaces when one is
+        memo.set(id, p);
+      }
+      return p;
+    };
+  }
+
+  /**
+   * The chain of `top` for the codec: top, its base, ... down to a snapshot, read from their files and
+   * following the files' own `baseId`. The index, when given, names each row's base (or one since folded into
+   * a snapshot), so the chain's files are read in parallel first. A missing base ends the chain early (the
+   * codec reports it); an unreadable one rejects CORRUPT_CHECKPOINT.
+   */
+  private async chainOf(top: FileRecord, reads: Reads, index?: IndexState): Promise<FileRecord[]> {
+    if (index && isDelta(top))
+      for (let b: string | null | undefined = top.baseId, n = 0; b && n < 256; b = index.byId.get(b)?.baseId, n++) void reads(b);
+    const chain = [top];
+    const seen = new Set([top.id]);
+    for (let r = top; isDelta(r);) {
+      const base = await reads(r.baseId!);
+      if (!base) break;
+      if (base.threadId !== top.threadId || seen.has(base.id))
+        throw corrupt(r.id, `its base "${base.id}" is not an earlier checkpoint of its thread`);
+      seen.add(base.id);
+      chain.push((r = base));
+    }
+    return chain;
+  }
+
+  /** The state of a file's checkpoint (rebuilt from its chain for a delta); with `prime`, the codec remembers it. */
+  private async stateOf(top: FileRecord, reads: Reads, index: IndexState | undefined, prime: boolean): Promise<Record<string, unknown>> {
+    if (!isDelta(top) && !prime) return top.state!;
+    try {
+      const text = this.codec.rebuild((await this.chainOf(top, reads, index)).map(deltaRow), top.threadId, prime);
+      return isDelta(top) ? (JSON.parse(text) as Record<string, unknown>) : top.state!;
+    } catch (err) {
+      throw aboutTop(top.id, err);
+    }
+  }
+
+  /**
+   * States of a page of records of one thread, by id: snapshots as read, deltas through `rebuildMany` (each
+   * rebuilt once, bases outside the page read by chain). If some chain cannot be rebuilt, each delta is
+   * rebuilt on its own and the ones that fail are reported and left out (null).
+   */
+  private async statesOf(recs: FileRecord[], reads: Reads, index: IndexState): Promise<Map<string, Record<string, unknown> | null>> {
+    const out = new Map<string, Record<string, unknown> | null>();
+    const deltas: FileRecord[] = [];
+    for (const r of recs)
+      if (isDelta(r)) deltas.push(r);
+      else out.set(r.id, r.state!);
+    if (deltas.length === 0) return out;
+    const fetchChain = async (id: string) => {
+      const top = await reads(id);
+      return top ? (await this.chainOf(top, reads, index)).map(deltaRow) : [];
+    };
+    try {
+      const texts = await this.codec.rebuildMany(deltas.map(deltaRow), fetchChain);
+      for (const r of deltas) out.set(r.id, JSON.parse(texts.get(r.id)!) as Record<string, unknown>);
+    } catch (err) {
+      if (!isCorruptCheckpoint(err)) throw err;
+      for (const r of deltas)
+        out.set(
+          r.id,
+          await this.stateOf(r, reads, index, false).catch((error) => {
+            if (!isCorruptCheckpoint(error)) throw error;
+            this.onCorrupt({ path: this.cpPath(r.id), error });
+            return null;
+          }),
+        );
+    }
+    return out;
   }
 
   private async readRecord(t: string): Promise<ThreadInfo | null> {
@@ -208,7 +454,7 @@ export class FileCheckpointStore implements CheckpointStore {
 
   /** The thread of an existing checkpoint (from its file); CHECKPOINT_NOT_FOUND if none. */
   private async threadOf(id: string): Promise<string> {
-    const cp = await this.readCp(id);
+    const cp = await this.readRec(id);
     if (!cp) throw checkpointNotFound(id);
     return cp.threadId;
   }
@@ -217,7 +463,6 @@ export class FileCheckpointStore implements CheckpointStore {
 
   async save(input: NewCheckpoint): Promise<Checkpoint> {
     validateNewCheckpoint(input);
-    const { version: _ignored, ...rest } = input as NewCheckpoint & { version?: unknown };
     const t = input.threadId;
     return this.threadMutex(t, async () => {
       const index = await this.readIndex(t);
@@ -225,9 +470,22 @@ export class FileCheckpointStore implements CheckpointStore {
       if (index.byId.has(input.id)) throw bad(`Checkpoint "${input.id}" already exists.`);
       if (input.parentId !== null && !index.byId.has(input.parentId)) throw bad(`Parent checkpoint "${input.parentId}" is not in thread "${t}".`);
       const version = Math.max(entries[entries.length - 1]?.version ?? 0, index.highWater) + 1;
-      const json = toJson({ ...rest, version }, "Checkpoint"); // may reject; nothing is written yet
-      const stored = JSON.parse(json) as Checkpoint;
-      if (!(await this.createAtomic(this.cpPath(input.id), json))) throw bad(`Checkpoint "${input.id}" already exists.`);
+      // Each may reject; nothing is written yet. The state is serialised once, by the codec.
+      const headJson = toJson(headOf({ ...input, version }), "Checkpoint");
+      const metadataJson = toJson(input.metadata, "Checkpoint metadata");
+      let row = this.codec.encode(input, metadataJson);
+      const file = this.cpPath(input.id);
+      // Under the thread mutex, right before the link: a delta whose base file is gone is written whole.
+      const baseCheck = async () => {
+        if (row.baseId === null || (await this.exists(this.cpPath(row.baseId)))) return null;
+        row = this.codec.asSnapshot(row);
+        return fileText(headJson, metadataJson, row);
+      };
+      if (!(await this.createAtomic(file, fileText(headJson, metadataJson, row), baseCheck))) throw bad(`Checkpoint "${input.id}" already exists.`);
+      const stored = toCheckpoint(
+        { ...(JSON.parse(headJson) as FileHead), metadata: JSON.parse(metadataJson) as CheckpointMetadata },
+        JSON.parse(row.stateJson) as Record<string, unknown>,
+      );
       const savedAt = new Date().toISOString();
       const entry: IndexEntry = {
         id: input.id,
@@ -239,6 +497,8 @@ export class FileCheckpointStore implements CheckpointStore {
         savedAt,
         next: stored.next,
         summary: summaryExtra(stored),
+        baseId: row.baseId,
+        depth: row.depth,
       };
       try {
         await fs.mkdir(this.threadDir(t), { recursive: true });
@@ -255,48 +515,57 @@ export class FileCheckpointStore implements CheckpointStore {
         // The first save of a thread records its creation (createdAt must survive pruning the first checkpoint).
         if (entries.length === 0 && !(await this.readRecord(t))) await this.writeRecord(this.newRecord(t, savedAt));
       } catch (err) {
-        await fs.rm(this.cpPath(input.id), { force: true }); // not acknowledged: leave no trace
+        await fs.rm(file, { force: true }); // not acknowledged: leave no trace
         throw err;
       }
+      this.codec.remember(row.entry);
       return stored;
     });
   }
 
   async load(checkpointId: string): Promise<Checkpoint> {
     assertSafeId(checkpointId, "checkpoint");
-    const cp = await this.readCp(checkpointId);
-    if (!cp) throw checkpointNotFound(checkpointId);
-    return cp;
+    const rec = await this.readRec(checkpointId);
+    if (!rec) throw checkpointNotFound(checkpointId);
+    const index = isDelta(rec) ? await this.readIndex(rec.threadId) : undefined; // only a hint for the chain
+    return toCheckpoint(rec, await this.stateOf(rec, this.reads(), index, true));
   }
 
   /** The index entries of a thread in `list` order, before the limit (validates first). */
-  private async pick(threadId: string, options?: ListOptions): Promise<{ picked: IndexEntry[]; want: number }> {
+  private async pick(threadId: string, options?: ListOptions): Promise<{ picked: IndexEntry[]; want: number; index: IndexState }> {
     assertSafeId(threadId, "thread");
     const o = validateListOptions(options);
-    const { entries } = await this.readIndex(threadId);
+    const index = await this.readIndex(threadId);
+    const { entries } = index;
     let picked = entries.filter((e) => (o.after === undefined || e.version > o.after) && (o.before === undefined || e.version < o.before));
     if (o.order === "desc") picked = picked.reverse();
-    return { picked, want: o.limit ?? picked.length };
+    return { picked, want: o.limit ?? picked.length, index };
   }
 
   async list(threadId: string, options?: ListOptions): Promise<Checkpoint[]> {
-    const { picked, want } = await this.pick(threadId, options);
+    const { picked, want, index } = await this.pick(threadId, options);
+    const reads = this.reads();
     const out: Checkpoint[] = [];
-    // Read exactly what is still wanted, so a limit does not read every file and skipped (corrupt or missing)
-    // files are made up for by the next batch.
+    // Read exactly what is still wanted, so a limit does not read every file and skipped (corrupt, missing or
+    // unrebuildable) checkpoints are made up for by the next batch.
     for (let i = 0; i < picked.length && out.length < want;) {
       const batch = picked.slice(i, i + (want - out.length));
       i += batch.length;
       const read = await Promise.all(
         batch.map((e) =>
-          this.readCp(e.id).catch((error) => {
+          reads(e.id).catch((error) => {
             if (!isCorruptCheckpoint(error)) throw error; // I/O errors are not corruption: surface them
             this.onCorrupt({ path: this.cpPath(e.id), error });
             return null;
           }),
         ),
       );
-      for (const cp of read) if (cp && cp.threadId === threadId && out.length < want) out.push(cp);
+      const recs = read.filter((r): r is FileRecord => r !== null && r.threadId === threadId);
+      const states = await this.statesOf(recs, reads, index);
+      for (const r of recs) {
+        const state = states.get(r.id);
+        if (state && out.length < want) out.push(toCheckpoint(r, state));
+      }
     }
     return out;
   }
@@ -336,8 +605,8 @@ export class FileCheckpointStore implements CheckpointStore {
         batch.map((e) =>
           indexed(e)
             ? fromIndex(e)
-            : this.readCp(e.id).then(
-                (cp) => (cp && cp.threadId === threadId ? toSummary(cp) : null),
+            : this.readRec(e.id).then(
+                (rec) => (rec && rec.threadId === threadId ? assembleSummary(rec, summaryExtra(rec)) : null),
                 (error) => {
                   if (!isCorruptCheckpoint(error)) throw error;
                   this.onCorrupt({ path: this.cpPath(e.id), error });
@@ -351,8 +620,22 @@ export class FileCheckpointStore implements CheckpointStore {
     return out;
   }
 
+  /** The newest checkpoint that can be read and rebuilt (corrupt ones are reported and skipped, as in `list`). */
   async latest(threadId: string): Promise<Checkpoint | null> {
-    return (await this.list(threadId, { order: "desc", limit: 1 }))[0] ?? null;
+    assertSafeId(threadId, "thread");
+    const index = await this.readIndex(threadId);
+    const reads = this.reads();
+    for (let i = index.entries.length - 1; i >= 0; i--) {
+      const id = index.entries[i].id;
+      try {
+        const rec = await reads(id);
+        if (rec && rec.threadId === threadId) return toCheckpoint(rec, await this.stateOf(rec, reads, index, true));
+      } catch (error) {
+        if (!isCorruptCheckpoint(error)) throw error;
+        this.onCorrupt({ path: this.cpPath(id), error });
+      }
+    }
+    return null;
   }
 
   async putWrites(checkpointId: string, writes: PendingWrite[]): Promise<void> {
@@ -361,31 +644,74 @@ export class FileCheckpointStore implements CheckpointStore {
     const copy = JSON.parse(toJson(writes, "Pending writes")) as PendingWrite[];
     const t = await this.threadOf(checkpointId);
     await this.threadMutex(t, async () => {
-      const cp = await this.readCp(checkpointId); // re-read under the mutex: it may have been deleted meanwhile
-      if (!cp) throw checkpointNotFound(checkpointId);
-      cp.pendingWrites = copy;
-      await this.writeAtomic(this.cpPath(checkpointId), JSON.stringify(cp));
+      const rec = await this.readRec(checkpointId); // re-read under the mutex: it may have been deleted meanwhile
+      if (!rec) throw checkpointNotFound(checkpointId);
+      rec.pendingWrites = copy;
+      await this.writeAtomic(this.cpPath(checkpointId), JSON.stringify(rec)); // a delta stays a delta
     });
   }
 
   /**
-   * Deletes `deleted` from thread `t`: children re-linked first (their files), then the index rewritten without
-   * the deleted entries and with the new parents (summaries read only the index), then the files removed, then
-   * the record updated. A crash part-way leaves no dangling parent: before the index rewrite nothing is
-   * deleted (re-linked children skip over a checkpoint that still exists); after it, the deleted ones are
-   * unindexed orphan files that neither list nor listSummaries shows (delete() removes such orphans).
+   * Deletes `deleted` from thread `t`, in an order where a crash at any point leaves every surviving checkpoint
+   * rebuildable and no dangling parent:
+   * 1. survivors stored against a deleted base (`foldTargets`, found from the index) get their state rebuilt
+   *    while the whole chain still exists, and are rewritten as snapshots (keeping their depth, with their new
+   *    parent if re-linked), each atomically; other re-linked children get their new parent (their files);
+   * 2. the index is rewritten without the deleted entries, with the new parents and folded bases (summaries
+   *    read only the index);
+   * 3. the files are removed (newest first), then the record updated.
+   * A crash before 2 leaves extra snapshots and children re-linked over a checkpoint that still exists; after
+   * 2, the deleted ones are unindexed orphan files that neither list nor listSummaries shows (delete() removes
+   * such orphans). A survivor that is already unrebuildable (corrupt chain) is reported and left as it is.
    */
   private async remove(t: string, entries: IndexEntry[], deleted: Set<string>, relink: { id: string; parentId: string | null }[]) {
     const newParent = new Map(relink.map((r) => [r.id, r.parentId]));
-    for (const { id, parentId } of relink) {
-      const cp = await this.readCp(id).catch(() => null);
-      if (cp) await this.writeAtomic(this.cpPath(id), JSON.stringify({ ...cp, parentId }));
+    const parentOf = (rec: FileRecord) => (newParent.has(rec.id) ? newParent.get(rec.id)! : rec.parentId);
+    const index = await this.readIndex(t);
+    const reads = this.reads();
+    const snapshots = new Set<string>(); // fold targets whose file is (now) a snapshot
+    const folded = new Map<string, string>(); // file text of each rewritten fold target
+    for (const id of foldTargets(
+      entries.map((e) => ({ id: e.id, baseId: e.baseId ?? null })),
+      deleted,
+    )) {
+      try {
+        const rec = await reads(id);
+        if (!rec) continue;
+        if (!isDelta(rec))
+          snapshots.add(id); // folded by an earlier delete/prune that crashed before its index rewrite
+        else {
+          const state = this.codec.rebuild((await this.chainOf(rec, reads, index)).map(deltaRow), t);
+          const { baseId: _b, ops: _o, depth, metadata, ...head } = rec;
+          const headJson = JSON.stringify(headOf({ ...head, parentId: parentOf(rec) }));
+          folded.set(id, fileText(headJson, JSON.stringify(metadata), { state, baseId: null, depth: depth ?? 0, ops: null }));
+        }
+      } catch (error) {
+        if (!isCorruptCheckpoint(error)) throw error;
+        this.onCorrupt({ path: this.cpPath(id), error: aboutTop(id, error) });
+      }
     }
-    const left = entries.filter((e) => !deleted.has(e.id)).map((e) => (newParent.has(e.id) ? { ...e, parentId: newParent.get(e.id)! } : e));
-    const highWater = Math.max((await this.readIndex(t)).highWater, ...entries.map((e) => e.version));
+    // Every state is rebuilt before any file changes.
+    for (const [id, text] of folded) {
+      await this.writeAtomic(this.cpPath(id), text);
+      snapshots.add(id);
+    }
+    for (const { id, parentId } of relink) {
+      if (folded.has(id)) continue;
+      const rec = await reads(id).catch(() => null);
+      if (rec) await this.writeAtomic(this.cpPath(id), JSON.stringify({ ...rec, parentId }));
+    }
+    const left = entries
+      .filter((e) => !deleted.has(e.id))
+      .map((e) => (newParent.has(e.id) ? { ...e, parentId: newParent.get(e.id)! } : e))
+      .map((e) => (snapshots.has(e.id) ? { ...e, baseId: null } : e));
+    const highWater = Math.max(index.highWater, ...entries.map((e) => e.version));
     await this.writeIndex(t, left, highWater);
-    for (const id of deleted) await fs.rm(this.cpPath(id), { force: true });
+    // Newest first: a base is always older than the rows on it, so a crash part-way leaves every remaining
+    // (unindexed) file of a deleted checkpoint rebuildable too.
+    for (const e of [...entries].reverse()) if (deleted.has(e.id)) await fs.rm(this.cpPath(e.id), { force: true });
     await this.fsyncDir(this.p("checkpoints"));
+    this.codec.forget();
     await this.touch(t, left);
   }
 
@@ -395,7 +721,7 @@ export class FileCheckpointStore implements CheckpointStore {
     await this.threadMutex(t, async () => {
       const { entries, byId } = await this.readIndex(t);
       if (!byId.has(checkpointId)) {
-        if (!(await this.readCp(checkpointId).catch(() => null))) throw checkpointNotFound(checkpointId);
+        if (!(await this.readRec(checkpointId).catch(() => null))) throw checkpointNotFound(checkpointId);
         await fs.rm(this.cpPath(checkpointId), { force: true }); // an orphan of a crashed save
         return;
       }
@@ -416,12 +742,52 @@ export class FileCheckpointStore implements CheckpointStore {
     });
   }
 
+  /**
+   * Bytes per checkpoint: its file's size (fs.stat: head fields, metadata, pending writes and the full state or
+   * the delta) plus the UTF-8 bytes of its index line (ids, version, step, node, times, next, summary, base and
+   * depth, and the newline). thread.json, locks and directory entries are not counted. A checkpoint is a
+   * snapshot when its file holds a full state: known from the index when its line has no base, else read from
+   * the file (deltas are small). Listed checkpoints whose file is missing are left out.
+   */
+  async storage(threadId: string): Promise<ThreadStorage> {
+    assertSafeId(threadId, "thread");
+    const [record, index] = await Promise.all([this.readRecord(threadId), this.readIndex(threadId)]);
+    const entries = index.entries.slice();
+    if (!record && entries.length === 0) throw threadNotFound(threadId);
+    const sizes: RowSize[] = [];
+    const missing = (err: unknown) => (isCode(err, "ENOENT") ? null : Promise.reject(err));
+    for (let i = 0; i < entries.length; i += 64) {
+      const batch = await Promise.all(
+        entries.slice(i, i + 64).map(async (e): Promise<RowSize | null> => {
+          const line = Buffer.byteLength(JSON.stringify(e)) + 1;
+          const base = { id: e.id, version: e.version, step: e.step };
+          if (!e.baseId) {
+            const st = await fs.stat(this.cpPath(e.id)).catch(missing);
+            return st && { ...base, bytes: st.size + line, snapshot: true };
+          }
+          const buf = await fs.readFile(this.cpPath(e.id)).catch(missing);
+          if (!buf) return null;
+          let snapshot = false;
+          try {
+            const rec = JSON.parse(buf.toString("utf8")) as FileRecord;
+            snapshot = invalidRecord(rec, e.id) === null && !isDelta(rec);
+          } catch {
+            // corrupt: it holds no full state
+          }
+          return { ...base, bytes: buf.length + line, snapshot };
+        }),
+      );
+      for (const r of batch) if (r) sizes.push(r);
+    }
+    return storageReport(threadId, sizes);
+  }
+
   /** Deletes a thread directory already moved to trash/ and the checkpoint files its index names. */
   private async purge(trashed: string): Promise<void> {
     const text = await fs.readFile(path.join(trashed, "index.jsonl"), "utf8").catch(() => "");
     const entries: IndexEntry[] = [];
     parseIndexLines(text, entries);
-    for (const e of entries) await fs.rm(this.cpPath(e.id), { force: true });
+    for (const e of entries.reverse()) await fs.rm(this.cpPath(e.id), { force: true }); // newest first, as in remove()
     await fs.rm(trashed, { recursive: true, force: true });
   }
 
