@@ -71,8 +71,8 @@ export interface CodecEntry {
 
 /** What to store for a new checkpoint. */
 export interface EncodedRow {
-  /** Full state JSON text; always set (backends return the saved checkpoint from it). */
-  stateJson: string;
+  /** Full state JSON text (built on first read for a delta row; see `lazyState` for the saved checkpoint). */
+  readonly stateJson: string;
   /** Full state text to store, or null for a delta row. */
   state: string | null;
   baseId: string | null;
@@ -103,6 +103,40 @@ function channelTexts(state: Record<string, unknown>): Map<string, string> {
     if (t !== undefined) texts.set(k, t);
   }
   return texts;
+}
+
+/** The length of stateJsonOf(texts), without building it. */
+function stateJsonLength(texts: Map<string, string>): number {
+  let n = 1 + Math.max(0, texts.size - 1) + 1;
+  for (const [k, t] of texts) n += JSON.stringify(k).length + 1 + t.length;
+  return n;
+}
+
+/** An encoded row whose full state text is built only if asked for (a delta row's caller rarely needs it). */
+function encodedRow(texts: Map<string, string>, fields: Omit<EncodedRow, "stateJson">): EncodedRow {
+  let json: string | undefined = fields.state ?? undefined;
+  return {
+    ...fields,
+    get stateJson() {
+      return (json ??= stateJsonOf(texts));
+    },
+  };
+}
+
+/**
+ * Gives a saved checkpoint the state it was saved with, parsed from the row's JSON only when first read: the
+ * engine rarely reads a saved checkpoint's state, and parsing a large one on every step would cost as much as
+ * the save. Assigning `state` replaces it with a plain value.
+ */
+export function lazyState<T extends { state: Record<string, unknown> }>(cp: T, row: EncodedRow): T {
+  let value: Record<string, unknown> | undefined;
+  Object.defineProperty(cp, "state", {
+    enumerable: true,
+    configurable: true,
+    get: () => (value ??= JSON.parse(row.stateJson) as Record<string, unknown>),
+    set: (v: Record<string, unknown>) => Object.defineProperty(cp, "state", { value: v, writable: true, enumerable: true, configurable: true }),
+  });
+  return cp;
 }
 
 function stateJsonOf(texts: Map<string, string>): string {
@@ -195,9 +229,8 @@ export class DeltaCodec {
    */
   encode(input: NewCheckpoint, metadataJson: string): EncodedRow {
     const texts = channelTexts(input.state);
-    const stateJson = stateJsonOf(texts);
     const parent = input.parentId === null ? undefined : this.entryOf(input.parentId);
-    if (!parent || parent.threadId !== input.threadId) return this.snapshot(input, texts, stateJson);
+    if (!parent || parent.threadId !== input.threadId) return this.snapshot(input, texts);
 
     const label = parent.label + 1;
     const lastWrite = new Map(parent.lastWrite);
@@ -223,12 +256,12 @@ export class DeltaCodec {
       }
     // Rebuilt states keep the base's key order, new channels last: anything else is stored whole, so a rebuilt
     // state is byte-identical to the saved one.
-    if (!sameOrder(parent.texts, texts)) return this.snapshot(input, texts, stateJson);
+    if (!sameOrder(parent.texts, texts)) return this.snapshot(input, texts);
 
     const target = baseLabel(label);
     const baseIndex = parent.path.findIndex((p) => p.label <= target);
     const base = baseIndex < 0 ? parent.path[parent.path.length - 1] : parent.path[baseIndex];
-    if (base.id !== parent.id && lastDelete > base.label) return this.snapshot(input, texts, stateJson);
+    if (base.id !== parent.id && lastDelete > base.label) return this.snapshot(input, texts);
     let ops: ChannelOp[];
     if (base.id === parent.id) ops = this.dedupe(stepOps, metadataJson);
     else {
@@ -247,17 +280,16 @@ export class DeltaCodec {
       }
     }
     const opsText = encodeOps(ops);
-    if (opsText.length > stateJson.length * SNAPSHOT_RATIO && opsText.length > 64) return this.snapshot(input, texts, stateJson);
+    if (opsText.length > stateJsonLength(texts) * SNAPSHOT_RATIO && opsText.length > 64) return this.snapshot(input, texts);
     const self: PathItem = { id: input.id, label, lens: lensOf(texts) };
     const basePath = parent.path.slice(parent.path.indexOf(base));
-    return {
-      stateJson,
+    return encodedRow(texts, {
       state: null,
       baseId: base.id,
       depth: label,
       ops: opsText,
       entry: { id: input.id, threadId: input.threadId, label, texts, lastWrite, lastSet, lastDelete, path: [self, ...basePath] },
-    };
+    });
   }
 
   private entryOf(id: string): CodecEntry | undefined {
@@ -276,14 +308,14 @@ export class DeltaCodec {
   /** The same checkpoint stored whole (when its base is gone, or the delta would not pay). */
   asSnapshot(row: EncodedRow): EncodedRow {
     const e = row.entry;
-    return this.snapshotEntry(e.id, e.threadId, e.texts, row.stateJson);
+    return this.snapshotEntry(e.id, e.threadId, e.texts);
   }
 
-  private snapshot(input: NewCheckpoint, texts: Map<string, string>, stateJson: string): EncodedRow {
-    return this.snapshotEntry(input.id, input.threadId, texts, stateJson);
+  private snapshot(input: NewCheckpoint, texts: Map<string, string>): EncodedRow {
+    return this.snapshotEntry(input.id, input.threadId, texts);
   }
 
-  private snapshotEntry(id: string, threadId: string, texts: Map<string, string>, stateJson: string): EncodedRow {
+  private snapshotEntry(id: string, threadId: string, texts: Map<string, string>): EncodedRow {
     const entry: CodecEntry = {
       id,
       threadId,
@@ -294,7 +326,7 @@ export class DeltaCodec {
       lastDelete: 0,
       path: [{ id, label: 0, lens: lensOf(texts) }],
     };
-    return { stateJson, state: stateJson, baseId: null, depth: 0, ops: null, entry };
+    return encodedRow(texts, { state: stateJsonOf(texts), baseId: null, depth: 0, ops: null, entry });
   }
 
   /** Base = parent: an op that the row's own writes reproduce is stored as a reference to them. */

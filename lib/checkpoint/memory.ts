@@ -14,7 +14,7 @@ import { assertSafeId } from "./ids";
 import { openStore } from "./open";
 import { planPrune, relinkAfterDelete } from "./prune";
 import { toSummary } from "./summary";
-import { DeltaCodec, foldTargets } from "./delta";
+import { DeltaCodec, foldTargets, lazyState } from "./delta";
 import { storageReport } from "./storage";
 import type {
   Checkpoint,
@@ -159,7 +159,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
     const metadataJson = toJson(metadata, "Checkpoint metadata");
     let row = this.codec.encode(input, metadataJson);
     if (row.baseId !== null && !checkpoints.has(row.baseId)) row = this.codec.asSnapshot(row);
-    const stored = assemble(head, JSON.parse(row.stateJson), metadataJson);
+    const stored = lazyState(assemble(head, {}, metadataJson), row);
     t.lastVersion = version;
     const entry: Entry = {
       id: input.id,

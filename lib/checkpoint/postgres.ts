@@ -72,7 +72,7 @@ import {
   type SummaryRow,
   type ThreadRow,
 } from "./sql-rows";
-import { DeltaCodec, foldTargets, type EncodedRow } from "./delta";
+import { DeltaCodec, foldTargets, lazyState, type EncodedRow } from "./delta";
 import { corrupt, type DeltaRow } from "./delta-format";
 import {
   ROW_COLUMNS,
@@ -366,7 +366,7 @@ export class PostgresStore implements CheckpointStore {
       throw e;
     }
     this.codec.remember(row.entry);
-    return storedCopy(cp, { ...j, state: row.stateJson }, res.rows[0].version);
+    return lazyState(storedCopy(cp, { ...j, state: "{}" }, res.rows[0].version), row);
   }
 
   async load(checkpointId: string): Promise<Checkpoint> {
