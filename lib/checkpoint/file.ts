@@ -46,7 +46,7 @@ import path from "node:path";
 import { checkpointNotFound, isCorruptCheckpoint, threadNotFound, WaypointError } from "../errors";
 import { assertSafeId, isSafeId } from "./ids";
 import { openStore } from "./open";
-import { DeltaCodec, foldTargets, type EncodedRow } from "./delta";
+import { DeltaCodec, foldTargets, lazyState, type EncodedRow } from "./delta";
 import { corrupt, type DeltaRow } from "./delta-format";
 import {
   createAtomic,
@@ -351,8 +351,8 @@ export class FileCheckpointStore implements CheckpointStore {
   private async stateOf(top: FileRecord, reads: Reads, index: IndexState | undefined, prime: boolean): Promise<Record<string, unknown>> {
     if (!isDelta(top) && !prime) return top.state!;
     try {
-      const text = this.codec.rebuild((await this.chainOf(top, reads, index)).map(deltaRow), top.threadId, prime);
-      return isDelta(top) ? (JSON.parse(text) as Record<string, unknown>) : top.state!;
+      const state = this.codec.rebuildState((await this.chainOf(top, reads, index)).map(deltaRow), top.threadId, prime);
+      return isDelta(top) ? state : top.state!;
     } catch (err) {
       throw aboutTop(top.id, err);
     }
@@ -375,8 +375,8 @@ export class FileCheckpointStore implements CheckpointStore {
       return top ? (await this.chainOf(top, reads, index)).map(deltaRow) : [];
     };
     try {
-      const texts = await this.codec.rebuildMany(deltas.map(deltaRow), fetchChain);
-      for (const r of deltas) out.set(r.id, JSON.parse(texts.get(r.id)!) as Record<string, unknown>);
+      const states = await this.codec.rebuildManyStates(deltas.map(deltaRow), fetchChain);
+      for (const r of deltas) out.set(r.id, states.get(r.id)!);
     } catch (err) {
       if (!isCorruptCheckpoint(err)) throw err;
       for (const r of deltas)
@@ -482,9 +482,9 @@ export class FileCheckpointStore implements CheckpointStore {
         return fileText(headJson, metadataJson, row);
       };
       if (!(await this.createAtomic(file, fileText(headJson, metadataJson, row), baseCheck))) throw bad(`Checkpoint "${input.id}" already exists.`);
-      const stored = toCheckpoint(
-        { ...(JSON.parse(headJson) as FileHead), metadata: JSON.parse(metadataJson) as CheckpointMetadata },
-        JSON.parse(row.stateJson) as Record<string, unknown>,
+      const stored = lazyState(
+        toCheckpoint({ ...(JSON.parse(headJson) as FileHead), metadata: JSON.parse(metadataJson) as CheckpointMetadata }, {}),
+        row,
       );
       const savedAt = new Date().toISOString();
       const entry: IndexEntry = {
