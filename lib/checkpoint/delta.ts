@@ -83,7 +83,7 @@ export interface EncodedRow {
 
 /** The cache keeps at most this many checkpoints, and at most MAX_CACHED_CHARS of their state text. */
 const MAX_ENTRIES = 256;
-const MAX_CACHED_CHARS = 32 * 1024 * 1024;
+const MAX_CACHED_CHARS = 16 * 1024 * 1024;
 
 const sizeOf = (e: CodecEntry) => {
   let n = 0;
@@ -358,18 +358,23 @@ export class DeltaCodec {
       lastWrite.set(k, snapLabel);
       lastSet.set(k, snapLabel);
     }
-    const path: PathItem[] = [{ id: snap.id, label: snapLabel, lens: lensOf(texts) }];
+    let lens = lensOf(texts);
+    const path: PathItem[] = [{ id: snap.id, label: snapLabel, lens }];
     let lastDelete = snapLabel;
     for (let i = rows.length - 2; i >= 0; i--) {
       const row = rows[i];
       if (row.baseId !== rows[i + 1].id || row.ops === null) throw corrupt(row.id, "its delta chain is broken");
       const label = row.depth ?? 0;
-      texts = applyOps(row, texts, (k, set, removed) => {
+      // Lengths kept op by op: reading a rebuilt (concatenated) text's first character would flatten it.
+      lens = new Map(lens);
+      texts = applyOps(row, texts, (k, set, removed, arrayLength) => {
         lastWrite.set(k, label);
         if (set) lastSet.set(k, label);
         if (removed) lastDelete = label;
+        if (arrayLength !== null) lens.set(k, arrayLength);
+        else lens.delete(k);
       });
-      path.unshift({ id: row.id, label, lens: lensOf(texts) });
+      path.unshift({ id: row.id, label, lens });
     }
     const stateJson = stateJsonOf(texts);
     if (prime) this.remember({ id: top.id, threadId, label: top.depth ?? 0, texts, lastWrite, lastSet, lastDelete, path });
@@ -462,7 +467,11 @@ export class DeltaCodec {
 }
 
 /** Applies one row's ops to its base's channel texts (a new map; `base` is not changed). */
-function applyOps(row: DeltaRow, base: Map<string, string>, touched: (channel: string, set: boolean, removed: boolean) => void): Map<string, string> {
+function applyOps(
+  row: DeltaRow,
+  base: Map<string, string>,
+  touched: (channel: string, set: boolean, removed: boolean, arrayLength: number | null) => void,
+): Map<string, string> {
   const texts = new Map(base);
   let metadata: unknown;
   for (const op of decodeOps(row.id, row.ops!)) {
@@ -482,7 +491,8 @@ function applyOps(row: DeltaRow, base: Map<string, string>, touched: (channel: s
       if (!isArrayText(cur) || !isArrayText(payload)) throw corrupt(row.id, `it appends to "${op.channel}", which is not a list`);
       texts.set(op.channel, cur === "[]" ? payload : payload === "[]" ? cur : cur.slice(0, -1) + "," + payload.slice(1));
     }
-    touched(op.channel, kind !== "a", kind === "d");
+    const isArray = kind === "a" || (kind === "s" && isArrayText(payload));
+    touched(op.channel, kind !== "a", kind === "d", isArray ? texts.get(op.channel)!.length : null);
   }
   return texts;
 }

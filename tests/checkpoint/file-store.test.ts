@@ -1,7 +1,7 @@
 /**
  * File-store specifics beyond the conformance suite: atomic writes, surviving SIGKILL mid-save, corrupt files,
  * torn index lines, path escapes, on-disk lock files, and the delta layout (truncated delta files, directories
- * written by the pre-delta version, a base deleted behind a writer's back, a 3,000-step thread's size).
+ * written by the pre-delta version, a base deleted behind a writer's back, a 1,500-step thread's size).
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -446,10 +446,10 @@ describe("file store: delta layout", () => {
     await reader.close();
   });
 
-  it("a 3,000-step append thread takes well under 5% of its full states, and old checkpoints rebuild exactly", async () => {
+  it("a 1,500-step append thread takes well under 5% of its full states, and old checkpoints rebuild exactly", async () => {
     const t = threadId("long");
-    const n = 3000;
-    // Only ids are kept: 3,000 parsed states would be ~900 MB of objects.
+    const n = 1500;
+    // Only ids are kept: 1,500 parsed states would be ~230 MB of objects.
     const saved: { id: string; version: number }[] = [];
     let parent: Checkpoint | null = null;
     const log: unknown[] = [];
@@ -480,7 +480,7 @@ describe("file store: delta layout", () => {
       const i = k < 5 ? [0, 1, n - 2, n - 1, 1024][k] : Math.floor(Math.random() * n);
       expect(JSON.stringify((await reader.load(saved[i].id)).state), `step ${i}`).toBe(stateText(i));
     }
-    const page = await reader.list(t, { before: saved[1500].version, order: "desc", limit: 12 });
+    const page = await reader.list(t, { before: saved[700].version, order: "desc", limit: 12 });
     for (const c of page) expect(JSON.stringify(c.state)).toBe(stateText(c.step));
     expect(JSON.stringify((await reader.latest(t))!.state)).toBe(stateText(n - 1));
   }, 900_000);

@@ -408,14 +408,14 @@ if (unreachable && !process.env.CI) {
         // Random old checkpoints (fresh instance: nothing cached) rebuild byte for byte.
         const cold = await createPostgresStore({ url: urlFor(db) });
         try {
-          const picks = [0, 1, 7, 8, 9, 63, 64, 65, 1023, 1024, 2047, 2048, N - 2, N - 1];
+          const picks = [0, 1, 7, 8, 9, 63, 64, 65, 1023, 1024, N - 2, N - 1];
           let seed = 12345;
           for (let k = 0; k < 25; k++) picks.push((seed = (seed * 1103515245 + 12345) % 2 ** 31) % N);
           for (const k of picks) expect(JSON.stringify((await cold.load(ids[k])).state), `step ${k}`).toBe(expected(k));
           const latest = await cold.latest(t);
           expect(latest!.id).toBe(ids[N - 1]);
           expect(JSON.stringify(latest!.state)).toBe(expected(N - 1));
-          for (const c of await cold.list(t, { order: "desc", limit: 3, before: 1500 }))
+          for (const c of await cold.list(t, { order: "desc", limit: 3, before: 700 }))
             expect(JSON.stringify(c.state)).toBe(expected(c.version - 1));
         } finally {
           await cold.close();

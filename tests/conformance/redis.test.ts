@@ -242,7 +242,7 @@ if (unreachable && !process.env.CI) {
       await createRedisStore({ url, prefix: store.prefix }).then((x) => (store = x));
       let seed = 12345;
       const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-      const picks = [0, 1, 7, 8, 1023, 1024, 2047, 2048, n - 1, ...Array.from({ length: 40 }, () => Math.floor(rand() * n))];
+      const picks = [0, 1, 7, 8, 1023, 1024, n - 2, n - 1, ...Array.from({ length: 40 }, () => Math.floor(rand() * n))];
       for (const i of picks) expect(JSON.stringify((await store.load(ids[i])).state), `load step ${i}`).toBe(expected(i));
       for (const at of [Math.floor(rand() * n), Math.floor(rand() * n)]) {
         const page = await store.list(t, { after: at, limit: 3 });

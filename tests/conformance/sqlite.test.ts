@@ -308,7 +308,7 @@ describe("sqlite delta layout", () => {
         logLen += texts[i].length + 1;
         full += `{"log":,"count":${i}}`.length + logLen;
       }
-      expect(full).toBeGreaterThan(800_000_000);
+      expect(full).toBeGreaterThan(200_000_000);
 
       const s = await store.storage(thread);
       expect(s).toMatchObject({ checkpoints: n });
@@ -321,12 +321,12 @@ describe("sqlite delta layout", () => {
         expect(JSON.stringify((await fresh.latest(thread))!.state)).toBe(expected(n - 1));
         let seed = 12345;
         const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
-        for (const i of [0, 1, 7, 8, 9, 63, 64, 65, 1023, 1024, 2047, 2999, ...Array.from({ length: 20 }, rand)]) {
+        for (const i of [0, 1, 7, 8, 9, 63, 64, 65, 1023, 1024, n - 2, n - 1, ...Array.from({ length: 20 }, rand)]) {
           const c = await fresh.load(cps[i].id);
           expect(c.id).toBe(cps[i].id);
           expect(JSON.stringify(c.state), `checkpoint ${i}`).toBe(expected(i));
         }
-        for (const before of [rand() + 1, rand() + 1, 1500]) {
+        for (const before of [rand() + 1, rand() + 1, 700]) {
           const page = await fresh.list(thread, { order: "desc", before, limit: 12 });
           expect(page.map((c) => c.version)).toEqual(Array.from({ length: Math.min(12, before - 1) }, (_, k) => before - 1 - k));
           for (const c of page) expect(JSON.stringify(c.state)).toBe(expected(c.version - 1));
