@@ -84,9 +84,15 @@ export function installRequestGuard(httpModule: typeof http): void {
       }
       const r = rejection(req.method ?? "GET", req.url ?? "/", req.headers["content-length"]);
       if (r) {
-        res.writeHead(r.status, { "content-type": "application/json", "cache-control": "no-store", connection: "close", ...(r.headers ?? {}) });
+        res.writeHead(r.status, { "content-type": "application/json", "cache-control": "no-store", ...(r.headers ?? {}) });
         res.end(JSON.stringify({ error: { code: r.code, message: r.message } }));
-        // An unread body (a declared-too-large one) must not keep the connection waiting.
+        // The body is read and dropped rather than cut off: closing while a client still sends makes its write
+        // fail (EPIPE) before it reads the answer. A sender that goes on far past the limit is disconnected.
+        let dropped = 0;
+        req.on("data", (chunk: Buffer) => {
+          dropped += chunk.length;
+          if (dropped > 8 * maxBodyBytes()) req.socket.destroy();
+        });
         req.resume();
         return true;
       }
