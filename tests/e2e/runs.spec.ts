@@ -57,8 +57,8 @@ test("7. a failing step shows the error; Retry continues once the cause is gone"
 test("live: a running pipeline shows its progress and new checkpoints appear without a reload", async ({ page }) => {
   const home = new ThreadsPage(page);
   await home.goto();
-  // Long enough (~10 s) that a busy machine still shows the page before the run ends.
-  const thread = await home.startRun("pipeline", { steps: 12, stepMs: 800 });
+  // Long enough (~18 s) that a busy machine still shows the page before the run ends.
+  const thread = await home.startRun("pipeline", { steps: 12, stepMs: 1500 });
   await expect(page.getByTestId("run-progress")).toBeVisible();
   await expect(page.getByTestId("run-progress-text")).toContainText("/12 steps");
   await expect.poll(() => thread.rowsByNode("work").count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
