@@ -51,6 +51,8 @@ interface PathItem {
   id: string;
   label: number;
   lens: Map<string, number>;
+  /** The next row down the skip path (this row's base), null at the snapshot. */
+  next: PathItem | null;
 }
 
 /** What the codec remembers of a saved or read checkpoint, to encode its children. */
@@ -65,8 +67,8 @@ export interface CodecEntry {
   lastSet: Map<string, number>;
   /** Highest label at which a channel was deleted (a later re-add would change key order against a far base). */
   lastDelete: number;
-  /** This row first, then its base's path down to the snapshot. */
-  path: PathItem[];
+  /** This row, linked to its base's path down to the snapshot (shared with it: one item per save). */
+  path: PathItem;
 }
 
 /** What to store for a new checkpoint. */
@@ -164,6 +166,16 @@ function appendedTo(parent: string, child: string): string | null {
   return appendedSince(child, parent.length);
 }
 
+/**
+ * A write whose value reads back as the same kind of value (see `dedupe`): JSON text is idempotent through a
+ * parse except that an object with toJSON may turn into a list, which would change how "w" spreads it.
+ */
+function plainWrite(w: unknown): boolean {
+  if (typeof w !== "object" || w === null) return false;
+  const v = (w as { value?: unknown }).value;
+  return typeof v !== "object" || v === null || Array.isArray(v) || typeof (v as { toJSON?: unknown }).toJSON !== "function";
+}
+
 /** Whether `child` lists `parent`'s surviving keys in parent order, then its new ones (what ops rebuild). */
 function sameOrder(parent: Map<string, string>, child: Map<string, string>): boolean {
   const keys = [...child.keys()];
@@ -259,11 +271,11 @@ export class DeltaCodec {
     if (!sameOrder(parent.texts, texts)) return this.snapshot(input, texts);
 
     const target = baseLabel(label);
-    const baseIndex = parent.path.findIndex((p) => p.label <= target);
-    const base = baseIndex < 0 ? parent.path[parent.path.length - 1] : parent.path[baseIndex];
+    let base = parent.path;
+    while (base.label > target && base.next) base = base.next;
     if (base.id !== parent.id && lastDelete > base.label) return this.snapshot(input, texts);
     let ops: ChannelOp[];
-    if (base.id === parent.id) ops = this.dedupe(stepOps, metadataJson);
+    if (base.id === parent.id) ops = this.dedupe(stepOps, metadataJson, input);
     else {
       ops = [];
       for (const k of new Set([...texts.keys(), ...lastWrite.keys()])) {
@@ -281,14 +293,13 @@ export class DeltaCodec {
     }
     const opsText = encodeOps(ops);
     if (opsText.length > stateJsonLength(texts) * SNAPSHOT_RATIO && opsText.length > 64) return this.snapshot(input, texts);
-    const self: PathItem = { id: input.id, label, lens: lensOf(texts) };
-    const basePath = parent.path.slice(parent.path.indexOf(base));
+    const self: PathItem = { id: input.id, label, lens: lensOf(texts), next: base };
     return encodedRow(texts, {
       state: null,
       baseId: base.id,
       depth: label,
       ops: opsText,
-      entry: { id: input.id, threadId: input.threadId, label, texts, lastWrite, lastSet, lastDelete, path: [self, ...basePath] },
+      entry: { id: input.id, threadId: input.threadId, label, texts, lastWrite, lastSet, lastDelete, path: self },
     });
   }
 
@@ -324,15 +335,20 @@ export class DeltaCodec {
       lastWrite: new Map(),
       lastSet: new Map(),
       lastDelete: 0,
-      path: [{ id, label: 0, lens: lensOf(texts) }],
+      path: { id, label: 0, lens: lensOf(texts), next: null },
     };
     return encodedRow(texts, { state: stateJsonOf(texts), baseId: null, depth: 0, ops: null, entry });
   }
 
-  /** Base = parent: an op that the row's own writes reproduce is stored as a reference to them. */
-  private dedupe(ops: ChannelOp[], metadataJson: string): ChannelOp[] {
+  /**
+   * Base = parent: an op that the row's own writes reproduce is stored as a reference to them. The check runs
+   * on what a reader will parse from the stored metadata; the caller's own writes stand for it when no value
+   * could change kind on the way (see plainWrite), which saves parsing the metadata on every save.
+   */
+  private dedupe(ops: ChannelOp[], metadataJson: string, input: NewCheckpoint): ChannelOp[] {
     if (ops.length === 0) return ops;
-    const metadata = JSON.parse(metadataJson) as unknown;
+    const writes = (input.metadata as { writes?: unknown } | null)?.writes;
+    const metadata = Array.isArray(writes) && writes.every(plainWrite) ? input.metadata : (JSON.parse(metadataJson) as unknown);
     return ops.map((o) => {
       if (o.kind === "a" && derivedPayload("w", metadata, o.channel) === o.payload) return { ...o, kind: "w", payload: "" };
       if (o.kind === "s" && derivedPayload("l", metadata, o.channel) === o.payload) return { ...o, kind: "l", payload: "" };
@@ -359,7 +375,7 @@ export class DeltaCodec {
       lastSet.set(k, snapLabel);
     }
     let lens = lensOf(texts);
-    const path: PathItem[] = [{ id: snap.id, label: snapLabel, lens }];
+    let path: PathItem = { id: snap.id, label: snapLabel, lens, next: null };
     let lastDelete = snapLabel;
     for (let i = rows.length - 2; i >= 0; i--) {
       const row = rows[i];
@@ -374,7 +390,7 @@ export class DeltaCodec {
         if (arrayLength !== null) lens.set(k, arrayLength);
         else lens.delete(k);
       });
-      path.unshift({ id: row.id, label, lens });
+      path = { id: row.id, label, lens, next: path };
     }
     const stateJson = stateJsonOf(texts);
     if (prime) this.remember({ id: top.id, threadId, label: top.depth ?? 0, texts, lastWrite, lastSet, lastDelete, path });
