@@ -415,8 +415,7 @@ if (unreachable && !process.env.CI) {
           const latest = await cold.latest(t);
           expect(latest!.id).toBe(ids[N - 1]);
           expect(JSON.stringify(latest!.state)).toBe(expected(N - 1));
-          for (const c of await cold.list(t, { order: "desc", limit: 3, before: 700 }))
-            expect(JSON.stringify(c.state)).toBe(expected(c.version - 1));
+          for (const c of await cold.list(t, { order: "desc", limit: 3, before: 700 })) expect(JSON.stringify(c.state)).toBe(expected(c.version - 1));
         } finally {
           await cold.close();
         }
