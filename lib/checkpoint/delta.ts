@@ -166,16 +166,6 @@ function appendedTo(parent: string, child: string): string | null {
   return appendedSince(child, parent.length);
 }
 
-/**
- * A write whose value reads back as the same kind of value (see `dedupe`): JSON text is idempotent through a
- * parse except that an object with toJSON may turn into a list, which would change how "w" spreads it.
- */
-function plainWrite(w: unknown): boolean {
-  if (typeof w !== "object" || w === null) return false;
-  const v = (w as { value?: unknown }).value;
-  return typeof v !== "object" || v === null || Array.isArray(v) || typeof (v as { toJSON?: unknown }).toJSON !== "function";
-}
-
 /** Whether `child` lists `parent`'s surviving keys in parent order, then its new ones (what ops rebuild). */
 function sameOrder(parent: Map<string, string>, child: Map<string, string>): boolean {
   const keys = [...child.keys()];
@@ -275,7 +265,7 @@ export class DeltaCodec {
     while (base.label > target && base.next) base = base.next;
     if (base.id !== parent.id && lastDelete > base.label) return this.snapshot(input, texts);
     let ops: ChannelOp[];
-    if (base.id === parent.id) ops = this.dedupe(stepOps, metadataJson, input);
+    if (base.id === parent.id) ops = this.dedupe(stepOps, metadataJson);
     else {
       ops = [];
       for (const k of new Set([...texts.keys(), ...lastWrite.keys()])) {
@@ -341,14 +331,13 @@ export class DeltaCodec {
   }
 
   /**
-   * Base = parent: an op that the row's own writes reproduce is stored as a reference to them. The check runs
-   * on what a reader will parse from the stored metadata; the caller's own writes stand for it when no value
-   * could change kind on the way (see plainWrite), which saves parsing the metadata on every save.
+   * Base = parent: an op that the row's own writes reproduce is stored as a reference to them. The check runs on
+   * what a reader will parse from the stored metadata text (which a backend may have re-ordered, as JSONB does),
+   * never on the caller's objects.
    */
-  private dedupe(ops: ChannelOp[], metadataJson: string, input: NewCheckpoint): ChannelOp[] {
+  private dedupe(ops: ChannelOp[], metadataJson: string): ChannelOp[] {
     if (ops.length === 0) return ops;
-    const writes = (input.metadata as { writes?: unknown } | null)?.writes;
-    const metadata = Array.isArray(writes) && writes.every(plainWrite) ? input.metadata : (JSON.parse(metadataJson) as unknown);
+    const metadata = JSON.parse(metadataJson) as unknown;
     return ops.map((o) => {
       if (o.kind === "a" && derivedPayload("w", metadata, o.channel) === o.payload) return { ...o, kind: "w", payload: "" };
       if (o.kind === "s" && derivedPayload("l", metadata, o.channel) === o.payload) return { ...o, kind: "l", payload: "" };
