@@ -8,7 +8,6 @@
  */
 import type http from "node:http";
 import type net from "node:net";
-import { settings } from "./config";
 
 const ROUTE_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 const API_ALLOW = "GET, POST, DELETE";
@@ -16,8 +15,12 @@ const KEY = Symbol.for("waypoint.requestGuard");
 
 type Rejection = { status: number; code: string; message: string; headers?: Record<string, string> };
 
-const trustProxy = () => settings().trustProxy;
-const maxBodyBytes = () => settings().maxBodyBytes;
+const trustProxy = () => /^(1|true|yes)$/i.test(process.env.WAYPOINT_TRUST_PROXY ?? "");
+
+function maxBodyBytes(): number {
+  const n = Number(process.env.WAYPOINT_MAX_BODY_BYTES);
+  return n > 0 ? n : 1024 * 1024;
+}
 
 /** The raw (still encoded) path of a request target, without decoding anything. */
 function rawPath(target: string): string {
@@ -84,15 +87,9 @@ export function installRequestGuard(httpModule: typeof http): void {
       }
       const r = rejection(req.method ?? "GET", req.url ?? "/", req.headers["content-length"]);
       if (r) {
-        res.writeHead(r.status, { "content-type": "application/json", "cache-control": "no-store", ...(r.headers ?? {}) });
+        res.writeHead(r.status, { "content-type": "application/json", "cache-control": "no-store", connection: "close", ...(r.headers ?? {}) });
         res.end(JSON.stringify({ error: { code: r.code, message: r.message } }));
-        // The body is read and dropped rather than cut off: closing while a client still sends makes its write
-        // fail (EPIPE) before it reads the answer. A sender that goes on far past the limit is disconnected.
-        let dropped = 0;
-        req.on("data", (chunk: Buffer) => {
-          dropped += chunk.length;
-          if (dropped > 8 * maxBodyBytes()) req.socket.destroy();
-        });
+        // An unread body (a declared-too-large one) must not keep the connection waiting.
         req.resume();
         return true;
       }
