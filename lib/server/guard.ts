@@ -87,9 +87,35 @@ export function installRequestGuard(httpModule: typeof http): void {
       }
       const r = rejection(req.method ?? "GET", req.url ?? "/", req.headers["content-length"]);
       if (r) {
-        res.writeHead(r.status, { "content-type": "application/json", "cache-control": "no-store", connection: "close", ...(r.headers ?? {}) });
-        res.end(JSON.stringify({ error: { code: r.code, message: r.message } }));
-        // An unread body (a declared-too-large one) must not keep the connection waiting.
+        const send = () => {
+          if (res.headersSent) return;
+          res.writeHead(r.status, { "content-type": "application/json", "cache-control": "no-store", connection: "close", ...(r.headers ?? {}) });
+          res.end(JSON.stringify({ error: { code: r.code, message: r.message } }));
+        };
+        const declared = Number(req.headers["content-length"] ?? 0);
+        const chunked = /chunked/i.test(String(req.headers["transfer-encoding"] ?? ""));
+        // The body is read (and dropped) before the answer: closing while the client still sends makes its write
+        // fail (EPIPE) before it reads the answer. Not waited for: a body that does not arrive within 2 s, or
+        // that goes on past 8 times the size limit (then the connection is cut after the answer).
+        if (req.complete || (!chunked && !(declared > 0))) send();
+        else {
+          const timer = setTimeout(send, 2_000);
+          timer.unref?.();
+          let dropped = 0;
+          req.on("data", (chunk: Buffer) => {
+            dropped += chunk.length;
+            if (dropped > 8 * maxBodyBytes()) {
+              clearTimeout(timer);
+              send();
+              req.socket.destroySoon();
+            }
+          });
+          req.on("end", () => {
+            clearTimeout(timer);
+            send();
+          });
+          req.on("error", () => clearTimeout(timer));
+        }
         req.resume();
         return true;
       }
