@@ -405,8 +405,10 @@ export class DeltaCodec {
   }
 
   /**
-   * `rebuildMany` as values. Each row's state is built from its base's by copy-on-write, so the states of one
-   * call share unchanged parts (arrays, items): callers treat them as read-only or copy before changing.
+   * States of many rows of one thread (a history page), each rebuilt once: from its base's state when that is
+   * among `rows` or already rebuilt, else from the chain `fetchChain(baseId)` returns. Each row's state is built
+   * from its base's by copy-on-write, so the states of one call share unchanged parts (arrays, items): callers
+   * treat them as read-only or copy before changing.
    */
   async rebuildManyStates(rows: DeltaRow[], fetchChain: (id: string) => Promise<DeltaRow[]>): Promise<Map<string, Record<string, unknown>>> {
     const states = new Map<string, Record<string, unknown>>();
@@ -431,43 +433,6 @@ export class DeltaCodec {
     // Lowest labels first, so a base inside the page is built before the rows on top of it (no deep recursion).
     for (const r of [...rows].sort((a, b) => (a.depth ?? 0) - (b.depth ?? 0))) await stateOf(r.id);
     return new Map(rows.map((r) => [r.id, states.get(r.id)!]));
-  }
-
-  /**
-   * States of many rows of one thread (a history page): each is rebuilt once, from its base's rebuilt state
-   * when that is among `rows` or already rebuilt, else from the chain `fetchChain(baseId)` returns.
-   * Returns state JSON text by id.
-   */
-  async rebuildMany(rows: DeltaRow[], fetchChain: (id: string) => Promise<DeltaRow[]>): Promise<Map<string, string>> {
-    const texts = new Map<string, Map<string, string>>();
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    const out = new Map<string, string>();
-    const textsOf = async (id: string): Promise<Map<string, string>> => {
-      const known = texts.get(id);
-      if (known) return known;
-      const row = byId.get(id);
-      if (!row) {
-        const chain = await fetchChain(id);
-        if (chain.length === 0) throw corrupt(id, "it is missing");
-        const t = channelTexts(this.rebuildState(chain, ""));
-        texts.set(id, t);
-        return t;
-      }
-      let t: Map<string, string>;
-      if (isSnapshotRow(row)) t = channelTexts(parseState(row));
-      else {
-        if (!row.baseId || row.ops === null) throw corrupt(row.id, "it has neither a state nor a delta");
-        t = applyOps(row, await textsOf(row.baseId), () => {});
-      }
-      texts.set(id, t);
-      return t;
-    };
-    // Oldest first, so a base inside the page is rebuilt before the rows on top of it (no deep recursion).
-    for (const r of [...rows].sort((a, b) => (a.depth ?? 0) - (b.depth ?? 0))) {
-      if (isSnapshotRow(r)) out.set(r.id, r.state!);
-      else out.set(r.id, stateJsonOf(await textsOf(r.id)));
-    }
-    return out;
   }
 }
 

@@ -359,7 +359,7 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   /**
-   * States of a page of records of one thread, by id: snapshots as read, deltas through `rebuildMany` (each
+   * States of a page of records of one thread, by id: snapshots as read, deltas through `rebuildManyStates` (each
    * rebuilt once, bases outside the page read by chain). If some chain cannot be rebuilt, each delta is
    * rebuilt on its own and the ones that fail are reported and left out (null).
    */

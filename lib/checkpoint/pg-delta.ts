@@ -104,7 +104,7 @@ function parseText(id: string, text: string, what: string): unknown {
   }
 }
 
-/** A checkpoint from its row and its (rebuilt) state text, fields in the contract's order. */
+/** A checkpoint from its row and its (rebuilt) state, fields in the contract's order. */
 export function pgCheckpoint(r: PgRow, state: Record<string, unknown>): Checkpoint {
   return {
     id: r.id,

@@ -382,7 +382,7 @@ export class PostgresStore implements CheckpointStore {
     return pgCheckpoint(top, this.codec.rebuildState(rows.map(toDeltaRow), top.thread_id, true));
   }
 
-  /** The chain of a base outside a listed page (for `rebuildMany`). */
+  /** The chain of a base outside a listed page (for `rebuildManyStates`). */
   private fetchChain = async (id: string): Promise<DeltaRow[]> => (await this.query<PgChainRow>("wp_chain", SQL.chain, [id])).rows.map(toDeltaRow);
 
   async list(threadId: string, options?: ListOptions): Promise<Checkpoint[]> {

@@ -336,7 +336,8 @@ export class RedisCheckpointStore implements CheckpointStore {
       known.set(r.row.id, r.row);
     }
     const rows = ids.map((id) => known.get(id)).filter((r): r is DeltaRow => r !== undefined);
-    return this.codec.rebuildMany(rows, async (id) => chainIn(known, id));
+    const states = await this.codec.rebuildManyStates(rows, async (id) => chainIn(known, id));
+    return new Map([...states].map(([id, state]) => [id, JSON.stringify(state)]));
   }
 
   /**
