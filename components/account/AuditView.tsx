@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useState } from "react";
 import { accountsApi, errorMessage } from "@/lib/client/api";
 import { keys } from "@/lib/client/keys";
-import { AUDIT_ACTIONS } from "@/lib/api-types";
+import { AUDIT_ACTIONS } from "@/lib/api/responses";
 import type { AuditEntry } from "@/lib/client/types";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";

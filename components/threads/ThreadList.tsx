@@ -70,7 +70,7 @@ export function ThreadList() {
   const router = useRouter();
   const pathname = usePathname();
   const st = params.get("status") ?? "";
-  const status = (THREAD_STATUSES as string[]).includes(st) ? (st as ThreadStatus) : "";
+  const status = (THREAD_STATUSES as readonly string[]).includes(st) ? (st as ThreadStatus) : "";
   const graphId = params.get("graph") ?? "";
   const setFilter = (key: "status" | "graph", value: string) => {
     const next = new URLSearchParams(params.toString());

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { ROLES } from "../auth/roles";
+import { ThreadStatus } from "./responses";
 
 const JsonObject = z.record(z.string(), z.unknown());
 const Id = z.string().min(1).max(200);
@@ -25,7 +26,7 @@ export const CreateThreadBody = z
 export type CreateThreadBody = z.infer<typeof CreateThreadBody>;
 
 export const ListThreadsQuery = z.object({
-  status: z.enum(["idle", "running", "interrupted", "done", "error"]).optional(),
+  status: ThreadStatus.optional(),
   graphId: z.string().min(1).max(100).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
   cursor: z.string().min(1).max(1000).optional(),

@@ -68,7 +68,7 @@ import {
   storedCopy,
   summariesOf,
   threadRowToInfo,
-  type CheckpointJson,
+  checkpointHeadJson,
   type SummaryRow,
   type ThreadRow,
 } from "./sql-rows";
@@ -87,7 +87,6 @@ import {
   type StorageRow,
 } from "./pg-delta";
 import { storageReport } from "./storage";
-import { summaryExtra } from "./summary";
 import { isPgConnectionError } from "./sql-pg-errors";
 import { storeLabel, storeTimeoutMs, unavailable } from "./timeouts";
 import type {
@@ -114,7 +113,7 @@ import {
   validateTtl,
 } from "./validate";
 
-export interface PostgresStoreOptions {
+export interface PostgresStoreConfig {
   /** postgres://user:pass@host:port/db (usually env DATABASE_URL). */
   url: string;
   /** Pool size (default 10). */
@@ -126,8 +125,8 @@ export interface PostgresStoreOptions {
 }
 
 /** A connected, migrated store; rejects STORE_UNAVAILABLE when the server cannot be reached. */
-export async function createPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
-  return openStore(new PostgresStore(options));
+export async function createPostgresStore(options: PostgresStoreConfig): Promise<PostgresCheckpointStore> {
+  return openStore(new PostgresCheckpointStore(options));
 }
 
 const same = (v: unknown) => v; // pg already parsed the JSONB columns
@@ -197,7 +196,7 @@ const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
 const clampInt = (n: number) => Math.max(INT_MIN, Math.min(INT_MAX, n));
 
-export class PostgresStore implements CheckpointStore {
+export class PostgresCheckpointStore implements CheckpointStore {
   readonly kind = "postgres";
   private readonly pool: pg.Pool;
   private prisma: PrismaClient | null = null;
@@ -206,7 +205,7 @@ export class PostgresStore implements CheckpointStore {
   /** What this instance last saved or read, to store the next checkpoint as a delta (delta.ts). */
   private readonly codec = new DeltaCodec();
 
-  constructor(private readonly options: PostgresStoreOptions) {
+  constructor(private readonly options: PostgresStoreConfig) {
     if (typeof options?.url !== "string" || !/^postgres(ql)?:\/\//.test(options.url)) {
       throw new WaypointError("STORE_CONFIG", "DATABASE_URL must be a postgres:// or postgresql:// URL.");
     }
@@ -314,18 +313,7 @@ export class PostgresStore implements CheckpointStore {
   async save(cp: NewCheckpoint): Promise<Checkpoint> {
     validateNewCheckpoint(cp);
     // Everything but the state, serialised once; the codec serialises the state (and only once).
-    let j: Omit<CheckpointJson, "state">;
-    try {
-      j = {
-        summary: JSON.stringify(summaryExtra(cp)),
-        next: JSON.stringify(cp.next),
-        interrupts: JSON.stringify(cp.interrupts),
-        pendingWrites: JSON.stringify(cp.pendingWrites),
-        metadata: JSON.stringify(cp.metadata),
-      };
-    } catch (e) {
-      throw bad(`Checkpoint is not JSON-serialisable: ${(e as Error).message}`);
-    }
+    const j = checkpointHeadJson(cp);
     let row = this.codec.encode(cp, codecMetadata(cp.metadata, j.metadata));
     const write = (r: EncodedRow) =>
       this.query<{ version: number }>("wp_save", SQL.save, [

@@ -54,7 +54,7 @@ import {
   validateWrites,
 } from "./validate";
 
-export interface RedisStoreOptions {
+export interface RedisStoreConfig {
   /** e.g. redis://127.0.0.1:6379/0 (the REDIS_URL setting). */
   url: string;
   /** Prepended to every key; lets several apps or test runs share one Redis. Default "waypoint:". */
@@ -113,7 +113,7 @@ export class RedisCheckpointStore implements CheckpointStore {
   /** Prefer `createRedisStore`, which connects and runs `setup()`. `redis` must not use ioredis' keyPrefix. */
   constructor(
     readonly redis: Redis,
-    options: RedisStoreOptions,
+    options: RedisStoreConfig,
   ) {
     this.url = options.url;
     this.prefix = options.prefix ?? "waypoint:";
@@ -527,7 +527,7 @@ export async function createRedisStore({
   prefix = "waypoint:",
   ttlSeconds,
   timeoutMs = storeTimeoutMs(),
-}: RedisStoreOptions): Promise<RedisCheckpointStore> {
+}: RedisStoreConfig): Promise<RedisCheckpointStore> {
   if (typeof url !== "string" || !/^rediss?:\/\//.test(url))
     throw new WaypointError("STORE_CONFIG", `REDIS_URL must be a redis:// or rediss:// URL, got ${JSON.stringify(String(url))}.`);
   if (typeof prefix !== "string") throw new WaypointError("STORE_CONFIG", "The Redis key prefix must be a string.");

@@ -109,7 +109,7 @@ import {
   validateTtl,
 } from "./validate";
 
-export interface SqliteStoreOptions {
+export interface SqliteStoreConfig {
   /** `file:<path>`, relative to the working directory, e.g. `file:./data/waypoint.db`. */
   url: string;
   /** How long a writer waits for another process's write lock before failing (default 10 s). */
@@ -119,8 +119,8 @@ export interface SqliteStoreOptions {
 }
 
 /** A set-up SQLite store (folder, file and tables exist when this resolves). */
-export async function createSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
-  return openStore(new SqliteStore(options));
+export async function createSqliteStore(options: SqliteStoreConfig): Promise<SqliteCheckpointStore> {
+  return openStore(new SqliteCheckpointStore(options));
 }
 
 export function sqliteFilePath(url: string): string {
@@ -327,7 +327,7 @@ function prepare(db: Database.Database) {
   };
 }
 
-export class SqliteStore implements CheckpointStore {
+export class SqliteCheckpointStore implements CheckpointStore {
   readonly kind = "sqlite";
   readonly file: string;
   private readonly busyTimeoutMs: number;
@@ -339,7 +339,7 @@ export class SqliteStore implements CheckpointStore {
   /** Per instance (per process): another process's saves and deletes are caught by the base check in `save`. */
   private readonly codec = new DeltaCodec();
 
-  constructor(private readonly options: SqliteStoreOptions) {
+  constructor(private readonly options: SqliteStoreConfig) {
     this.file = sqliteFilePath(options.url);
     this.busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
   }

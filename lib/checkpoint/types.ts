@@ -122,7 +122,8 @@ export interface CheckpointSummary {
 /** What `save` takes: a checkpoint without its version (the store assigns it). */
 export type NewCheckpoint<S extends Record<string, unknown> = Record<string, unknown>> = Omit<Checkpoint<S>, "version">;
 
-export type ThreadStatus = "idle" | "running" | "interrupted" | "done" | "error";
+export const THREAD_STATUSES = ["idle", "running", "interrupted", "done", "error"] as const;
+export type ThreadStatus = (typeof THREAD_STATUSES)[number];
 
 export interface ThreadError {
   node: string | null;

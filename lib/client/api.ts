@@ -2,7 +2,27 @@
  * The dashboard's only way to talk to the server. Every non-2xx answer becomes an ApiError carrying the
  * API's `{ error: { code, message } }` so forms can show the server's own message.
  */
-import type { ApiCheckpointResult, ApiDiff, ApiGraph, ApiThreadStorage } from "../api-types";
+import type {
+  ApiAuditPage,
+  ApiCheckpoint,
+  ApiCheckpointResult,
+  ApiCreatedToken,
+  ApiDeleted,
+  ApiDiff,
+  ApiGraph,
+  ApiGraphList,
+  ApiHistoryPage,
+  ApiMe,
+  ApiRunResult,
+  ApiSetupStatus,
+  ApiThread,
+  ApiThreadPage,
+  ApiThreadStorage,
+  ApiToken,
+  ApiTokenList,
+  ApiUser,
+  ApiUserList,
+} from "../api/responses";
 import type {
   CreateThreadBody,
   EditStateBody,
@@ -14,8 +34,7 @@ import type {
   AuditQuery,
   SetupBody,
 } from "../api/requests";
-import type { Checkpoint, DiffEntry, GraphDetail, StateSnapshot, Thread, ThreadStatus } from "./types";
-import type { AuditEntry, Me, Quorum, TokenRecord, UserRecord } from "./types";
+import type { DiffEntry, GraphDetail, ThreadStatus } from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -90,23 +109,21 @@ function flatGraph(g: ApiGraph): GraphDetail {
 const KIND: Record<ApiDiff["changes"][number]["type"], DiffEntry["kind"]> = { create: "added", remove: "removed", change: "changed" };
 
 export const api = {
-  graphs: async () => (await request<{ graphs: ApiGraph[] }>("/api/graphs")).graphs.map(flatGraph),
+  graphs: async () => (await request<ApiGraphList>("/api/graphs")).graphs.map(flatGraph),
   graph: async (graphId: string) => flatGraph(await request<ApiGraph>(`/api/graphs/${enc(graphId)}`)),
   threads: (p: { status?: ThreadStatus | ""; graphId?: string; limit?: number; cursor?: string | null }) =>
-    request<{ threads: Thread[]; nextCursor: string | null }>(`/api/threads${qs(p)}`),
-  thread: (threadId: string) => request<Thread>(`/api/threads/${enc(threadId)}`),
-  createThread: (body: CreateThreadBody) => request<Thread>("/api/threads", { method: "POST", json: body }),
-  deleteThread: (threadId: string) => request<{ deleted: true; threadId: string }>(`/api/threads/${enc(threadId)}`, { method: "DELETE" }),
-  run: (threadId: string, body: RunBody) =>
-    request<{ run: unknown; quorum?: Quorum; thread: Thread }>(`/api/threads/${enc(threadId)}/runs`, { method: "POST", json: body }),
-  state: (threadId: string, checkpointId?: string) => request<StateSnapshot>(`/api/threads/${enc(threadId)}/state${qs({ checkpointId })}`),
+    request<ApiThreadPage>(`/api/threads${qs(p)}`),
+  thread: (threadId: string) => request<ApiThread>(`/api/threads/${enc(threadId)}`),
+  createThread: (body: CreateThreadBody) => request<ApiThread>("/api/threads", { method: "POST", json: body }),
+  deleteThread: (threadId: string) => request<ApiDeleted>(`/api/threads/${enc(threadId)}`, { method: "DELETE" }),
+  run: (threadId: string, body: RunBody) => request<ApiRunResult>(`/api/threads/${enc(threadId)}/runs`, { method: "POST", json: body }),
   updateState: async (threadId: string, body: EditStateBody) =>
     (await request<ApiCheckpointResult>(`/api/threads/${enc(threadId)}/state`, { method: "POST", json: body })).checkpoint,
   fork: async (threadId: string, body: ForkBody) =>
     (await request<ApiCheckpointResult>(`/api/threads/${enc(threadId)}/fork`, { method: "POST", json: body })).checkpoint,
   history: (threadId: string, p: { limit?: number; before?: number | string | null; fields?: "summary" }) =>
-    request<{ checkpoints: Checkpoint[]; nextCursor: string | null }>(`/api/threads/${enc(threadId)}/history${qs(p)}`),
-  checkpoint: (threadId: string, checkpointId: string) => request<Checkpoint>(`/api/threads/${enc(threadId)}/checkpoints/${enc(checkpointId)}`),
+    request<ApiHistoryPage>(`/api/threads/${enc(threadId)}/history${qs(p)}`),
+  checkpoint: (threadId: string, checkpointId: string) => request<ApiCheckpoint>(`/api/threads/${enc(threadId)}/checkpoints/${enc(checkpointId)}`),
   storage: (threadId: string) => request<ApiThreadStorage>(`/api/threads/${enc(threadId)}/storage`),
   diff: async (threadId: string, checkpointId: string, against?: string): Promise<DiffEntry[]> =>
     (await request<ApiDiff>(`/api/threads/${enc(threadId)}/checkpoints/${enc(checkpointId)}/diff${qs({ against })}`)).changes.map((c) => ({
@@ -118,8 +135,8 @@ export const api = {
 };
 
 export const accountsApi = {
-  me: () => request<Me>("/api/me"),
-  setup: () => request<{ needed: boolean; sso: { name: string } | null }>("/api/setup"),
+  me: () => request<ApiMe>("/api/me"),
+  setup: () => request<ApiSetupStatus>("/api/setup"),
   claimSetup: (body: SetupBody) => request<unknown>("/api/setup", { method: "POST", json: body }),
   signIn: (body: { email: string; password: string }) =>
     request<unknown>("/api/auth/sign-in/email", { method: "POST", json: { ...body, rememberMe: true } }),
@@ -131,14 +148,13 @@ export const accountsApi = {
   signOut: () => request<unknown>("/api/auth/sign-out", { method: "POST", json: {} }),
   changePassword: (body: { currentPassword: string; newPassword: string }) =>
     request<unknown>("/api/auth/change-password", { method: "POST", json: { ...body, revokeOtherSessions: true } }),
-  users: () => request<{ users: UserRecord[]; roles: string[] }>("/api/users"),
-  createUser: (body: CreateUserBody) => request<UserRecord>("/api/users", { method: "POST", json: body }),
-  updateUser: (userId: string, body: UpdateUserBody) => request<UserRecord>(`/api/users/${enc(userId)}`, { method: "PATCH", json: body }),
-  tokens: (all = false) => request<{ tokens: TokenRecord[] }>(`/api/tokens${all ? "?all=1" : ""}`),
-  createToken: (body: CreateTokenBody) => request<{ token: string; record: TokenRecord }>("/api/tokens", { method: "POST", json: body }),
-  revokeToken: (tokenId: string) => request<TokenRecord>(`/api/tokens/${enc(tokenId)}`, { method: "DELETE" }),
-  audit: (p: Omit<AuditQuery, "cursor"> & { cursor?: string | null }) =>
-    request<{ entries: AuditEntry[]; nextCursor: string | null }>(`/api/audit${qs(p)}`),
+  users: () => request<ApiUserList>("/api/users"),
+  createUser: (body: CreateUserBody) => request<ApiUser>("/api/users", { method: "POST", json: body }),
+  updateUser: (userId: string, body: UpdateUserBody) => request<ApiUser>(`/api/users/${enc(userId)}`, { method: "PATCH", json: body }),
+  tokens: (all = false) => request<ApiTokenList>(`/api/tokens${all ? "?all=1" : ""}`),
+  createToken: (body: CreateTokenBody) => request<ApiCreatedToken>("/api/tokens", { method: "POST", json: body }),
+  revokeToken: (tokenId: string) => request<ApiToken>(`/api/tokens/${enc(tokenId)}`, { method: "DELETE" }),
+  audit: (p: Omit<AuditQuery, "cursor"> & { cursor?: string | null }) => request<ApiAuditPage>(`/api/audit${qs(p)}`),
   auditExportUrl: (p: { actorId?: string; threadId?: string; action?: string; from?: string; to?: string }) => `/api/audit/export${qs(p)}`,
 };
 

@@ -7,7 +7,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryClie
 import { useEffect } from "react";
 import { accountsApi, api } from "./api";
 import { keys } from "./keys";
-import { THREAD_EVENT_NAMES } from "../api-types";
+import { THREAD_EVENT_NAMES } from "../api/responses";
 import type { ActionName, Checkpoint, Thread, ThreadStatus } from "./types";
 
 export function useGraphs() {
@@ -144,7 +144,8 @@ export function useThreadEvents(threadId: string) {
       }, 150);
     };
     // `thread` included: it is how runs on other servers show up (the stream re-sends a changed thread).
-    for (const n of THREAD_EVENT_NAMES) es.addEventListener(n, refresh);
+    // `custom` left out: what a node emits changes nothing the dashboard shows.
+    for (const n of THREAD_EVENT_NAMES) if (n !== "custom") es.addEventListener(n, refresh);
     return () => {
       if (timer) clearTimeout(timer);
       es.close();

@@ -1,8 +1,10 @@
 /**
- * The HTTP API's shapes as the dashboard sees them: checkpoints and threads come from lib/api-types.ts (shared
- * with the server, types only); graph, diff and command shapes are the dashboard's own view.
+ * The HTTP API's shapes under the names the dashboard uses. Every one is the server's own response type
+ * (lib/api/responses.ts, zod) or derived from it: the dashboard declares no shape of its own.
  */
-export { THREAD_STATUSES } from "../api-types";
+import type { ApiDiff, ApiGraph } from "../api/responses";
+
+export { THREAD_STATUSES } from "../api/responses";
 export type {
   ApiCheckpoint as Checkpoint,
   ApiCheckpointMeta as CheckpointMeta,
@@ -10,45 +12,18 @@ export type {
   ApiThread as Thread,
   ApiThreadStorage as ThreadStorage,
   ApiWrite as ChannelWrite,
+  ApiQuorum as Quorum,
+  ApiMe as Me,
+  ApiUser as UserRecord,
+  ApiToken as TokenRecord,
+  ApiAuditEntry as AuditEntry,
   ThreadStatus,
-} from "../api-types";
-import type { ApiCheckpoint as Checkpoint, ApiInterrupt as PendingInterrupt } from "../api-types";
-
-export interface GraphSummary {
-  graphId: string;
-  title?: string;
-  description?: string;
-  exampleInput?: Record<string, unknown>;
-  failureHint?: string;
-  [key: string]: unknown;
-}
-
-export interface GraphDetail extends GraphSummary {
-  nodes: { id: string; description?: string }[];
-  edges: { source: string; target: string; conditional: boolean; label?: string }[];
-  channels?: { name: string; reducer: string; description?: string }[];
-  interruptBefore: string[];
-  interruptAfter: string[];
-}
-
-export interface StateSnapshot {
-  values: Record<string, unknown>;
-  next: string[];
-  interrupts: PendingInterrupt[];
-  checkpoint?: Checkpoint;
-  [key: string]: unknown;
-}
-
-export interface DiffEntry {
-  path: (string | number)[] | string;
-  before?: unknown;
-  after?: unknown;
-  kind: "added" | "removed" | "changed" | string;
-}
-
+} from "../api/responses";
 export type { RunCommand } from "../api/requests";
-
-export type { ApiQuorum as Quorum } from "../api-types";
-
 export type { Role as RoleName, Action as ActionName } from "../auth/roles";
-export type { ApiMe as Me, ApiUser as UserRecord, ApiToken as TokenRecord, ApiAuditEntry as AuditEntry } from "../api-types";
+
+/** A graph as the dashboard draws it: the server's `ApiGraph` with its `structure` flattened (lib/client/api.ts). */
+export type GraphDetail = Omit<ApiGraph, "structure"> & ApiGraph["structure"];
+
+/** One change of a diff, its `type` in the words the diff view shows. */
+export type DiffEntry = Omit<ApiDiff["changes"][number], "type"> & { kind: "added" | "removed" | "changed" };

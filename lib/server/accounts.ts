@@ -4,7 +4,7 @@ import type { Caller } from "./auth/caller";
 import type { AuditFilter, AuditQuery, CreateTokenBody, CreateUserBody, UpdateUserBody } from "../api/requests";
 import { actionsOf, intersectGraphs, minRole, ROLES } from "../auth/roles";
 import type { Runtime } from "./runtime";
-import type { ApiMe } from "../api-types";
+import type { ApiSetupStatus, ApiAuditPage, ApiCreatedToken, ApiMe, ApiToken, ApiTokenList, ApiUser, ApiUserList } from "../api/responses";
 
 /**
  * Services behind the account routes: the caller (`/api/me`), users and roles (admins), API tokens (each
@@ -24,19 +24,24 @@ export function me(rt: Runtime, who: Caller): ApiMe {
   };
 }
 
-export async function listUsers(rt: Runtime, who: Caller) {
-  who.authorize("admin");
-  return { users: await rt.access.users.list(), roles: ROLES };
+/** Whether this instance still needs its first admin (no accounts yet), and whether SSO is configured (open). */
+export async function setupStatus(rt: Runtime): Promise<ApiSetupStatus> {
+  return { needed: await rt.access.users.setupNeeded(), sso: rt.access.oidc ? { name: rt.access.oidc.name } : null };
 }
 
-export async function createUser(rt: Runtime, who: Caller, body: CreateUserBody) {
+export async function listUsers(rt: Runtime, who: Caller): Promise<ApiUserList> {
+  who.authorize("admin");
+  return { users: await rt.access.users.list(), roles: [...ROLES] };
+}
+
+export async function createUser(rt: Runtime, who: Caller, body: CreateUserBody): Promise<ApiUser> {
   who.authorize("admin");
   const user = await rt.access.users.create({ ...body, graphs: body.graphs ?? null });
   await who.audit({ action: "user_create", detail: { userId: user.id, email: user.email, role: user.role, graphs: user.graphs } });
   return user;
 }
 
-export async function updateUser(rt: Runtime, who: Caller, userId: string, patch: UpdateUserBody) {
+export async function updateUser(rt: Runtime, who: Caller, userId: string, patch: UpdateUserBody): Promise<ApiUser> {
   who.authorize("admin");
   const before = await rt.access.users.get(userId);
   const after = await rt.access.users.update(userId, patch);
@@ -53,14 +58,14 @@ export async function updateUser(rt: Runtime, who: Caller, userId: string, patch
   return after;
 }
 
-export async function listTokens(rt: Runtime, who: Caller, all: boolean) {
+export async function listTokens(rt: Runtime, who: Caller, all: boolean): Promise<ApiTokenList> {
   if (all) who.authorize("admin");
   if (!all && !who.principal.userId) return { tokens: [] };
   return { tokens: await rt.access.tokens.list(all ? undefined : who.principal.userId!) };
 }
 
 /** A token for the caller (or, for an admin, for `userId`); its role and graphs never exceed its owner's. */
-export async function createToken(rt: Runtime, who: Caller, body: CreateTokenBody) {
+export async function createToken(rt: Runtime, who: Caller, body: CreateTokenBody): Promise<ApiCreatedToken> {
   // A token never makes tokens: a leaked one could otherwise mint itself a successor that outlives its revocation.
   if (who.principal.kind === "token")
     throw new WaypointError("FORBIDDEN", "API tokens cannot create tokens; sign in (or use the admin token) to create one.", {
@@ -89,7 +94,7 @@ export async function createToken(rt: Runtime, who: Caller, body: CreateTokenBod
   return { token, record };
 }
 
-export async function revokeToken(rt: Runtime, who: Caller, tokenId: string) {
+export async function revokeToken(rt: Runtime, who: Caller, tokenId: string): Promise<ApiToken> {
   const rec = await rt.access.tokens.get(tokenId);
   if (rec.userId !== who.principal.userId) who.authorize("admin");
   const after = await rt.access.tokens.revoke(tokenId);
@@ -97,7 +102,7 @@ export async function revokeToken(rt: Runtime, who: Caller, tokenId: string) {
   return after;
 }
 
-export async function auditList(rt: Runtime, who: Caller, q: AuditQuery) {
+export async function auditList(rt: Runtime, who: Caller, q: AuditQuery): Promise<ApiAuditPage> {
   who.authorize("admin");
   return rt.access.audit.list(q);
 }

@@ -1,6 +1,6 @@
 import "server-only";
 import { EventEmitter } from "node:events";
-import type { ThreadEvent } from "../api-types";
+import type { ThreadEvent } from "../api/responses";
 
 export type { ThreadEvent };
 /** For the events route, which may import only lib/server: a deleted thread ends its stream. */

@@ -3,6 +3,7 @@ import { isWaypointError } from "../errors";
 import { storeConfigFromEnv } from "../checkpoint/factory";
 import { json } from "./http";
 import { getRuntime } from "./runtime";
+import type { ApiHealth } from "../api/responses";
 
 /**
  * `GET /api/health`: 200 `{ ok: true, store }` when the store answers a read; 503
@@ -15,11 +16,13 @@ export async function health(): Promise<Response> {
     kind = storeConfigFromEnv(process.env).kind;
     const rt = await getRuntime();
     await rt.store.listThreads({ limit: 1 });
-    return json({ ok: true, store: rt.store.kind });
+    const up: ApiHealth = { ok: true, store: rt.store.kind };
+    return json(up);
   } catch (err) {
     const known = isWaypointError(err) && (err.code === "STORE_UNAVAILABLE" || err.code === "STORE_CONFIG");
     if (!known) console.error("[waypoint] health check failed:", err);
     const error = known ? { code: err.code, message: err.message } : { code: "INTERNAL", message: "Internal error; see the server log." };
-    return json({ ok: false, store: kind, error }, 503);
+    const down: ApiHealth = { ok: false, store: kind, error };
+    return json(down, 503);
   }
 }

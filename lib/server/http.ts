@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { isWaypointError, type ErrorCode } from "../errors";
 import { jsonBodyProblem } from "./json-limits";
 import { settings } from "./config";
+import type { ApiErrorBody } from "../api/responses";
 
 /**
  * The one place errors become HTTP responses, plus body reading with a size limit.
@@ -58,6 +59,8 @@ const PUBLIC_DETAILS: Partial<Record<ErrorCode, string[]>> = {
  * Duck-typed like isWaypointError: Next bundles the start-up hook and each route separately, so an error
  * class from one bundle is not `instanceof` the same class in another.
  */
+type ErrorDetails = Omit<ApiErrorBody["error"], "code" | "message">;
+
 function isHttpError(err: unknown): err is HttpError {
   return typeof err === "object" && err !== null && (err as Error).name === "HttpError" && typeof (err as HttpError).status === "number";
 }
@@ -67,7 +70,7 @@ export function errorResponse(err: unknown): NextResponse {
   if (isWaypointError(err)) {
     const status = STATUS[err.code];
     const keys = PUBLIC_DETAILS[err.code] ?? [];
-    const extra = Object.fromEntries(keys.filter((k) => err.details[k] !== undefined).map((k) => [k, err.details[k]]));
+    const extra: ErrorDetails = Object.fromEntries(keys.filter((k) => err.details[k] !== undefined).map((k) => [k, err.details[k]]));
     if (status) {
       const res = body(status, err.code, err.message, extra);
       if (status === 401) res.headers.set("WWW-Authenticate", 'Bearer realm="waypoint"');
@@ -78,8 +81,9 @@ export function errorResponse(err: unknown): NextResponse {
   return body(500, "INTERNAL", "Internal error; see the server log.");
 }
 
-function body(status: number, code: string, message: string, extra: Record<string, unknown> = {}): NextResponse {
-  return NextResponse.json({ error: { code, message, ...extra } }, { status, headers: { "cache-control": "no-store" } });
+function body(status: number, code: string, message: string, extra: ErrorDetails = {}): NextResponse {
+  const answer: ApiErrorBody = { error: { code, message, ...extra } };
+  return NextResponse.json(answer, { status, headers: { "cache-control": "no-store" } });
 }
 
 export const json = (data: unknown, status = 200) => NextResponse.json(data, { status, headers: { "cache-control": "no-store" } });

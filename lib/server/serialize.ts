@@ -1,7 +1,7 @@
 import "server-only";
 import { toSummary } from "../checkpoint/summary";
 import type { Checkpoint, CheckpointSummary, ThreadInfo, ThreadStorage } from "../checkpoint/types";
-import type { ApiCheckpoint, ApiCheckpointMeta, ApiThread, ApiThreadStorage } from "../api-types";
+import type { ApiCheckpoint, ApiCheckpointMeta, ApiThread, ApiThreadStorage } from "../api/responses";
 
 export type { ApiCheckpoint, ApiThread };
 

@@ -11,7 +11,8 @@ import type { Runtime } from "./runtime";
 import type { Caller } from "./auth/caller";
 import type { CreateThreadBody, EditStateBody, ForkBody, HistoryQuery, ListThreadsQuery, RunBody } from "../api/requests";
 import { decideWithQuorum, guardQuorum, quorumView } from "./quorum";
-import { apiCheckpoint, apiStorage, apiSummary, apiThread, type ApiThread } from "./serialize";
+import { apiCheckpoint, apiStorage, apiSummary, apiThread } from "./serialize";
+import type { ApiDeleted, ApiDiff, ApiGraph, ApiGraphList, ApiHistoryPage, ApiRunResult, ApiState, ApiThread, ApiThreadPage } from "../api/responses";
 
 /**
  * Thread services behind the routes. Everything is validated before anything is written, so a refused
@@ -37,7 +38,7 @@ export async function threadFor(rt: Runtime, who: Caller, threadId: string): Pro
   return threadView(rt, await readable(rt, who, threadId));
 }
 
-export function graphSummary(rt: Runtime, graphId: string) {
+export function graphSummary(rt: Runtime, graphId: string): ApiGraph {
   const def = rt.graphs.definition(graphId);
   return {
     graphId: def.id,
@@ -47,6 +48,11 @@ export function graphSummary(rt: Runtime, graphId: string) {
     failureHint: def.failureHint,
     structure: rt.graphs.compile(def.id).describe(),
   };
+}
+
+/** GET /api/graphs: every registered graph the server can run. */
+export function listGraphs(rt: Runtime): ApiGraphList {
+  return { graphs: rt.graphs.list().map((g) => graphSummary(rt, g.id)) };
 }
 
 /** The graph's own input check (defaults filled in); a rejection is a 422 and nothing is saved. */
@@ -76,7 +82,7 @@ export async function createThread(rt: Runtime, who: Caller, body: CreateThreadB
   return threadView(rt, thread);
 }
 
-export async function listThreads(rt: Runtime, who: Caller, q: ListThreadsQuery) {
+export async function listThreads(rt: Runtime, who: Caller, q: ListThreadsQuery): Promise<ApiThreadPage> {
   const scope = who.principal.graphs;
   if (scope !== null && q.graphId === undefined && scope.length === 1) q = { ...q, graphId: scope[0] };
   if (scope !== null && q.graphId !== undefined && !scope.includes(q.graphId)) return { threads: [], nextCursor: null };
@@ -106,7 +112,7 @@ async function listItem(rt: Runtime, t: ThreadInfo): Promise<ApiThread> {
   return apiThread(t, head, run && { runId: run.runId, startedAt: run.startedAt });
 }
 
-export async function deleteThread(rt: Runtime, who: Caller, threadId: string): Promise<void> {
+export async function deleteThread(rt: Runtime, who: Caller, threadId: string): Promise<ApiDeleted> {
   const t = await readable(rt, who, threadId);
   who.authorize("delete", t.graphId);
   await rt.runs.cancel(threadId);
@@ -120,6 +126,7 @@ export async function deleteThread(rt: Runtime, who: Caller, threadId: string): 
     detail: { checkpoints: t.checkpointCount },
   });
   rt.bus.publish({ type: "thread_updated", threadId, reason: "deleted" });
+  return { deleted: true, threadId };
 }
 
 function knownGraph(rt: Runtime, t: ThreadInfo): string {
@@ -135,7 +142,7 @@ function knownGraph(rt: Runtime, t: ThreadInfo): string {
  * input, continuing, retrying after an error, replaying from a checkpoint) is an operator's ("run"). A decision
  * at a node with a quorum (two-person approval) is recorded and waits for the other approvals (quorum.ts).
  */
-export async function startRun(rt: Runtime, who: Caller, threadId: string, body: RunBody) {
+export async function startRun(rt: Runtime, who: Caller, threadId: string, body: RunBody): Promise<{ status: 200 | 202; body: ApiRunResult }> {
   const t = await readable(rt, who, threadId);
   const graphId = knownGraph(rt, t);
   const deciding = body.command?.resume !== undefined;
@@ -201,7 +208,7 @@ async function checkpointOf(rt: Runtime, threadId: string, checkpointId: string)
   return cp;
 }
 
-export async function stateOf(rt: Runtime, who: Caller, threadId: string, checkpointId?: string) {
+export async function stateOf(rt: Runtime, who: Caller, threadId: string, checkpointId?: string): Promise<ApiState> {
   const t = await readable(rt, who, threadId);
   const cp =
     checkpointId !== undefined ? await checkpointOf(rt, threadId, checkpointId) : t.headCheckpointId ? await rt.store.load(t.headCheckpointId) : null;
@@ -271,7 +278,7 @@ export async function forkThread(rt: Runtime, who: Caller, threadId: string, bod
  * Newest first. Without `checkpointId`: the whole thread by version (`before` = a version, as given in
  * `nextCursor`). With it: only that checkpoint's branch, walking parent links (`before` = a checkpoint id).
  */
-export async function history(rt: Runtime, who: Caller, threadId: string, q: HistoryQuery) {
+export async function history(rt: Runtime, who: Caller, threadId: string, q: HistoryQuery): Promise<ApiHistoryPage> {
   await readable(rt, who, threadId);
   if (q.checkpointId === undefined) {
     const before = q.before === undefined ? undefined : Number(q.before);
@@ -300,7 +307,13 @@ export async function history(rt: Runtime, who: Caller, threadId: string, q: His
 }
 
 /** A branch in summary form: one summary listing of the thread (no states read), walked by parent links. */
-async function branchSummaries(rt: Runtime, threadId: string, checkpointId: string, before: string | undefined, limit: number) {
+async function branchSummaries(
+  rt: Runtime,
+  threadId: string,
+  checkpointId: string,
+  before: string | undefined,
+  limit: number,
+): Promise<ApiHistoryPage> {
   await checkpointOf(rt, threadId, checkpointId);
   if (before !== undefined) await checkpointOf(rt, threadId, before);
   const byId = new Map((await rt.store.listSummaries(threadId)).map((s) => [s.id, s]));
@@ -326,7 +339,7 @@ export async function getCheckpoint(rt: Runtime, who: Caller, threadId: string, 
 }
 
 /** The changes from `against` (default: the parent; none: an empty state) to the checkpoint, path by path. */
-export async function diffCheckpoint(rt: Runtime, who: Caller, threadId: string, checkpointId: string, against?: string) {
+export async function diffCheckpoint(rt: Runtime, who: Caller, threadId: string, checkpointId: string, against?: string): Promise<ApiDiff> {
   await readable(rt, who, threadId);
   const cp = await checkpointOf(rt, threadId, checkpointId);
   const otherId = against ?? cp.parentId;

@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { loadMigrations, migratePostgres } from "../../lib/checkpoint/migrate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPostgresStore, type PostgresStore } from "../../lib/checkpoint/postgres";
+import { createPostgresStore, type PostgresCheckpointStore } from "../../lib/checkpoint/postgres";
 import { codecMetadata, jsonbKeyOrder } from "../../lib/checkpoint/pg-delta";
 import { summaryExtra } from "../../lib/checkpoint/summary";
 import type { Checkpoint, CheckpointStore, NewCheckpoint } from "../../lib/checkpoint/types";
@@ -108,7 +108,7 @@ if (unreachable && !process.env.CI) {
     it("two instances migrating one new database at once both succeed, and it is migrated exactly once", async () => {
       const db = await newDatabase();
       made.push(db);
-      const stores: PostgresStore[] = await Promise.all([1, 2, 3].map(() => createPostgresStore({ url: urlFor(db) })));
+      const stores: PostgresCheckpointStore[] = await Promise.all([1, 2, 3].map(() => createPostgresStore({ url: urlFor(db) })));
       try {
         const [a, b] = stores;
         await a.setup(); // idempotent

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { createSqliteStore, type SqliteStore } from "../../lib/checkpoint/sqlite";
+import { createSqliteStore, type SqliteCheckpointStore } from "../../lib/checkpoint/sqlite";
 import type { Checkpoint } from "../../lib/checkpoint/types";
 import { isWaypointError } from "../../lib/errors";
 import { chain, cp } from "./suite-helpers";
@@ -22,14 +22,14 @@ import { describeConformance } from "./suite";
 
 const j = JSON.stringify;
 
-const dirOf = (store: SqliteStore) => path.dirname(path.dirname(store.file));
+const dirOf = (store: SqliteCheckpointStore) => path.dirname(path.dirname(store.file));
 
 describeConformance("sqlite", {
   create: async () => createSqliteStore({ url: `file:${await mkdtemp(path.join(os.tmpdir(), "waypoint-sqlite-"))}/data/waypoint.db` }),
-  createSecond: (first) => createSqliteStore({ url: `file:${(first as SqliteStore).file}` }),
+  createSecond: (first) => createSqliteStore({ url: `file:${(first as SqliteCheckpointStore).file}` }),
   // Garbage where the row's ops are (a delta row), or where its state is (a snapshot), through another connection.
   corruptDelta: async (store, id) => {
-    const db = new Database((store as SqliteStore).file);
+    const db = new Database((store as SqliteCheckpointStore).file);
     try {
       const row = db.prepare(`SELECT "ops" FROM "checkpoints" WHERE "id" = ?`).get(id) as { ops: string | null };
       if (row.ops !== null) db.prepare(`UPDATE "checkpoints" SET "ops" = ? WHERE "id" = ?`).run('[["log","a",9999]]\n[{"garbage', id);
@@ -40,7 +40,7 @@ describeConformance("sqlite", {
   },
   destroy: async (store) => {
     await store.close();
-    await rm(dirOf(store as SqliteStore), { recursive: true, force: true });
+    await rm(dirOf(store as SqliteCheckpointStore), { recursive: true, force: true });
   },
 });
 
@@ -183,7 +183,7 @@ describe("sqlite delta layout", () => {
   const item = (i: number) => ({ i, text: `message ${i} — ${"lorem ipsum ".repeat(12)}`, tags: ["a", i % 3 ? "b" : "c"] });
 
   /** Appends `n` steps to `parent`, each adding one item to `log`; returns the saved checkpoints. */
-  async function append(store: SqliteStore, thread: string, parent: Checkpoint, n: number, start: number): Promise<Checkpoint[]> {
+  async function append(store: SqliteCheckpointStore, thread: string, parent: Checkpoint, n: number, start: number): Promise<Checkpoint[]> {
     const out: Checkpoint[] = [];
     let log = parent.state.log as unknown[];
     for (let i = start; i < start + n; i++) {

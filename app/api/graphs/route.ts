@@ -1,9 +1,9 @@
 import { json, otherMethods } from "@/lib/server/http";
 import { route } from "@/lib/server/route";
-import { graphSummary } from "@/lib/server/threads";
+import { listGraphs } from "@/lib/server/threads";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route(async (rt) => json({ graphs: rt.graphs.list().map((g) => graphSummary(rt, g.id)) }));
+export const GET = route(async (rt) => json(listGraphs(rt)));
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods("GET");

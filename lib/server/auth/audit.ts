@@ -1,7 +1,7 @@
 import "server-only";
 import { v7 as uuidv7 } from "uuid";
 import type { AccountsDb } from "./db";
-import type { ApiAuditEntry, AuditAction } from "../../api-types";
+import type { ApiAuditEntry, AuditAction } from "../../api/responses";
 import type { Principal } from "./principal";
 
 /**
@@ -16,7 +16,7 @@ import type { Principal } from "./principal";
  * Ids are UUIDv7 (time-ordered), so `id` is the page cursor, newest first.
  */
 /** What an entry records; the list is shared with the dashboard's Audit page filter. */
-export type { AuditAction } from "../../api-types";
+export type { AuditAction } from "../../api/responses";
 
 export interface AuditInput {
   action: AuditAction;

@@ -3,6 +3,7 @@ import { getRuntime, type Runtime } from "../runtime";
 import { requestInfo } from "./audit";
 import { checkContentType } from "./csrf";
 import { json } from "../http";
+import type { ApiSetupClaim } from "../../api/responses";
 
 /**
  * Better Auth's request handler, wrapped to keep the audit trail: every email sign-in (and every refused one,
@@ -135,7 +136,8 @@ export async function claimFirstAdmin(
     headers: req.headers,
     asResponse: true,
   });
-  const res = json({ user }, 201);
+  const answer: ApiSetupClaim = { user };
+  const res = json(answer, 201);
   for (const c of signedIn.headers.getSetCookie()) res.headers.append("set-cookie", c);
   return res;
 }

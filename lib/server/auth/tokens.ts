@@ -3,7 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { v7 as uuidv7 } from "uuid";
 import { WaypointError } from "../../errors";
 import type { AccountsDb } from "./db";
-import type { ApiToken } from "../../api-types";
+import type { ApiToken } from "../../api/responses";
 import { isRole, parseGraphs, type Role } from "../../auth/roles";
 
 /**

@@ -4,7 +4,7 @@ import { v7 as uuidv7 } from "uuid";
 import { WaypointError } from "../../errors";
 import type { Auth } from "./auth";
 import type { AccountsDb } from "./db";
-import type { ApiUser } from "../../api-types";
+import type { ApiUser } from "../../api/responses";
 import { isRole, parseGraphs, type Role } from "../../auth/roles";
 
 /**

@@ -1,4 +1,5 @@
 import { TEST_ADMIN_TOKEN } from "./server";
+import { checkShape } from "./shapes";
 /** A tiny JSON client for the API tests: every call returns status, parsed body and headers. */
 export interface Res<T = any> {
   status: number;
@@ -32,6 +33,7 @@ export function client(base: string, auth: Auth = TEST_ADMIN_TOKEN) {
     } catch {
       /* not JSON: keep the text so the assertion shows it */
     }
+    checkShape(method, base + path, res.status, res.headers.get("content-type"), parsed);
     return { status: res.status, body: parsed, headers: res.headers };
   }
   return {

@@ -8,9 +8,6 @@ type P = { threadId: string };
 
 export const GET = route<P>(async (rt, _req, { threadId }, who) => json(await threadFor(rt, who, threadId)));
 
-export const DELETE = route<P>(async (rt, _req, { threadId }, who) => {
-  await deleteThread(rt, who, threadId);
-  return json({ deleted: true, threadId });
-});
+export const DELETE = route<P>(async (rt, _req, { threadId }, who) => json(await deleteThread(rt, who, threadId)));
 
 export const { POST, PUT, PATCH, OPTIONS } = otherMethods("GET", "DELETE");

@@ -1,0 +1,375 @@
+/**
+ * Every response shape of the HTTP API, written once as a zod schema; its type is `z.infer` of it. The server
+ * builds them (lib/server/serialize.ts and the services), the dashboard's client reads them (lib/client), and the
+ * API suite parses real answers with them (tests/api/shapes.test.ts), so a field the server stops sending or
+ * starts sending undeclared fails a test instead of drifting. Plain zod, no server code: safe in the browser.
+ *
+ * Objects are strict (`z.strictObject`): an undeclared field is an error when a test parses an answer. Metadata
+ * and state values are open records, as the user's graph defines them.
+ * The store's internal names differ: a checkpoint's `state` is served as `values`, `id` as `checkpointId`,
+ * `timestamp` as `createdAt`.
+ */
+import { z } from "zod";
+import { ACTIONS, ROLES } from "../auth/roles";
+import { THREAD_STATUSES } from "../checkpoint/types";
+import type * as Store from "../checkpoint/types";
+import type { GraphStructure } from "../engine/types";
+
+const JsonObject = z.record(z.string(), z.unknown());
+const Time = z.string().min(1);
+const Cursor = z.string().nullable();
+
+// ---- checkpoints and threads ----
+
+export { THREAD_STATUSES };
+export const ThreadStatus = z.enum(THREAD_STATUSES);
+export type ThreadStatus = z.infer<typeof ThreadStatus>;
+
+/** A pending interrupt; `fields=summary` listings leave out its `value`. */
+export const ApiInterrupt = z.strictObject({
+  id: z.string(),
+  node: z.string(),
+  kind: z.enum(["dynamic", "before", "after"]),
+  value: z.unknown().optional(),
+});
+export type ApiInterrupt = z.infer<typeof ApiInterrupt>;
+
+/** One write of a step; summaries carry only `channel`. */
+export const ApiWrite = z.strictObject({ node: z.string().optional(), channel: z.string(), value: z.unknown().optional() });
+export type ApiWrite = z.infer<typeof ApiWrite>;
+
+export const ApiPendingWrite = z.strictObject({ node: z.string(), channel: z.string(), value: z.unknown() });
+
+/** A checkpoint's metadata: the fields Waypoint writes, plus whatever the caller added (open). */
+export const ApiCheckpointMeta = z.looseObject({
+  source: z.enum(["input", "loop", "update", "fork"]),
+  writes: z.array(ApiWrite),
+  actor: z.string().optional(),
+  reason: z.string().optional(),
+  forkedFrom: z.strictObject({ threadId: z.string(), checkpointId: z.string() }).optional(),
+});
+export type ApiCheckpointMeta = z.infer<typeof ApiCheckpointMeta>;
+
+export const ApiCheckpoint = z.strictObject({
+  checkpointId: z.string(),
+  threadId: z.string(),
+  parentId: z.string().nullable(),
+  version: z.number().int(),
+  step: z.number().int(),
+  nodeName: z.string(),
+  next: z.array(z.string()),
+  /** Absent in `fields=summary` listings. */
+  values: JsonObject.optional(),
+  interrupts: z.array(ApiInterrupt),
+  pendingWrites: z.array(ApiPendingWrite).optional(),
+  metadata: ApiCheckpointMeta,
+  createdAt: Time,
+});
+export type ApiCheckpoint = z.infer<typeof ApiCheckpoint>;
+
+/** Two-person approval at the thread's interrupt: who approved so far, and how many are needed. */
+export const ApiQuorum = z.strictObject({
+  node: z.string(),
+  checkpointId: z.string(),
+  required: z.number().int(),
+  excludeInitiator: z.boolean(),
+  /** Actor ids that may not approve (who started the thread or caused the checkpoint). */
+  initiators: z.array(z.string()),
+  approvals: z.array(z.strictObject({ actorId: z.string(), name: z.string(), at: Time })),
+});
+export type ApiQuorum = z.infer<typeof ApiQuorum>;
+
+export const ApiThread = z.strictObject({
+  threadId: z.string(),
+  graphId: z.string().nullable(),
+  status: ThreadStatus,
+  headCheckpointId: z.string().nullable(),
+  headVersion: z.number().int(),
+  checkpointCount: z.number().int(),
+  interrupts: z.array(ApiInterrupt),
+  error: z.strictObject({ node: z.string().nullable(), message: z.string(), checkpointId: z.string().nullable(), at: Time }).nullable(),
+  metadata: JsonObject,
+  activeRun: z.strictObject({ runId: z.string(), startedAt: Time }).nullable(),
+  /** Present while the thread waits at a node that needs several approvals. */
+  quorum: ApiQuorum.optional(),
+  createdAt: Time,
+  updatedAt: Time,
+});
+export type ApiThread = z.infer<typeof ApiThread>;
+
+/** GET /api/threads. */
+export const ApiThreadPage = z.strictObject({ threads: z.array(ApiThread), nextCursor: Cursor });
+export type ApiThreadPage = z.infer<typeof ApiThreadPage>;
+
+/** GET /api/threads/:id/history: newest first; `nextCursor` is a version (whole thread) or a checkpoint id (a branch). */
+export const ApiHistoryPage = z.strictObject({ checkpoints: z.array(ApiCheckpoint), nextCursor: Cursor });
+export type ApiHistoryPage = z.infer<typeof ApiHistoryPage>;
+
+/** GET /api/threads/:id/state: the head's (or a given checkpoint's) values; `checkpoint` null before the first run. */
+export const ApiState = z.strictObject({
+  values: JsonObject,
+  next: z.array(z.string()),
+  interrupts: z.array(ApiInterrupt),
+  checkpoint: ApiCheckpoint.nullable(),
+});
+export type ApiState = z.infer<typeof ApiState>;
+
+/** POST /api/threads/:id/state and /fork: the new checkpoint and its thread. */
+export const ApiCheckpointResult = z.strictObject({ checkpoint: ApiCheckpoint, thread: ApiThread });
+export type ApiCheckpointResult = z.infer<typeof ApiCheckpointResult>;
+
+/** DELETE /api/threads/:id. */
+export const ApiDeleted = z.strictObject({ deleted: z.literal(true), threadId: z.string() });
+export type ApiDeleted = z.infer<typeof ApiDeleted>;
+
+/** A run as the run manager reports it. */
+export const ApiRun = z.strictObject({
+  runId: z.string(),
+  threadId: z.string(),
+  graphId: z.string(),
+  status: z.enum(["running", "done", "interrupted", "error"]),
+  startedAt: Time,
+  endedAt: Time.nullable(),
+});
+export type ApiRun = z.infer<typeof ApiRun>;
+
+/**
+ * POST /api/threads/:id/runs: 202 with the started run (or `run: null` and the quorum when a first approval of a
+ * two-person decision was recorded), or with `wait: true` 200 with the ended run and the state.
+ */
+export const ApiRunResult = z.strictObject({
+  run: ApiRun.nullable(),
+  quorum: ApiQuorum.optional(),
+  thread: ApiThread,
+  state: ApiState.optional(),
+});
+export type ApiRunResult = z.infer<typeof ApiRunResult>;
+
+/** GET /api/threads/:id/checkpoints/:cid/diff: from `againstId` (null: an empty state) to the checkpoint. */
+export const ApiDiff = z.strictObject({
+  checkpointId: z.string(),
+  againstId: z.string().nullable(),
+  changes: z.array(
+    z.strictObject({
+      path: z.array(z.union([z.string(), z.number()])),
+      type: z.enum(["create", "remove", "change"]),
+      before: z.unknown().optional(),
+      after: z.unknown().optional(),
+    }),
+  ),
+});
+export type ApiDiff = z.infer<typeof ApiDiff>;
+
+/**
+ * GET /api/threads/:id/storage: what the thread's checkpoints occupy in the store (`backend`). `bytes` are the
+ * UTF-8 bytes of the text the store keeps for each checkpoint (state or delta, metadata, ids...), without
+ * indexes or page overhead; see docs/storage.md for what each backend counts.
+ */
+export const ApiThreadStorage = z.strictObject({
+  threadId: z.string(),
+  /** The store kind: "sqlite" | "postgres" | "redis" | "file" | "memory". */
+  backend: z.string(),
+  bytes: z.number().int(),
+  checkpoints: z.number().int(),
+  /** Checkpoints stored whole. */
+  snapshots: z.number().int(),
+  /** Checkpoints stored as changes against an ancestor. */
+  deltas: z.number().int(),
+  /** The largest checkpoints, largest first (at most 10). */
+  largest: z.array(
+    z.strictObject({ checkpointId: z.string(), version: z.number().int(), step: z.number().int(), bytes: z.number().int(), snapshot: z.boolean() }),
+  ),
+});
+export type ApiThreadStorage = z.infer<typeof ApiThreadStorage>;
+
+// ---- graphs ----
+
+export const ApiGraphStructure = z.strictObject({
+  graphId: z.string().nullable(),
+  nodes: z.array(z.strictObject({ id: z.string(), description: z.string().optional() })),
+  edges: z.array(z.strictObject({ source: z.string(), target: z.string(), conditional: z.boolean(), label: z.string().optional() })),
+  channels: z.array(z.strictObject({ name: z.string(), reducer: z.enum(["last-value", "append", "custom"]), description: z.string().optional() })),
+  interruptBefore: z.array(z.string()),
+  interruptAfter: z.array(z.string()),
+});
+
+/** GET /api/graphs/:id (and each item of GET /api/graphs). */
+export const ApiGraph = z.strictObject({
+  graphId: z.string(),
+  title: z.string(),
+  description: z.string(),
+  exampleInput: JsonObject,
+  failureHint: z.string(),
+  structure: ApiGraphStructure,
+});
+export type ApiGraph = z.infer<typeof ApiGraph>;
+
+export const ApiGraphList = z.strictObject({ graphs: z.array(ApiGraph) });
+export type ApiGraphList = z.infer<typeof ApiGraphList>;
+
+// ---- live events ----
+
+/** The server-sent events of GET /api/threads/:id/events (the event name is `type`). */
+export const ThreadEvent = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("run_started"), threadId: z.string(), runId: z.string() }),
+  z.strictObject({ type: z.literal("checkpoint"), threadId: z.string(), checkpoint: ApiCheckpoint }),
+  z.strictObject({ type: z.literal("interrupt"), threadId: z.string(), interrupts: z.array(ApiInterrupt), checkpointId: z.string() }),
+  z.strictObject({ type: z.literal("error"), threadId: z.string(), error: z.unknown() }),
+  /** What a node sent with `ctx.emit` (the LangGraph protocol streams it; the dashboard ignores it). */
+  z.strictObject({ type: z.literal("custom"), threadId: z.string(), node: z.string(), data: z.unknown() }),
+  z.strictObject({ type: z.literal("run_ended"), threadId: z.string(), runId: z.string(), status: z.string() }),
+  z.strictObject({ type: z.literal("thread_updated"), threadId: z.string(), reason: z.enum(["edit", "fork", "deleted"]) }),
+]);
+export type ThreadEvent = z.infer<typeof ThreadEvent>;
+
+/** Every event name the stream sends: `thread` (the thread's view, first and whenever it changed) and the above. */
+export const THREAD_EVENT_NAMES = ["thread", ...ThreadEvent.options.map((o) => o.shape.type.value)] as const;
+
+// ---- accounts ----
+
+const Role = z.enum(ROLES);
+const GraphScope = z.array(z.string()).nullable();
+
+/** GET /api/me: who is calling and what they may do (the dashboard shows only those actions). */
+export const ApiMe = z.strictObject({
+  kind: z.enum(["user", "token", "admin-token"]),
+  userId: z.string().nullable(),
+  name: z.string(),
+  email: z.string().nullable(),
+  role: Role,
+  graphs: GraphScope,
+  actions: z.array(z.enum(ACTIONS)),
+  sso: z.strictObject({ name: z.string() }).nullable(),
+});
+export type ApiMe = z.infer<typeof ApiMe>;
+
+export const ApiUser = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  email: z.string(),
+  role: Role,
+  graphs: GraphScope,
+  disabled: z.boolean(),
+  createdAt: Time,
+  /** Has signed in through single sign-on. */
+  sso: z.boolean(),
+});
+export type ApiUser = z.infer<typeof ApiUser>;
+
+/** GET /api/users (admins). */
+export const ApiUserList = z.strictObject({ users: z.array(ApiUser), roles: z.array(Role) });
+export type ApiUserList = z.infer<typeof ApiUserList>;
+
+/** An API token as listed: never its secret. */
+export const ApiToken = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  /** The token's first characters, to recognise it. */
+  prefix: z.string(),
+  role: Role,
+  graphs: GraphScope,
+  userId: z.string(),
+  createdAt: Time,
+  expiresAt: Time.nullable(),
+  lastUsedAt: Time.nullable(),
+  revokedAt: Time.nullable(),
+});
+export type ApiToken = z.infer<typeof ApiToken>;
+
+export const ApiTokenList = z.strictObject({ tokens: z.array(ApiToken) });
+export type ApiTokenList = z.infer<typeof ApiTokenList>;
+
+/** POST /api/tokens: the secret, shown this once, and the record. */
+export const ApiCreatedToken = z.strictObject({ token: z.string(), record: ApiToken });
+export type ApiCreatedToken = z.infer<typeof ApiCreatedToken>;
+
+/** Every action the audit trail records (lib/server/auth/audit.ts writes them; the Audit page filters by them). */
+export const AUDIT_ACTIONS = [
+  "decide",
+  "approve_partial",
+  "edit_state",
+  "fork",
+  "run_start",
+  "run_resume",
+  "run_retry",
+  "run_cancel",
+  "thread_create",
+  "thread_delete",
+  "sign_in",
+  "sign_in_failed",
+  "sign_out",
+  "password_change",
+  "first_admin",
+  "token_create",
+  "token_revoke",
+  "user_create",
+  "user_update",
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export const ApiAuditEntry = z.strictObject({
+  id: z.string(),
+  at: Time,
+  actorId: z.string().nullable(),
+  actorName: z.string(),
+  actorKind: z.string(),
+  action: z.string(),
+  outcome: z.string(),
+  threadId: z.string().nullable(),
+  graphId: z.string().nullable(),
+  checkpointBefore: z.string().nullable(),
+  checkpointAfter: z.string().nullable(),
+  reason: z.string().nullable(),
+  detail: z.unknown(),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+});
+export type ApiAuditEntry = z.infer<typeof ApiAuditEntry>;
+
+export const ApiAuditPage = z.strictObject({ entries: z.array(ApiAuditEntry), nextCursor: Cursor });
+export type ApiAuditPage = z.infer<typeof ApiAuditPage>;
+
+/** GET /api/setup (open): whether this instance still needs its first admin, and whether SSO is configured. */
+export const ApiSetupStatus = z.strictObject({ needed: z.boolean(), sso: z.strictObject({ name: z.string() }).nullable() });
+export type ApiSetupStatus = z.infer<typeof ApiSetupStatus>;
+
+/** POST /api/setup: the first admin, now signed in (the session cookie comes with the answer). */
+export const ApiSetupClaim = z.strictObject({ user: ApiUser });
+export type ApiSetupClaim = z.infer<typeof ApiSetupClaim>;
+
+// ---- service ----
+
+/**
+ * Every error answer: a stable `code` (lib/server/http.ts maps domain errors to statuses in one table), one
+ * sentence, and for two codes the details a client acts on (the head to reload; the role an action needs).
+ */
+export const ApiErrorBody = z.strictObject({
+  error: z.strictObject({
+    code: z.string(),
+    message: z.string(),
+    expectedCheckpointId: z.string().optional(),
+    headCheckpointId: z.string().nullable().optional(),
+    action: z.string().optional(),
+    role: z.string().optional(),
+    requiredRole: z.string().optional(),
+  }),
+});
+export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
+
+/** GET /api/health (open): 200 when the store answers a read, 503 with the store's one-sentence error otherwise. */
+export const ApiHealth = z.union([
+  z.strictObject({ ok: z.literal(true), store: z.string() }),
+  z.strictObject({ ok: z.literal(false), store: z.string(), error: z.strictObject({ code: z.string(), message: z.string() }) }),
+]);
+export type ApiHealth = z.infer<typeof ApiHealth>;
+
+// The schemas restate a few store and engine types for the wire; these lines fail to compile if they drift apart.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const sameShapes: [
+  Same<ThreadStatus, Store.ThreadStatus>,
+  Same<z.infer<typeof ApiGraphStructure>, GraphStructure>,
+  Same<z.infer<typeof ApiPendingWrite>, Store.PendingWrite>,
+  Same<ApiCheckpointMeta["source"], Store.CheckpointSource>,
+  Same<Required<ApiInterrupt>["kind"], Store.PendingInterrupt["kind"]>,
+] = [true, true, true, true, true];
+void sameShapes;
