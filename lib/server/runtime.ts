@@ -33,7 +33,9 @@ const holder = globalThis as unknown as Holder;
 async function create(): Promise<Runtime> {
   settings(); // a malformed WAYPOINT_* value stops the start here, with one sentence
   // So does a bad waypoint.config.ts (a missing module, a duplicate id, ...), before the store is opened.
-  const { graphs: graphList } = await loadGraphConfig();
+  const loadStart = Date.now();
+  const { file: configFile, graphs: graphList } = await loadGraphConfig();
+  console.log(`[waypoint] graphs from ${configFile} (${Date.now() - loadStart} ms): ${graphList.map((g) => g.id).join(", ")}`);
   const config = storeConfigFromEnv(process.env);
   const raw = await createStore(config);
   await raw.setup();

@@ -7,8 +7,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { createMemoryStore } from "@/lib/checkpoint/memory";
 import { loadGraphConfig } from "@/lib/config/load";
-import { isStoreConfigError } from "@/lib/errors";
+import { StateGraph } from "@/lib/engine";
+import { isStoreConfigError, isWaypointError } from "@/lib/errors";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const PROJECT = path.join(ROOT, "tests/fixtures/project");
@@ -67,6 +69,8 @@ describe("graph config: what loads", () => {
     expect(refund).toMatchObject({ id: "refund", title: "Refund request", exampleInput: { order: "A-1001", amount: 250 } });
     expect(refund.input.safeParse({ order: "A-1", amount: -5 }).success).toBe(false);
     expect(refund.failureHint).toMatch(/FAIL/);
+    // Imported through "waypoint/engine", the graph is built by the loader's own engine, not a second copy.
+    expect(refund.build()).toBeInstanceOf(StateGraph);
   });
 
   it("fills the optional fields: description, exampleInput, export default, and an any-object input", async () => {
@@ -78,6 +82,28 @@ describe("graph config: what loads", () => {
     expect(hello).toMatchObject({ id: "hello", title: "Hello", description: "", exampleInput: {}, failureHint: "" });
     expect(hello.input.safeParse({ name: "Ada" }).success).toBe(true);
     expect(hello.input.safeParse("Ada").success).toBe(false);
+  });
+});
+
+describe("graph config: a module importing the engine by path (a second copy of it)", () => {
+  it("still runs to its interrupt and on, and its errors are recognised by the server's guards", async () => {
+    const engine = JSON.stringify(path.join(ROOT, "lib/engine/index.ts"));
+    const graph = `import { END, START, StateGraph, interrupt } from ${engine};
+export default { build: () => new StateGraph({ answer: { default: () => null } })
+  .addNode("ask", () => ({ answer: interrupt({ question: "Go?" }) })).addEdge(START, "ask").addEdge("ask", END) };
+`;
+    const p = project({ "waypoint.config.ts": configOf(entry({})), "graphs/hello.ts": graph });
+    const [def] = (await loadGraphConfig({ env: p.env, cwd: ROOT })).graphs;
+    const built = def.build();
+    expect(built).not.toBeInstanceOf(StateGraph); // the premise: not this test's copy of the engine
+    const app = built.compile({ store: await createMemoryStore(), graphId: "hello" });
+    const paused = await app.invoke({}, { threadId: "t1" });
+    expect(paused.status).toBe("interrupted");
+    expect(paused.interrupts[0].value).toEqual({ question: "Go?" });
+    const done = await app.invoke(null, { threadId: "t1", command: { resume: "yes" } });
+    expect(done).toMatchObject({ status: "done", values: { answer: "yes" } });
+    const err = await app.invoke(null, { threadId: "t1", checkpointId: "no-such-checkpoint" }).catch((e: unknown) => e);
+    expect(isWaypointError(err, "CHECKPOINT_NOT_FOUND")).toBe(true);
   });
 });
 
