@@ -40,7 +40,11 @@ export class GraphRegistry {
     return [...this.graphs];
   }
 
-  /** The graph compiled against the shared store (compiled once; a compiled graph holds no per-run state). */
+  /**
+   * The graph compiled against the shared store (compiled once; a compiled graph holds no per-run state).
+   * Every entry is of kind "waypoint" today; another kind (a LangGraph.js graph) will need its own runner
+   * behind one "graph the server can run" interface returned here, so callers keep not branching on the kind.
+   */
   compile(graphId: string): CompiledGraph {
     const cached = this.compiled.get(graphId);
     if (cached) return cached;
