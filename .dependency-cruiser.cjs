@@ -3,7 +3,7 @@
  * Type-only imports count (tsPreCompilationDeps): a layer that may not import a module may not import its types.
  *
  * - lib/engine and lib/checkpoint are a plain Node library: nothing from Next, React, the server, the app or
- *   the dashboard.
+ *   the dashboard. So is lib/config (the graph config's schema and loader), which graph modules import.
  * - The dashboard (components, lib/client) runs in the browser: never the server runtime or a store.
  * - Route handlers (app/api) are thin: they reach the engine and stores only through lib/server.
  * - No import cycles anywhere.
@@ -28,6 +28,16 @@ module.exports = {
       comment: "lib/engine and lib/checkpoint are usable from a plain Node script: no Next.js, React, server runtime, app or dashboard code.",
       from: { path: "^lib/(engine|checkpoint)/" },
       to: {
+        path: ["^(?:node_modules/)?(next|react|react-dom|server-only)(/|$)", "^lib/(server|client|graphs|config)/", "^app/", "^components/"],
+      },
+    },
+    {
+      name: "config-is-plain-node",
+      severity: "error",
+      comment:
+        "lib/config (waypoint.config.ts's schema and loader) runs in plain Node scripts too: no Next.js, React, server runtime, app or dashboard code.",
+      from: { path: "^lib/config/" },
+      to: {
         path: ["^(?:node_modules/)?(next|react|react-dom|server-only)(/|$)", "^lib/(server|client|graphs)/", "^app/", "^components/"],
       },
     },
@@ -36,7 +46,7 @@ module.exports = {
       severity: "error",
       comment: "components and lib/client run in the browser: they talk to the server over HTTP, never to lib/server, the engine or a store.",
       from: { path: "^(components|lib/client)/" },
-      to: { path: ["^lib/(server|engine|checkpoint|graphs|generated)/", "^app/api/", STORE_PACKAGES] },
+      to: { path: ["^lib/(server|engine|checkpoint|graphs|config|generated)/", "^app/api/", STORE_PACKAGES] },
     },
     {
       name: "routes-only-through-server",

@@ -47,6 +47,8 @@ const nextConfig = {
     "@prisma/adapter-pg",
     "@prisma/adapter-better-sqlite3",
     "proper-lockfile",
+    // Loads waypoint.config.ts and its graph modules at start (lib/config/load.ts): it must run from node_modules.
+    "jiti",
   ],
   // The repo is the whole app: don't let Next guess a parent folder from a stray lockfile.
   turbopack: { root },

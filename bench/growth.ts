@@ -239,7 +239,7 @@ export async function runPipelineGrowth(steps: number, log: (...a: unknown[]) =>
   try {
     const size0 = await opened.probe.size();
     const { store, rec } = recording(opened.store);
-    const app = pipeline.build().compile({ store, graphId: pipeline.id, recursionLimit: pipeline.recursionLimit });
+    const app = pipeline.build().compile({ store, graphId: "pipeline", recursionLimit: pipeline.recursionLimit });
     const t = performance.now();
     const res = await app.invoke({ steps, stepMs: 0, failAt: null, label: "growth" }, { threadId: "pipeline-growth" });
     const runMs = performance.now() - t;

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm run setup`: everything after `npm install` that a fresh machine needs before `npm run dev`:
- * the Prisma clients, the data folder, and the store's tables (on whatever store the environment picks).
+ * the Prisma clients, the data folder, the store's tables (on whatever store the environment picks), and a check
+ * of the graph config (waypoint.config.ts).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -27,4 +28,6 @@ fs.mkdirSync(path.join(root, "data"), { recursive: true });
 header("Store set-up");
 const code = await run("npx", ["tsx", "scripts/lib-store-setup.mjs"]);
 if (code !== 0) process.exit(code);
+header("Graph config");
+if ((await run("npx", ["tsx", "scripts/lib-config-check.mjs"])) !== 0) process.exit(1);
 console.log("\nReady: `npm run dev` (development) or `npm start` (production build).");

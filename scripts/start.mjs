@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * `npm start`: builds the app if the build is missing or older than the sources, then serves it with
- * `next start` (PORT, default 3000). The store comes from the environment (see README): by default the
+ * `npm start`: checks the graph config (waypoint.config.ts, or WAYPOINT_CONFIG), builds the app if the build is
+ * missing or older than the sources, then serves it with `next start` (PORT, default 3000). The store comes from the environment (see README): by default the
  * embedded SQLite file under ./data, created on first use.
  */
 import { spawn } from "node:child_process";
@@ -14,6 +14,10 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..")
 process.chdir(root);
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 fs.mkdirSync(path.join(root, "data"), { recursive: true });
+
+// The graph config is read at run time (lib/config/load.ts), not built in: check it first, so a missing module
+// or a duplicate id refuses the start in one sentence before any build, and editing it needs no rebuild.
+if ((await run(process.execPath, ["--import", "tsx", "scripts/lib-config-check.mjs"])) !== 0) process.exit(1);
 
 if (!buildIsCurrent(root)) {
   header("Building Waypoint (next build)");

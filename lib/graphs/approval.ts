@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { END, START, StateGraph, appendReducer, interrupt } from "../engine";
-import type { GraphDefinition } from "./types";
+import { END, START, StateGraph, appendReducer, interrupt } from "waypoint/engine";
+import { defineGraph, type GraphSpec } from "waypoint/config";
 
 /**
  * `approval` — content approval with a human in the loop: `draft` writes a draft from the topic, `review`
@@ -18,29 +18,20 @@ export type Decision = z.infer<typeof Decision>;
 const Topic = z.string().trim().min(1).max(500);
 const input = z.object({ topic: Topic, failDraft: z.boolean().default(false) }).strict();
 
-export const approval: GraphDefinition = {
-  id: "approval",
-  title: "Content approval",
-  description: "Draft → human review (approve / reject with feedback / edit) → revise or publish.",
-  ...approvalGraph(),
-};
+export const approval = defineGraph(approvalGraph());
 
 /**
  * `approval-2p` — the same graph under two-person approval: two different reviewers must approve the draft,
  * and the person who started the thread (or caused the draft under review) cannot be one of them.
  */
-export const approvalTwoPerson: GraphDefinition = {
-  id: "approval-2p",
-  title: "Content approval (two-person)",
-  description: "As Content approval, but publishing needs two approvals from distinct reviewers, neither the requester.",
+export const approvalTwoPerson = defineGraph({
   quorum: { review: { approvals: 2, excludeInitiator: true } },
   ...approvalGraph(),
-};
+});
 
-function approvalGraph(): Omit<GraphDefinition, "id" | "title" | "description"> {
+function approvalGraph(): GraphSpec {
   return {
     input,
-    exampleInput: { topic: "Why checkpoints make agents debuggable" },
     failureHint: 'Start with { "failDraft": true }: the draft step fails. Edit the state to { "failDraft": false } and Retry.',
     build: () =>
       new StateGraph({

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { END, START, StateGraph, interrupt } from "../engine";
-import type { GraphDefinition } from "./types";
+import { END, START, StateGraph, interrupt } from "waypoint/engine";
+import { defineGraph } from "waypoint/config";
 import { addMessages, lastMessage, streamText, textOf, type Message, type ToolCall } from "./messages";
 
 /**
@@ -86,12 +86,8 @@ const Review = z.union([
   z.object({ action: z.enum(["approve", "reject"]), comment: z.string().optional() }),
 ]);
 
-export const chat: GraphDefinition = {
-  id: "chat",
-  title: "Chat with tool approval",
-  description: "A scripted assistant in LangChain's message format; a human approves each tool call (Agent Inbox interrupt).",
+export const chat = defineGraph({
   input,
-  exampleInput: { messages: [{ type: "human", content: "What is 12 * 7?" }] },
   failureHint: 'Ask it to calculate something malformed, e.g. "what is 1 / (2", and accept: the tool fails. Edit the tool call or ignore it.',
   build: () =>
     new StateGraph({
@@ -150,4 +146,4 @@ export const chat: GraphDefinition = {
         answer: END,
       })
       .addEdge("tools", "agent"),
-};
+});

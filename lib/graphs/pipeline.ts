@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { END, START, StateGraph, appendReducer } from "../engine";
-import type { GraphDefinition } from "./types";
+import { END, START, StateGraph, appendReducer } from "waypoint/engine";
+import { defineGraph } from "waypoint/config";
 import { sleep } from "./util";
 
 /**
@@ -21,12 +21,8 @@ const input = z
   })
   .strict();
 
-export const pipeline: GraphDefinition = {
-  id: "pipeline",
-  title: "Long pipeline",
-  description: "A configurable number of steps, each taking a configurable time: watch progress, kill the server, watch it resume.",
+export const pipeline = defineGraph({
   input,
-  exampleInput: { steps: 10, stepMs: 1000, failAt: null },
   failureHint: 'Start with { "failAt": 3 }: step 3 fails. Edit the state to { "failAt": null } and Retry.',
   // prepare + up to 10,000 work steps + finish must fit in one run.
   recursionLimit: 10_100,
@@ -64,4 +60,4 @@ export const pipeline: GraphDefinition = {
         done: "finish",
       })
       .addEdge("finish", END),
-};
+});

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { END, START, StateGraph, appendReducer } from "../engine";
-import type { GraphDefinition } from "./types";
+import { END, START, StateGraph, appendReducer } from "waypoint/engine";
+import { defineGraph } from "waypoint/config";
 import { hash } from "./util";
 
 /**
@@ -36,13 +36,9 @@ const searchNode = (source: Source) => (s: Record<string, unknown>) => {
   return { findings: fakeSearch(source, queries[source]), log: `search_${source}: 2 results` };
 };
 
-export const research: GraphDefinition = {
-  id: "research",
-  title: "Research report",
-  description: "Plan → three parallel searches → merge → (human check) → write report.",
+export const research = defineGraph({
   input,
   interruptBefore: ["write_report"],
-  exampleInput: { question: "How do durable workflow engines recover from crashes?" },
   failureHint: 'Start with { "failSearch": "papers" }: that search fails. Edit the state to { "failSearch": null } and Retry.',
   build: () =>
     new StateGraph({
@@ -90,4 +86,4 @@ export const research: GraphDefinition = {
       .addEdge("search_code", "merge")
       .addEdge("merge", "write_report")
       .addEdge("write_report", END),
-};
+});

@@ -1,34 +1,50 @@
 import "server-only";
 import type { CheckpointStore } from "../checkpoint/types";
+import type { GraphDefinition } from "../config/graph";
 import type { CompiledGraph } from "../engine";
-import { getGraph, listGraphs, type GraphDefinition } from "../graphs";
 import { WaypointError } from "../errors";
 import { settings } from "./config";
 
-/** The demo graphs compiled against the configured store (one compiled copy for reads and edits). */
+/**
+ * The graphs waypoint.config.ts registers (loaded and checked by lib/config/load.ts at start), compiled against
+ * the configured store, one compiled copy for runs, reads and edits. The run manager, the API and the dashboard
+ * see graphs only through this registry and GET /api/graphs: none of them names a particular graph.
+ */
 export class GraphRegistry {
   private readonly compiled = new Map<string, CompiledGraph>();
+  private readonly byId: Map<string, GraphDefinition>;
 
-  constructor(private readonly store: CheckpointStore) {}
+  constructor(
+    private readonly store: CheckpointStore,
+    private readonly graphs: readonly GraphDefinition[],
+  ) {
+    // Ids come from requests: Map lookup, never an object key. The loader has refused duplicates.
+    this.byId = new Map(graphs.map((g) => [g.id, g]));
+  }
 
   /** The run-lock lease every compiled graph (and a thread delete) uses: short enough that a takeover after a crash elsewhere is quick, renewed every third. */
   readonly lockTtlMs = settings().lockTtlMs;
 
   has(graphId: string): boolean {
-    return getGraph(graphId) !== undefined;
+    return this.byId.has(graphId);
   }
 
   definition(graphId: string): GraphDefinition {
-    const def = getGraph(graphId);
+    const def = this.byId.get(graphId);
     if (!def) throw new WaypointError("GRAPH_NOT_FOUND", `Graph "${graphId}" was not found; see GET /api/graphs.`, { graphId });
     return def;
   }
 
+  /** In the config's order. */
   list(): GraphDefinition[] {
-    return listGraphs();
+    return [...this.graphs];
   }
 
-  /** The graph compiled against the shared store (compiled once; a compiled graph holds no per-run state). */
+  /**
+   * The graph compiled against the shared store (compiled once; a compiled graph holds no per-run state).
+   * Every entry is of kind "waypoint" today; another kind (a LangGraph.js graph) will need its own runner
+   * behind one "graph the server can run" interface returned here, so callers keep not branching on the kind.
+   */
   compile(graphId: string): CompiledGraph {
     const cached = this.compiled.get(graphId);
     if (cached) return cached;

@@ -1,7 +1,7 @@
 import "server-only";
 import { WaypointError, isWaypointError, staleCheckpoint } from "../errors";
 import type { Checkpoint, ThreadInfo } from "../checkpoint/types";
-import type { QuorumRule } from "../graphs/types";
+import type { QuorumRule } from "../config/graph";
 import type { ApiQuorum } from "../api/responses";
 import type { Caller } from "./auth/caller";
 import type { Runtime } from "./runtime";

@@ -1,6 +1,7 @@
 import "server-only";
 import { isStoreConfigError, isStoreUnavailable, isWaypointError } from "../errors";
 import { createStore, storeConfigFromEnv } from "../checkpoint/factory";
+import { loadGraphConfig } from "../config/load";
 import { guardStore, storeLabel, storeTimeoutMs } from "../checkpoint/timeouts";
 import type { CheckpointStore } from "../checkpoint/types";
 import { EventBus } from "./events";
@@ -31,6 +32,10 @@ const holder = globalThis as unknown as Holder;
 
 async function create(): Promise<Runtime> {
   settings(); // a malformed WAYPOINT_* value stops the start here, with one sentence
+  // So does a bad waypoint.config.ts (a missing module, a duplicate id, ...), before the store is opened.
+  const loadStart = Date.now();
+  const { file: configFile, graphs: graphList } = await loadGraphConfig();
+  console.log(`[waypoint] graphs from ${configFile} (${Date.now() - loadStart} ms): ${graphList.map((g) => g.id).join(", ")}`);
   const config = storeConfigFromEnv(process.env);
   const raw = await createStore(config);
   await raw.setup();
@@ -55,7 +60,7 @@ async function create(): Promise<Runtime> {
     throw err;
   }
   const bus = new EventBus();
-  const graphs = new GraphRegistry(store);
+  const graphs = new GraphRegistry(store, graphList);
   const runs = new RunManager(store, graphs, bus);
   console.log(`[waypoint] checkpoint store: ${store.kind}`);
   await announceFirstAdmin(access).catch((err) => console.error(`[waypoint] could not prepare the first-admin link: ${message(err)}`));

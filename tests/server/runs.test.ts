@@ -6,8 +6,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createStore } from "@/lib/checkpoint/factory";
+import type { GraphDefinition } from "@/lib/config/graph";
+import { loadGraphConfig } from "@/lib/config/load";
 import type { CheckpointStore } from "@/lib/checkpoint/types";
 import { isThreadBusy } from "@/lib/errors";
 import { EventBus, type ThreadEvent } from "@/lib/server/events";
@@ -64,9 +66,14 @@ describe.each(stores)("RunManager on the $name store", ({ open }) => {
     return events;
   }
 
+  let demoGraphs: GraphDefinition[];
+  beforeAll(async () => {
+    demoGraphs = (await loadGraphConfig({ env: {} })).graphs; // the default waypoint.config.ts
+  });
+
   beforeEach(async () => {
     ({ store, dispose } = await open());
-    registry = new GraphRegistry(store);
+    registry = new GraphRegistry(store, demoGraphs);
     bus = new EventBus();
     runs = new RunManager(store, registry, bus);
   });

@@ -1,6 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import type { GraphDefinition } from "../../graphs";
+import type { GraphDefinition } from "../../config/graph";
 import type { Caller } from "../auth/caller";
 import type { Runtime } from "../runtime";
 import { lgError } from "./http";

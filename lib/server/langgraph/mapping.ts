@@ -1,7 +1,7 @@
 import "server-only";
 import { v5 as uuidv5 } from "uuid";
 import { INPUT_NODE, type Checkpoint, type ThreadInfo, type ThreadStatus } from "../../checkpoint/types";
-import type { GraphDefinition } from "../../graphs";
+import type { GraphDefinition } from "../../config/graph";
 import type { GraphStructure } from "../../engine/types";
 import { RUNS_KEY } from "./records";
 

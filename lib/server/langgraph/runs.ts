@@ -2,7 +2,7 @@ import "server-only";
 import { z } from "zod";
 import type { ThreadInfo } from "../../checkpoint/types";
 import { statusOf } from "../../engine";
-import type { GraphDefinition } from "../../graphs";
+import type { GraphDefinition } from "../../config/graph";
 import type { Caller } from "../auth/caller";
 import type { Runtime } from "../runtime";
 import type { RunInfo } from "../runs";

@@ -1,0 +1,47 @@
+import { z } from "zod";
+
+/**
+ * The shape of `waypoint.config.ts`, the one list of graphs the server runs. This zod schema is the only
+ * definition: `defineConfig` takes its input type, and the loader (load.ts) parses with it, so a user's
+ * config is checked by tsc while they type it and again, with a sentence naming the entry, at start.
+ */
+
+/** Graph ids appear in URLs, in comma-separated role limits (lib/auth/roles.ts) and as store fields: a small safe alphabet. */
+export const GRAPH_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * One graph. `kind` says how its module's export is run: "waypoint" (a `defineGraph({ build, ... })` spec for
+ * Waypoint's engine) is the only kind today; another kind (e.g. a LangGraph.js compiled graph) is one more enum
+ * value here plus one adapter in load.ts, with the same id/title/description/exampleInput fields.
+ */
+export const GraphEntry = z
+  .object({
+    id: z
+      .string({ error: "id is required" })
+      .regex(GRAPH_ID, { error: 'id must be 1-64 letters, digits, "-" or "_", starting with a letter or digit' }),
+    kind: z.enum(["waypoint"], { error: 'kind must be "waypoint"' }).default("waypoint"),
+    title: z.string({ error: "title is required" }).trim().min(1, { error: "title is required" }).max(200, { error: "title is over 200 characters" }),
+    description: z.string({ error: "description must be a string" }).max(2000, { error: "description is over 2000 characters" }).default(""),
+    /** Pre-filled in the dashboard's New-run form. */
+    exampleInput: z.record(z.string(), z.unknown(), { error: "exampleInput must be an object" }).default({}),
+    /** The module's path, relative to the config file (`./graphs/hello.ts`). */
+    module: z.string({ error: "module is required" }).min(1, { error: "module is required" }),
+    /** Which export of the module is the graph. */
+    export: z.string({ error: "export must be a string" }).min(1, { error: "export must not be empty" }).default("default"),
+  })
+  .strict();
+
+export const WaypointConfig = z
+  .object({
+    graphs: z.array(GraphEntry, { error: "graphs must be a list" }).min(1, { error: "graphs must list at least one graph" }),
+  })
+  .strict();
+
+export type GraphEntry = z.output<typeof GraphEntry>;
+export type WaypointConfig = z.output<typeof WaypointConfig>;
+export type WaypointConfigInput = z.input<typeof WaypointConfig>;
+
+/** Type-checks a config (`export default defineConfig({ graphs: [...] })`); returns it unchanged. */
+export function defineConfig(config: WaypointConfigInput): WaypointConfigInput {
+  return config;
+}
