@@ -32,6 +32,20 @@ const port = process.env.PORT || "3000";
 // Loopback only unless HOST says otherwise: an approval tool should not answer the whole network by accident.
 const host = process.env.HOST || "127.0.0.1";
 header(`Waypoint on http://${host === "127.0.0.1" ? "localhost" : host}:${port}`);
-const child = spawn("npx", ["next", "start", "-p", port, "-H", host, ...process.argv.slice(2)], { stdio: "inherit" });
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
-child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+// `next start` serves from a child process of its own, which a signal to `next` alone does not always reach
+// (SIGTERM to this script used to leave the server listening). So the server runs in a process group of its own
+// and every signal, and this script's exit, goes to the whole group.
+const nextBin = path.join(root, "node_modules/next/dist/bin/next");
+const child = spawn(process.execPath, [nextBin, "start", "-p", port, "-H", host, ...process.argv.slice(2)], { stdio: "inherit", detached: true });
+const signalGroup = (sig) => {
+  try {
+    process.kill(-child.pid, sig);
+  } catch {
+    /* the group is gone already */
+  }
+};
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => signalGroup(sig));
+child.on("exit", (code, signal) => {
+  signalGroup("SIGTERM");
+  process.exit(code ?? (signal ? 1 : 0));
+});

@@ -96,3 +96,46 @@ describe("npm start with a broken config", () => {
     await expect(fetch(`http://127.0.0.1:${port}/api/health`)).rejects.toThrow();
   });
 });
+
+describe("npm start and signals", () => {
+  const tmp = tempDir("start-signal");
+  afterAll(() => tmp.remove());
+
+  it("stops the server it started when it gets SIGTERM: the port is closed once the script has exited", async () => {
+    ensureBuilt();
+    const port = await freePort();
+    // Its own process group, so a failing test can still kill whatever it left behind.
+    const proc = spawn(process.execPath, ["scripts/start.mjs"], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, PORT: String(port), CHECKPOINT_STORE: "sqlite", DATABASE_URL: `file:${tmp.dir}/w.db` },
+    });
+    let out = "";
+    proc.stdout.on("data", (d) => (out += d));
+    proc.stderr.on("data", (d) => (out += d));
+    const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+    try {
+      const end = Date.now() + 120_000;
+      for (;;) {
+        const ok = await fetch(`http://127.0.0.1:${port}/api/health`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (ok) break;
+        if (Date.now() > end || proc.exitCode !== null) throw new Error(`npm start did not serve: ${out.slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      process.kill(proc.pid!, "SIGTERM");
+      await exited;
+      await new Promise((r) => setTimeout(r, 500));
+      await expect(fetch(`http://127.0.0.1:${port}/api/health`)).rejects.toThrow();
+    } finally {
+      try {
+        process.kill(-proc.pid!, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    }
+  }, 180_000);
+});
