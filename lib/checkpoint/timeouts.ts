@@ -127,6 +127,8 @@ export interface GuardOptions {
   /** Called with every STORE_UNAVAILABLE a call rejects with, and with every success (to track outages). */
   onUnavailable?: (err: WaypointError) => void;
   onAnswer?: () => void;
+  /** Called once per settled call with its method, duration and error (null on success): metrics hang here. */
+  onCall?: (method: string, ms: number, err: unknown) => void;
 }
 
 /**
@@ -139,23 +141,26 @@ export function guardStore<S extends CheckpointStore>(store: S, opts: GuardOptio
   for (const name of STORE_METHODS) {
     const fn = (store as unknown as Record<string, unknown>)[name];
     if (typeof fn !== "function") continue;
-    wrapped.set(name, (...args: unknown[]) =>
-      withDeadline(
+    wrapped.set(name, (...args: unknown[]) => {
+      const t0 = performance.now();
+      return withDeadline(
         Promise.resolve().then(() => (fn as (...a: unknown[]) => Promise<unknown>).apply(store, args)),
         opts.deadlineMs,
         opts.label,
       ).then(
         (v) => {
+          opts.onCall?.(name, performance.now() - t0, null);
           opts.onAnswer?.();
           return v;
         },
         (e: unknown) => {
+          opts.onCall?.(name, performance.now() - t0, e);
           if (isWaypointError(e, "STORE_UNAVAILABLE")) opts.onUnavailable?.(e);
           else opts.onAnswer?.();
           throw e;
         },
-      ),
-    );
+      );
+    });
   }
   return new Proxy(store, {
     get(target, prop, receiver) {

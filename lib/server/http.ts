@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { isWaypointError, type ErrorCode } from "../errors";
 import { jsonBodyProblem } from "./json-limits";
 import { settings } from "./config";
+import { metrics } from "./metrics";
 import type { ApiErrorBody } from "../api/responses";
 
 /**
@@ -68,6 +69,7 @@ function isHttpError(err: unknown): err is HttpError {
 export function errorResponse(err: unknown): NextResponse {
   if (isHttpError(err)) return body(err.status, err.code, err.message);
   if (isWaypointError(err)) {
+    metrics().refusal(err.code);
     const status = STATUS[err.code];
     const keys = PUBLIC_DETAILS[err.code] ?? [];
     const extra: ErrorDetails = Object.fromEntries(keys.filter((k) => err.details[k] !== undefined).map((k) => [k, err.details[k]]));

@@ -3,6 +3,7 @@ import { Caller } from "./auth/caller";
 import { requestInfo } from "./auth/audit";
 import { checkContentType, checkOrigin, MUTATING } from "./auth/csrf";
 import { handle } from "./http";
+import { metrics } from "./metrics";
 import { getRuntime, type Runtime } from "./runtime";
 
 /**
@@ -16,12 +17,23 @@ import { getRuntime, type Runtime } from "./runtime";
  */
 type Ctx<P> = { params: Promise<P> };
 
+/** `handle` (one error mapper) plus the request's count and duration in the metrics, by route pattern and status. */
+function timed<P>(fn: (req: Request, ctx: Ctx<P>) => Promise<Response>) {
+  const handler = handle(fn);
+  return async (req: Request, ctx: Ctx<P>): Promise<Response> => {
+    const t0 = performance.now();
+    const res = await handler(req, ctx);
+    metrics().http(req.method, new URL(req.url).pathname, res.status, performance.now() - t0);
+    return res;
+  };
+}
+
 export function route<P = Record<string, never>>(
   fn: (rt: Runtime, req: Request, params: P, who: Caller) => Promise<Response>,
   /** The least a mutation needs before the service's own checks; only a caller's own account routes lower it. */
   opts: { mutation: "decide" | "read" } = { mutation: "decide" },
 ) {
-  return handle(async (req: Request, ctx: Ctx<P>) => {
+  return timed(async (req: Request, ctx: Ctx<P>) => {
     const rt = await getRuntime();
     const principal = await rt.access.authn.authenticate(req);
     checkOrigin(req, principal);
@@ -35,7 +47,7 @@ export function route<P = Record<string, never>>(
 
 /** A route anyone may call (liveness for load balancers, the first-admin set-up): no authentication. */
 export function openRoute<P = Record<string, never>>(fn: (rt: Runtime, req: Request, params: P) => Promise<Response>) {
-  return handle(async (req: Request, ctx: Ctx<P>) => {
+  return timed(async (req: Request, ctx: Ctx<P>) => {
     checkContentType(req);
     return fn(await getRuntime(), req, await ctx.params);
   });

@@ -47,6 +47,11 @@ export class RunManager {
     private readonly bus: EventBus,
   ) {}
 
+  /** Runs executing in this process. */
+  activeCount(): number {
+    return this.active.size;
+  }
+
   activeRun(threadId: string): RunInfo | null {
     return this.active.get(threadId)?.info ?? null;
   }

@@ -10,6 +10,7 @@ import { RunManager } from "./runs";
 import { announceFirstAdmin, createAccess, type Access } from "./auth";
 import { OutageMonitor } from "./recovery";
 import { settings } from "./config";
+import { metrics } from "./metrics";
 
 /**
  * The process-wide server state: the store chosen by configuration, the compiled graphs, the run manager and
@@ -46,6 +47,7 @@ async function create(): Promise<Runtime> {
     deadlineMs: storeTimeoutMs() + 1_000,
     label: storeLabel(config.kind, "url" in config ? config.url : undefined),
     onUnavailable: (err) => outage.unavailable(err),
+    onCall: (method, ms, err) => metrics().storeCall(method, ms, err),
   });
   const outage = new OutageMonitor(
     () => store.listThreads({ limit: 1 }),
@@ -62,6 +64,7 @@ async function create(): Promise<Runtime> {
   const bus = new EventBus();
   const graphs = new GraphRegistry(store, graphList);
   const runs = new RunManager(store, graphs, bus);
+  metrics().attach(store, runs, bus);
   console.log(`[waypoint] checkpoint store: ${store.kind}`);
   await announceFirstAdmin(access).catch((err) => console.error(`[waypoint] could not prepare the first-admin link: ${message(err)}`));
   // Threads a killed process left "running" continue by themselves.

@@ -1,0 +1,98 @@
+/**
+ * GET /api/metrics against the real server: Prometheus text with the store's call latencies, checkpoints saved,
+ * runs started and ended by outcome, step durations per node, HTTP requests by route pattern and status, lock
+ * conflicts, and the interrupts waiting with the age of the oldest. Read by any role with every graph in scope
+ * (a scraper's viewer token); 401 without credentials, 403 for a graph-limited token.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAccount, createToken } from "./helpers/accounts";
+import { client, type Client } from "./helpers/client";
+import { ensureBuilt, startServer, type Server } from "./helpers/server";
+import { sqliteStore, type TestStore } from "./helpers/stores";
+
+/** The value of one sample line, e.g. `waypoint_runs_started_total{graph="approval"}`; undefined when absent. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const got = Object.fromEntries([...(m[2] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[3]);
+  }
+  return undefined;
+}
+
+describe("metrics (SQLite)", () => {
+  let store: TestStore;
+  let server: Server;
+  let api: Client;
+  const scrape = async (c: Client = api) => {
+    const r = await c.get("/api/metrics");
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toContain("text/plain");
+    return r.body as string;
+  };
+
+  beforeAll(async () => {
+    ensureBuilt();
+    store = await sqliteStore();
+    server = await startServer(store.env);
+    api = client(server.url);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await store?.cleanup();
+  });
+
+  it("counts what a run did: store calls, checkpoints, runs by outcome, steps by node, requests by route", async () => {
+    const created = await api.post("/api/threads", { graphId: "approval", input: { topic: "metrics" } });
+    const id = created.body.threadId;
+    await api.until(`/api/threads/${id}`, (t: any) => t.status === "interrupted");
+    const waiting = await scrape();
+    expect(sample(waiting, "waypoint_interrupts_waiting")).toBe(1);
+    expect(sample(waiting, "waypoint_interrupt_oldest_age_seconds")).toBeGreaterThanOrEqual(0);
+    expect(sample(waiting, "waypoint_runs_started_total", { graph: "approval" })).toBe(1);
+    expect(sample(waiting, "waypoint_runs_finished_total", { graph: "approval", outcome: "interrupted" })).toBe(1);
+
+    const done = await api.post(`/api/threads/${id}/runs`, { command: { resume: { action: "approve" } }, wait: true });
+    expect(done.body.thread.status).toBe("done");
+    const text = await scrape();
+    const checkpoints = (await api.get(`/api/threads/${id}`)).body.checkpointCount;
+    expect(sample(text, "waypoint_checkpoints_saved_total", { store: "sqlite" })).toBe(checkpoints);
+    expect(sample(text, "waypoint_store_call_duration_seconds_count", { store: "sqlite", method: "save" })).toBe(checkpoints);
+    expect(sample(text, "waypoint_store_call_duration_seconds_count", { store: "sqlite", method: "load" })).toBeGreaterThan(0);
+    expect(sample(text, "waypoint_runs_started_total", { graph: "approval" })).toBe(2);
+    expect(sample(text, "waypoint_runs_finished_total", { graph: "approval", outcome: "done" })).toBe(1);
+    expect(sample(text, "waypoint_interrupts_waiting")).toBe(0);
+    expect(sample(text, "waypoint_runs_active")).toBe(0);
+    expect(sample(text, "waypoint_step_duration_seconds_count", { graph: "approval", node: "publish" })).toBe(1);
+    expect(sample(text, "waypoint_http_requests_total", { method: "GET", route: "/api/threads/:id", status: "200" })).toBeGreaterThan(0);
+    expect(sample(text, "waypoint_http_requests_total", { method: "POST", route: "/api/threads/:id/runs", status: "200" })).toBe(1);
+    // Node's own figures come too (prom-client's defaults).
+    expect(text).toMatch(/^process_cpu_user_seconds_total /m);
+  });
+
+  it("counts errors: a 404 by route and status, a lock conflict when a second run hits a busy thread", async () => {
+    expect((await api.get("/api/threads/no-such-thread")).status).toBe(404);
+    const long = await api.post("/api/threads", { graphId: "pipeline", input: { steps: 20, stepMs: 200 } });
+    await api.until(`/api/threads/${long.body.threadId}`, (t: any) => t.status === "running");
+    const busy = await api.post(`/api/threads/${long.body.threadId}/runs`, {});
+    expect(busy.status).toBe(409);
+    const text = await scrape();
+    expect(sample(text, "waypoint_http_requests_total", { method: "GET", route: "/api/threads/:id", status: "404" })).toBe(1);
+    expect(sample(text, "waypoint_lock_conflicts_total")).toBeGreaterThanOrEqual(1);
+    expect(sample(text, "waypoint_runs_active")).toBe(1);
+    await api.del(`/api/threads/${long.body.threadId}`);
+  });
+
+  it("is read with any role that sees every graph; 401 without credentials, 403 for a graph-limited token", async () => {
+    expect((await client(server.url, null).get("/api/metrics")).status).toBe(401);
+    const viewer = await createAccount(server.url, "viewer");
+    const wide = await createToken(server.url, { name: "scraper", role: "viewer", userId: viewer.id });
+    await scrape(client(server.url, wide.token));
+    const narrow = await createToken(server.url, { name: "narrow", role: "viewer", graphs: ["approval"], userId: viewer.id });
+    const refused = await client(server.url, narrow.token).get("/api/metrics");
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe("FORBIDDEN");
+  });
+});
