@@ -67,6 +67,14 @@ function threadOf(config: RunnableConfig, what: string): string {
 
 const nsOf = (config: RunnableConfig): string => String(config.configurable?.checkpoint_ns ?? "");
 
+const inFlight = new WeakMap<CheckpointStore, Map<string, Promise<void>>>();
+/** One queue of putWrites per store object, so several savers over one store in a process do not race either. */
+function writesInFlight(store: CheckpointStore): Map<string, Promise<void>> {
+  let m = inFlight.get(store);
+  if (!m) inFlight.set(store, (m = new Map()));
+  return m;
+}
+
 export interface WaypointSaverOptions {
   /** LangGraph's serializer; default JsonPlusSerializer (what every LangGraph saver uses). */
   serde?: SerializerProtocol;
@@ -75,14 +83,15 @@ export interface WaypointSaverOptions {
 export class WaypointSaver extends BaseCheckpointSaver {
   /** Last put checkpoints by id (immutable once saved, so safe to reuse for carry-over). */
   private readonly recent = new Map<string, Checkpoint>();
-  /** putWrites in flight per checkpoint id (see the header: one read-merge-write at a time). */
-  private readonly writing = new Map<string, Promise<void>>();
+  /** putWrites in flight per checkpoint id, shared by every saver on this store object (see `writesInFlight`). */
+  private readonly writing: Map<string, Promise<void>>;
 
   constructor(
     readonly store: CheckpointStore,
     options: WaypointSaverOptions = {},
   ) {
     super(options.serde);
+    this.writing = writesInFlight(store);
   }
 
   async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
@@ -127,6 +136,7 @@ export class WaypointSaver extends BaseCheckpointSaver {
     const parentId = (config.configurable?.checkpoint_id as string | undefined) || null;
     const parent = parentId ? await this.loadIn(parentId, threadId, ns, true) : undefined;
     if (parentId && !parent) throw new Error(`put: parent checkpoint ${parentId} is not in thread ${threadId} (namespace "${ns}").`);
+    if (!parentId && ns === "") await this.refuseEngineThread(threadId);
     const parentRecord = parent ? langGraphRecord(parent)! : undefined;
 
     const state: Record<string, unknown> = {};
@@ -226,6 +236,17 @@ export class WaypointSaver extends BaseCheckpointSaver {
       }
     }
     return cp.threadId === threadId && langGraphRecord(cp)?.ns === ns ? cp : undefined;
+  }
+
+  /**
+   * A thread Waypoint's own engine wrote is not continued by LangGraph: the two read state differently, and the
+   * engine's checkpoints are invisible to the saver (getTuple gives undefined), so a graph invoked on such a
+   * thread id would otherwise start a second, unrelated history inside it. Checked on a thread's root put only.
+   */
+  private async refuseEngineThread(threadId: string): Promise<void> {
+    const latest = await this.store.latest(threadId);
+    if (latest && !langGraphRecord(latest))
+      throw new Error(`put: thread ${threadId} holds checkpoints of a Waypoint graph, not of a LangGraph.js graph; use another thread_id.`);
   }
 
   private remember(cp: Checkpoint): void {

@@ -8,6 +8,7 @@ import { HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import { emptyCheckpoint, uuid6 } from "@langchain/langgraph-checkpoint";
 import { Annotation, Command, END, INTERRUPT, MessagesAnnotation, START, StateGraph, interrupt } from "@langchain/langgraph";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { newCheckpointId } from "@/lib/checkpoint/ids";
 import { WaypointSaver, langGraphRecord } from "@/lib/langgraph";
 import { testStores, type OpenedStore } from "./stores";
 
@@ -220,6 +221,39 @@ describe("a LangGraph.js graph on WaypointSaver (SQLite)", () => {
     expect(writes.filter(([, ch]) => ch === "items").map(([, , v]) => v)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(writes.filter(([, ch]) => ch === "more")).toHaveLength(20);
     expect(writes.filter(([, ch]) => ch === INTERRUPT)).toEqual([["task-05", INTERRUPT, "second"]]);
+  });
+
+  it("several savers over one store in a process queue their writes too", async () => {
+    const other = new WaypointSaver(opened.store);
+    const config = await saver.put(
+      { configurable: { thread_id: "lg-two" } },
+      { ...emptyCheckpoint(), id: uuid6(-1) },
+      { source: "input", step: -1, parents: {} },
+      {},
+    );
+    await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? saver : other).putWrites(config, [["items", i]], `task-${i}`)));
+    expect((await saver.getTuple(config))!.pendingWrites).toHaveLength(10);
+  });
+
+  it("does not continue a thread written by Waypoint's own engine", async () => {
+    const engine = await opened.store.save({
+      id: newCheckpointId(),
+      threadId: "wp-thread",
+      parentId: null,
+      step: -1,
+      nodeName: "__input__",
+      state: { topic: "x" },
+      next: ["write"],
+      interrupts: [],
+      pendingWrites: [],
+      metadata: { source: "input", writes: [] },
+      timestamp: new Date().toISOString(),
+    });
+    const graph = approvalGraph(saver);
+    const config = { configurable: { thread_id: "wp-thread" } };
+    expect(await saver.getTuple(config)).toBeUndefined();
+    await expect(graph.invoke({ topic: "y" }, config)).rejects.toThrow(/holds checkpoints of a Waypoint graph/);
+    expect((await opened.store.list("wp-thread")).map((c) => c.id)).toEqual([engine.id]);
   });
 
   it("refuses a thread id the store cannot hold, naming the rule", async () => {
