@@ -155,6 +155,7 @@ export class WaypointSaver extends BaseCheckpointSaver {
       }
     }
     const md = await encodeValue(this.serde, metadata);
+    if (md.encoding) throw new Error(`put: checkpoint metadata must serialize to JSON (the serializer gave "${md.encoding}").`);
     const record: LangGraphRecord = {
       ns,
       v: checkpoint.v,
