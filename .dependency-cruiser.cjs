@@ -3,7 +3,8 @@
  * Type-only imports count (tsPreCompilationDeps): a layer that may not import a module may not import its types.
  *
  * - lib/engine and lib/checkpoint are a plain Node library: nothing from Next, React, the server, the app or
- *   the dashboard. So is lib/config (the graph config's schema and loader), which graph modules import.
+ *   the dashboard. So is lib/config (the graph config's schema and loader), which graph modules import, and
+ *   lib/langgraph (the LangGraph.js checkpointer over any store), which reaches stores only through their contract.
  * - The dashboard (components, lib/client) runs in the browser: never the server runtime or a store.
  * - Route handlers (app/api) are thin: they reach the engine and stores only through lib/server.
  * - No import cycles anywhere.
@@ -42,11 +43,28 @@ module.exports = {
       },
     },
     {
+      name: "langgraph-is-plain-node",
+      severity: "error",
+      comment:
+        "lib/langgraph (WaypointSaver) runs in a LangGraph.js user's plain Node script: no Next.js, React, server runtime, app or dashboard " +
+        "code, and no store driver (it is given a store and uses only the contract in lib/checkpoint/types.ts).",
+      from: { path: "^lib/langgraph/" },
+      to: {
+        path: [
+          "^(?:node_modules/)?(next|react|react-dom)(/|$)",
+          "^lib/(server|client|graphs|config|engine)/",
+          "^app/",
+          "^components/",
+          STORE_PACKAGES,
+        ],
+      },
+    },
+    {
       name: "dashboard-not-server",
       severity: "error",
       comment: "components and lib/client run in the browser: they talk to the server over HTTP, never to lib/server, the engine or a store.",
       from: { path: "^(components|lib/client)/" },
-      to: { path: ["^lib/(server|engine|checkpoint|graphs|config|generated)/", "^app/api/", STORE_PACKAGES] },
+      to: { path: ["^lib/(server|engine|checkpoint|graphs|config|generated|langgraph)/", "^app/api/", STORE_PACKAGES] },
     },
     {
       name: "routes-only-through-server",

@@ -1,0 +1,343 @@
+/**
+ * `WaypointSaver`: a LangGraph.js checkpointer (`BaseCheckpointSaver`) over any Waypoint store, so a LangGraph.js
+ * `StateGraph` compiled with it keeps its threads in the same memory / file / SQLite / PostgreSQL / Redis store
+ * the dashboard reads. It passes `@langchain/langgraph-checkpoint-validation` on all five (tests/langgraph).
+ *
+ * Mapping (records.ts has the layout):
+ * - LangGraph's `thread_id` is the Waypoint thread id, so it must be a Waypoint-safe id (ids.ts: letters, digits,
+ *   `_ - . :`); others are refused with INVALID_ID rather than silently renamed.
+ * - A LangGraph checkpoint id is the Waypoint checkpoint id; its parent (the `checkpoint_id` put is called with)
+ *   the Waypoint parent. Waypoint versions follow save order, and "latest" means newest by version.
+ * - Subgraph checkpoints (`checkpoint_ns` ≠ "") are saved in their parent's Waypoint thread, the namespace kept
+ *   in `metadata.langgraph.ns`: they are listed under the parent thread, deleted with it (`deleteThread` is the
+ *   store's `clear`) and never appear as threads of their own. The store contract has no namespace yet, so
+ *   reading one namespace (getTuple without an id, list) loads checkpoints and skips other namespaces.
+ * - Channel values: LangGraph passes every channel's value but only `newVersions` changed. As LangGraph's SQL
+ *   savers do (one blob per channel version), a channel's value at a checkpoint is the one put with its current
+ *   version: taken from the checkpoint when the channel is in `newVersions`, else carried over from the parent
+ *   when the parent holds that same version (absent otherwise). Waypoint stores keep each state as a delta
+ *   against an ancestor, so carrying values costs what changed, not the whole state.
+ * - Metadata filter (`list`'s `filter`): compared on the stored LangGraph metadata, after loading the checkpoint
+ *   (the contract has no metadata filter yet; `before` and `checkpoint_id` are applied on summaries first).
+ * - Pending writes: merged per (task id, idx) as LangGraph's savers do (a regular write is kept if present, a
+ *   special one — ERROR, INTERRUPT, RESUME, SCHEDULED — replaces), then stored with the store's `putWrites`,
+ *   which replaces the list. The read-merge-write is serialized per checkpoint within this process, so parallel
+ *   tasks lose nothing here; writers in SEVERAL processes on one checkpoint can still overwrite each other until
+ *   the store offers an atomic per-task append.
+ */
+import type { RunnableConfig } from "@langchain/core/runnables";
+import {
+  BaseCheckpointSaver,
+  compareWritesSortKeys,
+  getCheckpointId,
+  maxChannelVersion,
+  TASKS,
+  WRITES_IDX_MAP,
+  writesSortKey,
+  type ChannelVersions,
+  type Checkpoint as LgCheckpoint,
+  type CheckpointListOptions,
+  type CheckpointMetadata as LgMetadata,
+  type CheckpointPendingWrite,
+  type CheckpointTuple,
+  type PendingWrite as LgPendingWrite,
+  type SerializerProtocol,
+} from "@langchain/langgraph-checkpoint";
+import { isWaypointError } from "../errors";
+import { assertSafeId, isSafeId } from "../checkpoint/ids";
+import type { Checkpoint, CheckpointSource, CheckpointStore } from "../checkpoint/types";
+import { FORK_NODE, INPUT_NODE, UPDATE_NODE } from "../checkpoint/types";
+import { decodeValue, encodeValue, langGraphRecord, nodesThatRan, type LangGraphRecord, type LangGraphWrite } from "./records";
+
+const SOURCES: Record<string, CheckpointSource> = { input: "input", loop: "loop", update: "update", fork: "fork" };
+const NODE_FOR_SOURCE: Partial<Record<CheckpointSource, string>> = { input: INPUT_NODE, update: UPDATE_NODE, fork: FORK_NODE };
+/** Recently put checkpoints kept in memory: the next `put` on a thread carries values over from its parent. */
+const CACHE_SIZE = 64;
+/** Checkpoints read per page when a listing has to load them (namespace / metadata filters). */
+const PAGE = 32;
+
+/** A LangGraph thread id as a Waypoint thread id (INVALID_ID, with the rule, when it is not one). */
+function threadOf(config: RunnableConfig, what: string): string {
+  const threadId = config.configurable?.thread_id;
+  if (threadId === undefined || threadId === null || threadId === "")
+    throw new Error(`${what}: the config has no "thread_id" in "configurable" (e.g. graph.invoke(input, { configurable: { thread_id: "t1" } })).`);
+  assertSafeId(String(threadId), "thread");
+  return String(threadId);
+}
+
+const nsOf = (config: RunnableConfig): string => String(config.configurable?.checkpoint_ns ?? "");
+
+const inFlight = new WeakMap<CheckpointStore, Map<string, Promise<void>>>();
+/** One queue of putWrites per store object, so several savers over one store in a process do not race either. */
+function writesInFlight(store: CheckpointStore): Map<string, Promise<void>> {
+  let m = inFlight.get(store);
+  if (!m) inFlight.set(store, (m = new Map()));
+  return m;
+}
+
+export interface WaypointSaverOptions {
+  /** LangGraph's serializer; default JsonPlusSerializer (what every LangGraph saver uses). */
+  serde?: SerializerProtocol;
+}
+
+export class WaypointSaver extends BaseCheckpointSaver {
+  /** Last put checkpoints by id (immutable once saved, so safe to reuse for carry-over). */
+  private readonly recent = new Map<string, Checkpoint>();
+  /** putWrites in flight per checkpoint id, shared by every saver on this store object (see `writesInFlight`). */
+  private readonly writing: Map<string, Promise<void>>;
+
+  constructor(
+    readonly store: CheckpointStore,
+    options: WaypointSaverOptions = {},
+  ) {
+    super(options.serde);
+    this.writing = writesInFlight(store);
+  }
+
+  async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
+    if (config.configurable?.thread_id === undefined) return undefined;
+    const threadId = threadOf(config, "getTuple");
+    const ns = nsOf(config);
+    const id = getCheckpointId(config);
+    if (id) {
+      const cp = await this.loadIn(id, threadId, ns);
+      return cp ? this.toTuple(cp) : undefined;
+    }
+    const latest = await this.store.latest(threadId);
+    if (!latest) return undefined;
+    if (langGraphRecord(latest)?.ns === ns) return this.toTuple(latest);
+    for await (const cp of this.scan(threadId, ns, undefined)) return this.toTuple(cp);
+    return undefined;
+  }
+
+  async *list(config: RunnableConfig, options: CheckpointListOptions = {}): AsyncGenerator<CheckpointTuple> {
+    const { before, filter } = options;
+    let limit = options.limit;
+    const ns = config.configurable?.checkpoint_ns as string | undefined;
+    const onlyId = getCheckpointId(config) || undefined;
+    const beforeId = before ? getCheckpointId(before) || undefined : undefined;
+    const threads = config.configurable?.thread_id !== undefined ? [threadOf(config, "list")] : this.allThreads();
+    for await (const threadId of threads) {
+      for await (const cp of this.scan(threadId, ns, { onlyId, beforeId })) {
+        if (limit !== undefined && limit <= 0) return;
+        if (filter) {
+          const md = (await decodeValue(this.serde, langGraphRecord(cp)!.metadata, undefined)) as Record<string, unknown>;
+          if (!Object.entries(filter).every(([k, v]) => md?.[k] === v)) continue;
+        }
+        if (limit !== undefined) limit -= 1;
+        yield await this.toTuple(cp);
+      }
+    }
+  }
+
+  async put(config: RunnableConfig, checkpoint: LgCheckpoint, metadata: LgMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
+    const threadId = threadOf(config, "put");
+    const ns = nsOf(config);
+    const parentId = (config.configurable?.checkpoint_id as string | undefined) || null;
+    const parent = parentId ? await this.loadIn(parentId, threadId, ns, true) : undefined;
+    if (parentId && !parent) throw new Error(`put: parent checkpoint ${parentId} is not in thread ${threadId} (namespace "${ns}").`);
+    if (!parentId && ns === "") await this.refuseEngineThread(threadId);
+    const parentRecord = parent ? langGraphRecord(parent)! : undefined;
+
+    const state: Record<string, unknown> = {};
+    const encodings: Record<string, string> = {};
+    for (const [channel, version] of Object.entries(checkpoint.channel_versions)) {
+      if (channel in newVersions) {
+        const value = (checkpoint.channel_values as Record<string, unknown>)[channel];
+        if (value === undefined) continue;
+        const enc = await encodeValue(this.serde, value);
+        state[channel] = enc.value;
+        if (enc.encoding) encodings[channel] = enc.encoding;
+      } else if (parent && parentRecord?.channelVersions[channel] === version && channel in parent.state) {
+        state[channel] = parent.state[channel];
+        const enc = parentRecord.encodings?.[channel];
+        if (enc) encodings[channel] = enc;
+      }
+    }
+    const md = await encodeValue(this.serde, metadata);
+    if (md.encoding) throw new Error(`put: checkpoint metadata must serialize to JSON (the serializer gave "${md.encoding}").`);
+    const record: LangGraphRecord = {
+      ns,
+      v: checkpoint.v,
+      ts: checkpoint.ts,
+      channelVersions: checkpoint.channel_versions,
+      versionsSeen: checkpoint.versions_seen,
+      metadata: md.value,
+      ...(Object.keys(encodings).length ? { encodings } : {}),
+    };
+    const source = SOURCES[String(metadata.source)] ?? "loop";
+    const step = Number.isInteger(metadata.step) ? metadata.step : (parent?.step ?? -2) + 1;
+    const saved = await this.store.save({
+      id: checkpoint.id,
+      threadId,
+      parentId,
+      step,
+      nodeName: NODE_FOR_SOURCE[source] ?? nodesThatRan(checkpoint.versions_seen, parentRecord?.versionsSeen).join(","),
+      state,
+      next: [],
+      interrupts: [],
+      pendingWrites: [],
+      // The channels the step changed, by name (their values are in `state`): what the dashboard's timeline lists.
+      metadata: { source, writes: Object.keys(newVersions).map((channel) => ({ node: "", channel, value: null })), langgraph: record },
+      timestamp: Number.isNaN(Date.parse(checkpoint.ts)) ? new Date().toISOString() : checkpoint.ts,
+    });
+    this.remember(saved);
+    return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
+  }
+
+  async putWrites(config: RunnableConfig, writes: LgPendingWrite[], taskId: string, taskPath = ""): Promise<void> {
+    const threadId = threadOf(config, "putWrites");
+    const ns = nsOf(config);
+    const checkpointId = config.configurable?.checkpoint_id as string | undefined;
+    if (!checkpointId) throw new Error(`putWrites: the config has no "checkpoint_id" in "configurable".`);
+    const encoded = await Promise.all(writes.map(([, value]) => encodeValue(this.serde, value)));
+    const previous = this.writing.get(checkpointId) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const cp = await this.loadIn(checkpointId, threadId, ns);
+      if (!cp) throw new Error(`putWrites: checkpoint ${checkpointId} is not in thread ${threadId} (namespace "${ns}").`);
+      const merged = [...(cp.pendingWrites as LangGraphWrite[])];
+      writes.forEach(([channel], i) => {
+        const idx = WRITES_IDX_MAP[channel] ?? i;
+        const at = merged.findIndex((w) => w.node === taskId && w.idx === idx);
+        if (at >= 0 && idx >= 0) return; // a regular write is stored once; a retry does not duplicate it
+        const { value, encoding } = encoded[i];
+        const w: LangGraphWrite = { node: taskId, channel, value, idx, taskPath, ...(encoding ? { encoding } : {}) };
+        if (at >= 0) merged[at] = w;
+        else merged.push(w);
+      });
+      await this.store.putWrites(checkpointId, merged);
+    });
+    const settled = next.catch(() => {});
+    this.writing.set(checkpointId, settled);
+    void settled.then(() => {
+      if (this.writing.get(checkpointId) === settled) this.writing.delete(checkpointId);
+    });
+    return next;
+  }
+
+  async deleteThread(threadId: string): Promise<void> {
+    assertSafeId(threadId, "thread");
+    await this.store.clear(threadId);
+    for (const [id, cp] of this.recent) if (cp.threadId === threadId) this.recent.delete(id);
+  }
+
+  /**
+   * The checkpoint if it is a LangGraph checkpoint of this thread and namespace; undefined otherwise.
+   * `cached`: a recently put copy will do (its state and record, never its pending writes, which change).
+   */
+  private async loadIn(id: string, threadId: string, ns: string, cached = false): Promise<Checkpoint | undefined> {
+    if (!isSafeId(id)) return undefined;
+    let cp = cached ? this.recent.get(id) : undefined;
+    if (!cp) {
+      try {
+        cp = await this.store.load(id);
+      } catch (e) {
+        if (isWaypointError(e, "CHECKPOINT_NOT_FOUND")) return undefined;
+        throw e;
+      }
+    }
+    return cp.threadId === threadId && langGraphRecord(cp)?.ns === ns ? cp : undefined;
+  }
+
+  /**
+   * A thread Waypoint's own engine wrote is not continued by LangGraph: the two read state differently, and the
+   * engine's checkpoints are invisible to the saver (getTuple gives undefined), so a graph invoked on such a
+   * thread id would otherwise start a second, unrelated history inside it. Checked on a thread's root put only.
+   */
+  private async refuseEngineThread(threadId: string): Promise<void> {
+    const latest = await this.store.latest(threadId);
+    if (latest && !langGraphRecord(latest))
+      throw new Error(`put: thread ${threadId} holds checkpoints of a Waypoint graph, not of a LangGraph.js graph; use another thread_id.`);
+  }
+
+  private remember(cp: Checkpoint): void {
+    this.recent.delete(cp.id);
+    this.recent.set(cp.id, cp);
+    if (this.recent.size > CACHE_SIZE) this.recent.delete(this.recent.keys().next().value!);
+  }
+
+  /** Every thread id in the store (for `list` without a thread). */
+  private async *allThreads(): AsyncGenerator<string> {
+    let cursor: string | null = null;
+    do {
+      const page = await this.store.listThreads({ limit: 500, cursor });
+      for (const t of page.threads) yield t.threadId;
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
+  /**
+   * A thread's LangGraph checkpoints in `ns` (any namespace when undefined), newest first. Id conditions are
+   * applied on summaries (no state read); the rest are loaded a page at a time and skipped when in another
+   * namespace or written by Waypoint's own engine.
+   */
+  private async *scan(threadId: string, ns: string | undefined, ids?: { onlyId?: string; beforeId?: string }): AsyncGenerator<Checkpoint> {
+    const summaries = await this.store.listSummaries(threadId, { order: "desc" });
+    const wanted = summaries.filter((s) => (!ids?.onlyId || s.id === ids.onlyId) && (!ids?.beforeId || s.id < ids.beforeId));
+    for (let i = 0; i < wanted.length; i += PAGE) {
+      const page = wanted.slice(i, i + PAGE);
+      // One query per page: the version window of the page (strict bounds), then only the wanted ids are kept.
+      const cps = await this.store.list(threadId, { order: "desc", before: page[0].version + 1, after: page[page.length - 1].version - 1 });
+      const keep = new Set(page.map((s) => s.id));
+      for (const cp of cps) {
+        const r = langGraphRecord(cp);
+        if (keep.has(cp.id) && r && (ns === undefined || r.ns === ns)) yield cp;
+      }
+    }
+  }
+
+  private async loadAny(id: string): Promise<Checkpoint[]> {
+    try {
+      return [await this.store.load(id)];
+    } catch (e) {
+      if (isWaypointError(e, "CHECKPOINT_NOT_FOUND")) return [];
+      throw e;
+    }
+  }
+
+  private async toTuple(cp: Checkpoint): Promise<CheckpointTuple> {
+    const r = langGraphRecord(cp)!;
+    const channel_values: Record<string, unknown> = {};
+    for (const [channel, value] of Object.entries(cp.state)) channel_values[channel] = await decodeValue(this.serde, value, r.encodings?.[channel]);
+    const checkpoint: LgCheckpoint = {
+      v: r.v,
+      id: cp.id,
+      ts: r.ts,
+      channel_values,
+      channel_versions: { ...r.channelVersions },
+      versions_seen: r.versionsSeen,
+    };
+    const configurable = { thread_id: cp.threadId, checkpoint_ns: r.ns };
+    const tuple: CheckpointTuple = {
+      config: { configurable: { ...configurable, checkpoint_id: cp.id } },
+      checkpoint,
+      metadata: (await decodeValue(this.serde, r.metadata, undefined)) as LgMetadata,
+      pendingWrites: await this.pendingWrites(cp),
+    };
+    if (cp.parentId) {
+      tuple.parentConfig = { configurable: { ...configurable, checkpoint_id: cp.parentId } };
+      // Checkpoints before format 4 kept pending sends as the parent's TASKS writes (LangGraph's own migration).
+      if (r.v < 4) await this.migratePendingSends(checkpoint, cp.parentId);
+    }
+    return tuple;
+  }
+
+  /** Pending writes in LangGraph's replay order: (task path, task id, idx). */
+  private async pendingWrites(cp: Checkpoint): Promise<CheckpointPendingWrite[]> {
+    const writes = (cp.pendingWrites as LangGraphWrite[])
+      .map((w) => ({ w, key: writesSortKey(w.taskPath ?? "", w.node, w.idx ?? 0) }))
+      .sort((a, b) => compareWritesSortKeys(a.key, b.key));
+    return Promise.all(
+      writes.map(async ({ w }) => [w.node, w.channel, await decodeValue(this.serde, w.value, w.encoding)] as CheckpointPendingWrite),
+    );
+  }
+
+  private async migratePendingSends(checkpoint: LgCheckpoint, parentId: string): Promise<void> {
+    const parent = await this.loadAny(parentId);
+    if (!parent[0]) return;
+    const sends = (await this.pendingWrites(parent[0])).filter(([, channel]) => channel === TASKS).map(([, , value]) => value);
+    checkpoint.channel_values[TASKS] = sends;
+    const versions = Object.values(checkpoint.channel_versions);
+    checkpoint.channel_versions[TASKS] = versions.length > 0 ? maxChannelVersion(...versions) : this.getNextVersion(undefined);
+  }
+}
