@@ -88,6 +88,19 @@ export interface EncodedRow {
   depth: number;
   ops: string | null;
   entry: CodecEntry;
+  /** The metadata text given to `encode`, parsed, when the codec parsed it (see `parsedMetadata`). */
+  metadata?: unknown;
+}
+
+/**
+ * The metadata of a saved checkpoint, for the checkpoint a store returns: the codec's own parse of the same
+ * `metadataJson` it encoded with when it made one (handed over once: the codec keeps no reference to it), else
+ * a fresh parse. Saves a parse of the step's writes per save.
+ */
+export function parsedMetadata(row: EncodedRow, metadataJson: string): unknown {
+  const m = row.metadata;
+  row.metadata = undefined;
+  return m !== undefined ? m : JSON.parse(metadataJson);
 }
 
 /** The cache keeps at most this many checkpoints, and at most MAX_CACHED_CHARS of their state text. */
@@ -143,6 +156,7 @@ function stateJsonLength(texts: Map<string, string>): number {
 /** An encoded row whose full state text is built only if asked for (a delta row's caller rarely needs it). */
 class Row implements EncodedRow {
   private json: string | undefined;
+  metadata?: unknown;
   constructor(
     public state: string | null,
     public baseId: string | null,
@@ -157,19 +171,36 @@ class Row implements EncodedRow {
   }
 }
 
+/** Where a lazily stated checkpoint keeps its row until its state is first read (not enumerable, not copied). */
+const LAZY_ROW = Symbol("waypoint.lazyStateRow");
+type Lazy = { [LAZY_ROW]?: EncodedRow };
+
+/** Replaces the lazy accessor with a plain, writable `state`. */
+function settle(cp: object, value: unknown): void {
+  Object.defineProperty(cp, "state", { value, writable: true, enumerable: true, configurable: true });
+  (cp as Lazy)[LAZY_ROW] = undefined;
+}
+
+// One getter and setter for every lazy checkpoint (module functions, not closures per save: a save creates
+// no functions).
+function readLazyState(this: Lazy): Record<string, unknown> {
+  const value = JSON.parse(this[LAZY_ROW]!.stateJson) as Record<string, unknown>;
+  settle(this, value);
+  return value;
+}
+
+function writeLazyState(this: Lazy, value: Record<string, unknown>): void {
+  settle(this, value);
+}
+
 /**
  * Gives a saved checkpoint the state it was saved with, parsed from the row's JSON only when first read: the
  * engine rarely reads a saved checkpoint's state, and parsing a large one on every step would cost as much as
- * the save. Assigning `state` replaces it with a plain value.
+ * the save. The first read (or an assignment) makes `state` a plain value.
  */
 export function lazyState<T extends { state: Record<string, unknown> }>(cp: T, row: EncodedRow): T {
-  let value: Record<string, unknown> | undefined;
-  Object.defineProperty(cp, "state", {
-    enumerable: true,
-    configurable: true,
-    get: () => (value ??= JSON.parse(row.stateJson) as Record<string, unknown>),
-    set: (v: Record<string, unknown>) => Object.defineProperty(cp, "state", { value: v, writable: true, enumerable: true, configurable: true }),
-  });
+  Object.defineProperty(cp, LAZY_ROW, { value: row, writable: true, enumerable: false, configurable: true });
+  Object.defineProperty(cp, "state", { enumerable: true, configurable: true, get: readLazyState, set: writeLazyState });
   return cp;
 }
 
@@ -297,7 +328,11 @@ export class DeltaCodec {
     while (base.label > target && base.next) base = base.next;
     if (base.id !== parent.id && lastDelete > base.label) return this.snapshot(input, texts, prims);
     let ops: ChannelOp[];
-    if (base.id === parent.id) ops = this.dedupe(stepOps, metadataJson, prims);
+    let metadata: unknown;
+    if (base.id === parent.id && stepOps.length > 0) {
+      metadata = JSON.parse(metadataJson) as unknown;
+      ops = dedupe(stepOps, metadata, prims);
+    } else if (base.id === parent.id) ops = stepOps;
     else {
       ops = [];
       for (const k of new Set([...texts.keys(), ...lastWrite.keys()])) {
@@ -318,7 +353,9 @@ export class DeltaCodec {
     if (opsText.length > 64 && opsText.length > stateJsonLength(texts) * SNAPSHOT_RATIO) return this.snapshot(input, texts, prims);
     const self: PathItem = { id: input.id, label, lens: lensOf(texts), next: base };
     const entry: CodecEntry = { id: input.id, threadId: input.threadId, label, texts, prims, lastWrite, lastSet, lastDelete, path: self };
-    return new Row(null, base.id, label, opsText, entry);
+    const row = new Row(null, base.id, label, opsText, entry);
+    row.metadata = metadata;
+    return row;
   }
 
   private entryOf(id: string): CodecEntry | undefined {
@@ -357,24 +394,6 @@ export class DeltaCodec {
       path: { id, label: 0, lens: lensOf(texts), next: null },
     };
     return new Row(stateJsonOf(texts), null, 0, null, entry);
-  }
-
-  /**
-   * Base = parent: an op that the row's own writes reproduce is stored as a reference to them. The check runs on
-   * what a reader will parse from the stored metadata text (which a backend may have re-ordered, as JSONB does),
-   * never on the caller's objects. A set of a primitive (`prims`: the saved values) that is the very value of
-   * the channel's last parsed write is an "l" without stringifying it again (equal primitives, equal text).
-   */
-  private dedupe(ops: ChannelOp[], metadataJson: string, prims: Map<string, Primitive>): ChannelOp[] {
-    if (ops.length === 0) return ops;
-    const metadata = JSON.parse(metadataJson) as unknown;
-    for (let i = 0; i < ops.length; i++) {
-      const o = ops[i];
-      if (o.kind === "a" && derivedPayload("w", metadata, o.channel) === o.payload) ops[i] = { channel: o.channel, kind: "w", payload: "" };
-      else if (o.kind === "s" && (lastWriteIs(metadata, o.channel, prims) || derivedPayload("l", metadata, o.channel) === o.payload))
-        ops[i] = { channel: o.channel, kind: "l", payload: "" };
-    }
-    return ops;
   }
 
   /**
@@ -497,6 +516,23 @@ function applyOps(
     touched(op.channel, kind !== "a", kind === "d", isArray ? texts.get(op.channel)!.length : null);
   }
   return texts;
+}
+
+/**
+ * Base = parent: an op that the row's own writes reproduce is stored as a reference to them. The check runs on
+ * what a reader will parse from the stored metadata text (`metadata`, parsed from it; a backend may have
+ * re-ordered it, as JSONB does), never on the caller's objects. A set of a primitive (`prims`: the saved
+ * values) that is the very value of the channel's last parsed write is an "l" without stringifying it again
+ * (equal primitives, equal text). Changes `ops` in place.
+ */
+function dedupe(ops: ChannelOp[], metadata: unknown, prims: Map<string, Primitive>): ChannelOp[] {
+  for (let i = 0; i < ops.length; i++) {
+    const o = ops[i];
+    if (o.kind === "a" && derivedPayload("w", metadata, o.channel) === o.payload) ops[i] = { channel: o.channel, kind: "w", payload: "" };
+    else if (o.kind === "s" && (lastWriteIs(metadata, o.channel, prims) || derivedPayload("l", metadata, o.channel) === o.payload))
+      ops[i] = { channel: o.channel, kind: "l", payload: "" };
+  }
+  return ops;
 }
 
 /** Whether the channel's last write in the parsed metadata is the primitive the channel was saved with. */
