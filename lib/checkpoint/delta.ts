@@ -7,7 +7,10 @@
  * `latest`/`load` prime it at the start of a run). A channel whose text is unchanged costs nothing; an array
  * whose text extends the parent's is an "a"ppend of the new items; anything else is a "s"et of the new value.
  * Text comparison is the source of truth, so in-place mutation, custom reducers and callers other than the
- * engine are all handled exactly: the stored ops rebuild byte-identical JSON by construction.
+ * engine are all handled exactly: the stored ops rebuild byte-identical JSON by construction. The one shortcut:
+ * a channel holding a primitive (string, number, boolean, null) equal (===) to the parent's keeps the parent's
+ * text unstringified, since equal primitives have equal JSON text; objects and arrays are always stringified
+ * (never compared by identity, which would miss in-place mutation).
  *
  * Bounded reads with near-linear growth (skip deltas, as Subversion's FSFS, on a grid): a row labelled d
  * (steps since its snapshot along the parent chain) is stored against its parent, except when d is a multiple

@@ -155,4 +155,36 @@ describe("delta codec fast paths", () => {
     expect(stored.ops).toBe(row.ops);
     expect(JSON.stringify((await warm.load(saved.id)).state)).toBe(JSON.stringify(next));
   });
+
+  it("hands the codec's parse of the metadata to the saved checkpoint only: changing it changes nothing stored", async () => {
+    const backing = newMemoryBacking();
+    const store = await createMemoryStore({ backing });
+    const a = draft("t", null, 0, { n: 0 });
+    await store.save(a);
+    const b = draft("t", a.id, 1, { n: 1 }, [{ node: "n", channel: "n", value: 1 }]);
+    const saved = await store.save(b);
+    expect(saved.metadata).toEqual(b.metadata);
+    (saved.metadata.writes as Write[])[0].value = 99; // the caller owns what save returned
+    const loaded = await (await createMemoryStore({ backing })).load(b.id);
+    expect(loaded.state).toEqual({ n: 1 });
+    expect((loaded.metadata.writes as Write[])[0].value).toBe(1);
+    const again = await store.save(draft("t", b.id, 2, { n: 1 }, [{ node: "n", channel: "n", value: 1 }]));
+    expect((again.metadata.writes as Write[])[0].value).toBe(1);
+  });
+
+  it("gives a saved checkpoint's state on first read, the same object on every read, and takes an assignment", async () => {
+    const store = await createMemoryStore();
+    const a = draft("t", null, 0, { n: 0, doc: { k: [1] } });
+    await store.save(a);
+    const saved = await store.save(draft("t", a.id, 1, { n: 1, doc: { k: [1, 2] } }));
+    expect(Object.keys(saved)).toContain("state");
+    expect(saved.state).toEqual({ n: 1, doc: { k: [1, 2] } });
+    expect(saved.state).toBe(saved.state);
+    expect({ ...saved }.state).toBe(saved.state);
+    expect(JSON.parse(JSON.stringify(saved)).state).toEqual({ n: 1, doc: { k: [1, 2] } });
+    const other = await store.save(draft("t", a.id, 1, { n: 2 }));
+    other.state = { replaced: true };
+    expect(other.state).toEqual({ replaced: true });
+    expect(Object.getOwnPropertySymbols(saved).every((s) => !Object.getOwnPropertyDescriptor(saved, s)!.enumerable)).toBe(true);
+  });
 });
