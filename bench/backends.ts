@@ -27,8 +27,9 @@ export type Backend = (typeof ALL_BACKENDS)[number];
 
 export const PG_URL = process.env.PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const BENCH_DB = "waypoint_bench";
-const REDIS_PREFIX = "waypoint_bench:";
+// Overridable so two benches on one machine (helpers sharing servers) do not drop each other's database or keys.
+const BENCH_DB = process.env.BENCH_PG_DB ?? "waypoint_bench";
+const REDIS_PREFIX = process.env.BENCH_REDIS_PREFIX ?? "waypoint_bench:";
 
 export interface Opened {
   store: CheckpointStore;

@@ -7,7 +7,10 @@
  * `latest`/`load` prime it at the start of a run). A channel whose text is unchanged costs nothing; an array
  * whose text extends the parent's is an "a"ppend of the new items; anything else is a "s"et of the new value.
  * Text comparison is the source of truth, so in-place mutation, custom reducers and callers other than the
- * engine are all handled exactly: the stored ops rebuild byte-identical JSON by construction.
+ * engine are all handled exactly: the stored ops rebuild byte-identical JSON by construction. The one shortcut:
+ * a channel holding a primitive (string, number, boolean, null) equal (===) to the parent's keeps the parent's
+ * text unstringified, since equal primitives have equal JSON text; objects and arrays are always stringified
+ * (never compared by identity, which would miss in-place mutation).
  *
  * Bounded reads with near-linear growth (skip deltas, as Subversion's FSFS, on a grid): a row labelled d
  * (steps since its snapshot along the parent chain) is stored against its parent, except when d is a multiple
@@ -62,6 +65,13 @@ export interface CodecEntry {
   label: number;
   /** JSON text of each channel of the state. */
   texts: Map<string, string>;
+  /**
+   * The value of each channel that held a primitive (string, number, boolean, null) when this checkpoint was
+   * saved; empty for a checkpoint the codec rebuilt. Invariant: `prims.get(k) === v` for a primitive v implies
+   * `texts.get(k) === JSON.stringify(v)`, so a child whose channel holds the same primitive reuses the text
+   * without stringifying it (objects are never compared by identity: in-place mutation must be caught).
+   */
+  prims: Map<string, Primitive>;
   /** Label of the last step that changed each channel / changed it other than by appending (upper bounds). */
   lastWrite: Map<string, number>;
   lastSet: Map<string, number>;
@@ -81,6 +91,19 @@ export interface EncodedRow {
   depth: number;
   ops: string | null;
   entry: CodecEntry;
+  /** The metadata text given to `encode`, parsed, when the codec parsed it (see `parsedMetadata`). */
+  metadata?: unknown;
+}
+
+/**
+ * The metadata of a saved checkpoint, for the checkpoint a store returns: the codec's own parse of the same
+ * `metadataJson` it encoded with when it made one (handed over once: the codec keeps no reference to it), else
+ * a fresh parse. Saves a parse of the step's writes per save.
+ */
+export function parsedMetadata(row: EncodedRow, metadataJson: string): unknown {
+  const m = row.metadata;
+  row.metadata = undefined;
+  return m !== undefined ? m : JSON.parse(metadataJson);
 }
 
 /** The cache keeps at most this many checkpoints, and at most MAX_CACHED_CHARS of their state text. */
@@ -90,12 +113,31 @@ const MAX_CACHED_CHARS = 16 * 1024 * 1024;
 const sizeOf = (e: CodecEntry) => {
   let n = 0;
   for (const t of e.texts.values()) n += t.length;
+  for (const v of e.prims.values()) if (typeof v === "string") n += v.length; // kept beside its text
   return n;
 };
 
-function channelTexts(state: Record<string, unknown>): Map<string, string> {
+type Primitive = string | number | boolean | null;
+
+const isPrimitive = (v: unknown): v is Primitive => v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean";
+
+/**
+ * Each channel's JSON text (channels whose value has none, such as undefined, are left out), and the values of
+ * the primitive ones. A primitive channel equal (===) to the parent's keeps the parent's text: for primitives,
+ * equal values have equal JSON text (NaN, never equal to itself, is simply stringified again).
+ */
+function channelTexts(state: Record<string, unknown>, parent?: CodecEntry): { texts: Map<string, string>; prims: Map<string, Primitive> } {
   const texts = new Map<string, string>();
-  for (const [k, v] of Object.entries(state)) {
+  const prims = new Map<string, Primitive>();
+  for (const k of Object.keys(state)) {
+    const v = state[k];
+    if (isPrimitive(v)) {
+      prims.set(k, v);
+      if (parent !== undefined && parent.prims.get(k) === v) {
+        texts.set(k, parent.texts.get(k)!);
+        continue;
+      }
+    }
     let t: string | undefined;
     try {
       t = JSON.stringify(v);
@@ -104,7 +146,7 @@ function channelTexts(state: Record<string, unknown>): Map<string, string> {
     }
     if (t !== undefined) texts.set(k, t);
   }
-  return texts;
+  return { texts, prims };
 }
 
 /** The length of stateJsonOf(texts), without building it. */
@@ -115,29 +157,53 @@ function stateJsonLength(texts: Map<string, string>): number {
 }
 
 /** An encoded row whose full state text is built only if asked for (a delta row's caller rarely needs it). */
-function encodedRow(texts: Map<string, string>, fields: Omit<EncodedRow, "stateJson">): EncodedRow {
-  let json: string | undefined = fields.state ?? undefined;
-  return {
-    ...fields,
-    get stateJson() {
-      return (json ??= stateJsonOf(texts));
-    },
-  };
+class Row implements EncodedRow {
+  private json: string | undefined;
+  metadata?: unknown;
+  constructor(
+    public state: string | null,
+    public baseId: string | null,
+    public depth: number,
+    public ops: string | null,
+    public entry: CodecEntry,
+  ) {
+    this.json = state ?? undefined;
+  }
+  get stateJson(): string {
+    return (this.json ??= stateJsonOf(this.entry.texts));
+  }
+}
+
+/** Where a lazily stated checkpoint keeps its row until its state is first read (not enumerable, not copied). */
+const LAZY_ROW = Symbol("waypoint.lazyStateRow");
+type Lazy = { [LAZY_ROW]?: EncodedRow };
+
+/** Replaces the lazy accessor with a plain, writable `state`. */
+function settle(cp: object, value: unknown): void {
+  Object.defineProperty(cp, "state", { value, writable: true, enumerable: true, configurable: true });
+  (cp as Lazy)[LAZY_ROW] = undefined;
+}
+
+// One getter and setter for every lazy checkpoint (module functions, not closures per save: a save creates
+// no functions).
+function readLazyState(this: Lazy): Record<string, unknown> {
+  const value = JSON.parse(this[LAZY_ROW]!.stateJson) as Record<string, unknown>;
+  settle(this, value);
+  return value;
+}
+
+function writeLazyState(this: Lazy, value: Record<string, unknown>): void {
+  settle(this, value);
 }
 
 /**
  * Gives a saved checkpoint the state it was saved with, parsed from the row's JSON only when first read: the
  * engine rarely reads a saved checkpoint's state, and parsing a large one on every step would cost as much as
- * the save. Assigning `state` replaces it with a plain value.
+ * the save. The first read (or an assignment) makes `state` a plain value.
  */
 export function lazyState<T extends { state: Record<string, unknown> }>(cp: T, row: EncodedRow): T {
-  let value: Record<string, unknown> | undefined;
-  Object.defineProperty(cp, "state", {
-    enumerable: true,
-    configurable: true,
-    get: () => (value ??= JSON.parse(row.stateJson) as Record<string, unknown>),
-    set: (v: Record<string, unknown>) => Object.defineProperty(cp, "state", { value: v, writable: true, enumerable: true, configurable: true }),
-  });
+  Object.defineProperty(cp, LAZY_ROW, { value: row, writable: true, enumerable: false, configurable: true });
+  Object.defineProperty(cp, "state", { enumerable: true, configurable: true, get: readLazyState, set: writeLazyState });
   return cp;
 }
 
@@ -168,10 +234,9 @@ function appendedTo(parent: string, child: string): string | null {
 
 /** Whether `child` lists `parent`'s surviving keys in parent order, then its new ones (what ops rebuild). */
 function sameOrder(parent: Map<string, string>, child: Map<string, string>): boolean {
-  const keys = [...child.keys()];
-  let i = 0;
-  for (const k of parent.keys()) if (child.has(k) && keys[i++] !== k) return false;
-  for (; i < keys.length; i++) if (parent.has(keys[i])) return false;
+  const keys = child.keys();
+  for (const k of parent.keys()) if (child.has(k) && keys.next().value !== k) return false;
+  for (let r = keys.next(); !r.done; r = keys.next()) if (parent.has(r.value)) return false;
   return true;
 }
 
@@ -230,9 +295,10 @@ export class DeltaCodec {
    * the row, then calls `remember(row.entry)`; if the store finds `baseId` gone, it stores `asSnapshot(row)`.
    */
   encode(input: NewCheckpoint, metadataJson: string): EncodedRow {
-    const texts = channelTexts(input.state);
-    const parent = input.parentId === null ? undefined : this.entryOf(input.parentId);
-    if (!parent || parent.threadId !== input.threadId) return this.snapshot(input, texts);
+    const found = input.parentId === null ? undefined : this.entryOf(input.parentId);
+    const parent = found?.threadId === input.threadId ? found : undefined;
+    const { texts, prims } = channelTexts(input.state, parent);
+    if (!parent) return this.snapshot(input, texts, prims);
 
     const label = parent.label + 1;
     const lastWrite = new Map(parent.lastWrite);
@@ -258,14 +324,18 @@ export class DeltaCodec {
       }
     // Rebuilt states keep the base's key order, new channels last: anything else is stored whole, so a rebuilt
     // state is byte-identical to the saved one.
-    if (!sameOrder(parent.texts, texts)) return this.snapshot(input, texts);
+    if (!sameOrder(parent.texts, texts)) return this.snapshot(input, texts, prims);
 
     const target = baseLabel(label);
     let base = parent.path;
     while (base.label > target && base.next) base = base.next;
-    if (base.id !== parent.id && lastDelete > base.label) return this.snapshot(input, texts);
+    if (base.id !== parent.id && lastDelete > base.label) return this.snapshot(input, texts, prims);
     let ops: ChannelOp[];
-    if (base.id === parent.id) ops = this.dedupe(stepOps, metadataJson);
+    let metadata: unknown;
+    if (base.id === parent.id && stepOps.length > 0) {
+      metadata = JSON.parse(metadataJson) as unknown;
+      ops = dedupe(stepOps, metadata, prims);
+    } else if (base.id === parent.id) ops = stepOps;
     else {
       ops = [];
       for (const k of new Set([...texts.keys(), ...lastWrite.keys()])) {
@@ -282,15 +352,13 @@ export class DeltaCodec {
       }
     }
     const opsText = encodeOps(ops);
-    if (opsText.length > stateJsonLength(texts) * SNAPSHOT_RATIO && opsText.length > 64) return this.snapshot(input, texts);
+    // Ops of at most 64 chars are always kept, so the state's length is only worked out for longer ones.
+    if (opsText.length > 64 && opsText.length > stateJsonLength(texts) * SNAPSHOT_RATIO) return this.snapshot(input, texts, prims);
     const self: PathItem = { id: input.id, label, lens: lensOf(texts), next: base };
-    return encodedRow(texts, {
-      state: null,
-      baseId: base.id,
-      depth: label,
-      ops: opsText,
-      entry: { id: input.id, threadId: input.threadId, label, texts, lastWrite, lastSet, lastDelete, path: self },
-    });
+    const entry: CodecEntry = { id: input.id, threadId: input.threadId, label, texts, prims, lastWrite, lastSet, lastDelete, path: self };
+    const row = new Row(null, base.id, label, opsText, entry);
+    row.metadata = metadata;
+    return row;
   }
 
   private entryOf(id: string): CodecEntry | undefined {
@@ -309,40 +377,26 @@ export class DeltaCodec {
   /** The same checkpoint stored whole (when its base is gone, or the delta would not pay). */
   asSnapshot(row: EncodedRow): EncodedRow {
     const e = row.entry;
-    return this.snapshotEntry(e.id, e.threadId, e.texts);
+    return this.snapshotEntry(e.id, e.threadId, e.texts, e.prims);
   }
 
-  private snapshot(input: NewCheckpoint, texts: Map<string, string>): EncodedRow {
-    return this.snapshotEntry(input.id, input.threadId, texts);
+  private snapshot(input: NewCheckpoint, texts: Map<string, string>, prims: Map<string, Primitive>): EncodedRow {
+    return this.snapshotEntry(input.id, input.threadId, texts, prims);
   }
 
-  private snapshotEntry(id: string, threadId: string, texts: Map<string, string>): EncodedRow {
+  private snapshotEntry(id: string, threadId: string, texts: Map<string, string>, prims: Map<string, Primitive>): EncodedRow {
     const entry: CodecEntry = {
       id,
       threadId,
       label: 0,
       texts,
+      prims,
       lastWrite: new Map(),
       lastSet: new Map(),
       lastDelete: 0,
       path: { id, label: 0, lens: lensOf(texts), next: null },
     };
-    return encodedRow(texts, { state: stateJsonOf(texts), baseId: null, depth: 0, ops: null, entry });
-  }
-
-  /**
-   * Base = parent: an op that the row's own writes reproduce is stored as a reference to them. The check runs on
-   * what a reader will parse from the stored metadata text (which a backend may have re-ordered, as JSONB does),
-   * never on the caller's objects.
-   */
-  private dedupe(ops: ChannelOp[], metadataJson: string): ChannelOp[] {
-    if (ops.length === 0) return ops;
-    const metadata = JSON.parse(metadataJson) as unknown;
-    return ops.map((o) => {
-      if (o.kind === "a" && derivedPayload("w", metadata, o.channel) === o.payload) return { ...o, kind: "w", payload: "" };
-      if (o.kind === "s" && derivedPayload("l", metadata, o.channel) === o.payload) return { ...o, kind: "l", payload: "" };
-      return o;
-    });
+    return new Row(stateJsonOf(texts), null, 0, null, entry);
   }
 
   /**
@@ -355,7 +409,7 @@ export class DeltaCodec {
     if (isSnapshotRow(top) && !prime) return top.state!;
     const snap = rows[rows.length - 1];
     if (!isSnapshotRow(snap)) throw corrupt(top.id, snap.baseId ? `its base checkpoint "${snap.baseId}" is missing` : "no snapshot on its chain");
-    let texts = channelTexts(parseState(snap));
+    let texts = channelTexts(parseState(snap)).texts;
     const snapLabel = snap.depth ?? 0;
     const lastWrite = new Map<string, number>();
     const lastSet = new Map<string, number>();
@@ -382,7 +436,7 @@ export class DeltaCodec {
       path = { id: row.id, label, lens, next: path };
     }
     const stateJson = stateJsonOf(texts);
-    if (prime) this.remember({ id: top.id, threadId, label: top.depth ?? 0, texts, lastWrite, lastSet, lastDelete, path });
+    if (prime) this.remember({ id: top.id, threadId, label: top.depth ?? 0, texts, prims: new Map(), lastWrite, lastSet, lastDelete, path });
     return stateJson;
   }
 
@@ -465,6 +519,30 @@ function applyOps(
     touched(op.channel, kind !== "a", kind === "d", isArray ? texts.get(op.channel)!.length : null);
   }
   return texts;
+}
+
+/**
+ * Base = parent: an op that the row's own writes reproduce is stored as a reference to them. The check runs on
+ * what a reader will parse from the stored metadata text (`metadata`, parsed from it; a backend may have
+ * re-ordered it, as JSONB does), never on the caller's objects. A set of a primitive (`prims`: the saved
+ * values) that is the very value of the channel's last parsed write is an "l" without stringifying it again
+ * (equal primitives, equal text). Changes `ops` in place.
+ */
+function dedupe(ops: ChannelOp[], metadata: unknown, prims: Map<string, Primitive>): ChannelOp[] {
+  for (let i = 0; i < ops.length; i++) {
+    const o = ops[i];
+    if (o.kind === "a" && derivedPayload("w", metadata, o.channel) === o.payload) ops[i] = { channel: o.channel, kind: "w", payload: "" };
+    else if (o.kind === "s" && (lastWriteIs(metadata, o.channel, prims) || derivedPayload("l", metadata, o.channel) === o.payload))
+      ops[i] = { channel: o.channel, kind: "l", payload: "" };
+  }
+  return ops;
+}
+
+/** Whether the channel's last write in the parsed metadata is the primitive the channel was saved with. */
+function lastWriteIs(metadata: unknown, channel: string, prims: Map<string, Primitive>): boolean {
+  if (!prims.has(channel)) return false;
+  const values = channelWrites(metadata, channel);
+  return values !== null && values.length > 0 && values[values.length - 1] === prims.get(channel);
 }
 
 function parseState(row: DeltaRow): Record<string, unknown> {

@@ -46,7 +46,7 @@ import path from "node:path";
 import { checkpointNotFound, isCorruptCheckpoint, threadNotFound, WaypointError } from "../errors";
 import { assertSafeId, isSafeId } from "./ids";
 import { openStore } from "./open";
-import { DeltaCodec, foldTargets, lazyState, type EncodedRow } from "./delta";
+import { DeltaCodec, foldTargets, lazyState, parsedMetadata, type EncodedRow } from "./delta";
 import { corrupt, type DeltaRow } from "./delta-format";
 import {
   createAtomic,
@@ -483,7 +483,7 @@ export class FileCheckpointStore implements CheckpointStore {
       };
       if (!(await this.createAtomic(file, fileText(headJson, metadataJson, row), baseCheck))) throw bad(`Checkpoint "${input.id}" already exists.`);
       const stored = lazyState(
-        toCheckpoint({ ...(JSON.parse(headJson) as FileHead), metadata: JSON.parse(metadataJson) as CheckpointMetadata }, {}),
+        toCheckpoint({ ...(JSON.parse(headJson) as FileHead), metadata: parsedMetadata(row, metadataJson) as CheckpointMetadata }, {}),
         row,
       );
       const savedAt = new Date().toISOString();

@@ -14,7 +14,7 @@ import { assertSafeId } from "./ids";
 import { openStore } from "./open";
 import { planPrune, relinkAfterDelete } from "./prune";
 import { toSummary } from "./summary";
-import { DeltaCodec, foldTargets, lazyState } from "./delta";
+import { DeltaCodec, foldTargets, lazyState, parsedMetadata } from "./delta";
 import { storageReport } from "./storage";
 import type {
   Checkpoint,
@@ -159,7 +159,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
     const metadataJson = toJson(metadata, "Checkpoint metadata");
     let row = this.codec.encode(input, metadataJson);
     if (row.baseId !== null && !checkpoints.has(row.baseId)) row = this.codec.asSnapshot(row);
-    const stored = lazyState(assemble(head, {}, metadataJson), row);
+    const stored = lazyState(assemble(head, {}, metadataJson, parsedMetadata(row, metadataJson)), row);
     t.lastVersion = version;
     const entry: Entry = {
       id: input.id,
@@ -376,7 +376,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
 }
 
 /** A checkpoint from its stored parts, fields in the contract's order. */
-function assemble(head: string, state: Record<string, unknown>, metadataJson: string): Checkpoint {
+function assemble(head: string, state: Record<string, unknown>, metadataJson: string, metadata?: unknown): Checkpoint {
   const h = JSON.parse(head) as Checkpoint;
   return {
     id: h.id,
@@ -389,7 +389,7 @@ function assemble(head: string, state: Record<string, unknown>, metadataJson: st
     next: h.next,
     interrupts: h.interrupts,
     pendingWrites: h.pendingWrites,
-    metadata: JSON.parse(metadataJson),
+    metadata: (metadata ?? JSON.parse(metadataJson)) as Checkpoint["metadata"],
     timestamp: h.timestamp,
   };
 }

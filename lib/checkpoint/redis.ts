@@ -21,7 +21,7 @@ import { Redis, ReplyError } from "ioredis";
 import { WaypointError, checkpointNotFound, isWaypointError, threadNotFound } from "../errors";
 import { assertSafeId } from "./ids";
 import { corrupt, isSnapshotRow, type DeltaRow } from "./delta-format";
-import { DeltaCodec, foldTargets, lazyState } from "./delta";
+import { DeltaCodec, foldTargets, lazyState, parsedMetadata } from "./delta";
 import { planPrune, relinkAfterDelete, type PrunePlan, type SkeletonRow } from "./prune";
 import { MAX_HOPS, SCRIPTS, THREAD_FIELDS, type ScriptName } from "./redis-scripts";
 import { storageReport, type RowSize } from "./storage";
@@ -167,7 +167,7 @@ export class RedisCheckpointStore implements CheckpointStore {
       if (r[0] === 1) {
         this.codec.remember(row.entry);
         const saved = JSON.parse(head) as Head;
-        return lazyState(assemble(saved, parentId ?? "", r[1] as number, {}, JSON.parse(metadataJson), JSON.parse(writes)), row);
+        return lazyState(assemble(saved, parentId ?? "", r[1] as number, {}, parsedMetadata(row, metadataJson), JSON.parse(writes)), row);
       }
       const [, reason, detail] = r as [number, string, string];
       // The base was deleted or pruned since the codec saw it: store the checkpoint whole (at most once).

@@ -190,8 +190,11 @@ export function jsonText(value: unknown, what: string): string {
   }
 }
 
-/** What `save` returns: exactly what a later `load` gives (the JSON round trip plus the assigned version). */
-export function storedCopy(cp: NewCheckpoint, j: CheckpointJson, version: number): Checkpoint {
+/**
+ * What `save` returns: exactly what a later `load` gives (the JSON round trip plus the assigned version).
+ * `metadata`: `j.metadata` already parsed, when the caller has it.
+ */
+export function storedCopy(cp: NewCheckpoint, j: CheckpointJson, version: number, metadata?: unknown): Checkpoint {
   return {
     id: cp.id,
     threadId: cp.threadId,
@@ -203,7 +206,7 @@ export function storedCopy(cp: NewCheckpoint, j: CheckpointJson, version: number
     next: JSON.parse(j.next),
     interrupts: JSON.parse(j.interrupts),
     pendingWrites: JSON.parse(j.pendingWrites),
-    metadata: JSON.parse(j.metadata),
+    metadata: (metadata ?? JSON.parse(j.metadata)) as Checkpoint["metadata"],
     timestamp: cp.timestamp,
   };
 }

@@ -62,7 +62,7 @@ import { assertSafeId } from "./ids";
 import { openStore } from "./open";
 import { loadMigrations, migrateSqlite } from "./migrate";
 import { planPrune, type SkeletonRow } from "./prune";
-import { DeltaCodec, foldTargets, lazyState } from "./delta";
+import { DeltaCodec, foldTargets, lazyState, parsedMetadata } from "./delta";
 import { isSnapshotRow, type DeltaRow } from "./delta-format";
 import { storageReport } from "./storage";
 import {
@@ -443,7 +443,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
     // IMMEDIATE: take the write lock before reading, so another process cannot slip in between check and insert.
     const version = run.immediate();
     this.codec.remember(row.entry);
-    return lazyState(storedCopy(cp, { ...head, state: "{}" }, version), row);
+    return lazyState(storedCopy(cp, { ...head, state: "{}" }, version, parsedMetadata(row, head.metadata)), row);
   }
 
   /** A checkpoint from its chain (as the load / latest statements return it); primes the codec. */
