@@ -4,12 +4,18 @@
  * The store's internal names differ: a checkpoint's `state` is served as `values`, `id` as `checkpointId`,
  * `timestamp` as `createdAt`.
  */
-import type { CheckpointSource, PendingInterrupt, PendingWrite, ThreadStatus } from "./checkpoint/types";
+import {
+  THREAD_STATUSES as ALL_STATUSES,
+  type CheckpointSource,
+  type PendingInterrupt,
+  type PendingWrite,
+  type ThreadStatus,
+} from "./checkpoint/types";
 import type { GraphStructure } from "./engine/types";
 import type { Action, Role } from "./auth/roles";
 
 export type { ThreadStatus };
-export const THREAD_STATUSES: ThreadStatus[] = ["idle", "running", "interrupted", "done", "error"];
+export const THREAD_STATUSES: readonly ThreadStatus[] = ALL_STATUSES;
 
 /** A pending interrupt; `fields=summary` listings leave out its `value`. */
 export type ApiInterrupt = Omit<PendingInterrupt, "value"> & { value?: unknown };
@@ -126,7 +132,7 @@ export type ThreadEvent =
   /** What a node sent with `ctx.emit` (the LangGraph protocol streams it; the dashboard ignores it). */
   | { type: "custom"; threadId: string; node: string; data: unknown }
   | { type: "run_ended"; threadId: string; runId: string; status: string }
-  | { type: "thread_updated"; threadId: string; reason: "edit" | "fork" | "deleted" };
+  | { type: "thread_updated"; threadId: string; reason: "edit" | "fork" | "deleted" | "cancel" };
 
 /** Every event name the stream sends: `thread` (the thread's view, first and whenever it changed) and the above. */
 export const THREAD_EVENT_NAMES = ["thread", "run_started", "checkpoint", "interrupt", "error", "run_ended", "thread_updated"] as const;

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { ROLES } from "../auth/roles";
+import { THREAD_STATUSES } from "../checkpoint/types";
 
 const JsonObject = z.record(z.string(), z.unknown());
 const Id = z.string().min(1).max(200);
@@ -25,7 +26,7 @@ export const CreateThreadBody = z
 export type CreateThreadBody = z.infer<typeof CreateThreadBody>;
 
 export const ListThreadsQuery = z.object({
-  status: z.enum(["idle", "running", "interrupted", "done", "error"]).optional(),
+  status: z.enum(THREAD_STATUSES).optional(),
   graphId: z.string().min(1).max(100).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
   cursor: z.string().min(1).max(1000).optional(),
@@ -49,6 +50,10 @@ export const RunBody = z
   .refine((b) => !(b.input && b.command), { message: "give either an input (a new run) or a command (to continue), not both" });
 export type RunBody = z.infer<typeof RunBody>;
 
+/** Stops the thread's active run; the reason goes to the audit trail. */
+export const CancelRunBody = z.object({ reason: z.string().max(2000).optional() }).strict();
+export type CancelRunBody = z.infer<typeof CancelRunBody>;
+
 export const StateQuery = z.object({ checkpointId: Id.optional() });
 
 export const EditStateBody = z
@@ -70,6 +75,11 @@ export const ForkBody = z
     /** true: copy into a new thread with a generated id; a string: that id; absent/false: a branch in place. */
     newThread: z.union([z.boolean(), z.string().min(1).max(128)]).optional(),
     reason: z.string().max(2000).optional(),
+    /**
+     * Run the fork at once, in the same request: either the fork is made and its run started, or nothing is
+     * left. Refused (409 DECISION_REQUIRED) at a checkpoint waiting for a decision: decide on the fork instead.
+     */
+    run: z.boolean().optional(),
   })
   .strict();
 export type ForkBody = z.infer<typeof ForkBody>;

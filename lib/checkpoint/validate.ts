@@ -1,9 +1,19 @@
 import { WaypointError } from "../errors";
 import { assertSafeId } from "./ids";
-import type { ListOptions, ListThreadsOptions, NewCheckpoint, PendingWrite, ThreadInfo, ThreadPage, ThreadPatch, ThreadStatus } from "./types";
+import {
+  THREAD_STATUSES,
+  type ListOptions,
+  type ListThreadsOptions,
+  type NewCheckpoint,
+  type PendingWrite,
+  type ThreadInfo,
+  type ThreadPage,
+  type ThreadPatch,
+  type ThreadStatus,
+} from "./types";
 
 const bad = (message: string) => new WaypointError("INVALID_ARGUMENT", message);
-const STATUSES: ThreadStatus[] = ["idle", "running", "interrupted", "done", "error"];
+const STATUSES: readonly ThreadStatus[] = THREAD_STATUSES;
 
 /** Checks a checkpoint before any store touches its backing storage, so bad input changes nothing. */
 export function validateNewCheckpoint(cp: NewCheckpoint): void {

@@ -7,6 +7,7 @@ import type {
   CreateThreadBody,
   EditStateBody,
   ForkBody,
+  CancelRunBody,
   RunBody,
   CreateUserBody,
   UpdateUserBody,
@@ -99,6 +100,8 @@ export const api = {
   deleteThread: (threadId: string) => request<{ deleted: true; threadId: string }>(`/api/threads/${enc(threadId)}`, { method: "DELETE" }),
   run: (threadId: string, body: RunBody) =>
     request<{ run: unknown; quorum?: Quorum; thread: Thread }>(`/api/threads/${enc(threadId)}/runs`, { method: "POST", json: body }),
+  cancelRun: (threadId: string, body: CancelRunBody = {}) =>
+    request<{ run: unknown; thread: Thread }>(`/api/threads/${enc(threadId)}/runs/cancel`, { method: "POST", json: body }),
   state: (threadId: string, checkpointId?: string) => request<StateSnapshot>(`/api/threads/${enc(threadId)}/state${qs({ checkpointId })}`),
   updateState: async (threadId: string, body: EditStateBody) =>
     (await request<ApiCheckpointResult>(`/api/threads/${enc(threadId)}/state`, { method: "POST", json: body })).checkpoint,

@@ -133,7 +133,8 @@ export interface StateSnapshot {
   checkpoint: Checkpoint;
 }
 
-export type RunStatus = "done" | "interrupted" | "error";
+/** "cancelled": the caller's signal stopped the run; the thread stays at its last completed step. */
+export type RunStatus = "done" | "interrupted" | "error" | "cancelled";
 
 export interface RunResult {
   threadId: string;

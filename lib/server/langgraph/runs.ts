@@ -176,14 +176,9 @@ export async function runOutput(rt: Runtime, who: Caller, threadId: string) {
 async function cancelLocal(rt: Runtime, who: Caller, t: ThreadInfo, runId: string, reason: string) {
   who.authorize("run", t.graphId);
   cancelled().set(runId, reason);
+  // The native cancel's mechanism (lib/server/cancel.ts): the engine discards the step in flight and leaves the
+  // thread "cancelled" at its last checkpoint, which the protocol shows as "idle", ready to continue.
   await rt.runs.cancel(t.threadId);
-  // A cancel that lands inside a node is recorded by the engine as that node failing (the abort is its error);
-  // the protocol's cancelled run leaves the thread idle at the step it stopped before, ready to continue.
-  const after = await rt.store.getThread(t.threadId);
-  if (after.status === "error") {
-    const head = await rt.store.latest(t.threadId);
-    await rt.store.updateThread(t.threadId, { status: head ? statusOf(head) : "idle", error: null });
-  }
   await who.audit({
     action: "run_cancel",
     threadId: t.threadId,
