@@ -6,15 +6,15 @@ import { signInAs, USERS } from "./users";
 
 const SHOTS = "test-results/control";
 
-test("an operator stops a long pipeline from the thread page, sees it cancelled where it stood, and resumes it to done", async ({
+test("an operator stops a long pipeline from the thread page, sees it cancelled where it stood, and resumes it from there", async ({
   page,
   request,
 }) => {
   test.setTimeout(120_000);
   const home = new ThreadsPage(page);
   await home.goto();
-  // Long enough (300 steps of 300 ms) that a busy machine still finds it running; it is stopped twice below.
-  const thread = await home.startRun("pipeline", { steps: 300, stepMs: 300 });
+  // Long enough (2,000 steps of 500 ms) that a busy machine still finds it running; it is stopped twice below.
+  const thread = await home.startRun("pipeline", { steps: 2000, stepMs: 500 });
   await expect.poll(() => thread.rowsByNode("work").count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
 
   // Stop asks first; "Keep running" backs out and the run goes on.
@@ -60,7 +60,7 @@ test("an operator stops a long pipeline from the thread page, sees it cancelled 
 });
 
 test("a reviewer, who may not run, is offered no Stop on a running thread", async ({ browser, baseURL, request }) => {
-  const res = await request.post("/api/threads", { data: { graphId: "pipeline", input: { steps: 300, stepMs: 300 } } });
+  const res = await request.post("/api/threads", { data: { graphId: "pipeline", input: { steps: 2000, stepMs: 500 } } });
   const { threadId } = (await res.json()) as { threadId: string };
   const page = await signInAs(browser, USERS.reviewer, baseURL!);
   const thread = await ThreadPage.open(page, threadId);
