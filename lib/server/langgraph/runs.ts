@@ -54,7 +54,8 @@ export const streamModes = (b: { stream_mode?: string | string[] | null }) =>
   b.stream_mode == null ? ["values"] : Array.isArray(b.stream_mode) ? b.stream_mode : [b.stream_mode];
 
 function finalStatus(info: RunInfo): LgRunStatus {
-  if (cancelled().has(info.runId)) return "interrupted";
+  // A run stopped by the native cancel (the dashboard's Stop) ends "interrupted" too, as LangGraph's cancelled runs do.
+  if (cancelled().has(info.runId) || info.status === "cancelled") return "interrupted";
   return info.status === "done" ? "success" : info.status === "interrupted" ? "interrupted" : info.status === "error" ? "error" : "running";
 }
 
