@@ -10,7 +10,7 @@ test("an operator stops a long pipeline from the thread page, sees it cancelled 
   page,
   request,
 }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(180_000); // a busy machine (shared CPUs) makes each step of this journey slow
   const home = new ThreadsPage(page);
   await home.goto();
   // Long enough (2,000 steps of 500 ms) that a busy machine still finds it running; it is stopped twice below.
