@@ -30,7 +30,9 @@ export type ErrorCode =
   | "ALREADY_APPROVED"
   | "CONFLICT"
   | "GRAPH_NOT_FOUND"
-  | "THREAD_EXISTS";
+  | "THREAD_EXISTS"
+  | "NO_ACTIVE_RUN"
+  | "DECISION_REQUIRED";
 
 export class WaypointError extends Error {
   readonly code: ErrorCode;
@@ -76,6 +78,8 @@ export const isForbidden = guard("FORBIDDEN");
 export const isStaleCheckpoint = guard("STALE_CHECKPOINT");
 export const isGraphNotFound = guard("GRAPH_NOT_FOUND");
 export const isThreadExists = guard("THREAD_EXISTS");
+export const isNoActiveRun = guard("NO_ACTIVE_RUN");
+export const isDecisionRequired = guard("DECISION_REQUIRED");
 
 export const checkpointNotFound = (id: string) =>
   new WaypointError("CHECKPOINT_NOT_FOUND", `Checkpoint "${id}" was not found.`, { checkpointId: id });

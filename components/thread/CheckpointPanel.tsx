@@ -102,7 +102,24 @@ function Meta({ cp }: { cp: Checkpoint }) {
   );
 }
 
-/** The selected checkpoint: state tree, diff, metadata, and Fork from here / Resume. */
+/** The interrupt a checkpoint waits at for a decision (a dynamic one on a node it runs next), if any. */
+function waitingAt(cp: Pick<Checkpoint, "interrupts" | "next">) {
+  return cp.interrupts.find((i) => i.kind === "dynamic" && cp.next.includes(i.node));
+}
+
+/**
+ * Where "Re-run <node>" runs from: the nearest ancestor that runs `node` without waiting for a decision (the
+ * checkpoint before the interrupt; edits and forks that copied the interrupt are skipped). Null when it is not
+ * in the timeline (a fork into a new thread starts at the interrupt): then no re-run is offered.
+ */
+function rerunBase(cp: Checkpoint, all: Checkpoint[], node: string): Checkpoint | null {
+  const byId = new Map(all.map((c) => [c.checkpointId, c]));
+  for (let c = cp.parentId ? byId.get(cp.parentId) : undefined; c; c = c.parentId ? byId.get(c.parentId) : undefined)
+    if (!waitingAt(c)) return c.next.includes(node) ? c : null;
+  return null;
+}
+
+/** The selected checkpoint: state tree, diff, metadata, and Fork from here / Resume (or Re-run at an interrupt). */
 export function CheckpointPanel({
   thread,
   cp,
@@ -122,7 +139,9 @@ export function CheckpointPanel({
   const canRun = useCan("run", thread.graphId);
   const canFork = useCan("fork", thread.graphId);
   const [runNow, setRunNow] = useState(true);
-  const runAfterFork = runNow && canRun;
+  const waiting = cp ? waitingAt(cp) : undefined;
+  // A fork of a checkpoint waiting for a decision waits there too: the reviewer decides on the fork, so it never runs on its own.
+  const runAfterFork = runNow && canRun && !waiting;
   const router = useRouter();
   const fork = useForkAndRun(thread.threadId, graph);
   const resume = useResume(thread.threadId);
@@ -136,6 +155,7 @@ export function CheckpointPanel({
     );
   const isHead = cp.checkpointId === thread.headCheckpointId;
   const canResume = cp.next.length > 0 && !running;
+  const rerunFrom = waiting ? rerunBase(cp, all, waiting.node) : null;
 
   const tabs: [Tab, string][] = [
     ["state", "State"],
@@ -155,7 +175,18 @@ export function CheckpointPanel({
       }
       actions={
         <>
-          {canRun && (
+          {canRun && waiting && rerunFrom && (
+            <Button
+              onClick={() => resume.mutate({ checkpointId: rerunFrom.checkpointId }, { onSuccess: () => onForked(cp) })}
+              disabled={running}
+              pending={resume.isPending}
+              title={`Run ${waiting.node} again from v${rerunFrom.version}, as a new branch: it asks for a fresh decision`}
+              data-testid="rerun"
+            >
+              <PlayIcon /> Re-run {waiting.node}
+            </Button>
+          )}
+          {canRun && !waiting && (
             <Button
               onClick={() => resume.mutate(isHead ? {} : { checkpointId: cp.checkpointId })}
               disabled={!canResume}
@@ -189,9 +220,14 @@ export function CheckpointPanel({
         {forking && cp.values && (
           <div className="border-b border-slate-100 bg-teal-50/40 p-3" data-testid="fork-panel">
             <p className="mb-2 text-xs text-slate-600">
-              Fork v{cp.version}: edit the state if you like (only changed channels are applied), then run the new branch. The original branch stays
-              as it is.
+              Fork v{cp.version}: edit the state if you like (only changed channels are applied){waiting ? "" : ", then run the new branch"}. The
+              original branch stays as it is.
             </p>
+            {waiting && (
+              <p className="mb-2 text-xs text-amber-900" data-testid="fork-at-interrupt">
+                v{cp.version} waits for a decision at <strong>{waiting.node}</strong>: the fork waits there too, and you decide on its review panel.
+              </p>
+            )}
             <StateEditForm
               key={cp.checkpointId}
               testId="fork"
@@ -206,16 +242,18 @@ export function CheckpointPanel({
                     <input type="checkbox" data-testid="fork-new-thread" checked={newThread} onChange={(e) => setNewThread(e.target.checked)} />
                     Into a new thread
                   </label>
-                  <label className="flex items-center gap-1.5">
-                    <input
-                      type="checkbox"
-                      data-testid="fork-run"
-                      checked={runAfterFork}
-                      disabled={!canRun}
-                      onChange={(e) => setRunNow(e.target.checked)}
-                    />
-                    Run it right away
-                  </label>
+                  {!waiting && (
+                    <label className="flex items-center gap-1.5">
+                      <input
+                        type="checkbox"
+                        data-testid="fork-run"
+                        checked={runAfterFork}
+                        disabled={!canRun}
+                        onChange={(e) => setRunNow(e.target.checked)}
+                      />
+                      Run it right away
+                    </label>
+                  )}
                 </div>
               }
               onSubmit={(after, who) =>

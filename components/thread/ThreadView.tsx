@@ -13,6 +13,7 @@ import { ErrorPanel } from "./ErrorPanel";
 import { GraphLegend, GraphView } from "./GraphView";
 import { useResume } from "./actions";
 import { InterruptPanel } from "./InterruptPanel";
+import { StopRun } from "./StopRun";
 import { StoragePanel } from "./StoragePanel";
 import { Timeline } from "./Timeline";
 
@@ -47,7 +48,7 @@ function Progress({ thread, head }: { thread: Thread; head: Checkpoint | undefin
   );
 }
 
-/** A thread that stopped with work left (after an edit, a fork without run, a crash): offer to go on. */
+/** A thread that stopped with work left (after an edit, a fork without run, a crash, a cancel): offer to go on. */
 function IdleBanner({ thread, head }: { thread: Thread; head: Checkpoint }) {
   const resume = useResume(thread.threadId);
   return (
@@ -56,7 +57,7 @@ function IdleBanner({ thread, head }: { thread: Thread; head: Checkpoint }) {
       className="flex flex-wrap items-center gap-3 rounded-md bg-sky-50 px-3 py-2 text-sm text-sky-900 ring-1 ring-sky-200"
     >
       <span>
-        Stopped at v{head.version}; next: <strong>{head.next.join(", ")}</strong>.
+        {thread.status === "cancelled" ? "Run cancelled" : "Stopped"} at v{head.version}; next: <strong>{head.next.join(", ")}</strong>.
       </span>
       <button
         data-testid="idle-resume"
@@ -167,6 +168,7 @@ export function ThreadView({ threadId }: { threadId: string }) {
           {(t.checkpointCount ?? all.length) === 1 ? "" : "s"} · updated {timeAgo(t.updatedAt)}
         </span>
         <Progress thread={t} head={head.data} />
+        {running && canRun && <StopRun threadId={t.threadId} />}
         {t.status === "done" && head.data && (
           <span data-testid="done-banner" className="text-xs text-emerald-700">
             Finished at v{head.data.version}: pick any checkpoint to inspect, fork or replay it.
@@ -175,7 +177,9 @@ export function ThreadView({ threadId }: { threadId: string }) {
         {canDelete && <DeleteButton threadId={t.threadId} />}
       </div>
 
-      {t.status === "idle" && head.data && head.data.next.length > 0 && canRun && <IdleBanner thread={t} head={head.data} />}
+      {(t.status === "idle" || t.status === "cancelled") && head.data && head.data.next.length > 0 && canRun && (
+        <IdleBanner thread={t} head={head.data} />
+      )}
 
       <div className="grid gap-3 lg:h-[calc(100vh-10rem)] lg:min-h-[600px] lg:grid-cols-[300px_minmax(0,1fr)] xl:grid-cols-[320px_minmax(0,1fr)_340px]">
         <Card

@@ -77,11 +77,14 @@ export function useEditAndContinue(threadId: string, graph: GraphDetail | undefi
   });
 }
 
-/** Forks at a checkpoint (optionally with edited values, optionally into a new thread), then runs the fork. */
+/**
+ * Forks at a checkpoint (optionally with edited values, optionally into a new thread) and, if asked, runs the
+ * fork: one request, so a refused run leaves no fork behind (and a second click makes no duplicate).
+ */
 export function useForkAndRun(threadId: string, graph: GraphDetail | undefined) {
   const invalidate = useInvalidate();
   return useMutation({
-    mutationFn: async (a: {
+    mutationFn: (a: {
       checkpointId: string;
       before: Record<string, unknown>;
       after: Record<string, unknown>;
@@ -90,15 +93,26 @@ export function useForkAndRun(threadId: string, graph: GraphDetail | undefined) 
       reason: string;
     }) => {
       const values = stateUpdate(a.before, a.after, graph?.channels);
-      const fork = await api.fork(threadId, {
+      return api.fork(threadId, {
         checkpointId: a.checkpointId,
         values: Object.keys(values).length ? values : undefined,
         newThread: a.newThread || undefined,
         reason: a.reason || undefined,
+        run: a.run || undefined,
       });
-      if (a.run) await api.run(fork.threadId, { checkpointId: fork.checkpointId });
-      return fork;
     },
     onSettled: (fork) => invalidate(threadId, ...(fork && fork.threadId !== threadId ? [fork.threadId] : [])),
+  });
+}
+
+/** Stops the thread's active run (it ends "cancelled" at its last checkpoint). */
+export function useCancelRun(threadId: string) {
+  const invalidate = useInvalidate();
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.cancelRun(threadId),
+    // The answer carries the stopped thread: show it at once rather than after the refresh.
+    onSuccess: (res) => qc.setQueryData(keys.thread(threadId), res.thread),
+    onSettled: () => invalidate(threadId),
   });
 }

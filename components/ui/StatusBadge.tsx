@@ -6,6 +6,7 @@ const STYLE: Record<ThreadStatus, { cls: string; dot: string; label: string }> =
   interrupted: { cls: "bg-amber-50 text-amber-900 ring-amber-400", dot: "bg-amber-500", label: "needs review" },
   done: { cls: "bg-emerald-50 text-emerald-800 ring-emerald-300", dot: "bg-emerald-500", label: "done" },
   error: { cls: "bg-rose-50 text-rose-800 ring-rose-300", dot: "bg-rose-500", label: "error" },
+  cancelled: { cls: "bg-zinc-100 text-zinc-800 ring-zinc-400", dot: "bg-zinc-500", label: "cancelled" },
 };
 
 /** One badge per thread status; "interrupted" reads as what it means for a reviewer. */

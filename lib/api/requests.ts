@@ -50,6 +50,10 @@ export const RunBody = z
   .refine((b) => !(b.input && b.command), { message: "give either an input (a new run) or a command (to continue), not both" });
 export type RunBody = z.infer<typeof RunBody>;
 
+/** Stops the thread's active run; the reason goes to the audit trail. */
+export const CancelRunBody = z.object({ reason: z.string().max(2000).optional() }).strict();
+export type CancelRunBody = z.infer<typeof CancelRunBody>;
+
 export const StateQuery = z.object({ checkpointId: Id.optional() });
 
 export const EditStateBody = z
@@ -71,6 +75,11 @@ export const ForkBody = z
     /** true: copy into a new thread with a generated id; a string: that id; absent/false: a branch in place. */
     newThread: z.union([z.boolean(), z.string().min(1).max(128)]).optional(),
     reason: z.string().max(2000).optional(),
+    /**
+     * Run the fork at once, in the same request: either the fork is made and its run started, or nothing is
+     * left. Refused (409 DECISION_REQUIRED) at a checkpoint waiting for a decision: decide on the fork instead.
+     */
+    run: z.boolean().optional(),
   })
   .strict();
 export type ForkBody = z.infer<typeof ForkBody>;

@@ -114,24 +114,24 @@ export const ApiState = z.strictObject({
 });
 export type ApiState = z.infer<typeof ApiState>;
 
-/** POST /api/threads/:id/state and /fork: the new checkpoint and its thread. */
-export const ApiCheckpointResult = z.strictObject({ checkpoint: ApiCheckpoint, thread: ApiThread });
-export type ApiCheckpointResult = z.infer<typeof ApiCheckpointResult>;
-
-/** DELETE /api/threads/:id. */
-export const ApiDeleted = z.strictObject({ deleted: z.literal(true), threadId: z.string() });
-export type ApiDeleted = z.infer<typeof ApiDeleted>;
-
 /** A run as the run manager reports it. */
 export const ApiRun = z.strictObject({
   runId: z.string(),
   threadId: z.string(),
   graphId: z.string(),
-  status: z.enum(["running", "done", "interrupted", "error"]),
+  status: z.enum(["running", "done", "interrupted", "error", "cancelled"]),
   startedAt: Time,
   endedAt: Time.nullable(),
 });
 export type ApiRun = z.infer<typeof ApiRun>;
+
+/** POST /api/threads/:id/state and /fork: the new checkpoint and its thread (and, for a fork with `run`, the run). */
+export const ApiCheckpointResult = z.strictObject({ checkpoint: ApiCheckpoint, thread: ApiThread, run: ApiRun.optional() });
+export type ApiCheckpointResult = z.infer<typeof ApiCheckpointResult>;
+
+/** DELETE /api/threads/:id. */
+export const ApiDeleted = z.strictObject({ deleted: z.literal(true), threadId: z.string() });
+export type ApiDeleted = z.infer<typeof ApiDeleted>;
 
 /**
  * POST /api/threads/:id/runs: 202 with the started run (or `run: null` and the quorum when a first approval of a
@@ -144,6 +144,10 @@ export const ApiRunResult = z.strictObject({
   state: ApiState.optional(),
 });
 export type ApiRunResult = z.infer<typeof ApiRunResult>;
+
+/** POST /api/threads/:id/runs/cancel: the stopped run (null when it ran in a server that had died) and the thread. */
+export const ApiCancelResult = z.strictObject({ run: ApiRun.nullable(), thread: ApiThread });
+export type ApiCancelResult = z.infer<typeof ApiCancelResult>;
 
 /** GET /api/threads/:id/checkpoints/:cid/diff: from `againstId` (null: an empty state) to the checkpoint. */
 export const ApiDiff = z.strictObject({
@@ -218,7 +222,7 @@ export const ThreadEvent = z.discriminatedUnion("type", [
   /** What a node sent with `ctx.emit` (the LangGraph protocol streams it; the dashboard ignores it). */
   z.strictObject({ type: z.literal("custom"), threadId: z.string(), node: z.string(), data: z.unknown() }),
   z.strictObject({ type: z.literal("run_ended"), threadId: z.string(), runId: z.string(), status: z.string() }),
-  z.strictObject({ type: z.literal("thread_updated"), threadId: z.string(), reason: z.enum(["edit", "fork", "deleted"]) }),
+  z.strictObject({ type: z.literal("thread_updated"), threadId: z.string(), reason: z.enum(["edit", "fork", "deleted", "cancel"]) }),
 ]);
 export type ThreadEvent = z.infer<typeof ThreadEvent>;
 

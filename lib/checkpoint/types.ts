@@ -122,7 +122,11 @@ export interface CheckpointSummary {
 /** What `save` takes: a checkpoint without its version (the store assigns it). */
 export type NewCheckpoint<S extends Record<string, unknown> = Record<string, unknown>> = Omit<Checkpoint<S>, "version">;
 
-export const THREAD_STATUSES = ["idle", "running", "interrupted", "done", "error"] as const;
+/**
+ * A thread's status. "cancelled": a person stopped its run; it stays at the last completed step and continues
+ * from there like "idle". The one list every store validates against (validate.ts) and the API accepts.
+ */
+export const THREAD_STATUSES = ["idle", "running", "interrupted", "done", "error", "cancelled"] as const;
 export type ThreadStatus = (typeof THREAD_STATUSES)[number];
 
 export interface ThreadError {

@@ -1,7 +1,16 @@
 import { WaypointError } from "../errors";
 import { assertSafeId } from "./ids";
-import type { ListOptions, ListThreadsOptions, NewCheckpoint, PendingWrite, ThreadInfo, ThreadPage, ThreadPatch, ThreadStatus } from "./types";
-import { THREAD_STATUSES } from "./types";
+import {
+  THREAD_STATUSES,
+  type ListOptions,
+  type ListThreadsOptions,
+  type NewCheckpoint,
+  type PendingWrite,
+  type ThreadInfo,
+  type ThreadPage,
+  type ThreadPatch,
+  type ThreadStatus,
+} from "./types";
 
 const bad = (message: string) => new WaypointError("INVALID_ARGUMENT", message);
 const STATUSES: readonly ThreadStatus[] = THREAD_STATUSES;

@@ -4,6 +4,7 @@
  */
 import type {
   ApiAuditPage,
+  ApiCancelResult,
   ApiCheckpoint,
   ApiCheckpointResult,
   ApiCreatedToken,
@@ -27,6 +28,7 @@ import type {
   CreateThreadBody,
   EditStateBody,
   ForkBody,
+  CancelRunBody,
   RunBody,
   CreateUserBody,
   UpdateUserBody,
@@ -117,6 +119,8 @@ export const api = {
   createThread: (body: CreateThreadBody) => request<ApiThread>("/api/threads", { method: "POST", json: body }),
   deleteThread: (threadId: string) => request<ApiDeleted>(`/api/threads/${enc(threadId)}`, { method: "DELETE" }),
   run: (threadId: string, body: RunBody) => request<ApiRunResult>(`/api/threads/${enc(threadId)}/runs`, { method: "POST", json: body }),
+  cancelRun: (threadId: string, body: CancelRunBody = {}) =>
+    request<ApiCancelResult>(`/api/threads/${enc(threadId)}/runs/cancel`, { method: "POST", json: body }),
   updateState: async (threadId: string, body: EditStateBody) =>
     (await request<ApiCheckpointResult>(`/api/threads/${enc(threadId)}/state`, { method: "POST", json: body })).checkpoint,
   fork: async (threadId: string, body: ForkBody) =>

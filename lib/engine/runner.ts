@@ -65,11 +65,11 @@ export async function* runGraph(rc: RunContext, input: State | null, opts: Invok
   lock.onLost = () => ac.abort(new WaypointError("THREAD_BUSY", `Lost the run lock on thread "${threadId}".`, { threadId }));
   let run: Run | null = null;
   try {
-    run = await Run.start(rc, input, opts, gotoList, ac.signal);
+    run = await Run.start(rc, input, opts, gotoList, ac.signal, () => !!opts.signal?.aborted && !lock.lost);
     return yield* run.loop();
   } catch (err) {
-    // A cancelled run goes back to idle (it can be continued); a lost lock means another process owns the thread now.
-    if (ac.signal.aborted && !lock.lost) await store.updateThread(threadId, { status: "idle" }).catch(() => {});
+    // A cancel that surfaced as a thrown error still leaves the thread resumable; a lost lock means another process owns it now.
+    if (ac.signal.aborted && !lock.lost) await store.updateThread(threadId, { status: "cancelled" }).catch(() => {});
     else if (run?.markedRunning && !lock.lost) await recordStop(store, threadId, err);
     throw err;
   } finally {
@@ -118,6 +118,8 @@ class Run {
     private readonly rc: RunContext,
     private readonly opts: InvokeOptions,
     private readonly signal: AbortSignal,
+    /** True once the caller cancelled the run (its signal), as opposed to the lock being lost. */
+    private readonly cancelled: () => boolean,
     private readonly begin: Beginning,
   ) {
     this.store = rc.config.store;
@@ -129,7 +131,14 @@ class Run {
   }
 
   /** Where the run starts: computed (and validated) before anything is written. */
-  static async start(rc: RunContext, input: State | null, opts: InvokeOptions, gotoList: string[] | null, signal: AbortSignal): Promise<Run> {
+  static async start(
+    rc: RunContext,
+    input: State | null,
+    opts: InvokeOptions,
+    gotoList: string[] | null,
+    signal: AbortSignal,
+    cancelled: () => boolean,
+  ): Promise<Run> {
     const { def, config } = rc;
     const { store } = config;
     const threadId = opts.threadId;
@@ -186,7 +195,7 @@ class Run {
       // A plain continue (or resume): from the checkpoint itself.
       begin = { base, first: fromCheckpoint(base!), firstResumes, passInterrupts: true, saveFirst: false };
     }
-    return new Run(rc, opts, signal, begin);
+    return new Run(rc, opts, signal, cancelled, begin);
   }
 
   /** Marks the thread running, then runs steps until the run is interrupted, done or failed. */
@@ -205,7 +214,7 @@ class Run {
     for (let steps = 0; ; steps++) {
       if (this.cp.interrupts.length && !this.passInterrupts) return yield* this.finish("interrupted");
       if (this.cp.next.length === 0) return yield* this.finish("done");
-      if (this.signal.aborted) throw this.signal.reason ?? new WaypointError("RUN_ABORTED", "The run was cancelled.");
+      if (this.signal.aborted) return yield* this.stopAborted();
       if (steps >= limit)
         return yield* this.fail(new WaypointError("RECURSION_LIMIT", `The run took more than ${limit} steps without finishing.`), null);
       const ended = yield* this.step();
@@ -234,7 +243,13 @@ class Run {
       }
     };
     const ctx = { threadId: this.threadId, step: cp.step + 1, signal: this.signal, configurable: this.opts.configurable ?? {}, emitFrom };
-    const outcomes = await Promise.all(tasks.map((n) => done.get(n) ?? runTask(this.rc.def, n, cp.state, ctx, resumes.get(n) ?? [])));
+    const outcomes = await untilAborted(
+      this.signal,
+      Promise.all(tasks.map((n) => done.get(n) ?? runTask(this.rc.def, n, cp.state, ctx, resumes.get(n) ?? []))),
+    );
+    // Cancelled mid-step: whatever the step's nodes did or are still doing is discarded (no writes are kept, not
+    // even a finished sibling's), so the thread stays exactly at the checkpoint the step started from.
+    if (outcomes === null || this.signal.aborted) return yield* this.stopAborted();
     const ok = outcomes.filter((o): o is Ok => o.kind === "ok").sort((a, b) => (a.node < b.node ? -1 : 1));
     const keptResumes = outcomes.flatMap((o) =>
       o.kind !== "ok" && resumes.get(o.node)?.length ? [{ node: o.node, channel: RESUME, value: resumes.get(o.node) }] : [],
@@ -341,6 +356,30 @@ class Run {
     return result;
   }
 
+  /**
+   * The run's signal fired. A cancel (the caller's signal) ends the run "cancelled" at the last completed step,
+   * saved if autoSave had skipped it; the thread is "cancelled" and continues from there on the next run — or
+   * "interrupted" when that checkpoint still waits for a decision (a cancelled resume did not consume it).
+   * A lost lock writes nothing: another process owns the thread now.
+   */
+  private async *stopAborted(): AsyncGenerator<StreamEvent, RunResult> {
+    if (!this.cancelled()) throw this.signal.reason ?? new WaypointError("RUN_ABORTED", "The run was stopped.");
+    const threadId = this.threadId;
+    const checkpoint = await this.save(this.cp);
+    const waits = checkpoint.interrupts.some((i) => i.kind === "dynamic");
+    await this.store.updateThread(threadId, { status: waits ? "interrupted" : "cancelled", error: null });
+    const result: RunResult = {
+      threadId,
+      status: "cancelled",
+      values: checkpoint.state,
+      next: checkpoint.next,
+      interrupts: checkpoint.interrupts,
+      checkpoint,
+    };
+    yield { type: "done", threadId, status: "cancelled", result };
+    return result;
+  }
+
   private async *fail(err: unknown, node: string | null): AsyncGenerator<StreamEvent, RunResult> {
     const threadId = this.threadId;
     const checkpoint = await this.save(this.cp);
@@ -359,6 +398,16 @@ class Run {
     yield { type: "done", threadId, status: "error", result };
     return result;
   }
+}
+
+/** The promise's value, or null as soon as the signal fires (the promise is left to settle on its own). */
+function untilAborted<T>(signal: AbortSignal, p: Promise<T>): Promise<T | null> {
+  if (signal.aborted) return Promise.resolve(null);
+  return new Promise<T | null>((resolve, reject) => {
+    const onAbort = () => resolve(null);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 /**
@@ -391,9 +440,10 @@ function resumeValuesFor(cp: Checkpoint, resume: unknown, gotoList: string[] | n
   if (resume === undefined) {
     if (dynamic.length)
       throw new WaypointError(
-        "INVALID_ARGUMENT",
-        `Node "${dynamic[0].node}" is waiting for a human: continue with command.resume (or command.goto elsewhere).`,
-        { interrupts: dynamic.map((i) => i.id) },
+        "DECISION_REQUIRED",
+        `"${dynamic[0].node}" is waiting for a decision at v${cp.version}: answer it (command.resume), or re-run "${dynamic[0].node}" ` +
+          `from the checkpoint before it to be asked again.`,
+        { node: dynamic[0].node, checkpointId: cp.id, interrupts: dynamic.map((i) => i.id) },
       );
     return out;
   }

@@ -112,6 +112,10 @@ export interface InvokeOptions {
   /** Continue from this checkpoint (a fork/replay) instead of the thread's latest. */
   checkpointId?: string;
   command?: ResumeCommand;
+  /**
+   * Cancels the run: nodes see it as `ctx.signal`; the step in flight is discarded (the run does not wait for a
+   * node that ignores it) and the run resolves with status "cancelled" at its last completed checkpoint.
+   */
   signal?: AbortSignal;
   configurable?: Record<string, unknown>;
   /** Extra metadata recorded on every checkpoint of this run. */
@@ -133,7 +137,8 @@ export interface StateSnapshot {
   checkpoint: Checkpoint;
 }
 
-export type RunStatus = "done" | "interrupted" | "error";
+/** "cancelled": the caller's signal stopped the run; the thread stays at its last completed step. */
+export type RunStatus = "done" | "interrupted" | "error" | "cancelled";
 
 export interface RunResult {
   threadId: string;

@@ -48,12 +48,15 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   CONFLICT: 409,
   GRAPH_NOT_FOUND: 404,
   THREAD_EXISTS: 409,
+  NO_ACTIVE_RUN: 409,
+  DECISION_REQUIRED: 409,
 };
 
 /** Details safe and useful to show a client, by code (the rest stay in the server log). */
 const PUBLIC_DETAILS: Partial<Record<ErrorCode, string[]>> = {
   STALE_CHECKPOINT: ["expectedCheckpointId", "headCheckpointId"],
   FORBIDDEN: ["action", "role", "requiredRole"],
+  DECISION_REQUIRED: ["node", "checkpointId"],
 };
 
 /**

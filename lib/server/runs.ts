@@ -23,7 +23,7 @@ export interface RunInfo {
   runId: string;
   threadId: string;
   graphId: string;
-  status: "running" | "done" | "interrupted" | "error";
+  status: "running" | "done" | "interrupted" | "error" | "cancelled";
   startedAt: string;
   endedAt: string | null;
 }
@@ -61,12 +61,15 @@ export class RunManager {
     await this.active.get(threadId)?.finished;
   }
 
-  /** Stops the thread's local run (used before deleting the thread). */
-  async cancel(threadId: string): Promise<void> {
+  /**
+   * Stops the thread's local run and resolves with how it ended ("cancelled", or what it reached first), or
+   * null when this process runs nothing on the thread. The engine discards the step in flight.
+   */
+  async cancel(threadId: string): Promise<RunInfo | null> {
     const run = this.active.get(threadId);
-    if (!run) return;
-    run.abort.abort(new Error("Run cancelled."));
-    await run.finished;
+    if (!run) return null;
+    run.abort.abort(new WaypointError("RUN_ABORTED", "Run cancelled."));
+    return run.finished;
   }
 
   /**
@@ -142,7 +145,7 @@ export class RunManager {
         // Thrown after the start: the store failed mid-run or the run was cancelled. The engine recorded what it could.
         if (!abort.signal.aborted) console.error(`[waypoint] run ${info.runId} on thread ${threadId} stopped:`, describe(err));
         if (!abort.signal.aborted && isStoreUnavailable(err)) this.stopped.set(threadId, { graphId, request: req, saved });
-        return this.end(entry, "error");
+        return this.end(entry, abort.signal.aborted ? "cancelled" : "error");
       },
     );
     return { run: info, finished: entry.finished };

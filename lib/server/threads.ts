@@ -11,6 +11,7 @@ import type { Runtime } from "./runtime";
 import type { Caller } from "./auth/caller";
 import type { CreateThreadBody, EditStateBody, ForkBody, HistoryQuery, ListThreadsQuery, RunBody } from "../api/requests";
 import { decideWithQuorum, guardQuorum, quorumView } from "./quorum";
+import { refuseRunAtDecision, runFork } from "./fork-run";
 import { apiCheckpoint, apiStorage, apiSummary, apiThread } from "./serialize";
 import type { ApiDeleted, ApiDiff, ApiGraph, ApiGraphList, ApiHistoryPage, ApiRunResult, ApiState, ApiThread, ApiThreadPage } from "../api/responses";
 
@@ -238,9 +239,19 @@ export async function editState(rt: Runtime, who: Caller, threadId: string, body
   return { checkpoint: apiCheckpoint(cp), thread: await threadView(rt, threadId) };
 }
 
+/**
+ * A fork, and with `run: true` its run, as one request: what the run would refuse is checked before anything
+ * is written (the `run` permission, a checkpoint waiting for a decision), and a run that still fails to start
+ * takes its fork with it (fork-run.ts), so a refused request leaves nothing behind to be clicked twice.
+ */
 export async function forkThread(rt: Runtime, who: Caller, threadId: string, body: ForkBody) {
-  const graphId = knownGraph(rt, await readable(rt, who, threadId));
+  const t = await readable(rt, who, threadId);
+  const graphId = knownGraph(rt, t);
   who.authorize("fork", graphId);
+  if (body.run) {
+    who.authorize("run", graphId);
+    if (body.asNode === undefined) refuseRunAtDecision(await checkpointOf(rt, threadId, body.checkpointId));
+  }
   guardQuorum(rt, who, graphId, { asNode: body.asNode });
   const { actor, ...meta } = who.actorMeta;
   const newThreadId = body.newThread === true ? uuidv7() : typeof body.newThread === "string" ? body.newThread : undefined;
@@ -260,6 +271,7 @@ export async function forkThread(rt: Runtime, who: Caller, threadId: string, bod
     reason: body.reason,
     metadata: meta,
   });
+  const run = body.run ? await runFork(rt, graphId, t, cp, who.actorMeta) : null;
   await who.audit({
     action: "fork",
     threadId: cp.threadId,
@@ -267,11 +279,25 @@ export async function forkThread(rt: Runtime, who: Caller, threadId: string, bod
     checkpointBefore: body.checkpointId,
     checkpointAfter: cp.id,
     reason: body.reason ?? null,
-    detail: { fromThread: threadId, ...(body.values ? { values: body.values } : {}), ...(body.asNode ? { asNode: body.asNode } : {}) },
+    detail: {
+      fromThread: threadId,
+      ...(body.values ? { values: body.values } : {}),
+      ...(body.asNode ? { asNode: body.asNode } : {}),
+      ...(run ? { runId: run.runId } : {}),
+    },
   });
+  if (run)
+    await who.audit({
+      action: "run_resume",
+      threadId: cp.threadId,
+      graphId,
+      checkpointBefore: cp.id,
+      reason: body.reason ?? null,
+      detail: { runId: run.runId },
+    });
   rt.bus.publish({ type: "checkpoint", threadId: cp.threadId, checkpoint: apiCheckpoint(cp, "summary") });
   rt.bus.publish({ type: "thread_updated", threadId: cp.threadId, reason: "fork" });
-  return { checkpoint: apiCheckpoint(cp), thread: await threadView(rt, cp.threadId) };
+  return { checkpoint: apiCheckpoint(cp), thread: await threadView(rt, cp.threadId), ...(run ? { run } : {}) };
 }
 
 /**

@@ -81,6 +81,12 @@ const CASES: Case[] = [
     expect: "401 403 201 201 201 201 201 403",
   },
   {
+    // Stopping a run is the `run` permission (operators and up); with nothing running, the allowed callers get 409.
+    name: "POST …/runs/cancel (nothing runs)", method: "POST",
+    target: async (f) => ({ path: `/api/threads/${(await f.interrupted()).threadId}/runs/cancel`, body: {} }),
+    expect: "401 403 403 409 409 409 403 403",
+  },
+  {
     name: "DELETE /api/threads/:id", method: "DELETE",
     target: async (f) => ({ path: `/api/threads/${(await f.interrupted()).threadId}` }),
     expect: "401 403 403 200 200 200 403 403",

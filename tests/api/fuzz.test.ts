@@ -220,6 +220,7 @@ for (const make of [sqliteStore, postgresStore]) {
             ["POST"],
             [{ command: { resume: { action: "approve" } } }, { input: { topic: "again" } }, { checkpointId: cid }],
           ],
+          [`/api/threads/${id}/runs/cancel`, ["POST"], [{}, { reason: "fuzz" }]],
           [
             `/api/threads/${id}/state`,
             ["GET", "POST"],

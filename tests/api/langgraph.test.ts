@@ -287,6 +287,12 @@ describe.each([
       expect((await lg.threads.get(t.thread_id)).status).toBe("idle");
       expect((await httpError(lg.runs.cancel(t.thread_id, long.run_id))).status).toBe(409);
       expect((await httpError(lg.runs.get(t.thread_id, "nope"))).status).toBe(404);
+
+      // Stopped from the dashboard (the native cancel): the protocol's run record ends "interrupted" as well.
+      const other = await lg.runs.create(t.thread_id, "pipeline", { input: { steps: 50, stepMs: 200 } });
+      expect((await api.post(`/api/threads/${t.thread_id}/runs/cancel`, {})).status).toBe(200);
+      await expect.poll(async () => (await lg.runs.get(t.thread_id, other.run_id)).status).toBe("interrupted");
+      expect((await lg.threads.get(t.thread_id)).status).toBe("idle");
     });
   });
 

@@ -2,7 +2,7 @@
  * Conformance: thread records (getThread / updateThread / listThreads) and how `save` maintains them.
  */
 import { describe, expect, it } from "vitest";
-import type { ThreadInfo } from "../../lib/checkpoint/types";
+import { THREAD_STATUSES, type ThreadInfo } from "../../lib/checkpoint/types";
 import { isThreadNotFound } from "../../lib/errors";
 import { chain, cp, rejectsWith, sleep, threadId, type StoreRef } from "./suite-helpers";
 
@@ -137,6 +137,14 @@ export function threadTests(ref: StoreRef) {
       expect(isThreadNotFound(err)).toBe(true);
     });
 
+    it("keeps every status of THREAD_STATUSES and lists by each (cancelled included)", async () => {
+      const ids = new Map(THREAD_STATUSES.map((s) => [s, threadId(s)]));
+      for (const [status, t] of ids) await ref.store.updateThread(t, { status });
+      for (const [status, t] of ids) {
+        expect((await ref.store.getThread(t)).status).toBe(status);
+        expect((await ref.store.listThreads({ status })).threads.map((x) => x.threadId)).toEqual([t]);
+      }
+    });
     it("rejects bad statuses, limits and cursors with INVALID_ARGUMENT", async () => {
       const t = threadId();
       await ref.store.updateThread(t, { status: "done" });

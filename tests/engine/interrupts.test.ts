@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { END, START, StateGraph, appendReducer, interrupt, isInvalidArgument, isNoPendingInterrupt, isWaypointError } from "@/lib/engine";
+import { END, START, StateGraph, appendReducer, interrupt, isDecisionRequired, isNoPendingInterrupt, isWaypointError } from "@/lib/engine";
 import type { CheckpointStore } from "@/lib/checkpoint/types";
 import { engineStores } from "./stores";
 
@@ -48,7 +48,7 @@ describe.each(engineStores)("interrupts on the $name store", (backend) => {
 
     // Continuing without an answer is refused and changes nothing.
     const refused = await app.invoke(null, { threadId: "a1" }).catch((e) => e);
-    expect(isInvalidArgument(refused)).toBe(true);
+    expect(isDecisionRequired(refused)).toBe(true);
     expect((await store.latest("a1"))!.id).toBe(saved.id);
 
     const done = await app.invoke(null, { threadId: "a1", command: { resume: { action: "approve" } } });

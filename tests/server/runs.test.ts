@@ -144,16 +144,16 @@ describe.each(stores)("RunManager on the $name store", ({ open }) => {
     expect(runs.activeRun(threadId)).toBeNull();
   });
 
-  it("allows one run per thread: a second start is THREAD_BUSY; cancel stops the run and leaves the thread idle", async () => {
+  it("allows one run per thread: a second start is THREAD_BUSY; cancel stops the run and leaves the thread cancelled", async () => {
     const threadId = tid();
     const { finished } = await runs.start(threadId, "pipeline", { input: { steps: 50, stepMs: 50 } });
     const second = runs.start(threadId, "pipeline", { input: null });
     await expect(second).rejects.toSatisfy(isThreadBusy);
 
-    await runs.cancel(threadId);
+    expect((await runs.cancel(threadId))?.status).toBe("cancelled");
     expect(runs.activeRun(threadId)).toBeNull();
-    expect((await finished).status).toBe("error");
-    expect((await store.getThread(threadId)).status).toBe("idle");
+    expect((await finished).status).toBe("cancelled");
+    expect((await store.getThread(threadId)).status).toBe("cancelled");
 
     // The cancelled run can be continued from its last checkpoint.
     const before = (await store.latest(threadId))!.state.current as number;
@@ -166,7 +166,7 @@ describe.each(stores)("RunManager on the $name store", ({ open }) => {
   it("settled resolves when the local run has ended (at once when there is none); cancel without a run is a no-op", async () => {
     const threadId = tid();
     await runs.settled(threadId);
-    await runs.cancel(threadId);
+    expect(await runs.cancel(threadId)).toBeNull();
     const { finished } = await runs.start(threadId, "pipeline", { input: { steps: 3, stepMs: 20 } });
     await runs.settled(threadId);
     expect(runs.activeRun(threadId)).toBeNull();

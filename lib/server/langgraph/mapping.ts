@@ -54,7 +54,7 @@ export function lgStatus(s: ThreadStatus): LgThreadStatus {
 
 /** Waypoint statuses that a protocol status filter means. */
 export function waypointStatuses(s: LgThreadStatus): ThreadStatus[] {
-  return s === "busy" ? ["running"] : s === "idle" ? ["idle", "done"] : [s];
+  return s === "busy" ? ["running"] : s === "idle" ? ["idle", "done", "cancelled"] : [s];
 }
 
 /**

@@ -54,7 +54,8 @@ export const streamModes = (b: { stream_mode?: string | string[] | null }) =>
   b.stream_mode == null ? ["values"] : Array.isArray(b.stream_mode) ? b.stream_mode : [b.stream_mode];
 
 function finalStatus(info: RunInfo): LgRunStatus {
-  if (cancelled().has(info.runId)) return "interrupted";
+  // A run stopped by the native cancel (the dashboard's Stop) ends "interrupted" too, as LangGraph's cancelled runs do.
+  if (cancelled().has(info.runId) || info.status === "cancelled") return "interrupted";
   return info.status === "done" ? "success" : info.status === "interrupted" ? "interrupted" : info.status === "error" ? "error" : "running";
 }
 
@@ -176,14 +177,9 @@ export async function runOutput(rt: Runtime, who: Caller, threadId: string) {
 async function cancelLocal(rt: Runtime, who: Caller, t: ThreadInfo, runId: string, reason: string) {
   who.authorize("run", t.graphId);
   cancelled().set(runId, reason);
+  // The native cancel's mechanism (lib/server/cancel.ts): the engine discards the step in flight and leaves the
+  // thread "cancelled" at its last checkpoint, which the protocol shows as "idle", ready to continue.
   await rt.runs.cancel(t.threadId);
-  // A cancel that lands inside a node is recorded by the engine as that node failing (the abort is its error);
-  // the protocol's cancelled run leaves the thread idle at the step it stopped before, ready to continue.
-  const after = await rt.store.getThread(t.threadId);
-  if (after.status === "error") {
-    const head = await rt.store.latest(t.threadId);
-    await rt.store.updateThread(t.threadId, { status: head ? statusOf(head) : "idle", error: null });
-  }
   await who.audit({
     action: "run_cancel",
     threadId: t.threadId,

@@ -19,6 +19,7 @@ const RULES: Rule[] = [
   ["GET", new RegExp(`^${T}$`), R.ApiThread],
   ["DELETE", new RegExp(`^${T}$`), R.ApiDeleted],
   ["POST", new RegExp(`^${T}/runs$`), R.ApiRunResult],
+  ["POST", new RegExp(`^${T}/runs/cancel$`), R.ApiCancelResult],
   ["GET", new RegExp(`^${T}/state$`), R.ApiState],
   ["POST", new RegExp(`^${T}/state$`), R.ApiCheckpointResult],
   ["POST", new RegExp(`^${T}/fork$`), R.ApiCheckpointResult],
