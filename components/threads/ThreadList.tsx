@@ -3,7 +3,7 @@ import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { errorMessage } from "@/lib/client/api";
 import { timeAgo, shortId } from "@/lib/client/format";
-import { useGraphs, useThreads } from "@/lib/client/hooks";
+import { useGraphs, useThreadCounts, useThreads } from "@/lib/client/hooks";
 import { THREAD_STATUSES, type Thread, type ThreadStatus } from "@/lib/client/types";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
@@ -80,6 +80,7 @@ export function ThreadList() {
     router.replace(q ? `${pathname}?${q}` : pathname, { scroll: false });
   };
   const threads = useThreads({ status, graphId: graphId || undefined });
+  const counts = useThreadCounts(graphId || undefined);
   const graphs = useGraphs();
   const list = threads.data?.pages.flatMap((p) => p.threads) ?? [];
   const waiting = list.filter((t) => t.status === "interrupted");
@@ -91,9 +92,18 @@ export function ThreadList() {
       title={
         <span className="flex items-center gap-2">
           Threads
-          {waiting.length > 0 && (
-            <span data-testid="waiting-count" className="rounded-full bg-amber-500 px-2 py-0.5 text-xs font-semibold text-white">
-              {waiting.length} waiting for review
+          {(counts.data?.waiting ?? 0) > 0 && (
+            <span
+              data-testid="waiting-count"
+              title={
+                counts.data?.oldestWaitingSince
+                  ? `The oldest has waited since ${new Date(counts.data.oldestWaitingSince).toLocaleString()}`
+                  : undefined
+              }
+              className="rounded-full bg-amber-500 px-2 py-0.5 text-xs font-semibold text-white"
+            >
+              {counts.data!.waiting.toLocaleString()}
+              {counts.data!.capped ? "+" : ""} waiting for review
             </span>
           )}
         </span>

@@ -33,6 +33,9 @@ export const ListThreadsQuery = z.object({
 });
 export type ListThreadsQuery = z.infer<typeof ListThreadsQuery>;
 
+export const ThreadCountsQuery = z.object({ graphId: z.string().min(1).max(100).optional() });
+export type ThreadCountsQuery = z.infer<typeof ThreadCountsQuery>;
+
 export const RunCommand = z.object({ resume: z.unknown().optional(), update: JsonObject.optional(), goto: NodeList.optional() }).strict();
 export type RunCommand = z.infer<typeof RunCommand>;
 

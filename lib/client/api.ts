@@ -17,6 +17,7 @@ import type {
   ApiRunResult,
   ApiSetupStatus,
   ApiThread,
+  ApiThreadCounts,
   ApiThreadPage,
   ApiThreadStorage,
   ApiToken,
@@ -115,6 +116,7 @@ export const api = {
   graph: async (graphId: string) => flatGraph(await request<ApiGraph>(`/api/graphs/${enc(graphId)}`)),
   threads: (p: { status?: ThreadStatus | ""; graphId?: string; limit?: number; cursor?: string | null }) =>
     request<ApiThreadPage>(`/api/threads${qs(p)}`),
+  threadCounts: (p: { graphId?: string }) => request<ApiThreadCounts>(`/api/thread-counts${qs(p)}`),
   thread: (threadId: string) => request<ApiThread>(`/api/threads/${enc(threadId)}`),
   createThread: (body: CreateThreadBody) => request<ApiThread>("/api/threads", { method: "POST", json: body }),
   deleteThread: (threadId: string) => request<ApiDeleted>(`/api/threads/${enc(threadId)}`, { method: "DELETE" }),

@@ -31,6 +31,16 @@ export function useThreads(filters: { status?: ThreadStatus | ""; graphId?: stri
   });
 }
 
+/** How many threads wait for a person in all (not only the loaded pages), within the caller's graphs. */
+export function useThreadCounts(graphId?: string) {
+  return useQuery({
+    queryKey: keys.threadCounts(graphId),
+    queryFn: () => api.threadCounts({ graphId }),
+    refetchInterval: 5_000,
+    placeholderData: (prev) => prev,
+  });
+}
+
 export function useThread(threadId: string) {
   return useQuery({
     queryKey: keys.thread(threadId),

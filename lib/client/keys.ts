@@ -13,6 +13,7 @@ export const keys = {
   threads: () => [...keys.all, "threads"] as const,
   threadLists: () => [...keys.threads(), "list"] as const,
   threadList: (filters: { status?: string; graphId?: string }) => [...keys.threadLists(), filters] as const,
+  threadCounts: (graphId?: string) => [...keys.threads(), "counts", graphId ?? ""] as const,
   thread: (threadId: string) => [...keys.threads(), "one", threadId] as const,
   history: (threadId: string) => [...keys.thread(threadId), "history"] as const,
   storage: (threadId: string) => [...keys.thread(threadId), "storage"] as const,

@@ -5,6 +5,7 @@ import type { CheckpointStore } from "../checkpoint/types";
 import type { Caller } from "./auth/caller";
 import type { EventBus } from "./events";
 import type { RunManager } from "./runs";
+import { COUNT_CAP, walkThreads } from "./thread-counts";
 
 /**
  * Prometheus metrics (prom-client), served by GET /api/metrics. One registry per process, kept on globalThis:
@@ -44,9 +45,6 @@ export function routePattern(path: string): string {
   }
   return parts.join("/");
 }
-
-/** Interrupted threads walked per scrape at most (500 a page): the gauge says `>=` beyond it via the cap label. */
-const SCRAPE_THREAD_CAP = 10_000;
 
 function createMetrics(): Metrics {
   const registry = new Registry();
@@ -122,21 +120,13 @@ function createMetrics(): Metrics {
   let walk: Promise<{ n: number; oldestAt: number }> | null = null;
   const interrupted = () => (walk ??= walkInterrupted());
   async function walkInterrupted() {
-    let n = 0;
-    let oldestAt = Infinity;
-    if (!attached) return { n, oldestAt };
-    let cursor: string | null = null;
-    do {
-      const page = await attached.store.listThreads({ status: "interrupted", limit: 500, cursor });
-      n += page.threads.length;
-      for (const t of page.threads) oldestAt = Math.min(oldestAt, Date.parse(t.updatedAt));
-      cursor = page.nextCursor;
-    } while (cursor && n < SCRAPE_THREAD_CAP);
-    return { n, oldestAt };
+    if (!attached) return { n: 0, oldestAt: Infinity };
+    const w = await walkThreads(attached.store, { status: "interrupted" });
+    return { n: w.count, oldestAt: w.oldestAt };
   }
   new Gauge({
     name: "waypoint_interrupts_waiting",
-    help: `Threads waiting for a person at an interrupt (every process; counted up to ${SCRAPE_THREAD_CAP}).`,
+    help: `Threads waiting for a person at an interrupt (every process; counted up to ${COUNT_CAP}).`,
     registers: [registry],
     async collect() {
       this.set((await interrupted()).n);

@@ -234,6 +234,7 @@ for (const make of [sqliteStore, postgresStore]) {
           [`/api/threads/${id}/history`, ["GET"], []],
           [`/api/threads/${id}/storage`, ["GET"], []],
           ["/api/metrics", ["GET"], []],
+          ["/api/thread-counts", ["GET"], []],
           [`/api/threads/${id}/checkpoints/${cid}`, ["GET"], []],
           [`/api/threads/${id}/checkpoints/${cid}/diff`, ["GET"], []],
           [`/api/threads/${id}/events`, ["GET"], []],

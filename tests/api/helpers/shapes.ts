@@ -16,6 +16,7 @@ const RULES: Rule[] = [
   ["GET", /^\/api\/graphs\/[^/]+$/, R.ApiGraph],
   ["GET", /^\/api\/threads$/, R.ApiThreadPage],
   ["POST", /^\/api\/threads$/, R.ApiThread],
+  ["GET", /^\/api\/thread-counts$/, R.ApiThreadCounts],
   ["GET", new RegExp(`^${T}$`), R.ApiThread],
   ["DELETE", new RegExp(`^${T}$`), R.ApiDeleted],
   ["POST", new RegExp(`^${T}/runs$`), R.ApiRunResult],
