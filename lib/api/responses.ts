@@ -349,7 +349,8 @@ export type ApiSetupClaim = z.infer<typeof ApiSetupClaim>;
 
 /**
  * Every error answer: a stable `code` (lib/server/http.ts maps domain errors to statuses in one table), one
- * sentence, and for two codes the details a client acts on (the head to reload; the role an action needs).
+ * sentence, and for a few codes the details a client acts on (the head to reload; the role an action needs; where
+ * a decision is awaited).
  */
 export const ApiErrorBody = z.strictObject({
   error: z.strictObject({
@@ -360,6 +361,9 @@ export const ApiErrorBody = z.strictObject({
     action: z.string().optional(),
     role: z.string().optional(),
     requiredRole: z.string().optional(),
+    /** DECISION_REQUIRED: where the run waits for a decision. */
+    node: z.string().optional(),
+    checkpointId: z.string().optional(),
   }),
 });
 export type ApiErrorBody = z.infer<typeof ApiErrorBody>;

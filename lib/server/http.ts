@@ -53,7 +53,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 };
 
 /** Details safe and useful to show a client, by code (the rest stay in the server log). */
-const PUBLIC_DETAILS: Partial<Record<ErrorCode, string[]>> = {
+const PUBLIC_DETAILS: Partial<Record<ErrorCode, (keyof ErrorDetails)[]>> = {
   STALE_CHECKPOINT: ["expectedCheckpointId", "headCheckpointId"],
   FORBIDDEN: ["action", "role", "requiredRole"],
   DECISION_REQUIRED: ["node", "checkpointId"],
