@@ -5,7 +5,7 @@ import type { CheckpointStore } from "../checkpoint/types";
 import type { Caller } from "./auth/caller";
 import type { EventBus } from "./events";
 import type { RunManager } from "./runs";
-import { COUNT_CAP, walkThreads } from "./thread-counts";
+import { COUNT_CAP, walkThreads } from "./thread-walk";
 
 /**
  * Prometheus metrics (prom-client), served by GET /api/metrics. One registry per process, kept on globalThis:
