@@ -21,13 +21,14 @@ export default function RootLayout({ children }: { children: ReactNode }) {
       <body className="flex min-h-full flex-col font-sans">
         <Providers>
           <header className="sticky top-0 z-30 border-b border-slate-200 bg-white/90 backdrop-blur">
-            <div className="mx-auto flex h-12 max-w-[1600px] items-center gap-4 px-4">
-              <Link href="/" className="flex items-center gap-2 font-semibold tracking-tight" data-testid="nav-home">
+            <div className="mx-auto flex h-12 max-w-[1600px] items-center gap-3 px-4 sm:gap-4">
+              <Link href="/" aria-label="Waypoint" className="flex shrink-0 items-center gap-2 font-semibold tracking-tight" data-testid="nav-home">
                 {/* eslint-disable-next-line @next/next/no-img-element -- a 20 px SVG: next/image would not optimise it */}
                 <img src="/icon.svg" alt="" width={20} height={20} />
-                Waypoint
+                {/* A phone-width header keeps the logo only, so the links fit on one line. */}
+                <span className="hidden sm:inline">Waypoint</span>
               </Link>
-              <nav className="text-sm text-slate-500">
+              <nav className="shrink-0 text-sm text-slate-500">
                 <Link href="/" className="hover:text-slate-900">
                   Threads
                 </Link>

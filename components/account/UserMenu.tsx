@@ -16,14 +16,21 @@ export function UserMenu() {
     window.location.assign("/signin");
   };
   return (
-    <div className="ml-auto flex min-w-0 items-center gap-3 text-sm">
+    <div className="ml-auto flex min-w-0 items-center gap-3 whitespace-nowrap text-sm">
       {admin && (
         <Link href="/audit" className="text-slate-600 hover:text-slate-900" data-testid="nav-audit">
           Audit
         </Link>
       )}
       <Link href="/settings" className="text-slate-600 hover:text-slate-900" data-testid="nav-settings">
-        {admin ? "Users & tokens" : "Account"}
+        {admin ? (
+          <>
+            <span className="sm:hidden">Users</span>
+            <span className="hidden sm:inline">Users &amp; tokens</span>
+          </>
+        ) : (
+          "Account"
+        )}
       </Link>
       <span className="hidden min-w-0 items-center gap-1.5 sm:flex" data-testid="me">
         <span className="truncate font-medium text-slate-800" data-testid="me-name">
