@@ -49,6 +49,9 @@ const nextConfig = {
     "proper-lockfile",
     // Loads waypoint.config.ts and its graph modules at start (lib/config/load.ts): it must run from node_modules.
     "jiti",
+    // Structured logs (lib/server/log.ts): pino resolves its own files at run time.
+    "pino",
+    "pino-pretty",
   ],
   // The repo is the whole app: don't let Next guess a parent folder from a stray lockfile.
   turbopack: { root },

@@ -1,6 +1,7 @@
 import "server-only";
 import { EventEmitter } from "node:events";
 import type { ThreadEvent } from "../api/responses";
+import { errFields, log } from "./log";
 
 export type { ThreadEvent };
 /** For the events route, which may import only lib/server: a deleted thread ends its stream. */
@@ -28,7 +29,7 @@ export class EventBus {
       try {
         fn(e);
       } catch (err) {
-        console.error("[waypoint] event listener failed:", err);
+        log().error(errFields(err), "event listener failed");
       }
     };
     this.emitter.on(ALL, safe);

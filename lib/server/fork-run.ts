@@ -4,6 +4,7 @@ import type { Checkpoint, ThreadInfo } from "../checkpoint/types";
 import { withThreadLock } from "../engine/thread-lock";
 import type { RunInfo } from "./runs";
 import type { Runtime } from "./runtime";
+import { errFields, log } from "./log";
 
 /**
  * Fork-and-run as one request (threads.ts forkThread). The semantics at an interrupt: a checkpoint waiting for
@@ -38,7 +39,7 @@ export async function runFork(
     return (await rt.runs.start(fork.threadId, graphId, { input: null, checkpointId: fork.id, metadata: actorMeta })).run;
   } catch (err) {
     await undoFork(rt, source, fork).catch((undo: unknown) =>
-      console.error(`[waypoint] fork ${fork.id} stays after its run was refused:`, undo instanceof Error ? undo.message : undo),
+      log().error({ threadId: fork.threadId, checkpointId: fork.id, ...errFields(undo) }, "a fork stays after its run was refused"),
     );
     throw err;
   }

@@ -4,6 +4,7 @@ import { storeConfigFromEnv } from "../checkpoint/factory";
 import { json } from "./http";
 import { getRuntime } from "./runtime";
 import type { ApiHealth } from "../api/responses";
+import { errFields, log } from "./log";
 
 /**
  * `GET /api/health`: 200 `{ ok: true, store }` when the store answers a read; 503
@@ -20,7 +21,7 @@ export async function health(): Promise<Response> {
     return json(up);
   } catch (err) {
     const known = isWaypointError(err) && (err.code === "STORE_UNAVAILABLE" || err.code === "STORE_CONFIG");
-    if (!known) console.error("[waypoint] health check failed:", err);
+    if (!known) log().error(errFields(err), "health check failed");
     const error = known ? { code: err.code, message: err.message } : { code: "INTERNAL", message: "Internal error; see the server log." };
     const down: ApiHealth = { ok: false, store: kind, error };
     return json(down, 503);

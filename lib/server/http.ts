@@ -6,6 +6,7 @@ import { jsonBodyProblem } from "./json-limits";
 import { settings } from "./config";
 import { metrics } from "./metrics";
 import type { ApiErrorBody } from "../api/responses";
+import { errFields, log } from "./log";
 
 /**
  * The one place errors become HTTP responses, plus body reading with a size limit.
@@ -82,7 +83,7 @@ export function errorResponse(err: unknown): NextResponse {
       return res;
     }
   }
-  console.error("[waypoint] unexpected error:", err);
+  log().error(errFields(err), "unexpected error");
   return body(500, "INTERNAL", "Internal error; see the server log.");
 }
 

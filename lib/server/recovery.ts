@@ -2,6 +2,7 @@ import "server-only";
 import { isStoreUnavailable, isThreadBusy, isWaypointError, type WaypointError } from "../errors";
 import type { CheckpointStore, ThreadInfo } from "../checkpoint/types";
 import type { RunRequest } from "./run-request";
+import { errFields, log } from "./log";
 
 /**
  * Recovery from store outages and crashes.
@@ -32,7 +33,10 @@ export class OutageMonitor {
     this.down = err;
     if (first) {
       this.since = Date.now();
-      console.error(`[waypoint] ${err.message} Requests answer 503 until it is back; runs it stopped continue then.`);
+      log().error(
+        { err: { message: err.message, code: err.code } },
+        `${err.message} Requests answer 503 until it is back; runs it stopped continue then.`,
+      );
     }
     if (!this.probing) void this.loop();
   }
@@ -50,7 +54,7 @@ export class OutageMonitor {
         const secs = this.since ? ((Date.now() - this.since) / 1000).toFixed(1) : "?";
         this.down = null;
         this.since = null;
-        console.log(`[waypoint] the checkpoint store answers again after ${secs} s; continuing interrupted runs.`);
+        log().info({ downSeconds: Number(secs) || null }, `the checkpoint store answers again after ${secs} s; continuing interrupted runs`);
         this.onBack();
         return;
       }
@@ -91,7 +95,7 @@ export async function continueAfterOutage(
           const t = await store.getThread(threadId);
           if (isActive(threadId) || !stoppedByOutage(t)) break;
           await start(threadId, run.saved ? { ...run, request: { input: null } } : run);
-          console.log(`[waypoint] continued thread ${threadId} (${run.graphId}) after the store outage.`);
+          log().info({ threadId, graph: run.graphId }, `continued thread ${threadId} after the store outage`);
           break;
         } catch (err) {
           // Busy: our own lock from before the outage, until its lease ends. Down again: the monitor calls us later.
@@ -106,7 +110,7 @@ export async function continueAfterOutage(
       if (stopped.get(threadId) === run) stopped.delete(threadId);
     })();
   }
-  await resumeOrphans().catch((err) => console.error(`[waypoint] crash recovery failed: ${message(err)}`));
+  await resumeOrphans().catch((err) => log().error(errFields(err), "crash recovery failed"));
 }
 
 /**
@@ -126,11 +130,12 @@ export async function endStranded(store: CheckpointStore, threadId: string, err:
       at: new Date().toISOString(),
     };
     await store.updateThread(threadId, { status: head?.interrupts.length ? "interrupted" : "error", error });
-    console.error(
-      `[waypoint] thread ${threadId} could not continue and was marked ${head?.interrupts.length ? "interrupted" : "error"}: ${message(err)}`,
+    log().error(
+      { threadId, status: head?.interrupts.length ? "interrupted" : "error", ...errFields(err) },
+      "thread could not continue after the server stopped",
     );
   } catch (e) {
-    console.error(`[waypoint] could not record that thread ${threadId} stopped: ${message(e)}`);
+    log().error({ threadId, ...errFields(e) }, "could not record that the thread stopped");
   }
 }
 

@@ -8,6 +8,7 @@ import type { EventBus } from "./events";
 import { apiCheckpoint } from "./serialize";
 import type { RunRequest } from "./run-request";
 import { continueAfterOutage, endStranded, type StoppedRun } from "./recovery";
+import { log } from "./log";
 
 /**
  * Runs go on in the background, not tied to the HTTP request that started them. One active run per thread:
@@ -143,7 +144,11 @@ export class RunManager {
       (result) => this.end(entry, result?.status ?? "error"),
       (err: unknown) => {
         // Thrown after the start: the store failed mid-run or the run was cancelled. The engine recorded what it could.
-        if (!abort.signal.aborted) console.error(`[waypoint] run ${info.runId} on thread ${threadId} stopped:`, describe(err));
+        if (!abort.signal.aborted)
+          log().error(
+            { runId: info.runId, threadId, graph: graphId, err: { message: describe(err) } },
+            `run ${info.runId} on thread ${threadId} stopped: ${describe(err)}`,
+          );
         if (!abort.signal.aborted && isStoreUnavailable(err)) this.stopped.set(threadId, { graphId, request: req, saved });
         return this.end(entry, abort.signal.aborted ? "cancelled" : "error");
       },
@@ -171,7 +176,11 @@ export class RunManager {
       for (const t of page.threads) {
         if (this.resuming.has(t.threadId)) continue;
         if (t.graphId && this.graphs.has(t.graphId)) void this.resumeOne(t.threadId, t.graphId);
-        else console.error(`[waypoint] thread ${t.threadId} was left running on graph "${t.graphId}", which this server does not have.`);
+        else
+          log().error(
+            { threadId: t.threadId, graph: t.graphId },
+            `thread ${t.threadId} was left running on graph "${t.graphId}", which this server does not have`,
+          );
       }
       cursor = page.nextCursor;
     } while (cursor);
@@ -203,11 +212,11 @@ export class RunManager {
         const thread = await this.store.getThread(threadId);
         if (thread.status !== "running" || this.active.has(threadId) || this.stopped.has(threadId)) return;
         await this.start(threadId, graphId, { input: null });
-        console.log(`[waypoint] resumed thread ${threadId} (${graphId}) after a restart.`);
+        log().info({ threadId, graph: graphId }, `resumed thread ${threadId} (${graphId}) after a restart`);
         return;
       } catch (err) {
         if (!isThreadBusy(err)) {
-          console.error(`[waypoint] could not resume thread ${threadId}: ${describe(err)}`);
+          log().error({ threadId, graph: graphId, err: { message: describe(err) } }, `could not resume thread ${threadId}`);
           // Store down: the outage monitor resumes orphans again once it answers. Anything else ends visibly.
           if (!isStoreUnavailable(err)) await endStranded(this.store, threadId, err);
           return;

@@ -11,6 +11,8 @@ import { announceFirstAdmin, createAccess, type Access } from "./auth";
 import { OutageMonitor } from "./recovery";
 import { settings } from "./config";
 import { metrics } from "./metrics";
+import { errFields, log } from "./log";
+import { attachRunLog } from "./run-log";
 
 /**
  * The process-wide server state: the store chosen by configuration, the compiled graphs, the run manager and
@@ -36,7 +38,10 @@ async function create(): Promise<Runtime> {
   // So does a bad waypoint.config.ts (a missing module, a duplicate id, ...), before the store is opened.
   const loadStart = Date.now();
   const { file: configFile, graphs: graphList } = await loadGraphConfig();
-  console.log(`[waypoint] graphs from ${configFile} (${Date.now() - loadStart} ms): ${graphList.map((g) => g.id).join(", ")}`);
+  log().info(
+    { config: configFile, ms: Date.now() - loadStart, graphs: graphList.map((g) => g.id) },
+    `graphs from ${configFile}: ${graphList.map((g) => g.id).join(", ")}`,
+  );
   const config = storeConfigFromEnv(process.env);
   const raw = await createStore(config);
   await raw.setup();
@@ -65,10 +70,11 @@ async function create(): Promise<Runtime> {
   const graphs = new GraphRegistry(store, graphList);
   const runs = new RunManager(store, graphs, bus);
   metrics().attach(store, runs, bus);
-  console.log(`[waypoint] checkpoint store: ${store.kind}`);
-  await announceFirstAdmin(access).catch((err) => console.error(`[waypoint] could not prepare the first-admin link: ${message(err)}`));
+  attachRunLog(bus, runs);
+  log().info({ store: store.kind }, `checkpoint store: ${store.kind}`);
+  await announceFirstAdmin(access).catch((err) => log().error(errFields(err), "could not prepare the first-admin link"));
   // Threads a killed process left "running" continue by themselves.
-  runs.resumeOrphans().catch((err) => console.error(`[waypoint] crash recovery failed: ${message(err)}`));
+  runs.resumeOrphans().catch((err) => log().error(errFields(err), "crash recovery failed"));
   return { store, graphs, runs, bus, access, outage };
 }
 
@@ -91,8 +97,8 @@ export function getRuntime(): Promise<Runtime> {
     );
     p.catch((err) => {
       if (holder[KEY] === p) delete holder[KEY];
-      if (isStoreConfigError(err) || isStoreUnavailable(err)) console.error(`[waypoint] ${message(err)}`);
-      else console.error("[waypoint] start-up failed:", err);
+      if (isStoreConfigError(err) || isStoreUnavailable(err)) log().error({ err: { message: message(err), code: err.code } }, message(err));
+      else log().fatal(errFields(err), "start-up failed");
     });
   }
   return p;

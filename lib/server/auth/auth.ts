@@ -5,6 +5,7 @@ import { prismaAdapter } from "better-auth/adapters/prisma";
 import { genericOAuth } from "better-auth/plugins";
 import type { AccountsDb } from "./db";
 import { DEFAULT_ROLE, isRole } from "../../auth/roles";
+import { log } from "../log";
 
 /**
  * Sign-in through Better Auth: email + password accounts (passwords hashed by Better Auth, scrypt), sessions in
@@ -64,7 +65,7 @@ export function createAuth(db: AccountsDb, secret: string, oidc: OidcConfig | nu
       log: (level, message, ...args) => {
         // Deriving the origin from each request is intended when WAYPOINT_URL is unset (a first local start).
         if (message.includes("Base URL is not set")) return;
-        (level === "error" ? console.error : console.warn)(`[waypoint] sign-in: ${message}`, ...args);
+        log()[level === "error" ? "error" : "warn"]({ component: "sign-in", args: args.length ? args : undefined }, message);
       },
     },
     secret,

@@ -4,6 +4,7 @@ import { requestInfo } from "./audit";
 import { checkContentType } from "./csrf";
 import { json } from "../http";
 import type { ApiSetupClaim } from "../../api/responses";
+import { errFields, log } from "../log";
 
 /**
  * Better Auth's request handler, wrapped to keep the audit trail: every email sign-in (and every refused one,
@@ -77,7 +78,7 @@ export async function authHandler(incoming: Request): Promise<Response> {
       });
     }
   } catch (err) {
-    console.error("[waypoint] could not write the sign-in audit entry:", err);
+    log().error(errFields(err), "could not write the sign-in audit entry");
   }
   return res;
 }

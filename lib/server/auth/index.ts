@@ -6,6 +6,7 @@ import { openAccountsDb, type AccountsDb } from "./db";
 import { Authenticator, adminTokenFromEnv } from "./principal";
 import { TokenService } from "./tokens";
 import { UserService } from "./users";
+import { log } from "../log";
 
 /** Everything about who may do what, opened once per process beside the checkpoint store (runtime.ts). */
 export interface Access {
@@ -34,15 +35,10 @@ export async function announceFirstAdmin(access: Access, env: NodeJS.ProcessEnv 
   const token = await access.users.firstAdminInvite();
   if (!token) return;
   const base = (env.WAYPOINT_URL?.trim() || `http://localhost:${env.PORT || 3000}`).replace(/\/$/, "");
-  console.log(
-    [
-      "",
-      "[waypoint] No accounts yet. Open this link to create the first admin (valid once, for 24 hours):",
-      `[waypoint]   ${base}/setup?token=${token}`,
-      "[waypoint] For scripts and CI, WAYPOINT_ADMIN_TOKEN (32+ characters) in the environment is accepted as an admin bearer token.",
-      "",
-    ].join("\n"),
-  );
+  const setupUrl = `${base}/setup?token=${token}`;
+  // Its own line, so it reads well in a terminal and `grep setup?token` finds it in a JSON log.
+  log().info({ setupUrl }, `No accounts yet. Open this link to create the first admin (valid once, for 24 hours): ${setupUrl}`);
+  log().info("For scripts and CI, WAYPOINT_ADMIN_TOKEN (32+ characters) in the environment is accepted as an admin bearer token.");
 }
 
 export type { Principal } from "./principal";

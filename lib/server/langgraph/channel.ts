@@ -4,6 +4,7 @@ import type { ThreadEvent } from "../events";
 import type { Runtime } from "../runtime";
 import { MESSAGE_CHUNK } from "../../graphs/messages";
 import { lgInterrupts, lgState, lgWrites, taskIdOf } from "./mapping";
+import { errFields, log } from "../log";
 
 /**
  * A protocol run's event stream: the run's events in the stream modes' shapes, numbered, kept in memory for
@@ -102,7 +103,7 @@ export function feedChannel(rt: Runtime, threadId: string) {
   let markEnded!: () => void;
   const ended = new Promise<void>((r) => (markEnded = r));
   const step = (fn: (c: RunChannel) => Promise<void> | void) => {
-    chain = chain.then(() => (over ? undefined : fn(channel!))).catch((err) => console.error("[waypoint] langgraph stream:", err));
+    chain = chain.then(() => (over ? undefined : fn(channel!))).catch((err) => log().error(errFields(err), "langgraph stream failed"));
   };
   const unsubscribe = rt.bus.subscribe(threadId, (e: ThreadEvent) => {
     if (e.type === "run_ended") {

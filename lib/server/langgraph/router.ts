@@ -24,6 +24,7 @@ import {
   UpdateState,
   updateLgState,
 } from "./threads";
+import { errFields, log } from "../log";
 
 /**
  * The LangGraph server protocol's endpoints (the ones `@langchain/langgraph-sdk`'s Client, `useStream` and
@@ -248,7 +249,9 @@ async function statelessRun(
   const finished = started.done.then(async () => {
     await beforeDelete(t.thread_id);
     if (body.on_completion !== "keep")
-      await deleteLgThread(rt, who, t.thread_id).catch((err) => console.error(`[waypoint] deleting stateless thread ${t.thread_id}:`, err));
+      await deleteLgThread(rt, who, t.thread_id).catch((err) =>
+        log().error({ threadId: t.thread_id, ...errFields(err) }, "deleting a stateless thread failed"),
+      );
   });
   return { ...started, body, finished };
 }

@@ -13,6 +13,7 @@ import { assistantIdOf } from "./mapping";
 import { deleteRun, getRun, patchRun, putRun, type LgRunStatus, type RunRecord } from "./records";
 import { resolveAssistant } from "./assistants";
 import { createLgThread, readableThread } from "./threads";
+import { errFields, log } from "../log";
 
 /**
  * Runs of the protocol over the native run service (`startRun`: the same authorization, quorum, audit trail,
@@ -202,7 +203,7 @@ export async function cancelRun(rt: Runtime, who: Caller, threadId: string, runI
     if (action === "rollback") await rollback(rt, threadId, runId);
   });
   if (wait) await stopping;
-  else stopping.catch((err) => console.error(`[waypoint] cancelling run ${runId}:`, err));
+  else stopping.catch((err) => log().error({ runId, ...errFields(err) }, "cancelling a run failed"));
 }
 
 /** Deletes the checkpoints a run made (newest first; the store re-links) and its record. */
