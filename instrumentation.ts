@@ -7,6 +7,8 @@ export async function register() {
   // Malformed requests (bad percent-encoding, TRACE / CONNECT, unparsable) get the API's JSON 4xx, not Next's bare 500.
   const http = await import("node:http");
   (await import("./lib/server/guard")).installRequestGuard(http.default ?? http);
+  // OpenTelemetry traces, before anything runs, when OTEL_EXPORTER_OTLP_ENDPOINT is set (lib/server/tracing.ts).
+  (await import("./lib/server/tracing")).startTracing();
   const { getRuntime } = await import("./lib/server/runtime");
   // Errors are printed (one sentence) by getRuntime and answered as 503 until the store is reachable.
   await getRuntime().catch(() => {});

@@ -52,6 +52,9 @@ const nextConfig = {
     // Structured logs (lib/server/log.ts): pino resolves its own files at run time.
     "pino",
     "pino-pretty",
+    // The OpenTelemetry SDK and exporter (lib/server/tracing.ts) load their own modules at run time.
+    "@opentelemetry/sdk-node",
+    "@opentelemetry/exporter-trace-otlp-http",
   ],
   // The repo is the whole app: don't let Next guess a parent folder from a stray lockfile.
   turbopack: { root },

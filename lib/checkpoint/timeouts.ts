@@ -6,6 +6,7 @@
  */
 import { WaypointError, isWaypointError } from "../errors";
 import type { CheckpointStore } from "./types";
+import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 
 export const DEFAULT_STORE_TIMEOUT_MS = 5_000;
 
@@ -136,6 +137,8 @@ export interface GuardOptions {
  * (the driver's or the deadline's) go to `onUnavailable`, other settlements to `onAnswer`. Other members
  * (kind, close, getPrisma…) pass through.
  */
+const tracer = trace.getTracer("waypoint");
+
 export function guardStore<S extends CheckpointStore>(store: S, opts: GuardOptions): S {
   const wrapped = new Map<PropertyKey, unknown>();
   for (const name of STORE_METHODS) {
@@ -143,17 +146,26 @@ export function guardStore<S extends CheckpointStore>(store: S, opts: GuardOptio
     if (typeof fn !== "function") continue;
     wrapped.set(name, (...args: unknown[]) => {
       const t0 = performance.now();
+      // A client span per call, under whatever span is active (a run's step, an HTTP request); no-op untraced.
+      const span = tracer.startSpan(`waypoint.store.${name}`, {
+        kind: SpanKind.CLIENT,
+        attributes: { "db.system.name": store.kind, "db.operation.name": name },
+      });
       return withDeadline(
         Promise.resolve().then(() => (fn as (...a: unknown[]) => Promise<unknown>).apply(store, args)),
         opts.deadlineMs,
         opts.label,
       ).then(
         (v) => {
+          span.end();
           opts.onCall?.(name, performance.now() - t0, null);
           opts.onAnswer?.();
           return v;
         },
         (e: unknown) => {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof Error ? e.message : String(e) });
+          if (isWaypointError(e)) span.setAttribute("error.type", e.code);
+          span.end();
           opts.onCall?.(name, performance.now() - t0, e);
           if (isWaypointError(e, "STORE_UNAVAILABLE")) opts.onUnavailable?.(e);
           else opts.onAnswer?.();

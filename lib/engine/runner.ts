@@ -15,9 +15,11 @@ import { applyWrites, initialState, toWrites } from "./channels";
 import { END, RESUME, START } from "./constants";
 import type { GraphDef } from "./definition";
 import { ThreadLock } from "./thread-lock";
+import { bindStore, endSpan, startSpan, withContext } from "./tracing";
 import { nextFrom, staticInterrupts } from "./routing";
 import { errorMessage, outcomeToPending, pendingResumes, pendingToOutcomes, runTask, type TaskOutcome } from "./tasks";
 import type { CompileConfig, InvokeOptions, RunResult, State, StreamEvent } from "./types";
+import type { Context } from "@opentelemetry/api";
 
 /** A checkpoint being built by the run; `saved` is set once the store has it (autoSave off may skip some). */
 interface Working {
@@ -56,18 +58,30 @@ export interface RunContext {
  */
 export async function* runGraph(rc: RunContext, input: State | null, opts: InvokeOptions): AsyncGenerator<StreamEvent, RunResult> {
   const gotoList = checkCall(rc.def, input, opts);
-  const { store } = rc.config;
   const threadId = opts.threadId;
-  const lock = await ThreadLock.acquire(store, threadId, rc.config.lockTtlMs ?? 30_000);
+  const { span, ctx: spanCtx } = startSpan("waypoint.run", { "waypoint.thread_id": threadId, "waypoint.graph_id": rc.config.graphId ?? "" });
+  const store = bindStore(rc.config.store, () => spanCtx);
+  let lock: ThreadLock;
+  try {
+    lock = await ThreadLock.acquire(store, threadId, rc.config.lockTtlMs ?? 30_000);
+  } catch (err) {
+    endSpan(span, err);
+    throw err;
+  }
   const ac = new AbortController();
   const onOuterAbort = () => ac.abort(opts.signal?.reason);
   opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
   lock.onLost = () => ac.abort(new WaypointError("THREAD_BUSY", `Lost the run lock on thread "${threadId}".`, { threadId }));
   let run: Run | null = null;
+  // How the run span ends: with the result, the error, or neither (the caller stopped iterating early).
+  let result: RunResult | null = null;
+  let failure: { err: unknown } | null = null;
   try {
-    run = await Run.start(rc, input, opts, gotoList, ac.signal, () => !!opts.signal?.aborted && !lock.lost);
-    return yield* run.loop();
+    run = await withContext(spanCtx, () => Run.start(rc, input, opts, gotoList, ac.signal, () => !!opts.signal?.aborted && !lock.lost, spanCtx));
+    result = yield* run.loop();
+    return result;
   } catch (err) {
+    failure = { err };
     // A cancel that surfaced as a thrown error still leaves the thread resumable; a lost lock means another process owns it now.
     if (ac.signal.aborted && !lock.lost) await store.updateThread(threadId, { status: "cancelled" }).catch(() => {});
     else if (run?.markedRunning && !lock.lost) await recordStop(store, threadId, err);
@@ -75,6 +89,10 @@ export async function* runGraph(rc: RunContext, input: State | null, opts: Invok
   } finally {
     opts.signal?.removeEventListener("abort", onOuterAbort);
     await lock.release();
+    endSpan(span, failure?.err, {
+      "waypoint.run.status": result?.status ?? (failure ? "thrown" : "abandoned"),
+      "waypoint.run.steps": run?.steps ?? 0,
+    });
   }
 }
 
@@ -113,6 +131,10 @@ class Run {
   private lastSaveAt = Date.now();
   /** Set once the thread is marked running: a run that throws after that records why (recordStop). */
   markedRunning = false;
+  /** Steps run so far (for the run's span). */
+  steps = 0;
+  /** The span store calls are made under: the current step's, else the run's (tracing.ts). */
+  private spanCtx: Context;
 
   private constructor(
     private readonly rc: RunContext,
@@ -121,8 +143,10 @@ class Run {
     /** True once the caller cancelled the run (its signal), as opposed to the lock being lost. */
     private readonly cancelled: () => boolean,
     private readonly begin: Beginning,
+    private readonly runCtx: Context,
   ) {
-    this.store = rc.config.store;
+    this.spanCtx = runCtx;
+    this.store = bindStore(rc.config.store, () => this.spanCtx);
     this.threadId = opts.threadId;
     this.runMeta = opts.metadata ?? {};
     this.cp = begin.first;
@@ -138,6 +162,7 @@ class Run {
     gotoList: string[] | null,
     signal: AbortSignal,
     cancelled: () => boolean,
+    spanCtx: Context,
   ): Promise<Run> {
     const { def, config } = rc;
     const { store } = config;
@@ -195,7 +220,7 @@ class Run {
       // A plain continue (or resume): from the checkpoint itself.
       begin = { base, first: fromCheckpoint(base!), firstResumes, passInterrupts: true, saveFirst: false };
     }
-    return new Run(rc, opts, signal, cancelled, begin);
+    return new Run(rc, opts, signal, cancelled, begin, spanCtx);
   }
 
   /** Marks the thread running, then runs steps until the run is interrupted, done or failed. */
@@ -217,7 +242,19 @@ class Run {
       if (this.signal.aborted) return yield* this.stopAborted();
       if (steps >= limit)
         return yield* this.fail(new WaypointError("RECURSION_LIMIT", `The run took more than ${limit} steps without finishing.`), null);
-      const ended = yield* this.step();
+      const { span, ctx } = startSpan("waypoint.step", { "waypoint.step": this.cp.step + 1, "waypoint.nodes": this.cp.next.join(",") }, this.runCtx);
+      this.spanCtx = ctx;
+      this.steps++;
+      let ended: RunResult | null;
+      try {
+        ended = yield* this.step(ctx);
+      } catch (err) {
+        endSpan(span, err);
+        throw err;
+      } finally {
+        this.spanCtx = this.runCtx;
+      }
+      span.end();
       if (ended) return ended;
     }
   }
@@ -226,7 +263,7 @@ class Run {
    * One super-step from `cp`: its nodes run concurrently (those already completed are taken from its pending
    * writes). Returns the run's result if the step ended it (a node failed or interrupted), else null.
    */
-  private async *step(): AsyncGenerator<StreamEvent, RunResult | null> {
+  private async *step(spanCtx: Context): AsyncGenerator<StreamEvent, RunResult | null> {
     const cp = this.cp;
     const tasks = cp.next;
     const done = pendingToOutcomes(cp.pendingWrites);
@@ -245,7 +282,7 @@ class Run {
     const ctx = { threadId: this.threadId, step: cp.step + 1, signal: this.signal, configurable: this.opts.configurable ?? {}, emitFrom };
     const outcomes = await untilAborted(
       this.signal,
-      Promise.all(tasks.map((n) => done.get(n) ?? runTask(this.rc.def, n, cp.state, ctx, resumes.get(n) ?? []))),
+      withContext(spanCtx, () => Promise.all(tasks.map((n) => done.get(n) ?? runTask(this.rc.def, n, cp.state, ctx, resumes.get(n) ?? [])))),
     );
     // Cancelled mid-step: whatever the step's nodes did or are still doing is discarded (no writes are kept, not
     // even a finished sibling's), so the thread stays exactly at the checkpoint the step started from.

@@ -4,6 +4,7 @@ import { toWrites } from "./channels";
 import { DONE, GOTO, RESUME } from "./constants";
 import type { GraphDef } from "./definition";
 import { isGraphInterrupt, taskScope, type TaskScope } from "./interrupt";
+import { endSpan, startSpan, withContext } from "./tracing";
 import { Command, type NodeContext, type RetryPolicy, type State } from "./types";
 
 /** What happened to one node in a super-step. */
@@ -36,13 +37,21 @@ const defaultRetryOn = (err: unknown) => !isWaypointError(err);
  * Runs one node with its retry policy. Interrupts are outcomes, not errors, and are never retried.
  * `state` is a shallow copy: nodes must treat it as read-only and return updates instead.
  */
-export async function runTask(
-  def: GraphDef,
-  node: string,
-  state: State,
-  ctx: Omit<NodeContext, "node" | "attempt" | "emit"> & { emitFrom?: (data: unknown, node: string) => void },
-  resumeValues: unknown[],
-): Promise<TaskOutcome> {
+export function runTask(def: GraphDef, node: string, state: State, ctx: TaskContext, resumeValues: unknown[]): Promise<TaskOutcome> {
+  // One `waypoint.node` span per task (its retries inside it), a child of the step's span (tracing.ts).
+  const { span, ctx: spanCtx } = startSpan("waypoint.node", { "waypoint.node": node, "waypoint.step": ctx.step });
+  return withContext(spanCtx, () => attempts(def, node, state, ctx, resumeValues)).then((o) => {
+    endSpan(span, o.kind === "error" ? o.error : undefined, {
+      "waypoint.node.outcome": o.kind,
+      ...(o.kind === "error" ? { "waypoint.node.attempts": o.attempts } : {}),
+    });
+    return o;
+  });
+}
+
+type TaskContext = Omit<NodeContext, "node" | "attempt" | "emit"> & { emitFrom?: (data: unknown, node: string) => void };
+
+async function attempts(def: GraphDef, node: string, state: State, ctx: TaskContext, resumeValues: unknown[]): Promise<TaskOutcome> {
   const spec = def.nodes.get(node);
   if (!spec) return { node, kind: "error", error: new WaypointError("UNKNOWN_NODE", `Unknown node "${node}".`, { node }), attempts: 0 };
   const policy = spec.options.retry;

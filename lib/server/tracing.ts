@@ -1,0 +1,30 @@
+import "server-only";
+import { NodeSDK } from "@opentelemetry/sdk-node";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { log } from "./log";
+
+/**
+ * Starts OpenTelemetry's Node SDK when the operator asked for traces: OTEL_EXPORTER_OTLP_ENDPOINT or
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT set (the exporter reads them, and the other standard OTEL_* variables,
+ * itself), unless OTEL_SDK_DISABLED=true. Off otherwise: the engine's spans (lib/engine/tracing.ts) then go to
+ * the API's no-op tracer and cost nothing.
+ *
+ * Spans: `waypoint.run` → `waypoint.step` → `waypoint.node`, and `waypoint.store.<method>` for every store call
+ * (under the step that made it, or under Next's own request span for API reads). No auto-instrumentation is
+ * loaded: Next.js emits its HTTP spans itself once a tracer provider is registered.
+ */
+export function startTracing(env: NodeJS.ProcessEnv = process.env): NodeSDK | null {
+  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  if (!endpoint || env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return null;
+  const sdk = new NodeSDK({
+    serviceName: env.OTEL_SERVICE_NAME?.trim() || "waypoint",
+    traceExporter: new OTLPTraceExporter(),
+    instrumentations: [],
+  });
+  sdk.start();
+  log().info({ endpoint }, `OpenTelemetry traces exported over OTLP/HTTP to ${endpoint}`);
+  const stop = () => void sdk.shutdown().catch(() => {});
+  process.once("SIGTERM", stop);
+  process.once("beforeExit", stop);
+  return sdk;
+}
