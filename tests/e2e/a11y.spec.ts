@@ -1,0 +1,82 @@
+import { expect, test, type APIRequestContext, type Browser } from "@playwright/test";
+import { expectAccessible } from "./axe";
+import { apiThread, ThreadPage, ThreadsPage } from "./pages";
+
+/**
+ * Accessibility (issue 11): axe (WCAG 2.0/2.1 A and AA) finds no serious or critical violation on any page of
+ * the dashboard, in the states a reviewer works in (interrupt panel, reject and edit forms, the diff).
+ */
+
+async function thread(request: APIRequestContext, graphId: string, input: Record<string, unknown>, until: string): Promise<string> {
+  const res = await request.post("/api/threads", { data: { graphId, input } });
+  expect(res.status()).toBe(201);
+  const { threadId } = await res.json();
+  await expect.poll(async () => (await apiThread(request, threadId)).status, { timeout: 60_000 }).toBe(until);
+  return threadId;
+}
+
+/** A signed-out browser (its own context: the suite's pages are signed in as the admin). */
+async function signedOut(browser: Browser, baseURL: string) {
+  const context = await browser.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
+  return context.newPage();
+}
+
+test("axe: the threads list", async ({ page, request }) => {
+  await thread(request, "approval", { topic: "Axe list" }, "interrupted");
+  await new ThreadsPage(page).goto();
+  await expect(page.getByTestId("thread-row").first()).toBeVisible();
+  await expectAccessible(page, "threads list");
+});
+
+test("axe: a thread waiting at an interrupt, its reject form, its edit form and a diff", async ({ page, request }) => {
+  const id = await thread(request, "approval", { topic: "Axe interrupt" }, "interrupted");
+  const tp = await ThreadPage.open(page, id);
+  await expect(tp.interrupt).toBeVisible();
+  await expect(tp.graphNode("review")).toBeVisible();
+  await expectAccessible(page, "thread with interrupt panel");
+
+  await tp.interrupt.getByTestId("reject").click();
+  await expect(tp.interrupt.getByTestId("reject-reason")).toBeVisible();
+  await expectAccessible(page, "reject form");
+  await tp.interrupt.getByRole("button", { name: "Cancel" }).click();
+
+  await tp.interrupt.getByTestId("edit-state").click();
+  await expect(page.getByTestId("interrupt-edit-editor")).toBeVisible();
+  await expectAccessible(page, "edit form");
+  await tp.interrupt.getByRole("button", { name: "Cancel" }).click();
+
+  await tp.rowsByNode("draft").first().click();
+  await tp.tab("diff");
+  await expect(tp.diffEntries.first()).toBeVisible();
+  await expectAccessible(page, "diff");
+});
+
+test("axe: a finished thread with its storage card", async ({ page, request }) => {
+  const id = await thread(request, "pipeline", { steps: 8, stepMs: 0, label: "axe storage" }, "done");
+  await ThreadPage.open(page, id);
+  await expect(page.getByTestId("storage-panel").getByTestId("storage-total")).toBeVisible();
+  await expectAccessible(page, "finished thread + storage card");
+});
+
+test("axe: settings (users & tokens) and the audit trail", async ({ page }) => {
+  await page.goto("/settings");
+  await expect(page.getByTestId("settings-page")).toBeVisible();
+  await expect(page.getByText("rita@e2e.test")).toBeVisible();
+  await expectAccessible(page, "settings");
+
+  await page.goto("/audit");
+  await expect(page.getByTestId("audit-row").first()).toBeVisible();
+  await expectAccessible(page, "audit");
+});
+
+test("axe: sign-in and set-up, signed out", async ({ browser, baseURL }) => {
+  const page = await signedOut(browser, baseURL!);
+  await page.goto("/signin");
+  await expect(page.getByTestId("signin-email")).toBeVisible();
+  await expectAccessible(page, "sign-in");
+
+  await page.goto("/setup?token=not-a-real-token");
+  await expect(page.getByTestId("setup-name")).toBeVisible();
+  await expectAccessible(page, "setup");
+  await page.context().close();
+});
