@@ -80,3 +80,46 @@ test("axe: sign-in and set-up, signed out", async ({ browser, baseURL }) => {
   await expectAccessible(page, "setup");
   await page.context().close();
 });
+
+/** Walks the page with Tab (as a keyboard user) and describes every stop: where it is, and how focus is drawn. */
+async function tabStops(page: import("@playwright/test").Page, max = 80) {
+  const stops: { what: string; inGraphDrawing: boolean; ring: boolean }[] = [];
+  await page.locator("body").click({ position: { x: 1, y: 1 } });
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press("Tab");
+    const stop = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      if (!el || el === document.body) return null;
+      const cs = getComputedStyle(el);
+      const outlined = cs.outlineStyle !== "none" && parseFloat(cs.outlineWidth) >= 2;
+      // CodeMirror's text area draws focus on the editor's frame (a focus-within ring), not on itself.
+      const frame = el.classList.contains("cm-content") ? el.closest("[data-testid]") : null;
+      const framed = !!frame && getComputedStyle(frame).boxShadow !== "none";
+      return {
+        what: `${el.tagName.toLowerCase()}${el.dataset.testid ? `[${el.dataset.testid}]` : ""} "${(el.getAttribute("aria-label") ?? el.textContent ?? "").trim().slice(0, 30)}"`,
+        inGraphDrawing: !!el.closest(".react-flow__node, .react-flow__edge"),
+        ring: outlined || framed,
+      };
+    });
+    if (!stop) break;
+    stops.push(stop);
+  }
+  return stops;
+}
+
+test("keyboard: the graph drawing's nodes are not Tab stops, and every Tab stop shows a focus ring", async ({ page, request }) => {
+  const id = await thread(request, "approval", { topic: "Tab walk" }, "interrupted");
+  await new ThreadsPage(page).goto();
+  const listStops = await tabStops(page);
+  expect(listStops.length).toBeGreaterThan(5);
+  expect(listStops.filter((s) => !s.ring).map((s) => s.what)).toEqual([]);
+
+  const tp = await ThreadPage.open(page, id);
+  await expect(tp.graphNode("review")).toBeVisible();
+  const stops = await tabStops(page);
+  expect(stops.some((s) => s.what.includes("approve"))).toBe(true);
+  expect(stops.filter((s) => s.inGraphDrawing).map((s) => s.what)).toEqual([]);
+  expect(stops.filter((s) => !s.ring).map((s) => s.what)).toEqual([]);
+  // The drawing still offers its zoom controls to the keyboard.
+  expect(stops.some((s) => /zoom in/i.test(s.what))).toBe(true);
+});
