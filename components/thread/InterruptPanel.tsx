@@ -139,14 +139,17 @@ export function InterruptPanel({
         <div className="min-w-0 flex-1">
           <h2 className="flex items-center gap-2 text-sm font-semibold text-amber-950">
             <span className="flex items-center gap-1 rounded bg-amber-400 px-1.5 py-0.5 text-xs">
-              <PauseIcon /> waiting for you
+              {/* Held open after the thread left the interrupt (a notice, unsent text): it no longer waits. */}
+              <PauseIcon /> {thread.status === "interrupted" ? "waiting for you" : "no longer waiting"}
             </span>
             {interrupt ? (
               <span>
                 {interrupt.kind === "dynamic" ? "Interrupt in" : `Paused ${interrupt.kind}`} <code className="font-mono">{interrupt.node}</code>
               </span>
-            ) : (
+            ) : thread.status === "interrupted" ? (
               "Interrupted"
+            ) : (
+              "The interrupt was answered"
             )}
           </h2>
           {interrupt && (

@@ -58,6 +58,41 @@ test("axe: a finished thread with its storage card", async ({ page, request }) =
   await expectAccessible(page, "finished thread + storage card");
 });
 
+test("axe: a failed thread (error panel), the fork form and the metadata tab", async ({ page, request }) => {
+  const failed = await thread(request, "approval", { topic: "Axe failure", failDraft: true }, "error");
+  await ThreadPage.open(page, failed);
+  await expect(page.getByTestId("error-panel")).toBeVisible();
+  await expectAccessible(page, "failed thread");
+
+  const id = await thread(request, "pipeline", { steps: 3, stepMs: 0, label: "axe fork" }, "done");
+  const tp = await ThreadPage.open(page, id);
+  await tp.rows.nth(1).click();
+  await tp.tab("meta");
+  await expectAccessible(page, "metadata tab");
+  await page.getByTestId("fork-open").click();
+  await expect(page.getByTestId("fork-panel")).toBeVisible();
+  await expectAccessible(page, "fork form");
+});
+
+test("axe: the chat page with a tool call waiting for approval", async ({ page }) => {
+  await page.goto("/chat");
+  await page.getByTestId("chat-input").fill("what is 12 * 7");
+  await page.getByTestId("chat-send").click();
+  await expect(page.getByTestId("chat-approval")).toBeVisible();
+  await expectAccessible(page, "chat");
+});
+
+test("axe: the list and a waiting thread at phone width (390 px)", async ({ page, request }) => {
+  const id = await thread(request, "approval", { topic: "Axe phone" }, "interrupted");
+  await page.setViewportSize({ width: 390, height: 800 });
+  await new ThreadsPage(page).goto();
+  await expect(page.getByTestId("thread-row").first()).toBeVisible();
+  await expectAccessible(page, "threads list, 390 px");
+  const tp = await ThreadPage.open(page, id);
+  await expect(tp.interrupt).toBeVisible();
+  await expectAccessible(page, "thread with interrupt panel, 390 px");
+});
+
 test("axe: settings (users & tokens) and the audit trail", async ({ page }) => {
   await page.goto("/settings");
   await expect(page.getByTestId("settings-page")).toBeVisible();
