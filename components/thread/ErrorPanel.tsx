@@ -42,7 +42,7 @@ export function ErrorPanel({
       <p data-testid="error-message" className="mt-1 whitespace-pre-wrap break-words font-mono text-xs text-rose-800">
         {err?.message ?? "Unknown error"}
       </p>
-      {hint && <p className="mt-1 text-xs text-rose-700/80">Hint: {hint}</p>}
+      {hint && <p className="mt-1 text-xs text-rose-700">Hint: {hint}</p>}
       {!editing && (
         <div className="mt-3 flex flex-wrap gap-2">
           {canRun && (

@@ -199,6 +199,10 @@ export function GraphView({
         fitViewOptions={{ padding: 0.25, maxZoom: 1.1 }}
         nodesDraggable={false}
         nodesConnectable={false}
+        // The drawing is a picture of the graph, not a control: its nodes and edges are not Tab stops (the
+        // timeline and the panels carry the same information and actions). The zoom buttons stay reachable.
+        nodesFocusable={false}
+        edgesFocusable={false}
         proOptions={{ hideAttribution: true }}
         minZoom={0.3}
       >

@@ -53,6 +53,9 @@ export function InterruptPanel({
   onHold?: (hold: boolean) => void;
 }) {
   const [mode, setMode] = useState<Mode>("idle");
+  // The state the edit form was opened on: an edit sends only what the reviewer changed against IT, so after
+  // the thread moved on (someone else decided) resending keeps the other person's changes to other channels.
+  const [editBase, setEditBase] = useState<Record<string, unknown> | null>(null);
   const [feedback, setFeedback] = useState("");
   const resume = useResume(thread.threadId);
   const edit = useEditAndContinue(thread.threadId, graph);
@@ -136,14 +139,17 @@ export function InterruptPanel({
         <div className="min-w-0 flex-1">
           <h2 className="flex items-center gap-2 text-sm font-semibold text-amber-950">
             <span className="flex items-center gap-1 rounded bg-amber-400 px-1.5 py-0.5 text-xs">
-              <PauseIcon /> waiting for you
+              {/* Held open after the thread left the interrupt (a notice, unsent text): it no longer waits. */}
+              <PauseIcon /> {thread.status === "interrupted" ? "waiting for you" : "no longer waiting"}
             </span>
             {interrupt ? (
               <span>
                 {interrupt.kind === "dynamic" ? "Interrupt in" : `Paused ${interrupt.kind}`} <code className="font-mono">{interrupt.node}</code>
               </span>
-            ) : (
+            ) : thread.status === "interrupted" ? (
               "Interrupted"
+            ) : (
+              "The interrupt was answered"
             )}
           </h2>
           {interrupt && (
@@ -161,7 +167,19 @@ export function InterruptPanel({
         </div>
       </div>
       {quorum && <QuorumStatus quorum={quorum} mine={mine} excluded={excluded} />}
-      {stale && <StaleNotice threadId={thread.threadId} headId={thread.headCheckpointId} onReview={review} />}
+      {stale && (
+        <StaleNotice
+          threadId={thread.threadId}
+          headId={thread.headCheckpointId}
+          status={thread.status}
+          typed={mode === "reject" ? feedback : undefined}
+          onReview={review}
+          onClose={() => {
+            review();
+            setMode("idle");
+          }}
+        />
+      )}
       {mode === "idle" && (
         <div className="mt-3 flex flex-wrap gap-2">
           {mayApprove && (
@@ -188,7 +206,14 @@ export function InterruptPanel({
             </Button>
           )}
           {canEdit && (
-            <Button onClick={() => setMode("edit")} disabled={busy || !head || !!stale} data-testid="edit-state">
+            <Button
+              onClick={() => {
+                setEditBase(headValues);
+                setMode("edit");
+              }}
+              disabled={busy || !head || !!stale}
+              data-testid="edit-state"
+            >
               Edit state…
             </Button>
           )}
@@ -223,7 +248,7 @@ export function InterruptPanel({
         <div className="mt-3 rounded-md bg-white p-2 ring-1 ring-amber-200">
           <StateEditForm
             testId="interrupt-edit"
-            initial={headValues}
+            initial={editBase ?? headValues}
             submitLabel="Save edit & resume"
             pending={edit.isPending}
             error={edit.error}
@@ -231,11 +256,11 @@ export function InterruptPanel({
             onSubmit={(after, who) =>
               edit.mutate(
                 {
-                  before: headValues,
+                  before: editBase ?? headValues,
                   after,
                   ...who,
                   expectedCheckpointId,
-                  then: dynamic ? { command: { resume: editResume(interrupt, after) } } : {},
+                  then: dynamic ? { command: { resume: editResume(interrupt, after, editBase ?? headValues) } } : {},
                 },
                 {
                   onSuccess: () => {

@@ -63,7 +63,7 @@ function IdleBanner({ thread, head }: { thread: Thread; head: Checkpoint }) {
         data-testid="idle-resume"
         onClick={() => resume.mutate({})}
         disabled={resume.isPending}
-        className="rounded-md bg-sky-600 px-3 py-1 text-xs font-medium text-white hover:bg-sky-500 disabled:bg-sky-300"
+        className="rounded-md bg-sky-700 px-3 py-1 text-xs font-medium text-white hover:bg-sky-800 disabled:bg-sky-300"
       >
         {resume.isPending ? "Starting…" : "Resume"}
       </button>

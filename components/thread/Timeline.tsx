@@ -72,7 +72,7 @@ function Row({ row, selected, head, decided, onSelect }: { row: TreeRow; selecte
         <span
           data-testid="timeline-interrupt"
           title={head ? "An interrupt is pending here" : "An interrupt was pending here (answered on a later checkpoint)"}
-          className={`flex h-4 w-4 items-center justify-center rounded ${head ? "bg-amber-400 text-white" : "text-amber-500 ring-1 ring-amber-300"}`}
+          className={`flex h-4 w-4 items-center justify-center rounded ${head ? "bg-amber-400 text-amber-950" : "text-amber-600 ring-1 ring-amber-300"}`}
         >
           <PauseIcon size={10} />
         </span>
@@ -80,7 +80,7 @@ function Row({ row, selected, head, decided, onSelect }: { row: TreeRow; selecte
       <span className={`shrink-0 rounded px-1.5 py-0.5 text-[10px] font-medium ${SOURCE_CLS[src] ?? SOURCE_CLS.loop}`}>
         {SOURCE_LABEL[src] ?? src}
       </span>
-      {head && <span className="shrink-0 rounded bg-emerald-600 px-1.5 py-0.5 text-[10px] font-semibold text-white">HEAD</span>}
+      {head && <span className="shrink-0 rounded bg-emerald-700 px-1.5 py-0.5 text-[10px] font-semibold text-white">HEAD</span>}
       <span className="hidden w-14 shrink-0 text-right font-mono text-[10px] text-slate-400 sm:inline" title={cp.createdAt}>
         {clock(cp.createdAt)}
       </span>

@@ -18,10 +18,14 @@ function useInvalidate() {
   };
 }
 
-/** Answer for a dynamic interrupt after a state edit: graphs whose payload carries a draft take the edit. */
-export function editResume(interrupt: PendingInterrupt | undefined, values: Record<string, unknown>): unknown {
+/**
+ * Answer for a dynamic interrupt after a state edit: graphs whose payload carries a draft take the edit. With
+ * `base` (the state the edit started from), only a draft the reviewer changed is sent as the edit: after the
+ * thread moved on under an open form, an untouched old draft would otherwise replace the newer one.
+ */
+export function editResume(interrupt: PendingInterrupt | undefined, values: Record<string, unknown>, base?: Record<string, unknown>): unknown {
   const payload = interrupt?.value;
-  if (payload && typeof payload === "object" && "draft" in payload && typeof values.draft === "string")
+  if (payload && typeof payload === "object" && "draft" in payload && typeof values.draft === "string" && (!base || values.draft !== base.draft))
     return { action: "edit", draft: values.draft };
   return { action: "approve" };
 }

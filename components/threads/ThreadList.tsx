@@ -54,7 +54,7 @@ function Row({ t }: { t: Thread }) {
       <td className="hidden py-2 pl-2 pr-3 text-right sm:table-cell">
         <Link
           href={href}
-          className={`rounded-md px-2 py-1 text-xs font-medium ${waiting ? "bg-amber-500 text-white hover:bg-amber-400" : "text-indigo-700 hover:bg-indigo-50"}`}
+          className={`rounded-md px-2 py-1 text-xs font-medium ${waiting ? "bg-amber-400 text-amber-950 hover:bg-amber-300" : "text-indigo-700 hover:bg-indigo-50"}`}
         >
           {waiting ? "Review" : "Open"}
         </Link>
@@ -100,7 +100,7 @@ export function ThreadList() {
                   ? `The oldest has waited since ${new Date(counts.data.oldestWaitingSince).toLocaleString()}`
                   : undefined
               }
-              className="rounded-full bg-amber-500 px-2 py-0.5 text-xs font-semibold text-white"
+              className="rounded-full bg-amber-400 px-2 py-0.5 text-xs font-semibold text-amber-950"
             >
               {counts.data!.waiting.toLocaleString()}
               {counts.data!.capped ? "+" : ""} waiting for review

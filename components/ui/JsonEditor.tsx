@@ -23,7 +23,19 @@ export function JsonEditor({
   maxHeight?: string;
   label?: string;
 }) {
-  const extensions = useMemo(() => [json(), linter(jsonParseLinter()), lintGutter(), EditorView.lineWrapping], []);
+  const name = label ?? "JSON editor";
+  // The accessible name goes on CodeMirror's editable element (role textbox), not on its outer wrapper, which
+  // assistive technology never focuses: an unnamed textbox is announced as just "edit text".
+  const extensions = useMemo(
+    () => [
+      json(),
+      linter(jsonParseLinter()),
+      lintGutter(),
+      EditorView.lineWrapping,
+      EditorView.contentAttributes.of({ "aria-label": name, "aria-multiline": "true" }),
+    ],
+    [name],
+  );
   return (
     <div data-testid={testId} className="overflow-hidden rounded-md ring-1 ring-slate-300 focus-within:ring-2 focus-within:ring-indigo-500">
       <CodeMirror
@@ -32,7 +44,6 @@ export function JsonEditor({
         extensions={extensions}
         minHeight={minHeight}
         maxHeight={maxHeight}
-        aria-label={label ?? "JSON editor"}
         basicSetup={{ foldGutter: true, highlightActiveLine: false, autocompletion: false }}
       />
     </div>
