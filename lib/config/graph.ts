@@ -59,4 +59,14 @@ export interface GraphDefinition extends Required<Pick<GraphSpec, "input" | "fai
   description: string;
   /** Pre-filled in the dashboard's New-run form. */
   exampleInput: Record<string, unknown>;
+  /** The config entry's retention policy, or null (threads are kept until deleted). */
+  retention: GraphRetention | null;
+}
+
+/** `retention` of a config entry, parsed (schema.ts). */
+export interface GraphRetention {
+  deleteAfter?: string;
+  statuses: ("done" | "error" | "cancelled" | "idle" | "interrupted")[];
+  keepInterrupted: boolean;
+  keepLatest?: number;
 }

@@ -149,6 +149,7 @@ const KINDS: Record<GraphEntry["kind"], (exported: unknown, entry: GraphEntry, a
       title: entry.title,
       description: entry.description,
       exampleInput: entry.exampleInput,
+      retention: entry.retention ?? null,
       input: exported.input ?? AnyObject,
       failureHint: exported.failureHint ?? "",
     };

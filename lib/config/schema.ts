@@ -9,6 +9,30 @@ import { z } from "zod";
 /** Graph ids appear in URLs, in comma-separated role limits (lib/auth/roles.ts) and as store fields: a small safe alphabet. */
 export const GRAPH_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
+const DURATION = /^\s*\d+(?:\.\d+)?\s*(ms|s|m|h|d|w)\s*$/i;
+
+/**
+ * A graph's retention policy: delete threads that finished `deleteAfter` ago ("30d", "12h"; statuses `done` by
+ * default), keep interrupted threads (a pending decision) unless told otherwise, and trim every other thread to
+ * its newest `keepLatest` checkpoints (branch tips, and so pending interrupts, are always kept).
+ */
+export const Retention = z
+  .object({
+    deleteAfter: z.string().regex(DURATION, { error: 'retention.deleteAfter must be a duration such as "30d", "12h" or "90m"' }).optional(),
+    statuses: z
+      .array(
+        z.enum(["done", "error", "cancelled", "idle", "interrupted"], {
+          error: "retention.statuses lists done, error, cancelled, idle or interrupted",
+        }),
+      )
+      .min(1)
+      .default(["done"]),
+    keepInterrupted: z.boolean({ error: "retention.keepInterrupted must be true or false" }).default(true),
+    keepLatest: z.number().int().min(1, { error: "retention.keepLatest must be a whole number of at least 1" }).optional(),
+  })
+  .strict()
+  .refine((r) => r.deleteAfter !== undefined || r.keepLatest !== undefined, { error: "retention needs deleteAfter, keepLatest or both" });
+
 /**
  * One graph. `kind` says how its module's export is run: "waypoint" (a `defineGraph({ build, ... })` spec for
  * Waypoint's engine) is the only kind today; another kind (e.g. a LangGraph.js compiled graph) is one more enum
@@ -28,6 +52,8 @@ export const GraphEntry = z
     module: z.string({ error: "module is required" }).min(1, { error: "module is required" }),
     /** Which export of the module is the graph. */
     export: z.string({ error: "export must be a string" }).min(1, { error: "export must not be empty" }).default("default"),
+    /** What the server's periodic retention job removes from this graph's threads (lib/server/retention.ts). */
+    retention: Retention.optional(),
   })
   .strict();
 

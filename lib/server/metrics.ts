@@ -26,6 +26,8 @@ export interface Metrics {
   http(method: string, path: string, status: number, ms: number): void;
   /** An error answer's code (lib/server/http.ts): THREAD_BUSY counts as a lock conflict. */
   refusal(code: string): void;
+  /** One pass of a graph's retention policy (lib/server/retention.ts). */
+  retention(graph: string, threadsDeleted: number, checkpointsDeleted: number): void;
   /** Binds the scrape-time gauges and the run counters to this process's runtime (once it exists). */
   attach(store: CheckpointStore, runs: RunManager, bus: EventBus): void;
 }
@@ -69,6 +71,18 @@ function createMetrics(): Metrics {
     name: "waypoint_checkpoints_saved_total",
     help: "Checkpoints saved, by store.",
     labelNames: ["store"],
+    registers: [registry],
+  });
+  const retentionThreads = new Counter({
+    name: "waypoint_retention_threads_deleted_total",
+    help: "Threads deleted by the retention policy, by graph.",
+    labelNames: ["graph"],
+    registers: [registry],
+  });
+  const retentionCheckpoints = new Counter({
+    name: "waypoint_retention_checkpoints_deleted_total",
+    help: "Checkpoints removed by the retention policy (deleted threads' and trimmed ones'), by graph.",
+    labelNames: ["graph"],
     registers: [registry],
   });
   const runsStarted = new Counter({
@@ -164,6 +178,10 @@ function createMetrics(): Metrics {
     },
     refusal(code) {
       if (code === "THREAD_BUSY") lockConflicts.inc();
+    },
+    retention(graph, threads, checkpoints) {
+      retentionThreads.inc({ graph }, threads);
+      retentionCheckpoints.inc({ graph }, checkpoints);
     },
     attach(store, runs, bus) {
       storeLabel.kind = store.kind;

@@ -13,6 +13,7 @@ import { settings } from "./config";
 import { metrics } from "./metrics";
 import { errFields, log } from "./log";
 import { attachRunLog } from "./run-log";
+import { startRetention } from "./retention";
 
 /**
  * The process-wide server state: the store chosen by configuration, the compiled graphs, the run manager and
@@ -75,6 +76,7 @@ async function create(): Promise<Runtime> {
   await announceFirstAdmin(access).catch((err) => log().error(errFields(err), "could not prepare the first-admin link"));
   // Threads a killed process left "running" continue by themselves.
   runs.resumeOrphans().catch((err) => log().error(errFields(err), "crash recovery failed"));
+  startRetention(store, graphList);
   return { store, graphs, runs, bus, access, outage };
 }
 

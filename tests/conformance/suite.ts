@@ -5,7 +5,8 @@
  * Each test gets a fresh store on fresh backing storage from `create()` and `destroy()`s it afterwards.
  * Parts: this file (checkpoints: save/load/list/latest/putWrites/delete/clear/prune), suite-threads.ts
  * (thread records), suite-safety.ts (unsafe ids, bad arguments, concurrency), suite-locks.ts (run lock) and
- * suite-summaries.ts (listSummaries) and suite-delta.ts (delta storage, retention folding, storage()).
+ * suite-summaries.ts (listSummaries), suite-delta.ts (delta storage, retention folding, storage()) and
+ * suite-retention.ts (the retention policies built on the contract).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Checkpoint } from "../../lib/checkpoint/types";
@@ -13,6 +14,7 @@ import { isCheckpointNotFound, isThreadNotFound } from "../../lib/errors";
 import { chain, cp, ids, rejectsWith, roundTrip, snapshot, threadId, versions, type ConformanceInit, type StoreRef } from "./suite-helpers";
 import { deltaTests } from "./suite-delta";
 import { lockTests } from "./suite-locks";
+import { retentionTests } from "./suite-retention";
 import { safetyTests } from "./suite-safety";
 import { summaryTests } from "./suite-summaries";
 import { threadTests } from "./suite-threads";
@@ -34,6 +36,7 @@ export function describeConformance(name: string, init: ConformanceInit): void {
     lockTests(ref);
     summaryTests(ref);
     deltaTests(ref);
+    retentionTests(ref);
   });
 }
 
