@@ -15,6 +15,7 @@ import { deltaTests } from "./suite-delta";
 import { lockTests } from "./suite-locks";
 import { safetyTests } from "./suite-safety";
 import { summaryTests } from "./suite-summaries";
+import { searchTests } from "./suite-search";
 import { threadTests } from "./suite-threads";
 
 export type { ConformanceInit } from "./suite-helpers";
@@ -30,6 +31,7 @@ export function describeConformance(name: string, init: ConformanceInit): void {
     });
     checkpointTests(ref);
     threadTests(ref);
+    searchTests(ref);
     safetyTests(ref);
     lockTests(ref);
     summaryTests(ref);
