@@ -2,7 +2,7 @@
 import { useState } from "react";
 import { SOURCE_CHOICES, type TimelineFind } from "./timeline-find";
 
-const SELECT = "min-w-0 flex-1 rounded-md border-0 py-1 pl-1.5 pr-6 text-xs ring-1 ring-inset ring-slate-300";
+const SELECT = "min-w-0 flex-1 truncate rounded-md border-0 py-1 pl-1 pr-0 text-xs ring-1 ring-inset ring-slate-300";
 
 /**
  * Above the timeline: "Go to" a version or step (type, Enter: v1234 of a 10,000-step thread in three actions),
@@ -27,7 +27,10 @@ export function TimelineTools({ find, shown, total }: { find: TimelineFind; show
           aria-label="Go to version or step"
           placeholder="Go to v1234 or step s12"
           value={text}
-          onChange={(e) => setText(e.target.value)}
+          onChange={(e) => {
+            setText(e.target.value);
+            find.dismiss();
+          }}
           className="min-w-0 flex-1 rounded-md border-0 px-2 py-1 text-xs ring-1 ring-inset ring-slate-300 placeholder:text-slate-400 focus:ring-2 focus:ring-indigo-600"
         />
         <button
@@ -45,7 +48,7 @@ export function TimelineTools({ find, shown, total }: { find: TimelineFind; show
           onChange={(e) => setFilter({ ...filter, node: e.target.value })}
           className={SELECT}
         >
-          <option value="">All nodes</option>
+          <option value="">Any node</option>
           {choices.nodes.map((n) => (
             <option key={n} value={n}>
               {n}
@@ -80,23 +83,19 @@ export function TimelineTools({ find, shown, total }: { find: TimelineFind; show
           ))}
         </select>
       </div>
-      {(find.active || find.message) && (
-        <p className="flex items-center gap-2 text-xs text-slate-600" aria-live="polite">
-          {find.message && (
-            <span data-testid="timeline-goto-message" className={find.pending ? "text-slate-500" : "text-amber-800"}>
-              {find.message}
-            </span>
-          )}
-          {find.active && (
-            <>
-              <span data-testid="timeline-filtered">
-                {shown.toLocaleString()} of {total.toLocaleString()} shown
-              </span>
-              <button type="button" data-testid="timeline-filter-clear" onClick={find.clear} className="text-indigo-700 hover:underline">
-                Clear filters
-              </button>
-            </>
-          )}
+      {find.message && (
+        <p data-testid="timeline-goto-message" aria-live="polite" className={`text-xs ${find.pending ? "text-slate-500" : "text-amber-800"}`}>
+          {find.message}
+        </p>
+      )}
+      {find.active && (
+        <p className="flex flex-wrap items-center gap-x-2 text-xs text-slate-600">
+          <span data-testid="timeline-filtered">
+            {shown.toLocaleString()} of {total.toLocaleString()} shown
+          </span>
+          <button type="button" data-testid="timeline-filter-clear" onClick={find.clear} className="text-indigo-700 hover:underline">
+            Clear filters
+          </button>
         </p>
       )}
     </div>

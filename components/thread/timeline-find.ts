@@ -17,7 +17,7 @@ const PARAM: Record<keyof TimelineFilter, string> = { node: "node", source: "src
 
 /** Source filter choices: the checkpoint sources, plus checkpoints that held an interrupt or where a step failed. */
 export const SOURCE_CHOICES: [string, string][] = [
-  ["", "All sources"],
+  ["", "Any source"],
   ["input", "Inputs"],
   ["loop", "Steps"],
   ["update", "Human edits"],
@@ -87,6 +87,7 @@ export function useTimelineFind(all: Checkpoint[], thread: Thread | undefined, s
   }, []);
   const setFilter = useCallback((f: TimelineFilter) => {
     setFilterState(f);
+    setMessage(null);
     writeUrl(f);
   }, []);
   const errorAt = thread?.status === "error" ? (thread.error?.checkpointId ?? null) : null;
@@ -143,7 +144,11 @@ export function useTimelineFind(all: Checkpoint[], thread: Thread | undefined, s
     return { nodes: [...nodes].sort(), authors: [...authors].sort() };
   }, [all]);
 
-  return { filter, setFilter, clear: () => setFilter(NONE), active, match, goTo, message, pending: pending !== null, choices };
+  /** Forgets the last go-to's message (not a pending target: that still lands when its page arrives). */
+  const dismiss = () => {
+    if (!pending) setMessage(null);
+  };
+  return { filter, setFilter, clear: () => setFilter(NONE), active, match, goTo, dismiss, message, pending: pending !== null, choices };
 }
 
 export type TimelineFind = ReturnType<typeof useTimelineFind>;

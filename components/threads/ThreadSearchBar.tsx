@@ -4,7 +4,8 @@ import { useGraphs } from "@/lib/client/hooks";
 import { THREAD_STATUSES } from "@/lib/client/types";
 import type { useListFilters } from "./useListFilters";
 
-const SELECT = "rounded-md border-0 py-1.5 pl-2 pr-8 text-xs ring-1 ring-inset ring-slate-300 disabled:bg-slate-50 disabled:text-slate-400";
+const SELECT =
+  "min-w-0 flex-1 rounded-md border-0 py-1.5 pl-2 pr-8 text-xs sm:flex-none ring-1 ring-inset ring-slate-300 disabled:bg-slate-50 disabled:text-slate-400";
 
 /**
  * Search box, status / graph filters and sort of the thread list. The box writes the URL 300 ms after typing
