@@ -131,6 +131,7 @@ test("go to v1234 of a 10,000-step thread in three actions, then filter its time
   await expect(thread.selectedRow).toBeInViewport();
   await expect(page).toHaveURL(/cp=/);
   await expect(thread.timeline).toHaveAttribute("data-count", String(total));
+  await page.screenshot({ path: `${SHOTS}/timeline-goto-1280.png` });
 
   // A step number works too; a version that does not exist says so.
   await go.fill("s5000");
@@ -187,8 +188,7 @@ test("the timeline filters by author and shows the interrupts", async ({ page, p
   await expect(thread.rows.first().getByTestId("timeline-interrupt")).toBeVisible();
   await page.screenshot({ path: `${SHOTS}/timeline-interrupts-1280.png` });
   await page.setViewportSize({ width: 390, height: 800 });
-  await page.getByTestId("timeline-tools").scrollIntoViewIfNeeded();
-  await page.screenshot({ path: `${SHOTS}/timeline-filter-390.png` });
+  await page.screenshot({ path: `${SHOTS}/timeline-filter-390.png`, fullPage: true });
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.getByTestId("timeline-filter-clear").click();
   await expect(thread.rows).toHaveCount(total);
