@@ -1,5 +1,5 @@
 "use client";
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { useGraphs } from "@/lib/client/hooks";
 import { THREAD_STATUSES } from "@/lib/client/types";
 import type { useListFilters } from "./useListFilters";
@@ -15,17 +15,26 @@ export function ThreadSearchBar({ f }: { f: ReturnType<typeof useListFilters> })
   const graphs = useGraphs();
   const [text, setText] = useState(f.query);
   const [shown, setShown] = useState(f.query);
+  // The last query this box wrote to the URL: its arrival must not undo what was typed since.
+  const [sent, setSent] = useState<string | null>(null);
   // The URL moved (back / forward / a link): show its query. Adjusting state while rendering, as React advises.
   if (shown !== f.query) {
     setShown(f.query);
-    setText(f.query);
+    if (f.query !== sent) setText(f.query);
   }
   const { set, query } = f;
+  const send = useCallback(
+    (value: string) => {
+      setSent(value);
+      set({ q: value });
+    },
+    [set],
+  );
   useEffect(() => {
     if (text.trim() === query) return;
-    const timer = setTimeout(() => set({ q: text.trim() }), 300);
+    const timer = setTimeout(() => send(text.trim()), 300);
     return () => clearTimeout(timer);
-  }, [text, query, set]);
+  }, [text, query, send]);
 
   return (
     <div className="flex flex-wrap items-center gap-2 border-b border-slate-100 px-3 py-2" role="search">
@@ -38,7 +47,7 @@ export function ThreadSearchBar({ f }: { f: ReturnType<typeof useListFilters> })
         maxLength={200}
         onChange={(e) => setText(e.target.value)}
         onKeyDown={(e) => {
-          if (e.key === "Enter") set({ q: text.trim() });
+          if (e.key === "Enter") send(text.trim());
         }}
         className="min-w-0 flex-[1_1_16rem] rounded-md border-0 px-2.5 py-1.5 text-sm ring-1 ring-inset ring-slate-300 placeholder:text-slate-400 focus:ring-2 focus:ring-indigo-600"
       />
