@@ -16,6 +16,8 @@ import { InterruptPanel } from "./InterruptPanel";
 import { StopRun } from "./StopRun";
 import { StoragePanel } from "./StoragePanel";
 import { Timeline } from "./Timeline";
+import { TimelineTools } from "./TimelineTools";
+import { useTimelineFind } from "./timeline-find";
 
 /** A running job's progress: `current` of `steps` when the state has them, else the last node. */
 function Progress({ thread, head }: { thread: Thread; head: Checkpoint | undefined }) {
@@ -128,6 +130,8 @@ export function ThreadView({ threadId }: { threadId: string }) {
   const full = useCheckpoint(threadId, selectedId);
   // While the selected checkpoint loads (a run moving the head on), keep showing the last one rather than nothing.
   const selected = full.data?.checkpointId === selectedId ? full.data : (summary ?? full.data);
+  const find = useTimelineFind(all, t, selectedId, select);
+  const shown = useMemo(() => (find.match ? all.filter(find.match).length : all.length), [all, find.match]);
   const hint = graphs.data?.find((g) => g.graphId === t?.graphId)?.failureHint;
   const canRun = useCan("run", t?.graphId ?? null);
   const canDelete = useCan("delete", t?.graphId ?? null);
@@ -202,10 +206,13 @@ export function ThreadView({ threadId }: { threadId: string }) {
           }
           className="h-[360px] lg:h-auto lg:min-h-0"
         >
+          <TimelineTools find={find} shown={shown} total={all.length} />
           {history.error ? (
             <p className="p-3 text-sm text-rose-700">{errorMessage(history.error)}</p>
           ) : (
-            <Timeline checkpoints={all} headId={t.headCheckpointId} selectedId={selectedId} onSelect={select} />
+            <div className="min-h-0 flex-1">
+              <Timeline checkpoints={all} headId={t.headCheckpointId} selectedId={selectedId} onSelect={select} filter={find.match} />
+            </div>
           )}
         </Card>
         <div className="order-first flex min-h-0 min-w-0 flex-col gap-3 lg:order-none">

@@ -97,13 +97,17 @@ export function Timeline({
   headId,
   selectedId,
   onSelect,
+  filter,
 }: {
   checkpoints: Checkpoint[];
   headId: string | null;
   selectedId: string | null;
   onSelect: (id: string) => void;
+  /** Shows only the checkpoints it accepts, in tree order (see timeline-find.ts). */
+  filter?: (cp: Checkpoint) => boolean;
 }) {
-  const rows = useMemo(() => buildTree(checkpoints), [checkpoints]);
+  const tree = useMemo(() => buildTree(checkpoints), [checkpoints]);
+  const rows = useMemo(() => (filter ? tree.filter((r) => filter(r.cp)) : tree), [tree, filter]);
   // Checkpoints that answered an interrupt: the first one after a checkpoint that had a pending interrupt. Its
   // actor is the person who decided (recorded by the server from their sign-in), its reason their comment.
   const decided = useMemo(() => {
@@ -195,7 +199,11 @@ export function Timeline({
           );
         })}
       </div>
-      {rows.length === 0 && <p className="p-4 text-sm text-slate-500">No checkpoints yet.</p>}
+      {rows.length === 0 && (
+        <p className="p-4 text-sm text-slate-500" data-testid="timeline-empty">
+          {filter && tree.length ? "No checkpoints match these filters." : "No checkpoints yet."}
+        </p>
+      )}
     </div>
   );
 }

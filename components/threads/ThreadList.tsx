@@ -1,13 +1,15 @@
 "use client";
 import Link from "next/link";
-import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { age } from "@/lib/client/age";
 import { errorMessage } from "@/lib/client/api";
 import { timeAgo, shortId } from "@/lib/client/format";
-import { useGraphs, useThreadCounts, useThreads } from "@/lib/client/hooks";
-import { THREAD_STATUSES, type Thread, type ThreadStatus } from "@/lib/client/types";
+import { useThreadCounts, useThreads } from "@/lib/client/hooks";
+import type { Thread } from "@/lib/client/types";
 import { Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { StatusBadge } from "../ui/StatusBadge";
+import { ThreadSearchBar } from "./ThreadSearchBar";
+import { useListFilters } from "./useListFilters";
 
 function label(t: Thread): string {
   const m = t.metadata ?? {};
@@ -41,7 +43,14 @@ function Row({ t }: { t: Thread }) {
             {t.error.message}
           </div>
         )}
-        {waiting && t.interrupts[0] && <div className="text-xs text-amber-800">waiting at {t.interrupts[0].node}</div>}
+        {waiting && (
+          <div className="text-xs text-amber-800">
+            {t.interrupts[0] ? `waiting at ${t.interrupts[0].node} · ` : "waiting · "}
+            <span data-testid="waiting-since" title={`Waiting since ${new Date(t.updatedAt).toLocaleString()}`}>
+              for {age(t.updatedAt)}
+            </span>
+          </div>
+        )}
       </td>
       <td className="hidden px-2 py-2 text-sm sm:table-cell">{t.graphId ?? "—"}</td>
       <td className="whitespace-nowrap px-2 py-2">
@@ -63,28 +72,20 @@ function Row({ t }: { t: Thread }) {
   );
 }
 
-/** Every thread, newest update first, with status/graph filters; threads waiting for a human come first. */
+/**
+ * Every thread, searchable and filterable (server-side, paged), newest update first or the longest waiting first;
+ * with the default order, threads waiting for a human come first among those loaded.
+ */
 export function ThreadList() {
-  // Filters live in the URL (?status=&graph=): shareable, and kept when coming back from a thread.
-  const params = useSearchParams();
-  const router = useRouter();
-  const pathname = usePathname();
-  const st = params.get("status") ?? "";
-  const status = (THREAD_STATUSES as readonly string[]).includes(st) ? (st as ThreadStatus) : "";
-  const graphId = params.get("graph") ?? "";
-  const setFilter = (key: "status" | "graph", value: string) => {
-    const next = new URLSearchParams(params.toString());
-    if (value) next.set(key, value);
-    else next.delete(key);
-    const q = next.toString();
-    router.replace(q ? `${pathname}?${q}` : pathname, { scroll: false });
-  };
-  const threads = useThreads({ status, graphId: graphId || undefined });
-  const counts = useThreadCounts(graphId || undefined);
-  const graphs = useGraphs();
+  const f = useListFilters();
+  const { status, graphId, query, sort } = f;
+  const threads = useThreads({ status, graphId: graphId || undefined, query: query || undefined, sort });
+  // The count of what the list shows: "waiting longest first" is the interrupted threads.
+  const counts = useThreadCounts({ graphId: graphId || undefined, status: sort === "waiting" ? "interrupted" : status, query: query || undefined });
   const list = threads.data?.pages.flatMap((p) => p.threads) ?? [];
   const waiting = list.filter((t) => t.status === "interrupted");
   const rest = list.filter((t) => t.status !== "interrupted");
+  const matching = counts.data?.matching;
 
   return (
     <Card
@@ -108,39 +109,16 @@ export function ThreadList() {
           )}
         </span>
       }
-      actions={
-        <>
-          <select
-            aria-label="Filter by status"
-            data-testid="filter-status"
-            value={status}
-            onChange={(e) => setFilter("status", e.target.value)}
-            className="rounded-md border-0 py-1 pl-2 pr-8 text-xs ring-1 ring-inset ring-slate-300"
-          >
-            <option value="">All statuses</option>
-            {THREAD_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-          <select
-            aria-label="Filter by graph"
-            data-testid="filter-graph"
-            value={graphId}
-            onChange={(e) => setFilter("graph", e.target.value)}
-            className="rounded-md border-0 py-1 pl-2 pr-8 text-xs ring-1 ring-inset ring-slate-300"
-          >
-            <option value="">All graphs</option>
-            {(graphs.data ?? []).map((g) => (
-              <option key={g.graphId} value={g.graphId}>
-                {g.graphId}
-              </option>
-            ))}
-          </select>
-        </>
-      }
     >
+      <ThreadSearchBar f={f} />
+      {matching && (
+        <p data-testid="threads-matching" className="px-3 pt-2 text-xs text-slate-500" aria-live="polite">
+          {matching.count.toLocaleString()}
+          {matching.capped ? "+" : ""} {f.filtered ? "matching" : matching.count === 1 ? "thread" : "threads"}
+          {matching.capped ? " (counted up to 10,000)" : ""}
+          {sort === "waiting" ? " · longest waiting first" : ""}
+        </p>
+      )}
       {threads.error && <p className="p-3 text-sm text-rose-700">Could not load threads: {errorMessage(threads.error)}</p>}
       <div className="overflow-x-auto">
         <table className="w-full text-left">
@@ -157,7 +135,7 @@ export function ThreadList() {
             </tr>
           </thead>
           <tbody>
-            {[...waiting, ...rest].map((t) => (
+            {(sort === "waiting" ? list : [...waiting, ...rest]).map((t) => (
               <Row key={t.threadId} t={t} />
             ))}
           </tbody>
@@ -172,9 +150,25 @@ export function ThreadList() {
       )}
       {threads.isPending && <p className="p-4 text-sm text-slate-500">Loading threads…</p>}
       {!threads.isPending && list.length === 0 && (
-        <p data-testid="threads-empty" className="p-6 text-center text-sm text-slate-500">
-          No threads{status || graphId ? " match these filters" : " yet: start one with New run"}.
-        </p>
+        <div data-testid="threads-empty" className="p-6 text-center text-sm text-slate-500">
+          {f.filtered ? (
+            <>
+              <p>
+                No threads match{query ? <> “{query}”</> : ""}
+                {status || graphId || sort === "waiting" ? " with these filters" : ""}.
+              </p>
+              <button
+                data-testid="clear-filters"
+                onClick={() => f.set({ q: "", status: "", graph: "", sort: "" })}
+                className="mt-2 text-indigo-700 hover:underline"
+              >
+                Clear search and filters
+              </button>
+            </>
+          ) : (
+            "No threads yet: start one with New run."
+          )}
+        </div>
       )}
     </Card>
   );

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { ROLES } from "../auth/roles";
+import { THREAD_SORTS } from "../checkpoint/types";
 import { ThreadStatus } from "./responses";
 
 const JsonObject = z.record(z.string(), z.unknown());
@@ -25,15 +26,30 @@ export const CreateThreadBody = z
   .strict();
 export type CreateThreadBody = z.infer<typeof CreateThreadBody>;
 
-export const ListThreadsQuery = z.object({
-  status: ThreadStatus.optional(),
-  graphId: z.string().min(1).max(100).optional(),
-  limit: z.coerce.number().int().min(1).max(500).optional(),
-  cursor: z.string().min(1).max(1000).optional(),
-});
+/** Free text over id, graph, status, error message and metadata (see ListThreadsOptions.query). */
+const ThreadSearch = z.string().max(200).optional();
+
+export const ListThreadsQuery = z
+  .object({
+    status: ThreadStatus.optional(),
+    graphId: z.string().min(1).max(100).optional(),
+    query: ThreadSearch,
+    /** "waiting": interrupted threads only, the one waiting longest first. */
+    sort: z.enum(THREAD_SORTS).optional(),
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+    cursor: z.string().min(1).max(1000).optional(),
+  })
+  .refine((q) => !(q.sort === "waiting" && q.status !== undefined && q.status !== "interrupted"), {
+    message: 'sort "waiting" lists interrupted threads; it cannot be combined with another status',
+  });
 export type ListThreadsQuery = z.infer<typeof ListThreadsQuery>;
 
-export const ThreadCountsQuery = z.object({ graphId: z.string().min(1).max(100).optional() });
+/** The waiting count always; `matching` counts the threads the list shows for the same status / graph / query. */
+export const ThreadCountsQuery = z.object({
+  graphId: z.string().min(1).max(100).optional(),
+  status: ThreadStatus.optional(),
+  query: ThreadSearch,
+});
 export type ThreadCountsQuery = z.infer<typeof ThreadCountsQuery>;
 
 export const RunCommand = z.object({ resume: z.unknown().optional(), update: JsonObject.optional(), goto: NodeList.optional() }).strict();

@@ -101,8 +101,16 @@ export type ApiThread = z.infer<typeof ApiThread>;
 export const ApiThreadPage = z.strictObject({ threads: z.array(ApiThread), nextCursor: Cursor });
 export type ApiThreadPage = z.infer<typeof ApiThreadPage>;
 
-/** GET /api/thread-counts: threads waiting for a person (up to 10,000 walked; `capped` beyond) and the oldest's wait. */
-export const ApiThreadCounts = z.strictObject({ waiting: z.number().int(), capped: z.boolean(), oldestWaitingSince: Time.nullable() });
+/**
+ * GET /api/thread-counts: threads waiting for a person (up to 10,000 walked; `capped` beyond) and the oldest's wait;
+ * `matching`: how many threads the list shows for the asked status / graph / query (same bound, own `capped`).
+ */
+export const ApiThreadCounts = z.strictObject({
+  waiting: z.number().int(),
+  capped: z.boolean(),
+  oldestWaitingSince: Time.nullable(),
+  matching: z.strictObject({ count: z.number().int(), capped: z.boolean() }),
+});
 export type ApiThreadCounts = z.infer<typeof ApiThreadCounts>;
 
 /** GET /api/threads/:id/history: newest first; `nextCursor` is a version (whole thread) or a checkpoint id (a branch). */

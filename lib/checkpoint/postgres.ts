@@ -87,6 +87,7 @@ import {
   type StorageRow,
 } from "./pg-delta";
 import { storageReport } from "./storage";
+import { threadSearchSql } from "./sql-thread-search";
 import { isPgConnectionError } from "./sql-pg-errors";
 import { storeLabel, storeTimeoutMs, unavailable } from "./timeouts";
 import type {
@@ -553,25 +554,38 @@ export class PostgresCheckpointStore implements CheckpointStore {
 
   async listThreads(options: ListThreadsOptions = {}): Promise<ThreadPage> {
     if (typeof options !== "object" || options === null) throw bad("listThreads options must be an object.");
-    const { limit, cursor: after } = validateListThreads(options);
-    const prisma = await this.orm();
-    const at = after ? new Date(after.updatedAt) : null;
-    const rows = await prisma.thread
-      .findMany({
-        where: {
-          ...(options.status !== undefined && { status: options.status }),
-          ...(options.graphId !== undefined && { graphId: options.graphId }),
-          ...(after && at && { OR: [{ updatedAt: { lt: at } }, { updatedAt: at, threadId: { lt: after.threadId } }] }),
-        },
-        orderBy: [{ updatedAt: "desc" }, { threadId: "desc" }],
-        take: limit + 1,
-      })
-      .catch((e) => {
-        throw this.mapError(e);
-      });
-    const threads = rows.slice(0, limit).map(modelToThread);
+    const o = validateListThreads(options);
+    const { limit, cursor: after, status, graphId } = o;
+    let threads: ThreadInfo[];
+    let more: boolean;
+    if (o.query !== undefined) {
+      // A search looks inside JSON text, which Prisma's filters cannot: hand-written SQL (sql-thread-search.ts).
+      const { text, values } = threadSearchSql("postgres", o);
+      const { rows } = await this.query<ThreadRow>(undefined, text, values);
+      more = rows.length > limit;
+      threads = rows.slice(0, limit).map((r) => threadRowToInfo(r, same));
+    } else {
+      const prisma = await this.orm();
+      const at = after ? new Date(after.updatedAt) : null;
+      const [dir, op] = o.sort === "waiting" ? (["asc", "gt"] as const) : (["desc", "lt"] as const);
+      const rows = await prisma.thread
+        .findMany({
+          where: {
+            ...(status !== undefined && { status }),
+            ...(graphId !== undefined && { graphId }),
+            ...(after && at && { OR: [{ updatedAt: { [op]: at } }, { updatedAt: at, threadId: { [op]: after.threadId } }] }),
+          },
+          orderBy: [{ updatedAt: dir }, { threadId: dir }],
+          take: limit + 1,
+        })
+        .catch((e) => {
+          throw this.mapError(e);
+        });
+      more = rows.length > limit;
+      threads = rows.slice(0, limit).map(modelToThread);
+    }
     const last = threads[threads.length - 1];
-    return { threads, nextCursor: rows.length > limit && last ? encodeThreadCursor(last.updatedAt, last.threadId) : null };
+    return { threads, nextCursor: more && last ? encodeThreadCursor(last.updatedAt, last.threadId) : null };
   }
 
   async acquireLock(threadId: string, owner: string, ttlMs: number): Promise<LockResult> {

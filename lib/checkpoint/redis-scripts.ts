@@ -383,13 +383,18 @@ return redis.call('HMGET', tkey, ${THREAD_HMGET})
 
 /**
  * listThreads. ARGV: P, status ("" = any), graphId ("" = any; flag ARGV[4] "1" when filtering by graph),
- * limit, cursor score = updatedAt ms ("" = start), cursor thread id. Walks the smallest matching set from the cursor and
- * returns up to limit + 1 threads as {T, THREAD_FIELDS...}. Entries of expired or cleared threads, and stale
- * status / graph memberships, are removed on the way.
+ * limit, cursor score = updatedAt ms ("" = start), cursor thread id, ascending ("1" for sort "waiting": oldest
+ * first, ties by thread id ascending), query (ASCII-lower-cased; "" = none), scan budget (entries examined at
+ * most; 0 = no bound). Walks the smallest matching set from the cursor and returns {resumeScore, resumeThread,
+ * then up to limit + 1 threads as T, THREAD_FIELDS...}. A query is matched here (no index can serve a substring),
+ * so one call examines at most the budget and, stopping short of a full page, names the last entry it examined
+ * (resume, "" otherwise) for the caller's cursor. Entries of expired or cleared threads, and stale status /
+ * graph memberships, are removed on the way.
  */
 const LIST_THREADS = `${HELPERS}
 local P, status, graph, byGraph, limit = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1', tonumber(ARGV[5])
 local cscore, cthread = ARGV[6], ARGV[7]
+local asc, query, budget = ARGV[8] == '1', ARGV[9], tonumber(ARGV[10])
 local main = P .. 'threads'
 local key, kind = main, 'all'
 local ks, kg = P .. 'threads:status:' .. status, P .. 'threads:graph:' .. graph
@@ -397,8 +402,6 @@ if status ~= '' and byGraph then
   if redis.call('ZCARD', ks) <= redis.call('ZCARD', kg) then key, kind = ks, 'status' else key, kind = kg, 'graph' end
 elseif status ~= '' then key, kind = ks, 'status'
 elseif byGraph then key, kind = kg, 'graph' end
-local max = '+inf'
-if cscore ~= '' then max = cscore end
 local cnum = tonumber(cscore)
 -- Byte order, as sorted sets order ties (Lua's < on strings follows the server's locale).
 local function after(a, b)
@@ -408,15 +411,40 @@ local function after(a, b)
   end
   return #a > #b
 end
-local out, found, offset = {}, 0, 0
+-- The fields searchFields (thread-search.ts) names: id, graph, status, error message, metadata JSON text.
+local function matches(T, f)
+  if query == '' then return true end
+  local msg = ''
+  if f[8] and f[8] ~= 'null' then
+    local ok, e = pcall(cjson.decode, f[8])
+    if ok and type(e) == 'table' and type(e.message) == 'string' then msg = e.message end
+  end
+  for _, s in ipairs({T, f[4] or '', f[3] or '', msg, f[9] or '{}'}) do
+    if string.find(string.lower(s), query, 1, true) then return true end
+  end
+  return false
+end
+local out, found, offset, examined = {'', ''}, 0, 0, 0
 while found <= limit do
-  local r = redis.call('ZREVRANGEBYSCORE', key, max, '-inf', 'WITHSCORES', 'LIMIT', offset, limit + 1 - found + 16)
+  local n = limit + 1 - found + 16
+  if query ~= '' then n = 256 end
+  local r
+  if asc then
+    r = redis.call('ZRANGEBYSCORE', key, cscore ~= '' and cscore or '-inf', '+inf', 'WITHSCORES', 'LIMIT', offset, n)
+  else
+    r = redis.call('ZREVRANGEBYSCORE', key, cscore ~= '' and cscore or '+inf', '-inf', 'WITHSCORES', 'LIMIT', offset, n)
+  end
   if #r == 0 then break end
   local removed = 0
   for i = 1, #r, 2 do
-    local T = r[i]
-    -- Rows up to and including the cursor (same score, threadId not below it) were on earlier pages.
-    if found <= limit and not (cnum and tonumber(r[i + 1]) == cnum and not after(cthread, T)) then
+    local T, score = r[i], r[i + 1]
+    if found > limit then break end
+    -- Out of budget: out[1], out[2] hold the last entry examined, where the next call goes on.
+    if budget > 0 and examined >= budget then return out end
+    -- Rows up to and including the cursor (same score, threadId not past it) were on earlier pages.
+    local seen = cnum and tonumber(score) == cnum and not (asc and after(T, cthread) or (not asc and after(cthread, T)))
+    if not seen then
+      examined = examined + 1
       local tkey = tkeys(P, T)
       local f = redis.call('HMGET', tkey, ${THREAD_HMGET})
       if not f[1] then
@@ -426,15 +454,17 @@ while found <= limit do
       elseif (kind == 'status' and f[3] ~= status) or (kind == 'graph' and f[4] ~= graph) then
         redis.call('ZREM', key, T)
         removed = removed + 1
-      elseif (status == '' or f[3] == status) and ((not byGraph) or f[4] == graph) then
+      elseif (status == '' or f[3] == status) and ((not byGraph) or f[4] == graph) and matches(T, f) then
         out[#out + 1] = T
         for j = 1, #f do out[#out + 1] = f[j] or false end
         found = found + 1
       end
+      out[1], out[2] = score, T
     end
   end
   offset = offset + #r / 2 - removed
 end
+out[1], out[2] = '', ''
 return out
 `;
 

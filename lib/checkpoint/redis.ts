@@ -83,6 +83,9 @@ interface ReadRow {
 
 const bad = (message: string) => new WaypointError("INVALID_ARGUMENT", message);
 
+/** Thread entries one search call examines at most (a Lua script blocks Redis while it runs). */
+const SEARCH_BUDGET = 2000;
+
 /** JSON text of a value that must be JSON (cycles and BigInts reject INVALID_ARGUMENT before any write). */
 function json(value: unknown, what: string): string {
   try {
@@ -383,7 +386,7 @@ export class RedisCheckpointStore implements CheckpointStore {
   }
 
   async listThreads(options?: ListThreadsOptions): Promise<ThreadPage> {
-    const { status, graphId, limit, cursor } = validateListThreads(options);
+    const { status, graphId, limit, cursor, query, sort } = validateListThreads(options);
     const flat = (await this.run(() =>
       this.cmd.wpListThreads(
         this.prefix,
@@ -393,15 +396,23 @@ export class RedisCheckpointStore implements CheckpointStore {
         limit,
         cursor ? Date.parse(cursor.updatedAt) : "",
         cursor?.threadId ?? "",
+        sort === "waiting" ? "1" : "0",
+        // Lua's string.lower folds ASCII only: fold the query the same way so both sides agree.
+        query?.replace(/[A-Z]/g, (c) => c.toLowerCase()) ?? "",
+        query === undefined ? 0 : SEARCH_BUDGET,
       ),
     )) as (string | null)[];
+    const [resumeScore, resumeThread] = flat as string[];
     const threads: ThreadInfo[] = [];
     const width = THREAD_FIELDS.length + 1;
-    for (let i = 0; i < flat.length; i += width) threads.push(this.toThreadInfo(flat[i] as string, flat.slice(i + 1, i + width)));
+    for (let i = 2; i < flat.length; i += width) threads.push(this.toThreadInfo(flat[i] as string, flat.slice(i + 1, i + width)));
     const more = threads.length > limit;
     if (more) threads.length = limit;
     const last = threads[threads.length - 1];
-    return { threads, nextCursor: more ? encodeThreadCursor(last.updatedAt, last.threadId) : null };
+    if (more) return { threads, nextCursor: encodeThreadCursor(last.updatedAt, last.threadId) };
+    // The search ran out of budget before a full page: go on after the last entry it examined.
+    const resume = resumeThread ? encodeThreadCursor(new Date(Number(resumeScore)).toISOString(), resumeThread) : null;
+    return { threads, nextCursor: resume };
   }
 
   async acquireLock(threadId: string, owner: string, ttlMs: number): Promise<LockResult> {

@@ -65,6 +65,7 @@ import { planPrune, type SkeletonRow } from "./prune";
 import { DeltaCodec, foldTargets, lazyState, parsedMetadata } from "./delta";
 import { isSnapshotRow, type DeltaRow } from "./delta-format";
 import { storageReport } from "./storage";
+import { threadSearchSql } from "./sql-thread-search";
 import {
   CHECKPOINT_COLUMNS,
   DELTA_COLUMNS,
@@ -613,21 +614,35 @@ export class SqliteCheckpointStore implements CheckpointStore {
 
   async listThreads(options: ListThreadsOptions = {}): Promise<ThreadPage> {
     if (typeof options !== "object" || options === null) throw bad("listThreads options must be an object.");
-    const { limit, cursor: after } = validateListThreads(options);
-    const rows = await (
-      await this.orm()
-    ).thread.findMany({
-      where: {
-        ...(options.status !== undefined && { status: options.status }),
-        ...(options.graphId !== undefined && { graphId: options.graphId }),
-        ...(after && { OR: [{ updatedAt: { lt: after.updatedAt } }, { updatedAt: after.updatedAt, threadId: { lt: after.threadId } }] }),
-      },
-      orderBy: [{ updatedAt: "desc" }, { threadId: "desc" }],
-      take: limit + 1,
-    });
-    const threads = rows.slice(0, limit).map(modelToThread);
+    const o = validateListThreads(options);
+    const { limit, cursor: after, status, graphId } = o;
+    let threads: ThreadInfo[];
+    let more: boolean;
+    if (o.query !== undefined) {
+      // A search looks inside JSON text, which Prisma's filters cannot: hand-written SQL (sql-thread-search.ts).
+      const { text, values } = threadSearchSql("sqlite", o);
+      await this.ready();
+      const found = this.db!.prepare<unknown[], ThreadRow>(text).all(...values);
+      more = found.length > limit;
+      threads = found.slice(0, limit).map((r) => threadRowToInfo(r, json));
+    } else {
+      const [dir, op] = o.sort === "waiting" ? (["asc", "gt"] as const) : (["desc", "lt"] as const);
+      const rows = await (
+        await this.orm()
+      ).thread.findMany({
+        where: {
+          ...(status !== undefined && { status }),
+          ...(graphId !== undefined && { graphId }),
+          ...(after && { OR: [{ updatedAt: { [op]: after.updatedAt } }, { updatedAt: after.updatedAt, threadId: { [op]: after.threadId } }] }),
+        },
+        orderBy: [{ updatedAt: dir }, { threadId: dir }],
+        take: limit + 1,
+      });
+      more = rows.length > limit;
+      threads = rows.slice(0, limit).map(modelToThread);
+    }
     const last = threads[threads.length - 1];
-    return { threads, nextCursor: rows.length > limit && last ? encodeThreadCursor(last.updatedAt, last.threadId) : null };
+    return { threads, nextCursor: more && last ? encodeThreadCursor(last.updatedAt, last.threadId) : null };
   }
 
   async acquireLock(threadId: string, owner: string, ttlMs: number): Promise<LockResult> {

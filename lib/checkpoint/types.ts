@@ -171,9 +171,23 @@ export interface ListOptions {
   after?: number;
 }
 
+/**
+ * How `listThreads` orders: "updated" = newest `updatedAt` first (ties by threadId, descending); "waiting" =
+ * only interrupted threads, the one waiting longest first (oldest `updatedAt` first, ties by threadId ascending).
+ */
+export const THREAD_SORTS = ["updated", "waiting"] as const;
+export type ThreadSort = (typeof THREAD_SORTS)[number];
+
 export interface ListThreadsOptions {
   status?: ThreadStatus;
   graphId?: string;
+  /**
+   * Free text (1–200 characters): keeps threads whose id, graph id, status, error message or metadata JSON text
+   * contains it, ignoring the case of ASCII letters (backends may fold more). Wildcards (`%`, `_`, `*`) are literal.
+   */
+  query?: string;
+  /** Default "updated". "waiting" with a `status` other than "interrupted" is INVALID_ARGUMENT. */
+  sort?: ThreadSort;
   /** Default 50, at most 500. */
   limit?: number;
   /** Opaque cursor from a previous page's `nextCursor`. */
@@ -181,8 +195,12 @@ export interface ListThreadsOptions {
 }
 
 export interface ThreadPage {
-  /** Newest `updatedAt` first (ties broken by threadId, descending). */
+  /** In the order of `sort` (default newest `updatedAt` first, ties broken by threadId, descending). */
   threads: ThreadInfo[];
+  /**
+   * Null once the listing is exhausted. With a `query`, a backend that scans in bounded slices (Redis) may hand
+   * out a page with fewer than `limit` threads (even none) and a cursor to go on: callers page until null.
+   */
   nextCursor: string | null;
 }
 

@@ -11,6 +11,7 @@ import {
   type ThreadPatch,
   type ThreadStatus,
 } from "./types";
+import { matchesQuery, validateQuery, validateSort } from "./thread-search";
 
 const bad = (message: string) => new WaypointError("INVALID_ARGUMENT", message);
 const STATUSES: readonly ThreadStatus[] = THREAD_STATUSES;
@@ -87,7 +88,11 @@ export function validateListThreads(o: ListThreadsOptions | undefined) {
   if (opts.graphId !== undefined && typeof opts.graphId !== "string") throw bad("graphId must be a string.");
   const limit = threadPageLimit(opts.limit);
   const cursor = opts.cursor ? decodeThreadCursor(opts.cursor) : null;
-  return { status: opts.status, graphId: opts.graphId, limit, cursor };
+  const query = validateQuery(opts.query);
+  const sort = validateSort(opts.sort, opts.status);
+  // "waiting" is the interrupted threads, so every backend can walk its status index for it.
+  const status = sort === "waiting" ? "interrupted" : opts.status;
+  return { status, graphId: opts.graphId, limit, cursor, query, sort };
 }
 
 /** putWrites takes a list of {node, channel, value}. */
@@ -99,12 +104,18 @@ export function validateWrites(writes: PendingWrite[]): void {
     throw bad("Pending writes must be a list of {node, channel, value}.");
 }
 
-/** Newest `updatedAt` first, ties by threadId descending; the cursor is the last row of the previous page. */
+/**
+ * In-process listing (memory, file): in `o.sort` order — newest `updatedAt` first, ties by threadId descending, or
+ * for "waiting" the exact reverse — filtered by status, graph and query; the cursor is the last row of the previous page.
+ */
 export function pageThreads(records: ThreadInfo[], o: ReturnType<typeof validateListThreads>): ThreadPage {
+  const dir = o.sort === "waiting" ? -1 : 1;
   const cmp = (a: { updatedAt: string; threadId: string }, b: { updatedAt: string; threadId: string }) =>
-    a.updatedAt !== b.updatedAt ? (a.updatedAt < b.updatedAt ? 1 : -1) : a.threadId < b.threadId ? 1 : a.threadId > b.threadId ? -1 : 0;
+    dir * (a.updatedAt !== b.updatedAt ? (a.updatedAt < b.updatedAt ? 1 : -1) : a.threadId < b.threadId ? 1 : a.threadId > b.threadId ? -1 : 0);
+  const lowered = o.query?.toLowerCase();
   const rows = records
     .filter((r) => (o.status === undefined || r.status === o.status) && (o.graphId === undefined || r.graphId === o.graphId))
+    .filter((r) => lowered === undefined || matchesQuery(r, lowered))
     .filter((r) => !o.cursor || cmp(r, o.cursor) > 0)
     .sort(cmp);
   const threads = rows.slice(0, o.limit);

@@ -114,9 +114,15 @@ const KIND: Record<ApiDiff["changes"][number]["type"], DiffEntry["kind"]> = { cr
 export const api = {
   graphs: async () => (await request<ApiGraphList>("/api/graphs")).graphs.map(flatGraph),
   graph: async (graphId: string) => flatGraph(await request<ApiGraph>(`/api/graphs/${enc(graphId)}`)),
-  threads: (p: { status?: ThreadStatus | ""; graphId?: string; limit?: number; cursor?: string | null }) =>
-    request<ApiThreadPage>(`/api/threads${qs(p)}`),
-  threadCounts: (p: { graphId?: string }) => request<ApiThreadCounts>(`/api/thread-counts${qs(p)}`),
+  threads: (p: {
+    status?: ThreadStatus | "";
+    graphId?: string;
+    query?: string;
+    sort?: "updated" | "waiting";
+    limit?: number;
+    cursor?: string | null;
+  }) => request<ApiThreadPage>(`/api/threads${qs(p)}`),
+  threadCounts: (p: { graphId?: string; status?: ThreadStatus | ""; query?: string }) => request<ApiThreadCounts>(`/api/thread-counts${qs(p)}`),
   thread: (threadId: string) => request<ApiThread>(`/api/threads/${enc(threadId)}`),
   createThread: (body: CreateThreadBody) => request<ApiThread>("/api/threads", { method: "POST", json: body }),
   deleteThread: (threadId: string) => request<ApiDeleted>(`/api/threads/${enc(threadId)}`, { method: "DELETE" }),

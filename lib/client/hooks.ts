@@ -18,8 +18,8 @@ export function useGraph(graphId: string | null | undefined) {
   return useQuery({ queryKey: keys.graph(graphId ?? ""), queryFn: () => api.graph(graphId!), enabled: !!graphId, staleTime: 60_000 });
 }
 
-/** Threads, newest update first, 100 a page ("Load more" fetches the next by cursor). */
-export function useThreads(filters: { status?: ThreadStatus | ""; graphId?: string }) {
+/** Threads in the chosen order (newest update first by default), 100 a page ("Load more" fetches the next by cursor). */
+export function useThreads(filters: { status?: ThreadStatus | ""; graphId?: string; query?: string; sort?: "updated" | "waiting" }) {
   return useInfiniteQuery({
     queryKey: keys.threadList(filters),
     queryFn: ({ pageParam }) => api.threads({ ...filters, limit: 100, cursor: pageParam }),
@@ -31,11 +31,14 @@ export function useThreads(filters: { status?: ThreadStatus | ""; graphId?: stri
   });
 }
 
-/** How many threads wait for a person in all (not only the loaded pages), within the caller's graphs. */
-export function useThreadCounts(graphId?: string) {
+/**
+ * How many threads wait for a person in all (not only the loaded pages), within the caller's graphs, and how many
+ * match the list's status / graph / query.
+ */
+export function useThreadCounts(filters: { graphId?: string; status?: ThreadStatus | ""; query?: string }) {
   return useQuery({
-    queryKey: keys.threadCounts(graphId),
-    queryFn: () => api.threadCounts({ graphId }),
+    queryKey: keys.threadCounts(filters),
+    queryFn: () => api.threadCounts(filters),
     refetchInterval: 5_000,
     placeholderData: (prev) => prev,
   });

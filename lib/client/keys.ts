@@ -2,6 +2,14 @@
  * The one query-key factory. Keys nest (thread → history / storage / checkpoint / diff) so invalidating
  * `keys.thread(id)` refreshes everything shown for that thread after an action or a live event.
  */
+/** What the thread list is filtered by (all optional; "" = none). */
+export interface ThreadFilters {
+  status?: string;
+  graphId?: string;
+  query?: string;
+  sort?: "updated" | "waiting";
+}
+
 export const keys = {
   all: ["waypoint"] as const,
   me: () => [...keys.all, "me"] as const,
@@ -12,8 +20,8 @@ export const keys = {
   graph: (graphId: string) => [...keys.graphs(), graphId] as const,
   threads: () => [...keys.all, "threads"] as const,
   threadLists: () => [...keys.threads(), "list"] as const,
-  threadList: (filters: { status?: string; graphId?: string }) => [...keys.threadLists(), filters] as const,
-  threadCounts: (graphId?: string) => [...keys.threads(), "counts", graphId ?? ""] as const,
+  threadList: (filters: ThreadFilters) => [...keys.threadLists(), filters] as const,
+  threadCounts: (filters: ThreadFilters) => [...keys.threads(), "counts", filters] as const,
   thread: (threadId: string) => [...keys.threads(), "one", threadId] as const,
   history: (threadId: string) => [...keys.thread(threadId), "history"] as const,
   storage: (threadId: string) => [...keys.thread(threadId), "storage"] as const,

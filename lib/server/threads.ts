@@ -92,7 +92,7 @@ export async function listThreads(rt: Runtime, who: Caller, q: ListThreadsQuery)
   const out: ThreadInfo[] = [];
   let cursor = q.cursor ?? null;
   for (let pages = 0; pages < 20; pages++) {
-    const page = await rt.store.listThreads({ status: q.status, graphId: q.graphId, limit, cursor });
+    const page = await rt.store.listThreads({ status: q.status, graphId: q.graphId, query: q.query, sort: q.sort, limit, cursor });
     out.push(...page.threads.filter((t) => who.can("read", t.graphId)));
     cursor = page.nextCursor;
     if (!cursor || out.length >= limit) break;

@@ -27,7 +27,7 @@ describe("waiting counts (SQLite)", () => {
 
   it("counts every waiting thread the caller may read, beyond one page, by graph and scope", async () => {
     const empty = await api.get("/api/thread-counts");
-    expect(empty.body).toEqual({ waiting: 0, capped: false, oldestWaitingSince: null });
+    expect(empty.body).toEqual({ waiting: 0, capped: false, oldestWaitingSince: null, matching: { count: 0, capped: false } });
 
     const ids: string[] = [];
     for (let i = 0; i < 105; i++) ids.push((await api.post("/api/threads", { graphId: "approval", input: { topic: `t${i}` } })).body.threadId);

@@ -107,6 +107,27 @@ if (unreachable && !process.env.CI) {
     },
   });
 
+  describe("redis: thread search", () => {
+    it("examines a bounded slice of the index per call and hands back a cursor to go on", async () => {
+      const store = await createRedisStore({ url, prefix: `waypoint-test:${randomBytes(6).toString("hex")}:` });
+      try {
+        const needle = threadId("needle");
+        await store.updateThread(needle, { metadata: { label: "the one to find" } });
+        for (let b = 0; b < 22; b++) await Promise.all(Array.from({ length: 100 }, () => store.updateThread(threadId("hay"), {})));
+        // 2,201 threads, the match the oldest: one call stops after its budget with nothing found yet.
+        const first = await store.listThreads({ query: "one to find", limit: 10 });
+        expect(first.threads).toEqual([]);
+        expect(first.nextCursor).not.toBeNull();
+        const second = await store.listThreads({ query: "one to find", limit: 10, cursor: first.nextCursor });
+        expect(second.threads.map((t) => t.threadId)).toEqual([needle]);
+        expect(second.nextCursor).toBeNull();
+      } finally {
+        await dropPrefix(store);
+        await store.close();
+      }
+    }, 120_000);
+  });
+
   describe("redis: delta layout", () => {
     let store: RedisCheckpointStore;
     beforeAll(() => {

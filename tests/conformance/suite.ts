@@ -17,6 +17,7 @@ import { lockTests } from "./suite-locks";
 import { retentionTests } from "./suite-retention";
 import { safetyTests } from "./suite-safety";
 import { summaryTests } from "./suite-summaries";
+import { searchTests } from "./suite-search";
 import { threadTests } from "./suite-threads";
 
 export type { ConformanceInit } from "./suite-helpers";
@@ -32,6 +33,7 @@ export function describeConformance(name: string, init: ConformanceInit): void {
     });
     checkpointTests(ref);
     threadTests(ref);
+    searchTests(ref);
     safetyTests(ref);
     lockTests(ref);
     summaryTests(ref);
