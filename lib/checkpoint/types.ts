@@ -82,7 +82,7 @@ export interface CheckpointMetadata {
   actor?: string;
   reason?: string;
   /** For forks copied into another thread: where they came from. */
-  forkedFrom?: { threadId: string; checkpointId: string };
+  forkedFrom?: { threadId: string; checkpointId: string; version?: number };
   /**
    * For checkpoints a step of the run loop produced: how long the step took (its nodes, retries included,
    * from the first starting to the last finishing; a resumed step counts from its resume). Whole milliseconds.

@@ -123,6 +123,11 @@ export function useDiff(threadId: string, checkpointId: string | null | undefine
   });
 }
 
+/** Threads forked from this one (GET /api/threads/:id/forks); refreshed with the thread. */
+export function useForks(threadId: string) {
+  return useQuery({ queryKey: keys.forks(threadId), queryFn: () => api.forks(threadId), staleTime: 10_000 });
+}
+
 const STORAGE_REFRESH_MS = 1_500;
 
 /**

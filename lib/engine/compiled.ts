@@ -135,14 +135,15 @@ export class CompiledGraph {
         source: "fork",
         actor: options.actor,
         reason: options.reason,
-        forkedFrom: { threadId, checkpointId },
+        forkedFrom: { threadId, checkpointId, version: base.version },
       });
       const saved = await this.store.save({ ...draft, threadId: target, parentId: target === threadId ? base.id : null });
       if (target !== threadId) {
         const from = await this.store.getThread(threadId).catch(() => null);
         await this.store.updateThread(target, {
           graphId: from?.graphId ?? this.config.graphId ?? null,
-          metadata: { ...(from?.metadata ?? {}), forkedFrom: { threadId, checkpointId } },
+          // The source's version goes with it, so "forked from <thread> @ v<n>" needs no lookup.
+          metadata: { ...(from?.metadata ?? {}), forkedFrom: { threadId, checkpointId, version: base.version } },
         });
       }
       await this.afterEdit(target, saved);
@@ -204,7 +205,7 @@ export class CompiledGraph {
       source: "update" | "fork";
       actor?: string;
       reason?: string;
-      forkedFrom?: { threadId: string; checkpointId: string };
+      forkedFrom?: { threadId: string; checkpointId: string; version?: number };
       [extra: string]: unknown;
     },
   ): Promise<Omit<NewCheckpoint, "threadId" | "parentId">> {
