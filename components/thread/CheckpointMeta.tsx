@@ -88,7 +88,10 @@ export function CheckpointMeta({ cp }: { cp: Checkpoint }) {
       {m.failedAttempts && m.failedAttempts.length > 0 && (
         <div>
           <h3 className="mb-1 font-semibold text-rose-900">
-            Failed tries before this step {cp.interrupts.length ? "paused" : "succeeded"} ({m.failedAttempts.length})
+            {m.source === "update"
+              ? "Failed tries of the step this edit fixes"
+              : `Failed tries before this step ${cp.interrupts.length ? "paused" : "went through"}`}{" "}
+            ({m.failedAttempts.length})
           </h3>
           <FailedAttempts attempts={m.failedAttempts} testId="meta-failed-attempts" />
         </div>

@@ -104,8 +104,12 @@ export class CompiledGraph {
       if (options.expectedCheckpointId !== undefined && (latest?.id ?? null) !== options.expectedCheckpointId)
         throw staleCheckpoint(threadId, options.expectedCheckpointId, latest?.id ?? null);
       const base = options.checkpointId !== undefined ? await this.checkpointOf(threadId, options.checkpointId) : latest;
+      // An edit where the thread's step failed (to remove the cause) keeps that step's failed tries in the history.
+      const error = base ? (await this.store.getThread(threadId).catch(() => null))?.error : null;
+      const failed = error?.checkpointId === base?.id && error?.attempts?.length ? { failedAttempts: error.attempts } : {};
       const draft = await this.derive(base, values, options.asNode, UPDATE_NODE, {
         ...options.metadata,
+        ...failed,
         source: "update",
         actor: options.actor,
         reason: options.reason,
