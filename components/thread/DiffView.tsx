@@ -1,5 +1,5 @@
 "use client";
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { errorMessage } from "@/lib/client/api";
 import { pathText } from "@/lib/client/format";
 import { useDiff } from "@/lib/client/hooks";
@@ -39,12 +39,20 @@ export function DiffView({ threadId, cp, all, compare }: { threadId: string; cp:
   const diff = useDiff(threadId, cp.checkpointId, against);
   const d = diff.data;
 
+  const byVersion = (text: string) => {
+    const n = Number(text);
+    return text.trim() && Number.isInteger(n) ? all.find((c) => c.version === n) : undefined;
+  };
   const pick = (text: string) => {
     setVersionText(text);
-    const n = Number(text);
-    const found = text.trim() && Number.isInteger(n) ? all.find((c) => c.version === n) : undefined;
-    onAgainst(found?.checkpointId);
+    onAgainst(byVersion(text)?.checkpointId);
   };
+  // A version typed before the timeline had loaded it: pick it once it arrives.
+  useEffect(() => {
+    const found = versionText ? byVersion(versionText) : undefined;
+    if (found && found.checkpointId !== against) onAgainst(found.checkpointId);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only when more of the timeline arrives
+  }, [all]);
   const entries = useMemo(() => {
     const f = filter.trim().toLowerCase();
     return (d?.entries ?? []).filter((e) => !f || pathText(e.path).toLowerCase().includes(f));
@@ -60,7 +68,7 @@ export function DiffView({ threadId, cp, all, compare }: { threadId: string; cp:
         <button
           data-testid="diff-pick"
           aria-pressed={picking}
-          onClick={() => onPicking(!picking)}
+          onClick={() => (onPicking(!picking), setVersionText(""))}
           className={`rounded px-2 py-0.5 ring-1 ring-inset ${picking ? "bg-indigo-600 text-white ring-indigo-600" : "text-indigo-800 ring-indigo-300 hover:bg-indigo-50"}`}
         >
           {picking ? "Click a checkpoint in the timeline…" : "Compare with…"}
