@@ -58,7 +58,7 @@ function AppendedItems({ items, from }: { items: unknown[]; from: number }) {
   const [shown, setShown] = useState(ITEMS_PAGE);
   return (
     <div className="mt-1">
-      <ol data-testid="diff-items" className="flex flex-col gap-0.5">
+      <ol data-testid="diff-items" className="flex max-h-80 flex-col gap-0.5 overflow-auto rounded bg-white/60 p-1">
         {items.slice(0, shown).map((item, i) => (
           <li key={i} data-testid="diff-item" className="break-all text-emerald-900">
             <span className="mr-2 text-slate-500">[{from + i}]</span>

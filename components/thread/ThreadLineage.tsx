@@ -21,8 +21,8 @@ export function ThreadLineage({ thread }: { thread: Thread }) {
       {list.length > 0 && (
         <span className="flex flex-wrap items-center gap-1.5" data-testid="thread-forks">
           <span className="text-slate-600">
-            {list.length} fork{list.length === 1 ? "" : "s"}
-            {forks.data?.capped ? " (of the newest 10,000 threads)" : ""}:
+            Forked into {list.length} thread{list.length === 1 ? "" : "s"}
+            {forks.data?.capped ? " (among the newest 10,000)" : ""}:
           </span>
           {list.map((f) => (
             <Link

@@ -167,7 +167,8 @@ test("on a 10,000-step thread, head against v2 summarises the 10,000-item append
   await entry.getByTestId("diff-expand").click();
   await expect(entry.getByTestId("diff-item")).toHaveCount(50);
   await expect(entry.getByTestId("diff-item").first()).toHaveText("[0]1");
+  await entry.scrollIntoViewIfNeeded();
+  await shot(page, "append-summary-1280");
   await entry.getByTestId("diff-items-more").click();
   await expect(entry.getByTestId("diff-item")).toHaveCount(250);
-  await shot(page, "append-summary-1280");
 });
