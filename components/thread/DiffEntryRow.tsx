@@ -96,7 +96,8 @@ export function DiffEntryRow({ d, values, againstVersion }: { d: DiffEntry; valu
             {(d.count ?? 0).toLocaleString("en-US")} items
           </span>
           <span className="text-slate-600">
-            {d.kind === "appended" ? "appended after" : "removed after"} index {(d.from ?? 0) - 1}
+            {d.kind === "appended" ? "appended" : "removed"}: [{(d.from ?? 0).toLocaleString("en-US")}] to [
+            {((d.from ?? 0) + (d.count ?? 0) - 1).toLocaleString("en-US")}]
             {d.kind === "truncated" && againstVersion !== null ? ` (they are in v${againstVersion})` : ""}
           </span>
           {Array.isArray(tail) && (
