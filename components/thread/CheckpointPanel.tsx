@@ -4,13 +4,14 @@ import JsonView from "@uiw/react-json-view";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { errorMessage } from "@/lib/client/api";
-import { nodeLabel, SOURCE_LABEL } from "@/lib/client/format";
+import { formatDuration, nodeLabel } from "@/lib/client/format";
 import type { Checkpoint, GraphDetail, Thread } from "@/lib/client/types";
 import { ActionMessage, Button } from "../ui/Button";
 import { Card } from "../ui/Card";
 import { ForkIcon, PlayIcon } from "../ui/icons";
 import { useForkAndRun, useResume } from "./actions";
-import { DiffView } from "./DiffView";
+import { CheckpointMeta, ForkedFromLink } from "./CheckpointMeta";
+import { DiffView, type CompareControl } from "./DiffView";
 import { StateEditForm } from "./StateEditForm";
 
 type Tab = "state" | "diff" | "meta";
@@ -18,88 +19,6 @@ type Tab = "state" | "diff" | "meta";
 /** Opens two levels of the state tree, or only the top level when the state is big (long lists). */
 function depthFor(values: Record<string, unknown>): number {
   return JSON.stringify(values).length > 20_000 ? 1 : 2;
-}
-
-function Meta({ cp }: { cp: Checkpoint }) {
-  const m = cp.metadata ?? { source: "loop", writes: [] };
-  const rows: [string, React.ReactNode][] = [
-    [
-      "Checkpoint",
-      <code key="id" className="break-all">
-        {cp.checkpointId}
-      </code>,
-    ],
-    [
-      "Parent",
-      cp.parentId ? (
-        <code key="p" className="break-all">
-          {cp.parentId}
-        </code>
-      ) : (
-        "—"
-      ),
-    ],
-    ["Version / step", `v${cp.version} · step ${cp.step}`],
-    ["Node", cp.nodeName],
-    ["Source", SOURCE_LABEL[m.source] ?? m.source],
-    ["Next", cp.next.length ? cp.next.join(", ") : "— (finished)"],
-  ];
-  if (m.actor)
-    rows.push([
-      m.source === "update" || m.source === "fork" ? "Edited by" : m.decision !== undefined ? "Decided by" : "Run by",
-      <span key="a" data-testid="meta-actor">
-        {m.actor}
-      </span>,
-    ]);
-  if (m.decision !== undefined)
-    rows.push([
-      "Decision",
-      <code key="d" data-testid="meta-decision" className="break-all font-mono">
-        {JSON.stringify(m.decision)}
-      </code>,
-    ]);
-  if (m.reason)
-    rows.push([
-      "Reason",
-      <span key="r" data-testid="meta-reason">
-        {m.reason}
-      </span>,
-    ]);
-  if (m.forkedFrom)
-    rows.push(["Forked from", <code key="f" className="break-all">{`${m.forkedFrom.threadId} @ ${m.forkedFrom.checkpointId}`}</code>]);
-  return (
-    <div data-testid="checkpoint-meta" className="flex flex-col gap-3 p-3 text-xs">
-      <dl className="grid grid-cols-[110px_1fr] gap-x-3 gap-y-1">
-        {rows.map(([k, v]) => (
-          <div key={k} className="contents">
-            <dt className="text-slate-500">{k}</dt>
-            <dd className="min-w-0 text-slate-800">{v}</dd>
-          </div>
-        ))}
-      </dl>
-      <div>
-        <h3 className="mb-1 font-semibold text-slate-700">Writes</h3>
-        {(m.writes ?? []).length === 0 ? (
-          <p className="text-slate-500">None.</p>
-        ) : (
-          <ul data-testid="meta-writes" className="flex flex-col gap-1">
-            {m.writes.map((w, i) => (
-              <li key={i} className="rounded bg-slate-50 px-2 py-1 font-mono">
-                <span className="text-indigo-700">{w.node}</span> → <span className="font-semibold">{w.channel}</span>
-                {w.value !== undefined && <span className="ml-2 break-all text-slate-600">{JSON.stringify(w.value).slice(0, 300)}</span>}
-              </li>
-            ))}
-          </ul>
-        )}
-      </div>
-      {cp.interrupts.length > 0 && (
-        <div>
-          <h3 className="mb-1 font-semibold text-slate-700">Pending interrupts</h3>
-          <pre className="overflow-auto rounded bg-amber-50 p-2 font-mono">{JSON.stringify(cp.interrupts, null, 2)}</pre>
-        </div>
-      )}
-    </div>
-  );
 }
 
 /** The interrupt a checkpoint waits at for a decision (a dynamic one on a node it runs next), if any. */
@@ -126,12 +45,14 @@ export function CheckpointPanel({
   all,
   graph,
   onForked,
+  compare,
 }: {
   thread: Thread;
   cp: Checkpoint | undefined;
   all: Checkpoint[];
   graph: GraphDetail | undefined;
   onForked: (fork: Checkpoint) => void;
+  compare: CompareControl;
 }) {
   const [tab, setTab] = useState<Tab>("state");
   const [forking, setForking] = useState(false);
@@ -171,6 +92,16 @@ export function CheckpointPanel({
           <span className="font-mono text-slate-500">v{cp.version}</span>
           <span>{nodeLabel(cp)}</span>
           {cp.next.length > 0 && <span className="text-xs font-normal text-slate-500">→ next: {cp.next.join(", ")}</span>}
+          {typeof cp.metadata.durationMs === "number" && (
+            <span data-testid="checkpoint-duration" className="text-xs font-normal text-slate-600" title="How long the step took">
+              · {formatDuration(cp.metadata.durationMs)}
+            </span>
+          )}
+          {cp.metadata.forkedFrom && (
+            <span className="text-xs font-normal">
+              · <ForkedFromLink from={cp.metadata.forkedFrom} testId="checkpoint-forked-from" />
+            </span>
+          )}
         </span>
       }
       actions={
@@ -294,8 +225,8 @@ export function CheckpointPanel({
             )}
           </div>
         )}
-        {tab === "diff" && <DiffView threadId={thread.threadId} cp={cp} all={all} />}
-        {tab === "meta" && <Meta cp={cp} />}
+        {tab === "diff" && <DiffView threadId={thread.threadId} cp={cp} all={all} compare={compare} />}
+        {tab === "meta" && <CheckpointMeta cp={cp} />}
       </div>
     </Card>
   );

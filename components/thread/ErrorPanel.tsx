@@ -5,6 +5,7 @@ import { errorMessage } from "@/lib/client/api";
 import type { Checkpoint, GraphDetail, Thread } from "@/lib/client/types";
 import { ActionMessage, Button } from "../ui/Button";
 import { useEditAndContinue, useResume } from "./actions";
+import { FailedAttempts } from "./FailedAttempts";
 import { StateEditForm } from "./StateEditForm";
 
 /** A failed run: the failing node and message, Retry, and a state edit to remove the cause first. */
@@ -25,6 +26,8 @@ export function ErrorPanel({
   const err = thread.error;
   const canRun = useCan("run", thread.graphId);
   const canEdit = useCan("edit", thread.graphId);
+  const attempts = err?.attempts ?? [];
+  const retries = attempts.reduce((n, a) => Math.max(n, a.run), 1) - 1;
   return (
     <section data-testid="error-panel" className="rounded-lg border-2 border-rose-300 bg-rose-50 p-3 shadow-sm">
       <h2 className="text-sm font-semibold text-rose-900">
@@ -42,6 +45,21 @@ export function ErrorPanel({
       <p data-testid="error-message" className="mt-1 whitespace-pre-wrap break-words font-mono text-xs text-rose-800">
         {err?.message ?? "Unknown error"}
       </p>
+      {retries > 0 && (
+        <p data-testid="error-retried" className="mt-1 text-xs font-medium text-rose-900">
+          Failed again after {retries === 1 ? "a Retry" : `${retries} Retries`} with no change.
+        </p>
+      )}
+      {attempts.length > 0 && (
+        <details className="mt-2" open={attempts.length <= 6}>
+          <summary className="cursor-pointer text-xs font-semibold text-rose-900">
+            {attempts.length} failed {attempts.length === 1 ? "try" : "tries"} of this step
+          </summary>
+          <div className="mt-1">
+            <FailedAttempts attempts={attempts} />
+          </div>
+        </details>
+      )}
       {hint && <p className="mt-1 text-xs text-rose-700">Hint: {hint}</p>}
       {!editing && (
         <div className="mt-3 flex flex-wrap gap-2">

@@ -15,6 +15,7 @@ import { useResume } from "./actions";
 import { InterruptPanel } from "./InterruptPanel";
 import { StopRun } from "./StopRun";
 import { StoragePanel } from "./StoragePanel";
+import { ThreadLineage } from "./ThreadLineage";
 import { Timeline } from "./Timeline";
 import { TimelineTools } from "./TimelineTools";
 import { useTimelineFind } from "./timeline-find";
@@ -126,6 +127,16 @@ export function ThreadView({ threadId }: { threadId: string }) {
 
   const all = useMemo(() => history.data ?? [], [history.data]);
   const selectedId = picked ?? t?.headCheckpointId ?? null;
+  // The diff's other side, for the selected checkpoint only; `picking`: the next timeline click chooses it.
+  const [compareWith, setCompareWith] = useState<{ cp: string | null; against: string } | null>(null);
+  const [picking, setPicking] = useState(false);
+  const compare = {
+    against: compareWith && compareWith.cp === selectedId ? compareWith.against : undefined,
+    onAgainst: (id: string | undefined) => setCompareWith(id ? { cp: selectedId, against: id } : null),
+    picking,
+    onPicking: setPicking,
+  };
+  const onTimelineClick = picking ? (id: string) => (setCompareWith({ cp: selectedId, against: id }), setPicking(false)) : select;
   const summary = all.find((c) => c.checkpointId === selectedId);
   const full = useCheckpoint(threadId, selectedId);
   // While the selected checkpoint loads (a run moving the head on), keep showing the last one rather than nothing.
@@ -180,6 +191,7 @@ export function ThreadView({ threadId }: { threadId: string }) {
         )}
         {canDelete && <DeleteButton threadId={t.threadId} />}
       </div>
+      <ThreadLineage thread={t} />
 
       {(t.status === "idle" || t.status === "cancelled") && head.data && head.data.next.length > 0 && canRun && (
         <IdleBanner thread={t} head={head.data} />
@@ -198,10 +210,16 @@ export function ThreadView({ threadId }: { threadId: string }) {
             </span>
           }
           actions={
-            picked && (
-              <button className="text-xs text-indigo-700 hover:underline" onClick={() => select(null)} data-testid="follow-head">
-                Go to head
-              </button>
+            picking ? (
+              <span data-testid="timeline-picking" className="text-xs font-medium text-indigo-800">
+                Click the checkpoint to compare with
+              </span>
+            ) : (
+              picked && (
+                <button className="text-xs text-indigo-700 hover:underline" onClick={() => select(null)} data-testid="follow-head">
+                  Go to head
+                </button>
+              )
             )
           }
           className="h-[360px] lg:h-auto lg:min-h-0"
@@ -211,7 +229,7 @@ export function ThreadView({ threadId }: { threadId: string }) {
             <p className="p-3 text-sm text-rose-700">{errorMessage(history.error)}</p>
           ) : (
             <div className="min-h-0 flex-1">
-              <Timeline checkpoints={all} headId={t.headCheckpointId} selectedId={selectedId} onSelect={select} filter={find.match} />
+              <Timeline checkpoints={all} headId={t.headCheckpointId} selectedId={selectedId} onSelect={onTimelineClick} filter={find.match} />
             </div>
           )}
         </Card>
@@ -226,7 +244,7 @@ export function ThreadView({ threadId }: { threadId: string }) {
               <ErrorPanel thread={t} head={head.data} graph={graph.data} hint={hint} />
             </div>
           )}
-          <CheckpointPanel thread={t} cp={selected} all={all} graph={graph.data} onForked={() => select(null)} />
+          <CheckpointPanel thread={t} cp={selected} all={all} graph={graph.data} onForked={() => select(null)} compare={compare} />
         </div>
         <div className="flex min-h-0 min-w-0 flex-col gap-3 lg:col-span-2 lg:flex-row xl:col-span-1 xl:flex-col">
           <Card title="Graph" className="h-[360px] overflow-hidden lg:flex-1 xl:h-auto xl:min-h-[340px]">

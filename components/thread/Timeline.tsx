@@ -1,7 +1,7 @@
 "use client";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useMemo, useRef } from "react";
-import { clock, nodeLabel, SOURCE_LABEL } from "@/lib/client/format";
+import { clock, formatDuration, nodeLabel, SOURCE_LABEL } from "@/lib/client/format";
 import { buildTree, type TreeRow } from "@/lib/client/tree";
 import type { Checkpoint } from "@/lib/client/types";
 import { BranchIcon, PauseIcon } from "../ui/icons";
@@ -16,8 +16,55 @@ const SOURCE_CLS: Record<string, string> = {
   fork: "bg-teal-100 text-teal-800",
 };
 
-function Row({ row, selected, head, decided, onSelect }: { row: TreeRow; selected: boolean; head: boolean; decided: boolean; onSelect: () => void }) {
+/** Step durations across the thread: bars are scaled to the longest; "slow" is 4× the median or more (and ≥ 50 ms). */
+interface DurationScale {
+  max: number;
+  slowFrom: number;
+}
+
+function durationScale(checkpoints: Checkpoint[]): DurationScale {
+  const ds = checkpoints.flatMap((c) => (typeof c.metadata?.durationMs === "number" ? [c.metadata.durationMs] : [])).sort((a, b) => a - b);
+  const median = ds.length ? ds[Math.floor(ds.length / 2)] : 0;
+  return { max: ds.length ? ds[ds.length - 1] : 0, slowFrom: Math.max(50, median * 4) };
+}
+
+/** How long the step took: a bar scaled to the thread's slowest step, with the figure shown when it is slow. */
+function Duration({ ms, scale }: { ms: number; scale: DurationScale }) {
+  const slow = ms >= scale.slowFrom;
+  const pct = scale.max > 0 ? Math.max(4, Math.round((ms / scale.max) * 100)) : 4;
+  return (
+    <span
+      data-testid="timeline-duration"
+      data-ms={ms}
+      data-slow={slow || undefined}
+      title={`Step took ${formatDuration(ms)}`}
+      className="flex shrink-0 items-center gap-1"
+    >
+      {slow && <span className="font-mono text-[10px] font-semibold text-amber-800">{formatDuration(ms)}</span>}
+      <span className="block h-1.5 w-8 overflow-hidden rounded-full bg-slate-200" aria-hidden>
+        <span className={`block h-full rounded-full ${slow ? "bg-amber-500" : "bg-slate-400"}`} style={{ width: `${pct}%` }} />
+      </span>
+    </span>
+  );
+}
+
+function Row({
+  row,
+  selected,
+  head,
+  decided,
+  scale,
+  onSelect,
+}: {
+  row: TreeRow;
+  selected: boolean;
+  head: boolean;
+  decided: boolean;
+  scale: DurationScale;
+  onSelect: () => void;
+}) {
   const { cp } = row;
+  const failed = cp.metadata?.failedAttempts?.length ?? 0;
   const src = cp.metadata?.source ?? "loop";
   const pending = cp.interrupts?.length > 0;
   return (
@@ -68,6 +115,17 @@ function Row({ row, selected, head, decided, onSelect }: { row: TreeRow; selecte
           </span>
         )}
       </span>
+      {failed > 0 && (
+        <span
+          data-testid="timeline-failed"
+          data-count={failed}
+          title={`${failed} failed ${failed === 1 ? "try" : "tries"} before this step went through (details in Metadata)`}
+          className="shrink-0 rounded bg-rose-100 px-1 text-[10px] font-semibold text-rose-800"
+        >
+          ✕{failed}
+        </span>
+      )}
+      {typeof cp.metadata?.durationMs === "number" && <Duration ms={cp.metadata.durationMs} scale={scale} />}
       {pending && (
         <span
           data-testid="timeline-interrupt"
@@ -115,6 +173,7 @@ export function Timeline({
     return new Set(checkpoints.filter((c) => c.parentId && paused.has(c.parentId) && c.metadata?.source === "loop").map((c) => c.checkpointId));
   }, [checkpoints]);
   const index = useMemo(() => new Map(rows.map((r, i) => [r.cp.checkpointId, i])), [rows]);
+  const scale = useMemo(() => durationScale(checkpoints), [checkpoints]);
   const parentRef = useRef<HTMLDivElement>(null);
   // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual; the app does not use the React Compiler
   const v = useVirtualizer({ count: rows.length, getScrollElement: () => parentRef.current, estimateSize: () => ROW, overscan: 12 });
@@ -193,6 +252,7 @@ export function Timeline({
                 selected={row.cp.checkpointId === selectedId}
                 head={row.cp.checkpointId === headId}
                 decided={decided.has(row.cp.checkpointId)}
+                scale={scale}
                 onSelect={() => onSelect(row.cp.checkpointId)}
               />
             </div>

@@ -40,13 +40,32 @@ export type ApiWrite = z.infer<typeof ApiWrite>;
 
 export const ApiPendingWrite = z.strictObject({ node: z.string(), channel: z.string(), value: z.unknown() });
 
+/** A failed try of a node (see FailedAttempt in lib/checkpoint/types.ts); summaries leave out message and times. */
+export const ApiFailedAttempt = z.strictObject({
+  node: z.string(),
+  attempt: z.number().int(),
+  maxAttempts: z.number().int(),
+  run: z.number().int(),
+  message: z.string().optional(),
+  startedAt: Time.optional(),
+  durationMs: z.number().optional(),
+});
+export type ApiFailedAttempt = z.infer<typeof ApiFailedAttempt>;
+
+/** Where a thread forked into another came from; `version` is absent for forks made before it was recorded. */
+export const ApiForkedFrom = z.strictObject({ threadId: z.string(), checkpointId: z.string(), version: z.number().int().optional() });
+
 /** A checkpoint's metadata: the fields Waypoint writes, plus whatever the caller added (open). */
 export const ApiCheckpointMeta = z.looseObject({
   source: z.enum(["input", "loop", "update", "fork"]),
   writes: z.array(ApiWrite),
   actor: z.string().optional(),
   reason: z.string().optional(),
-  forkedFrom: z.strictObject({ threadId: z.string(), checkpointId: z.string() }).optional(),
+  forkedFrom: ApiForkedFrom.optional(),
+  /** How long the step that produced it took (run-loop checkpoints). */
+  durationMs: z.number().optional(),
+  /** Failed tries of the step's nodes before it succeeded or was interrupted. */
+  failedAttempts: z.array(ApiFailedAttempt).optional(),
 });
 export type ApiCheckpointMeta = z.infer<typeof ApiCheckpointMeta>;
 
@@ -87,7 +106,16 @@ export const ApiThread = z.strictObject({
   headVersion: z.number().int(),
   checkpointCount: z.number().int(),
   interrupts: z.array(ApiInterrupt),
-  error: z.strictObject({ node: z.string().nullable(), message: z.string(), checkpointId: z.string().nullable(), at: Time }).nullable(),
+  error: z
+    .strictObject({
+      node: z.string().nullable(),
+      message: z.string(),
+      checkpointId: z.string().nullable(),
+      at: Time,
+      /** Every failed try of the step, across Retries of it, oldest first. */
+      attempts: z.array(ApiFailedAttempt).optional(),
+    })
+    .nullable(),
   metadata: JsonObject,
   activeRun: z.strictObject({ runId: z.string(), startedAt: Time }).nullable(),
   /** Present while the thread waits at a node that needs several approvals. */
@@ -161,20 +189,53 @@ export type ApiRunResult = z.infer<typeof ApiRunResult>;
 export const ApiCancelResult = z.strictObject({ run: ApiRun.nullable(), thread: ApiThread });
 export type ApiCancelResult = z.infer<typeof ApiCancelResult>;
 
-/** GET /api/threads/:id/checkpoints/:cid/diff: from `againstId` (null: an empty state) to the checkpoint. */
+/**
+ * One change of a diff. "append" / "truncate": the array at `path` has `count` more / fewer items from index
+ * `from` (long tails are summarised; the items are in the checkpoints' values), without before/after.
+ */
+export const ApiDiffChange = z.strictObject({
+  path: z.array(z.union([z.string(), z.number()])),
+  type: z.enum(["create", "remove", "change", "append", "truncate"]),
+  before: z.unknown().optional(),
+  after: z.unknown().optional(),
+  count: z.number().int().optional(),
+  from: z.number().int().optional(),
+});
+export type ApiDiffChange = z.infer<typeof ApiDiffChange>;
+
+/**
+ * GET /api/threads/:id/checkpoints/:cid/diff: from `againstId` (null: an empty state) to the checkpoint.
+ * `basis`: why that one — "chosen" (`against` given), "interrupt" (the checkpoint waits at a node: the previous
+ * time that node waited on its branch), "parent", or "empty" (no parent).
+ */
 export const ApiDiff = z.strictObject({
   checkpointId: z.string(),
   againstId: z.string().nullable(),
-  changes: z.array(
-    z.strictObject({
-      path: z.array(z.union([z.string(), z.number()])),
-      type: z.enum(["create", "remove", "change"]),
-      before: z.unknown().optional(),
-      after: z.unknown().optional(),
-    }),
-  ),
+  againstVersion: z.number().int().nullable(),
+  basis: z.enum(["chosen", "interrupt", "parent", "empty"]),
+  changes: z.array(ApiDiffChange),
 });
 export type ApiDiff = z.infer<typeof ApiDiff>;
+
+/**
+ * GET /api/threads/:id/forks: threads forked from this one (newest first), the caller may read. Found by walking
+ * the thread index (at most 10,000 threads; `capped` beyond).
+ */
+export const ApiForkList = z.strictObject({
+  threadId: z.string(),
+  forks: z.array(
+    z.strictObject({
+      threadId: z.string(),
+      status: ThreadStatus,
+      /** The source checkpoint it was forked from, and its version when recorded. */
+      checkpointId: z.string(),
+      version: z.number().int().nullable(),
+      createdAt: Time,
+    }),
+  ),
+  capped: z.boolean(),
+});
+export type ApiForkList = z.infer<typeof ApiForkList>;
 
 /**
  * GET /api/threads/:id/storage: what the thread's checkpoints occupy in the store (`backend`). `bytes` are the
@@ -391,5 +452,6 @@ const sameShapes: [
   Same<z.infer<typeof ApiPendingWrite>, Store.PendingWrite>,
   Same<ApiCheckpointMeta["source"], Store.CheckpointSource>,
   Same<Required<ApiInterrupt>["kind"], Store.PendingInterrupt["kind"]>,
-] = [true, true, true, true, true];
+  Same<Required<ApiFailedAttempt>, Store.FailedAttempt>,
+] = [true, true, true, true, true, true];
 void sameShapes;

@@ -10,7 +10,7 @@
 import type { Checkpoint, CheckpointSummary } from "./types";
 
 /** The part of a summary derived from `interrupts` and `metadata` (the fields that may be big). */
-export type SummaryExtra = Pick<CheckpointSummary, "interrupts" | "source" | "actor" | "reason" | "channels">;
+export type SummaryExtra = Pick<CheckpointSummary, "interrupts" | "source" | "actor" | "reason" | "channels" | "durationMs" | "failedAttempts">;
 
 /** The rest: plain fields every store has at hand (columns, index entries). */
 export type SummaryHead = Omit<CheckpointSummary, keyof SummaryExtra>;
@@ -31,6 +31,13 @@ export function summaryExtra(cp: Pick<Checkpoint, "interrupts" | "metadata">): S
     actor: str(md.actor),
     reason: str(md.reason),
     channels: [...channels],
+    durationMs: typeof md.durationMs === "number" ? md.durationMs : null,
+    failedAttempts: (Array.isArray(md.failedAttempts) ? md.failedAttempts : []).map((f) => ({
+      node: f?.node,
+      attempt: f?.attempt,
+      maxAttempts: f?.maxAttempts,
+      run: f?.run,
+    })),
   };
 }
 
@@ -50,6 +57,9 @@ export function assembleSummary(h: SummaryHead, x: SummaryExtra): CheckpointSumm
     reason: x.reason,
     channels: x.channels,
     timestamp: h.timestamp,
+    // Absent from summaries kept before these fields existed.
+    durationMs: x.durationMs ?? null,
+    failedAttempts: x.failedAttempts ?? [],
   };
 }
 

@@ -56,6 +56,24 @@ export interface PendingWrite {
   value: unknown;
 }
 
+/**
+ * One failed try of a node, kept so the history tells the whole story even after a later success: in the
+ * metadata of the checkpoint its step finally produced (`failedAttempts`), or in the thread's error record
+ * while the step stays failed (`ThreadError.attempts`). JSON only.
+ */
+export interface FailedAttempt {
+  node: string;
+  /** 1-based try within its run, of the `maxAttempts` the node's retry policy allows (1 without a policy). */
+  attempt: number;
+  maxAttempts: number;
+  /** Which run of the step: 1 for the first, 2 for the first Retry after it failed, and so on. */
+  run: number;
+  message: string;
+  /** ISO-8601 time the try started. */
+  startedAt: string;
+  durationMs: number;
+}
+
 export interface CheckpointMetadata {
   source: CheckpointSource;
   /** The writes of the step that produced this checkpoint, in merge order. */
@@ -64,7 +82,14 @@ export interface CheckpointMetadata {
   actor?: string;
   reason?: string;
   /** For forks copied into another thread: where they came from. */
-  forkedFrom?: { threadId: string; checkpointId: string };
+  forkedFrom?: { threadId: string; checkpointId: string; version?: number };
+  /**
+   * For checkpoints a step of the run loop produced: how long the step took (its nodes, retries included,
+   * from the first starting to the last finishing; a resumed step counts from its resume). Whole milliseconds.
+   */
+  durationMs?: number;
+  /** The failed tries of the step's nodes before it succeeded (or was interrupted), across Retries of it; oldest first. */
+  failedAttempts?: FailedAttempt[];
   /** Free-form extra metadata (run id, graph id, ...). Must be JSON. */
   [key: string]: unknown;
 }
@@ -117,6 +142,10 @@ export interface CheckpointSummary {
   /** Channels the step wrote (names only, in write order, de-duplicated). */
   channels: string[];
   timestamp: string;
+  /** `metadata.durationMs` when it is a number, else null. */
+  durationMs: number | null;
+  /** `metadata.failedAttempts` without their messages and times. */
+  failedAttempts: Pick<FailedAttempt, "node" | "attempt" | "maxAttempts" | "run">[];
 }
 
 /** What `save` takes: a checkpoint without its version (the store assigns it). */
@@ -135,6 +164,8 @@ export interface ThreadError {
   /** Checkpoint the failed step started from. */
   checkpointId: string | null;
   at: string;
+  /** Every failed try of the step, oldest first, including those of earlier runs of it that failed too (a Retry). */
+  attempts?: FailedAttempt[];
 }
 
 /** A thread's record: maintained by `save` (head, count, updatedAt) and `updateThread` (the rest). */

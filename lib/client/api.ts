@@ -10,6 +10,7 @@ import type {
   ApiCreatedToken,
   ApiDeleted,
   ApiDiff,
+  ApiForkList,
   ApiGraph,
   ApiGraphList,
   ApiHistoryPage,
@@ -37,7 +38,7 @@ import type {
   AuditQuery,
   SetupBody,
 } from "../api/requests";
-import type { DiffEntry, GraphDetail, ThreadStatus } from "./types";
+import type { Diff, DiffEntry, GraphDetail, ThreadStatus } from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -109,7 +110,13 @@ function flatGraph(g: ApiGraph): GraphDetail {
   };
 }
 
-const KIND: Record<ApiDiff["changes"][number]["type"], DiffEntry["kind"]> = { create: "added", remove: "removed", change: "changed" };
+const KIND: Record<ApiDiff["changes"][number]["type"], DiffEntry["kind"]> = {
+  create: "added",
+  remove: "removed",
+  change: "changed",
+  append: "appended",
+  truncate: "truncated",
+};
 
 export const api = {
   graphs: async () => (await request<ApiGraphList>("/api/graphs")).graphs.map(flatGraph),
@@ -137,13 +144,11 @@ export const api = {
     request<ApiHistoryPage>(`/api/threads/${enc(threadId)}/history${qs(p)}`),
   checkpoint: (threadId: string, checkpointId: string) => request<ApiCheckpoint>(`/api/threads/${enc(threadId)}/checkpoints/${enc(checkpointId)}`),
   storage: (threadId: string) => request<ApiThreadStorage>(`/api/threads/${enc(threadId)}/storage`),
-  diff: async (threadId: string, checkpointId: string, against?: string): Promise<DiffEntry[]> =>
-    (await request<ApiDiff>(`/api/threads/${enc(threadId)}/checkpoints/${enc(checkpointId)}/diff${qs({ against })}`)).changes.map((c) => ({
-      path: c.path,
-      before: c.before,
-      after: c.after,
-      kind: KIND[c.type],
-    })),
+  diff: async (threadId: string, checkpointId: string, against?: string): Promise<Diff> => {
+    const { changes, ...rest } = await request<ApiDiff>(`/api/threads/${enc(threadId)}/checkpoints/${enc(checkpointId)}/diff${qs({ against })}`);
+    return { ...rest, entries: changes.map(({ type, ...c }) => ({ ...c, kind: KIND[type] })) };
+  },
+  forks: (threadId: string) => request<ApiForkList>(`/api/threads/${enc(threadId)}/forks`),
 };
 
 export const accountsApi = {

@@ -49,3 +49,11 @@ export function formatBytes(n: number): string {
   // 1023.7 KiB rounds to "1024": say 1 MiB.
   return text === "1024" && i < BYTE_UNITS.length - 1 ? `1 ${BYTE_UNITS[i + 1]}` : `${text} ${BYTE_UNITS[i]}`;
 }
+
+/** A step's duration for people: "0 ms", "850 ms", "1.25 s", "12.3 s", "2 min 5 s". */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${Number((ms / 1000).toPrecision(3))} s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)} min ${s % 60} s`;
+}

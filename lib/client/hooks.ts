@@ -126,6 +126,11 @@ export function useDiff(threadId: string, checkpointId: string | null | undefine
   });
 }
 
+/** Threads forked from this one (GET /api/threads/:id/forks); refreshed with the thread. */
+export function useForks(threadId: string) {
+  return useQuery({ queryKey: keys.forks(threadId), queryFn: () => api.forks(threadId), staleTime: 10_000 });
+}
+
 const STORAGE_REFRESH_MS = 1_500;
 
 /**
@@ -174,6 +179,8 @@ export function useThreadEvents(threadId: string) {
 export function refreshThread(qc: QueryClient, threadId: string) {
   qc.invalidateQueries({ queryKey: keys.thread(threadId), exact: true });
   qc.invalidateQueries({ queryKey: keys.storage(threadId), refetchType: "none" });
+  // A fork into another thread changes the source's fork list: read again when next shown.
+  qc.invalidateQueries({ queryKey: keys.forks(threadId), refetchType: "none" });
   // Never cancel a history load in flight (a long first load would restart on every event and never finish):
   // tell it to read on before it returns instead.
   if (qc.getQueryState(keys.history(threadId))?.fetchStatus === "fetching") changedDuringLoad.add(threadId);

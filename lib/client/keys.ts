@@ -26,5 +26,6 @@ export const keys = {
   history: (threadId: string) => [...keys.thread(threadId), "history"] as const,
   storage: (threadId: string) => [...keys.thread(threadId), "storage"] as const,
   checkpoint: (threadId: string, checkpointId: string) => [...keys.thread(threadId), "checkpoint", checkpointId] as const,
+  forks: (threadId: string) => [...keys.thread(threadId), "forks"] as const,
   diff: (threadId: string, checkpointId: string, against?: string) => [...keys.thread(threadId), "diff", checkpointId, against ?? "parent"] as const,
 };

@@ -12,6 +12,8 @@ export type {
   ApiThread as Thread,
   ApiThreadStorage as ThreadStorage,
   ApiWrite as ChannelWrite,
+  ApiFailedAttempt as FailedAttempt,
+  ApiForkList as ForkList,
   ApiQuorum as Quorum,
   ApiMe as Me,
   ApiUser as UserRecord,
@@ -26,4 +28,8 @@ export type { Role as RoleName, Action as ActionName } from "../auth/roles";
 export type GraphDetail = Omit<ApiGraph, "structure"> & ApiGraph["structure"];
 
 /** One change of a diff, its `type` in the words the diff view shows. */
-export type DiffEntry = Omit<ApiDiff["changes"][number], "type"> & { kind: "added" | "removed" | "changed" };
+/** One diff entry as the dashboard shows it; "appended" / "truncated" summarise a long array tail (`count` items from `from`). */
+export type DiffEntry = Omit<ApiDiff["changes"][number], "type"> & { kind: "added" | "removed" | "changed" | "appended" | "truncated" };
+
+/** A diff with what it was taken against (see ApiDiff's `basis`). */
+export type Diff = Omit<ApiDiff, "changes"> & { entries: DiffEntry[] };

@@ -104,8 +104,12 @@ export class CompiledGraph {
       if (options.expectedCheckpointId !== undefined && (latest?.id ?? null) !== options.expectedCheckpointId)
         throw staleCheckpoint(threadId, options.expectedCheckpointId, latest?.id ?? null);
       const base = options.checkpointId !== undefined ? await this.checkpointOf(threadId, options.checkpointId) : latest;
+      // An edit where the thread's step failed (to remove the cause) keeps that step's failed tries in the history.
+      const error = base ? (await this.store.getThread(threadId).catch(() => null))?.error : null;
+      const failed = error?.checkpointId === base?.id && error?.attempts?.length ? { failedAttempts: error.attempts } : {};
       const draft = await this.derive(base, values, options.asNode, UPDATE_NODE, {
         ...options.metadata,
+        ...failed,
         source: "update",
         actor: options.actor,
         reason: options.reason,
@@ -135,14 +139,15 @@ export class CompiledGraph {
         source: "fork",
         actor: options.actor,
         reason: options.reason,
-        forkedFrom: { threadId, checkpointId },
+        forkedFrom: { threadId, checkpointId, version: base.version },
       });
       const saved = await this.store.save({ ...draft, threadId: target, parentId: target === threadId ? base.id : null });
       if (target !== threadId) {
         const from = await this.store.getThread(threadId).catch(() => null);
         await this.store.updateThread(target, {
           graphId: from?.graphId ?? this.config.graphId ?? null,
-          metadata: { ...(from?.metadata ?? {}), forkedFrom: { threadId, checkpointId } },
+          // The source's version goes with it, so "forked from <thread> @ v<n>" needs no lookup.
+          metadata: { ...(from?.metadata ?? {}), forkedFrom: { threadId, checkpointId, version: base.version } },
         });
       }
       await this.afterEdit(target, saved);
@@ -204,7 +209,7 @@ export class CompiledGraph {
       source: "update" | "fork";
       actor?: string;
       reason?: string;
-      forkedFrom?: { threadId: string; checkpointId: string };
+      forkedFrom?: { threadId: string; checkpointId: string; version?: number };
       [extra: string]: unknown;
     },
   ): Promise<Omit<NewCheckpoint, "threadId" | "parentId">> {

@@ -6,6 +6,7 @@ import {
   type Checkpoint,
   type CheckpointMetadata,
   type CheckpointStore,
+  type FailedAttempt,
   type NewCheckpoint,
   type PendingInterrupt,
   type PendingWrite,
@@ -118,6 +119,11 @@ interface Beginning {
   /** True when the first step runs past the interrupts of `first` (a continued thread); false for a new input. */
   passInterrupts: boolean;
   saveFirst: boolean;
+  /**
+   * Failed tries of the first step from earlier runs (a Retry continues the checkpoint where the thread's error
+   * was recorded): kept with this run's, so a step that fails again, or then succeeds, still shows them all.
+   */
+  earlier: FailedAttempt[];
 }
 
 /** One run of a thread, holding its lock: the checkpoint being built, the last one saved, and the steps. */
@@ -127,6 +133,8 @@ class Run {
   private readonly runMeta: Record<string, unknown>;
   private cp: Working;
   private passInterrupts: boolean;
+  /** See Beginning.earlier; emptied once the first step has used them. */
+  private earlier: FailedAttempt[];
   private lastSaved: Checkpoint | null;
   private lastSaveAt = Date.now();
   /** Set once the thread is marked running: a run that throws after that records why (recordStop). */
@@ -151,6 +159,7 @@ class Run {
     this.runMeta = opts.metadata ?? {};
     this.cp = begin.first;
     this.passInterrupts = begin.passInterrupts;
+    this.earlier = begin.earlier;
     this.lastSaved = begin.base;
   }
 
@@ -200,7 +209,7 @@ class Run {
         metadata: { ...runMeta, source: "input", writes: inputWrites },
         saved: null,
       };
-      begin = { base, first, firstResumes, passInterrupts: false, saveFirst: true };
+      begin = { base, first, firstResumes, passInterrupts: false, saveFirst: true, earlier: [] };
     } else if (updateWrites.length || gotoList) {
       // command.update / goto: a checkpoint recording them, whose step runs with the resume values.
       const state = applyWrites(def.schema, base!.state, updateWrites, false);
@@ -215,10 +224,12 @@ class Run {
         metadata: { ...runMeta, source: "update", writes: updateWrites, ...(gotoList ? { goto: gotoList } : {}) },
         saved: null,
       };
-      begin = { base, first, firstResumes, passInterrupts: true, saveFirst: true };
+      begin = { base, first, firstResumes, passInterrupts: true, saveFirst: true, earlier: [] };
     } else {
-      // A plain continue (or resume): from the checkpoint itself.
-      begin = { base, first: fromCheckpoint(base!), firstResumes, passInterrupts: true, saveFirst: false };
+      // A plain continue (or resume): from the checkpoint itself — a Retry when the thread's error was recorded there.
+      const error = (await store.getThread(threadId).catch(() => null))?.error;
+      const earlier = error?.checkpointId === base!.id ? (error.attempts ?? []) : [];
+      begin = { base, first: fromCheckpoint(base!), firstResumes, passInterrupts: true, saveFirst: false, earlier };
     }
     return new Run(rc, opts, signal, cancelled, begin, spanCtx);
   }
@@ -280,6 +291,7 @@ class Run {
       }
     };
     const ctx = { threadId: this.threadId, step: cp.step + 1, signal: this.signal, configurable: this.opts.configurable ?? {}, emitFrom };
+    const startedAt = Date.now();
     const outcomes = await untilAborted(
       this.signal,
       withContext(spanCtx, () => Promise.all(tasks.map((n) => done.get(n) ?? runTask(this.rc.def, n, cp.state, ctx, resumes.get(n) ?? [])))),
@@ -287,6 +299,7 @@ class Run {
     // Cancelled mid-step: whatever the step's nodes did or are still doing is discarded (no writes are kept, not
     // even a finished sibling's), so the thread stays exactly at the checkpoint the step started from.
     if (outcomes === null || this.signal.aborted) return yield* this.stopAborted();
+    const timing: StepTiming = { durationMs: Date.now() - startedAt, failedAttempts: this.failedTries(outcomes) };
     const ok = outcomes.filter((o): o is Ok => o.kind === "ok").sort((a, b) => (a.node < b.node ? -1 : 1));
     const keptResumes = outcomes.flatMap((o) =>
       o.kind !== "ok" && resumes.get(o.node)?.length ? [{ node: o.node, channel: RESUME, value: resumes.get(o.node) }] : [],
@@ -295,15 +308,28 @@ class Run {
     if (failed && failed.kind === "error") {
       await this.save(cp);
       await this.store.putWrites(cp.saved!.id, [...ok.flatMap(outcomeToPending), ...keptResumes]);
-      return yield* this.fail(failed.error, failed.node);
+      return yield* this.fail(failed.error, failed.node, timing.failedAttempts);
     }
     const interrupted = outcomes.filter((o): o is Interrupted => o.kind === "interrupt");
-    if (interrupted.length) return yield* this.interrupt(tasks, interrupted, [...ok.flatMap(outcomeToPending), ...keptResumes]);
-    return yield* this.advance(ok);
+    if (interrupted.length) return yield* this.interrupt(tasks, interrupted, [...ok.flatMap(outcomeToPending), ...keptResumes], timing);
+    return yield* this.advance(ok, timing);
+  }
+
+  /** The step's failed tries, after those of earlier runs of it (numbered as the next run). */
+  private failedTries(outcomes: TaskOutcome[]): FailedAttempt[] {
+    const earlier = this.earlier;
+    this.earlier = [];
+    const run = earlier.reduce((n, a) => Math.max(n, a.run), 0) + 1;
+    return [...earlier, ...outcomes.flatMap((o) => (o.failed ?? []).map((a) => ({ ...a, run })))];
   }
 
   /** Nodes of the step interrupted: a checkpoint of the same step records the interrupts and what the others wrote. */
-  private async *interrupt(tasks: string[], interrupted: Interrupted[], pendingWrites: PendingWrite[]): AsyncGenerator<StreamEvent, RunResult> {
+  private async *interrupt(
+    tasks: string[],
+    interrupted: Interrupted[],
+    pendingWrites: PendingWrite[],
+    timing: StepTiming,
+  ): AsyncGenerator<StreamEvent, RunResult> {
     const cp = this.cp;
     await this.save(cp);
     this.cp = {
@@ -313,7 +339,7 @@ class Run {
       next: tasks,
       interrupts: interrupted.map((o) => ({ id: newCheckpointId(), node: o.node, kind: "dynamic" as const, value: o.value })),
       pendingWrites,
-      metadata: { ...this.runMeta, source: "loop", writes: [] },
+      metadata: { ...this.runMeta, source: "loop", writes: [], ...timingMeta(timing) },
       saved: null,
     };
     yield { type: "checkpoint", threadId: this.threadId, checkpoint: await this.save(this.cp) };
@@ -321,7 +347,7 @@ class Run {
   }
 
   /** All nodes of the step completed: merge their writes in node-name order, route, save. Null: the run goes on. */
-  private async *advance(ok: Ok[]): AsyncGenerator<StreamEvent, RunResult | null> {
+  private async *advance(ok: Ok[], timing: StepTiming): AsyncGenerator<StreamEvent, RunResult | null> {
     const { def, config } = this.rc;
     const cp = this.cp;
     const writes = ok.flatMap((o) => o.writes);
@@ -334,7 +360,7 @@ class Run {
       await this.save(cp);
       await this.store.putWrites(cp.saved!.id, []);
       const d = isWaypointError(err) ? err.details : {};
-      return yield* this.fail(err, typeof d.node === "string" ? d.node : ok.map((o) => o.node).join(","));
+      return yield* this.fail(err, typeof d.node === "string" ? d.node : ok.map((o) => o.node).join(","), timing.failedAttempts);
     }
     const ran = ok.map((o) => o.node);
     yield { type: "step", threadId: this.threadId, step: cp.step + 1, nodes: ran, writes };
@@ -345,7 +371,7 @@ class Run {
       next,
       interrupts: staticInterrupts(config, ran, next),
       pendingWrites: [],
-      metadata: { ...this.runMeta, source: "loop", writes },
+      metadata: { ...this.runMeta, source: "loop", writes, ...timingMeta(timing) },
       saved: null,
     };
     if (this.due() || next.length === 0 || this.cp.interrupts.length)
@@ -417,10 +443,16 @@ class Run {
     return result;
   }
 
-  private async *fail(err: unknown, node: string | null): AsyncGenerator<StreamEvent, RunResult> {
+  private async *fail(err: unknown, node: string | null, attempts: FailedAttempt[] = []): AsyncGenerator<StreamEvent, RunResult> {
     const threadId = this.threadId;
     const checkpoint = await this.save(this.cp);
-    const error: ThreadError = { node, message: errorMessage(err), checkpointId: checkpoint.id, at: new Date().toISOString() };
+    const error: ThreadError = {
+      node,
+      message: errorMessage(err),
+      checkpointId: checkpoint.id,
+      at: new Date().toISOString(),
+      ...(attempts.length ? { attempts } : {}),
+    };
     await this.store.updateThread(threadId, { status: "error", error });
     yield { type: "error", threadId, error };
     const result: RunResult = {
@@ -436,6 +468,17 @@ class Run {
     return result;
   }
 }
+
+/** How a step went, for the metadata of the checkpoint it produces (or the thread's error when it failed). */
+interface StepTiming {
+  durationMs: number;
+  failedAttempts: FailedAttempt[];
+}
+
+const timingMeta = (t: StepTiming): Pick<CheckpointMetadata, "durationMs" | "failedAttempts"> => ({
+  durationMs: t.durationMs,
+  ...(t.failedAttempts.length ? { failedAttempts: t.failedAttempts } : {}),
+});
 
 /** The promise's value, or null as soon as the signal fires (the promise is left to settle on its own). */
 function untilAborted<T>(signal: AbortSignal, p: Promise<T>): Promise<T | null> {

@@ -1,5 +1,5 @@
 import { WaypointError, isWaypointError } from "../errors";
-import type { ChannelWrite, PendingWrite } from "../checkpoint/types";
+import type { ChannelWrite, FailedAttempt, PendingWrite } from "../checkpoint/types";
 import { toWrites } from "./channels";
 import { DONE, GOTO, RESUME } from "./constants";
 import type { GraphDef } from "./definition";
@@ -7,11 +7,14 @@ import { isGraphInterrupt, taskScope, type TaskScope } from "./interrupt";
 import { endSpan, startSpan, withContext } from "./tracing";
 import { Command, type NodeContext, type RetryPolicy, type State } from "./types";
 
-/** What happened to one node in a super-step. */
+/**
+ * What happened to one node in a super-step. `failed`: its failed tries (run 1; the run loop renumbers them),
+ * oldest first — for an error, the last one is the failure that ended it.
+ */
 export type TaskOutcome =
-  | { node: string; kind: "ok"; writes: ChannelWrite[]; goto: string[] | null }
-  | { node: string; kind: "interrupt"; value: unknown; resumeValues: unknown[] }
-  | { node: string; kind: "error"; error: unknown; attempts: number };
+  | { node: string; kind: "ok"; writes: ChannelWrite[]; goto: string[] | null; failed?: FailedAttempt[] }
+  | { node: string; kind: "interrupt"; value: unknown; resumeValues: unknown[]; failed?: FailedAttempt[] }
+  | { node: string; kind: "error"; error: unknown; attempts: number; failed?: FailedAttempt[] };
 
 export function isCommand(x: unknown): x is Command {
   return x instanceof Command || (typeof x === "object" && x !== null && (x as { kind?: unknown }).kind === "waypoint.command");
@@ -56,29 +59,41 @@ async function attempts(def: GraphDef, node: string, state: State, ctx: TaskCont
   if (!spec) return { node, kind: "error", error: new WaypointError("UNKNOWN_NODE", `Unknown node "${node}".`, { node }), attempts: 0 };
   const policy = spec.options.retry;
   const maxAttempts = policy ? Math.max(1, policy.maxAttempts ?? 3) : 1;
+  const failed: FailedAttempt[] = [];
+  const kept = <T extends TaskOutcome>(o: T): T => (failed.length ? { ...o, failed } : o);
   for (let attempt = 1; ; attempt++) {
     const scope: TaskScope = { node, resumeValues, counter: 0, raised: null };
+    const startedAt = Date.now();
     try {
       const { emitFrom, ...base } = ctx;
       const emit = (data: unknown) => emitFrom?.(data, node);
       const result = await taskScope.run(scope, () => spec.fn({ ...state }, { ...base, node, attempt, emit }));
-      if (scope.raised) return { node, kind: "interrupt", value: scope.raised.value, resumeValues };
+      if (scope.raised) return kept({ node, kind: "interrupt", value: scope.raised.value, resumeValues });
       if (isCommand(result)) {
         const goto = result.goto === undefined ? null : Array.isArray(result.goto) ? result.goto : [result.goto];
-        return { node, kind: "ok", writes: toWrites(def.schema, node, result.update), goto };
+        return kept({ node, kind: "ok", writes: toWrites(def.schema, node, result.update), goto });
       }
-      return { node, kind: "ok", writes: toWrites(def.schema, node, result), goto: null };
+      return kept({ node, kind: "ok", writes: toWrites(def.schema, node, result), goto: null });
     } catch (err) {
       if (scope.raised || isGraphInterrupt(err)) {
         const raised = scope.raised ?? (err as { value: unknown });
-        return { node, kind: "interrupt", value: raised.value, resumeValues };
+        return kept({ node, kind: "interrupt", value: raised.value, resumeValues });
       }
+      failed.push({
+        node,
+        attempt,
+        maxAttempts,
+        run: 1,
+        message: errorMessage(err),
+        startedAt: new Date(startedAt).toISOString(),
+        durationMs: Date.now() - startedAt,
+      });
       const retry = policy && attempt < maxAttempts && (policy.retryOn ?? defaultRetryOn)(err) && !ctx.signal.aborted;
-      if (!retry) return { node, kind: "error", error: err, attempts: attempt };
+      if (!retry) return kept({ node, kind: "error", error: err, attempts: attempt });
       try {
         await sleep(retryDelay(policy, attempt), ctx.signal);
       } catch {
-        return { node, kind: "error", error: err, attempts: attempt };
+        return kept({ node, kind: "error", error: err, attempts: attempt });
       }
     }
   }

@@ -6,7 +6,8 @@ import { sleep } from "./util";
 /**
  * `pipeline` — a long job for watching progress and for crash/resume: `prepare`, then `work` once per step
  * (one checkpoint each), then `finish`. `completed` records each step number once, so a resumed run that
- * recorded a step twice is visible. `failAt: n` makes step n fail until the state's `failAt` is edited.
+ * recorded a step twice is visible. `failAt: n` makes step n fail (each of its 3 tries) until the state's
+ * `failAt` is edited; `slowAt: n` makes step n take ten times `stepMs` (a slow step to spot in the timeline).
  */
 const Steps = z.number().int().min(1).max(10_000);
 const StepMs = z.number().int().min(0).max(60_000);
@@ -17,6 +18,7 @@ const input = z
     steps: Steps.default(5),
     stepMs: StepMs.default(500),
     failAt: FailAt.default(null),
+    slowAt: FailAt.default(null),
     label: z.string().max(200).optional(),
   })
   .strict();
@@ -32,6 +34,7 @@ export const pipeline = defineGraph({
       steps: { default: () => 5, validate: (v) => Steps.parse(v), description: "How many work steps." },
       stepMs: { default: () => 500, validate: (v) => StepMs.parse(v), description: "Milliseconds per step." },
       failAt: { default: () => null, validate: (v) => FailAt.parse(v), description: "Step that fails while set." },
+      slowAt: { default: () => null, validate: (v) => FailAt.parse(v), description: "Step that takes ten times as long." },
       current: { default: () => 0, validate: (v) => z.number().int().min(0).parse(v), description: "Last finished step." },
       completed: { reducer: appendReducer, default: () => [], description: "Step numbers, each recorded once." },
       status: { default: () => "pending", description: "pending | working | finished" },
@@ -45,10 +48,11 @@ export const pipeline = defineGraph({
         async (s, ctx) => {
           const n = (s.current as number) + 1;
           if (s.failAt === n) throw new Error(`Step ${n} failed on purpose (failAt = ${n}); set failAt to null in the state, then retry.`);
-          await sleep(s.stepMs as number, ctx.signal);
+          await sleep((s.stepMs as number) * (s.slowAt === n ? 10 : 1), ctx.signal);
           return { current: n, completed: n, log: `work: step ${n}/${s.steps} done` };
         },
-        { description: "One unit of work; loops until all steps are done.", retry: { maxAttempts: 1 } },
+        // Retried (a failing step shows its three tries in the history); a cancel stops the retries.
+        { description: "One unit of work; loops until all steps are done.", retry: { maxAttempts: 3, initialDelayMs: 20 } },
       )
       .addNode("finish", (s) => ({ status: "finished", log: `finish: ${(s.completed as number[]).length} steps` }), {
         description: "Wraps up.",

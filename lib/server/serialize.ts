@@ -49,6 +49,9 @@ export function apiSummary(s: CheckpointSummary): ApiCheckpoint {
       ...(s.actor !== null && { actor: s.actor }),
       ...(s.reason !== null && { reason: s.reason }),
       writes: s.channels.map((channel) => ({ channel })),
+      // Absent from summaries kept before these fields existed.
+      ...(typeof s.durationMs === "number" && { durationMs: s.durationMs }),
+      ...((s.failedAttempts ?? []).length > 0 && { failedAttempts: s.failedAttempts }),
     },
   };
 }

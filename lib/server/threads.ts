@@ -1,5 +1,4 @@
 import "server-only";
-import diff from "microdiff";
 import { v7 as uuidv7 } from "uuid";
 import { WaypointError, checkpointNotFound } from "../errors";
 import type { Checkpoint, CheckpointSummary, ThreadInfo } from "../checkpoint/types";
@@ -13,7 +12,7 @@ import type { CreateThreadBody, EditStateBody, ForkBody, HistoryQuery, ListThrea
 import { decideWithQuorum, guardQuorum, quorumView } from "./quorum";
 import { refuseRunAtDecision, runFork } from "./fork-run";
 import { apiCheckpoint, apiStorage, apiSummary, apiThread } from "./serialize";
-import type { ApiDeleted, ApiDiff, ApiGraph, ApiGraphList, ApiHistoryPage, ApiRunResult, ApiState, ApiThread, ApiThreadPage } from "../api/responses";
+import type { ApiDeleted, ApiGraph, ApiGraphList, ApiHistoryPage, ApiRunResult, ApiState, ApiThread, ApiThreadPage } from "../api/responses";
 
 /**
  * Thread services behind the routes. Everything is validated before anything is written, so a refused
@@ -29,7 +28,7 @@ export async function threadView(rt: Runtime, threadOrId: ThreadInfo | string): 
 }
 
 /** The thread, once the caller may read its graph (403 otherwise). */
-async function readable(rt: Runtime, who: Caller, threadId: string): Promise<ThreadInfo> {
+export async function readable(rt: Runtime, who: Caller, threadId: string): Promise<ThreadInfo> {
   const t = await rt.store.getThread(threadId);
   who.authorize("read", t.graphId);
   return t;
@@ -203,7 +202,7 @@ function reasonOf(resume: unknown): string | undefined {
 
 const threadCursor = (t: ThreadInfo) => encodeThreadCursor(t.updatedAt, t.threadId);
 
-async function checkpointOf(rt: Runtime, threadId: string, checkpointId: string): Promise<Checkpoint> {
+export async function checkpointOf(rt: Runtime, threadId: string, checkpointId: string): Promise<Checkpoint> {
   const cp = await rt.store.load(checkpointId);
   if (cp.threadId !== threadId) throw checkpointNotFound(checkpointId);
   return cp;
@@ -362,21 +361,4 @@ export async function threadStorage(rt: Runtime, who: Caller, threadId: string) 
 export async function getCheckpoint(rt: Runtime, who: Caller, threadId: string, checkpointId: string) {
   await readable(rt, who, threadId);
   return apiCheckpoint(await checkpointOf(rt, threadId, checkpointId));
-}
-
-/** The changes from `against` (default: the parent; none: an empty state) to the checkpoint, path by path. */
-export async function diffCheckpoint(rt: Runtime, who: Caller, threadId: string, checkpointId: string, against?: string): Promise<ApiDiff> {
-  await readable(rt, who, threadId);
-  const cp = await checkpointOf(rt, threadId, checkpointId);
-  const otherId = against ?? cp.parentId;
-  // The other side may be in another thread (a fork copied into a new thread diffs against its source).
-  const other = otherId ? await rt.store.load(otherId) : null;
-  if (other && other.threadId !== threadId) who.authorize("read", (await rt.store.getThread(other.threadId).catch(() => null))?.graphId ?? null);
-  const changes = diff(other?.state ?? {}, cp.state).map((d) => ({
-    path: d.path,
-    type: d.type.toLowerCase() as "create" | "remove" | "change",
-    before: "oldValue" in d ? d.oldValue : undefined,
-    after: "value" in d ? d.value : undefined,
-  }));
-  return { checkpointId: cp.id, againstId: other?.id ?? null, changes };
 }

@@ -164,7 +164,7 @@ export function apiSuite(makeStore: () => Promise<TestStore>) {
       const newId = copy.body.thread.threadId;
       expect(newId).not.toBe(threadId);
       expect(copy.body.checkpoint).toMatchObject({ threadId: newId, parentId: null });
-      expect(copy.body.thread.metadata.forkedFrom).toEqual({ threadId, checkpointId: atReview.checkpointId });
+      expect(copy.body.thread.metadata.forkedFrom).toEqual({ threadId, checkpointId: atReview.checkpointId, version: atReview.version });
       // The copy continues on its own: answer its pending review.
       const run = await api.post(`/api/threads/${newId}/runs`, { command: { resume: { action: "edit", draft: "Edited text" } }, wait: true });
       expect(run.status).toBe(200);

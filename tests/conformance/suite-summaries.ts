@@ -38,6 +38,10 @@ export function summaryTests(ref: StoreRef) {
           actor: "ann — ✏️",
           reason: "fix typo",
           runId: "r1",
+          durationMs: 1234,
+          failedAttempts: [
+            { node: "draft", attempt: 1, maxAttempts: 2, run: 1, message: "m".repeat(3_000), startedAt: "2026-01-01T00:00:00.000Z", durationMs: 5 },
+          ],
           writes: [
             { node: "draft", channel: "draft", value: { long: "w".repeat(5_000) } },
             { node: "review", channel: "log", value: 1 },
@@ -66,10 +70,14 @@ export function summaryTests(ref: StoreRef) {
         reason: "fix typo",
         channels: ["draft", "log", "count"],
         timestamp: input.timestamp,
+        durationMs: 1234,
+        failedAttempts: [{ node: "draft", attempt: 1, maxAttempts: 2, run: 1 }],
       });
       expect(Object.keys(s).sort()).toEqual([
         "actor",
         "channels",
+        "durationMs",
+        "failedAttempts",
         "id",
         "interrupts",
         "next",
@@ -86,7 +94,16 @@ export function summaryTests(ref: StoreRef) {
       // No actor/reason (or not strings) gives null; no writes gives no channels.
       const plain = await ref.store.save(cp(t, saved, { metadata: { source: "loop", writes: [], actor: 42 as never } }));
       const [last] = await ref.store.listSummaries(t, { order: "desc", limit: 1 });
-      expect(last).toMatchObject({ id: plain.id, actor: null, reason: null, channels: [], interrupts: [], source: "loop" });
+      expect(last).toMatchObject({
+        id: plain.id,
+        actor: null,
+        reason: null,
+        channels: [],
+        interrupts: [],
+        source: "loop",
+        durationMs: null,
+        failedAttempts: [],
+      });
       expect(await ref.store.listSummaries(t)).toEqual((await ref.store.list(t)).map(toSummary));
     });
 

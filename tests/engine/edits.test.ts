@@ -166,7 +166,10 @@ describe.each(engineStores)("state edits, forks and time travel on the $name sto
     const copy = await app.fork("f1", afterA.id, { newThreadId: "f1-copy" });
     expect(copy).toMatchObject({ threadId: "f1-copy", parentId: null, state: afterA.state, next: ["b"] });
     const copyThread = await store.getThread("f1-copy");
-    expect(copyThread).toMatchObject({ graphId: "abc", metadata: { forkedFrom: { threadId: "f1", checkpointId: afterA.id } } });
+    expect(copyThread).toMatchObject({
+      graphId: "abc",
+      metadata: { forkedFrom: { threadId: "f1", checkpointId: afterA.id, version: afterA.version } },
+    });
     const copyRes = await app.invoke(null, { threadId: "f1-copy" });
     expect(copyRes.values.log).toEqual(["a:orig", "b:orig", "c:orig"]);
     expect((await store.list("f1-copy")).length).toBe(3);

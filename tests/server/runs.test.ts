@@ -14,6 +14,7 @@ import type { CheckpointStore } from "@/lib/checkpoint/types";
 import { isThreadBusy } from "@/lib/errors";
 import { EventBus, type ThreadEvent } from "@/lib/server/events";
 import { GraphRegistry } from "@/lib/server/graphs";
+import { log } from "@/lib/server/log";
 import { RunManager } from "@/lib/server/runs";
 
 const stores: { name: string; open(): Promise<{ store: CheckpointStore; dispose(): Promise<void> }> }[] = [
@@ -200,14 +201,16 @@ describe.each(stores)("RunManager on the $name store", ({ open }) => {
     const stranger = tid();
     await registry.compile("pipeline").updateState(stranger, { steps: 1, stepMs: 1 }, { asNode: "prepare" });
     await store.updateThread(stranger, { status: "running", graphId: "retired-graph" });
-    const logs = vi.spyOn(console, "log").mockImplementation(() => {});
-    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    // What the server logs (pino, lib/server/log.ts) about each: the message and its fields.
+    const logs = vi.spyOn(log(), "info").mockImplementation(() => {});
+    const errors = vi.spyOn(log(), "error").mockImplementation(() => {});
+    const text = (spy: typeof logs) => JSON.stringify(spy.mock.calls);
     try {
       await runs.resumeOrphans();
       await waitFor("the orphan to finish", async () => (await store.getThread(orphan)).status === "done");
       expect((await store.latest(orphan))!.state.completed).toEqual([1, 2]);
-      expect(logs.mock.calls.flat().join(" ")).toContain(orphan);
-      expect(errors.mock.calls.flat().join(" ")).toContain("retired-graph");
+      expect(text(logs)).toContain(`resumed thread ${orphan}`);
+      expect(text(errors)).toContain("retired-graph");
       expect((await store.getThread(stranger)).status).toBe("running");
     } finally {
       logs.mockRestore();

@@ -10,5 +10,6 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 
 export default async function ThreadPage({ params }: Props) {
   const { threadId } = await params;
-  return <ThreadView threadId={decodeURIComponent(threadId)} />;
+  // Keyed by thread: following a fork link to another thread starts its view afresh (selection, compare).
+  return <ThreadView key={threadId} threadId={decodeURIComponent(threadId)} />;
 }

@@ -28,6 +28,7 @@ const RULES: Rule[] = [
   ["GET", new RegExp(`^${T}/storage$`), R.ApiThreadStorage],
   ["GET", new RegExp(`^${T}/checkpoints/[^/]+$`), R.ApiCheckpoint],
   ["GET", new RegExp(`^${T}/checkpoints/[^/]+/diff$`), R.ApiDiff],
+  ["GET", new RegExp(`^${T}/forks$`), R.ApiForkList],
   ["GET", /^\/api\/me$/, R.ApiMe],
   ["GET", /^\/api\/setup$/, R.ApiSetupStatus],
   ["POST", /^\/api\/setup$/, R.ApiSetupClaim],

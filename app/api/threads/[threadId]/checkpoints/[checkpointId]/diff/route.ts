@@ -1,6 +1,6 @@
 import { json, readQuery, otherMethods } from "@/lib/server/http";
 import { route } from "@/lib/server/route";
-import { diffCheckpoint } from "@/lib/server/threads";
+import { diffCheckpoint } from "@/lib/server/diff";
 import { DiffQuery } from "@/lib/api/requests";
 
 export const dynamic = "force-dynamic";
