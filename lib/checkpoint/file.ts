@@ -61,6 +61,7 @@ import {
   type IndexState,
 } from "./file-io";
 import { FileLockTable, withMutex } from "./local-lock";
+import { importDecision, importRow, laterIso, validateImport } from "./import";
 import { planPrune, relinkAfterDelete } from "./prune";
 import { storageReport, type RowSize } from "./storage";
 import { assembleSummary, summaryExtra } from "./summary";
@@ -521,6 +522,76 @@ export class FileCheckpointStore implements CheckpointStore {
       this.codec.remember(row.entry);
       return stored;
     });
+  }
+
+  /**
+   * See types.ts. Under the thread mutex, like `save`: the checkpoint file (whole: import.ts) is linked into
+   * place, then its index line appended (the commit point; the index sorts lines by version when read, so an
+   * import older than the head is listed in order). A thread with no record gets one; one whose head does not
+   * change gets its updatedAt moved forward in the record (the head's line drives it otherwise).
+   */
+  async importCheckpoint(input: Checkpoint): Promise<boolean> {
+    validateImport(input);
+    const t = input.threadId;
+    const headJson = toJson(headOf(input), "Checkpoint");
+    const metadataJson = toJson(input.metadata, "Checkpoint metadata");
+    return this.threadMutex(t, async () => {
+      const index = await this.readIndex(t);
+      const indexed = index.byId.get(input.id);
+      let existing = indexed ? { threadId: t, version: indexed.version } : null;
+      if (!existing) {
+        const rec = await this.readRec(input.id);
+        if (rec && rec.threadId === t) throw bad(`Checkpoint "${input.id}" already exists (an unindexed file of a crashed save).`);
+        if (rec) existing = { threadId: rec.threadId, version: rec.version };
+      }
+      const holder = index.entries.find((e) => e.version === input.version)?.id ?? null;
+      const parentThreadId = input.parentId !== null && index.byId.has(input.parentId) ? t : null;
+      if (!importDecision(input, { existing, versionHolder: holder, parentThreadId })) return false;
+      const row = importRow(this.codec, input, metadataJson);
+      const file = this.cpPath(input.id);
+      if (!(await this.createAtomic(file, fileText(headJson, metadataJson, row)))) throw bad(`Checkpoint "${input.id}" already exists.`);
+      const stored = toCheckpoint({ ...(JSON.parse(headJson) as FileHead), metadata: JSON.parse(metadataJson) as CheckpointMetadata }, {});
+      const savedAt = new Date().toISOString();
+      const entry: IndexEntry = {
+        id: input.id,
+        parentId: input.parentId,
+        version: input.version,
+        step: input.step,
+        nodeName: input.nodeName,
+        timestamp: input.timestamp,
+        savedAt,
+        next: stored.next,
+        summary: summaryExtra(stored),
+        baseId: null,
+        depth: row.depth,
+      };
+      const last = index.entries[index.entries.length - 1];
+      try {
+        await this.appendIndexLine(t, index, entry);
+        const rec = await this.readRecord(t);
+        if (!rec) await this.writeRecord(this.newRecord(t, savedAt));
+        else if (last && last.version > input.version) await this.writeRecord({ ...rec, updatedAt: laterIso(rec.updatedAt, savedAt) });
+      } catch (err) {
+        await fs.rm(file, { force: true }); // not acknowledged: leave no trace
+        throw err;
+      }
+      this.codec.remember(row.entry);
+      return true;
+    });
+  }
+
+  /** Appends one durable index line (caller holds the thread mutex); a torn tail is terminated first. */
+  private async appendIndexLine(t: string, index: IndexState, entry: IndexEntry): Promise<void> {
+    await fs.mkdir(this.threadDir(t), { recursive: true });
+    const line = (index.fileSize > index.size ? "\n" : "") + JSON.stringify(entry) + "\n";
+    const h = await fs.open(this.indexPath(t), "a");
+    try {
+      await h.writeFile(line);
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+    if (index.fileSize === 0) await this.fsyncDir(this.threadDir(t));
   }
 
   async load(checkpointId: string): Promise<Checkpoint> {

@@ -16,6 +16,7 @@ import { planPrune, relinkAfterDelete } from "./prune";
 import { toSummary } from "./summary";
 import { DeltaCodec, foldTargets, lazyState, parsedMetadata } from "./delta";
 import { storageReport } from "./storage";
+import { importDecision, importRow, laterIso, validateImport } from "./import";
 import type {
   Checkpoint,
   CheckpointStore,
@@ -178,6 +179,45 @@ export class MemoryCheckpointStore implements CheckpointStore {
     this.codec.remember(row.entry);
     this.touch(input.threadId, t);
     return stored;
+  }
+
+  /** See types.ts. Synchronous after validation, like `save`; stored whole (import.ts), inserted in version order. */
+  async importCheckpoint(input: Checkpoint): Promise<boolean> {
+    validateImport(input);
+    const { checkpoints } = this.backing;
+    const { state: _s, metadata, ...rest } = input;
+    const head = toJson(rest, "Checkpoint");
+    const metadataJson = toJson(metadata, "Checkpoint metadata");
+    const found = checkpoints.get(input.id);
+    const entries = this.thread(input.threadId)?.entries ?? [];
+    const at = upperBound(entries, input.version);
+    const holder = at > 0 && entries[at - 1].version === input.version ? entries[at - 1].id : null;
+    const parentThreadId = input.parentId === null ? null : (checkpoints.get(input.parentId)?.threadId ?? null);
+    const existing = found ? { threadId: found.threadId, version: found.entry.version } : null;
+    if (!importDecision(input, { existing, versionHolder: holder, parentThreadId })) return false;
+    const row = importRow(this.codec, input, metadataJson);
+    const stored = assemble(head, JSON.parse(row.stateJson) as Record<string, unknown>, metadataJson);
+    const entry: Entry = {
+      id: input.id,
+      parentId: input.parentId,
+      version: input.version,
+      head,
+      metadata: metadataJson,
+      state: row.state,
+      ops: null,
+      baseId: null,
+      depth: row.depth,
+      summary: JSON.stringify(toSummary(stored)),
+    };
+    const t = this.thread(input.threadId, true);
+    t.entries.splice(at, 0, entry);
+    t.lastVersion = Math.max(t.lastVersion, input.version);
+    checkpoints.set(input.id, { threadId: input.threadId, entry });
+    this.codec.remember(row.entry);
+    const before = t.record?.updatedAt;
+    this.touch(input.threadId, t);
+    if (before !== undefined) t.record!.updatedAt = laterIso(before, t.record!.updatedAt);
+    return true;
   }
 
   /** The entry's chain: itself, its base, ... down to its snapshot (stops early if a base is missing). */

@@ -87,6 +87,8 @@ import {
   type StorageRow,
 } from "./pg-delta";
 import { storageReport } from "./storage";
+import { importPg } from "./pg-import";
+import { importRow, validateImport } from "./import";
 import { threadSearchSql } from "./sql-thread-search";
 import { isPgConnectionError } from "./sql-pg-errors";
 import { storeLabel, storeTimeoutMs, unavailable } from "./timeouts";
@@ -356,6 +358,16 @@ export class PostgresCheckpointStore implements CheckpointStore {
     }
     this.codec.remember(row.entry);
     return lazyState(storedCopy(cp, { ...j, state: "{}" }, res.rows[0].version), row);
+  }
+
+  /** See types.ts and pg-import.ts (one transaction under the thread row lock; stored whole). */
+  async importCheckpoint(cp: Checkpoint): Promise<boolean> {
+    validateImport(cp);
+    const j = checkpointHeadJson(cp);
+    const row = importRow(this.codec, cp, codecMetadata(cp.metadata, j.metadata));
+    const written = await this.tx((c) => importPg(c, cp, row, j));
+    if (written) this.codec.remember(row.entry);
+    return written;
   }
 
   async load(checkpointId: string): Promise<Checkpoint> {

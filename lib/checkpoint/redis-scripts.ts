@@ -468,6 +468,44 @@ out[1], out[2] = '', ''
 return out
 `;
 
+/**
+ * importCheckpoint (import.ts). ARGV: P, T, C, parent ("" = none), head JSON (b), writes JSON, nowMs, nowIso,
+ * ttlMs (0 = none), summary JSON, metadata JSON, depth, state JSON (always a snapshot), version. Writes only
+ * when the id is new, the version free in the thread and the parent in the thread; then returns {1}. Otherwise
+ * writes nothing and returns {0, thread of the id or "", its version or "", holder of the version or "",
+ * thread of the parent or ""}: the caller decides (no-op or INVALID_ARGUMENT) from those facts. The thread's
+ * counter (seq) is raised to at least the version, head and count recomputed from the index (an import may be
+ * older than the head), and updatedAt (with the listing scores) moved only forward.
+ */
+const IMPORT = `${HELPERS}
+local P, T, C, parent, V = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[14])
+local ck = ckey(P, C)
+local tkey, ikey = tkeys(P, T)
+local f = redis.call('HMGET', ck, 't', 'v')
+local holder = redis.call('ZRANGEBYSCORE', ikey, V, V, 'LIMIT', 0, 1)[1] or ''
+local pt = ''
+if parent ~= '' then pt = redis.call('HGET', ckey(P, parent), 't') or '' end
+if f[1] or (holder ~= '' and holder ~= C) or (parent ~= '' and pt ~= T) then
+  return {0, f[1] or '', f[2] or '', holder, pt}
+end
+redis.call('HSET', ck, 't', T, 'p', parent, 'v', V, 'b', ARGV[5], 'w', ARGV[6], 's', ARGV[10], 'm', ARGV[11], 'd', ARGV[12], 'x', ARGV[13])
+redis.call('ZADD', ikey, V, C)
+if redis.call('HSETNX', tkey, 'createdAt', ARGV[8]) == 1 then
+  redis.call('HSET', tkey, 'status', 'idle', 'metadata', '{}', 'error', 'null')
+end
+if tonumber(redis.call('HGET', tkey, 'seq') or '0') < V then redis.call('HSET', tkey, 'seq', V) end
+refreshHead(tkey, ikey)
+local cur = redis.call('HGET', tkey, 'updatedAt')
+if (not cur) or cur < ARGV[8] then
+  redis.call('HSET', tkey, 'updatedAt', ARGV[8])
+  local s = redis.call('HMGET', tkey, 'status', 'graphId')
+  indexThread(P, T, tonumber(ARGV[7]), s[1], s[2], s[1], s[2])
+end
+local e = touch(P, tkey, ikey, tonumber(ARGV[9]))
+if e then redis.call('PEXPIREAT', ck, e) end
+return {1}
+`;
+
 /** Locks. KEYS[1] = lock key. acquire/renew: ARGV owner, ttlMs -> {1} or {0, holder, pttl}. */
 const ACQUIRE_LOCK = `
 local cur = redis.call('GET', KEYS[1])
@@ -491,6 +529,7 @@ return 0
 
 export const SCRIPTS = {
   wpSave: { numberOfKeys: 0, lua: SAVE },
+  wpImport: { numberOfKeys: 0, lua: IMPORT },
   wpLoad: { numberOfKeys: 0, lua: LOAD },
   wpChains: { numberOfKeys: 0, lua: CHAINS },
   wpList: { numberOfKeys: 0, lua: LIST },

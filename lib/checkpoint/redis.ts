@@ -25,6 +25,7 @@ import { DeltaCodec, foldTargets, lazyState, parsedMetadata } from "./delta";
 import { planPrune, relinkAfterDelete, type PrunePlan, type SkeletonRow } from "./prune";
 import { MAX_HOPS, SCRIPTS, THREAD_FIELDS, type ScriptName } from "./redis-scripts";
 import { storageReport, type RowSize } from "./storage";
+import { importDecision, importRow, validateImport } from "./import";
 import { toSummary } from "./summary";
 import { storeLabel, storeTimeoutMs, unavailable } from "./timeouts";
 import type {
@@ -183,6 +184,44 @@ export class RedisCheckpointStore implements CheckpointStore {
       if (reason === "no-parent") throw bad(`Parent checkpoint "${parentId}" does not exist.`);
       throw bad(`Parent checkpoint "${parentId}" belongs to thread "${detail}", not "${checkpoint.threadId}".`);
     }
+  }
+
+  /** See types.ts: one script (wpImport in redis-scripts.ts) checks and writes; stored whole (import.ts). */
+  async importCheckpoint(checkpoint: Checkpoint): Promise<boolean> {
+    validateImport(checkpoint);
+    const { parentId, pendingWrites, version, state: _state, metadata, ...rest } = checkpoint;
+    const head = json(rest, "Checkpoint");
+    const writes = json(pendingWrites, "pendingWrites");
+    const metadataJson = toJson(metadata, "Checkpoint metadata");
+    const { id: _id, threadId: _t, parentId: _p, version: _v, ...summary } = toSummary(checkpoint);
+    const row = importRow(this.codec, checkpoint, metadataJson);
+    const now = new Date();
+    const r = (await this.run(() =>
+      this.cmd.wpImport(
+        this.prefix,
+        checkpoint.threadId,
+        checkpoint.id,
+        parentId ?? "",
+        head,
+        writes,
+        now.getTime(),
+        now.toISOString(),
+        this.ttlMs,
+        JSON.stringify(summary),
+        metadataJson,
+        row.depth,
+        row.stateJson,
+        version,
+      ),
+    )) as Reply[];
+    if (r[0] === 1) {
+      this.codec.remember(row.entry);
+      return true;
+    }
+    const [, t, v, holder, pt] = r.map((x) => (x === null ? "" : String(x)));
+    const facts = { existing: t ? { threadId: t, version: Number(v) } : null, versionHolder: holder || null, parentThreadId: pt || null };
+    if (importDecision(checkpoint, facts)) throw new Error(`Checkpoint "${checkpoint.id}" was neither imported nor refused.`);
+    return false;
   }
 
   async load(checkpointId: string): Promise<Checkpoint> {

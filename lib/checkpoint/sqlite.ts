@@ -65,6 +65,7 @@ import { planPrune, type SkeletonRow } from "./prune";
 import { DeltaCodec, foldTargets, lazyState, parsedMetadata } from "./delta";
 import { isSnapshotRow, type DeltaRow } from "./delta-format";
 import { storageReport } from "./storage";
+import { importSqlite } from "./sqlite-import";
 import { threadSearchSql } from "./sql-thread-search";
 import {
   CHECKPOINT_COLUMNS,
@@ -445,6 +446,12 @@ export class SqliteCheckpointStore implements CheckpointStore {
     const version = run.immediate();
     this.codec.remember(row.entry);
     return lazyState(storedCopy(cp, { ...head, state: "{}" }, version, parsedMetadata(row, head.metadata)), row);
+  }
+
+  /** See types.ts and sqlite-import.ts (one IMMEDIATE transaction; stored whole). */
+  async importCheckpoint(cp: Checkpoint): Promise<boolean> {
+    await this.ready();
+    return importSqlite(this.db!, this.codec, cp);
   }
 
   /** A checkpoint from its chain (as the load / latest statements return it); primes the codec. */

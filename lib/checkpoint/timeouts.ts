@@ -103,6 +103,7 @@ export function withDeadline<T>(p: Promise<T>, ms: number, label: string): Promi
 
 const STORE_METHODS = [
   "save",
+  "importCheckpoint",
   "load",
   "list",
   "listSummaries",

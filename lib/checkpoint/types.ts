@@ -272,6 +272,23 @@ export interface CheckpointStore {
    */
   save(checkpoint: NewCheckpoint): Promise<Checkpoint>;
 
+  /**
+   * Writes a checkpoint exactly as given (id, version, parent, step, timestamp, state, next, interrupts, pending
+   * writes, metadata), for imports and migrations between stores. Parents must be imported before children.
+   * Idempotent: a checkpoint whose id is already stored in the same thread with the same version is left as it is
+   * and `false` is returned (re-running an import changes nothing); otherwise it is written and `true` returned.
+   * Rejects INVALID_ARGUMENT, changing nothing, when the id is stored in another thread or with another version,
+   * when the version is taken by another checkpoint of the thread, when the version is not a positive integer
+   * (at most 2^31 - 1, what the SQL stores' columns hold), or when the parent is not a checkpoint of the same
+   * thread. Validates like `save` (ids, JSON values).
+   * The thread record is created if missing and maintained as `save` does: head = the checkpoint with the highest
+   * version, checkpointCount + 1, and the thread's version counter raised to at least `version` so that later
+   * saves continue after it (never reusing a version). It does not move `updatedAt` backwards; status, graph,
+   * error and metadata are left to `updateThread`. Atomic per call; stores keep an imported checkpoint whole
+   * (a snapshot: see import.ts), and later saves on top of it may be deltas against it.
+   */
+  importCheckpoint(checkpoint: Checkpoint): Promise<boolean>;
+
   /** The checkpoint with this id; `CHECKPOINT_NOT_FOUND` if there is none. */
   load(checkpointId: string): Promise<Checkpoint>;
 

@@ -6,13 +6,14 @@
  * Parts: this file (checkpoints: save/load/list/latest/putWrites/delete/clear/prune), suite-threads.ts
  * (thread records), suite-safety.ts (unsafe ids, bad arguments, concurrency), suite-locks.ts (run lock) and
  * suite-summaries.ts (listSummaries), suite-delta.ts (delta storage, retention folding, storage()) and
- * suite-retention.ts (the retention policies built on the contract).
+ * suite-retention.ts (the retention policies built on the contract), suite-import.ts (importCheckpoint).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Checkpoint } from "../../lib/checkpoint/types";
 import { isCheckpointNotFound, isThreadNotFound } from "../../lib/errors";
 import { chain, cp, ids, rejectsWith, roundTrip, snapshot, threadId, versions, type ConformanceInit, type StoreRef } from "./suite-helpers";
 import { deltaTests } from "./suite-delta";
+import { importTests } from "./suite-import";
 import { lockTests } from "./suite-locks";
 import { retentionTests } from "./suite-retention";
 import { safetyTests } from "./suite-safety";
@@ -39,6 +40,7 @@ export function describeConformance(name: string, init: ConformanceInit): void {
     summaryTests(ref);
     deltaTests(ref);
     retentionTests(ref);
+    importTests(ref);
   });
 }
 
