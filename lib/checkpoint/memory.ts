@@ -25,6 +25,7 @@ import type {
   LockResult,
   NewCheckpoint,
   PendingWrite,
+  SaveOptions,
   ThreadInfo,
   ThreadPage,
   ThreadPatch,
@@ -37,6 +38,7 @@ import {
   validateListOptions,
   validateListThreads,
   validateNewCheckpoint,
+  validateSaveOptions,
   validateThreadPatch,
   validateTtl,
   validateWrites,
@@ -146,8 +148,10 @@ export class MemoryCheckpointStore implements CheckpointStore {
     t.record = rec;
   }
 
-  async save(input: NewCheckpoint): Promise<Checkpoint> {
+  async save(input: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
     validateNewCheckpoint(input);
+    const { thread: patch, releaseLock } = validateSaveOptions(options);
+    const patchCopy = patch && (JSON.parse(toJson(patch, "Thread patch")) as ThreadPatch);
     const { checkpoints } = this.backing;
     if (checkpoints.has(input.id)) throw new WaypointError("INVALID_ARGUMENT", `Checkpoint "${input.id}" already exists.`);
     if (input.parentId !== null && checkpoints.get(input.parentId)?.threadId !== input.threadId)
@@ -177,6 +181,8 @@ export class MemoryCheckpointStore implements CheckpointStore {
     checkpoints.set(input.id, { threadId: input.threadId, entry });
     this.codec.remember(row.entry);
     this.touch(input.threadId, t);
+    if (patch) applyPatch(t.record!, patch, patchCopy!);
+    if (releaseLock !== undefined && this.backing.locks.get(input.threadId)?.owner === releaseLock) this.backing.locks.delete(input.threadId);
     return stored;
   }
 
@@ -331,10 +337,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
     const t = this.thread(threadId, true);
     const now = new Date().toISOString();
     const rec = t.record ?? this.newRecord(threadId, now);
-    if (patch.graphId !== undefined) rec.graphId = patch.graphId;
-    if (patch.status !== undefined) rec.status = patch.status;
-    if (patch.error !== undefined) rec.error = p.error ?? null;
-    if (patch.metadata !== undefined) rec.metadata = p.metadata ?? {};
+    applyPatch(rec, patch, p);
     rec.updatedAt = now;
     t.record = rec;
     return copy(rec);
@@ -373,6 +376,14 @@ export class MemoryCheckpointStore implements CheckpointStore {
     assertSafeId(owner, "owner");
     if (this.backing.locks.get(threadId)?.owner === owner) this.backing.locks.delete(threadId);
   }
+}
+
+/** updateThread's fields of `patch` onto `rec` (`copy`: the patch's private JSON copy, for the object values). */
+function applyPatch(rec: ThreadInfo, patch: ThreadPatch, copy: ThreadPatch): void {
+  if (patch.graphId !== undefined) rec.graphId = patch.graphId;
+  if (patch.status !== undefined) rec.status = patch.status;
+  if (patch.error !== undefined) rec.error = copy.error ?? null;
+  if (patch.metadata !== undefined) rec.metadata = copy.metadata ?? {};
 }
 
 /** A checkpoint from its stored parts, fields in the contract's order. */

@@ -97,6 +97,7 @@ import type {
   ListThreadsOptions,
   LockResult,
   NewCheckpoint,
+  SaveOptions,
   ThreadInfo,
   ThreadPage,
   ThreadPatch,
@@ -109,6 +110,7 @@ import {
   validateWrites,
   validateListOptions,
   validateNewCheckpoint,
+  validateSaveOptions,
   validateThreadPatch,
   validateTtl,
 } from "./validate";
@@ -132,12 +134,21 @@ export async function createPostgresStore(options: PostgresStoreConfig): Promise
 const same = (v: unknown) => v; // pg already parsed the JSONB columns
 
 const SQL = {
+  // $17-$24: SaveOptions.thread as updateThread's flags and values (a flag false keeps the field; a new record
+  // gets the patch over the defaults); $25: the lock owner to release (NULL: none). The lock CTE runs whatever
+  // the outer INSERT does, but a failed INSERT aborts the whole statement, so a refused save releases nothing.
   save: `WITH t AS (
-      INSERT INTO "threads" AS th ("thread_id", "head_checkpoint_id", "head_version", "last_version", "checkpoint_count", "created_at", "updated_at")
-      VALUES ($2, $1, 1, 1, 1, $12, $12)
+      INSERT INTO "threads" AS th ("thread_id", "head_checkpoint_id", "head_version", "last_version", "checkpoint_count", "created_at", "updated_at",
+        "graph_id", "status", "error", "metadata")
+      VALUES ($2, $1, 1, 1, 1, $12, $12, $17::text, COALESCE($18::text, 'idle'), $19::jsonb, COALESCE($20::jsonb, '{}'::jsonb))
       ON CONFLICT ("thread_id") DO UPDATE SET "last_version" = th."last_version" + 1, "head_version" = th."last_version" + 1,
-        "head_checkpoint_id" = excluded."head_checkpoint_id", "checkpoint_count" = th."checkpoint_count" + 1, "updated_at" = excluded."updated_at"
-      RETURNING th."last_version")
+        "head_checkpoint_id" = excluded."head_checkpoint_id", "checkpoint_count" = th."checkpoint_count" + 1, "updated_at" = excluded."updated_at",
+        "graph_id" = CASE WHEN $21::boolean THEN excluded."graph_id" ELSE th."graph_id" END,
+        "status" = CASE WHEN $22::boolean THEN excluded."status" ELSE th."status" END,
+        "error" = CASE WHEN $23::boolean THEN excluded."error" ELSE th."error" END,
+        "metadata" = CASE WHEN $24::boolean THEN excluded."metadata" ELSE th."metadata" END
+      RETURNING th."last_version"),
+    l AS (DELETE FROM "thread_locks" WHERE $25::text IS NOT NULL AND "thread_id" = $2 AND "owner" = $25::text)
     INSERT INTO "checkpoints" ("id", "thread_id", "parent_id", "version", "step", "node_name", "state_text", "base_id", "depth", "ops",
       "next", "interrupts", "pending_writes", "metadata", "created_at", "summary")
     SELECT $1, $2, $3, t."last_version", $4, $5, $6, $14, $15, $16, $7::jsonb, $8::jsonb, $9::jsonb, $10::jsonb, $11, $13::jsonb FROM t
@@ -191,6 +202,9 @@ const SQL = {
   clear: `WITH c AS (DELETE FROM "checkpoints" WHERE "thread_id" = $1), l AS (DELETE FROM "thread_locks" WHERE "thread_id" = $1)
     DELETE FROM "threads" WHERE "thread_id" = $1`,
 };
+
+type PatchValues = [string | null, string | null, string | null, string | null, boolean, boolean, boolean, boolean];
+const NO_PATCH: PatchValues = [null, null, null, null, false, false, false, false];
 
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
@@ -310,8 +324,10 @@ export class PostgresCheckpointStore implements CheckpointStore {
     return this.orm();
   }
 
-  async save(cp: NewCheckpoint): Promise<Checkpoint> {
+  async save(cp: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
     validateNewCheckpoint(cp);
+    const { thread: patch, releaseLock } = validateSaveOptions(options);
+    const p = patch ? this.patchValues(patch) : NO_PATCH;
     // Everything but the state, serialised once; the codec serialises the state (and only once).
     const j = checkpointHeadJson(cp);
     let row = this.codec.encode(cp, codecMetadata(cp.metadata, j.metadata));
@@ -333,6 +349,8 @@ export class PostgresCheckpointStore implements CheckpointStore {
         r.baseId,
         r.depth,
         r.ops,
+        ...p,
+        releaseLock ?? null,
       ]);
     let res: pg.QueryResult<{ version: number }>;
     try {
@@ -528,27 +546,31 @@ export class PostgresCheckpointStore implements CheckpointStore {
   async updateThread(threadId: string, patch: ThreadPatch): Promise<ThreadInfo> {
     assertSafeId(threadId, "thread");
     validateThreadPatch(patch);
+    const [graphId, status, error, metadata, ...flags] = this.patchValues(patch);
+    // A JS Date, as `save` passes for the same column: pg sends it with its offset, timestamptz(3) keeps the
+    // instant to the millisecond, and pg / Prisma read it back as a Date (ISO text via modelToThread).
+    const values = [threadId, graphId, status, error, metadata, new Date(), ...flags];
+    const { rows } = await this.query<ThreadRow>("wp_update_thread", SQL.updateThread, values).catch((e) => {
+      throw (e as { code?: string }).code === "22P05" ? bad("Thread error or metadata holds a \\u0000 character, which JSONB cannot store.") : e;
+    });
+    return threadRowToInfo(rows[0], same);
+  }
+
+  /** A validated patch as the statements take it: graphId, status, error, metadata, then the four "given" flags. */
+  private patchValues(patch: ThreadPatch): PatchValues {
     // Serialised before the statement runs: a value JSON cannot hold is INVALID_ARGUMENT and changes nothing.
     const error = patch.error === undefined || patch.error === null ? null : jsonText(patch.error, "Thread error");
     const metadata = patch.metadata === undefined ? null : jsonText(patch.metadata, "Thread metadata");
-    // A JS Date, as `save` passes for the same column: pg sends it with its offset, timestamptz(3) keeps the
-    // instant to the millisecond, and pg / Prisma read it back as a Date (ISO text via modelToThread).
-    const values = [
-      threadId,
+    return [
       patch.graphId ?? null,
       patch.status ?? null,
       error,
       metadata,
-      new Date(),
       patch.graphId !== undefined,
       patch.status !== undefined,
       patch.error !== undefined,
       patch.metadata !== undefined,
     ];
-    const { rows } = await this.query<ThreadRow>("wp_update_thread", SQL.updateThread, values).catch((e) => {
-      throw (e as { code?: string }).code === "22P05" ? bad("Thread error or metadata holds a \\u0000 character, which JSONB cannot store.") : e;
-    });
-    return threadRowToInfo(rows[0], same);
   }
 
   async listThreads(options: ListThreadsOptions = {}): Promise<ThreadPage> {

@@ -115,7 +115,9 @@ const THREAD_HMGET = THREAD_FIELDS.map((f) => `'${f}'`).join(", ");
 
 /**
  * save. ARGV: P, T, C, parent ("" = none), head JSON (b), writes JSON, nowMs, nowIso, ttlMs (0 = none), summary
- * JSON, metadata JSON, depth, then state JSON (a snapshot) or "" with base id and ops (a delta row).
+ * JSON, metadata JSON, depth, then state JSON (a snapshot) or "" with base id and ops (a delta row), then
+ * SaveOptions: flag/value pairs for graphId, status, error, metadata as updateThread takes them (ARGV 16-23),
+ * and the lock owner to release ("" = none, ARGV 24).
  * Returns {1, version} or {0, reason, detail}; on a refusal nothing was written. A delta row whose base is no
  * longer in the thread (deleted or pruned since the codec saw it) is refused with 'no-base': the caller saves
  * it again as a snapshot.
@@ -142,12 +144,21 @@ redis.call('ZADD', ikey, v, C)
 if redis.call('HSETNX', tkey, 'createdAt', ARGV[8]) == 1 then
   redis.call('HSET', tkey, 'status', 'idle', 'metadata', '{}', 'error', 'null')
 end
+local old = redis.call('HMGET', tkey, 'status', 'graphId')
+if ARGV[16] == '1' then redis.call('HSET', tkey, 'graphId', ARGV[17]) elseif ARGV[16] == '-' then redis.call('HDEL', tkey, 'graphId') end
+if ARGV[18] == '1' then redis.call('HSET', tkey, 'status', ARGV[19]) end
+if ARGV[20] == '1' then redis.call('HSET', tkey, 'error', ARGV[21]) end
+if ARGV[22] == '1' then redis.call('HSET', tkey, 'metadata', ARGV[23]) end
 -- A new checkpoint always has the highest version, so it is the head.
 redis.call('HSET', tkey, 'head', C, 'headVersion', v, 'count', redis.call('ZCARD', ikey), 'updatedAt', ARGV[8])
 local f = redis.call('HMGET', tkey, 'status', 'graphId')
-indexThread(P, T, tonumber(ARGV[7]), f[1], f[2], f[1], f[2])
+indexThread(P, T, tonumber(ARGV[7]), old[1], old[2], f[1], f[2])
 local e = touch(P, tkey, ikey, tonumber(ARGV[9]))
 if e then redis.call('PEXPIREAT', ck, e) end
+if ARGV[24] ~= '' then
+  local _, _, lkey = tkeys(P, T)
+  if redis.call('GET', lkey) == ARGV[24] then redis.call('DEL', lkey) end
+end
 return {1, v}
 `;
 

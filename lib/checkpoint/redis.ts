@@ -35,6 +35,7 @@ import type {
   ListThreadsOptions,
   LockResult,
   NewCheckpoint,
+  SaveOptions,
   PendingWrite,
   ThreadInfo,
   ThreadPage,
@@ -48,6 +49,7 @@ import {
   validateKeep,
   validateListOptions,
   validateNewCheckpoint,
+  validateSaveOptions,
   validateThreadPatch,
   validateTtl,
   validateListThreads,
@@ -100,6 +102,8 @@ function parse<T>(text: string, id: string): T {
   }
 }
 
+const NO_PATCH = ["0", "", "0", "", "0", "", "0", ""];
+
 export class RedisCheckpointStore implements CheckpointStore {
   readonly kind = "redis";
   readonly prefix: string;
@@ -131,8 +135,10 @@ export class RedisCheckpointStore implements CheckpointStore {
     await this.run(() => Promise.all(Object.values(SCRIPTS).map((s) => this.redis.script("LOAD", s.lua))));
   }
 
-  async save(checkpoint: NewCheckpoint): Promise<Checkpoint> {
+  async save(checkpoint: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
     validateNewCheckpoint(checkpoint);
+    const { thread: patch, releaseLock } = validateSaveOptions(options);
+    const patchArgs = patch ? this.patchArgs(patch) : NO_PATCH;
     // Stored apart: parentId (re-linked by delete/prune), pendingWrites (putWrites), version (assigned here),
     // state (a snapshot's x, or a delta's ops) and metadata (m: "w"/"l" ops read it).
     const { parentId, pendingWrites, version: _ignored, state: _state, metadata, ...rest } = checkpoint as NewCheckpoint & { version?: unknown };
@@ -162,6 +168,8 @@ export class RedisCheckpointStore implements CheckpointStore {
           row.state ?? "",
           row.baseId ?? "",
           row.ops ?? "",
+          ...patchArgs,
+          releaseLock ?? "",
         ),
       )) as Reply[];
       if (r[0] === 1) {
@@ -372,14 +380,21 @@ export class RedisCheckpointStore implements CheckpointStore {
     assertSafeId(threadId, "thread");
     validateThreadPatch(patch);
     const now = new Date();
+    const args = this.patchArgs(patch);
+    const f = (await this.run(() => this.cmd.wpUpdateThread(this.prefix, threadId, now.getTime(), now.toISOString(), this.ttlMs, ...args))) as (
+      | string
+      | null
+    )[];
+    return this.toThreadInfo(threadId, f);
+  }
+
+  /** A validated patch as the scripts take it: flag/value pairs for graphId ("-": null), status, error, metadata. */
+  private patchArgs(patch: ThreadPatch): string[] {
     const g = patch.graphId === undefined ? ["0", ""] : patch.graphId === null ? ["-", ""] : ["1", patch.graphId];
     const s = patch.status === undefined ? ["0", ""] : ["1", patch.status];
     const e = patch.error === undefined ? ["0", ""] : ["1", json(patch.error, "Thread error")];
     const m = patch.metadata === undefined ? ["0", ""] : ["1", json(patch.metadata, "Thread metadata")];
-    const f = (await this.run(() =>
-      this.cmd.wpUpdateThread(this.prefix, threadId, now.getTime(), now.toISOString(), this.ttlMs, ...g, ...s, ...e, ...m),
-    )) as (string | null)[];
-    return this.toThreadInfo(threadId, f);
+    return [...g, ...s, ...e, ...m];
   }
 
   async listThreads(options?: ListThreadsOptions): Promise<ThreadPage> {

@@ -93,6 +93,7 @@ import type {
   ListThreadsOptions,
   LockResult,
   NewCheckpoint,
+  SaveOptions,
   ThreadInfo,
   ThreadPage,
   ThreadPatch,
@@ -105,6 +106,7 @@ import {
   validateWrites,
   validateListOptions,
   validateNewCheckpoint,
+  validateSaveOptions,
   validateThreadPatch,
   validateTtl,
 } from "./validate";
@@ -404,9 +406,11 @@ export class SqliteCheckpointStore implements CheckpointStore {
     return this.orm();
   }
 
-  async save(cp: NewCheckpoint): Promise<Checkpoint> {
+  async save(cp: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
     validateNewCheckpoint(cp);
+    const { thread: patch, releaseLock } = validateSaveOptions(options);
     const head = checkpointHeadJson(cp);
+    const threadUpsert = patch && this.threadUpsert(cp.threadId, patch);
     const q = await this.ready();
     let row = this.codec.encode(cp, head.metadata);
     const run = this.db!.transaction((): number => {
@@ -438,6 +442,9 @@ export class SqliteCheckpointStore implements CheckpointStore {
         row.depth,
         row.ops,
       );
+      // The run's bookkeeping in the same commit (SaveOptions): the thread patch, then the lock's release.
+      if (threadUpsert) q.updateThread.get(threadUpsert);
+      if (releaseLock !== undefined) q.release.run(cp.threadId, releaseLock);
       return version;
     });
     // IMMEDIATE: take the write lock before reading, so another process cannot slip in between check and insert.
@@ -591,12 +598,18 @@ export class SqliteCheckpointStore implements CheckpointStore {
   async updateThread(threadId: string, patch: ThreadPatch): Promise<ThreadInfo> {
     assertSafeId(threadId, "thread");
     validateThreadPatch(patch);
+    const params = this.threadUpsert(threadId, patch);
+    const row = (await this.ready()).updateThread.get(params)!;
+    return threadRowToInfo(row, json);
+  }
+
+  /** The updateThread statement's parameters for a validated patch (used by updateThread and save's options). */
+  private threadUpsert(threadId: string, patch: ThreadPatch): ThreadUpsert {
     // Serialised before the statement runs: a value JSON cannot hold is INVALID_ARGUMENT and changes nothing.
     const error = patch.error === undefined || patch.error === null ? null : jsonText(patch.error, "Thread error");
     const metadata = patch.metadata === undefined ? null : jsonText(patch.metadata, "Thread metadata");
-    const q = await this.ready();
     // Times as ISO-8601 UTC text, the format `save` writes and Prisma reads back (listThreads) for these columns.
-    const row = q.updateThread.get({
+    return {
       t: threadId,
       now: new Date().toISOString(),
       graphId: patch.graphId ?? null,
@@ -607,8 +620,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
       hasStatus: patch.status !== undefined ? 1 : 0,
       hasError: patch.error !== undefined ? 1 : 0,
       hasMetadata: patch.metadata !== undefined ? 1 : 0,
-    })!;
-    return threadRowToInfo(row, json);
+    };
   }
 
   async listThreads(options: ListThreadsOptions = {}): Promise<ThreadPage> {

@@ -203,6 +203,18 @@ export interface ThreadStorage {
   largest: { id: string; version: number; step: number; bytes: number; snapshot: boolean }[];
 }
 
+/**
+ * What `save` also does in the same atomic step (issue 10): a run's bookkeeping rides on its saves, so marking a
+ * thread "running" with the run's first checkpoint, and "done" plus the lock's release with its last, cost no
+ * round trip or commit of their own. Validated before anything is written; a refused save applies neither.
+ */
+export interface SaveOptions {
+  /** Applied to the thread record exactly as `updateThread(threadId, thread)` would, after the save's own update. */
+  thread?: ThreadPatch;
+  /** Releases the run lock if this owner holds it, as `releaseLock` would; another owner's lock is left alone. */
+  releaseLock?: string;
+}
+
 export type LockResult = { acquired: true } | { acquired: false; owner: string; expiresAt: number };
 
 /**
@@ -218,10 +230,11 @@ export interface CheckpointStore {
 
   /**
    * Saves a new checkpoint, assigns its version, and in the same atomic step creates or updates the thread
-   * record (head, count, updatedAt). Returns the checkpoint as stored. Rejects `INVALID_ARGUMENT` if the id
-   * already exists or the parent is not in the same thread; the store is then unchanged.
+   * record (head, count, updatedAt), applying `options` (see SaveOptions) in that same step. Returns the
+   * checkpoint as stored. Rejects `INVALID_ARGUMENT` if the id already exists or the parent is not in the same
+   * thread; the store is then unchanged (neither the thread patch nor the lock release is applied).
    */
-  save(checkpoint: NewCheckpoint): Promise<Checkpoint>;
+  save(checkpoint: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint>;
 
   /** The checkpoint with this id; `CHECKPOINT_NOT_FOUND` if there is none. */
   load(checkpointId: string): Promise<Checkpoint>;

@@ -6,6 +6,7 @@ import {
   type ListThreadsOptions,
   type NewCheckpoint,
   type PendingWrite,
+  type SaveOptions,
   type ThreadInfo,
   type ThreadPage,
   type ThreadPatch,
@@ -122,4 +123,13 @@ export function toJson(value: unknown, what: string): string {
   }
   if (text === undefined) throw bad(`${what} is not JSON-serialisable.`);
   return text;
+}
+
+/** `save`'s options (types.ts SaveOptions), checked before anything is written. Returns them, `{}` when absent. */
+export function validateSaveOptions(o: SaveOptions | undefined): SaveOptions {
+  if (o === undefined) return {};
+  if (typeof o !== "object" || o === null) throw bad("Save options must be an object.");
+  if (o.thread !== undefined) validateThreadPatch(o.thread);
+  if (o.releaseLock !== undefined) assertSafeId(o.releaseLock, "owner");
+  return o;
 }

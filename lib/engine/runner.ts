@@ -9,7 +9,9 @@ import {
   type NewCheckpoint,
   type PendingInterrupt,
   type PendingWrite,
+  type SaveOptions,
   type ThreadError,
+  type ThreadStatus,
 } from "../checkpoint/types";
 import { applyWrites, initialState, toWrites } from "./channels";
 import { END, RESUME, START } from "./constants";
@@ -29,6 +31,8 @@ interface Working {
   pendingWrites: PendingWrite[];
   metadata: CheckpointMetadata;
   saved: Checkpoint | null;
+  /** The thread status written with its save (SaveOptions.thread), so finish() need not write it again. */
+  savedStatus?: ThreadStatus;
 }
 
 type Ok = Extract<TaskOutcome, { kind: "ok" }>;
@@ -65,7 +69,7 @@ export async function* runGraph(rc: RunContext, input: State | null, opts: Invok
   lock.onLost = () => ac.abort(new WaypointError("THREAD_BUSY", `Lost the run lock on thread "${threadId}".`, { threadId }));
   let run: Run | null = null;
   try {
-    run = await Run.start(rc, input, opts, gotoList, ac.signal, () => !!opts.signal?.aborted && !lock.lost);
+    run = await Run.start(rc, input, opts, gotoList, ac.signal, () => !!opts.signal?.aborted && !lock.lost, lock);
     return yield* run.loop();
   } catch (err) {
     // A cancel that surfaced as a thrown error still leaves the thread resumable; a lost lock means another process owns it now.
@@ -121,6 +125,7 @@ class Run {
     /** True once the caller cancelled the run (its signal), as opposed to the lock being lost. */
     private readonly cancelled: () => boolean,
     private readonly begin: Beginning,
+    private readonly lock: ThreadLock,
   ) {
     this.store = rc.config.store;
     this.threadId = opts.threadId;
@@ -138,6 +143,7 @@ class Run {
     gotoList: string[] | null,
     signal: AbortSignal,
     cancelled: () => boolean,
+    lock: ThreadLock,
   ): Promise<Run> {
     const { def, config } = rc;
     const { store } = config;
@@ -195,7 +201,7 @@ class Run {
       // A plain continue (or resume): from the checkpoint itself.
       begin = { base, first: fromCheckpoint(base!), firstResumes, passInterrupts: true, saveFirst: false };
     }
-    return new Run(rc, opts, signal, cancelled, begin);
+    return new Run(rc, opts, signal, cancelled, begin, lock);
   }
 
   /** Marks the thread running, then runs steps until the run is interrupted, done or failed. */
@@ -203,9 +209,10 @@ class Run {
     const { config } = this.rc;
     const threadId = this.threadId;
     // The run's first checkpoint (input / update) is saved before the thread is marked running: a value the
-    // store refuses then changes nothing, and a crash never leaves a "running" thread that lacks it.
-    const first = this.begin.saveFirst ? await this.save(this.cp) : null;
-    await this.store.updateThread(threadId, { status: "running", error: null, ...(config.graphId ? { graphId: config.graphId } : {}) });
+    // store refuses then changes nothing, and a crash never leaves a "running" thread that lacks it. Marking the
+    // thread running rides on that save (same atomic step); a plain continue saves nothing first, so it updates.
+    const first = this.begin.saveFirst ? await this.save(this.cp, "running") : null;
+    if (!first) await this.store.updateThread(threadId, { status: "running", error: null, ...(config.graphId ? { graphId: config.graphId } : {}) });
     this.markedRunning = true;
     yield { type: "start", threadId, from: this.begin.base?.id ?? null };
     if (first) yield { type: "checkpoint", threadId, checkpoint: first };
@@ -279,7 +286,7 @@ class Run {
       metadata: { ...this.runMeta, source: "loop", writes: [] },
       saved: null,
     };
-    yield { type: "checkpoint", threadId: this.threadId, checkpoint: await this.save(this.cp) };
+    yield { type: "checkpoint", threadId: this.threadId, checkpoint: await this.save(this.cp, "interrupted") };
     return yield* this.finish("interrupted");
   }
 
@@ -311,14 +318,26 @@ class Run {
       metadata: { ...this.runMeta, source: "loop", writes },
       saved: null,
     };
-    if (this.due() || next.length === 0 || this.cp.interrupts.length)
-      yield { type: "checkpoint", threadId: this.threadId, checkpoint: await this.save(this.cp) };
+    // The run ends here when loop() will finish: interrupted (static interrupts come first), or done.
+    const ends = this.cp.interrupts.length ? "interrupted" : next.length === 0 ? "done" : undefined;
+    if (this.due() || ends) yield { type: "checkpoint", threadId: this.threadId, checkpoint: await this.save(this.cp, ends) };
     return null;
   }
 
-  private async save(w: Working): Promise<Checkpoint> {
+  /**
+   * Saves `w` (once). `status`: the thread status to write with it in the same store call (SaveOptions) —
+   * "running" for the run's first checkpoint; "done" / "interrupted" for its last, which also releases the run
+   * lock unless a prune follows the save (maxCheckpoints), since nothing else is written after it.
+   */
+  private async save(w: Working, status?: ThreadStatus): Promise<Checkpoint> {
     if (w.saved) return w.saved;
     const { config } = this.rc;
+    let options: SaveOptions | undefined;
+    if (status === "running") options = { thread: { status, error: null, ...(config.graphId ? { graphId: config.graphId } : {}) } };
+    else if (status) {
+      const owner = config.maxCheckpoints ? null : await this.lock.handOff();
+      options = { thread: { status, error: null }, ...(owner ? { releaseLock: owner } : {}) };
+    }
     const draft: NewCheckpoint = {
       id: newCheckpointId(),
       threadId: this.threadId,
@@ -332,7 +351,9 @@ class Run {
       metadata: w.metadata,
       timestamp: new Date().toISOString(),
     };
-    w.saved = this.lastSaved = await this.store.save(draft);
+    w.saved = this.lastSaved = await this.store.save(draft, options);
+    w.savedStatus = status;
+    if (options?.releaseLock) this.lock.handedOff();
     this.lastSaveAt = Date.now();
     if (config.maxCheckpoints) await this.store.prune(this.threadId, config.maxCheckpoints);
     return w.saved;
@@ -347,7 +368,7 @@ class Run {
   private async *finish(status: "done" | "interrupted"): AsyncGenerator<StreamEvent, RunResult> {
     const threadId = this.threadId;
     const checkpoint = await this.save(this.cp);
-    await this.store.updateThread(threadId, { status, error: null });
+    if (this.cp.savedStatus !== status) await this.store.updateThread(threadId, { status, error: null });
     if (status === "interrupted") yield { type: "interrupt", threadId, interrupts: checkpoint.interrupts, checkpoint };
     // A finished run answers no interrupt, even if its last checkpoint recorded a static one that was passed.
     const interrupts = status === "done" ? [] : checkpoint.interrupts;

@@ -12,6 +12,8 @@ export class ThreadLock {
   onLost: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private released = false;
+  /** The renewal in flight, if any: a hand-off waits for it so it cannot re-create the lock after the release. */
+  private renewing: Promise<void> | null = null;
 
   private constructor(
     private readonly store: CheckpointStore,
@@ -34,7 +36,9 @@ export class ThreadLock {
         expiresAt: res.expiresAt,
       });
     const lock = new ThreadLock(store, threadId, owner, ttlMs);
-    lock.timer = setInterval(() => void lock.renew(), Math.max(50, Math.floor(ttlMs / 3)));
+    lock.timer = setInterval(() => {
+      if (!lock.renewing) lock.renewing = lock.renew().finally(() => (lock.renewing = null));
+    }, Math.max(50, Math.floor(ttlMs / 3)));
     lock.timer.unref();
     return lock;
   }
@@ -50,6 +54,24 @@ export class ThreadLock {
     } catch {
       // A transient store error: the next renewal tries again before the lease runs out.
     }
+  }
+
+  /**
+   * Prepares to release the lock through the run's last save (SaveOptions.releaseLock, one round trip for both):
+   * stops renewing and waits out a renewal in flight, so none can land after the save released the lock.
+   * Returns the owner to pass to `save`, or null when the lock was lost. Then `handedOff()` once the save
+   * succeeded; if it failed, `release()` still releases as usual.
+   */
+  async handOff(): Promise<string | null> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.renewing;
+    return this.lost || this.released ? null : this.owner;
+  }
+
+  /** The save given `handOff()`'s owner succeeded: the store has released the lock. */
+  handedOff(): void {
+    this.released = true;
   }
 
   async release(): Promise<void> {

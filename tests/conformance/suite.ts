@@ -14,6 +14,7 @@ import { chain, cp, ids, rejectsWith, roundTrip, snapshot, threadId, versions, t
 import { deltaTests } from "./suite-delta";
 import { lockTests } from "./suite-locks";
 import { safetyTests } from "./suite-safety";
+import { saveOptionsTests } from "./suite-save-options";
 import { summaryTests } from "./suite-summaries";
 import { threadTests } from "./suite-threads";
 
@@ -32,6 +33,7 @@ export function describeConformance(name: string, init: ConformanceInit): void {
     threadTests(ref);
     safetyTests(ref);
     lockTests(ref);
+    saveOptionsTests(ref);
     summaryTests(ref);
     deltaTests(ref);
   });
