@@ -71,6 +71,7 @@ import type {
   CheckpointSummary,
   ListOptions,
   ListThreadsOptions,
+  AcquireOptions,
   LockResult,
   NewCheckpoint,
   SaveOptions,
@@ -91,6 +92,7 @@ import {
   validateSaveOptions,
   validateThreadPatch,
   validateTtl,
+  wantsLatest,
   validateWrites,
 } from "./validate";
 
@@ -858,11 +860,13 @@ export class FileCheckpointStore implements CheckpointStore {
 
   // ---- run lock (see FileLockTable in local-lock.ts) ---------------------------------------------------------------
 
-  async acquireLock(threadId: string, owner: string, ttlMs: number): Promise<LockResult> {
+  async acquireLock(threadId: string, owner: string, ttlMs: number, options?: AcquireOptions): Promise<LockResult> {
     assertSafeId(threadId, "thread");
     assertSafeId(owner, "owner");
     validateTtl(ttlMs);
-    return this.locks.acquire(threadId, owner, ttlMs);
+    const withLatest = wantsLatest(options);
+    const res = await this.locks.acquire(threadId, owner, ttlMs);
+    return res.acquired && withLatest ? { ...res, latest: await this.latest(threadId) } : res;
   }
 
   async stealLock(threadId: string, owner: string, fromOwner: string, ttlMs: number): Promise<boolean> {

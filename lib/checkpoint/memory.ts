@@ -22,6 +22,7 @@ import type {
   CheckpointSummary,
   ListOptions,
   ListThreadsOptions,
+  AcquireOptions,
   LockResult,
   NewCheckpoint,
   PendingWrite,
@@ -41,6 +42,7 @@ import {
   validateSaveOptions,
   validateThreadPatch,
   validateTtl,
+  wantsLatest,
   validateWrites,
 } from "./validate";
 
@@ -350,15 +352,16 @@ export class MemoryCheckpointStore implements CheckpointStore {
     return copy(pageThreads(records, o));
   }
 
-  async acquireLock(threadId: string, owner: string, ttlMs: number): Promise<LockResult> {
+  async acquireLock(threadId: string, owner: string, ttlMs: number, options?: AcquireOptions): Promise<LockResult> {
     assertSafeId(threadId, "thread");
     assertSafeId(owner, "owner");
     validateTtl(ttlMs);
+    const withLatest = wantsLatest(options);
     const now = Date.now();
     const held = this.backing.locks.get(threadId);
     if (held && held.owner !== owner && held.expiresAt > now) return { acquired: false, owner: held.owner, expiresAt: held.expiresAt };
     this.backing.locks.set(threadId, { owner, expiresAt: now + ttlMs });
-    return { acquired: true };
+    return withLatest ? { acquired: true, latest: await this.latest(threadId) } : { acquired: true };
   }
 
   async stealLock(threadId: string, owner: string, fromOwner: string, ttlMs: number): Promise<boolean> {

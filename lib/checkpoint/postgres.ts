@@ -95,6 +95,7 @@ import type {
   CheckpointSummary,
   ListOptions,
   ListThreadsOptions,
+  AcquireOptions,
   LockResult,
   NewCheckpoint,
   SaveOptions,
@@ -113,6 +114,7 @@ import {
   validateSaveOptions,
   validateThreadPatch,
   validateTtl,
+  wantsLatest,
 } from "./validate";
 
 export interface PostgresStoreConfig {
@@ -596,10 +598,11 @@ export class PostgresCheckpointStore implements CheckpointStore {
     return { threads, nextCursor: rows.length > limit && last ? encodeThreadCursor(last.updatedAt, last.threadId) : null };
   }
 
-  async acquireLock(threadId: string, owner: string, ttlMs: number): Promise<LockResult> {
+  async acquireLock(threadId: string, owner: string, ttlMs: number, options?: AcquireOptions): Promise<LockResult> {
     assertSafeId(threadId, "thread");
     assertSafeId(owner, "owner");
     validateTtl(ttlMs);
+    const withLatest = wantsLatest(options);
     const values = [threadId, owner, Math.ceil(ttlMs)];
     // No row: the upsert did nothing but the holder is not in the statement's snapshot (it committed, or
     // released, while the statement ran); simply try again.
@@ -610,7 +613,8 @@ export class PostgresCheckpointStore implements CheckpointStore {
         values,
       );
       const r = rows[0];
-      if (r?.acquired) return { acquired: true };
+      // pg sends one statement per round trip, so the latest checkpoint is a second query here.
+      if (r?.acquired) return withLatest ? { acquired: true, latest: await this.latest(threadId) } : { acquired: true };
       if (r) return { acquired: false, owner: r.owner!, expiresAt: r.expires_at!.getTime() };
       if (attempt >= 5) throw new WaypointError("STORE_UNAVAILABLE", `The lock of thread "${threadId}" kept changing hands; try again.`);
     }

@@ -168,8 +168,8 @@ return {1, v}
  * checkpoint's chain as `walk` lists it (the checkpoint first, with its body), so a load is one round trip.
  * Like list, latest drops index entries whose hash is gone on the way.
  */
-const LOAD = `${HELPERS}
-local P, mode, X = ARGV[1], ARGV[2], ARGV[3]
+const LOAD_FN = `
+local function load(P, mode, X)
 local C = X
 if mode == 't' then
   C = nil
@@ -189,6 +189,10 @@ if not f[2] then return {} end
 local out = {f[1] or '', f[2], f[3] or '[]'}
 walk(P, C, {}, out, true)
 return out
+end
+`;
+const LOAD = `${HELPERS}${LOAD_FN}
+return load(ARGV[1], ARGV[2], ARGV[3])
 `;
 
 /** chains (delete/prune folds). ARGV: P, ids... Returns the chains of every id as `walk` lists them, each hash once. */
@@ -458,6 +462,20 @@ if (not cur) or cur == ARGV[1] then
 end
 return {0, cur, redis.call('PTTL', KEYS[1])}
 `;
+/**
+ * acquire + latest (acquireLock with `latest`), one round trip at a run's start. ARGV: P, T, owner, ttlMs.
+ * Returns {0, holder, pttl} when refused, else {1, latest...} with latest as LOAD returns it ({} for none).
+ */
+const ACQUIRE_LATEST = `${HELPERS}${LOAD_FN}
+local P, T, owner = ARGV[1], ARGV[2], ARGV[3]
+local _, _, lkey = tkeys(P, T)
+local cur = redis.call('GET', lkey)
+if cur and cur ~= owner then return {0, cur, redis.call('PTTL', lkey)} end
+redis.call('SET', lkey, owner, 'PX', ARGV[4])
+local out = load(P, 't', T)
+table.insert(out, 1, 1)
+return out
+`;
 /** steal: ARGV owner, fromOwner, ttlMs -> 1 if fromOwner held it and owner now does. */
 const STEAL_LOCK = `
 if redis.call('GET', KEYS[1]) ~= ARGV[2] then return 0 end
@@ -483,6 +501,7 @@ export const SCRIPTS = {
   wpUpdateThread: { numberOfKeys: 0, lua: UPDATE_THREAD },
   wpListThreads: { numberOfKeys: 0, lua: LIST_THREADS },
   wpAcquireLock: { numberOfKeys: 1, lua: ACQUIRE_LOCK },
+  wpAcquireLatest: { numberOfKeys: 0, lua: ACQUIRE_LATEST },
   wpStealLock: { numberOfKeys: 1, lua: STEAL_LOCK },
   wpReleaseLock: { numberOfKeys: 1, lua: RELEASE_LOCK },
 } as const;

@@ -33,6 +33,7 @@ import type {
   CheckpointSummary,
   ListOptions,
   ListThreadsOptions,
+  AcquireOptions,
   LockResult,
   NewCheckpoint,
   SaveOptions,
@@ -52,6 +53,7 @@ import {
   validateSaveOptions,
   validateThreadPatch,
   validateTtl,
+  wantsLatest,
   validateListThreads,
   validateWrites,
 } from "./validate";
@@ -382,8 +384,7 @@ export class RedisCheckpointStore implements CheckpointStore {
     const now = new Date();
     const args = this.patchArgs(patch);
     const f = (await this.run(() => this.cmd.wpUpdateThread(this.prefix, threadId, now.getTime(), now.toISOString(), this.ttlMs, ...args))) as (
-      | string
-      | null
+      string | null
     )[];
     return this.toThreadInfo(threadId, f);
   }
@@ -419,10 +420,17 @@ export class RedisCheckpointStore implements CheckpointStore {
     return { threads, nextCursor: more ? encodeThreadCursor(last.updatedAt, last.threadId) : null };
   }
 
-  async acquireLock(threadId: string, owner: string, ttlMs: number): Promise<LockResult> {
+  async acquireLock(threadId: string, owner: string, ttlMs: number, options?: AcquireOptions): Promise<LockResult> {
     assertSafeId(threadId, "thread");
     assertSafeId(owner, "owner");
     validateTtl(ttlMs);
+    const withLatest = wantsLatest(options);
+    if (withLatest) {
+      // One script: the lock, then the thread's latest checkpoint as `latest` reads it (a run's start needs both).
+      const r = (await this.run(() => this.cmd.wpAcquireLatest(this.prefix, threadId, owner, Math.ceil(ttlMs)))) as (Raw | number)[];
+      if (r[0] === 1) return { acquired: true, latest: r.length === 1 ? null : this.fromChain(r.slice(1) as Raw[]) };
+      return { acquired: false, owner: r[1] as string, expiresAt: Date.now() + Math.max(0, r[2] as number) };
+    }
     const r = (await this.run(() => this.cmd.wpAcquireLock(this.lockKey(threadId), owner, Math.ceil(ttlMs)))) as Reply[];
     if (r[0] === 1) return { acquired: true };
     return { acquired: false, owner: r[1] as string, expiresAt: Date.now() + Math.max(0, r[2] as number) };

@@ -91,6 +91,7 @@ import type {
   CheckpointSummary,
   ListOptions,
   ListThreadsOptions,
+  AcquireOptions,
   LockResult,
   NewCheckpoint,
   SaveOptions,
@@ -109,6 +110,7 @@ import {
   validateSaveOptions,
   validateThreadPatch,
   validateTtl,
+  wantsLatest,
 } from "./validate";
 
 export interface SqliteStoreConfig {
@@ -642,17 +644,20 @@ export class SqliteCheckpointStore implements CheckpointStore {
     return { threads, nextCursor: rows.length > limit && last ? encodeThreadCursor(last.updatedAt, last.threadId) : null };
   }
 
-  async acquireLock(threadId: string, owner: string, ttlMs: number): Promise<LockResult> {
+  async acquireLock(threadId: string, owner: string, ttlMs: number, options?: AcquireOptions): Promise<LockResult> {
     assertSafeId(threadId, "thread");
     assertSafeId(owner, "owner");
     validateTtl(ttlMs);
+    const withLatest = wantsLatest(options);
     const q = await this.ready();
-    return this.db!.transaction((): LockResult => {
+    const res = this.db!.transaction((): LockResult => {
       const now = Date.now();
       if (q.acquire.run({ t: threadId, owner, exp: now + ttlMs, now }).changes > 0) return { acquired: true };
       const h = q.holder.get(threadId)!; // the upsert only does nothing when a live row exists (same transaction)
       return { acquired: false, owner: h.owner, expiresAt: Number(h.expires_at) };
     }).immediate();
+    // In-process, so no round trip to save: the read simply follows the lock's commit.
+    return res.acquired && withLatest ? { acquired: true, latest: await this.latest(threadId) } : res;
   }
 
   async stealLock(threadId: string, owner: string, fromOwner: string, ttlMs: number): Promise<boolean> {

@@ -215,7 +215,16 @@ export interface SaveOptions {
   releaseLock?: string;
 }
 
-export type LockResult = { acquired: true } | { acquired: false; owner: string; expiresAt: number };
+/**
+ * `latest`: the thread's newest checkpoint (as `latest` returns it) read with the lock, in the same round trip
+ * where the backend allows it — a run's start needs both. Only on an acquired lock, and only when asked for.
+ */
+export type LockResult = { acquired: true; latest?: Checkpoint | null } | { acquired: false; owner: string; expiresAt: number };
+
+export interface AcquireOptions {
+  /** Also read the thread's latest checkpoint once the lock is acquired (LockResult.latest). */
+  latest?: boolean;
+}
 
 /**
  * The store contract. Every method validates its ids first and rejects with `INVALID_ID` (changing nothing)
@@ -288,9 +297,10 @@ export interface CheckpointStore {
   /**
    * The one-active-run-per-thread lock, shared by every process using the same backing store.
    * Acquires (or, for the same owner, renews) the lock for `ttlMs`. Fails while another owner holds an
-   * unexpired lock, reporting that owner.
+   * unexpired lock, reporting that owner. With `options.latest`, an acquired result carries the thread's
+   * latest checkpoint, read after the lock was taken (so no run of this lock's thread can have saved since).
    */
-  acquireLock(threadId: string, owner: string, ttlMs: number): Promise<LockResult>;
+  acquireLock(threadId: string, owner: string, ttlMs: number, options?: AcquireOptions): Promise<LockResult>;
 
   /**
    * Takes the lock from `fromOwner` only if it still holds it, expired or not (compare-and-swap): used to

@@ -2,6 +2,7 @@ import { WaypointError } from "../errors";
 import { assertSafeId } from "./ids";
 import {
   THREAD_STATUSES,
+  type AcquireOptions,
   type ListOptions,
   type ListThreadsOptions,
   type NewCheckpoint,
@@ -132,4 +133,11 @@ export function validateSaveOptions(o: SaveOptions | undefined): SaveOptions {
   if (o.thread !== undefined) validateThreadPatch(o.thread);
   if (o.releaseLock !== undefined) assertSafeId(o.releaseLock, "owner");
   return o;
+}
+
+/** `acquireLock`'s options; returns whether the latest checkpoint is wanted. */
+export function wantsLatest(o: AcquireOptions | undefined): boolean {
+  if (o === undefined) return false;
+  if (typeof o !== "object" || o === null) throw bad("Lock options must be an object.");
+  return o.latest === true;
 }

@@ -62,7 +62,8 @@ export async function* runGraph(rc: RunContext, input: State | null, opts: Invok
   const gotoList = checkCall(rc.def, input, opts);
   const { store } = rc.config;
   const threadId = opts.threadId;
-  const lock = await ThreadLock.acquire(store, threadId, rc.config.lockTtlMs ?? 30_000);
+  // A run from the thread's head reads it with the lock (one round trip where the store allows).
+  const lock = await ThreadLock.acquire(store, threadId, rc.config.lockTtlMs ?? 30_000, opts.checkpointId === undefined);
   const ac = new AbortController();
   const onOuterAbort = () => ac.abort(opts.signal?.reason);
   opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
@@ -154,7 +155,7 @@ class Run {
     if (opts.checkpointId !== undefined) {
       base = await store.load(opts.checkpointId);
       if (base.threadId !== threadId) throw checkpointNotFound(opts.checkpointId);
-    } else base = await store.latest(threadId);
+    } else base = lock.latest !== undefined ? lock.latest : await store.latest(threadId);
     if (opts.expectedCheckpointId !== undefined) {
       const head = opts.checkpointId === undefined ? base : await store.latest(threadId);
       if ((head?.id ?? null) !== opts.expectedCheckpointId) throw staleCheckpoint(threadId, opts.expectedCheckpointId, head?.id ?? null);

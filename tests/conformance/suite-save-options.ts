@@ -1,7 +1,8 @@
 /**
- * Conformance: `save`'s options (SaveOptions in types.ts) — the thread patch and the lock release that ride on
- * a save, so a run's bookkeeping costs no store call of its own. Each must behave exactly like the separate
- * `updateThread` / `releaseLock` calls, and a refused save must apply neither.
+ * Conformance: the run's bookkeeping folded into other calls (issue 10) — `save`'s options (SaveOptions in
+ * types.ts: the thread patch and the lock release that ride on a save) and `acquireLock`'s `latest`. Each must
+ * behave exactly like the separate `updateThread` / `releaseLock` / `latest` calls, and a refused call must
+ * apply nothing.
  */
 import { describe, expect, it } from "vitest";
 import { chain, cp, rejectsWith, snapshot, threadId, type StoreRef } from "./suite-helpers";
@@ -60,6 +61,21 @@ export function saveOptionsTests(ref: StoreRef) {
       await rejectsWith(ref.store.save(cp(t, a), { thread: { metadata: [] as never } }), "INVALID_ARGUMENT");
       expect(await snapshot(ref.store, [t])).toEqual(before);
       expect(await ref.store.acquireLock(t, "owner-b", 60_000)).toMatchObject({ acquired: false, owner: "owner-a" });
+    });
+
+    it("acquireLock with latest reads the thread's newest checkpoint with the lock, only when acquired", async () => {
+      const t = threadId();
+      expect(await ref.store.acquireLock(t, "owner-a", 60_000, { latest: true })).toEqual({ acquired: true, latest: null });
+      await ref.store.releaseLock(t, "owner-a");
+      const cps = await chain(ref.store, t, 3);
+      const got = await ref.store.acquireLock(t, "owner-a", 60_000, { latest: true });
+      expect(got).toEqual({ acquired: true, latest: await ref.store.latest(t) });
+      expect(got.acquired && got.latest?.id).toBe(cps[2].id);
+      expect(await ref.store.acquireLock(t, "owner-a", 60_000)).toEqual({ acquired: true }); // not asked: not read
+      const refused = await ref.store.acquireLock(t, "owner-b", 60_000, { latest: true });
+      expect(refused).toMatchObject({ acquired: false, owner: "owner-a" });
+      expect("latest" in refused).toBe(false);
+      await rejectsWith(ref.store.acquireLock(threadId(), "owner-c", 60_000, 5 as never), "INVALID_ARGUMENT");
     });
   });
 }
