@@ -29,8 +29,10 @@
  *     acquireLock:  one CTE 0.34–0.35 ms       | Prisma $executeRaw upsert (+ findUnique when refused) 0.52–0.62 ms
  *     releaseLock:  named DELETE 0.30–0.31 ms  | Prisma deleteMany 0.51–0.59 ms
  *     getThread:    named SELECT 0.21 ms       | Prisma findUnique 0.47–0.56 ms
- *   (an engine invoke makes 4 of these calls besides `latest` and its saves; before this move they were a
- *   third of the store time per invoke in the bench).
+ *   (an engine invoke made 4 of these calls besides `latest` and its saves; before this move they were a
+ *   third of the store time per invoke in the bench). Since 1 Dec 2026 (issue 10) the status updates and the
+ *   release ride on the run's first and last saves (SaveOptions: more CTE branches of the same statement), so
+ *   an invoke is acquireLock + latest + its saves: 13 round trips and 12 commits for the 10-step chain, was 16 / 15.
  *
  * `save` is ONE statement, so ONE round trip and ONE commit: a CTE upserts the thread row, bumping
  * `last_version` (the row lock serialises concurrent saves of a thread, across processes, so versions are

@@ -18,8 +18,9 @@
  *   Thread records, 21 Nov 2026 (load average ~1.7), medians of 1,000–2,000 calls in an invoke-like loop:
  *     updateThread: one prepared upsert 0.028 ms | Prisma upsert 0.35–0.42 ms (12–15× slower)
  *     getThread:    prepared 0.009 ms            | Prisma findUnique 0.25–0.30 ms
- *   (an engine invoke calls updateThread twice: "running", then "done"; in the bench they were a third of
- *   the store time per invoke before this move).
+ *   (an engine invoke called updateThread twice: "running", then "done"; in the bench they were a third of
+ *   the store time per invoke before this move). Since 1 Dec 2026 (issue 10) both, and the lock's release,
+ *   run inside the first and last saves' transactions (SaveOptions): 12 commits per 10-step invoke, was 15.
  *
  * Summaries (listSummaries): `save` also writes the `summary` column (summary.ts), and the covering index
  * checkpoints_summary_idx holds every column listSummaries reads, so it never touches a table row: a big state
