@@ -72,14 +72,21 @@ async function open(kind: string, side: Side): Promise<Opened> {
   } else if (kind === "redis") store = await createStore({ kind: "redis", url: REDIS_URL, prefix: `${PREFIX}${side}:${process.pid}:` });
   else store = await createStore({ kind: kind as "memory" });
   await store.setup();
-  // Counts the engine's store calls (a store's own internal calls, e.g. acquireLock's latest, do not go through these).
+  // Counts the engine's store calls. Invokes run one at a time, so a call made while another is in progress is
+  // the store's own (e.g. acquireLock's latest on the in-process stores) and is not counted.
   const calls = { n: 0 };
+  let depth = 0;
   const s = store as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
   for (const m of STORE_CALLS) {
     const orig = s[m].bind(store);
-    s[m] = (...a: unknown[]) => {
-      calls.n++;
-      return orig(...a);
+    s[m] = async (...a: unknown[]) => {
+      if (depth === 0) calls.n++;
+      depth++;
+      try {
+        return await orig(...a);
+      } finally {
+        depth--;
+      }
     };
   }
   const g = chainGraph(store);
