@@ -72,8 +72,10 @@ import type {
   CheckpointSummary,
   ListOptions,
   ListThreadsOptions,
+  AcquireOptions,
   LockResult,
   NewCheckpoint,
+  SaveOptions,
   PendingInterrupt,
   PendingWrite,
   ThreadInfo,
@@ -88,8 +90,10 @@ import {
   validateListOptions,
   validateListThreads,
   validateNewCheckpoint,
+  validateSaveOptions,
   validateThreadPatch,
   validateTtl,
+  wantsLatest,
   validateWrites,
 } from "./validate";
 
@@ -462,10 +466,14 @@ export class FileCheckpointStore implements CheckpointStore {
 
   // ---- checkpoints ----------------------------------------------------------------------------------------
 
-  async save(input: NewCheckpoint): Promise<Checkpoint> {
+  async save(input: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
     validateNewCheckpoint(input);
+    const { thread: patch, releaseLock } = validateSaveOptions(options);
+    const patchCopy = patch && (JSON.parse(toJson(patch, "Thread patch")) as ThreadPatch);
     const t = input.threadId;
-    return this.threadMutex(t, async () => {
+    // Files give no multi-file atomicity: the patch follows the index line under the same thread mutex, and the
+    // lock's release follows that (a crash in between leaves the lock to expire, as a crashed run's would).
+    const saved = await this.threadMutex(t, async () => {
       const index = await this.readIndex(t);
       const entries = index.entries;
       if (index.byId.has(input.id)) throw bad(`Checkpoint "${input.id}" already exists.`);
@@ -520,8 +528,11 @@ export class FileCheckpointStore implements CheckpointStore {
         throw err;
       }
       this.codec.remember(row.entry);
+      if (patch) await this.patchRecord(t, patch, patchCopy!);
       return stored;
     });
+    if (releaseLock !== undefined) await this.locks.release(t, releaseLock);
+    return saved;
   }
 
   /**
@@ -890,18 +901,21 @@ export class FileCheckpointStore implements CheckpointStore {
     assertSafeId(threadId, "thread");
     validateThreadPatch(patch);
     const p = JSON.parse(toJson(patch, "Thread patch")) as ThreadPatch;
-    return this.threadMutex(threadId, async () => {
-      const now = new Date().toISOString();
-      const rec = (await this.threadInfo(threadId)) ?? this.newRecord(threadId, now);
-      if (patch.graphId !== undefined) rec.graphId = patch.graphId;
-      if (patch.status !== undefined) rec.status = patch.status;
-      if (patch.error !== undefined) rec.error = p.error ?? null;
-      if (patch.metadata !== undefined) rec.metadata = p.metadata ?? {};
-      rec.updatedAt = now;
-      await fs.mkdir(this.threadDir(threadId), { recursive: true });
-      await this.writeRecord(rec);
-      return (await this.threadInfo(threadId))!;
-    });
+    return this.threadMutex(threadId, () => this.patchRecord(threadId, patch, p));
+  }
+
+  /** updateThread's work, under the caller's thread mutex (`copy`: the patch's private JSON copy). */
+  private async patchRecord(threadId: string, patch: ThreadPatch, copy: ThreadPatch): Promise<ThreadInfo> {
+    const now = new Date().toISOString();
+    const rec = (await this.threadInfo(threadId)) ?? this.newRecord(threadId, now);
+    if (patch.graphId !== undefined) rec.graphId = patch.graphId;
+    if (patch.status !== undefined) rec.status = patch.status;
+    if (patch.error !== undefined) rec.error = copy.error ?? null;
+    if (patch.metadata !== undefined) rec.metadata = copy.metadata ?? {};
+    rec.updatedAt = now;
+    await fs.mkdir(this.threadDir(threadId), { recursive: true });
+    await this.writeRecord(rec);
+    return (await this.threadInfo(threadId))!;
   }
 
   async listThreads(options?: ListThreadsOptions): Promise<ThreadPage> {
@@ -917,11 +931,13 @@ export class FileCheckpointStore implements CheckpointStore {
 
   // ---- run lock (see FileLockTable in local-lock.ts) ---------------------------------------------------------------
 
-  async acquireLock(threadId: string, owner: string, ttlMs: number): Promise<LockResult> {
+  async acquireLock(threadId: string, owner: string, ttlMs: number, options?: AcquireOptions): Promise<LockResult> {
     assertSafeId(threadId, "thread");
     assertSafeId(owner, "owner");
     validateTtl(ttlMs);
-    return this.locks.acquire(threadId, owner, ttlMs);
+    const withLatest = wantsLatest(options);
+    const res = await this.locks.acquire(threadId, owner, ttlMs);
+    return res.acquired && withLatest ? { ...res, latest: await this.latest(threadId) } : res;
   }
 
   async stealLock(threadId: string, owner: string, fromOwner: string, ttlMs: number): Promise<boolean> {

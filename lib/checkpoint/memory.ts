@@ -23,9 +23,11 @@ import type {
   CheckpointSummary,
   ListOptions,
   ListThreadsOptions,
+  AcquireOptions,
   LockResult,
   NewCheckpoint,
   PendingWrite,
+  SaveOptions,
   ThreadInfo,
   ThreadPage,
   ThreadPatch,
@@ -38,8 +40,10 @@ import {
   validateListOptions,
   validateListThreads,
   validateNewCheckpoint,
+  validateSaveOptions,
   validateThreadPatch,
   validateTtl,
+  wantsLatest,
   validateWrites,
 } from "./validate";
 
@@ -147,8 +151,10 @@ export class MemoryCheckpointStore implements CheckpointStore {
     t.record = rec;
   }
 
-  async save(input: NewCheckpoint): Promise<Checkpoint> {
+  async save(input: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
     validateNewCheckpoint(input);
+    const { thread: patch, releaseLock } = validateSaveOptions(options);
+    const patchCopy = patch && (JSON.parse(toJson(patch, "Thread patch")) as ThreadPatch);
     const { checkpoints } = this.backing;
     if (checkpoints.has(input.id)) throw new WaypointError("INVALID_ARGUMENT", `Checkpoint "${input.id}" already exists.`);
     if (input.parentId !== null && checkpoints.get(input.parentId)?.threadId !== input.threadId)
@@ -178,6 +184,8 @@ export class MemoryCheckpointStore implements CheckpointStore {
     checkpoints.set(input.id, { threadId: input.threadId, entry });
     this.codec.remember(row.entry);
     this.touch(input.threadId, t);
+    if (patch) applyPatch(t.record!, patch, patchCopy!);
+    if (releaseLock !== undefined && this.backing.locks.get(input.threadId)?.owner === releaseLock) this.backing.locks.delete(input.threadId);
     return stored;
   }
 
@@ -371,10 +379,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
     const t = this.thread(threadId, true);
     const now = new Date().toISOString();
     const rec = t.record ?? this.newRecord(threadId, now);
-    if (patch.graphId !== undefined) rec.graphId = patch.graphId;
-    if (patch.status !== undefined) rec.status = patch.status;
-    if (patch.error !== undefined) rec.error = p.error ?? null;
-    if (patch.metadata !== undefined) rec.metadata = p.metadata ?? {};
+    applyPatch(rec, patch, p);
     rec.updatedAt = now;
     t.record = rec;
     return copy(rec);
@@ -387,15 +392,16 @@ export class MemoryCheckpointStore implements CheckpointStore {
     return copy(pageThreads(records, o));
   }
 
-  async acquireLock(threadId: string, owner: string, ttlMs: number): Promise<LockResult> {
+  async acquireLock(threadId: string, owner: string, ttlMs: number, options?: AcquireOptions): Promise<LockResult> {
     assertSafeId(threadId, "thread");
     assertSafeId(owner, "owner");
     validateTtl(ttlMs);
+    const withLatest = wantsLatest(options);
     const now = Date.now();
     const held = this.backing.locks.get(threadId);
     if (held && held.owner !== owner && held.expiresAt > now) return { acquired: false, owner: held.owner, expiresAt: held.expiresAt };
     this.backing.locks.set(threadId, { owner, expiresAt: now + ttlMs });
-    return { acquired: true };
+    return withLatest ? { acquired: true, latest: await this.latest(threadId) } : { acquired: true };
   }
 
   async stealLock(threadId: string, owner: string, fromOwner: string, ttlMs: number): Promise<boolean> {
@@ -413,6 +419,14 @@ export class MemoryCheckpointStore implements CheckpointStore {
     assertSafeId(owner, "owner");
     if (this.backing.locks.get(threadId)?.owner === owner) this.backing.locks.delete(threadId);
   }
+}
+
+/** updateThread's fields of `patch` onto `rec` (`copy`: the patch's private JSON copy, for the object values). */
+function applyPatch(rec: ThreadInfo, patch: ThreadPatch, copy: ThreadPatch): void {
+  if (patch.graphId !== undefined) rec.graphId = patch.graphId;
+  if (patch.status !== undefined) rec.status = patch.status;
+  if (patch.error !== undefined) rec.error = copy.error ?? null;
+  if (patch.metadata !== undefined) rec.metadata = copy.metadata ?? {};
 }
 
 /** A checkpoint from its stored parts, fields in the contract's order. */

@@ -29,8 +29,10 @@
  *     acquireLock:  one CTE 0.34–0.35 ms       | Prisma $executeRaw upsert (+ findUnique when refused) 0.52–0.62 ms
  *     releaseLock:  named DELETE 0.30–0.31 ms  | Prisma deleteMany 0.51–0.59 ms
  *     getThread:    named SELECT 0.21 ms       | Prisma findUnique 0.47–0.56 ms
- *   (an engine invoke makes 4 of these calls besides `latest` and its saves; before this move they were a
- *   third of the store time per invoke in the bench).
+ *   (an engine invoke made 4 of these calls besides `latest` and its saves; before this move they were a
+ *   third of the store time per invoke in the bench). Since 1 Dec 2026 (issue 10) the status updates and the
+ *   release ride on the run's first and last saves (SaveOptions: more CTE branches of the same statement), so
+ *   an invoke is acquireLock + latest + its saves: 13 round trips and 12 commits for the 10-step chain, was 16 / 15.
  *
  * `save` is ONE statement, so ONE round trip and ONE commit: a CTE upserts the thread row, bumping
  * `last_version` (the row lock serialises concurrent saves of a thread, across processes, so versions are
@@ -98,8 +100,10 @@ import type {
   CheckpointSummary,
   ListOptions,
   ListThreadsOptions,
+  AcquireOptions,
   LockResult,
   NewCheckpoint,
+  SaveOptions,
   ThreadInfo,
   ThreadPage,
   ThreadPatch,
@@ -112,8 +116,10 @@ import {
   validateWrites,
   validateListOptions,
   validateNewCheckpoint,
+  validateSaveOptions,
   validateThreadPatch,
   validateTtl,
+  wantsLatest,
 } from "./validate";
 
 export interface PostgresStoreConfig {
@@ -135,12 +141,21 @@ export async function createPostgresStore(options: PostgresStoreConfig): Promise
 const same = (v: unknown) => v; // pg already parsed the JSONB columns
 
 const SQL = {
+  // $17-$24: SaveOptions.thread as updateThread's flags and values (a flag false keeps the field; a new record
+  // gets the patch over the defaults); $25: the lock owner to release (NULL: none). The lock CTE runs whatever
+  // the outer INSERT does, but a failed INSERT aborts the whole statement, so a refused save releases nothing.
   save: `WITH t AS (
-      INSERT INTO "threads" AS th ("thread_id", "head_checkpoint_id", "head_version", "last_version", "checkpoint_count", "created_at", "updated_at")
-      VALUES ($2, $1, 1, 1, 1, $12, $12)
+      INSERT INTO "threads" AS th ("thread_id", "head_checkpoint_id", "head_version", "last_version", "checkpoint_count", "created_at", "updated_at",
+        "graph_id", "status", "error", "metadata")
+      VALUES ($2, $1, 1, 1, 1, $12, $12, $17::text, COALESCE($18::text, 'idle'), $19::jsonb, COALESCE($20::jsonb, '{}'::jsonb))
       ON CONFLICT ("thread_id") DO UPDATE SET "last_version" = th."last_version" + 1, "head_version" = th."last_version" + 1,
-        "head_checkpoint_id" = excluded."head_checkpoint_id", "checkpoint_count" = th."checkpoint_count" + 1, "updated_at" = excluded."updated_at"
-      RETURNING th."last_version")
+        "head_checkpoint_id" = excluded."head_checkpoint_id", "checkpoint_count" = th."checkpoint_count" + 1, "updated_at" = excluded."updated_at",
+        "graph_id" = CASE WHEN $21::boolean THEN excluded."graph_id" ELSE th."graph_id" END,
+        "status" = CASE WHEN $22::boolean THEN excluded."status" ELSE th."status" END,
+        "error" = CASE WHEN $23::boolean THEN excluded."error" ELSE th."error" END,
+        "metadata" = CASE WHEN $24::boolean THEN excluded."metadata" ELSE th."metadata" END
+      RETURNING th."last_version"),
+    l AS (DELETE FROM "thread_locks" WHERE $25::text IS NOT NULL AND "thread_id" = $2 AND "owner" = $25::text)
     INSERT INTO "checkpoints" ("id", "thread_id", "parent_id", "version", "step", "node_name", "state_text", "base_id", "depth", "ops",
       "next", "interrupts", "pending_writes", "metadata", "created_at", "summary")
     SELECT $1, $2, $3, t."last_version", $4, $5, $6, $14, $15, $16, $7::jsonb, $8::jsonb, $9::jsonb, $10::jsonb, $11, $13::jsonb FROM t
@@ -194,6 +209,9 @@ const SQL = {
   clear: `WITH c AS (DELETE FROM "checkpoints" WHERE "thread_id" = $1), l AS (DELETE FROM "thread_locks" WHERE "thread_id" = $1)
     DELETE FROM "threads" WHERE "thread_id" = $1`,
 };
+
+type PatchValues = [string | null, string | null, string | null, string | null, boolean, boolean, boolean, boolean];
+const NO_PATCH: PatchValues = [null, null, null, null, false, false, false, false];
 
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
@@ -313,8 +331,10 @@ export class PostgresCheckpointStore implements CheckpointStore {
     return this.orm();
   }
 
-  async save(cp: NewCheckpoint): Promise<Checkpoint> {
+  async save(cp: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
     validateNewCheckpoint(cp);
+    const { thread: patch, releaseLock } = validateSaveOptions(options);
+    const p = patch ? this.patchValues(patch) : NO_PATCH;
     // Everything but the state, serialised once; the codec serialises the state (and only once).
     const j = checkpointHeadJson(cp);
     let row = this.codec.encode(cp, codecMetadata(cp.metadata, j.metadata));
@@ -336,6 +356,8 @@ export class PostgresCheckpointStore implements CheckpointStore {
         r.baseId,
         r.depth,
         r.ops,
+        ...p,
+        releaseLock ?? null,
       ]);
     let res: pg.QueryResult<{ version: number }>;
     try {
@@ -541,27 +563,31 @@ export class PostgresCheckpointStore implements CheckpointStore {
   async updateThread(threadId: string, patch: ThreadPatch): Promise<ThreadInfo> {
     assertSafeId(threadId, "thread");
     validateThreadPatch(patch);
+    const [graphId, status, error, metadata, ...flags] = this.patchValues(patch);
+    // A JS Date, as `save` passes for the same column: pg sends it with its offset, timestamptz(3) keeps the
+    // instant to the millisecond, and pg / Prisma read it back as a Date (ISO text via modelToThread).
+    const values = [threadId, graphId, status, error, metadata, new Date(), ...flags];
+    const { rows } = await this.query<ThreadRow>("wp_update_thread", SQL.updateThread, values).catch((e) => {
+      throw (e as { code?: string }).code === "22P05" ? bad("Thread error or metadata holds a \\u0000 character, which JSONB cannot store.") : e;
+    });
+    return threadRowToInfo(rows[0], same);
+  }
+
+  /** A validated patch as the statements take it: graphId, status, error, metadata, then the four "given" flags. */
+  private patchValues(patch: ThreadPatch): PatchValues {
     // Serialised before the statement runs: a value JSON cannot hold is INVALID_ARGUMENT and changes nothing.
     const error = patch.error === undefined || patch.error === null ? null : jsonText(patch.error, "Thread error");
     const metadata = patch.metadata === undefined ? null : jsonText(patch.metadata, "Thread metadata");
-    // A JS Date, as `save` passes for the same column: pg sends it with its offset, timestamptz(3) keeps the
-    // instant to the millisecond, and pg / Prisma read it back as a Date (ISO text via modelToThread).
-    const values = [
-      threadId,
+    return [
       patch.graphId ?? null,
       patch.status ?? null,
       error,
       metadata,
-      new Date(),
       patch.graphId !== undefined,
       patch.status !== undefined,
       patch.error !== undefined,
       patch.metadata !== undefined,
     ];
-    const { rows } = await this.query<ThreadRow>("wp_update_thread", SQL.updateThread, values).catch((e) => {
-      throw (e as { code?: string }).code === "22P05" ? bad("Thread error or metadata holds a \\u0000 character, which JSONB cannot store.") : e;
-    });
-    return threadRowToInfo(rows[0], same);
   }
 
   async listThreads(options: ListThreadsOptions = {}): Promise<ThreadPage> {
@@ -600,10 +626,11 @@ export class PostgresCheckpointStore implements CheckpointStore {
     return { threads, nextCursor: more && last ? encodeThreadCursor(last.updatedAt, last.threadId) : null };
   }
 
-  async acquireLock(threadId: string, owner: string, ttlMs: number): Promise<LockResult> {
+  async acquireLock(threadId: string, owner: string, ttlMs: number, options?: AcquireOptions): Promise<LockResult> {
     assertSafeId(threadId, "thread");
     assertSafeId(owner, "owner");
     validateTtl(ttlMs);
+    const withLatest = wantsLatest(options);
     const values = [threadId, owner, Math.ceil(ttlMs)];
     // No row: the upsert did nothing but the holder is not in the statement's snapshot (it committed, or
     // released, while the statement ran); simply try again.
@@ -614,7 +641,8 @@ export class PostgresCheckpointStore implements CheckpointStore {
         values,
       );
       const r = rows[0];
-      if (r?.acquired) return { acquired: true };
+      // pg sends one statement per round trip, so the latest checkpoint is a second query here.
+      if (r?.acquired) return withLatest ? { acquired: true, latest: await this.latest(threadId) } : { acquired: true };
       if (r) return { acquired: false, owner: r.owner!, expiresAt: r.expires_at!.getTime() };
       if (attempt >= 5) throw new WaypointError("STORE_UNAVAILABLE", `The lock of thread "${threadId}" kept changing hands; try again.`);
     }

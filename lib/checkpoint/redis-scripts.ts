@@ -115,7 +115,9 @@ const THREAD_HMGET = THREAD_FIELDS.map((f) => `'${f}'`).join(", ");
 
 /**
  * save. ARGV: P, T, C, parent ("" = none), head JSON (b), writes JSON, nowMs, nowIso, ttlMs (0 = none), summary
- * JSON, metadata JSON, depth, then state JSON (a snapshot) or "" with base id and ops (a delta row).
+ * JSON, metadata JSON, depth, then state JSON (a snapshot) or "" with base id and ops (a delta row), then
+ * SaveOptions: flag/value pairs for graphId, status, error, metadata as updateThread takes them (ARGV 16-23),
+ * and the lock owner to release ("" = none, ARGV 24).
  * Returns {1, version} or {0, reason, detail}; on a refusal nothing was written. A delta row whose base is no
  * longer in the thread (deleted or pruned since the codec saw it) is refused with 'no-base': the caller saves
  * it again as a snapshot.
@@ -142,12 +144,21 @@ redis.call('ZADD', ikey, v, C)
 if redis.call('HSETNX', tkey, 'createdAt', ARGV[8]) == 1 then
   redis.call('HSET', tkey, 'status', 'idle', 'metadata', '{}', 'error', 'null')
 end
+local old = redis.call('HMGET', tkey, 'status', 'graphId')
+if ARGV[16] == '1' then redis.call('HSET', tkey, 'graphId', ARGV[17]) elseif ARGV[16] == '-' then redis.call('HDEL', tkey, 'graphId') end
+if ARGV[18] == '1' then redis.call('HSET', tkey, 'status', ARGV[19]) end
+if ARGV[20] == '1' then redis.call('HSET', tkey, 'error', ARGV[21]) end
+if ARGV[22] == '1' then redis.call('HSET', tkey, 'metadata', ARGV[23]) end
 -- A new checkpoint always has the highest version, so it is the head.
 redis.call('HSET', tkey, 'head', C, 'headVersion', v, 'count', redis.call('ZCARD', ikey), 'updatedAt', ARGV[8])
 local f = redis.call('HMGET', tkey, 'status', 'graphId')
-indexThread(P, T, tonumber(ARGV[7]), f[1], f[2], f[1], f[2])
+indexThread(P, T, tonumber(ARGV[7]), old[1], old[2], f[1], f[2])
 local e = touch(P, tkey, ikey, tonumber(ARGV[9]))
 if e then redis.call('PEXPIREAT', ck, e) end
+if ARGV[24] ~= '' then
+  local _, _, lkey = tkeys(P, T)
+  if redis.call('GET', lkey) == ARGV[24] then redis.call('DEL', lkey) end
+end
 return {1, v}
 `;
 
@@ -157,8 +168,8 @@ return {1, v}
  * checkpoint's chain as `walk` lists it (the checkpoint first, with its body), so a load is one round trip.
  * Like list, latest drops index entries whose hash is gone on the way.
  */
-const LOAD = `${HELPERS}
-local P, mode, X = ARGV[1], ARGV[2], ARGV[3]
+const LOAD_FN = `
+local function load(P, mode, X)
 local C = X
 if mode == 't' then
   C = nil
@@ -178,6 +189,10 @@ if not f[2] then return {} end
 local out = {f[1] or '', f[2], f[3] or '[]'}
 walk(P, C, {}, out, true)
 return out
+end
+`;
+const LOAD = `${HELPERS}${LOAD_FN}
+return load(ARGV[1], ARGV[2], ARGV[3])
 `;
 
 /** chains (delete/prune folds). ARGV: P, ids... Returns the chains of every id as `walk` lists them, each hash once. */
@@ -515,6 +530,20 @@ if (not cur) or cur == ARGV[1] then
 end
 return {0, cur, redis.call('PTTL', KEYS[1])}
 `;
+/**
+ * acquire + latest (acquireLock with `latest`), one round trip at a run's start. ARGV: P, T, owner, ttlMs.
+ * Returns {0, holder, pttl} when refused, else {1, latest...} with latest as LOAD returns it ({} for none).
+ */
+const ACQUIRE_LATEST = `${HELPERS}${LOAD_FN}
+local P, T, owner = ARGV[1], ARGV[2], ARGV[3]
+local _, _, lkey = tkeys(P, T)
+local cur = redis.call('GET', lkey)
+if cur and cur ~= owner then return {0, cur, redis.call('PTTL', lkey)} end
+redis.call('SET', lkey, owner, 'PX', ARGV[4])
+local out = load(P, 't', T)
+table.insert(out, 1, 1)
+return out
+`;
 /** steal: ARGV owner, fromOwner, ttlMs -> 1 if fromOwner held it and owner now does. */
 const STEAL_LOCK = `
 if redis.call('GET', KEYS[1]) ~= ARGV[2] then return 0 end
@@ -541,6 +570,7 @@ export const SCRIPTS = {
   wpUpdateThread: { numberOfKeys: 0, lua: UPDATE_THREAD },
   wpListThreads: { numberOfKeys: 0, lua: LIST_THREADS },
   wpAcquireLock: { numberOfKeys: 1, lua: ACQUIRE_LOCK },
+  wpAcquireLatest: { numberOfKeys: 0, lua: ACQUIRE_LATEST },
   wpStealLock: { numberOfKeys: 1, lua: STEAL_LOCK },
   wpReleaseLock: { numberOfKeys: 1, lua: RELEASE_LOCK },
 } as const;

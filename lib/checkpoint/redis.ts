@@ -34,8 +34,10 @@ import type {
   CheckpointSummary,
   ListOptions,
   ListThreadsOptions,
+  AcquireOptions,
   LockResult,
   NewCheckpoint,
+  SaveOptions,
   PendingWrite,
   ThreadInfo,
   ThreadPage,
@@ -49,8 +51,10 @@ import {
   validateKeep,
   validateListOptions,
   validateNewCheckpoint,
+  validateSaveOptions,
   validateThreadPatch,
   validateTtl,
+  wantsLatest,
   validateListThreads,
   validateWrites,
 } from "./validate";
@@ -104,6 +108,8 @@ function parse<T>(text: string, id: string): T {
   }
 }
 
+const NO_PATCH = ["0", "", "0", "", "0", "", "0", ""];
+
 export class RedisCheckpointStore implements CheckpointStore {
   readonly kind = "redis";
   readonly prefix: string;
@@ -135,8 +141,10 @@ export class RedisCheckpointStore implements CheckpointStore {
     await this.run(() => Promise.all(Object.values(SCRIPTS).map((s) => this.redis.script("LOAD", s.lua))));
   }
 
-  async save(checkpoint: NewCheckpoint): Promise<Checkpoint> {
+  async save(checkpoint: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
     validateNewCheckpoint(checkpoint);
+    const { thread: patch, releaseLock } = validateSaveOptions(options);
+    const patchArgs = patch ? this.patchArgs(patch) : NO_PATCH;
     // Stored apart: parentId (re-linked by delete/prune), pendingWrites (putWrites), version (assigned here),
     // state (a snapshot's x, or a delta's ops) and metadata (m: "w"/"l" ops read it).
     const { parentId, pendingWrites, version: _ignored, state: _state, metadata, ...rest } = checkpoint as NewCheckpoint & { version?: unknown };
@@ -166,6 +174,8 @@ export class RedisCheckpointStore implements CheckpointStore {
           row.state ?? "",
           row.baseId ?? "",
           row.ops ?? "",
+          ...patchArgs,
+          releaseLock ?? "",
         ),
       )) as Reply[];
       if (r[0] === 1) {
@@ -414,14 +424,20 @@ export class RedisCheckpointStore implements CheckpointStore {
     assertSafeId(threadId, "thread");
     validateThreadPatch(patch);
     const now = new Date();
+    const args = this.patchArgs(patch);
+    const f = (await this.run(() => this.cmd.wpUpdateThread(this.prefix, threadId, now.getTime(), now.toISOString(), this.ttlMs, ...args))) as (
+      string | null
+    )[];
+    return this.toThreadInfo(threadId, f);
+  }
+
+  /** A validated patch as the scripts take it: flag/value pairs for graphId ("-": null), status, error, metadata. */
+  private patchArgs(patch: ThreadPatch): string[] {
     const g = patch.graphId === undefined ? ["0", ""] : patch.graphId === null ? ["-", ""] : ["1", patch.graphId];
     const s = patch.status === undefined ? ["0", ""] : ["1", patch.status];
     const e = patch.error === undefined ? ["0", ""] : ["1", json(patch.error, "Thread error")];
     const m = patch.metadata === undefined ? ["0", ""] : ["1", json(patch.metadata, "Thread metadata")];
-    const f = (await this.run(() =>
-      this.cmd.wpUpdateThread(this.prefix, threadId, now.getTime(), now.toISOString(), this.ttlMs, ...g, ...s, ...e, ...m),
-    )) as (string | null)[];
-    return this.toThreadInfo(threadId, f);
+    return [...g, ...s, ...e, ...m];
   }
 
   async listThreads(options?: ListThreadsOptions): Promise<ThreadPage> {
@@ -454,10 +470,17 @@ export class RedisCheckpointStore implements CheckpointStore {
     return { threads, nextCursor: resume };
   }
 
-  async acquireLock(threadId: string, owner: string, ttlMs: number): Promise<LockResult> {
+  async acquireLock(threadId: string, owner: string, ttlMs: number, options?: AcquireOptions): Promise<LockResult> {
     assertSafeId(threadId, "thread");
     assertSafeId(owner, "owner");
     validateTtl(ttlMs);
+    const withLatest = wantsLatest(options);
+    if (withLatest) {
+      // One script: the lock, then the thread's latest checkpoint as `latest` reads it (a run's start needs both).
+      const r = (await this.run(() => this.cmd.wpAcquireLatest(this.prefix, threadId, owner, Math.ceil(ttlMs)))) as (Raw | number)[];
+      if (r[0] === 1) return { acquired: true, latest: r.length === 1 ? null : this.fromChain(r.slice(1) as Raw[]) };
+      return { acquired: false, owner: r[1] as string, expiresAt: Date.now() + Math.max(0, r[2] as number) };
+    }
     const r = (await this.run(() => this.cmd.wpAcquireLock(this.lockKey(threadId), owner, Math.ceil(ttlMs)))) as Reply[];
     if (r[0] === 1) return { acquired: true };
     return { acquired: false, owner: r[1] as string, expiresAt: Date.now() + Math.max(0, r[2] as number) };

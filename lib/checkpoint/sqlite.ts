@@ -18,8 +18,9 @@
  *   Thread records, 21 Nov 2026 (load average ~1.7), medians of 1,000–2,000 calls in an invoke-like loop:
  *     updateThread: one prepared upsert 0.028 ms | Prisma upsert 0.35–0.42 ms (12–15× slower)
  *     getThread:    prepared 0.009 ms            | Prisma findUnique 0.25–0.30 ms
- *   (an engine invoke calls updateThread twice: "running", then "done"; in the bench they were a third of
- *   the store time per invoke before this move).
+ *   (an engine invoke called updateThread twice: "running", then "done"; in the bench they were a third of
+ *   the store time per invoke before this move). Since 1 Dec 2026 (issue 10) both, and the lock's release,
+ *   run inside the first and last saves' transactions (SaveOptions): 12 commits per 10-step invoke, was 15.
  *
  * Summaries (listSummaries): `save` also writes the `summary` column (summary.ts), and the covering index
  * checkpoints_summary_idx holds every column listSummaries reads, so it never touches a table row: a big state
@@ -93,8 +94,10 @@ import type {
   CheckpointSummary,
   ListOptions,
   ListThreadsOptions,
+  AcquireOptions,
   LockResult,
   NewCheckpoint,
+  SaveOptions,
   ThreadInfo,
   ThreadPage,
   ThreadPatch,
@@ -107,8 +110,10 @@ import {
   validateWrites,
   validateListOptions,
   validateNewCheckpoint,
+  validateSaveOptions,
   validateThreadPatch,
   validateTtl,
+  wantsLatest,
 } from "./validate";
 
 export interface SqliteStoreConfig {
@@ -406,9 +411,11 @@ export class SqliteCheckpointStore implements CheckpointStore {
     return this.orm();
   }
 
-  async save(cp: NewCheckpoint): Promise<Checkpoint> {
+  async save(cp: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
     validateNewCheckpoint(cp);
+    const { thread: patch, releaseLock } = validateSaveOptions(options);
     const head = checkpointHeadJson(cp);
+    const threadUpsert = patch && this.threadUpsert(cp.threadId, patch);
     const q = await this.ready();
     let row = this.codec.encode(cp, head.metadata);
     const run = this.db!.transaction((): number => {
@@ -440,6 +447,9 @@ export class SqliteCheckpointStore implements CheckpointStore {
         row.depth,
         row.ops,
       );
+      // The run's bookkeeping in the same commit (SaveOptions): the thread patch, then the lock's release.
+      if (threadUpsert) q.updateThread.get(threadUpsert);
+      if (releaseLock !== undefined) q.release.run(cp.threadId, releaseLock);
       return version;
     });
     // IMMEDIATE: take the write lock before reading, so another process cannot slip in between check and insert.
@@ -599,12 +609,18 @@ export class SqliteCheckpointStore implements CheckpointStore {
   async updateThread(threadId: string, patch: ThreadPatch): Promise<ThreadInfo> {
     assertSafeId(threadId, "thread");
     validateThreadPatch(patch);
+    const params = this.threadUpsert(threadId, patch);
+    const row = (await this.ready()).updateThread.get(params)!;
+    return threadRowToInfo(row, json);
+  }
+
+  /** The updateThread statement's parameters for a validated patch (used by updateThread and save's options). */
+  private threadUpsert(threadId: string, patch: ThreadPatch): ThreadUpsert {
     // Serialised before the statement runs: a value JSON cannot hold is INVALID_ARGUMENT and changes nothing.
     const error = patch.error === undefined || patch.error === null ? null : jsonText(patch.error, "Thread error");
     const metadata = patch.metadata === undefined ? null : jsonText(patch.metadata, "Thread metadata");
-    const q = await this.ready();
     // Times as ISO-8601 UTC text, the format `save` writes and Prisma reads back (listThreads) for these columns.
-    const row = q.updateThread.get({
+    return {
       t: threadId,
       now: new Date().toISOString(),
       graphId: patch.graphId ?? null,
@@ -615,8 +631,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
       hasStatus: patch.status !== undefined ? 1 : 0,
       hasError: patch.error !== undefined ? 1 : 0,
       hasMetadata: patch.metadata !== undefined ? 1 : 0,
-    })!;
-    return threadRowToInfo(row, json);
+    };
   }
 
   async listThreads(options: ListThreadsOptions = {}): Promise<ThreadPage> {
@@ -652,17 +667,20 @@ export class SqliteCheckpointStore implements CheckpointStore {
     return { threads, nextCursor: more && last ? encodeThreadCursor(last.updatedAt, last.threadId) : null };
   }
 
-  async acquireLock(threadId: string, owner: string, ttlMs: number): Promise<LockResult> {
+  async acquireLock(threadId: string, owner: string, ttlMs: number, options?: AcquireOptions): Promise<LockResult> {
     assertSafeId(threadId, "thread");
     assertSafeId(owner, "owner");
     validateTtl(ttlMs);
+    const withLatest = wantsLatest(options);
     const q = await this.ready();
-    return this.db!.transaction((): LockResult => {
+    const res = this.db!.transaction((): LockResult => {
       const now = Date.now();
       if (q.acquire.run({ t: threadId, owner, exp: now + ttlMs, now }).changes > 0) return { acquired: true };
       const h = q.holder.get(threadId)!; // the upsert only does nothing when a live row exists (same transaction)
       return { acquired: false, owner: h.owner, expiresAt: Number(h.expires_at) };
     }).immediate();
+    // In-process, so no round trip to save: the read simply follows the lock's commit.
+    return res.acquired && withLatest ? { acquired: true, latest: await this.latest(threadId) } : res;
   }
 
   async stealLock(threadId: string, owner: string, fromOwner: string, ttlMs: number): Promise<boolean> {

@@ -252,7 +252,28 @@ export interface ThreadStorage {
   largest: { id: string; version: number; step: number; bytes: number; snapshot: boolean }[];
 }
 
-export type LockResult = { acquired: true } | { acquired: false; owner: string; expiresAt: number };
+/**
+ * What `save` also does in the same atomic step (issue 10): a run's bookkeeping rides on its saves, so marking a
+ * thread "running" with the run's first checkpoint, and "done" plus the lock's release with its last, cost no
+ * round trip or commit of their own. Validated before anything is written; a refused save applies neither.
+ */
+export interface SaveOptions {
+  /** Applied to the thread record exactly as `updateThread(threadId, thread)` would, after the save's own update. */
+  thread?: ThreadPatch;
+  /** Releases the run lock if this owner holds it, as `releaseLock` would; another owner's lock is left alone. */
+  releaseLock?: string;
+}
+
+/**
+ * `latest`: the thread's newest checkpoint (as `latest` returns it) read with the lock, in the same round trip
+ * where the backend allows it — a run's start needs both. Only on an acquired lock, and only when asked for.
+ */
+export type LockResult = { acquired: true; latest?: Checkpoint | null } | { acquired: false; owner: string; expiresAt: number };
+
+export interface AcquireOptions {
+  /** Also read the thread's latest checkpoint once the lock is acquired (LockResult.latest). */
+  latest?: boolean;
+}
 
 /**
  * The store contract. Every method validates its ids first and rejects with `INVALID_ID` (changing nothing)
@@ -267,10 +288,11 @@ export interface CheckpointStore {
 
   /**
    * Saves a new checkpoint, assigns its version, and in the same atomic step creates or updates the thread
-   * record (head, count, updatedAt). Returns the checkpoint as stored. Rejects `INVALID_ARGUMENT` if the id
-   * already exists or the parent is not in the same thread; the store is then unchanged.
+   * record (head, count, updatedAt), applying `options` (see SaveOptions) in that same step. Returns the
+   * checkpoint as stored. Rejects `INVALID_ARGUMENT` if the id already exists or the parent is not in the same
+   * thread; the store is then unchanged (neither the thread patch nor the lock release is applied).
    */
-  save(checkpoint: NewCheckpoint): Promise<Checkpoint>;
+  save(checkpoint: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint>;
 
   /**
    * Writes a checkpoint exactly as given (id, version, parent, step, timestamp, state, next, interrupts, pending
@@ -341,9 +363,10 @@ export interface CheckpointStore {
   /**
    * The one-active-run-per-thread lock, shared by every process using the same backing store.
    * Acquires (or, for the same owner, renews) the lock for `ttlMs`. Fails while another owner holds an
-   * unexpired lock, reporting that owner.
+   * unexpired lock, reporting that owner. With `options.latest`, an acquired result carries the thread's
+   * latest checkpoint, read after the lock was taken (so no run of this lock's thread can have saved since).
    */
-  acquireLock(threadId: string, owner: string, ttlMs: number): Promise<LockResult>;
+  acquireLock(threadId: string, owner: string, ttlMs: number, options?: AcquireOptions): Promise<LockResult>;
 
   /**
    * Takes the lock from `fromOwner` only if it still holds it, expired or not (compare-and-swap): used to

@@ -2,10 +2,12 @@ import { WaypointError } from "../errors";
 import { assertSafeId } from "./ids";
 import {
   THREAD_STATUSES,
+  type AcquireOptions,
   type ListOptions,
   type ListThreadsOptions,
   type NewCheckpoint,
   type PendingWrite,
+  type SaveOptions,
   type ThreadInfo,
   type ThreadPage,
   type ThreadPatch,
@@ -133,4 +135,20 @@ export function toJson(value: unknown, what: string): string {
   }
   if (text === undefined) throw bad(`${what} is not JSON-serialisable.`);
   return text;
+}
+
+/** `save`'s options (types.ts SaveOptions), checked before anything is written. Returns them, `{}` when absent. */
+export function validateSaveOptions(o: SaveOptions | undefined): SaveOptions {
+  if (o === undefined) return {};
+  if (typeof o !== "object" || o === null) throw bad("Save options must be an object.");
+  if (o.thread !== undefined) validateThreadPatch(o.thread);
+  if (o.releaseLock !== undefined) assertSafeId(o.releaseLock, "owner");
+  return o;
+}
+
+/** `acquireLock`'s options; returns whether the latest checkpoint is wanted. */
+export function wantsLatest(o: AcquireOptions | undefined): boolean {
+  if (o === undefined) return false;
+  if (typeof o !== "object" || o === null) throw bad("Lock options must be an object.");
+  return o.latest === true;
 }

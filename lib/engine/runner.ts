@@ -10,7 +10,9 @@ import {
   type NewCheckpoint,
   type PendingInterrupt,
   type PendingWrite,
+  type SaveOptions,
   type ThreadError,
+  type ThreadStatus,
 } from "../checkpoint/types";
 import { applyWrites, initialState, toWrites } from "./channels";
 import { END, RESUME, START } from "./constants";
@@ -32,6 +34,8 @@ interface Working {
   pendingWrites: PendingWrite[];
   metadata: CheckpointMetadata;
   saved: Checkpoint | null;
+  /** The thread status written with its save (SaveOptions.thread), so finish() need not write it again. */
+  savedStatus?: ThreadStatus;
 }
 
 type Ok = Extract<TaskOutcome, { kind: "ok" }>;
@@ -64,7 +68,8 @@ export async function* runGraph(rc: RunContext, input: State | null, opts: Invok
   const store = bindStore(rc.config.store, () => spanCtx);
   let lock: ThreadLock;
   try {
-    lock = await ThreadLock.acquire(store, threadId, rc.config.lockTtlMs ?? 30_000);
+    // A run from the thread's head reads it with the lock (one round trip where the store allows).
+    lock = await ThreadLock.acquire(store, threadId, rc.config.lockTtlMs ?? 30_000, opts.checkpointId === undefined);
   } catch (err) {
     endSpan(span, err);
     throw err;
@@ -78,7 +83,9 @@ export async function* runGraph(rc: RunContext, input: State | null, opts: Invok
   let result: RunResult | null = null;
   let failure: { err: unknown } | null = null;
   try {
-    run = await withContext(spanCtx, () => Run.start(rc, input, opts, gotoList, ac.signal, () => !!opts.signal?.aborted && !lock.lost, spanCtx));
+    run = await withContext(spanCtx, () =>
+      Run.start(rc, input, opts, gotoList, ac.signal, () => !!opts.signal?.aborted && !lock.lost, spanCtx, lock),
+    );
     result = yield* run.loop();
     return result;
   } catch (err) {
@@ -152,6 +159,7 @@ class Run {
     private readonly cancelled: () => boolean,
     private readonly begin: Beginning,
     private readonly runCtx: Context,
+    private readonly lock: ThreadLock,
   ) {
     this.spanCtx = runCtx;
     this.store = bindStore(rc.config.store, () => this.spanCtx);
@@ -172,6 +180,7 @@ class Run {
     signal: AbortSignal,
     cancelled: () => boolean,
     spanCtx: Context,
+    lock: ThreadLock,
   ): Promise<Run> {
     const { def, config } = rc;
     const { store } = config;
@@ -182,7 +191,7 @@ class Run {
     if (opts.checkpointId !== undefined) {
       base = await store.load(opts.checkpointId);
       if (base.threadId !== threadId) throw checkpointNotFound(opts.checkpointId);
-    } else base = await store.latest(threadId);
+    } else base = lock.latest !== undefined ? lock.latest : await store.latest(threadId);
     if (opts.expectedCheckpointId !== undefined) {
       const head = opts.checkpointId === undefined ? base : await store.latest(threadId);
       if ((head?.id ?? null) !== opts.expectedCheckpointId) throw staleCheckpoint(threadId, opts.expectedCheckpointId, head?.id ?? null);
@@ -227,11 +236,12 @@ class Run {
       begin = { base, first, firstResumes, passInterrupts: true, saveFirst: true, earlier: [] };
     } else {
       // A plain continue (or resume): from the checkpoint itself — a Retry when the thread's error was recorded there.
-      const error = (await store.getThread(threadId).catch(() => null))?.error;
+      // Only a continue without an answer can be a Retry: a resume skips the extra read (run bookkeeping stays 3 calls).
+      const error = command.resume === undefined ? (await store.getThread(threadId).catch(() => null))?.error : null;
       const earlier = error?.checkpointId === base!.id ? (error.attempts ?? []) : [];
       begin = { base, first: fromCheckpoint(base!), firstResumes, passInterrupts: true, saveFirst: false, earlier };
     }
-    return new Run(rc, opts, signal, cancelled, begin, spanCtx);
+    return new Run(rc, opts, signal, cancelled, begin, spanCtx, lock);
   }
 
   /** Marks the thread running, then runs steps until the run is interrupted, done or failed. */
@@ -239,9 +249,10 @@ class Run {
     const { config } = this.rc;
     const threadId = this.threadId;
     // The run's first checkpoint (input / update) is saved before the thread is marked running: a value the
-    // store refuses then changes nothing, and a crash never leaves a "running" thread that lacks it.
-    const first = this.begin.saveFirst ? await this.save(this.cp) : null;
-    await this.store.updateThread(threadId, { status: "running", error: null, ...(config.graphId ? { graphId: config.graphId } : {}) });
+    // store refuses then changes nothing, and a crash never leaves a "running" thread that lacks it. Marking the
+    // thread running rides on that save (same atomic step); a plain continue saves nothing first, so it updates.
+    const first = this.begin.saveFirst ? await this.save(this.cp, "running") : null;
+    if (!first) await this.store.updateThread(threadId, { status: "running", error: null, ...(config.graphId ? { graphId: config.graphId } : {}) });
     this.markedRunning = true;
     yield { type: "start", threadId, from: this.begin.base?.id ?? null };
     if (first) yield { type: "checkpoint", threadId, checkpoint: first };
@@ -342,7 +353,7 @@ class Run {
       metadata: { ...this.runMeta, source: "loop", writes: [], ...timingMeta(timing) },
       saved: null,
     };
-    yield { type: "checkpoint", threadId: this.threadId, checkpoint: await this.save(this.cp) };
+    yield { type: "checkpoint", threadId: this.threadId, checkpoint: await this.save(this.cp, "interrupted") };
     return yield* this.finish("interrupted");
   }
 
@@ -374,14 +385,26 @@ class Run {
       metadata: { ...this.runMeta, source: "loop", writes, ...timingMeta(timing) },
       saved: null,
     };
-    if (this.due() || next.length === 0 || this.cp.interrupts.length)
-      yield { type: "checkpoint", threadId: this.threadId, checkpoint: await this.save(this.cp) };
+    // The run ends here when loop() will finish: interrupted (static interrupts come first), or done.
+    const ends = this.cp.interrupts.length ? "interrupted" : next.length === 0 ? "done" : undefined;
+    if (this.due() || ends) yield { type: "checkpoint", threadId: this.threadId, checkpoint: await this.save(this.cp, ends) };
     return null;
   }
 
-  private async save(w: Working): Promise<Checkpoint> {
+  /**
+   * Saves `w` (once). `status`: the thread status to write with it in the same store call (SaveOptions) —
+   * "running" for the run's first checkpoint; "done" / "interrupted" for its last, which also releases the run
+   * lock unless a prune follows the save (maxCheckpoints), since nothing else is written after it.
+   */
+  private async save(w: Working, status?: ThreadStatus): Promise<Checkpoint> {
     if (w.saved) return w.saved;
     const { config } = this.rc;
+    let options: SaveOptions | undefined;
+    if (status === "running") options = { thread: { status, error: null, ...(config.graphId ? { graphId: config.graphId } : {}) } };
+    else if (status) {
+      const owner = config.maxCheckpoints ? null : await this.lock.handOff();
+      options = { thread: { status, error: null }, ...(owner ? { releaseLock: owner } : {}) };
+    }
     const draft: NewCheckpoint = {
       id: newCheckpointId(),
       threadId: this.threadId,
@@ -395,7 +418,9 @@ class Run {
       metadata: w.metadata,
       timestamp: new Date().toISOString(),
     };
-    w.saved = this.lastSaved = await this.store.save(draft);
+    w.saved = this.lastSaved = await this.store.save(draft, options);
+    w.savedStatus = status;
+    if (options?.releaseLock) this.lock.handedOff();
     this.lastSaveAt = Date.now();
     if (config.maxCheckpoints) await this.store.prune(this.threadId, config.maxCheckpoints);
     return w.saved;
@@ -410,7 +435,7 @@ class Run {
   private async *finish(status: "done" | "interrupted"): AsyncGenerator<StreamEvent, RunResult> {
     const threadId = this.threadId;
     const checkpoint = await this.save(this.cp);
-    await this.store.updateThread(threadId, { status, error: null });
+    if (this.cp.savedStatus !== status) await this.store.updateThread(threadId, { status, error: null });
     if (status === "interrupted") yield { type: "interrupt", threadId, interrupts: checkpoint.interrupts, checkpoint };
     // A finished run answers no interrupt, even if its last checkpoint recorded a static one that was passed.
     const interrupts = status === "done" ? [] : checkpoint.interrupts;

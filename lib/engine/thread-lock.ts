@@ -1,6 +1,6 @@
 import { WaypointError } from "../errors";
 import { isOwnerDeadLocally, newLockOwner } from "../checkpoint/local-lock";
-import type { CheckpointStore } from "../checkpoint/types";
+import type { Checkpoint, CheckpointStore } from "../checkpoint/types";
 
 /**
  * The one-active-run-per-thread guarantee, held through the store so it spans processes. The lease is
@@ -10,8 +10,12 @@ import type { CheckpointStore } from "../checkpoint/types";
 export class ThreadLock {
   lost = false;
   onLost: (() => void) | null = null;
+  /** The thread's latest checkpoint, read with the lock when `acquire` was asked to (undefined otherwise). */
+  latest: Checkpoint | null | undefined;
   private timer: NodeJS.Timeout | null = null;
   private released = false;
+  /** The renewal in flight, if any: a hand-off waits for it so it cannot re-create the lock after the release. */
+  private renewing: Promise<void> | null = null;
 
   private constructor(
     private readonly store: CheckpointStore,
@@ -20,12 +24,16 @@ export class ThreadLock {
     private readonly ttlMs: number,
   ) {}
 
-  static async acquire(store: CheckpointStore, threadId: string, ttlMs: number): Promise<ThreadLock> {
+  /** `withLatest`: also read the thread's latest checkpoint (`latest`), in the lock's round trip where the store can. */
+  static async acquire(store: CheckpointStore, threadId: string, ttlMs: number, withLatest = false): Promise<ThreadLock> {
     const owner = newLockOwner();
-    let res = await store.acquireLock(threadId, owner, ttlMs);
+    const options = withLatest ? { latest: true } : undefined;
+    let res = await store.acquireLock(threadId, owner, ttlMs, options);
     if (!res.acquired && isOwnerDeadLocally(res.owner)) {
       // The holder died without releasing (SIGKILL): take it over, or acquire if it vanished meanwhile.
-      res = (await store.stealLock(threadId, owner, res.owner, ttlMs)) ? { acquired: true } : await store.acquireLock(threadId, owner, ttlMs);
+      res = (await store.stealLock(threadId, owner, res.owner, ttlMs))
+        ? { acquired: true }
+        : await store.acquireLock(threadId, owner, ttlMs, options);
     }
     if (!res.acquired)
       throw new WaypointError("THREAD_BUSY", `Thread "${threadId}" already has an active run.`, {
@@ -34,7 +42,13 @@ export class ThreadLock {
         expiresAt: res.expiresAt,
       });
     const lock = new ThreadLock(store, threadId, owner, ttlMs);
-    lock.timer = setInterval(() => void lock.renew(), Math.max(50, Math.floor(ttlMs / 3)));
+    lock.latest = res.latest;
+    lock.timer = setInterval(
+      () => {
+        if (!lock.renewing) lock.renewing = lock.renew().finally(() => (lock.renewing = null));
+      },
+      Math.max(50, Math.floor(ttlMs / 3)),
+    );
     lock.timer.unref();
     return lock;
   }
@@ -50,6 +64,24 @@ export class ThreadLock {
     } catch {
       // A transient store error: the next renewal tries again before the lease runs out.
     }
+  }
+
+  /**
+   * Prepares to release the lock through the run's last save (SaveOptions.releaseLock, one round trip for both):
+   * stops renewing and waits out a renewal in flight, so none can land after the save released the lock.
+   * Returns the owner to pass to `save`, or null when the lock was lost. Then `handedOff()` once the save
+   * succeeded; if it failed, `release()` still releases as usual.
+   */
+  async handOff(): Promise<string | null> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.renewing;
+    return this.lost || this.released ? null : this.owner;
+  }
+
+  /** The save given `handOff()`'s owner succeeded: the store has released the lock. */
+  handedOff(): void {
+    this.released = true;
   }
 
   async release(): Promise<void> {

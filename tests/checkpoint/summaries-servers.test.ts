@@ -131,7 +131,15 @@ describe.skipIf(pgDown !== null && !process.env.CI)("postgres: checkpoints saved
       // New saves fill the column themselves.
       const saved = await store.save(cp("t2"));
       const row = await withClient(urlFor(db), (c) => c.query(`SELECT "summary" FROM "checkpoints" WHERE "id" = $1`, [saved.id]));
-      expect(row.rows[0].summary).toEqual({ interrupts: [], source: "input", actor: null, reason: null, channels: [] });
+      expect(row.rows[0].summary).toEqual({
+        interrupts: [],
+        source: "input",
+        actor: null,
+        reason: null,
+        channels: [],
+        durationMs: null,
+        failedAttempts: [],
+      });
     } finally {
       await store.close();
     }

@@ -29,6 +29,7 @@ function unsafeCalls(s: CheckpointStore, bad: string, good: { thread: string; cp
     "save id": () => s.save(cp(T, good.cp, { id: bad })),
     "save threadId": () => s.save(cp(bad, null)),
     "save parentId": () => s.save(cp(T, bad)),
+    "save releaseLock owner": () => s.save(cp(T, good.cp), { releaseLock: bad }),
     load: () => s.load(bad),
     list: () => s.list(bad),
     latest: () => s.latest(bad),

@@ -17,6 +17,7 @@ import { importTests } from "./suite-import";
 import { lockTests } from "./suite-locks";
 import { retentionTests } from "./suite-retention";
 import { safetyTests } from "./suite-safety";
+import { saveOptionsTests } from "./suite-save-options";
 import { summaryTests } from "./suite-summaries";
 import { searchTests } from "./suite-search";
 import { threadTests } from "./suite-threads";
@@ -37,6 +38,7 @@ export function describeConformance(name: string, init: ConformanceInit): void {
     searchTests(ref);
     safetyTests(ref);
     lockTests(ref);
+    saveOptionsTests(ref);
     summaryTests(ref);
     deltaTests(ref);
     retentionTests(ref);

@@ -81,10 +81,11 @@ describe("traces of a run", () => {
     expect(stepOf("c")?.attributes["waypoint.step"]).toBe(1);
     for (const n of nodes) expect(n.attributes["waypoint.node.outcome"]).toBe("ok");
 
-    // Every store call is a client span of the run's tree: the lock, the thread's status, each step's save.
+    // Every store call is a client span of the run's tree: the lock (with the head), each save (the first marks the
+    // thread running, the last marks it done and releases the lock).
     const calls = spans.filter((s) => s.name.startsWith("waypoint.store."));
     const inTree = new Set([run, ...steps].map((s) => s.spanContext().spanId));
-    expect(calls.length).toBeGreaterThanOrEqual(5);
+    expect(calls.map((c) => c.name).sort()).toEqual(["waypoint.store.acquireLock", ...Array(3).fill("waypoint.store.save")]);
     for (const c of calls) {
       expect(inTree.has(parentOf(c)!), `${c.name} is parented in the run`).toBe(true);
       expect(c.attributes["db.system.name"]).toBe("sqlite");
