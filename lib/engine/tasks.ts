@@ -4,7 +4,7 @@ import { toWrites } from "./channels";
 import { DONE, GOTO, RESUME } from "./constants";
 import type { GraphDef } from "./definition";
 import { isGraphInterrupt, taskScope, type TaskScope } from "./interrupt";
-import { endSpan, startSpan, withContext } from "./tracing";
+import { endSpan, recording, startSpan, withContext } from "./tracing";
 import { Command, type NodeContext, type RetryPolicy, type State } from "./types";
 
 /**
@@ -41,7 +41,9 @@ const defaultRetryOn = (err: unknown) => !isWaypointError(err);
  * `state` is a shallow copy: nodes must treat it as read-only and return updates instead.
  */
 export function runTask(def: GraphDef, node: string, state: State, ctx: TaskContext, resumeValues: unknown[]): Promise<TaskOutcome> {
-  // One `waypoint.node` span per task (its retries inside it), a child of the step's span (tracing.ts).
+  // One `waypoint.node` span per task (its retries inside it), a child of the step's span (tracing.ts); none
+  // when the step is not recorded (untraced), so an untraced run pays nothing here.
+  if (!recording()) return attempts(def, node, state, ctx, resumeValues);
   const { span, ctx: spanCtx } = startSpan("waypoint.node", { "waypoint.node": node, "waypoint.step": ctx.step });
   return withContext(spanCtx, () => attempts(def, node, state, ctx, resumeValues)).then((o) => {
     endSpan(span, o.kind === "error" ? o.error : undefined, {

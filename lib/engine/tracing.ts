@@ -42,6 +42,11 @@ export function inSpan<T>(name: string, attributes: Attributes, fn: () => Promis
   });
 }
 
+/** Whether `ctx` (default: the active context) heads a span that records: false untraced or sampled out. */
+export function recording(ctx: Context = context.active()): boolean {
+  return trace.getSpan(ctx)?.isRecording() ?? false;
+}
+
 /** Runs `fn` with `ctx` as the active context (so spans it starts, e.g. a store call's, are children of it). */
 export function withContext<T>(ctx: Context, fn: () => T): T {
   return context.with(ctx, fn);
@@ -52,6 +57,8 @@ export function withContext<T>(ctx: Context, fn: () => T): T {
  * store wrapper (the server's guard) parents its span under the step or run that made the call.
  */
 export function bindStore(store: CheckpointStore, current: () => Context): CheckpointStore {
+  // Untraced (or sampled out), the store is used as it is: no proxy, no context switch per call.
+  if (!recording(current())) return store;
   return new Proxy(store, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
