@@ -8,7 +8,9 @@ export async function register() {
   const http = await import("node:http");
   (await import("./lib/server/guard")).installRequestGuard(http.default ?? http);
   // OpenTelemetry traces, before anything runs, when OTEL_EXPORTER_OTLP_ENDPOINT is set (lib/server/tracing.ts).
-  (await import("./lib/server/tracing")).startTracing();
+  // A tracing set-up that fails (a malformed OTEL_* value) is logged and the server runs untraced.
+  const tracing = await import("./lib/server/tracing");
+  await tracing.startTracing().catch((err) => tracing.tracingFailed(err));
   const { getRuntime } = await import("./lib/server/runtime");
   // Errors are printed (one sentence) by getRuntime and answered as 503 until the store is reachable.
   await getRuntime().catch(() => {});

@@ -1,7 +1,6 @@
 import "server-only";
-import { NodeSDK } from "@opentelemetry/sdk-node";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { log } from "./log";
+import type { NodeSDK } from "@opentelemetry/sdk-node";
+import { errFields, log } from "./log";
 
 /**
  * Starts OpenTelemetry's Node SDK when the operator asked for traces: OTEL_EXPORTER_OTLP_ENDPOINT or
@@ -13,9 +12,14 @@ import { log } from "./log";
  * (under the step that made it, or under Next's own request span for API reads). No auto-instrumentation is
  * loaded: Next.js emits its HTTP spans itself once a tracer provider is registered.
  */
-export function startTracing(env: NodeJS.ProcessEnv = process.env): NodeSDK | null {
+export async function startTracing(env: NodeJS.ProcessEnv = process.env): Promise<NodeSDK | null> {
   const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
   if (!endpoint || env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return null;
+  // Loaded only when asked for: the SDK and its exporters are a large module graph a server without traces skips.
+  const [{ NodeSDK }, { OTLPTraceExporter }] = await Promise.all([
+    import("@opentelemetry/sdk-node"),
+    import("@opentelemetry/exporter-trace-otlp-http"),
+  ]);
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME?.trim() || "waypoint",
     traceExporter: new OTLPTraceExporter(),
@@ -23,8 +27,12 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): NodeSDK | nu
   });
   sdk.start();
   log().info({ endpoint }, `OpenTelemetry traces exported over OTLP/HTTP to ${endpoint}`);
-  const stop = () => void sdk.shutdown().catch(() => {});
-  process.once("SIGTERM", stop);
-  process.once("beforeExit", stop);
+  // Flushes the last batch when the event loop drains. No SIGTERM listener: one would change how the server exits.
+  process.once("beforeExit", () => void sdk.shutdown().catch(() => {}));
   return sdk;
+}
+
+/** Logs why traces could not be started; the server goes on without them. */
+export function tracingFailed(err: unknown): void {
+  log().error(errFields(err), "OpenTelemetry traces could not be started; the server runs without them");
 }
