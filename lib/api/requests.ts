@@ -66,6 +66,8 @@ export const EditStateBody = z
     checkpointId: Id.optional(),
     reason: z.string().max(2000).optional(),
     expectedCheckpointId: ExpectedCheckpoint,
+    /** Send the edit back for review: the nodes waiting for a decision ask again, with the edited state, on the next run. */
+    reask: z.boolean().optional(),
   })
   .strict();
 export type EditStateBody = z.infer<typeof EditStateBody>;

@@ -194,9 +194,19 @@ export type ApiThreadStorage = z.infer<typeof ApiThreadStorage>;
 
 export const ApiGraphStructure = z.strictObject({
   graphId: z.string().nullable(),
-  nodes: z.array(z.strictObject({ id: z.string(), description: z.string().optional() })),
+  /** `resume`: JSON Schema of the value that answers the node's interrupt (the dashboard draws its decision panel from it). */
+  nodes: z.array(z.strictObject({ id: z.string(), description: z.string().optional(), resume: JsonObject.optional() })),
   edges: z.array(z.strictObject({ source: z.string(), target: z.string(), conditional: z.boolean(), label: z.string().optional() })),
-  channels: z.array(z.strictObject({ name: z.string(), reducer: z.enum(["last-value", "append", "custom"]), description: z.string().optional() })),
+  /** `schema`: the channel's JSON Schema (the state-edit form is drawn from it); `internal`: left out of that form. */
+  channels: z.array(
+    z.strictObject({
+      name: z.string(),
+      reducer: z.enum(["last-value", "append", "custom"]),
+      description: z.string().optional(),
+      schema: JsonObject.optional(),
+      internal: z.boolean().optional(),
+    }),
+  ),
   interruptBefore: z.array(z.string()),
   interruptAfter: z.array(z.string()),
 });
@@ -361,9 +371,11 @@ export const ApiErrorBody = z.strictObject({
     action: z.string().optional(),
     role: z.string().optional(),
     requiredRole: z.string().optional(),
-    /** DECISION_REQUIRED: where the run waits for a decision. */
+    /** DECISION_REQUIRED: where the run waits for a decision; INVALID_RESUME: the node whose answer was refused. */
     node: z.string().optional(),
     checkpointId: z.string().optional(),
+    /** INVALID_RESUME: each problem with the answer, by field (a dotted path; "" for the answer as a whole). */
+    issues: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
   }),
 });
 export type ApiErrorBody = z.infer<typeof ApiErrorBody>;

@@ -161,6 +161,8 @@ export async function startRun(rt: Runtime, who: Caller, threadId: string, body:
   const action = deciding ? "decide" : input ? "run_start" : t.status === "error" ? "run_retry" : "run_resume";
   const reason = body.reason ?? (deciding ? reasonOf(body.command!.resume) : undefined);
   let command = body.command;
+  // A malformed answer is refused (400 INVALID_RESUME) before a quorum records it as an approval.
+  if (deciding) await rt.graphs.compile(graphId).checkResume(threadId, body.command!.resume, body.checkpointId);
   if (deciding && (!from || from.id === t.headCheckpointId)) {
     const q = await decideWithQuorum(rt, who, t, graphId, body.command!.resume, body.expectedCheckpointId);
     if (q.pending) return { status: 202, body: { run: null, quorum: q.view, thread: await threadView(rt, threadId) } };
