@@ -4,6 +4,13 @@ import { api } from "@/lib/client/api";
 import { keys } from "@/lib/client/keys";
 import { SOURCE_LABEL } from "@/lib/client/format";
 
+/** A decision in a few words, whatever its shape: its first text value ("approve", "contoso"), else its JSON. */
+function decisionWords(d: unknown): string {
+  const first = d && typeof d === "object" ? Object.values(d).find((v) => typeof v === "string") : d;
+  const text = typeof first === "string" ? first : JSON.stringify(d);
+  return `“${text.length > 60 ? `${text.slice(0, 60)}…` : text}”`;
+}
+
 /**
  * The thread moved on while the reviewer was looking at it (another reviewer decided, a run continued, someone
  * edited): say who did what, keep what the reviewer typed, and let them look at the new state before deciding.
@@ -16,10 +23,9 @@ export function StaleNotice({ threadId, headId, onReview }: { threadId: string; 
   });
   const m = head.data?.metadata;
   const who = typeof m?.actor === "string" ? m.actor : null;
-  const decision = m?.decision as { action?: unknown } | undefined;
   const what =
-    decision && typeof decision.action === "string"
-      ? `${decision.action === "approve" ? "approved" : decision.action === "reject" ? "rejected" : `answered (${decision.action})`} it`
+    m?.decision !== undefined
+      ? `answered it (${decisionWords(m.decision)})`
       : m?.source === "update"
         ? "edited the state"
         : m?.source === "fork"

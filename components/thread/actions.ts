@@ -8,7 +8,7 @@ import { api } from "@/lib/client/api";
 import { refreshThread } from "@/lib/client/hooks";
 import { keys } from "@/lib/client/keys";
 import { stateUpdate } from "@/lib/client/state-edit";
-import type { GraphDetail, PendingInterrupt, RunCommand } from "@/lib/client/types";
+import type { GraphDetail, RunCommand } from "@/lib/client/types";
 
 function useInvalidate() {
   const qc = useQueryClient();
@@ -16,14 +16,6 @@ function useInvalidate() {
     for (const id of threadIds) refreshThread(qc, id);
     qc.invalidateQueries({ queryKey: keys.threadLists() });
   };
-}
-
-/** Answer for a dynamic interrupt after a state edit: graphs whose payload carries a draft take the edit. */
-export function editResume(interrupt: PendingInterrupt | undefined, values: Record<string, unknown>): unknown {
-  const payload = interrupt?.value;
-  if (payload && typeof payload === "object" && "draft" in payload && typeof values.draft === "string")
-    return { action: "edit", draft: values.draft };
-  return { action: "approve" };
 }
 
 /**
@@ -38,7 +30,10 @@ export function useResume(threadId: string) {
   });
 }
 
-/** Saves a human edit (only changed channels), then, if asked, continues the run from it. */
+/**
+ * Saves a human edit (only changed channels), then, if asked, continues the run from it. With `reask`, the
+ * edit is sent back for review: the server runs the waiting node again, which asks with the edited state.
+ */
 export function useEditAndContinue(threadId: string, graph: GraphDetail | undefined) {
   const invalidate = useInvalidate();
   return useMutation({
@@ -50,16 +45,18 @@ export function useEditAndContinue(threadId: string, graph: GraphDetail | undefi
       /** The head the editor saw (stale-decision guard on the edit, then on the run that follows it). */
       expectedCheckpointId?: string;
       then?: { command?: RunCommand } | null;
+      reask?: boolean;
     }) => {
       const values = stateUpdate(a.before, a.after, graph?.channels);
       let checkpointId = a.checkpointId;
       let expected = a.expectedCheckpointId;
-      if (Object.keys(values).length) {
+      if (Object.keys(values).length || a.reask) {
         const cp = await api.updateState(threadId, {
           values,
           checkpointId: a.checkpointId,
           reason: a.reason || undefined,
           expectedCheckpointId: expected,
+          ...(a.reask ? { reask: true } : {}),
         });
         checkpointId = cp.checkpointId;
         expected = cp.checkpointId;

@@ -218,6 +218,8 @@ export const ApiGraph = z.strictObject({
   description: z.string(),
   exampleInput: JsonObject,
   failureHint: z.string(),
+  /** The channels that say how far a run has got (GraphSpec.progress), when the graph declares them. */
+  progress: z.strictObject({ done: z.string(), total: z.string() }).optional(),
   structure: ApiGraphStructure,
 });
 export type ApiGraph = z.infer<typeof ApiGraph>;

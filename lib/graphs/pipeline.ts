@@ -24,6 +24,7 @@ const input = z
 export const pipeline = defineGraph({
   input,
   failureHint: 'Start with { "failAt": 3 }: step 3 fails. Edit the state to { "failAt": null } and Retry.',
+  progress: { done: "current", total: "steps" },
   // prepare + up to 10,000 work steps + finish must fit in one run.
   recursionLimit: 10_100,
   build: () =>

@@ -37,7 +37,7 @@ export const vendor = defineGraph({
     new StateGraph({
       need: { schema: Need, description: "What to buy." },
       quotes: { default: () => [], schema: z.array(Quote), description: "One quote per vendor." },
-      choice: { default: () => null, schema: Choice.nullable(), description: "The person's choice: vendor, budget, note." },
+      choice: { default: () => null, schema: Choice.nullable(), internal: true, description: "The person's answer, as given." },
       order: { default: () => null, schema: z.string().nullable(), description: "The order placed, or why it was held." },
       log: { reducer: appendReducer, default: () => [], schema: z.array(z.string()), internal: true },
     })
