@@ -155,7 +155,11 @@ export function InterruptPanel({
       data-testid="interrupt-panel"
       className="rounded-lg border-2 border-amber-400 bg-amber-50 p-3 shadow-sm focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
     >
-      <div className="flex flex-wrap items-start gap-3">
+      {/* While a form is open the payload stays in view: it sticks to the top as the form scrolls under it. */}
+      <div
+        data-sticky={mode !== "idle" || undefined}
+        className={`flex flex-wrap items-start gap-3 ${mode !== "idle" ? "sticky top-0 z-10 bg-amber-50 pb-2" : ""}`}
+      >
         <div className="min-w-0 flex-1">
           <h2 className="flex items-center gap-2 text-sm font-semibold text-amber-950">
             <span className="flex items-center gap-1 rounded bg-amber-400 px-1.5 py-0.5 text-xs">
@@ -170,7 +174,10 @@ export function InterruptPanel({
             )}
           </h2>
           {interrupt && (
-            <div data-testid="interrupt-payload" className="mt-2 max-h-48 overflow-auto rounded bg-white p-2 text-xs ring-1 ring-amber-200">
+            <div
+              data-testid="interrupt-payload"
+              className={`mt-2 overflow-auto rounded bg-white p-2 text-xs ring-1 ring-amber-200 ${mode === "idle" ? "max-h-48" : "max-h-32"}`}
+            >
               {interrupt.value == null ? (
                 <p className="text-slate-700">
                   The graph stops {interrupt.kind} <code className="font-mono">{interrupt.node}</code> so you can check the state first.{" "}

@@ -102,10 +102,14 @@ export function decisionChoices(schema: JsonSchema | undefined): DecisionChoice[
   if (!schema) return null;
   const objects = alternatives(schema).filter(isObjectSchema);
   if (objects.length >= 2) {
-    const key = Object.keys(propsOf(objects[0])).find((k) => objects.every((o) => propsOf(o)[k] && enumerated(propsOf(o)[k])));
-    if (!key) return null;
+    // The property most alternatives are told apart by; alternatives without it are left to the API.
+    const tells = (o: JsonSchema, k: string) => Boolean(propsOf(o)[k] && enumerated(propsOf(o)[k]));
+    const keys = [...new Set(objects.flatMap((o) => Object.keys(propsOf(o))))];
+    const count = (k: string) => objects.filter((o) => tells(o, k)).length;
+    const key = keys.sort((a, b) => count(b) - count(a))[0];
+    if (!key || count(key) < 2) return null;
     const out: DecisionChoice[] = [];
-    for (const o of objects) {
+    for (const o of objects.filter((x) => tells(x, key))) {
       const p = propsOf(o)[key];
       for (const value of enumerated(p)!) {
         const titled = "const" in p && typeof p.title === "string";
