@@ -192,7 +192,13 @@ export function InterruptPanel({
       </div>
       {quorum && <QuorumStatus quorum={quorum} mine={mine} excluded={excluded} />}
       {stale && <StaleNotice threadId={thread.threadId} headId={thread.headCheckpointId} onReview={review} />}
-      {mode !== "edit" && dynamic && canDecide && (
+      {mode !== "edit" && dynamic && canDecide && !graph && (
+        // The decisions come from the graph's description: nothing to offer (not even the JSON fallback) until it is here.
+        <p className="mt-3 text-sm text-slate-600" data-testid="decisions-loading">
+          Loading the decisions…
+        </p>
+      )}
+      {mode !== "edit" && dynamic && canDecide && graph && (
         <DecisionPanel
           key={interrupt?.id}
           schema={resumeSchema}

@@ -71,7 +71,7 @@ test("at a phone's width the vendor panel and its form fit", async ({ page }) =>
   await home.goto();
   const thread = await home.startRun("vendor", { need: "phone check" });
   await thread.expectStatus("interrupted");
-  await thread.interrupt.scrollIntoViewIfNeeded();
+  await expect(thread.interrupt.getByTestId("decision-northwind")).toBeVisible();
   await shot(page, "vendor-panel-390");
   await thread.interrupt.getByTestId("decision-fabrikam").click();
   await thread.interrupt
@@ -169,6 +169,7 @@ test("keyboard: Approve within two Tab stops, Esc cancels, Ctrl+Enter sends, foc
   const reason = thread.interrupt.getByTestId("decision-field-feedback");
   await expect(reason).toBeFocused();
   await page.keyboard.type("never mind");
+  await shot(page, "approval-reject-form-1280");
   await page.keyboard.press("Escape");
   await expect(thread.interrupt.getByTestId("decision-form")).toHaveCount(0);
   await expect(thread.interrupt).toBeFocused();
