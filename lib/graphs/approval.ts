@@ -15,7 +15,7 @@ export const Decision = z.discriminatedUnion("action", [
     approvedBy: z.array(z.string()).optional().meta({ readOnly: true }),
   }),
   z.object({
-    action: z.literal("reject").meta({ title: "Reject" }),
+    action: z.literal("reject").meta({ title: "Reject", tone: "danger" }),
     feedback: z
       .string()
       .trim()

@@ -155,6 +155,7 @@ test("keyboard: Approve within two Tab stops, Esc cancels, Ctrl+Enter sends, foc
   await thread.expectStatus("interrupted");
 
   // Reject with a reason, from the keyboard.
+  await expect(thread.interrupt.getByTestId("decision-approve")).toBeVisible();
   await thread.interrupt.focus();
   await expect(thread.interrupt).toBeFocused();
   let reached = false;
