@@ -27,6 +27,13 @@ function serverErrors(error: unknown, fields: DecisionField[]): Record<string, s
   return byField(issues.map((i) => ({ path: names.has(i.path.split(".")[0]) ? i.path.split(".")[0] : "", message: i.message })));
 }
 
+/** The filled text fields as the person wrote them: one field alone as is, several as "Label: text" lines. */
+function typedText(fields: DecisionField[], drafts: Drafts): string {
+  const filled = fields.filter((f) => typeof drafts[f.name] === "string" && (drafts[f.name] as string).trim() !== "");
+  if (filled.length === 1) return drafts[filled[0].name] as string;
+  return filled.map((f) => `${f.label}: ${drafts[f.name] as string}`).join("\n");
+}
+
 /**
  * The decision buttons and, for a decision that needs more than a click, its form: drawn from the interrupting
  * node's resume schema (lib/client/decision-shape.ts), checked here before sending and again by the server, whose
@@ -72,12 +79,8 @@ export function DecisionPanel({
   const [sentWith, setSentWith] = useState<unknown>(null);
 
   useEffect(() => {
-    onTyped?.(
-      Object.values(drafts)
-        .filter((v): v is string => typeof v === "string" && v.trim() !== "")
-        .join("\n\n"),
-    );
-  }, [drafts, onTyped]);
+    onTyped?.(typedText(open?.fields ?? [], drafts));
+  }, [open, drafts, onTyped]);
 
   const show = (c: DecisionChoice | null) => {
     setOpen(c);

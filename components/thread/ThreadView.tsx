@@ -236,7 +236,9 @@ export function ThreadView({ threadId }: { threadId: string }) {
         </Card>
         <div className="order-first flex min-h-0 min-w-0 flex-col gap-3 lg:order-none">
           {(t.status === "interrupted" || holdPanel) && (
-            <div className="max-h-[60%] shrink-0 overflow-auto">
+            // Held (a form open, a notice to read) it takes more of the column: the notice, the payload and what
+            // the reviewer typed should all be in view without scrolling inside the panel.
+            <div className={`${holdPanel ? "max-h-[85%]" : "max-h-[60%]"} shrink-0 overflow-auto`}>
               <InterruptPanel thread={t} head={head.data} graph={graph.data} onHold={setHoldPanel} />
             </div>
           )}
