@@ -1,5 +1,4 @@
 "use client";
-import JsonView from "@uiw/react-json-view";
 import { useEffect, useRef, useState } from "react";
 import { ApiError, errorMessage } from "@/lib/client/api";
 import { useCan, useMe } from "@/lib/client/hooks";
@@ -7,6 +6,7 @@ import type { Checkpoint, GraphDetail, Thread } from "@/lib/client/types";
 import { ActionMessage, Button } from "../ui/Button";
 import { useEditAndContinue, useResume } from "./actions";
 import { DecisionPanel } from "./DecisionPanel";
+import { PayloadBox } from "./InterruptPayload";
 import { requestPanelFocus, takePanelFocus } from "./panel-focus";
 import { PauseIcon } from "../ui/icons";
 import { StateEditForm } from "./StateEditForm";
@@ -14,32 +14,6 @@ import { QuorumStatus } from "./QuorumStatus";
 import { StaleNotice } from "./StaleNotice";
 
 type Mode = "idle" | "decide" | "edit";
-
-/** The interrupt's payload as a reviewer reads it: top-level fields as labelled blocks, text kept as written. */
-function Payload({ value }: { value: unknown }) {
-  if (!value || typeof value !== "object" || Array.isArray(value))
-    return <pre className="whitespace-pre-wrap font-mono">{JSON.stringify(value ?? null, null, 2)}</pre>;
-  return (
-    <dl className="grid grid-cols-[max-content_1fr] gap-x-3 gap-y-1.5">
-      {Object.entries(value as Record<string, unknown>).map(([k, v]) => (
-        <div key={k} className="contents">
-          <dt className="font-medium text-slate-500">{k}</dt>
-          <dd className="min-w-0">
-            {typeof v === "string" ? (
-              <p data-field={k} className="whitespace-pre-wrap break-words text-slate-900">
-                {v}
-              </p>
-            ) : v && typeof v === "object" ? (
-              <JsonView value={v as object} displayDataTypes={false} collapsed={2} enableClipboard={false} />
-            ) : (
-              <code className="font-mono text-indigo-700">{JSON.stringify(v)}</code>
-            )}
-          </dd>
-        </div>
-      ))}
-    </dl>
-  );
-}
 
 /**
  * Shown while the thread waits on a human: the payload, then the decisions the interrupting node declares
@@ -196,19 +170,14 @@ export function InterruptPanel({
             )}
           </h2>
           {interrupt && (
-            <div
-              data-testid="interrupt-payload"
-              className={`mt-2 overflow-auto rounded bg-white p-2 text-xs ring-1 ring-amber-200 ${mode === "idle" ? "max-h-48" : "max-h-32"}`}
-            >
+            <PayloadBox value={interrupt.value} compact={mode !== "idle"}>
               {interrupt.value == null ? (
                 <p className="text-slate-700">
                   The graph stops {interrupt.kind} <code className="font-mono">{interrupt.node}</code> so you can check the state first.{" "}
                   <strong>Continue</strong> runs it; <strong>Edit state</strong> changes the state, then continues.
                 </p>
-              ) : (
-                <Payload value={interrupt.value} />
-              )}
-            </div>
+              ) : null}
+            </PayloadBox>
           )}
         </div>
       </div>
