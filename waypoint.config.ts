@@ -39,6 +39,14 @@ export default defineConfig({
       export: "pipeline",
     },
     {
+      id: "vendor",
+      title: "Vendor choice",
+      description: "Quotes from three vendors → a person picks one and sets a budget → order (or hold, if over budget).",
+      exampleInput: { need: "40 ergonomic office chairs" },
+      module: "./lib/graphs/vendor.ts",
+      export: "vendor",
+    },
+    {
       id: "chat",
       title: "Chat with tool approval",
       description: "A scripted assistant in LangChain's message format; a human approves each tool call (Agent Inbox interrupt).",

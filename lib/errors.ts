@@ -32,7 +32,9 @@ export type ErrorCode =
   | "GRAPH_NOT_FOUND"
   | "THREAD_EXISTS"
   | "NO_ACTIVE_RUN"
-  | "DECISION_REQUIRED";
+  | "DECISION_REQUIRED"
+  /** A resume value the interrupting node's declared schema refuses (details: node, issues). */
+  | "INVALID_RESUME";
 
 export class WaypointError extends Error {
   readonly code: ErrorCode;

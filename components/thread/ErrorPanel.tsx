@@ -81,7 +81,8 @@ export function ErrorPanel({
             key={head.checkpointId}
             testId="error-edit"
             initial={head.values ?? {}}
-            submitLabel="Save edit & retry"
+            channels={graph?.channels}
+            submitLabel={canRun ? "Save and retry" : "Save"}
             pending={edit.isPending}
             error={edit.error}
             onCancel={() => setEditing(false)}

@@ -1,45 +1,25 @@
 "use client";
-import JsonView from "@uiw/react-json-view";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { ApiError, errorMessage } from "@/lib/client/api";
 import { useCan, useMe } from "@/lib/client/hooks";
 import type { Checkpoint, GraphDetail, Thread } from "@/lib/client/types";
 import { ActionMessage, Button } from "../ui/Button";
-import { editResume, useEditAndContinue, useResume } from "./actions";
+import { useEditAndContinue, useResume } from "./actions";
+import { DecisionPanel } from "./DecisionPanel";
+import { PayloadBox } from "./InterruptPayload";
+import { requestPanelFocus, takePanelFocus } from "./panel-focus";
 import { PauseIcon } from "../ui/icons";
 import { StateEditForm } from "./StateEditForm";
 import { QuorumStatus } from "./QuorumStatus";
 import { StaleNotice } from "./StaleNotice";
 
-type Mode = "idle" | "reject" | "edit";
+type Mode = "idle" | "decide" | "edit";
 
-/** The interrupt's payload as a reviewer reads it: top-level fields as labelled blocks, text kept as written. */
-function Payload({ value }: { value: unknown }) {
-  if (!value || typeof value !== "object" || Array.isArray(value))
-    return <pre className="whitespace-pre-wrap font-mono">{JSON.stringify(value ?? null, null, 2)}</pre>;
-  return (
-    <dl className="grid grid-cols-[max-content_1fr] gap-x-3 gap-y-1.5">
-      {Object.entries(value as Record<string, unknown>).map(([k, v]) => (
-        <div key={k} className="contents">
-          <dt className="font-medium text-slate-500">{k}</dt>
-          <dd className="min-w-0">
-            {typeof v === "string" ? (
-              <p data-field={k} className={`whitespace-pre-wrap break-words ${k === "problem" ? "text-rose-700" : "text-slate-900"}`}>
-                {v}
-              </p>
-            ) : v && typeof v === "object" ? (
-              <JsonView value={v as object} displayDataTypes={false} collapsed={2} enableClipboard={false} />
-            ) : (
-              <code className="font-mono text-indigo-700">{JSON.stringify(v)}</code>
-            )}
-          </dd>
-        </div>
-      ))}
-    </dl>
-  );
-}
-
-/** Shown while the thread waits on a human: the payload, then Approve / Reject (with a reason) / Edit state. */
+/**
+ * Shown while the thread waits on a human: the payload, then the decisions the interrupting node declares
+ * (DecisionPanel, drawn from its resume schema; a static interrupt offers Continue) and Edit state. After an
+ * action, the next interrupt panel takes keyboard focus.
+ */
 export function InterruptPanel({
   thread,
   head,
@@ -56,10 +36,22 @@ export function InterruptPanel({
   // The state the edit form was opened on: an edit sends only what the reviewer changed against IT, so after
   // the thread moved on (someone else decided) resending keeps the other person's changes to other channels.
   const [editBase, setEditBase] = useState<Record<string, unknown> | null>(null);
-  const [feedback, setFeedback] = useState("");
+  // What the reviewer typed in an open decision form, for the stale notice to offer when nothing waits any more.
+  const [typed, setTyped] = useState("");
+  const panel = useRef<HTMLElement>(null);
   const resume = useResume(thread.threadId);
   const edit = useEditAndContinue(thread.threadId, graph);
-  const interrupt = thread.interrupts[0];
+  // The interrupt in view stays after the thread leaves it (the panel may be held with a half-written answer).
+  const [held, setHeld] = useState(thread.interrupts[0]);
+  if (thread.interrupts[0] && thread.interrupts[0].id !== held?.id) setHeld(thread.interrupts[0]);
+  const interrupt = thread.interrupts[0] ?? held;
+  // The decision panel is keyed by the interrupt it answers, so a new interrupt starts with a fresh form. While a
+  // form is open it keeps its key: another reviewer's answer brings a new interrupt, and remounting would drop
+  // what this reviewer typed (they review the new state and send it again on the new interrupt). `closed` counts
+  // the stale notice's Close, which drops the form on purpose.
+  const [panelFor, setPanelFor] = useState(interrupt?.id);
+  const [closed, setClosed] = useState(0);
+  if (mode !== "decide" && interrupt?.id !== panelFor) setPanelFor(interrupt?.id);
   const dynamic = interrupt?.kind === "dynamic";
   const busy = resume.isPending || edit.isPending;
   const headValues = head?.values ?? {};
@@ -85,8 +77,7 @@ export function InterruptPanel({
       ? quorum.approvals.some((a) => a.actorId === `user:${me.userId}` || (me.kind === "admin-token" && a.actorId === "admin-token"))
       : false;
   const excluded = me && quorum?.excludeInitiator ? quorum.initiators.includes(me.userId ? `user:${me.userId}` : "admin-token") : false;
-  // A static interrupt continues with a plain run (an operator's action); a dynamic one is a decision.
-  const mayApprove = dynamic ? canDecide : canRun;
+  // A static interrupt continues with a plain run (an operator's action); a dynamic one is a decision (DecisionPanel).
   const staleError = [resume.error, edit.error].some((e) => e instanceof ApiError && e.code === "STALE_CHECKPOINT");
   const stale = (moved && !acted) || staleError;
   const hold = stale || mode !== "idle";
@@ -96,23 +87,39 @@ export function InterruptPanel({
     resume.reset();
     edit.reset();
   };
-  const done = () => setActed(true);
+  const done = () => {
+    setActed(true);
+    requestPanelFocus();
+  };
+  const interruptId = interrupt?.id;
+  useEffect(() => {
+    if (interruptId && takePanelFocus()) panel.current?.focus();
+  }, [interruptId]);
+  const resumeSchema = graph?.nodes.find((n) => n.id === interrupt?.node)?.resume;
 
-  const approve = () =>
-    resume.mutate(dynamic ? { command: { resume: { action: "approve" } }, expectedCheckpointId } : { expectedCheckpointId }, { onSuccess: done });
-  const reject = (e: React.FormEvent) => {
-    e.preventDefault();
+  const answer = (value: unknown, close: () => void) =>
     resume.mutate(
-      { command: { resume: { action: "reject", feedback: feedback.trim() || undefined } }, expectedCheckpointId },
+      { command: { resume: value }, expectedCheckpointId },
       {
         onSuccess: () => {
           done();
-          setFeedback("");
-          setMode("idle");
+          close();
         },
       },
     );
-  };
+  const proceed = () => resume.mutate({ expectedCheckpointId }, { onSuccess: done });
+  const editButton = canEdit && (
+    <Button
+      onClick={() => {
+        setEditBase(headValues);
+        setMode("edit");
+      }}
+      disabled={busy || !head || !!stale}
+      data-testid="edit-state"
+    >
+      Edit state…
+    </Button>
+  );
 
   if (!canDecide && !canRun && me)
     return (
@@ -134,8 +141,18 @@ export function InterruptPanel({
     );
 
   return (
-    <section data-testid="interrupt-panel" className="rounded-lg border-2 border-amber-400 bg-amber-50 p-3 shadow-sm">
-      <div className="flex flex-wrap items-start gap-3">
+    <section
+      ref={panel}
+      tabIndex={-1}
+      aria-label="Waiting for your decision"
+      data-testid="interrupt-panel"
+      className="rounded-lg border-2 border-amber-400 bg-amber-50 p-3 shadow-sm focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+    >
+      {/* While a form is open the payload stays in view: it sticks to the top as the form scrolls under it. */}
+      <div
+        data-sticky={mode !== "idle" || undefined}
+        className={`flex flex-wrap items-start gap-3 ${mode !== "idle" ? "sticky top-0 z-10 bg-amber-50 pb-2" : ""}`}
+      >
         <div className="min-w-0 flex-1">
           <h2 className="flex items-center gap-2 text-sm font-semibold text-amber-950">
             <span className="flex items-center gap-1 rounded bg-amber-400 px-1.5 py-0.5 text-xs">
@@ -153,16 +170,14 @@ export function InterruptPanel({
             )}
           </h2>
           {interrupt && (
-            <div data-testid="interrupt-payload" className="mt-2 max-h-48 overflow-auto rounded bg-white p-2 text-xs ring-1 ring-amber-200">
+            <PayloadBox value={interrupt.value} compact={mode !== "idle"}>
               {interrupt.value == null ? (
                 <p className="text-slate-700">
                   The graph stops {interrupt.kind} <code className="font-mono">{interrupt.node}</code> so you can check the state first.{" "}
-                  <strong>Approve &amp; continue</strong> runs it; <strong>Edit state</strong> changes the state, then continues.
+                  <strong>Continue</strong> runs it; <strong>Edit state</strong> changes the state, then continues.
                 </p>
-              ) : (
-                <Payload value={interrupt.value} />
-              )}
-            </div>
+              ) : null}
+            </PayloadBox>
           )}
         </div>
       </div>
@@ -172,87 +187,76 @@ export function InterruptPanel({
           threadId={thread.threadId}
           headId={thread.headCheckpointId}
           status={thread.status}
-          typed={mode === "reject" ? feedback : undefined}
+          typed={mode === "decide" ? typed : undefined}
           onReview={review}
           onClose={() => {
             review();
             setMode("idle");
+            setClosed((n) => n + 1);
           }}
         />
       )}
-      {mode === "idle" && (
-        <div className="mt-3 flex flex-wrap gap-2">
-          {mayApprove && (
-            <Button
-              variant="success"
-              onClick={approve}
-              pending={resume.isPending}
-              disabled={busy || mine || excluded || !!stale}
-              title={
-                mine
-                  ? "You have approved; another reviewer must approve too."
-                  : excluded
-                    ? "You started this run, so another reviewer must approve it."
-                    : undefined
-              }
-              data-testid="approve"
-            >
-              {quorum ? `Approve (${quorum.approvals.length + 1} of ${quorum.required})` : dynamic ? "Approve" : "Approve & continue"}
-            </Button>
-          )}
-          {dynamic && canDecide && (
-            <Button variant="danger" onClick={() => setMode("reject")} disabled={busy || !!stale} data-testid="reject">
-              Reject…
-            </Button>
-          )}
-          {canEdit && (
-            <Button
-              onClick={() => {
-                setEditBase(headValues);
-                setMode("edit");
-              }}
-              disabled={busy || !head || !!stale}
-              data-testid="edit-state"
-            >
-              Edit state…
-            </Button>
-          )}
-        </div>
+      {mode !== "edit" && dynamic && canDecide && !graph && (
+        // The decisions come from the graph's description: nothing to offer (not even the JSON fallback) until it is here.
+        <p className="mt-3 text-sm text-slate-600" data-testid="decisions-loading">
+          Loading the decisions…
+        </p>
       )}
-      {mode === "reject" && (
-        <form onSubmit={reject} data-testid="reject-form" className="mt-3 flex flex-col gap-2">
-          <label className="flex flex-col gap-1 text-sm font-medium text-slate-700">
-            Reason for rejecting
-            <textarea
-              data-testid="reject-reason"
-              autoFocus
-              value={feedback}
-              onChange={(e) => setFeedback(e.target.value)}
-              rows={3}
-              required
-              placeholder="What should change?"
-              className="rounded-md border-0 text-sm font-normal ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-rose-500"
-            />
-          </label>
-          <div className="flex justify-end gap-2">
-            <Button variant="ghost" onClick={() => setMode("idle")}>
-              Cancel
+      {mode !== "edit" && dynamic && canDecide && graph && (
+        <DecisionPanel
+          key={`${panelFor}:${closed}`}
+          schema={resumeSchema}
+          payload={interrupt?.value}
+          pending={resume.isPending}
+          error={resume.error}
+          disabled={busy || !!stale}
+          firstLabelSuffix={quorum ? `(${quorum.approvals.length + 1} of ${quorum.required})` : undefined}
+          firstDisabled={mine || excluded}
+          firstTitle={
+            mine
+              ? "You have approved; another reviewer must approve too."
+              : excluded
+                ? "You started this run, so another reviewer must approve it."
+                : undefined
+          }
+          onAnswer={answer}
+          onOpen={(open) => setMode(open ? "decide" : "idle")}
+          onTyped={setTyped}
+          onCancel={() => panel.current?.focus()}
+        >
+          {editButton}
+        </DecisionPanel>
+      )}
+      {mode === "idle" && !(dynamic && canDecide) && (
+        <div className="mt-3 flex flex-wrap gap-2">
+          {!dynamic && canRun && (
+            <Button variant="success" onClick={proceed} pending={resume.isPending} disabled={busy || !!stale} data-testid="continue">
+              Continue
             </Button>
-            <Button type="submit" variant="danger" pending={resume.isPending} disabled={!feedback.trim() || !!stale} data-testid="reject-submit">
-              Reject
-            </Button>
-          </div>
-        </form>
+          )}
+          {editButton}
+        </div>
       )}
       {mode === "edit" && head && (
         <div className="mt-3 rounded-md bg-white p-2 ring-1 ring-amber-200">
           <StateEditForm
             testId="interrupt-edit"
             initial={editBase ?? headValues}
-            submitLabel="Save edit & resume"
+            channels={graph?.channels}
+            submitLabel={dynamic ? "Save and send back for review" : canRun ? "Save and continue" : "Save"}
+            submitHint={
+              dynamic
+                ? `"${interrupt?.node}" runs again with your edit and asks again.`
+                : canRun
+                  ? "The run continues from your edit."
+                  : "The thread stays paused with your edit."
+            }
             pending={edit.isPending}
             error={edit.error}
-            onCancel={() => setMode("idle")}
+            onCancel={() => {
+              setMode("idle");
+              panel.current?.focus();
+            }}
             onSubmit={(after, who) =>
               edit.mutate(
                 {
@@ -260,7 +264,7 @@ export function InterruptPanel({
                   after,
                   ...who,
                   expectedCheckpointId,
-                  then: dynamic ? { command: { resume: editResume(interrupt, after, editBase ?? headValues) } } : {},
+                  ...(dynamic ? { reask: true } : { then: canRun ? {} : null }),
                 },
                 {
                   onSuccess: () => {
@@ -274,7 +278,14 @@ export function InterruptPanel({
         </div>
       )}
       <div className="mt-2">
-        <ActionMessage error={resume.error && !stale ? errorMessage(resume.error) : null} testId="interrupt" />
+        <ActionMessage
+          error={
+            resume.error && !stale && !(mode === "decide" && resume.error instanceof ApiError && resume.error.code === "INVALID_RESUME")
+              ? errorMessage(resume.error)
+              : null
+          }
+          testId="interrupt"
+        />
       </div>
     </section>
   );

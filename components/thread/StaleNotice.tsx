@@ -24,7 +24,7 @@ export function StaleNotice({
   headId: string | null;
   /** The thread's status now: "interrupted" means it waits again (on a new interrupt), so deciding again makes sense. */
   status: string;
-  /** The reject reason the reviewer wrote, offered for copying when there is nothing left to decide. */
+  /** What the reviewer wrote in the decision form (a reject reason, a note), offered for copying when nothing waits. */
   typed?: string;
   onReview: () => void;
   onClose: () => void;

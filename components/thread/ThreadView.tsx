@@ -5,7 +5,7 @@ import { errorMessage } from "@/lib/client/api";
 import { nodeLabel, timeAgo } from "@/lib/client/format";
 import { useRouter } from "next/navigation";
 import { useCan, useCheckpoint, useDeleteThread, useGraph, useGraphs, useHistory, useThread, useThreadEvents } from "@/lib/client/hooks";
-import type { Checkpoint, Thread } from "@/lib/client/types";
+import type { Checkpoint, GraphDetail, Thread } from "@/lib/client/types";
 import { Card } from "../ui/Card";
 import { StatusBadge } from "../ui/StatusBadge";
 import { CheckpointPanel } from "./CheckpointPanel";
@@ -20,12 +20,13 @@ import { Timeline } from "./Timeline";
 import { TimelineTools } from "./TimelineTools";
 import { useTimelineFind } from "./timeline-find";
 
-/** A running job's progress: `current` of `steps` when the state has them, else the last node. */
-function Progress({ thread, head }: { thread: Thread; head: Checkpoint | undefined }) {
+/** A running job's progress: the channels the graph declares as done / total (GraphDetail.progress), else the last node. */
+function Progress({ thread, head, graph }: { thread: Thread; head: Checkpoint | undefined; graph: GraphDetail | undefined }) {
   if (thread.status !== "running") return null;
   const v = head?.values ?? {};
-  const total = typeof v.steps === "number" ? v.steps : null;
-  const done = typeof v.current === "number" ? v.current : null;
+  const p = graph?.progress;
+  const total = p && typeof v[p.total] === "number" ? (v[p.total] as number) : null;
+  const done = p && typeof v[p.done] === "number" ? (v[p.done] as number) : null;
   return (
     <div data-testid="run-progress" className="flex min-w-[200px] flex-1 items-center gap-2 text-xs text-sky-800">
       <span className="h-3 w-3 animate-spin rounded-full border-2 border-sky-600 border-t-transparent" aria-hidden />
@@ -182,7 +183,7 @@ export function ThreadView({ threadId }: { threadId: string }) {
           graph <strong className="text-slate-700">{t.graphId}</strong> · {t.checkpointCount ?? all.length} checkpoint
           {(t.checkpointCount ?? all.length) === 1 ? "" : "s"} · updated {timeAgo(t.updatedAt)}
         </span>
-        <Progress thread={t} head={head.data} />
+        <Progress thread={t} head={head.data} graph={graph.data} />
         {running && canRun && <StopRun threadId={t.threadId} />}
         {t.status === "done" && head.data && (
           <span data-testid="done-banner" className="text-xs text-emerald-700">
@@ -235,7 +236,9 @@ export function ThreadView({ threadId }: { threadId: string }) {
         </Card>
         <div className="order-first flex min-h-0 min-w-0 flex-col gap-3 lg:order-none">
           {(t.status === "interrupted" || holdPanel) && (
-            <div className="max-h-[60%] shrink-0 overflow-auto">
+            // Held (a form open, a notice to read) it takes more of the column: the notice, the payload and what
+            // the reviewer typed should all be in view without scrolling inside the panel.
+            <div className={`${holdPanel ? "max-h-[85%]" : "max-h-[60%]"} shrink-0 overflow-auto`}>
               <InterruptPanel thread={t} head={head.data} graph={graph.data} onHold={setHoldPanel} />
             </div>
           )}

@@ -8,7 +8,7 @@ import { api } from "@/lib/client/api";
 import { refreshThread } from "@/lib/client/hooks";
 import { keys } from "@/lib/client/keys";
 import { stateUpdate } from "@/lib/client/state-edit";
-import type { GraphDetail, PendingInterrupt, RunCommand } from "@/lib/client/types";
+import type { GraphDetail, RunCommand } from "@/lib/client/types";
 
 function useInvalidate() {
   const qc = useQueryClient();
@@ -16,18 +16,6 @@ function useInvalidate() {
     for (const id of threadIds) refreshThread(qc, id);
     qc.invalidateQueries({ queryKey: keys.threadLists() });
   };
-}
-
-/**
- * Answer for a dynamic interrupt after a state edit: graphs whose payload carries a draft take the edit. With
- * `base` (the state the edit started from), only a draft the reviewer changed is sent as the edit: after the
- * thread moved on under an open form, an untouched old draft would otherwise replace the newer one.
- */
-export function editResume(interrupt: PendingInterrupt | undefined, values: Record<string, unknown>, base?: Record<string, unknown>): unknown {
-  const payload = interrupt?.value;
-  if (payload && typeof payload === "object" && "draft" in payload && typeof values.draft === "string" && (!base || values.draft !== base.draft))
-    return { action: "edit", draft: values.draft };
-  return { action: "approve" };
 }
 
 /**
@@ -42,11 +30,19 @@ export function useResume(threadId: string) {
   });
 }
 
-/** Saves a human edit (only changed channels), then, if asked, continues the run from it. */
+/**
+ * Saves a human edit (only changed channels), then, if asked, continues the run from it. With `reask`, the
+ * edit is sent back for review: the server runs the waiting node again, which asks with the edited state.
+ */
 export function useEditAndContinue(threadId: string, graph: GraphDetail | undefined) {
   const invalidate = useInvalidate();
   return useMutation({
     mutationFn: async (a: {
+      /**
+       * The state the form was OPENED on, not the head now: only what the reviewer changed against it is sent,
+       * so after the thread moved on under an open form (another reviewer decided or edited) resending never
+       * writes the stale values of channels this reviewer did not touch over the other person's changes.
+       */
       before: Record<string, unknown>;
       after: Record<string, unknown>;
       reason: string;
@@ -54,16 +50,18 @@ export function useEditAndContinue(threadId: string, graph: GraphDetail | undefi
       /** The head the editor saw (stale-decision guard on the edit, then on the run that follows it). */
       expectedCheckpointId?: string;
       then?: { command?: RunCommand } | null;
+      reask?: boolean;
     }) => {
       const values = stateUpdate(a.before, a.after, graph?.channels);
       let checkpointId = a.checkpointId;
       let expected = a.expectedCheckpointId;
-      if (Object.keys(values).length) {
+      if (Object.keys(values).length || a.reask) {
         const cp = await api.updateState(threadId, {
           values,
           checkpointId: a.checkpointId,
           reason: a.reason || undefined,
           expectedCheckpointId: expected,
+          ...(a.reask ? { reask: true } : {}),
         });
         checkpointId = cp.checkpointId;
         expected = cp.checkpointId;

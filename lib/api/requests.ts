@@ -82,6 +82,8 @@ export const EditStateBody = z
     checkpointId: Id.optional(),
     reason: z.string().max(2000).optional(),
     expectedCheckpointId: ExpectedCheckpoint,
+    /** Send the edit back for review: the nodes waiting for a decision run again at once and ask with the edited state (needs "decide" too). */
+    reask: z.boolean().optional(),
   })
   .strict();
 export type EditStateBody = z.infer<typeof EditStateBody>;

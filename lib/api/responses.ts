@@ -263,9 +263,19 @@ export type ApiThreadStorage = z.infer<typeof ApiThreadStorage>;
 
 export const ApiGraphStructure = z.strictObject({
   graphId: z.string().nullable(),
-  nodes: z.array(z.strictObject({ id: z.string(), description: z.string().optional() })),
+  /** `resume`: JSON Schema of the value that answers the node's interrupt (the dashboard draws its decision panel from it). */
+  nodes: z.array(z.strictObject({ id: z.string(), description: z.string().optional(), resume: JsonObject.optional() })),
   edges: z.array(z.strictObject({ source: z.string(), target: z.string(), conditional: z.boolean(), label: z.string().optional() })),
-  channels: z.array(z.strictObject({ name: z.string(), reducer: z.enum(["last-value", "append", "custom"]), description: z.string().optional() })),
+  /** `schema`: the channel's JSON Schema (the state-edit form is drawn from it); `internal`: left out of that form. */
+  channels: z.array(
+    z.strictObject({
+      name: z.string(),
+      reducer: z.enum(["last-value", "append", "custom"]),
+      description: z.string().optional(),
+      schema: JsonObject.optional(),
+      internal: z.boolean().optional(),
+    }),
+  ),
   interruptBefore: z.array(z.string()),
   interruptAfter: z.array(z.string()),
 });
@@ -277,6 +287,8 @@ export const ApiGraph = z.strictObject({
   description: z.string(),
   exampleInput: JsonObject,
   failureHint: z.string(),
+  /** The channels that say how far a run has got (GraphSpec.progress), when the graph declares them. */
+  progress: z.strictObject({ done: z.string(), total: z.string() }).optional(),
   structure: ApiGraphStructure,
 });
 export type ApiGraph = z.infer<typeof ApiGraph>;
@@ -430,9 +442,11 @@ export const ApiErrorBody = z.strictObject({
     action: z.string().optional(),
     role: z.string().optional(),
     requiredRole: z.string().optional(),
-    /** DECISION_REQUIRED: where the run waits for a decision. */
+    /** DECISION_REQUIRED: where the run waits for a decision; INVALID_RESUME: the node whose answer was refused. */
     node: z.string().optional(),
     checkpointId: z.string().optional(),
+    /** INVALID_RESUME: each problem with the answer, by field (a dotted path; "" for the answer as a whole). */
+    issues: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
   }),
 });
 export type ApiErrorBody = z.infer<typeof ApiErrorBody>;

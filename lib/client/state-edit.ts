@@ -14,15 +14,31 @@ export function stateUpdate(
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(after)) {
     const old = before[key];
-    if (JSON.stringify(old) === JSON.stringify(value)) continue;
+    if (same(old, value)) continue;
     if (reducers.get(key) === "append" && Array.isArray(old) && Array.isArray(value)) {
-      const prefix = JSON.stringify(value.slice(0, old.length)) === JSON.stringify(old);
+      const prefix = same(value.slice(0, old.length), old);
       out[key] = prefix ? value.slice(old.length) : value;
       continue;
     }
     out[key] = value;
   }
   return out;
+}
+
+/** Equal as JSON, whatever the order of object keys (a form may rebuild objects in its own key order). */
+export function same(a: unknown, b: unknown): boolean {
+  return stable(a) === stable(b);
+}
+
+function stable(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stable).join(",")}]`;
+  if (v && typeof v === "object")
+    return `{${Object.keys(v)
+      .sort()
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  return JSON.stringify(v) ?? "undefined";
 }
 
 /** Parses editor text as a JSON object; returns the error message to show inline otherwise. */

@@ -18,6 +18,11 @@ export interface GraphSpec {
   recursionLimit?: number;
   /** How to make a step fail on demand, and how to let the retry succeed (shown in the dashboard). */
   failureHint?: string;
+  /**
+   * Which channels say how far a run has got (numbers): the dashboard draws a progress bar from them while the
+   * thread runs. Without it, it shows the last node that ran.
+   */
+  progress?: { done: string; total: string };
   /** Per interrupting node: decisions there need a quorum of distinct approvers (QuorumRule below). */
   quorum?: Record<string, QuorumRule>;
 }

@@ -1,5 +1,6 @@
 import { WaypointError } from "../errors";
 import type { ChannelWrite } from "../checkpoint/types";
+import { checkValue, describeIssues } from "./schema";
 import type { State, StateSchema } from "./types";
 
 /** The state before any write: each channel's default, channels without one left out. */
@@ -54,10 +55,12 @@ export function applyWrites(schema: StateSchema, state: State, writes: ChannelWr
     next[w.channel] = spec.reducer ? spec.reducer(next[w.channel], w.value) : w.value;
   }
   for (const channel of writer.keys()) {
-    const validate = schema[channel].validate;
-    if (!validate) continue;
+    const { validate, schema: valueSchema } = schema[channel];
+    if (!validate && !valueSchema) continue;
     try {
-      validate(next[channel]);
+      validate?.(next[channel]);
+      const checked = valueSchema ? checkValue(valueSchema, next[channel]) : null;
+      if (checked && !checked.ok) throw new Error(describeIssues(checked.issues));
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       throw new WaypointError("INVALID_STATE", `Channel "${channel}" rejected the value written by "${writer.get(channel)}": ${why}`, {

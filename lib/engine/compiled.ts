@@ -14,6 +14,8 @@ import { describeGraph, type GraphDef } from "./definition";
 import { withThreadLock } from "./thread-lock";
 import { nextFrom, staticInterrupts } from "./routing";
 import { runGraph } from "./runner";
+import { checkResumes, resumeValuesFor } from "./resume";
+import { RESUME } from "./constants";
 import type {
   CompileConfig,
   ForkOptions,
@@ -25,6 +27,19 @@ import type {
   StreamEvent,
   UpdateStateOptions,
 } from "./types";
+
+/**
+ * The edit sent back for review: dynamic interrupts dropped with the answers their nodes already had (a node
+ * asking twice asks from its first question again); `next` kept, so the next run re-runs those nodes.
+ */
+function reask<C extends Pick<Checkpoint, "interrupts" | "pendingWrites">>(cp: C): C {
+  const asking = new Set(cp.interrupts.filter((i) => i.kind === "dynamic").map((i) => i.node));
+  return {
+    ...cp,
+    interrupts: cp.interrupts.filter((i) => i.kind !== "dynamic"),
+    pendingWrites: cp.pendingWrites.filter((p) => !(p.channel === RESUME && asking.has(p.node))),
+  };
+}
 
 const snapshot = (cp: Checkpoint): StateSnapshot => ({ values: cp.state, next: cp.next, interrupts: cp.interrupts, checkpoint: cp });
 
@@ -79,6 +94,15 @@ export class CompiledGraph {
     return this.invoke(null, { ...opts, threadId, checkpointId });
   }
 
+  /**
+   * Checks a resume value against the interrupts of `checkpointId` (default: the latest) and their nodes'
+   * declared schemas, without running anything: a caller with its own bookkeeping to do first (the server
+   * records quorum approvals) refuses a malformed answer before it. Returns the values the nodes would get.
+   */
+  async checkResume(threadId: string, resume: unknown, checkpointId?: string): Promise<Map<string, unknown>> {
+    return checkResumes(this.def, resumeValuesFor(await this.checkpointOf(threadId, checkpointId), resume, null));
+  }
+
   async getState(threadId: string, checkpointId?: string): Promise<StateSnapshot> {
     return snapshot(await this.checkpointOf(threadId, checkpointId));
   }
@@ -107,13 +131,15 @@ export class CompiledGraph {
       // An edit where the thread's step failed (to remove the cause) keeps that step's failed tries in the history.
       const error = base ? (await this.store.getThread(threadId).catch(() => null))?.error : null;
       const failed = error?.checkpointId === base?.id && error?.attempts?.length ? { failedAttempts: error.attempts } : {};
-      const draft = await this.derive(base, values, options.asNode, UPDATE_NODE, {
+      const edited = await this.derive(base, values, options.asNode, UPDATE_NODE, {
         ...options.metadata,
         ...failed,
         source: "update",
         actor: options.actor,
         reason: options.reason,
+        ...(options.reask ? { reask: true } : {}),
       });
+      const draft = options.reask && !options.asNode ? reask(edited) : edited;
       const saved = await this.store.save({ ...draft, threadId, parentId: base?.id ?? null });
       await this.afterEdit(threadId, saved);
       return saved;

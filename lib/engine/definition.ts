@@ -4,6 +4,7 @@
  */
 import { END } from "./constants";
 import { appendReducer } from "./reducers";
+import { jsonSchemaOf } from "./schema";
 import type { CompileConfig, GraphStructure, NodeFn, NodeOptions, Router, StateSchema } from "./types";
 
 export interface NodeDef {
@@ -42,14 +43,24 @@ export function describeGraph(def: GraphDef, config: CompileConfig): GraphStruct
     }
   return {
     graphId: config.graphId ?? null,
-    nodes: [...def.nodes.values()].map((n) => ({ id: n.name, description: n.options.description })),
+    nodes: [...def.nodes.values()].map((n) => ({
+      id: n.name,
+      description: n.options.description,
+      ...defined({ resume: jsonSchemaOf(n.options.resume) }),
+    })),
     edges,
     channels: Object.entries(def.schema).map(([name, spec]) => ({
       name,
       reducer: !spec.reducer ? "last-value" : spec.reducer === appendReducer ? "append" : "custom",
       description: spec.description,
+      ...defined({ schema: jsonSchemaOf(spec.schema), internal: spec.internal || undefined }),
     })),
     interruptBefore: [...(config.interruptBefore ?? [])],
     interruptAfter: [...(config.interruptAfter ?? [])],
   };
+}
+
+/** Drops undefined fields, so the description (checked by a strict response schema) carries only what is declared. */
+function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -20,6 +20,7 @@ import type { GraphDef } from "./definition";
 import { ThreadLock } from "./thread-lock";
 import { bindStore, endSpan, startSpan, withContext } from "./tracing";
 import { nextFrom, staticInterrupts } from "./routing";
+import { checkResumes, resumeValuesFor } from "./resume";
 import { errorMessage, outcomeToPending, pendingResumes, pendingToOutcomes, runTask, type TaskOutcome } from "./tasks";
 import type { CompileConfig, InvokeOptions, RunResult, State, StreamEvent } from "./types";
 import type { Context } from "@opentelemetry/api";
@@ -199,7 +200,7 @@ class Run {
     if (input === null && !base)
       throw new WaypointError("THREAD_NOT_FOUND", `Thread "${threadId}" has no checkpoint to continue from; start it with an input.`, { threadId });
     const startFrom = input === null ? base! : null;
-    const firstResumes = startFrom ? resumeValuesFor(startFrom, command.resume, gotoList) : new Map<string, unknown>();
+    const firstResumes = startFrom ? checkResumes(def, resumeValuesFor(startFrom, command.resume, gotoList)) : new Map<string, unknown>();
     const updateWrites = command.update !== undefined ? toWrites(def.schema, UPDATE_NODE, command.update) : [];
     const inputWrites = input !== null ? toWrites(def.schema, INPUT_NODE, input) : [];
 
@@ -535,29 +536,4 @@ async function recordStop(store: RunContext["config"]["store"], threadId: string
   } catch {
     // The store is unreachable: the thread stays "running" until recovery picks it up.
   }
-}
-
-/** Resume values for the first step, by node; validates the command against the checkpoint's interrupts. */
-function resumeValuesFor(cp: Checkpoint, resume: unknown, gotoList: string[] | null): Map<string, unknown> {
-  const out = new Map<string, unknown>();
-  const next = gotoList ?? cp.next;
-  const dynamic = cp.interrupts.filter((i) => i.kind === "dynamic" && next.includes(i.node));
-  if (resume === undefined) {
-    if (dynamic.length)
-      throw new WaypointError(
-        "DECISION_REQUIRED",
-        `"${dynamic[0].node}" is waiting for a decision at v${cp.version}: answer it (command.resume), or re-run "${dynamic[0].node}" ` +
-          `from the checkpoint before it to be asked again.`,
-        { node: dynamic[0].node, checkpointId: cp.id, interrupts: dynamic.map((i) => i.id) },
-      );
-    return out;
-  }
-  if (cp.interrupts.length === 0) throw new WaypointError("NO_PENDING_INTERRUPT", `Checkpoint "${cp.id}" has no pending interrupt to resume.`);
-  if (dynamic.length <= 1) {
-    if (dynamic.length) out.set(dynamic[0].node, resume);
-    return out;
-  }
-  const byId = isPlainObject(resume) && Object.keys(resume).length > 0 && Object.keys(resume).every((k) => dynamic.some((i) => i.id === k));
-  for (const i of dynamic) if (!byId || i.id in (resume as object)) out.set(i.node, byId ? (resume as Record<string, unknown>)[i.id] : resume);
-  return out;
 }

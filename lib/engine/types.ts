@@ -2,6 +2,9 @@
  * Public types of the engine. Nothing here imports Next.js or React: the engine is a plain library.
  */
 import type { Checkpoint, CheckpointStore, PendingInterrupt, ThreadError, ThreadStatus } from "../checkpoint/types";
+import type { JsonSchema, ValueSchema } from "./schema";
+
+export type { JsonSchema, ValueSchema, ValueIssue } from "./schema";
 
 export type State = Record<string, unknown>;
 
@@ -18,6 +21,13 @@ export interface ChannelSpec<T = unknown> {
   reducer?: Reducer<T, any>;
   default?: () => T;
   validate?: (value: unknown) => unknown;
+  /**
+   * The channel's value schema (a zod schema): checked after every reduction like `validate`, and described to
+   * the dashboard as JSON Schema, from which its state-edit form is drawn.
+   */
+  schema?: ValueSchema;
+  /** Bookkeeping a person should not edit (an append-only log, a routing flag): left out of the edit form. */
+  internal?: boolean;
   /** Shown in the dashboard. */
   description?: string;
 }
@@ -61,6 +71,12 @@ export interface NodeOptions {
   /** Nodes this node may `goto` with a Command (for validation and drawing, as LangGraph's `ends`). */
   ends?: string[];
   description?: string;
+  /**
+   * The shape of the value a person answers this node's `interrupt()` with (a zod schema). A resume value it
+   * refuses is an INVALID_RESUME error before anything is written; the node receives the schema's output.
+   * The graph's description carries it as JSON Schema, from which the dashboard draws the decision panel.
+   */
+  resume?: ValueSchema;
 }
 
 /** A router for conditional edges: returns node name(s), or keys of the path map. */
@@ -171,6 +187,11 @@ export interface UpdateStateOptions {
   metadata?: Record<string, unknown>;
   /** Stale-decision guard, as in InvokeOptions: refused when the thread's latest checkpoint is another one. */
   expectedCheckpointId?: string;
+  /**
+   * Send the edit back for review: the edited checkpoint drops its dynamic interrupts (their payloads were
+   * computed from the old state) but keeps `next`, so the next run re-runs those nodes, which ask again.
+   */
+  reask?: boolean;
 }
 
 export interface ForkOptions {
@@ -187,9 +208,11 @@ export interface ForkOptions {
 
 export interface GraphStructure {
   graphId: string | null;
-  nodes: { id: string; description?: string }[];
+  /** `resume`: the JSON Schema of the value that answers the node's interrupt, when declared. */
+  nodes: { id: string; description?: string; resume?: JsonSchema }[];
   edges: { source: string; target: string; conditional: boolean; label?: string }[];
-  channels: { name: string; reducer: "last-value" | "append" | "custom"; description?: string }[];
+  /** `schema`: the channel's JSON Schema, when declared; `internal`: not for people to edit. */
+  channels: { name: string; reducer: "last-value" | "append" | "custom"; description?: string; schema?: JsonSchema; internal?: boolean }[];
   interruptBefore: string[];
   interruptAfter: string[];
 }

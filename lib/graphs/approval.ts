@@ -8,10 +8,26 @@ import { defineGraph, type GraphSpec } from "waypoint/config";
  * reject goes to `revise` (which records the feedback) and back to `draft`; approve and edit go to `publish`.
  */
 export const Decision = z.discriminatedUnion("action", [
-  // approvedBy: added by the server when a two-person quorum completes (approval-2p).
-  z.object({ action: z.literal("approve"), comment: z.string().max(5000).optional(), approvedBy: z.array(z.string()).optional() }),
-  z.object({ action: z.literal("reject"), feedback: z.string().max(5000).optional() }),
-  z.object({ action: z.literal("edit"), draft: z.string().min(1).max(100_000), comment: z.string().max(5000).optional() }),
+  z.object({
+    action: z.literal("approve").meta({ title: "Approve" }),
+    comment: z.string().max(5000).optional().meta({ title: "Comment" }),
+    // Added by the server when a two-person quorum completes (approval-2p); readOnly: no form asks for it.
+    approvedBy: z.array(z.string()).optional().meta({ readOnly: true }),
+  }),
+  z.object({
+    action: z.literal("reject").meta({ title: "Reject", tone: "danger" }),
+    feedback: z
+      .string()
+      .trim()
+      .min(1, { error: "Say what should change." })
+      .max(5000)
+      .meta({ title: "Reason for rejecting", description: "What should change?" }),
+  }),
+  z.object({
+    action: z.literal("edit").meta({ title: "Edit the draft" }),
+    draft: z.string().min(1).max(100_000).meta({ title: "Draft", format: "textarea" }),
+    comment: z.string().max(5000).optional().meta({ title: "Comment" }),
+  }),
 ]);
 export type Decision = z.infer<typeof Decision>;
 
@@ -35,14 +51,25 @@ function approvalGraph(): GraphSpec {
     failureHint: 'Start with { "failDraft": true }: the draft step fails. Edit the state to { "failDraft": false } and Retry.',
     build: () =>
       new StateGraph({
-        topic: { validate: (v) => Topic.parse(v), description: "What to write about." },
-        failDraft: { default: () => false, validate: (v) => z.boolean().parse(v), description: "Makes `draft` fail while true." },
-        draft: { default: () => "", validate: (v) => z.string().parse(v), description: "The current draft." },
-        feedback: { reducer: appendReducer, default: () => [], description: "Reviewer feedback, one entry per rejection." },
-        decision: { default: () => null, description: "The reviewer's last answer." },
-        revisions: { default: () => 0, validate: (v) => z.number().int().min(0).parse(v), description: "How many rejections." },
-        published: { default: () => false, validate: (v) => z.boolean().parse(v) },
-        log: { reducer: appendReducer, default: () => [], description: "Append-only history of what happened." },
+        topic: { schema: Topic, description: "What to write about." },
+        failDraft: { default: () => false, schema: z.boolean(), description: "Makes `draft` fail while true." },
+        draft: { default: () => "", schema: z.string().meta({ format: "textarea" }), description: "The current draft." },
+        feedback: {
+          reducer: appendReducer,
+          default: () => [],
+          schema: z.array(z.string()),
+          description: "Reviewer feedback, one entry per rejection.",
+        },
+        decision: { default: () => null, schema: Decision.nullable(), internal: true, description: "The reviewer's last answer." },
+        revisions: { default: () => 0, schema: z.number().int().min(0), description: "How many rejections." },
+        published: { default: () => false, schema: z.boolean() },
+        log: {
+          reducer: appendReducer,
+          default: () => [],
+          schema: z.array(z.string()),
+          internal: true,
+          description: "Append-only history of what happened.",
+        },
       })
         .addNode(
           "draft",
@@ -78,7 +105,7 @@ function approvalGraph(): GraphSpec {
               problem = `Invalid answer: ${parsed.error.issues[0]?.message ?? "unknown"}. Send { "action": "approve" | "reject" | "edit", ... }.`;
             }
           },
-          { description: "Waits for a human decision (dynamic interrupt)." },
+          { description: "Waits for a human decision (dynamic interrupt).", resume: Decision },
         )
         .addNode(
           "revise",

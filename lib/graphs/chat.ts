@@ -78,13 +78,27 @@ function plan(text: string): ToolCall | string {
   return `You said: "${text.slice(0, 200)}". I can calculate (try "what is 12 * 7") or look things up (try "look up checkpoint").`;
 }
 
-/** The human's answer at the approval interrupt: Agent Inbox's `[{ type, args }]`, or `{ action: "approve" | "reject" }`. */
-const Review = z.union([
-  z.object({ type: z.enum(["accept", "ignore"]), args: z.unknown().optional() }),
-  z.object({ type: z.literal("edit"), args: z.object({ action: z.string().optional(), args: z.record(z.string(), z.unknown()) }) }),
-  z.object({ type: z.literal("response"), args: z.string() }),
+/**
+ * The human's answer at the approval interrupt: Agent Inbox's `{ type, args }` (alone or as a one-item list, as
+ * agent-chat-ui sends it), or `{ action: "approve" | "reject" }`. Declared on the node, so a malformed answer is
+ * refused before the run, and the dashboard draws Accept / Ignore / Answer instead / Edit the call from it.
+ */
+const ReviewOne = z.union([
+  z.discriminatedUnion("type", [
+    z.object({ type: z.literal("accept").meta({ title: "Accept" }), args: z.unknown().optional().meta({ readOnly: true }) }),
+    z.object({ type: z.literal("ignore").meta({ title: "Ignore", tone: "danger" }), args: z.unknown().optional().meta({ readOnly: true }) }),
+    z.object({
+      type: z.literal("response").meta({ title: "Answer instead" }),
+      args: z.string().trim().min(1).max(20_000).meta({ title: "Your answer", format: "textarea" }),
+    }),
+    z.object({
+      type: z.literal("edit").meta({ title: "Edit the call" }),
+      args: z.object({ action: z.string().optional(), args: z.record(z.string(), z.unknown()) }).meta({ title: "The call, as JSON" }),
+    }),
+  ]),
   z.object({ action: z.enum(["approve", "reject"]), comment: z.string().optional() }),
 ]);
+const Review = z.union([ReviewOne, z.array(ReviewOne).length(1)]);
 
 export const chat = defineGraph({
   input,
@@ -117,7 +131,7 @@ export const chat = defineGraph({
             config: { allow_ignore: true, allow_respond: true, allow_edit: true, allow_accept: true },
             description: `The assistant wants to call \`${call.name}\` with ${JSON.stringify(call.args)}. Accept, edit, respond or ignore?`,
           });
-          const parsed = Review.safeParse(Array.isArray(raw) ? raw[0] : raw);
+          const parsed = ReviewOne.safeParse(Array.isArray(raw) ? raw[0] : raw);
           const review = parsed.success ? parsed.data : { type: "ignore" as const };
           const tool = (content: string, status: "success" | "error" = "success"): Message => ({
             type: "tool",
@@ -138,7 +152,7 @@ export const chat = defineGraph({
             return { messages: [tool(`Error: ${(err as Error).message}`, "error")] };
           }
         },
-        { description: "Asks a human to approve the tool call (dynamic interrupt), then runs it." },
+        { description: "Asks a human to approve the tool call (dynamic interrupt), then runs it.", resume: Review },
       )
       .addEdge(START, "agent")
       .addConditionalEdges("agent", (s) => ((lastMessage(s.messages)?.tool_calls ?? []).length ? "tool call" : "answer"), {

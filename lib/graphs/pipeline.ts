@@ -26,19 +26,20 @@ const input = z
 export const pipeline = defineGraph({
   input,
   failureHint: 'Start with { "failAt": 3 }: step 3 fails. Edit the state to { "failAt": null } and Retry.',
+  progress: { done: "current", total: "steps" },
   // prepare + up to 10,000 work steps + finish must fit in one run.
   recursionLimit: 10_100,
   build: () =>
     new StateGraph({
-      label: { default: () => "pipeline", description: "Free-form name of the job." },
-      steps: { default: () => 5, validate: (v) => Steps.parse(v), description: "How many work steps." },
-      stepMs: { default: () => 500, validate: (v) => StepMs.parse(v), description: "Milliseconds per step." },
-      failAt: { default: () => null, validate: (v) => FailAt.parse(v), description: "Step that fails while set." },
-      slowAt: { default: () => null, validate: (v) => FailAt.parse(v), description: "Step that takes ten times as long." },
-      current: { default: () => 0, validate: (v) => z.number().int().min(0).parse(v), description: "Last finished step." },
-      completed: { reducer: appendReducer, default: () => [], description: "Step numbers, each recorded once." },
-      status: { default: () => "pending", description: "pending | working | finished" },
-      log: { reducer: appendReducer, default: () => [] },
+      label: { default: () => "pipeline", schema: z.string().max(200), description: "Free-form name of the job." },
+      steps: { default: () => 5, schema: Steps, description: "How many work steps." },
+      stepMs: { default: () => 500, schema: StepMs, description: "Milliseconds per step." },
+      failAt: { default: () => null, schema: FailAt, description: "Step that fails while set." },
+      slowAt: { default: () => null, schema: FailAt, description: "Step that takes ten times as long." },
+      current: { default: () => 0, schema: z.number().int().min(0), description: "Last finished step." },
+      completed: { reducer: appendReducer, default: () => [], schema: z.array(z.number().int()), description: "Step numbers, each recorded once." },
+      status: { default: () => "pending", schema: z.enum(["pending", "working", "finished"]), description: "pending | working | finished" },
+      log: { reducer: appendReducer, default: () => [], schema: z.array(z.string()), internal: true },
     })
       .addNode("prepare", (s) => ({ status: "working", current: 0, log: `prepare: ${s.steps} steps of ${s.stepMs} ms` }), {
         description: "Sets the job up.",

@@ -15,11 +15,8 @@ const Question = z.string().trim().min(1).max(500);
 const FailSearch = z.enum(SOURCES).nullable();
 const input = z.object({ question: Question, failSearch: FailSearch.default(null) }).strict();
 
-interface Finding {
-  source: Source;
-  title: string;
-  score: number;
-}
+const FindingSchema = z.object({ source: z.enum(SOURCES), title: z.string(), score: z.number().min(0).max(1) });
+type Finding = z.infer<typeof FindingSchema>;
 
 function fakeSearch(source: Source, query: string): Finding[] {
   const h = hash(`${source}:${query}`);
@@ -42,13 +39,23 @@ export const research = defineGraph({
   failureHint: 'Start with { "failSearch": "papers" }: that search fails. Edit the state to { "failSearch": null } and Retry.',
   build: () =>
     new StateGraph({
-      question: { validate: (v) => Question.parse(v), description: "What to research." },
-      failSearch: { default: () => null, validate: (v) => FailSearch.parse(v), description: "A search that fails while set." },
-      queries: { default: () => ({}), description: "One query per search tool." },
-      findings: { reducer: appendReducer, default: () => [], description: "Results from all searches (fan-in)." },
-      sources: { default: () => [], description: "Merged, ranked findings." },
-      report: { default: () => "", description: "The final report." },
-      log: { reducer: appendReducer, default: () => [] },
+      question: { schema: Question, description: "What to research." },
+      failSearch: { default: () => null, schema: FailSearch, description: "A search that fails while set." },
+      queries: {
+        default: () => ({}),
+        schema: z.object({ web: z.string(), papers: z.string(), code: z.string() }).partial(),
+        description: "One query per search tool.",
+      },
+      findings: {
+        reducer: appendReducer,
+        default: () => [],
+        schema: z.array(FindingSchema),
+        internal: true,
+        description: "Results from all searches (fan-in).",
+      },
+      sources: { default: () => [], schema: z.array(FindingSchema), description: "Merged, ranked findings." },
+      report: { default: () => "", schema: z.string().meta({ format: "textarea" }), description: "The final report." },
+      log: { reducer: appendReducer, default: () => [], schema: z.array(z.string()), internal: true },
     })
       .addNode(
         "plan",

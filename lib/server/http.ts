@@ -51,6 +51,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   THREAD_EXISTS: 409,
   NO_ACTIVE_RUN: 409,
   DECISION_REQUIRED: 409,
+  INVALID_RESUME: 400,
 };
 
 /** Details safe and useful to show a client, by code (the rest stay in the server log). */
@@ -58,6 +59,7 @@ const PUBLIC_DETAILS: Partial<Record<ErrorCode, (keyof ErrorDetails)[]>> = {
   STALE_CHECKPOINT: ["expectedCheckpointId", "headCheckpointId"],
   FORBIDDEN: ["action", "role", "requiredRole"],
   DECISION_REQUIRED: ["node", "checkpointId"],
+  INVALID_RESUME: ["node", "issues"],
 };
 
 /**

@@ -46,6 +46,7 @@ export function graphSummary(rt: Runtime, graphId: string): ApiGraph {
     description: def.description,
     exampleInput: def.exampleInput,
     failureHint: def.failureHint,
+    ...(def.progress ? { progress: def.progress } : {}),
     structure: rt.graphs.compile(def.id).describe(),
   };
 }
@@ -160,6 +161,8 @@ export async function startRun(rt: Runtime, who: Caller, threadId: string, body:
   const action = deciding ? "decide" : input ? "run_start" : t.status === "error" ? "run_retry" : "run_resume";
   const reason = body.reason ?? (deciding ? reasonOf(body.command!.resume) : undefined);
   let command = body.command;
+  // A malformed answer is refused (400 INVALID_RESUME) before a quorum records it as an approval.
+  if (deciding) await rt.graphs.compile(graphId).checkResume(threadId, body.command!.resume, body.checkpointId);
   if (deciding && (!from || from.id === t.headCheckpointId)) {
     const q = await decideWithQuorum(rt, who, t, graphId, body.command!.resume, body.expectedCheckpointId);
     if (q.pending) return { status: 202, body: { run: null, quorum: q.view, thread: await threadView(rt, threadId) } };
@@ -220,10 +223,23 @@ export async function editState(rt: Runtime, who: Caller, threadId: string, body
   const t = await readable(rt, who, threadId);
   const graphId = knownGraph(rt, t);
   who.authorize("edit", graphId);
+  // Sending an edit back for review stands in for a decision (the waiting node is answered by asking again).
+  if (body.reask) who.authorize("decide", graphId);
   guardQuorum(rt, who, graphId, { asNode: body.asNode });
   const { values, ...opts } = body;
   const { actor, ...meta } = who.actorMeta;
   const cp = await rt.graphs.compile(graphId).updateState(threadId, values, { ...opts, actor, metadata: meta });
+  // Back for review: the waiting nodes run again at once and ask with the edited state (one request, so a
+  // reviewer without the "run" permission can do it, and nothing is left half done between two requests).
+  const run = body.reask
+    ? (
+        await rt.runs.start(threadId, graphId, {
+          input: null,
+          metadata: { ...who.actorMeta, ...(body.reason ? { reason: body.reason } : {}) },
+          expectedCheckpointId: cp.id,
+        })
+      ).run
+    : null;
   await who.audit({
     action: "edit_state",
     threadId,
@@ -231,7 +247,7 @@ export async function editState(rt: Runtime, who: Caller, threadId: string, body
     checkpointBefore: cp.parentId,
     checkpointAfter: cp.id,
     reason: body.reason ?? null,
-    detail: { values, ...(body.asNode ? { asNode: body.asNode } : {}) },
+    detail: { values, ...(body.asNode ? { asNode: body.asNode } : {}), ...(run ? { reask: true, runId: run.runId } : {}) },
   });
   rt.bus.publish({ type: "checkpoint", threadId, checkpoint: apiCheckpoint(cp, "summary") });
   rt.bus.publish({ type: "thread_updated", threadId, reason: "edit" });

@@ -36,8 +36,21 @@ describe("describeChange", () => {
     expect(describeChange(meta({}))).toEqual({ who: null, what: "the run moved on", said: null });
   });
 
-  it("ignores a decision or an actor that is not what Waypoint writes", () => {
-    expect(describeChange(meta({ actor: 42, decision: "approve" }))).toEqual({ who: null, what: "the run moved on", said: null });
+  it("describes a decision of any declared shape: its fields in words, the text written as what was said", () => {
+    expect(describeChange(meta({ actor: "Vera", decision: { vendor: "contoso", budget: 1200, note: " fastest " } }))).toEqual({
+      who: "Vera",
+      what: "answered it (vendor contoso, budget 1200)",
+      said: "fastest",
+    });
+    expect(describeChange(meta({ actor: "Ann", decision: [{ type: "accept", args: { a: 1 } }] })).what).toBe("accepted it");
+    expect(describeChange(meta({ actor: "Ann", decision: { type: "response", args: "use 2" } })).what).toBe("answered it (response)");
+    expect(describeChange(meta({ decision: "approve" })).what).toBe("answered it (“approve”)");
+    expect(describeChange(meta({ decision: 42 })).what).toBe("answered it (42)");
+    expect(describeChange(meta({ decision: { text: "x".repeat(100) } })).what).toBe(`answered it (text ${"x".repeat(55)}…)`);
+  });
+
+  it("ignores an actor that is not a name", () => {
+    expect(describeChange(meta({ actor: 42 }))).toEqual({ who: null, what: "the run moved on", said: null });
     expect(describeChange(undefined)).toEqual({ who: null, what: "the run moved on", said: null });
   });
 });

@@ -54,7 +54,7 @@ describe("graph config: what loads", () => {
   it("the default waypoint.config.ts registers the demo graphs, in order, with their modules' behaviour", async () => {
     const { file, graphs } = await loadGraphConfig({ env: {}, cwd: ROOT });
     expect(file).toBe(path.join(ROOT, "waypoint.config.ts"));
-    expect(graphs.map((g) => g.id)).toEqual(["approval", "approval-2p", "research", "pipeline", "chat"]);
+    expect(graphs.map((g) => g.id)).toEqual(["approval", "approval-2p", "research", "pipeline", "vendor", "chat"]);
     const twoPerson = graphs.find((g) => g.id === "approval-2p")!;
     expect(twoPerson.quorum?.review).toMatchObject({ approvals: 2, excludeInitiator: true });
     expect(graphs.find((g) => g.id === "research")!.interruptBefore).toEqual(["write_report"]);

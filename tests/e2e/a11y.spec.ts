@@ -35,15 +35,23 @@ test("axe: a thread waiting at an interrupt, its reject form, its edit form and 
   await expect(tp.graphNode("review")).toBeVisible();
   await expectAccessible(page, "thread with interrupt panel");
 
-  await tp.interrupt.getByTestId("reject").click();
-  await expect(tp.interrupt.getByTestId("reject-reason")).toBeVisible();
+  await tp.interrupt.getByTestId("decision-reject").click();
+  await expect(tp.interrupt.getByTestId("decision-field-feedback")).toBeVisible();
   await expectAccessible(page, "reject form");
-  await tp.interrupt.getByRole("button", { name: "Cancel" }).click();
+  // Sent empty, the form names the field: the error state is checked too.
+  await tp.interrupt.getByTestId("decision-submit").click();
+  await expect(tp.interrupt.getByTestId("decision-error-feedback")).toBeVisible();
+  await expectAccessible(page, "reject form with an error");
+  await tp.interrupt.getByTestId("decision-cancel").click();
 
+  // The state edit: the form drawn from the channels' schemas, then the raw JSON editor.
   await tp.interrupt.getByTestId("edit-state").click();
-  await expect(page.getByTestId("interrupt-edit-editor")).toBeVisible();
+  await expect(page.getByTestId("interrupt-edit-form")).toBeVisible();
   await expectAccessible(page, "edit form");
-  await tp.interrupt.getByRole("button", { name: "Cancel" }).click();
+  await page.getByTestId("interrupt-edit-mode").click();
+  await expect(page.getByTestId("interrupt-edit-editor")).toBeVisible();
+  await expectAccessible(page, "edit form as JSON");
+  await page.getByTestId("interrupt-edit-cancel").click();
 
   await tp.rowsByNode("draft").first().click();
   await tp.tab("diff");

@@ -34,7 +34,8 @@ test("a viewer reads a waiting thread but is offered no action", async ({ browse
   await expect(page.getByTestId("new-run-readonly")).toBeVisible();
   await ThreadPage.open(page, threadId);
   await expect(page.getByTestId("readonly-note")).toContainText("reviewer role");
-  for (const id of ["approve", "reject", "edit-state", "fork-open", "resume", "delete-thread"]) await expect(page.getByTestId(id)).toHaveCount(0);
+  for (const id of ["decision-approve", "decision-reject", "edit-state", "fork-open", "resume", "delete-thread"])
+    await expect(page.getByTestId(id)).toHaveCount(0);
   await page.context().close();
 });
 
@@ -46,17 +47,17 @@ test("two reviewers on one interrupt: the second is told who decided, and keeps 
   await ThreadPage.open(rob, threadId);
 
   // Rob starts writing a rejection; meanwhile Rita approves.
-  await rob.getByTestId("reject").click();
-  await rob.getByTestId("reject-reason").fill("The intro buries the lede");
+  await rob.getByTestId("decision-reject").click();
+  await rob.getByTestId("decision-field-feedback").fill("The intro buries the lede");
   await ritaThread.approve();
   await ritaThread.expectStatus("done");
 
   // Rob's page says what happened and by whom; his text is still there and nothing was sent.
   await expect(rob.getByTestId("stale-notice")).toBeVisible();
   await expect(rob.getByTestId("stale-what")).toContainText("Rita Reviewer");
-  await expect(rob.getByTestId("stale-what")).toContainText("approved");
-  await expect(rob.getByTestId("reject-reason")).toHaveValue("The intro buries the lede");
-  await expect(rob.getByTestId("reject-submit")).toBeDisabled();
+  await expect(rob.getByTestId("stale-what")).toContainText("approved it");
+  await expect(rob.getByTestId("decision-field-feedback")).toHaveValue("The intro buries the lede");
+  await expect(rob.getByTestId("decision-submit")).toBeDisabled();
   const state = await apiState(request, threadId);
   expect(state.values.feedback).toEqual([]);
   await rita.context().close();
@@ -70,10 +71,10 @@ test("two-person approval: one reviewer's approval waits for a second, different
 
   const ritaThread = await ThreadPage.open(rita, threadId);
   await expect(rita.getByTestId("quorum")).toHaveAttribute("data-required", "2");
-  await rita.getByTestId("approve").click();
+  await rita.getByTestId("decision-approve").click();
   await expect(rita.getByTestId("quorum")).toHaveAttribute("data-approvals", "1");
   await expect(rita.getByTestId("quorum-approvals")).toContainText("Rita Reviewer");
-  await expect(rita.getByTestId("approve")).toBeDisabled();
+  await expect(rita.getByTestId("decision-approve")).toBeDisabled();
   await ritaThread.expectStatus("interrupted");
 
   // The admin who started the thread may not be the second approver.
@@ -82,7 +83,7 @@ test("two-person approval: one reviewer's approval waits for a second, different
 
   const robThread = await ThreadPage.open(rob, threadId);
   await expect(rob.getByTestId("quorum-approvals")).toContainText("Rita Reviewer");
-  await rob.getByTestId("approve").click();
+  await rob.getByTestId("decision-approve").click();
   await robThread.expectStatus("done");
   const state = await apiState(request, threadId);
   expect(state.values.published).toBe(true);

@@ -64,13 +64,14 @@ export class ThreadPage {
   get interrupt() {
     return this.page.getByTestId("interrupt-panel");
   }
+  /** Approve at a dynamic interrupt (the declared "approve" decision), or Continue at a static one. */
   async approve() {
-    await this.interrupt.getByTestId("approve").click();
+    await this.interrupt.locator("[data-testid=decision-approve], [data-testid=continue]").first().click();
   }
   async reject(reason: string) {
-    await this.interrupt.getByTestId("reject").click();
-    await this.interrupt.getByTestId("reject-reason").fill(reason);
-    await this.interrupt.getByTestId("reject-submit").click();
+    await this.interrupt.getByTestId("decision-reject").click();
+    await this.interrupt.getByTestId("decision-field-feedback").fill(reason);
+    await this.interrupt.getByTestId("decision-submit").click();
   }
   // Error panel
   get errorPanel() {

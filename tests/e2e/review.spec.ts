@@ -41,7 +41,7 @@ test("1. start an approval run from the New run form, approve, it ends done with
   expect(outside).toEqual([]);
 });
 
-test("2. edit the draft in the state editor at the review, resume: the final state carries the edit, the timeline shows the author", async ({
+test("2. edit the draft in the state form at the review, send it back for review, approve: the final state carries the edit, the timeline shows the author", async ({
   page,
   request,
 }) => {
@@ -51,14 +51,16 @@ test("2. edit the draft in the state editor at the review, resume: the final sta
   await thread.expectStatus("interrupted");
 
   await thread.interrupt.getByTestId("edit-state").click();
-  const editor = page.getByTestId("interrupt-edit-editor");
-  const original = JSON.parse(await editorText(editor)) as Record<string, unknown>;
-  expect(original.topic).toBe("E2E edit journey");
-  const edited = { ...original, draft: "# Edited by a human\n\nA better draft." };
-  await replaceEditorText(editor, JSON.stringify(edited, null, 2));
+  const form = page.getByTestId("interrupt-edit");
+  await expect(form.getByLabel("topic", { exact: true })).toHaveValue("E2E edit journey");
+  await form.getByLabel("draft", { exact: true }).fill("# Edited by a human\n\nA better draft.");
   await page.getByTestId("interrupt-edit-reason").fill("tighter intro");
+  await expect(page.getByTestId("interrupt-edit-submit")).toHaveText("Save and send back for review");
   await page.getByTestId("interrupt-edit-submit").click();
 
+  // The review asks again, with the edited draft; approving publishes it.
+  await expect(thread.interrupt.getByTestId("interrupt-payload")).toContainText("A better draft.");
+  await thread.approve();
   await thread.expectStatus("done");
   const state = await apiState(request, thread.threadId);
   expect(state.values.draft).toBe("# Edited by a human\n\nA better draft.");
@@ -112,6 +114,7 @@ test("8. invalid JSON in the state editor is refused inline and nothing is sent"
     if (r.method() !== "GET") writes.push(`${r.method()} ${r.url()}`);
   });
   await thread.interrupt.getByTestId("edit-state").click();
+  await page.getByTestId("interrupt-edit-mode").click(); // Edit as JSON
   const editor = page.getByTestId("interrupt-edit-editor");
   await replaceEditorText(editor, '{ "draft": "unterminated, }');
   await expect(page.getByTestId("interrupt-edit-invalid")).toContainText("Invalid JSON");

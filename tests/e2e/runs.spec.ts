@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { apiState, replaceEditorText, editorText, ThreadsPage } from "./pages";
+import { apiState, ThreadsPage } from "./pages";
 
 /** Journeys 6 and 7, and the live view of a running pipeline. */
 
@@ -40,10 +40,10 @@ test("7. a failing step shows the error; Retry continues once the cause is gone"
 
   // Remove the cause in the state, then retry: the run goes on to the review.
   await thread.errorPanel.getByTestId("error-edit-state").click();
-  const editor = page.getByTestId("error-edit-editor");
-  const state = JSON.parse(await editorText(editor)) as Record<string, unknown>;
-  expect(state.failDraft).toBe(true);
-  await replaceEditorText(editor, JSON.stringify({ ...state, failDraft: false }, null, 2));
+  const failDraft = page.getByTestId("error-edit").getByLabel("failDraft", { exact: true });
+  await expect(failDraft).toBeChecked();
+  await failDraft.uncheck();
+  await expect(page.getByTestId("error-edit-submit")).toHaveText("Save and retry");
   await page.getByTestId("error-edit-submit").click();
   await thread.expectStatus("interrupted");
   await expect(thread.errorPanel).toBeHidden();

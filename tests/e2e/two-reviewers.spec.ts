@@ -1,4 +1,4 @@
-import { expect, test, type APIRequestContext } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { expectAccessible } from "./axe";
 import { apiState, apiThread, editorText, replaceEditorText, ThreadPage } from "./pages";
 import { signInAs, USERS } from "./users";
@@ -8,6 +8,12 @@ import { signInAs, USERS } from "./users";
  * who did what (and what they wrote), keeps what they typed, sends nothing on its own, and lets them send it
  * again on the new interrupt, where it changes only what they changed.
  */
+
+const SHOTS = process.env.E2E_SHOTS_DIR ?? "/work/shots/h7";
+
+async function shot(page: Page, name: string) {
+  if (process.env.E2E_SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
 
 async function waitingThread(request: APIRequestContext, topic: string): Promise<string> {
   const res = await request.post("/api/threads", { data: { graphId: "approval", input: { topic } } });
@@ -28,8 +34,8 @@ test("Rita rejects while Rob writes his rejection: Rob is told who rejected and 
   const ritaThread = await ThreadPage.open(rita, threadId);
   const robThread = await ThreadPage.open(rob, threadId);
 
-  await rob.getByTestId("reject").click();
-  await rob.getByTestId("reject-reason").fill("Say who it is for");
+  await rob.getByTestId("decision-reject").click();
+  await rob.getByTestId("decision-field-feedback").fill("Say who it is for");
   await ritaThread.reject("Add a concrete example");
   await expect(ritaThread.interrupt.getByTestId("interrupt-payload")).toContainText("Add a concrete example");
 
@@ -40,16 +46,17 @@ test("Rita rejects while Rob writes his rejection: Rob is told who rejected and 
   await expect(notice.getByTestId("stale-what")).toContainText("rejected it");
   await expect(notice.getByTestId("stale-said")).toHaveText("Add a concrete example");
   await expect(notice.getByTestId("stale-what")).toContainText("waiting at review again");
-  await expect(rob.getByTestId("reject-reason")).toHaveValue("Say who it is for");
-  await expect(rob.getByTestId("reject-submit")).toBeDisabled();
+  await expect(rob.getByTestId("decision-field-feedback")).toHaveValue("Say who it is for");
+  await expect(rob.getByTestId("decision-submit")).toBeDisabled();
+  await shot(rob, "stale-notice-waiting-again");
   expect((await apiState(request, threadId)).values.feedback).toEqual(["Add a concrete example"]);
 
   // He looks at the new draft, then sends his reason on it.
   await notice.getByTestId("stale-review").click();
   await expect(notice).toBeHidden();
   await expect(robThread.interrupt.getByTestId("interrupt-payload")).toContainText('Revised for: "Add a concrete example"');
-  await expect(rob.getByTestId("reject-reason")).toHaveValue("Say who it is for");
-  await rob.getByTestId("reject-submit").click();
+  await expect(rob.getByTestId("decision-field-feedback")).toHaveValue("Say who it is for");
+  await rob.getByTestId("decision-submit").click();
   await expect(robThread.interrupt.getByTestId("interrupt-payload")).toContainText('Revised for: "Say who it is for"');
   await expect(rob.getByTestId("stale-notice")).toHaveCount(0);
 
@@ -72,6 +79,7 @@ test("Rob's state edit survives Rita's rejection: refused while stale, then sent
   const robThread = await ThreadPage.open(rob, threadId);
 
   await rob.getByTestId("edit-state").click();
+  await rob.getByTestId("interrupt-edit-mode").click(); // Edit as JSON
   const editor = rob.getByTestId("interrupt-edit-editor");
   const opened = JSON.parse(await editorText(editor)) as Record<string, unknown>;
   const mine = JSON.stringify({ ...opened, topic: "Edit race, retitled by Rob" }, null, 2);
@@ -96,15 +104,21 @@ test("Rob's state edit survives Rita's rejection: refused while stale, then sent
 
   await notice.getByTestId("stale-review").click();
   await expect(notice).toBeHidden();
+  // An edit at a dynamic interrupt is sent back for review: the node asks again, with the edited state.
   await rob.getByTestId("interrupt-edit-submit").click();
-  await robThread.expectStatus("done");
+  await expect(rob.getByTestId("interrupt-edit")).toHaveCount(0);
+  await expect(rob.getByTestId("stale-notice")).toHaveCount(0);
+  await expect.poll(async () => (await apiThread(request, threadId)).checkpointCount).toBeGreaterThan(before);
+  await robThread.expectStatus("interrupted");
 
   // Rob's change (the topic) went in; Rita's revision (the new draft, her feedback) was not undone by his old text.
   const state = await apiState(request, threadId);
   expect(state.values.topic).toBe("Edit race, retitled by Rob");
   expect(state.values.draft).toContain('Revised for: "Shorter please"');
   expect(state.values.feedback).toEqual(["Shorter please"]);
-  expect(state.values.published).toBe(true);
+  await robThread.approve();
+  await robThread.expectStatus("done");
+  expect((await apiState(request, threadId)).values.published).toBe(true);
   await rita.context().close();
   await rob.context().close();
 });
@@ -121,8 +135,8 @@ test("Rita approves while Rob writes a rejection: nothing waits any more, Rob ca
   const ritaThread = await ThreadPage.open(rita, threadId);
   const robThread = await ThreadPage.open(rob, threadId);
 
-  await rob.getByTestId("reject").click();
-  await rob.getByTestId("reject-reason").fill("Not ready yet");
+  await rob.getByTestId("decision-reject").click();
+  await rob.getByTestId("decision-field-feedback").fill("Not ready yet");
   await ritaThread.approve();
   await ritaThread.expectStatus("done");
 
@@ -131,9 +145,10 @@ test("Rita approves while Rob writes a rejection: nothing waits any more, Rob ca
   await expect(notice.getByTestId("stale-what")).toContainText("approved it");
   await expect(notice.getByTestId("stale-what")).toContainText("nothing waits for a decision");
   await expect(notice.getByTestId("stale-review")).toHaveCount(0);
-  await expect(rob.getByTestId("reject-reason")).toHaveValue("Not ready yet");
-  await expect(rob.getByTestId("reject-submit")).toBeDisabled();
+  await expect(rob.getByTestId("decision-field-feedback")).toHaveValue("Not ready yet");
+  await expect(rob.getByTestId("decision-submit")).toBeDisabled();
   await expectAccessible(rob, "stale notice");
+  await shot(rob, "stale-notice-nothing-waits");
 
   await notice.getByTestId("stale-copy").click();
   await expect(notice.getByTestId("stale-copy")).toHaveText("Copied");
@@ -142,6 +157,50 @@ test("Rita approves while Rob writes a rejection: nothing waits any more, Rob ca
   await expect(robThread.interrupt).toHaveCount(0);
   await robThread.expectStatus("done");
   expect((await apiState(request, threadId)).values.feedback).toEqual([]);
+  await rita.context().close();
+  await rob.context().close();
+});
+
+test("Rita picks a vendor while Rob writes his choice: the notice says what she answered, in the vendor graph's own terms", async ({
+  browser,
+  request,
+  baseURL,
+}) => {
+  const res = await request.post("/api/threads", { data: { graphId: "vendor", input: { need: "12 standing desks" } } });
+  expect(res.status()).toBe(201);
+  const { threadId } = await res.json();
+  await expect.poll(async () => (await apiThread(request, threadId)).status).toBe("interrupted");
+  const rita = await signInAs(browser, USERS.reviewer, baseURL!);
+  const rob = await signInAs(browser, USERS.reviewer2, baseURL!);
+  await rob.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+  const ritaThread = await ThreadPage.open(rita, threadId);
+  await ThreadPage.open(rob, threadId);
+
+  await rob.getByTestId("decision-fabrikam").click();
+  const form = rob.getByTestId("decision-form");
+  await form.getByLabel(/Budget/).fill("9000");
+  await form.getByLabel(/Note/).fill("Fabrikam delivers faster");
+
+  await ritaThread.interrupt.getByTestId("decision-contoso").click();
+  const ritaForm = ritaThread.interrupt.getByTestId("decision-form");
+  await ritaForm.getByLabel(/Budget/).fill("20000");
+  await ritaForm.getByLabel(/Note/).fill("cheapest that fits");
+  await ritaForm.getByTestId("decision-submit").click();
+  await ritaThread.expectStatus("done");
+
+  const notice = rob.getByTestId("stale-notice");
+  await expect(notice.getByTestId("stale-who")).toHaveText("Rita Reviewer");
+  // Her answer's fields in words (in the order the store keeps them), her note as what she said.
+  await expect(notice.getByTestId("stale-what")).toContainText(/answered it \((vendor contoso, budget 20000|budget 20000, vendor contoso)\)/);
+  await expect(notice.getByTestId("stale-said")).toHaveText("cheapest that fits");
+  await expect(form.getByLabel(/Note/)).toHaveValue("Fabrikam delivers faster");
+  await expect(form.getByTestId("decision-submit")).toBeDisabled();
+  await expectAccessible(rob, "vendor stale notice");
+  await shot(rob, "stale-notice-vendor");
+
+  await notice.getByTestId("stale-copy").click();
+  expect(await rob.evaluate(() => navigator.clipboard.readText())).toBe("Budget (€): 9000\nNote for the buyer: Fabrikam delivers faster");
+  expect((await apiState(request, threadId)).values.order).toMatch(/from contoso/);
   await rita.context().close();
   await rob.context().close();
 });
