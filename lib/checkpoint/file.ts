@@ -510,17 +510,7 @@ export class FileCheckpointStore implements CheckpointStore {
         depth: row.depth,
       };
       try {
-        await fs.mkdir(this.threadDir(t), { recursive: true });
-        // A torn tail (crash mid-append) is terminated first so it stays one ignorable garbage line.
-        const line = (index.fileSize > index.size ? "\n" : "") + JSON.stringify(entry) + "\n";
-        const h = await fs.open(this.indexPath(t), "a");
-        try {
-          await h.writeFile(line);
-          await h.sync();
-        } finally {
-          await h.close();
-        }
-        if (index.fileSize === 0) await this.fsyncDir(this.threadDir(t));
+        await this.appendIndexLine(t, index, entry);
         // The first save of a thread records its creation (createdAt must survive pruning the first checkpoint).
         if (entries.length === 0 && !(await this.readRecord(t))) await this.writeRecord(this.newRecord(t, savedAt));
       } catch (err) {
@@ -591,7 +581,10 @@ export class FileCheckpointStore implements CheckpointStore {
     });
   }
 
-  /** Appends one durable index line (caller holds the thread mutex); a torn tail is terminated first. */
+  /**
+   * Appends one durable index line (caller holds the thread mutex): the commit point of `save` and
+   * `importCheckpoint`. A torn tail (crash mid-append) is terminated first so it stays one ignorable garbage line.
+   */
   private async appendIndexLine(t: string, index: IndexState, entry: IndexEntry): Promise<void> {
     await fs.mkdir(this.threadDir(t), { recursive: true });
     const line = (index.fileSize > index.size ? "\n" : "") + JSON.stringify(entry) + "\n";

@@ -57,10 +57,13 @@ export interface RetentionOptions {
 const OWNER = "waypoint-retention";
 const LOCK_MS = 60_000;
 
-/** "30d", "12h", "90m", "45s", "500ms" or a number of ms → ms. */
+/** A duration as configs and the command line write it: "30d", "12h", "90m", "45s", "500ms", "1.5w". */
+export const DURATION = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$/i;
+
+/** A DURATION (or a number of ms) → ms. */
 export function parseDuration(text: string | number): number {
   if (typeof text === "number" && Number.isFinite(text) && text >= 0) return text;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$/i.exec(String(text));
+  const m = DURATION.exec(String(text));
   if (!m) throw new WaypointError("INVALID_ARGUMENT", `"${text}" is not a duration: write e.g. 30d, 12h, 90m or 45s.`);
   const unit = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 }[m[2].toLowerCase() as "ms"];
   return Math.round(Number(m[1]) * unit);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DURATION } from "../checkpoint/retention";
 
 /**
  * The shape of `waypoint.config.ts`, the one list of graphs the server runs. This zod schema is the only
@@ -8,8 +9,6 @@ import { z } from "zod";
 
 /** Graph ids appear in URLs, in comma-separated role limits (lib/auth/roles.ts) and as store fields: a small safe alphabet. */
 export const GRAPH_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-
-const DURATION = /^\s*\d+(?:\.\d+)?\s*(ms|s|m|h|d|w)\s*$/i;
 
 /**
  * A graph's retention policy: delete threads that finished `deleteAfter` ago ("30d", "12h"; statuses `done` by

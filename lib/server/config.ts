@@ -17,6 +17,8 @@ export interface ServerSettings {
   trustProxy: boolean;
   /** Origins allowed to call the LangGraph routes cross-origin (WAYPOINT_CORS_ORIGINS, comma-separated, or *). */
   corsOrigins: string[];
+  /** How often the retention policies run (WAYPOINT_RETENTION_INTERVAL_MS, default one hour; 0 turns the job off). */
+  retentionIntervalMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -26,6 +28,14 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n <= 0) throw new WaypointError("STORE_CONFIG", `${name} must be a positive whole number; it is "${raw}".`);
+  return n;
+}
+
+function nonNegativeInt(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new WaypointError("STORE_CONFIG", `${name} must be a whole number of 0 or more; it is "${raw}".`);
   return n;
 }
 
@@ -46,6 +56,7 @@ export function readSettings(env: Env = process.env): ServerSettings {
       .split(",")
       .map((o) => o.trim().replace(/\/$/, ""))
       .filter(Boolean),
+    retentionIntervalMs: nonNegativeInt(env, "WAYPOINT_RETENTION_INTERVAL_MS", 3_600_000),
   };
 }
 

@@ -4,21 +4,15 @@ import type { CheckpointStore } from "../checkpoint/types";
 import type { GraphDefinition } from "../config/graph";
 import { errFields, log } from "./log";
 import { metrics } from "./metrics";
+import { settings } from "./config";
 
 /**
  * The periodic retention job: each graph's `retention` policy from waypoint.config.ts, applied shortly after
- * start and then every WAYPOINT_RETENTION_INTERVAL_MS (default one hour; 0 turns the job off). Every server
+ * start and then every WAYPOINT_RETENTION_INTERVAL_MS (settings(): default one hour; 0 turns the job off). Every server
  * process runs it; the passes are idempotent and each change holds the thread's lock (lib/checkpoint/retention.ts),
  * so several processes doing it at once delete nothing twice. (Once runs go through a shared queue, the job
  * moves onto it.) Each pass is logged, and counted in waypoint_retention_*_total.
  */
-export function retentionIntervalMs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.WAYPOINT_RETENTION_INTERVAL_MS?.trim();
-  if (!raw) return 3_600_000;
-  const n = Number(raw);
-  return Number.isFinite(n) && n >= 0 ? n : 3_600_000;
-}
-
 /** One pass over every graph with a policy. Errors of one graph are logged; the others still run. */
 export async function retentionPass(store: CheckpointStore, graphs: GraphDefinition[], now = Date.now()): Promise<Map<string, RetentionReport>> {
   const out = new Map<string, RetentionReport>();
@@ -58,7 +52,7 @@ export async function retentionPass(store: CheckpointStore, graphs: GraphDefinit
 }
 
 /** Starts the job (no-op when no graph has a policy or the interval is 0); returns a stop function. */
-export function startRetention(store: CheckpointStore, graphs: GraphDefinition[], intervalMs = retentionIntervalMs()): () => void {
+export function startRetention(store: CheckpointStore, graphs: GraphDefinition[], intervalMs = settings().retentionIntervalMs): () => void {
   if (intervalMs === 0 || !graphs.some((g) => g.retention)) return () => {};
   let running = false;
   const pass = async () => {

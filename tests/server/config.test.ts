@@ -4,7 +4,14 @@ import { isWaypointError } from "@/lib/errors";
 
 describe("server settings (lib/server/config.ts)", () => {
   it("has defaults for an empty environment", () => {
-    expect(readSettings({})).toEqual({ lockTtlMs: 15_000, maxBodyBytes: 1024 * 1024, maxJsonDepth: 64, trustProxy: false, corsOrigins: [] });
+    expect(readSettings({})).toEqual({
+      lockTtlMs: 15_000,
+      maxBodyBytes: 1024 * 1024,
+      maxJsonDepth: 64,
+      trustProxy: false,
+      corsOrigins: [],
+      retentionIntervalMs: 3_600_000,
+    });
   });
 
   it("reads every variable", () => {
@@ -15,6 +22,7 @@ describe("server settings (lib/server/config.ts)", () => {
         WAYPOINT_MAX_JSON_DEPTH: " 10 ",
         WAYPOINT_TRUST_PROXY: "Yes",
         WAYPOINT_CORS_ORIGINS: "http://a.example/, https://b.example:8443 ,",
+        WAYPOINT_RETENTION_INTERVAL_MS: "0",
       }),
     ).toEqual({
       lockTtlMs: 3000,
@@ -22,6 +30,7 @@ describe("server settings (lib/server/config.ts)", () => {
       maxJsonDepth: 10,
       trustProxy: true,
       corsOrigins: ["http://a.example", "https://b.example:8443"],
+      retentionIntervalMs: 0,
     });
   });
 
@@ -30,6 +39,7 @@ describe("server settings (lib/server/config.ts)", () => {
     ["WAYPOINT_MAX_BODY_BYTES", "-1"],
     ["WAYPOINT_MAX_JSON_DEPTH", "1.5"],
     ["WAYPOINT_TRUST_PROXY", "maybe"],
+    ["WAYPOINT_RETENTION_INTERVAL_MS", "1h"],
   ])("refuses %s=%s with one sentence naming it", (name, value) => {
     let err: unknown;
     try {
