@@ -30,8 +30,10 @@
  * Concurrency: versions are assigned under a per-thread mutex shared by every instance in this process (keyed
  * by absolute path). Writers to one thread from different processes are NOT serialised here: the engine's run
  * lock guarantees one writer per thread. Readers in other processes are always safe (atomic files, tolerant
- * index). A save that crashes after writing its checkpoint file but before its index line leaves an orphan file
- * that `load` finds and `list` does not; the save never returned, so nothing acknowledged is lost.
+ * index). The index says which checkpoints exist: a save that crashes after writing its checkpoint file but
+ * before its index line, or a delete that crashes between its index rewrite and its unlinks, leaves an orphan
+ * file that no read returns (`load` answers CHECKPOINT_NOT_FOUND); the save never returned, so nothing
+ * acknowledged is lost, and a deleted checkpoint stays deleted.
  *
  * Crash safety of deltas: a save checks, under the thread mutex and right before linking its file, that its
  * base's file still exists (else it writes the full state). delete/prune first rebuild every survivor whose
@@ -308,6 +310,16 @@ export class FileCheckpointStore implements CheckpointStore {
         { cause: error },
       );
     }
+  }
+
+  /**
+   * A checkpoint's file, only if its thread's index lists it (else null). A file the index does not list is
+   * not a checkpoint: an orphan of a save cut short before its index line, or of a delete or prune cut short
+   * between its index rewrite and its unlinks, whose base may already be gone.
+   */
+  private async readIndexedRec(id: string): Promise<FileRecord | null> {
+    const rec = await this.readRec(id);
+    return rec && (await this.readIndex(rec.threadId)).byId.has(id) ? rec : null;
   }
 
   private exists = (file: string) =>
@@ -600,10 +612,10 @@ export class FileCheckpointStore implements CheckpointStore {
 
   async load(checkpointId: string): Promise<Checkpoint> {
     assertSafeId(checkpointId, "checkpoint");
-    const rec = await this.readRec(checkpointId);
+    const rec = await this.readIndexedRec(checkpointId);
     if (!rec) throw checkpointNotFound(checkpointId);
-    const index = isDelta(rec) ? await this.readIndex(rec.threadId) : undefined; // only a hint for the chain
-    return toCheckpoint(rec, await this.stateOf(rec, this.reads(), index, true));
+    // The index is also a hint for a delta's chain (its bases' files are read in parallel).
+    return toCheckpoint(rec, await this.stateOf(rec, this.reads(), await this.readIndex(rec.threadId), true));
   }
 
   /** The index entries of a thread in `list` order, before the limit (validates first). */
@@ -719,7 +731,7 @@ export class FileCheckpointStore implements CheckpointStore {
     const copy = JSON.parse(toJson(writes, "Pending writes")) as PendingWrite[];
     const t = await this.threadOf(checkpointId);
     await this.threadMutex(t, async () => {
-      const rec = await this.readRec(checkpointId); // re-read under the mutex: it may have been deleted meanwhile
+      const rec = await this.readIndexedRec(checkpointId); // re-read under the mutex: it may have been deleted meanwhile
       if (!rec) throw checkpointNotFound(checkpointId);
       rec.pendingWrites = copy;
       await this.writeAtomic(this.cpPath(checkpointId), JSON.stringify(rec)); // a delta stays a delta
@@ -797,7 +809,7 @@ export class FileCheckpointStore implements CheckpointStore {
       const { entries, byId } = await this.readIndex(t);
       if (!byId.has(checkpointId)) {
         if (!(await this.readRec(checkpointId).catch(() => null))) throw checkpointNotFound(checkpointId);
-        await fs.rm(this.cpPath(checkpointId), { force: true }); // an orphan of a crashed save
+        await fs.rm(this.cpPath(checkpointId), { force: true }); // an orphan of a crashed save or delete
         return;
       }
       const deleted = new Set([checkpointId]);

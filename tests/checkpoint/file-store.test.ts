@@ -202,6 +202,26 @@ describe("file store: damaged files", () => {
     expect(ids(await store.list(t))).toEqual([...ids(cps), c.id]);
   });
 
+  it("a deleted checkpoint whose file a crash left behind stays deleted, even when its base is gone", async () => {
+    // delete/prune rewrite the index before unlinking files: a SIGKILL in between leaves the files.
+    const t = threadId();
+    const cps = await chain(store, t, 4);
+    const files = await Promise.all(cps.map((c) => readFile(path.join(dir, "checkpoints", `${c.id}.json`), "utf8")));
+    await store.prune(t, 1);
+    for (const i of [1, 2]) await writeFile(path.join(dir, "checkpoints", `${cps[i].id}.json`), files[i]); // 0 (a base) is gone
+    const fresh = await open();
+    for (const s of [store, fresh])
+      for (const i of [0, 1, 2]) {
+        await expect(s.load(cps[i].id)).rejects.toMatchObject({ code: "CHECKPOINT_NOT_FOUND" });
+        await expect(s.putWrites(cps[i].id, [{ node: "n", channel: "c", value: 1 }])).rejects.toMatchObject({ code: "CHECKPOINT_NOT_FOUND" });
+      }
+    expect(ids(await fresh.list(t))).toEqual([cps[3].id]);
+    expect((await fresh.load(cps[3].id)).state).toEqual(cps[3].state);
+    await fresh.delete(cps[2].id); // removes the orphan file
+    expect(existsSync(path.join(dir, "checkpoints", `${cps[2].id}.json`))).toBe(false);
+    expect(corrupt).toEqual([]);
+  });
+
   it("still knows a thread whose record file was lost (crash right after its first save)", async () => {
     const t = threadId();
     const cps = await chain(store, t, 2);
