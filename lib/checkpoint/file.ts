@@ -16,7 +16,8 @@
  *                                   before deltas lack `baseId`/`depth`: their files are snapshots); a torn last
  *                                   line (crash mid-append) is ignored; rewritten atomically on delete/prune. The
  *                                   index's `baseId` lets a chain's files be read in parallel and delete/prune
- *                                   find the survivors to fold without opening every file (see IndexEntry).
+ *                                   find the survivors to fold without opening every file (see IndexEntry). Its
+ *                                   `parentId` is the parent link every read returns (delete/prune re-link there).
  *   threads/<threadId>/thread.json  the thread record's own fields (graphId, status, error, metadata, createdAt,
  *                                   updatedAt), written atomically on the first save, updateThread, delete and
  *                                   prune. Head, count and the save-driven updatedAt are derived from the index
@@ -148,12 +149,17 @@ function invalidRecord(rec: FileRecord, id: string): string | null {
   return null;
 }
 
-/** The checkpoint a file holds, given its (rebuilt) state; fields in the contract's order. */
-function toCheckpoint(rec: FileRecord, state: Record<string, unknown>): Checkpoint {
+/**
+ * The checkpoint a file holds, given its (rebuilt) state; fields in the contract's order. The parent link is
+ * the index's when given: delete/prune re-link survivors in the index only (its rewrite is their commit point),
+ * so a file keeps the parent it was saved with.
+ */
+function toCheckpoint(rec: FileRecord, state: Record<string, unknown>, index?: IndexState): Checkpoint {
+  const entry = index?.byId.get(rec.id);
   return {
     id: rec.id,
     threadId: rec.threadId,
-    parentId: rec.parentId,
+    parentId: entry ? entry.parentId : rec.parentId,
     version: rec.version,
     step: rec.step,
     nodeName: rec.nodeName,
@@ -615,7 +621,8 @@ export class FileCheckpointStore implements CheckpointStore {
     const rec = await this.readIndexedRec(checkpointId);
     if (!rec) throw checkpointNotFound(checkpointId);
     // The index is also a hint for a delta's chain (its bases' files are read in parallel).
-    return toCheckpoint(rec, await this.stateOf(rec, this.reads(), await this.readIndex(rec.threadId), true));
+    const index = await this.readIndex(rec.threadId);
+    return toCheckpoint(rec, await this.stateOf(rec, this.reads(), index, true), index);
   }
 
   /** The index entries of a thread in `list` order, before the limit (validates first). */
@@ -651,7 +658,7 @@ export class FileCheckpointStore implements CheckpointStore {
       const states = await this.statesOf(recs, reads, index);
       for (const r of recs) {
         const state = states.get(r.id);
-        if (state && out.length < want) out.push(toCheckpoint(r, state));
+        if (state && out.length < want) out.push(toCheckpoint(r, state, index));
       }
     }
     return out;
@@ -693,7 +700,7 @@ export class FileCheckpointStore implements CheckpointStore {
           indexed(e)
             ? fromIndex(e)
             : this.readRec(e.id).then(
-                (rec) => (rec && rec.threadId === threadId ? assembleSummary(rec, summaryExtra(rec)) : null),
+                (rec) => (rec && rec.threadId === threadId ? assembleSummary({ ...rec, parentId: e.parentId }, summaryExtra(rec)) : null),
                 (error) => {
                   if (!isCorruptCheckpoint(error)) throw error;
                   this.onCorrupt({ path: this.cpPath(e.id), error });
@@ -716,7 +723,7 @@ export class FileCheckpointStore implements CheckpointStore {
       const id = index.entries[i].id;
       try {
         const rec = await reads(id);
-        if (rec && rec.threadId === threadId) return toCheckpoint(rec, await this.stateOf(rec, reads, index, true));
+        if (rec && rec.threadId === threadId) return toCheckpoint(rec, await this.stateOf(rec, reads, index, true), index);
       } catch (error) {
         if (!isCorruptCheckpoint(error)) throw error;
         this.onCorrupt({ path: this.cpPath(id), error });
@@ -742,18 +749,18 @@ export class FileCheckpointStore implements CheckpointStore {
    * Deletes `deleted` from thread `t`, in an order where a crash at any point leaves every surviving checkpoint
    * rebuildable and no dangling parent:
    * 1. survivors stored against a deleted base (`foldTargets`, found from the index) get their state rebuilt
-   *    while the whole chain still exists, and are rewritten as snapshots (keeping their depth, with their new
-   *    parent if re-linked), each atomically; other re-linked children get their new parent (their files);
-   * 2. the index is rewritten without the deleted entries, with the new parents and folded bases (summaries
-   *    read only the index);
+   *    while the whole chain still exists, and are rewritten as snapshots (keeping their depth), each atomically;
+   * 2. the index is rewritten without the deleted entries, with the new parents and folded bases: the commit
+   *    point. Parent links are read from the index only (toCheckpoint), so re-linking writes no file, and a crash
+   *    before this point leaves every link as it was (a child re-linked in a file but not in the index would
+   *    dangle once a later prune removed that parent but kept the old one);
    * 3. the files are removed (newest first), then the record updated.
-   * A crash before 2 leaves extra snapshots and children re-linked over a checkpoint that still exists; after
-   * 2, the deleted ones are unindexed orphan files that neither list nor listSummaries shows (delete() removes
-   * such orphans). A survivor that is already unrebuildable (corrupt chain) is reported and left as it is.
+   * A crash before 2 leaves extra snapshots; after 2, the deleted ones are unindexed orphan files that no read
+   * returns (delete() removes such orphans). A survivor that is already unrebuildable (corrupt chain) is
+   * reported and left as it is.
    */
   private async remove(t: string, entries: IndexEntry[], deleted: Set<string>, relink: { id: string; parentId: string | null }[]) {
     const newParent = new Map(relink.map((r) => [r.id, r.parentId]));
-    const parentOf = (rec: FileRecord) => (newParent.has(rec.id) ? newParent.get(rec.id)! : rec.parentId);
     const index = await this.readIndex(t);
     const reads = this.reads();
     const snapshots = new Set<string>(); // fold targets whose file is (now) a snapshot
@@ -770,7 +777,7 @@ export class FileCheckpointStore implements CheckpointStore {
         else {
           const state = this.codec.rebuild((await this.chainOf(rec, reads, index)).map(deltaRow), t);
           const { baseId: _b, ops: _o, depth, metadata, ...head } = rec;
-          const headJson = JSON.stringify(headOf({ ...head, parentId: parentOf(rec) }));
+          const headJson = JSON.stringify(headOf(head));
           folded.set(id, fileText(headJson, JSON.stringify(metadata), { state, baseId: null, depth: depth ?? 0, ops: null }));
         }
       } catch (error) {
@@ -782,11 +789,6 @@ export class FileCheckpointStore implements CheckpointStore {
     for (const [id, text] of folded) {
       await this.writeAtomic(this.cpPath(id), text);
       snapshots.add(id);
-    }
-    for (const { id, parentId } of relink) {
-      if (folded.has(id)) continue;
-      const rec = await reads(id).catch(() => null);
-      if (rec) await this.writeAtomic(this.cpPath(id), JSON.stringify({ ...rec, parentId }));
     }
     const left = entries
       .filter((e) => !deleted.has(e.id))

@@ -202,7 +202,7 @@ describe("file store: damaged files", () => {
     expect(ids(await store.list(t))).toEqual([...ids(cps), c.id]);
   });
 
-  it("a deleted checkpoint whose file a crash left behind stays deleted, even when its base is gone", async () => {
+  it("a deleted checkpoint whose file a crash left behind stays deleted, even when its base is gone; parents come from the index", async () => {
     // delete/prune rewrite the index before unlinking files: a SIGKILL in between leaves the files.
     const t = threadId();
     const cps = await chain(store, t, 4);
@@ -217,6 +217,12 @@ describe("file store: damaged files", () => {
       }
     expect(ids(await fresh.list(t))).toEqual([cps[3].id]);
     expect((await fresh.load(cps[3].id)).state).toEqual(cps[3].state);
+    // Re-linked in the index only (its rewrite is the commit point): every read gives the index's parent.
+    const onDisk = JSON.parse(await readFile(path.join(dir, "checkpoints", `${cps[3].id}.json`), "utf8"));
+    expect(onDisk.parentId).toBe(cps[2].id);
+    expect((await fresh.load(cps[3].id)).parentId).toBeNull();
+    expect((await fresh.list(t))[0].parentId).toBeNull();
+    expect((await fresh.latest(t))?.parentId).toBeNull();
     await fresh.delete(cps[2].id); // removes the orphan file
     expect(existsSync(path.join(dir, "checkpoints", `${cps[2].id}.json`))).toBe(false);
     expect(corrupt).toEqual([]);
