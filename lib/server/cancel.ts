@@ -1,12 +1,12 @@
 import "server-only";
-import { WaypointError, isThreadBusy } from "../errors";
-import { withThreadLock } from "../engine/thread-lock";
+import { WaypointError } from "../errors";
 import type { CancelRunBody } from "../api/requests";
 import type { ApiCancelResult } from "../api/responses";
 import type { Caller } from "./auth/caller";
 import type { RunInfo } from "./runs";
 import type { Runtime } from "./runtime";
 import { threadView } from "./threads";
+import { cancelOrphan } from "./cancel-orphan";
 
 /**
  * Stopping a thread's run (`POST /api/threads/:id/runs/cancel`); the `run` permission on the thread's graph.
@@ -40,24 +40,4 @@ export async function cancelThreadRun(rt: Runtime, who: Caller, threadId: string
   });
   rt.bus.publish({ type: "thread_updated", threadId, reason: "cancel" });
   return { run: ended, thread: await threadView(rt, threadId) };
-}
-
-/** A "running" thread no server runs here: cancelled under its lock, or 409 when a live process holds the lock. */
-async function cancelOrphan(rt: Runtime, threadId: string): Promise<void> {
-  try {
-    await withThreadLock(rt.store, threadId, rt.graphs.lockTtlMs, async () => {
-      // Re-read under the lock: the run may have ended between the first read and taking the lock.
-      const t = await rt.store.getThread(threadId);
-      if (t.status !== "running")
-        throw new WaypointError("NO_ACTIVE_RUN", `Thread "${threadId}" has no run to stop: it is ${t.status}.`, { threadId });
-      await rt.store.updateThread(threadId, { status: "cancelled", error: null });
-    });
-  } catch (err) {
-    if (!isThreadBusy(err)) throw err;
-    throw new WaypointError(
-      "CONFLICT",
-      `Thread "${threadId}" is being run by another server; this one cannot stop it. Try again on the server that runs it, or once the run ends.`,
-      { threadId },
-    );
-  }
 }

@@ -9,4 +9,6 @@ export interface RunRequest {
   metadata?: Record<string, unknown>;
   /** Stale-decision guard (the engine checks it under the run lock). */
   expectedCheckpointId?: string;
+  /** The run's id, when it was given one before it started (a queued run: run-queue.ts); else a new one. */
+  runId?: string;
 }

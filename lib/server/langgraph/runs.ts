@@ -14,6 +14,7 @@ import { deleteRun, getRun, patchRun, putRun, type LgRunStatus, type RunRecord }
 import { resolveAssistant } from "./assistants";
 import { createLgThread, readableThread } from "./threads";
 import { errFields, log } from "../log";
+import { startOfRun, stopCurrent } from "../multitask";
 
 /**
  * Runs of the protocol over the native run service (`startRun`: the same authorization, quorum, audit trail,
@@ -101,13 +102,16 @@ export async function startLgRun(rt: Runtime, who: Caller, threadId: string, bod
   if (body.input && body.command) throw lgError(422, "Give either an input (a new run) or a command (to continue), not both.");
   const t = await threadForRun(rt, who, threadId, def, body);
   const strategy = body.multitask_strategy ?? "reject";
-  const active = rt.runs.activeRun(threadId);
-  if (active && strategy === "interrupt") await cancelLocal(rt, who, t, active.runId, "interrupted by a new run (multitask_strategy: interrupt)");
-  else if (active && (strategy === "rollback" || strategy === "enqueue"))
-    throw lgError(422, `multitask_strategy "${strategy}" is not supported yet; use "reject" (409 while a run is active) or "interrupt".`);
-
-  const checkpointId =
+  let checkpointId =
     body.checkpoint_id ?? body.checkpoint?.checkpoint_id ?? (body.config?.configurable?.checkpoint_id as string | undefined) ?? undefined;
+  const busy = rt.runs.activeRun(threadId) !== null || t.status === "running";
+  if (busy && strategy === "enqueue")
+    throw lgError(
+      422,
+      `multitask_strategy "enqueue" is not supported on the LangGraph routes yet; use "reject" (409 while a run is active), "interrupt" or "rollback" (or the native API's multitaskStrategy "enqueue").`,
+    );
+  // Stopped before this run's stream starts listening, so none of the stopped run's events reach it.
+  if (busy && (strategy === "interrupt" || strategy === "rollback")) checkpointId = await stopForNewRun(rt, who, t, strategy, checkpointId);
   const feeder = feedChannel(rt, threadId);
   let started;
   try {
@@ -173,6 +177,40 @@ export async function runOutput(rt: Runtime, who: Caller, threadId: string) {
   if (t.status === "error" && t.error) return { __error__: { error: "NodeFailed", message: t.error.message } };
   const list = s.interrupts.filter((i) => i.kind === "dynamic").map((i) => ({ value: i.value, id: i.id }));
   return t.status === "interrupted" && list.length ? { ...s.values, __interrupt__: list } : s.values;
+}
+
+/**
+ * multitask_strategy interrupt / rollback: stops the thread's run wherever it runs (multitask.ts: locally, through
+ * the pub/sub, or under its lock when its server died). rollback then starts the new run from the checkpoint the
+ * stopped run started at: a new branch; the stopped run's checkpoints stay in the history.
+ */
+async function stopForNewRun(rt: Runtime, who: Caller, t: ThreadInfo, strategy: "interrupt" | "rollback", checkpointId: string | undefined) {
+  const reason = `stopped by a new run (multitask_strategy: ${strategy})`;
+  const local = rt.runs.activeRun(t.threadId);
+  if (local) return cancelLocal(rt, who, t, local.runId, reason).then(() => rollbackPoint(rt, t.threadId, strategy, local.runId, checkpointId));
+  who.authorize("run", t.graphId);
+  const stopped = await stopCurrent(rt, t.threadId);
+  if (stopped)
+    await who.audit({
+      action: "run_cancel",
+      threadId: t.threadId,
+      graphId: t.graphId,
+      checkpointBefore: t.headCheckpointId,
+      reason,
+      detail: { runId: stopped },
+    });
+  return rollbackPoint(rt, t.threadId, strategy, stopped, checkpointId);
+}
+
+async function rollbackPoint(rt: Runtime, threadId: string, strategy: string, stopped: string | null, checkpointId: string | undefined) {
+  if (strategy !== "rollback" || !stopped || checkpointId !== undefined) return checkpointId;
+  const from = await startOfRun(rt.store, threadId, stopped);
+  if (from === null)
+    throw lgError(
+      409,
+      `The run on thread "${threadId}" was stopped, but it was the thread's first run: there is no earlier checkpoint to branch from.`,
+    );
+  return from;
 }
 
 async function cancelLocal(rt: Runtime, who: Caller, t: ThreadInfo, runId: string, reason: string) {
