@@ -1,12 +1,10 @@
 import "server-only";
-import { v7 as uuidv7 } from "uuid";
-import { WaypointError, isNoActiveRun, isThreadBusy } from "../errors";
+import { WaypointError, isThreadBusy } from "../errors";
 import type { CheckpointStore } from "../checkpoint/types";
-import type { Cluster } from "./pubsub/cluster";
 import type { RunInfo } from "./runs";
 import type { RunRequest } from "./run-request";
 import type { Runtime } from "./runtime";
-import { cancelOrphan } from "./cancel-orphan";
+import { stopCurrent } from "./stop-run";
 
 /**
  * What a run asked for on a busy thread does (LangGraph's `multitask_strategy`), chosen per request:
@@ -37,11 +35,6 @@ export interface StrategyStart {
   multitask: MultitaskOutcome | null;
 }
 
-/** How long an instance that runs the thread has to acknowledge a cancel sent over the pub/sub. */
-const ACK_MS = 2_000;
-/** How long an acknowledged cancel may take before we give up waiting (the step in flight is discarded, so this is short). */
-const STOP_MS = 30_000;
-
 export async function startWithStrategy(
   rt: Runtime,
   threadId: string,
@@ -59,7 +52,7 @@ export async function startWithStrategy(
   }
   if (strategy === "enqueue") return { ...rt.queue.enqueue(threadId, graphId, req), multitask: { strategy, stoppedRunId: null } };
 
-  const stoppedRunId = await stopCurrent(rt, threadId);
+  const stoppedRunId = (await stopCurrent(rt, threadId)).runId;
   const outcome: MultitaskOutcome = { strategy, stoppedRunId };
   let request: RunRequest = { ...req, metadata: { ...req.metadata, multitask: strategy, ...(stoppedRunId ? { stoppedRunId } : {}) } };
   if (strategy === "rollback") {
@@ -80,63 +73,6 @@ export async function startWithStrategy(
 async function busy(rt: Runtime, threadId: string): Promise<boolean> {
   if (rt.runs.activeRun(threadId)) return true;
   return (await rt.store.getThread(threadId)).status === "running";
-}
-
-/**
- * Stops the thread's current run wherever it runs and resolves with its id once it has stopped (null when nothing
- * was running any more, or its server had died and it was cancelled here under its lock).
- */
-export async function stopCurrent(rt: Runtime, threadId: string): Promise<string | null> {
-  const local = rt.runs.activeRun(threadId);
-  if (local) {
-    await rt.runs.cancel(threadId);
-    return local.runId;
-  }
-  if ((await rt.store.getThread(threadId)).status !== "running") return null;
-  if (rt.cluster.live) {
-    const runId = await cancelElsewhere(rt.cluster, rt.store, threadId);
-    if (runId) return runId;
-  }
-  // No live instance answered: its server died (or the pub/sub is down). Cancel it here under its lock; a live
-  // process still holding the lock makes this a 409 (cancel.ts), and nothing has been changed.
-  try {
-    await cancelOrphan(rt, threadId);
-  } catch (err) {
-    if (!isNoActiveRun(err)) throw err;
-  }
-  return null;
-}
-
-/** Sends a cancel over the pub/sub; resolves with the stopped run's id, or null when no instance claimed it in time. */
-function cancelElsewhere(cluster: Cluster, store: CheckpointStore, threadId: string): Promise<string | null> {
-  const requestId = uuidv7();
-  return new Promise<string | null>((resolve) => {
-    let acked: string | null = null;
-    let timer: NodeJS.Timeout | undefined;
-    let poll: NodeJS.Timeout | undefined;
-    const finish = (runId: string | null) => {
-      off();
-      clearTimeout(timer);
-      clearInterval(poll);
-      resolve(runId);
-    };
-    const off = cluster.subscribe(threadId, (n) => {
-      if (n.kind === "cancel_ack" && n.requestId === requestId && acked === null) {
-        acked = n.runId;
-        clearTimeout(timer);
-        timer = setTimeout(() => finish(acked), STOP_MS);
-        // The `cancelled` note is the fast path; the thread leaving "running" is the same news if a note is lost.
-        poll = setInterval(() => {
-          store.getThread(threadId).then(
-            (t) => t.status !== "running" && finish(acked),
-            () => {},
-          );
-        }, 500);
-      } else if (n.kind === "cancelled" && n.requestId === requestId) finish(n.runId);
-    });
-    timer = setTimeout(() => finish(null), ACK_MS);
-    void cluster.send({ kind: "cancel", threadId, requestId }).then((sent) => !sent && finish(null));
-  });
 }
 
 /**

@@ -59,10 +59,11 @@ describe.each([
     const onA = client(a.url);
     const onB = client(b.url);
     const id = (await onA.post("/api/threads", { graphId: "pipeline" })).body.threadId;
-    const sse = await openSse(a.url, `/api/threads/${id}/events`);
+    // The same run watched from A (through the pub/sub) and from B (its own bus), for comparison.
+    const [sse, local] = await Promise.all([openSse(a.url, `/api/threads/${id}/events`), openSse(b.url, `/api/threads/${id}/events`)]);
     try {
-      await sse.next((e) => e.event === "thread");
-      await new Promise((r) => setTimeout(r, 500)); // the stream's subscription is in place
+      await Promise.all([sse.next((e) => e.event === "thread"), local.next((e) => e.event === "thread")]);
+      await new Promise((r) => setTimeout(r, 500)); // the streams' subscriptions are in place
       const run = await onB.post(`/api/threads/${id}/runs`, { input: { steps: 50, stepMs: 40 }, wait: true });
       expect(run.status).toBe(200);
       expect(run.body.thread.status).toBe("done");
@@ -71,13 +72,20 @@ describe.each([
       await sse.next((e) => e.event === "thread" && e.data.status === "done");
 
       const history = (await onA.get(`/api/threads/${id}/history?limit=200&fields=summary`)).body.checkpoints as any[];
-      const got = new Map(sse.events.filter((e) => e.event === "checkpoint").map((e) => [e.data.checkpoint.checkpointId, e]));
-      for (const cp of history) expect(got.has(cp.checkpointId), `checkpoint v${cp.version} reached A`).toBe(true);
-      const delays = history.map((cp) => got.get(cp.checkpointId)!.at - Date.parse(cp.createdAt));
-      const line = `cross-instance SSE delay on ${name} (checkpoint saved on B → event on A), ${delays.length} checkpoints: p50 ${percentile(delays, 50)} ms, p95 ${percentile(delays, 95)} ms, max ${Math.max(...delays)} ms`;
-      console.log(line);
+      const delays = (stream: typeof sse) => {
+        const got = new Map(stream.events.filter((e) => e.event === "checkpoint").map((e) => [e.data.checkpoint.checkpointId, e]));
+        for (const cp of history) expect(got.has(cp.checkpointId), `checkpoint v${cp.version} reached the stream`).toBe(true);
+        return history.map((cp) => got.get(cp.checkpointId)!.at - Date.parse(cp.createdAt));
+      };
+      const figures = (d: number[]) => `p50 ${percentile(d, 50)} ms, p95 ${percentile(d, 95)} ms, max ${Math.max(...d)} ms`;
+      const remote = delays(sse);
+      const same = delays(local);
+      console.log(
+        `cross-instance SSE delay on ${name}, ${remote.length} checkpoints (saved on B → event): on A ${figures(remote)}; on B itself ${figures(same)}`,
+      );
     } finally {
       sse.close();
+      local.close();
     }
   });
 

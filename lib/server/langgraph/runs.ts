@@ -14,7 +14,8 @@ import { deleteRun, getRun, patchRun, putRun, type LgRunStatus, type RunRecord }
 import { resolveAssistant } from "./assistants";
 import { createLgThread, readableThread } from "./threads";
 import { errFields, log } from "../log";
-import { startOfRun, stopCurrent } from "../multitask";
+import { startOfRun } from "../multitask";
+import { stopCurrent } from "../stop-run";
 
 /**
  * Runs of the protocol over the native run service (`startRun`: the same authorization, quorum, audit trail,
@@ -189,7 +190,7 @@ async function stopForNewRun(rt: Runtime, who: Caller, t: ThreadInfo, strategy: 
   const local = rt.runs.activeRun(t.threadId);
   if (local) return cancelLocal(rt, who, t, local.runId, reason).then(() => rollbackPoint(rt, t.threadId, strategy, local.runId, checkpointId));
   who.authorize("run", t.graphId);
-  const stopped = await stopCurrent(rt, t.threadId);
+  const stopped = (await stopCurrent(rt, t.threadId)).runId;
   if (stopped)
     await who.audit({
       action: "run_cancel",

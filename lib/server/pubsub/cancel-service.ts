@@ -18,7 +18,7 @@ export function serveCancels(cluster: Cluster, runs: RunManager): () => void {
     void (async () => {
       await cluster.send({ kind: "cancel_ack", threadId, requestId, runId: active.runId });
       const ended = await runs.cancel(threadId);
-      await cluster.send({ kind: "cancelled", threadId, requestId, runId: active.runId, status: ended?.status ?? "cancelled" });
+      await cluster.send({ kind: "cancelled", threadId, requestId, runId: active.runId, run: ended });
     })().catch((err) => log().error({ threadId, ...errFields(err) }, "cancelling a run for another instance failed"));
   });
 }

@@ -1,3 +1,5 @@
+import type { RunInfo } from "../runs";
+
 /**
  * What web instances sharing one PostgreSQL database or one Redis tell each other (cluster.ts): small notes that
  * something changed, never the data itself — a receiver reads what it needs from the store. PostgreSQL's NOTIFY
@@ -14,7 +16,7 @@ export type ClusterNote =
   | { kind: "cancel"; threadId: string; requestId: string }
   /** The runner's answers: it has the run and is stopping it (`cancel_ack`), then it stopped (`cancelled`). */
   | { kind: "cancel_ack"; threadId: string; requestId: string; runId: string }
-  | { kind: "cancelled"; threadId: string; requestId: string; runId: string; status: string };
+  | { kind: "cancelled"; threadId: string; requestId: string; runId: string; run: RunInfo | null };
 
 /** A note on the wire: which instance sent it, so an instance skips its own (its local bus already told it). */
 export type Envelope = ClusterNote & { origin: string };
