@@ -10,7 +10,8 @@ const PROBE_MS = 10_000;
 
 /**
  * PostgreSQL LISTEN/NOTIFY. One dedicated connection listens (a pooled one would lose the LISTEN when returned);
- * notes are sent with `pg_notify` through a small pool of their own, so sending does not wait on the listener.
+ * notes are sent with `pg_notify` through a pool of one connection of their own, so sending does not wait on the
+ * listener, and notes leave (and arrive) in the order they were sent (a checkpoint's note before its run's end).
  * A lost listener reconnects with back-off (0.5 s doubling to 10 s).
  */
 export class PgTransport implements Transport {
@@ -23,7 +24,7 @@ export class PgTransport implements Transport {
   private probe: NodeJS.Timeout | null = null;
 
   constructor(private readonly url: string) {
-    this.pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 3_000, application_name: "waypoint-notify" });
+    this.pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 3_000, application_name: "waypoint-notify" });
     this.pool.on("error", () => {}); // an idle client that died; the pool replaces it
   }
 

@@ -14,6 +14,7 @@ export class RedisTransport implements Transport {
   private readonly pub: Redis;
   private readonly channel: string;
   private live = false;
+  private closed = false;
 
   constructor(url: string, prefix: string) {
     this.channel = `${prefix}events`;
@@ -31,7 +32,7 @@ export class RedisTransport implements Transport {
 
   start(onMessage: (payload: string) => void, onState: (live: boolean) => void): void {
     const down = (why: string) => {
-      if (!this.live) return;
+      if (!this.live || this.closed) return;
       this.live = false;
       log().warn({ pubsub: "redis" }, `live events: the Redis subscription was lost (${why}); polling until it is back`);
       onState(false);
@@ -66,6 +67,7 @@ export class RedisTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.sub.disconnect();
     this.pub.disconnect();
   }
