@@ -42,10 +42,10 @@ export async function startWithStrategy(
   req: RunRequest,
   strategy: MultitaskStrategy,
 ): Promise<StrategyStart> {
-  if (strategy === "reject") return { ...(await rt.runs.start(threadId, graphId, req)), multitask: null };
+  if (strategy === "reject") return { ...(await startNow(rt, threadId, graphId, req)), multitask: null };
   if (!(await busy(rt, threadId))) {
     try {
-      return { ...(await rt.runs.start(threadId, graphId, req)), multitask: null };
+      return { ...(await startNow(rt, threadId, graphId, req)), multitask: null };
     } catch (err) {
       if (!isThreadBusy(err)) throw err; // a run started meanwhile: the strategy applies
     }
@@ -67,7 +67,12 @@ export async function startWithStrategy(
     // An explicit checkpointId in the request is where the caller wants to go; otherwise back to the start.
     if (from !== undefined && request.checkpointId === undefined) request = { ...request, checkpointId: from };
   }
-  return { ...(await rt.runs.start(threadId, graphId, request)), multitask: outcome };
+  return { ...(await startNow(rt, threadId, graphId, request)), multitask: outcome };
+}
+
+function startNow(rt: Runtime, threadId: string, graphId: string, req: RunRequest) {
+  req.beforeStart?.();
+  return rt.runs.start(threadId, graphId, req);
 }
 
 async function busy(rt: Runtime, threadId: string): Promise<boolean> {

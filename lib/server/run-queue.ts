@@ -89,6 +89,7 @@ export class RunQueue {
       if (t === undefined || t?.status === "running") return; // store down: the next wake-up tries again
       try {
         if (t === null) throw new Error(`Thread "${threadId}" was deleted before its queued run could start.`);
+        next.request.beforeStart?.();
         const { finished } = await this.runs.start(threadId, next.graphId, next.request);
         list.shift();
         next.resolveStarted(finished);

@@ -12,6 +12,8 @@ import type { CreateThreadBody, EditStateBody, ForkBody, HistoryQuery, ListThrea
 import { decideWithQuorum, guardQuorum, quorumView } from "./quorum";
 import { refuseRunAtDecision, runFork } from "./fork-run";
 import { startWithStrategy } from "./multitask";
+import type { RunRequest } from "./run-request";
+import type { RunInfo } from "./runs";
 import { apiCheckpoint, apiStorage, apiSummary, apiThread } from "./serialize";
 import type { ApiDeleted, ApiGraph, ApiGraphList, ApiHistoryPage, ApiRunResult, ApiState, ApiThread, ApiThreadPage } from "../api/responses";
 
@@ -144,7 +146,13 @@ function knownGraph(rt: Runtime, t: ThreadInfo): string {
  * input, continuing, retrying after an error, replaying from a checkpoint) is an operator's ("run"). A decision
  * at a node with a quorum (two-person approval) is recorded and waits for the other approvals (quorum.ts).
  */
-export async function startRun(rt: Runtime, who: Caller, threadId: string, body: RunBody): Promise<{ status: 200 | 202; body: ApiRunResult }> {
+export async function startRun(
+  rt: Runtime,
+  who: Caller,
+  threadId: string,
+  body: RunBody,
+  opts: Pick<RunRequest, "beforeStart"> = {},
+): Promise<{ status: 200 | 202; body: ApiRunResult; finished?: Promise<RunInfo> }> {
   const t = await readable(rt, who, threadId);
   const graphId = knownGraph(rt, t);
   const deciding = body.command?.resume !== undefined;
@@ -175,7 +183,7 @@ export async function startRun(rt: Runtime, who: Caller, threadId: string, body:
     rt,
     threadId,
     graphId,
-    { input, checkpointId: body.checkpointId, command, metadata, expectedCheckpointId: body.expectedCheckpointId },
+    { input, checkpointId: body.checkpointId, command, metadata, expectedCheckpointId: body.expectedCheckpointId, beforeStart: opts.beforeStart },
     strategy,
   );
   if (multitask?.stoppedRunId)
@@ -203,7 +211,7 @@ export async function startRun(rt: Runtime, who: Caller, threadId: string, body:
     },
   });
   const extra = multitask ? { multitask } : {};
-  if (!body.wait) return { status: 202, body: { run, ...extra, thread: await threadView(rt, threadId) } };
+  if (!body.wait) return { status: 202, body: { run, ...extra, thread: await threadView(rt, threadId) }, finished };
   const ended = await finished;
   return { status: 200, body: { run: ended, ...extra, thread: await threadView(rt, threadId), state: await stateOf(rt, who, threadId) } };
 }

@@ -72,4 +72,27 @@ describe("LangGraph protocol on two servers sharing PostgreSQL", () => {
     expect(branch.map((s) => s.checkpoint.checkpoint_id)).toContain(startHead);
     expect(branch.some((s) => stopped.some((x) => x.checkpoint.checkpoint_id === s.checkpoint.checkpoint_id))).toBe(strategy === "interrupt");
   });
+
+  it("multitask_strategy enqueue: pending on the other server, runs once the current run has ended", async () => {
+    const [la, lb] = [sdk(a), sdk(b)];
+    const t = await la.threads.create();
+    const first = await la.runs.create(t.thread_id, "pipeline", { input: { steps: 10, stepMs: 100 } });
+    await new Promise((r) => setTimeout(r, 300));
+    const queued = await lb.runs.create(t.thread_id, "pipeline", {
+      input: { steps: 2, stepMs: 0, label: "queued" },
+      multitaskStrategy: "enqueue",
+      streamMode: ["values"],
+    });
+    expect(queued.status).toBe("pending");
+    const streamed: { event: string; data: any }[] = [];
+    for await (const part of lb.runs.joinStream(t.thread_id, queued.run_id, { streamMode: ["values"] })) streamed.push(part);
+    // Only the queued run's own states: none of the first run's (whose label is "pipeline").
+    const values = streamed.filter((p) => p.event === "values").map((p) => p.data);
+    expect(values.length).toBeGreaterThan(0);
+    expect(values.every((v) => v.label === "queued")).toBe(true);
+    expect(await la.runs.get(t.thread_id, first.run_id)).toMatchObject({ status: "success" });
+    expect(await la.runs.get(t.thread_id, queued.run_id)).toMatchObject({ status: "success" });
+    const state = await la.threads.getState(t.thread_id);
+    expect((state.values as any).completed).toEqual([...Array.from({ length: 10 }, (_, i) => i + 1), 1, 2]);
+  });
 });

@@ -106,21 +106,35 @@ export async function startLgRun(rt: Runtime, who: Caller, threadId: string, bod
   let checkpointId =
     body.checkpoint_id ?? body.checkpoint?.checkpoint_id ?? (body.config?.configurable?.checkpoint_id as string | undefined) ?? undefined;
   const busy = rt.runs.activeRun(threadId) !== null || t.status === "running";
-  if (busy && strategy === "enqueue")
-    throw lgError(
-      422,
-      `multitask_strategy "enqueue" is not supported on the LangGraph routes yet; use "reject" (409 while a run is active), "interrupt" or "rollback" (or the native API's multitaskStrategy "enqueue").`,
-    );
   // Stopped before this run's stream starts listening, so none of the stopped run's events reach it.
   if (busy && (strategy === "interrupt" || strategy === "rollback")) checkpointId = await stopForNewRun(rt, who, t, strategy, checkpointId);
-  const feeder = feedChannel(rt, threadId);
+  // enqueue: the run's stream listens from the moment its turn comes (the current run's events are not its own).
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  let begun = false;
+  let written: RunRecord | null = null;
+  const feeder = feedChannel(rt, threadId, strategy === "enqueue" ? gate : undefined);
   let started;
   try {
-    started = await startRun(rt, who, threadId, {
-      ...(body.input ? { input: body.input } : {}),
-      ...(body.command ? { command: commandOf(body.command) } : {}),
-      ...(checkpointId ? { checkpointId } : {}),
-    });
+    started = await startRun(
+      rt,
+      who,
+      threadId,
+      {
+        ...(body.input ? { input: body.input } : {}),
+        ...(body.command ? { command: commandOf(body.command) } : {}),
+        ...(checkpointId ? { checkpointId } : {}),
+        ...(strategy === "enqueue" ? { multitaskStrategy: "enqueue" as const } : {}),
+      },
+      {
+        beforeStart: () => {
+          open();
+          begun = true;
+          // A queued run's record said "pending" until now (other servers read it).
+          if (written?.status === "pending") void patchRun(rt.store, threadId, written.run_id, { status: "running" }).catch(() => {});
+        },
+      },
+    );
   } catch (err) {
     feeder.abandon();
     throw err;
@@ -131,6 +145,7 @@ export async function startLgRun(rt: Runtime, who: Caller, threadId: string, bod
     throw lgError(409, "Decision recorded; this interrupt needs more approvals from other reviewers before the run continues.");
   }
   const channel = feeder.begin(run.runId, streamModes(body));
+  const pending = run.status === "pending";
   const now = new Date().toISOString();
   const record: RunRecord = {
     run_id: run.runId,
@@ -138,16 +153,19 @@ export async function startLgRun(rt: Runtime, who: Caller, threadId: string, bod
     assistant_id: assistantIdOf(def.id),
     created_at: run.startedAt,
     updated_at: now,
-    status: "running",
+    status: pending && !begun ? "pending" : "running",
     metadata: { ...(body.metadata ?? {}), graph_id: def.id },
     multitask_strategy: strategy,
     // Not the input or command: the records are rewritten with the thread's metadata, so they stay small.
     kwargs: { stream_mode: streamModes(body), resumable: !!body.stream_resumable, ...(checkpointId ? { checkpoint_id: checkpointId } : {}) },
   };
   await putRun(rt.store, record);
+  written = record;
+  if (record.status === "pending" && begun) await patchRun(rt.store, threadId, record.run_id, { status: "running" });
   const done = (async () => {
     await feeder.ended;
-    const status = finalStatus(run);
+    // A queued run's RunInfo is the queue's copy; how it ended comes from its `finished`.
+    const status = finalStatus(pending && started.finished ? await started.finished : run);
     const reason = cancelled().get(run.runId);
     const final = (await patchRun(rt.store, threadId, run.runId, { status, ...(reason ? { cancel_reason: reason } : {}) })) ?? { ...record, status };
     await feeder.end();
