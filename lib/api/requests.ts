@@ -64,6 +64,8 @@ export const RunBody = z
     expectedCheckpointId: ExpectedCheckpoint,
     /** Why (shown in the timeline and the audit trail); defaults to the decision's comment or feedback. */
     reason: z.string().max(2000).optional(),
+    /** What to do when the thread already runs: reject (409, the default), enqueue, interrupt or rollback (lib/server/multitask.ts). */
+    multitaskStrategy: z.enum(["reject", "enqueue", "interrupt", "rollback"]).optional(),
   })
   .strict()
   .refine((b) => !(b.input && b.command), { message: "give either an input (a new run) or a command (to continue), not both" });

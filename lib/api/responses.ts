@@ -159,7 +159,8 @@ export const ApiRun = z.strictObject({
   runId: z.string(),
   threadId: z.string(),
   graphId: z.string(),
-  status: z.enum(["running", "done", "interrupted", "error", "cancelled"]),
+  /** "pending": queued behind the thread's current run (multitaskStrategy "enqueue"); it starts once that one ends. */
+  status: z.enum(["pending", "running", "done", "interrupted", "error", "cancelled"]),
   startedAt: Time,
   endedAt: Time.nullable(),
 });
@@ -179,6 +180,14 @@ export type ApiDeleted = z.infer<typeof ApiDeleted>;
  */
 export const ApiRunResult = z.strictObject({
   run: ApiRun.nullable(),
+  /** Present when the thread was busy and the request's multitaskStrategy acted (lib/server/multitask.ts). */
+  multitask: z
+    .strictObject({
+      strategy: z.enum(["reject", "enqueue", "interrupt", "rollback"]),
+      stoppedRunId: z.string().nullable(),
+      rolledBackTo: z.string().nullable().optional(),
+    })
+    .optional(),
   quorum: ApiQuorum.optional(),
   thread: ApiThread,
   state: ApiState.optional(),

@@ -19,6 +19,8 @@ export interface ServerSettings {
   corsOrigins: string[];
   /** How often the retention policies run (WAYPOINT_RETENTION_INTERVAL_MS, default one hour; 0 turns the job off). */
   retentionIntervalMs: number;
+  /** Live events across instances through the store's pub/sub on PostgreSQL / Redis (WAYPOINT_PUBSUB, default on; 0 polls instead). */
+  pubsub: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -57,6 +59,7 @@ export function readSettings(env: Env = process.env): ServerSettings {
       .map((o) => o.trim().replace(/\/$/, ""))
       .filter(Boolean),
     retentionIntervalMs: nonNegativeInt(env, "WAYPOINT_RETENTION_INTERVAL_MS", 3_600_000),
+    pubsub: (env.WAYPOINT_PUBSUB ?? "").trim() === "" || flag(env, "WAYPOINT_PUBSUB"),
   };
 }
 

@@ -9,4 +9,8 @@ export interface RunRequest {
   metadata?: Record<string, unknown>;
   /** Stale-decision guard (the engine checks it under the run lock). */
   expectedCheckpointId?: string;
+  /** The run's id, when it was given one before it started (a queued run: run-queue.ts); else a new one. */
+  runId?: string;
+  /** Called just before the run is started (for a queued run: when its turn comes), e.g. to start listening to its events. */
+  beforeStart?: () => void;
 }

@@ -24,7 +24,7 @@ export interface RunInfo {
   runId: string;
   threadId: string;
   graphId: string;
-  status: "running" | "done" | "interrupted" | "error" | "cancelled";
+  status: "pending" | "running" | "done" | "interrupted" | "error" | "cancelled";
   startedAt: string;
   endedAt: string | null;
 }
@@ -95,7 +95,7 @@ export class RunManager {
     if (this.active.has(threadId)) {
       throw new WaypointError("THREAD_BUSY", `Thread "${threadId}" already has an active run.`, { threadId });
     }
-    const info: RunInfo = { runId: uuidv7(), threadId, graphId, status: "running", startedAt: new Date().toISOString(), endedAt: null };
+    const info: RunInfo = { runId: req.runId ?? uuidv7(), threadId, graphId, status: "running", startedAt: new Date().toISOString(), endedAt: null };
     const abort = new AbortController();
     let markStarted!: () => void;
     const started = new Promise<void>((resolve) => (markStarted = resolve));

@@ -14,6 +14,9 @@ import { metrics } from "./metrics";
 import { errFields, log } from "./log";
 import { attachRunLog } from "./run-log";
 import { startRetention } from "./retention";
+import { createCluster, type Cluster } from "./pubsub/cluster";
+import { serveCancels } from "./pubsub/cancel-service";
+import { RunQueue } from "./run-queue";
 
 /**
  * The process-wide server state: the store chosen by configuration, the compiled graphs, the run manager and
@@ -25,6 +28,10 @@ export interface Runtime {
   graphs: GraphRegistry;
   runs: RunManager;
   bus: EventBus;
+  /** The other web instances on the same PostgreSQL / Redis, through its pub/sub (pubsub/cluster.ts). */
+  cluster: Cluster;
+  /** Runs queued behind a busy thread's current run (multitaskStrategy "enqueue"). */
+  queue: RunQueue;
   access: Access;
   /** Whether the store is known to be down (set by any call that failed STORE_UNAVAILABLE, cleared by a probe). */
   outage: OutageMonitor;
@@ -70,6 +77,11 @@ async function create(): Promise<Runtime> {
   const bus = new EventBus();
   const graphs = new GraphRegistry(store, graphList);
   const runs = new RunManager(store, graphs, bus);
+  // Live events and cancels across instances (PostgreSQL LISTEN/NOTIFY, Redis pub/sub; none for the others).
+  const cluster = await createCluster(config, settings().pubsub);
+  cluster.relay(bus);
+  serveCancels(cluster, runs);
+  const queue = new RunQueue(store, runs, bus, cluster);
   metrics().attach(store, runs, bus);
   attachRunLog(bus, runs);
   log().info({ store: store.kind }, `checkpoint store: ${store.kind}`);
@@ -77,7 +89,7 @@ async function create(): Promise<Runtime> {
   // Threads a killed process left "running" continue by themselves.
   runs.resumeOrphans().catch((err) => log().error(errFields(err), "crash recovery failed"));
   startRetention(store, graphList);
-  return { store, graphs, runs, bus, access, outage };
+  return { store, graphs, runs, bus, cluster, queue, access, outage };
 }
 
 function message(err: unknown): string {

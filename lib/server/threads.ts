@@ -11,6 +11,9 @@ import type { Caller } from "./auth/caller";
 import type { CreateThreadBody, EditStateBody, ForkBody, HistoryQuery, ListThreadsQuery, RunBody } from "../api/requests";
 import { decideWithQuorum, guardQuorum, quorumView } from "./quorum";
 import { refuseRunAtDecision, runFork } from "./fork-run";
+import { startWithStrategy } from "./multitask";
+import type { RunRequest } from "./run-request";
+import type { RunInfo } from "./runs";
 import { apiCheckpoint, apiStorage, apiSummary, apiThread } from "./serialize";
 import type { ApiDeleted, ApiGraph, ApiGraphList, ApiHistoryPage, ApiRunResult, ApiState, ApiThread, ApiThreadPage } from "../api/responses";
 
@@ -143,7 +146,13 @@ function knownGraph(rt: Runtime, t: ThreadInfo): string {
  * input, continuing, retrying after an error, replaying from a checkpoint) is an operator's ("run"). A decision
  * at a node with a quorum (two-person approval) is recorded and waits for the other approvals (quorum.ts).
  */
-export async function startRun(rt: Runtime, who: Caller, threadId: string, body: RunBody): Promise<{ status: 200 | 202; body: ApiRunResult }> {
+export async function startRun(
+  rt: Runtime,
+  who: Caller,
+  threadId: string,
+  body: RunBody,
+  opts: Pick<RunRequest, "beforeStart"> = {},
+): Promise<{ status: 200 | 202; body: ApiRunResult; finished?: Promise<RunInfo> }> {
   const t = await readable(rt, who, threadId);
   const graphId = knownGraph(rt, t);
   const deciding = body.command?.resume !== undefined;
@@ -169,13 +178,23 @@ export async function startRun(rt: Runtime, who: Caller, threadId: string, body:
     if (q.resume !== undefined) command = { ...body.command, resume: q.resume };
   }
   const metadata = { ...who.actorMeta, ...(reason ? { reason } : {}), ...(deciding ? { decision: command!.resume } : {}) };
-  const { run, finished } = await rt.runs.start(threadId, graphId, {
-    input,
-    checkpointId: body.checkpointId,
-    command,
-    metadata,
-    expectedCheckpointId: body.expectedCheckpointId,
-  });
+  const strategy = body.multitaskStrategy ?? "reject";
+  const { run, finished, multitask } = await startWithStrategy(
+    rt,
+    threadId,
+    graphId,
+    { input, checkpointId: body.checkpointId, command, metadata, expectedCheckpointId: body.expectedCheckpointId, beforeStart: opts.beforeStart },
+    strategy,
+  );
+  if (multitask?.stoppedRunId)
+    await who.audit({
+      action: "run_cancel",
+      threadId,
+      graphId,
+      checkpointBefore: t.headCheckpointId,
+      reason: `stopped by a new run (multitaskStrategy: ${strategy})`,
+      detail: { runId: multitask.stoppedRunId, multitask: strategy, by: run.runId },
+    });
   await who.audit({
     action,
     threadId,
@@ -188,11 +207,13 @@ export async function startRun(rt: Runtime, who: Caller, threadId: string, body:
       ...(body.input ? { input: body.input } : {}),
       ...(command?.update ? { update: command.update } : {}),
       ...(command?.goto ? { goto: command.goto } : {}),
+      ...(multitask ? { multitask } : {}),
     },
   });
-  if (!body.wait) return { status: 202, body: { run, thread: await threadView(rt, threadId) } };
+  const extra = multitask ? { multitask } : {};
+  if (!body.wait) return { status: 202, body: { run, ...extra, thread: await threadView(rt, threadId) }, finished };
   const ended = await finished;
-  return { status: 200, body: { run: ended, thread: await threadView(rt, threadId), state: await stateOf(rt, who, threadId) } };
+  return { status: 200, body: { run: ended, ...extra, thread: await threadView(rt, threadId), state: await stateOf(rt, who, threadId) } };
 }
 
 /** A decision's own words (comment / feedback / reason), recorded as the checkpoint's reason. */

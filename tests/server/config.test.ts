@@ -11,6 +11,7 @@ describe("server settings (lib/server/config.ts)", () => {
       trustProxy: false,
       corsOrigins: [],
       retentionIntervalMs: 3_600_000,
+      pubsub: true,
     });
   });
 
@@ -23,6 +24,7 @@ describe("server settings (lib/server/config.ts)", () => {
         WAYPOINT_TRUST_PROXY: "Yes",
         WAYPOINT_CORS_ORIGINS: "http://a.example/, https://b.example:8443 ,",
         WAYPOINT_RETENTION_INTERVAL_MS: "0",
+        WAYPOINT_PUBSUB: "0",
       }),
     ).toEqual({
       lockTtlMs: 3000,
@@ -31,6 +33,7 @@ describe("server settings (lib/server/config.ts)", () => {
       trustProxy: true,
       corsOrigins: ["http://a.example", "https://b.example:8443"],
       retentionIntervalMs: 0,
+      pubsub: false,
     });
   });
 
@@ -40,6 +43,7 @@ describe("server settings (lib/server/config.ts)", () => {
     ["WAYPOINT_MAX_JSON_DEPTH", "1.5"],
     ["WAYPOINT_TRUST_PROXY", "maybe"],
     ["WAYPOINT_RETENTION_INTERVAL_MS", "1h"],
+    ["WAYPOINT_PUBSUB", "sometimes"],
   ])("refuses %s=%s with one sentence naming it", (name, value) => {
     let err: unknown;
     try {

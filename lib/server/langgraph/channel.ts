@@ -93,7 +93,7 @@ export function subscribeThread(threadId: string, fn: ThreadListener): () => voi
  * Starts feeding a channel from the bus. Call before the run starts (its first checkpoint can come before the
  * start call returns); `begin(runId)` then emits `metadata` first and lets the queued events through.
  */
-export function feedChannel(rt: Runtime, threadId: string) {
+export function feedChannel(rt: Runtime, threadId: string, gate?: Promise<void>) {
   let channel: RunChannel | null = null;
   let release!: (c: RunChannel) => void;
   let chain: Promise<unknown> = new Promise<RunChannel>((r) => (release = r));
@@ -105,7 +105,9 @@ export function feedChannel(rt: Runtime, threadId: string) {
   const step = (fn: (c: RunChannel) => Promise<void> | void) => {
     chain = chain.then(() => (over ? undefined : fn(channel!))).catch((err) => log().error(errFields(err), "langgraph stream failed"));
   };
-  const unsubscribe = rt.bus.subscribe(threadId, (e: ThreadEvent) => {
+  // A queued run (multitask_strategy enqueue) listens only from its start (`gate`): earlier events are another run's.
+  let unsubscribe = () => {};
+  const listen = (e: ThreadEvent) => {
     if (e.type === "run_ended") {
       step((c) => {
         if (e.runId !== c.runId) return;
@@ -140,7 +142,13 @@ export function feedChannel(rt: Runtime, threadId: string) {
     }
     // run_ended closes nothing by itself: runs.ts ends the channel once the run record has its final status, so a
     // client that checks the run after the stream closed never sees it still "running".
-  });
+  };
+  let abandoned = false;
+  const subscribe = () => {
+    if (!abandoned) unsubscribe = rt.bus.subscribe(threadId, listen);
+  };
+  if (gate) void gate.then(subscribe);
+  else subscribe();
   const finish = () => {
     unsubscribe();
     channel?.close();
@@ -154,7 +162,10 @@ export function feedChannel(rt: Runtime, threadId: string) {
       return channel;
     },
     /** The run did not start: stop listening. */
-    abandon: unsubscribe,
+    abandon() {
+      abandoned = true;
+      unsubscribe();
+    },
     /** Resolves once the run's last event went into the channel (its `run_ended` on the bus). */
     ended,
     /** Closes the channel after every queued event. */

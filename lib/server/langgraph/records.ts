@@ -10,7 +10,10 @@ import type { CheckpointStore } from "../../checkpoint/types";
  * its runs with it, and no backend, migration or conformance suite had to change. The cost: a read-modify-write
  * of the metadata per status change. One thread has at most one active run, so the run's own writes never race;
  * a metadata PATCH racing a status change could lose one of the two (the protocol's PATCH merges, records.ts
- * re-reads right before writing, so the window is one store round trip). The protocol hides the key from
+ * re-reads right before writing, so the window is one store round trip). Two runs' records do race when a
+ * multitask strategy starts a run on another server the moment the previous one ends (its final status and the new
+ * run's record written at once): each write is therefore checked once shortly after (`recheck`) and made again if
+ * a concurrent rewrite of the list dropped it. The protocol hides the key from
  * `metadata`; the native API shows it as is. Only the newest MAX_RUNS records are kept per thread.
  */
 export const RUNS_KEY = "langgraph_runs";
@@ -47,15 +50,47 @@ export async function getRun(store: CheckpointStore, threadId: string, runId: st
 }
 
 /** Adds a record, or merges `patch` into the one with its id. */
-export async function putRun(store: CheckpointStore, rec: RunRecord): Promise<RunRecord> {
+export async function putRun(store: CheckpointStore, rec: RunRecord, recheckAfterMs = RECHECK_MS): Promise<RunRecord> {
   const t = await store.getThread(rec.thread_id);
   const list = recordsOf(t.metadata).filter((r) => r.run_id !== rec.run_id);
   list.push(rec);
   await store.updateThread(rec.thread_id, { metadata: { ...t.metadata, [RUNS_KEY]: list.slice(-MAX_RUNS) } });
+  recheck(store, rec.thread_id, rec.run_id, rec.updated_at, recheckAfterMs, (cur) =>
+    cur === undefined ? putRun(store, rec, 0) : Promise.resolve(null),
+  );
   return rec;
 }
 
-export async function patchRun(store: CheckpointStore, threadId: string, runId: string, patch: Partial<RunRecord>): Promise<RunRecord | null> {
+/** How long after a write it is checked (longer than a store round trip, so a racing rewrite has landed). */
+const RECHECK_MS = 150;
+
+/**
+ * Re-reads a record once, `ms` later, and calls `redo` when a concurrent rewrite dropped our write: the record is
+ * missing, or older than the write (an `updated_at` before ours). A later write of its own is left alone.
+ */
+function recheck(
+  store: CheckpointStore,
+  threadId: string,
+  runId: string,
+  stamp: string,
+  ms: number,
+  redo: (current: RunRecord | undefined) => Promise<unknown>,
+) {
+  if (ms <= 0) return;
+  setTimeout(() => {
+    getRun(store, threadId, runId)
+      .then((cur) => (!cur || cur.updated_at < stamp ? redo(cur ?? undefined) : null))
+      .catch(() => {}); // the thread is gone, or the store is down: nothing to repair
+  }, ms).unref?.();
+}
+
+export async function patchRun(
+  store: CheckpointStore,
+  threadId: string,
+  runId: string,
+  patch: Partial<RunRecord>,
+  recheckAfterMs = RECHECK_MS,
+): Promise<RunRecord | null> {
   const t = await store.getThread(threadId).catch(() => null);
   if (!t) return null;
   const list = recordsOf(t.metadata);
@@ -63,6 +98,9 @@ export async function patchRun(store: CheckpointStore, threadId: string, runId: 
   if (i < 0) return null;
   list[i] = { ...list[i], ...patch, updated_at: new Date().toISOString() };
   await store.updateThread(threadId, { metadata: { ...t.metadata, [RUNS_KEY]: list } });
+  recheck(store, threadId, runId, list[i].updated_at, recheckAfterMs, (cur) =>
+    cur ? patchRun(store, threadId, runId, patch, 0) : Promise.resolve(null),
+  );
   return list[i];
 }
 

@@ -14,6 +14,8 @@ import { deleteRun, getRun, patchRun, putRun, type LgRunStatus, type RunRecord }
 import { resolveAssistant } from "./assistants";
 import { createLgThread, readableThread } from "./threads";
 import { errFields, log } from "../log";
+import { startOfRun } from "../multitask";
+import { stopCurrent } from "../stop-run";
 
 /**
  * Runs of the protocol over the native run service (`startRun`: the same authorization, quorum, audit trail,
@@ -101,21 +103,38 @@ export async function startLgRun(rt: Runtime, who: Caller, threadId: string, bod
   if (body.input && body.command) throw lgError(422, "Give either an input (a new run) or a command (to continue), not both.");
   const t = await threadForRun(rt, who, threadId, def, body);
   const strategy = body.multitask_strategy ?? "reject";
-  const active = rt.runs.activeRun(threadId);
-  if (active && strategy === "interrupt") await cancelLocal(rt, who, t, active.runId, "interrupted by a new run (multitask_strategy: interrupt)");
-  else if (active && (strategy === "rollback" || strategy === "enqueue"))
-    throw lgError(422, `multitask_strategy "${strategy}" is not supported yet; use "reject" (409 while a run is active) or "interrupt".`);
-
-  const checkpointId =
+  let checkpointId =
     body.checkpoint_id ?? body.checkpoint?.checkpoint_id ?? (body.config?.configurable?.checkpoint_id as string | undefined) ?? undefined;
-  const feeder = feedChannel(rt, threadId);
+  const busy = rt.runs.activeRun(threadId) !== null || t.status === "running";
+  // Stopped before this run's stream starts listening, so none of the stopped run's events reach it.
+  if (busy && (strategy === "interrupt" || strategy === "rollback")) checkpointId = await stopForNewRun(rt, who, t, strategy, checkpointId);
+  // enqueue: the run's stream listens from the moment its turn comes (the current run's events are not its own).
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  let begun = false;
+  let written: RunRecord | null = null;
+  const feeder = feedChannel(rt, threadId, strategy === "enqueue" ? gate : undefined);
   let started;
   try {
-    started = await startRun(rt, who, threadId, {
-      ...(body.input ? { input: body.input } : {}),
-      ...(body.command ? { command: commandOf(body.command) } : {}),
-      ...(checkpointId ? { checkpointId } : {}),
-    });
+    started = await startRun(
+      rt,
+      who,
+      threadId,
+      {
+        ...(body.input ? { input: body.input } : {}),
+        ...(body.command ? { command: commandOf(body.command) } : {}),
+        ...(checkpointId ? { checkpointId } : {}),
+        ...(strategy === "enqueue" ? { multitaskStrategy: "enqueue" as const } : {}),
+      },
+      {
+        beforeStart: () => {
+          open();
+          begun = true;
+          // A queued run's record said "pending" until now (other servers read it).
+          if (written?.status === "pending") void patchRun(rt.store, threadId, written.run_id, { status: "running" }).catch(() => {});
+        },
+      },
+    );
   } catch (err) {
     feeder.abandon();
     throw err;
@@ -126,6 +145,7 @@ export async function startLgRun(rt: Runtime, who: Caller, threadId: string, bod
     throw lgError(409, "Decision recorded; this interrupt needs more approvals from other reviewers before the run continues.");
   }
   const channel = feeder.begin(run.runId, streamModes(body));
+  const pending = run.status === "pending";
   const now = new Date().toISOString();
   const record: RunRecord = {
     run_id: run.runId,
@@ -133,16 +153,19 @@ export async function startLgRun(rt: Runtime, who: Caller, threadId: string, bod
     assistant_id: assistantIdOf(def.id),
     created_at: run.startedAt,
     updated_at: now,
-    status: "running",
+    status: pending && !begun ? "pending" : "running",
     metadata: { ...(body.metadata ?? {}), graph_id: def.id },
     multitask_strategy: strategy,
     // Not the input or command: the records are rewritten with the thread's metadata, so they stay small.
     kwargs: { stream_mode: streamModes(body), resumable: !!body.stream_resumable, ...(checkpointId ? { checkpoint_id: checkpointId } : {}) },
   };
   await putRun(rt.store, record);
+  written = record;
+  if (record.status === "pending" && begun) await patchRun(rt.store, threadId, record.run_id, { status: "running" });
   const done = (async () => {
     await feeder.ended;
-    const status = finalStatus(run);
+    // A queued run's RunInfo is the queue's copy; how it ended comes from its `finished`.
+    const status = finalStatus(pending && started.finished ? await started.finished : run);
     const reason = cancelled().get(run.runId);
     const final = (await patchRun(rt.store, threadId, run.runId, { status, ...(reason ? { cancel_reason: reason } : {}) })) ?? { ...record, status };
     await feeder.end();
@@ -173,6 +196,40 @@ export async function runOutput(rt: Runtime, who: Caller, threadId: string) {
   if (t.status === "error" && t.error) return { __error__: { error: "NodeFailed", message: t.error.message } };
   const list = s.interrupts.filter((i) => i.kind === "dynamic").map((i) => ({ value: i.value, id: i.id }));
   return t.status === "interrupted" && list.length ? { ...s.values, __interrupt__: list } : s.values;
+}
+
+/**
+ * multitask_strategy interrupt / rollback: stops the thread's run wherever it runs (multitask.ts: locally, through
+ * the pub/sub, or under its lock when its server died). rollback then starts the new run from the checkpoint the
+ * stopped run started at: a new branch; the stopped run's checkpoints stay in the history.
+ */
+async function stopForNewRun(rt: Runtime, who: Caller, t: ThreadInfo, strategy: "interrupt" | "rollback", checkpointId: string | undefined) {
+  const reason = `stopped by a new run (multitask_strategy: ${strategy})`;
+  const local = rt.runs.activeRun(t.threadId);
+  if (local) return cancelLocal(rt, who, t, local.runId, reason).then(() => rollbackPoint(rt, t.threadId, strategy, local.runId, checkpointId));
+  who.authorize("run", t.graphId);
+  const stopped = (await stopCurrent(rt, t.threadId)).runId;
+  if (stopped)
+    await who.audit({
+      action: "run_cancel",
+      threadId: t.threadId,
+      graphId: t.graphId,
+      checkpointBefore: t.headCheckpointId,
+      reason,
+      detail: { runId: stopped },
+    });
+  return rollbackPoint(rt, t.threadId, strategy, stopped, checkpointId);
+}
+
+async function rollbackPoint(rt: Runtime, threadId: string, strategy: string, stopped: string | null, checkpointId: string | undefined) {
+  if (strategy !== "rollback" || !stopped || checkpointId !== undefined) return checkpointId;
+  const from = await startOfRun(rt.store, threadId, stopped);
+  if (from === null)
+    throw lgError(
+      409,
+      `The run on thread "${threadId}" was stopped, but it was the thread's first run: there is no earlier checkpoint to branch from.`,
+    );
+  return from;
 }
 
 async function cancelLocal(rt: Runtime, who: Caller, t: ThreadInfo, runId: string, reason: string) {
