@@ -9,4 +9,6 @@ export interface RunRequest {
   metadata?: Record<string, unknown>;
   /** Stale-decision guard (the engine checks it under the run lock). */
   expectedCheckpointId?: string;
+  /** The run's id when it was chosen already (a queued run keeps the id its request was answered with). */
+  runId?: string;
 }

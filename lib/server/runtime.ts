@@ -14,6 +14,8 @@ import { metrics } from "./metrics";
 import { errFields, log } from "./log";
 import { attachRunLog } from "./run-log";
 import { startRetention } from "./retention";
+import { openQueue } from "./queue/open";
+import { QueueDispatch } from "./queue/dispatch";
 
 /**
  * The process-wide server state: the store chosen by configuration, the compiled graphs, the run manager and
@@ -70,6 +72,18 @@ async function create(): Promise<Runtime> {
   const bus = new EventBus();
   const graphs = new GraphRegistry(store, graphList);
   const runs = new RunManager(store, graphs, bus);
+  // WAYPOINT_EXECUTE=off: runs go to the store's queue and `npm run worker` processes execute them (and recover
+  // a dead worker's runs); this process runs none, so it resumes none either.
+  if (settings().execute === "off") {
+    const queue = await openQueue(config, { lockMs: settings().lockTtlMs, expireInSeconds: settings().jobExpireSeconds, poolSize: 4 }).catch(
+      async (err: unknown) => {
+        await raw.close().catch(() => {});
+        throw err;
+      },
+    );
+    runs.sendRunsTo(new QueueDispatch(store, graphs, queue));
+    log().info({ queue: queue.kind }, `runs are handed to workers through ${queue.kind}; this server executes none (WAYPOINT_EXECUTE=off)`);
+  }
   metrics().attach(store, runs, bus);
   attachRunLog(bus, runs);
   log().info({ store: store.kind }, `checkpoint store: ${store.kind}`);
