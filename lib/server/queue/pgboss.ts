@@ -72,8 +72,8 @@ export async function openPgBoss(url: string, opts: { expireInSeconds: number; p
       for (const id of workers.splice(0)) await boss.offWork({ id });
     },
     async close() {
-      // graceful: false — handlers already finished (the worker waits for them); nothing left to fail.
-      await boss.stop({ graceful: false, wait: true, close: true });
+      // Graceful: lets pg-boss record the last jobs' completion (it does so after the handler returns).
+      await boss.stop({ graceful: true, wait: true, close: true, timeout: 5_000 });
     },
   };
 }

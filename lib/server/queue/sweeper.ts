@@ -1,3 +1,4 @@
+import { newLockOwner } from "../../checkpoint/local-lock";
 import type { CheckpointStore } from "../../checkpoint/types";
 import type { RunManager } from "../runs";
 import { errFields, log } from "../log";
@@ -12,7 +13,7 @@ import type { RunQueue } from "./types";
  * brings a dead worker's job back, and whichever comes second finds the thread already taken.
  */
 export function startSweeper(deps: { store: CheckpointStore; runs: RunManager; queue: RunQueue; lockTtlMs: number }): () => void {
-  const owner = `sweeper-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  const owner = newLockOwner();
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
   const sweep = async () => {
