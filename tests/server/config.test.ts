@@ -11,6 +11,10 @@ describe("server settings (lib/server/config.ts)", () => {
       trustProxy: false,
       corsOrigins: [],
       retentionIntervalMs: 3_600_000,
+      execute: "local",
+      workerConcurrency: 4,
+      workerGraceMs: 30_000,
+      jobExpireSeconds: 3600,
     });
   });
 
@@ -23,6 +27,10 @@ describe("server settings (lib/server/config.ts)", () => {
         WAYPOINT_TRUST_PROXY: "Yes",
         WAYPOINT_CORS_ORIGINS: "http://a.example/, https://b.example:8443 ,",
         WAYPOINT_RETENTION_INTERVAL_MS: "0",
+        WAYPOINT_EXECUTE: " OFF",
+        WAYPOINT_WORKER_CONCURRENCY: "8",
+        WAYPOINT_WORKER_GRACE_MS: "0",
+        WAYPOINT_JOB_EXPIRE_SECONDS: "60",
       }),
     ).toEqual({
       lockTtlMs: 3000,
@@ -31,6 +39,10 @@ describe("server settings (lib/server/config.ts)", () => {
       trustProxy: true,
       corsOrigins: ["http://a.example", "https://b.example:8443"],
       retentionIntervalMs: 0,
+      execute: "off",
+      workerConcurrency: 8,
+      workerGraceMs: 0,
+      jobExpireSeconds: 60,
     });
   });
 
@@ -40,6 +52,10 @@ describe("server settings (lib/server/config.ts)", () => {
     ["WAYPOINT_MAX_JSON_DEPTH", "1.5"],
     ["WAYPOINT_TRUST_PROXY", "maybe"],
     ["WAYPOINT_RETENTION_INTERVAL_MS", "1h"],
+    ["WAYPOINT_EXECUTE", "workers"],
+    ["WAYPOINT_WORKER_CONCURRENCY", "0"],
+    ["WAYPOINT_WORKER_GRACE_MS", "-5"],
+    ["WAYPOINT_JOB_EXPIRE_SECONDS", "1m"],
   ])("refuses %s=%s with one sentence naming it", (name, value) => {
     let err: unknown;
     try {
