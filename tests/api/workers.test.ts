@@ -106,18 +106,22 @@ for (const make of [postgresStore, redisStore]) {
     }, 180_000);
 
     it("SIGTERM: a worker takes no more jobs, hands its runs off at the next checkpoint and exits 0; they finish elsewhere", async () => {
+      const victim = workers[0];
+      const seenBefore = victim.output().length;
       const ids = await startThreads(apis, 12, { steps: 10, stepMs: 250 });
       // A second run on a thread whose run is running (on some worker) is refused by the other web instance.
       const [slow] = await startThreads(apis, 1, { steps: 2, stepMs: 4000 });
       await apis[1].until(`/api/threads/${slow}`, (t: any) => t.status === "running");
       expect((await apis[1].post(`/api/threads/${slow}/runs`, { input: { steps: 1, stepMs: 0 } })).status).toBe(409);
-      // Wait until the first worker runs some of them (its checkpoints carry its id).
-      const victim = workers[0];
+      // Wait until the first worker runs some of them.
       const end = Date.now() + 60_000;
-      while (!victim.output().includes("run started") && Date.now() < end) await sleep(100);
-      expect(victim.output()).toContain("run started");
+      const startedHere = () => victim.output().slice(seenBefore).includes("run started");
+      while (!startedHere() && Date.now() < end) await sleep(50);
+      expect(startedHere()).toBe(true);
       expect(await victim.term()).toBe(0);
       expect(victim.output()).toContain("taking no more runs");
+      const handedOff = victim.output().match(/"status":"running","msg":"run ended"/g)?.length ?? 0;
+      console.log(`[workers ${name}] runs the stopped worker handed off at a checkpoint: ${handedOff}`);
       retired.push(victim);
       workers[0] = await startWorker(`${victim.id}b`, env);
       await checkAll(apis[1], ids, 10);
@@ -127,24 +131,27 @@ for (const make of [postgresStore, redisStore]) {
     it("workers SIGKILLed at random moments: every thread finishes, each step once, versions and parent chain intact", async () => {
       const random = rng(SEED);
       console.log(`[workers ${name}] kill seed ${SEED} (WAYPOINT_WORKERS_SEED to repeat)`);
-      const ids = await startThreads(apis, 40, { steps: 8, stepMs: 150 });
-      const KILLS = 6;
+      const ids = await startThreads(apis, 60, { steps: 10, stepMs: 120 });
+      const KILLS = 10;
       const replacements: Promise<void>[] = [];
+      const alive = () => workers.map((w, i) => ({ w, i })).filter(({ w }) => w.proc.exitCode === null && w.proc.signalCode === null);
       for (let k = 0; k < KILLS; k++) {
-        await sleep(400 + random() * 1200);
-        const i = Math.floor(random() * workers.length);
-        const victim = workers[i];
+        await sleep(300 + random() * 900);
+        // Every slot's worker killed and its replacement still starting: wait for the replacements.
+        if (alive().length === 0) await Promise.all(replacements);
+        const live = alive();
+        const { w: victim, i } = live[Math.floor(random() * live.length)];
         await victim.kill();
         retired.push(victim);
         // The replacement starts in the background, so the next kill can come before it is up.
-        const next = startWorker(`${name}-k${k}`, env).then((w) => {
-          workers[i] = w;
-        });
-        replacements.push(next);
-        if (k % 2 === 1) await next;
+        replacements.push(
+          startWorker(`${name}-k${k}`, env).then((w) => {
+            workers[i] = w;
+          }),
+        );
       }
       await Promise.all(replacements);
-      const perWorker = await checkAll(apis[0], ids, 8);
+      const perWorker = await checkAll(apis[0], ids, 10);
       console.log(`[workers ${name}] after ${KILLS} kills, threads per worker: ${JSON.stringify(Object.fromEntries(perWorker))}`);
       const continued = [...workers, ...retired].reduce((n, w) => n + (w.output().match(/continuing thread/g)?.length ?? 0), 0);
       console.log(`[workers ${name}] runs continued from a checkpoint by another worker: ${continued}`);
