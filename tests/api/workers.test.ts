@@ -101,6 +101,14 @@ for (const make of [postgresStore, redisStore]) {
       const perWorker = await checkAll(apis[0], ids, 4);
       console.log(`[workers ${name}] threads per worker: ${JSON.stringify(Object.fromEntries(perWorker))}`);
       for (const w of workers) expect(perWorker.get(w.id) ?? 0, `worker ${w.id} ran nothing`).toBeGreaterThan(0);
+      // `wait: true` through a web instance that executes nothing: answered once a worker has finished the run.
+      const waited = await apis[1].post(`/api/threads/${ids[0]}/runs`, { input: { steps: 2, stepMs: 10 }, wait: true });
+      expect(waited.status, JSON.stringify(waited.body)).toBe(200);
+      expect(waited.body.run.status).toBe("done");
+      expect(waited.body.thread.status).toBe("done");
+      // What the engine would refuse before writing anything is still refused by the web instance, and nothing is queued.
+      const unknown = await apis[0].post(`/api/threads/${ids[1]}/runs`, { input: null, checkpointId: "01a23035-0000-7000-8000-000000000000" });
+      expect(unknown.status).toBe(404);
       // The web instances executed nothing.
       for (const w of webs) expect(w.output()).not.toContain("run started");
     }, 180_000);

@@ -40,11 +40,19 @@ export class QueueDispatch implements RunDispatch {
     return { run, finished: lazy(() => this.finished(run)) };
   }
 
-  /** Polls the job until the queue is done with it, then reads how the thread ended. */
+  /**
+   * Polls the job until the queue is done with it, then the thread until it is no longer "running" (a run a
+   * stopping worker handed off goes on as a continue job), and answers how the thread ended.
+   */
   private async finished(run: RunInfo): Promise<RunInfo> {
-    for (let wait = 100; (await this.queue.state(run.runId)) !== "finished"; wait = Math.min(1000, wait * 2))
-      await new Promise((r) => setTimeout(r, wait));
-    const t = await this.store.getThread(run.threadId);
+    let wait = 100;
+    const pause = () => new Promise((r) => setTimeout(r, (wait = Math.min(1000, wait * 2))));
+    while ((await this.queue.state(run.runId)) !== "finished") await pause();
+    let t = await this.store.getThread(run.threadId);
+    while (t.status === "running") {
+      await pause();
+      t = await this.store.getThread(run.threadId);
+    }
     const status = t.status === "idle" ? "done" : t.status;
     return { ...run, status, endedAt: new Date().toISOString() };
   }
