@@ -10,11 +10,13 @@
  */
 import os from "node:os";
 import { createStore, storeConfigFromEnv } from "../../checkpoint/factory";
+import { guardStore, storeLabel, storeTimeoutMs } from "../../checkpoint/timeouts";
 import { loadGraphConfig } from "../../config/load";
 import { settings } from "../config";
 import { EventBus } from "../events";
 import { GraphRegistry } from "../graphs";
 import { RunManager } from "../runs";
+import { OutageMonitor } from "../recovery";
 import { attachRunLog } from "../run-log";
 import { errFields, log } from "../log";
 import { handleJob } from "./job";
@@ -25,8 +27,18 @@ export async function runWorker(): Promise<void> {
   const s = settings();
   const { graphs: graphList } = await loadGraphConfig();
   const config = storeConfigFromEnv(process.env);
-  const store = await createStore(config);
-  await store.setup();
+  const raw = await createStore(config);
+  await raw.setup();
+  // As in the web runtime: every store call bounded, and runs a store outage stopped continue once it answers.
+  const store = guardStore(raw, {
+    deadlineMs: storeTimeoutMs() + 1_000,
+    label: storeLabel(config.kind, "url" in config ? config.url : undefined),
+    onUnavailable: (err) => outage.unavailable(err),
+  });
+  const outage = new OutageMonitor(
+    () => store.listThreads({ limit: 1 }),
+    () => void runs.recoverAfterOutage(),
+  );
   const bus = new EventBus();
   const graphs = new GraphRegistry(store, graphList);
   const runs = new RunManager(store, graphs, bus);
