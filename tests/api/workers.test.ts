@@ -107,8 +107,9 @@ for (const make of [postgresStore, redisStore]) {
       expect(waited.body.run.status).toBe("done");
       expect(waited.body.thread.status).toBe("done");
       // What the engine would refuse before writing anything is still refused by the web instance, and nothing is queued.
-      const unknown = await apis[0].post(`/api/threads/${ids[1]}/runs`, { input: null, checkpointId: "01a23035-0000-7000-8000-000000000000" });
-      expect(unknown.status).toBe(404);
+      const elsewhere = (await apis[0].get(`/api/threads/${ids[2]}`)).body.headCheckpointId;
+      const unknown = await apis[0].post(`/api/threads/${ids[1]}/runs`, { checkpointId: elsewhere });
+      expect(unknown.status, JSON.stringify(unknown.body)).toBe(404);
       // The web instances executed nothing.
       for (const w of webs) expect(w.output()).not.toContain("run started");
     }, 180_000);
