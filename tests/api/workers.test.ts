@@ -166,5 +166,23 @@ for (const make of [postgresStore, redisStore]) {
       console.log(`[workers ${name}] runs continued from a checkpoint by another worker: ${continued}`);
       expect(continued).toBeGreaterThan(0);
     }, 300_000);
+
+    if (make === postgresStore)
+      it("a run job whose worker died before the run saved anything is offered again (pg-boss has no heartbeat)", async () => {
+        await Promise.all(workers.map((w) => w.kill()));
+        retired.push(...workers);
+        const [id] = await startThreads(apis, 1, { steps: 3, stepMs: 20 });
+        // This test takes the job as a worker would, then "dies": the job stays active, the thread untouched.
+        const { default: PgBoss } = await import("pg-boss");
+        const boss = new PgBoss({ connectionString: env.DATABASE_URL, schema: "waypoint_queue", supervise: false, schedule: false, migrate: false });
+        await boss.start();
+        const taken = await boss.fetch("waypoint-runs");
+        await boss.stop({ graceful: false, wait: true, close: true });
+        expect(taken?.length).toBe(1);
+        expect((await apis[0].get(`/api/threads/${id}`)).body.status).toBe("idle");
+        workers = [await startWorker(`${name}-after`, env)];
+        await checkThread(apis[0], id, 3);
+        expect(workers[0].output()).toContain("offered again");
+      }, 120_000);
   });
 }

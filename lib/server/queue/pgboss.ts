@@ -8,8 +8,9 @@ import { QUEUE_NAME, RetryLater, type JobState, type RunJob, type RunQueue } fro
  * another may be active — a second run on a thread is refused only while the first still waits.
  *
  * pg-boss v10 has no heartbeat: a job stays "active" until it completes or `expireInSeconds` passes. A killed
- * worker's run is therefore not found through its job but through the thread (sweeper.ts, within the run
- * lock's lease); the expired job comes back later and finds its run finished (job.ts).
+ * worker's run is therefore found through its thread (sweeper.ts, within the run lock's lease) — or, killed
+ * before its run saved anything, through `reclaim`; the expired job comes back later and finds its run
+ * finished (job.ts).
  */
 export async function openPgBoss(url: string, opts: { expireInSeconds: number; poolSize: number }): Promise<RunQueue> {
   const boss = new PgBoss({
@@ -53,6 +54,23 @@ export async function openPgBoss(url: string, opts: { expireInSeconds: number; p
       if (!job) return "unknown";
       if (job.state === "active") return "active";
       return job.state === "created" || job.state === "retry" ? "waiting" : "finished";
+    },
+    async reclaim(olderThanMs, stranded) {
+      // pg-boss has no API listing active jobs; its own table (schema waypoint_queue) is read directly.
+      const { rows } = await boss
+        .getDb()
+        .executeSql(
+          `SELECT id, data FROM waypoint_queue.job WHERE name = $1 AND state = 'active' AND started_on < now() - make_interval(secs => $2) LIMIT 200`,
+          [QUEUE_NAME, olderThanMs / 1000],
+        );
+      let n = 0;
+      for (const row of rows as { id: string; data: RunJob }[]) {
+        if (row.data.kind !== "run" || !(await stranded(row.data))) continue;
+        // Failing an active job puts it back as "retry" (within its retry limit): another worker takes it.
+        await boss.fail(QUEUE_NAME, row.id, { reason: "its worker stopped before the run saved a checkpoint" });
+        n++;
+      }
+      return n;
     },
     async work(concurrency, handler) {
       // v10 has no per-worker concurrency: each `work` is one fetch-then-handle loop, so start N of them.

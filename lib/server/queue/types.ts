@@ -24,6 +24,12 @@ export interface RunQueue {
   state(runId: string): Promise<JobState>;
   /** Starts taking jobs, `concurrency` at once; `attempt` counts deliveries of the same job from 0. */
   work(concurrency: number, handler: (job: RunJob, attempt: number) => Promise<void>): Promise<void>;
+  /**
+   * Run jobs taken at least `olderThanMs` ago and still "active", for queues without a job heartbeat
+   * (pg-boss): `stranded` says which belong to a dead worker; those are offered again. Absent on BullMQ,
+   * whose stalled-job check does this itself.
+   */
+  reclaim?(olderThanMs: number, stranded: (job: Extract<RunJob, { kind: "run" }>) => Promise<boolean>): Promise<number>;
   /** Stops taking new jobs; jobs in hand go on. */
   stopTaking(): Promise<void>;
   close(): Promise<void>;
