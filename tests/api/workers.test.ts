@@ -75,9 +75,15 @@ for (const make of [postgresStore, redisStore]) {
     let store: TestStore | undefined;
     const webs: Server[] = [];
     let workers: WorkerProc[] = [];
-    const retired: WorkerProc[] = [];
     let env: Record<string, string> = {};
     let apis: Client[] = [];
+    /** Every worker process this file started, whatever slot it ended in: all are killed at the end. */
+    const started: WorkerProc[] = [];
+    const spawnWorker = async (id: string) => {
+      const w = await startWorker(id, env);
+      started.push(w);
+      return w;
+    };
 
     beforeAll(async () => {
       ensureBuilt();
@@ -86,11 +92,11 @@ for (const make of [postgresStore, redisStore]) {
       env = { ...store.env, WAYPOINT_LOCK_TTL_MS: "3000", WAYPOINT_JOB_EXPIRE_SECONDS: "30", WAYPOINT_WORKER_CONCURRENCY: "4", LOG_LEVEL: "info" };
       webs.push(...(await Promise.all([startServer({ ...env, WAYPOINT_EXECUTE: "off" }), startServer({ ...env, WAYPOINT_EXECUTE: "off" })])));
       apis = webs.map((w) => client(w.url));
-      workers = await Promise.all(["w1", "w2", "w3"].map((id) => startWorker(`${name}-${id}`, env)));
+      workers = await Promise.all(["w1", "w2", "w3"].map((id) => spawnWorker(`${name}-${id}`)));
     }, 120_000);
 
     afterAll(async () => {
-      await Promise.all([...workers, ...retired].map((w) => w.kill()));
+      await Promise.all(started.map((w) => w.kill()));
       await Promise.all(webs.map((w) => w.stop()));
       await store?.cleanup();
     });
@@ -131,8 +137,7 @@ for (const make of [postgresStore, redisStore]) {
       expect(victim.output()).toContain("taking no more runs");
       const handedOff = victim.output().match(/"status":"running","msg":"run ended"/g)?.length ?? 0;
       console.log(`[workers ${name}] runs the stopped worker handed off at a checkpoint: ${handedOff}`);
-      retired.push(victim);
-      workers[0] = await startWorker(`${victim.id}b`, env);
+      workers[0] = await spawnWorker(`${victim.id}b`);
       await checkAll(apis[1], ids, 10);
       await checkThread(apis[1], slow, 2);
     }, 180_000);
@@ -151,10 +156,9 @@ for (const make of [postgresStore, redisStore]) {
         const live = alive();
         const { w: victim, i } = live[Math.floor(random() * live.length)];
         await victim.kill();
-        retired.push(victim);
         // The replacement starts in the background, so the next kill can come before it is up.
         replacements.push(
-          startWorker(`${name}-k${k}`, env).then((w) => {
+          spawnWorker(`${name}-k${k}`).then((w) => {
             workers[i] = w;
           }),
         );
@@ -162,7 +166,7 @@ for (const make of [postgresStore, redisStore]) {
       await Promise.all(replacements);
       const perWorker = await checkAll(apis[0], ids, 10);
       console.log(`[workers ${name}] after ${KILLS} kills, threads per worker: ${JSON.stringify(Object.fromEntries(perWorker))}`);
-      const continued = [...workers, ...retired].reduce((n, w) => n + (w.output().match(/continuing thread/g)?.length ?? 0), 0);
+      const continued = started.reduce((n, w) => n + (w.output().match(/continuing thread/g)?.length ?? 0), 0);
       console.log(`[workers ${name}] runs continued from a checkpoint by another worker: ${continued}`);
       expect(continued).toBeGreaterThan(0);
     }, 300_000);
@@ -170,7 +174,6 @@ for (const make of [postgresStore, redisStore]) {
     if (make === postgresStore)
       it("a run job whose worker died before the run saved anything is offered again (pg-boss has no heartbeat)", async () => {
         await Promise.all(workers.map((w) => w.kill()));
-        retired.push(...workers);
         const [id] = await startThreads(apis, 1, { steps: 3, stepMs: 20 });
         // This test takes the job as a worker would, then "dies": the job stays active, the thread untouched.
         const { default: PgBoss } = await import("pg-boss");
@@ -180,7 +183,7 @@ for (const make of [postgresStore, redisStore]) {
         await boss.stop({ graceful: false, wait: true, close: true });
         expect(taken?.length).toBe(1);
         expect((await apis[0].get(`/api/threads/${id}`)).body.status).toBe("idle");
-        workers = [await startWorker(`${name}-after`, env)];
+        workers = [await spawnWorker(`${name}-after`)];
         await checkThread(apis[0], id, 3);
         expect(workers[0].output()).toContain("offered again");
       }, 120_000);
