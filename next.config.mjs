@@ -43,6 +43,8 @@ const nextConfig = {
     "better-sqlite3",
     "pg",
     "ioredis",
+    "pg-boss",
+    "bullmq",
     "@prisma/client",
     "@prisma/adapter-pg",
     "@prisma/adapter-better-sqlite3",

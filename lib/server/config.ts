@@ -21,6 +21,18 @@ export interface ServerSettings {
   retentionIntervalMs: number;
   /** Live events across instances through the store's pub/sub on PostgreSQL / Redis (WAYPOINT_PUBSUB, default on; 0 polls instead). */
   pubsub: boolean;
+  /**
+   * Where this process's runs execute (WAYPOINT_EXECUTE): "local" (default) in this process, as always;
+   * "off" hands every run to the store's queue (pg-boss on PostgreSQL, BullMQ on Redis) for `npm run worker`
+   * processes to take, and this process runs none (lib/server/queue).
+   */
+  execute: "local" | "off";
+  /** Runs one worker process executes at once (WAYPOINT_WORKER_CONCURRENCY, default 4). */
+  workerConcurrency: number;
+  /** How long a worker stopped with SIGTERM lets its runs reach their next checkpoint (WAYPOINT_WORKER_GRACE_MS, default 30 s). */
+  workerGraceMs: number;
+  /** The longest a queued run job may stay with one worker before the queue offers it again (WAYPOINT_JOB_EXPIRE_SECONDS, default 1 h; pg-boss). */
+  jobExpireSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -48,6 +60,16 @@ function flag(env: Env, name: string): boolean {
   throw new WaypointError("STORE_CONFIG", `${name} must be 1/true/yes or 0/false/no; it is "${env[name]}".`);
 }
 
+function executeMode(env: Env): "local" | "off" {
+  const raw = (env.WAYPOINT_EXECUTE ?? "").trim().toLowerCase();
+  if (raw === "" || raw === "local" || raw === "on") return "local";
+  if (raw === "off") return "off";
+  throw new WaypointError(
+    "STORE_CONFIG",
+    `WAYPOINT_EXECUTE must be "local" (runs execute in this process) or "off" (workers run them); it is "${env.WAYPOINT_EXECUTE}".`,
+  );
+}
+
 export function readSettings(env: Env = process.env): ServerSettings {
   return {
     lockTtlMs: positiveInt(env, "WAYPOINT_LOCK_TTL_MS", 15_000),
@@ -60,6 +82,10 @@ export function readSettings(env: Env = process.env): ServerSettings {
       .filter(Boolean),
     retentionIntervalMs: nonNegativeInt(env, "WAYPOINT_RETENTION_INTERVAL_MS", 3_600_000),
     pubsub: (env.WAYPOINT_PUBSUB ?? "").trim() === "" || flag(env, "WAYPOINT_PUBSUB"),
+    execute: executeMode(env),
+    workerConcurrency: positiveInt(env, "WAYPOINT_WORKER_CONCURRENCY", 4),
+    workerGraceMs: nonNegativeInt(env, "WAYPOINT_WORKER_GRACE_MS", 30_000),
+    jobExpireSeconds: positiveInt(env, "WAYPOINT_JOB_EXPIRE_SECONDS", 3600),
   };
 }
 

@@ -29,6 +29,14 @@ export interface RunInfo {
   endedAt: string | null;
 }
 
+/**
+ * Where runs go when this process does not execute them (WAYPOINT_EXECUTE=off): the queue (lib/server/queue),
+ * whose workers call `start` on their own run manager. Same contract as `start`.
+ */
+export interface RunDispatch {
+  start(threadId: string, graphId: string, req: RunRequest): Promise<{ run: RunInfo; finished: Promise<RunInfo> }>;
+}
+
 interface ActiveRun {
   info: RunInfo;
   abort: AbortController;
@@ -41,12 +49,29 @@ export class RunManager {
   private readonly stopped = new Map<string, StoppedRun>();
   /** Threads a resumeOne loop is already waiting on (resumeOrphans runs again after every outage). */
   private readonly resuming = new Set<string>();
+  /** Set when runs are handed to workers: `start` enqueues, and crash recovery is the workers' (queue/sweeper.ts). */
+  private dispatch: RunDispatch | null = null;
+  /** A stopping worker: each run ends after its next checkpoint, its thread left "running" for another worker. */
+  private handingOff = false;
 
   constructor(
     private readonly store: CheckpointStore,
     private readonly graphs: GraphRegistry,
     private readonly bus: EventBus,
   ) {}
+
+  /** From now on `start` hands runs to `dispatch` instead of executing them here. */
+  sendRunsTo(dispatch: RunDispatch): void {
+    this.dispatch = dispatch;
+  }
+
+  /**
+   * Graceful stop (a worker's SIGTERM): every local run stops after the checkpoint of the step in flight and
+   * releases its lock, leaving the thread "running" to be continued from there; those runs end as "running".
+   */
+  handOff(): void {
+    this.handingOff = true;
+  }
 
   /** Runs executing in this process. */
   activeCount(): number {
@@ -79,6 +104,7 @@ export class RunManager {
    * instead of refusing a client that started a run right after seeing the last one end.
    */
   async start(threadId: string, graphId: string, req: RunRequest): Promise<{ run: RunInfo; finished: Promise<RunInfo> }> {
+    if (this.dispatch) return this.dispatch.start(threadId, graphId, req);
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.startOnce(threadId, graphId, req);
@@ -113,6 +139,7 @@ export class RunManager {
     });
 
     let saved = false;
+    let handedOff = false;
     const pump = (async (): Promise<RunResult | null> => {
       for (;;) {
         const { value, done } = await gen.next();
@@ -123,6 +150,12 @@ export class RunManager {
         else if (value.type === "interrupt")
           this.bus.publish({ type: "interrupt", threadId, interrupts: value.interrupts, checkpointId: value.checkpoint.id });
         else if (value.type === "error") this.bus.publish({ type: "error", threadId, error: value.error });
+        if (value.type === "checkpoint" && this.handingOff) {
+          // Stop iterating: the engine releases the lock and leaves the thread "running" at this checkpoint.
+          handedOff = true;
+          await gen.return(undefined as never);
+          return null;
+        }
       }
     })();
 
@@ -141,7 +174,7 @@ export class RunManager {
     }
     this.bus.publish({ type: "run_started", threadId, runId: info.runId });
     entry.finished = pump.then(
-      (result) => this.end(entry, result?.status ?? "error"),
+      (result) => this.end(entry, handedOff ? "running" : (result?.status ?? "error")),
       (err: unknown) => {
         // Thrown after the start: the store failed mid-run or the run was cancelled. The engine recorded what it could.
         if (!abort.signal.aborted)
@@ -170,6 +203,7 @@ export class RunManager {
    * until the thread is no longer "running" or we get the lock.
    */
   async resumeOrphans(): Promise<void> {
+    if (this.dispatch || this.handingOff) return;
     let cursor: string | null = null;
     do {
       const page = await this.store.listThreads({ status: "running", limit: 500, cursor });

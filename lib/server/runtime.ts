@@ -17,6 +17,8 @@ import { startRetention } from "./retention";
 import { createCluster, type Cluster } from "./pubsub/cluster";
 import { serveCancels } from "./pubsub/cancel-service";
 import { RunQueue } from "./run-queue";
+import { openQueue } from "./queue/open";
+import { QueueDispatch } from "./queue/dispatch";
 
 /**
  * The process-wide server state: the store chosen by configuration, the compiled graphs, the run manager and
@@ -82,6 +84,18 @@ async function create(): Promise<Runtime> {
   cluster.relay(bus);
   serveCancels(cluster, runs);
   const queue = new RunQueue(store, runs, bus, cluster);
+  // WAYPOINT_EXECUTE=off: runs go to the store's queue and `npm run worker` processes execute them (and recover
+  // a dead worker's runs); this process runs none, so it resumes none either.
+  if (settings().execute === "off") {
+    const jobs = await openQueue(config, { lockMs: settings().lockTtlMs, expireInSeconds: settings().jobExpireSeconds, poolSize: 4 }).catch(
+      async (err: unknown) => {
+        await raw.close().catch(() => {});
+        throw err;
+      },
+    );
+    runs.sendRunsTo(new QueueDispatch(store, graphs, jobs));
+    log().info({ queue: jobs.kind }, `runs are handed to workers through ${jobs.kind}; this server executes none (WAYPOINT_EXECUTE=off)`);
+  }
   metrics().attach(store, runs, bus);
   attachRunLog(bus, runs);
   log().info({ store: store.kind }, `checkpoint store: ${store.kind}`);

@@ -12,6 +12,10 @@ describe("server settings (lib/server/config.ts)", () => {
       corsOrigins: [],
       retentionIntervalMs: 3_600_000,
       pubsub: true,
+      execute: "local",
+      workerConcurrency: 4,
+      workerGraceMs: 30_000,
+      jobExpireSeconds: 3600,
     });
   });
 
@@ -25,6 +29,10 @@ describe("server settings (lib/server/config.ts)", () => {
         WAYPOINT_CORS_ORIGINS: "http://a.example/, https://b.example:8443 ,",
         WAYPOINT_RETENTION_INTERVAL_MS: "0",
         WAYPOINT_PUBSUB: "0",
+        WAYPOINT_EXECUTE: " OFF",
+        WAYPOINT_WORKER_CONCURRENCY: "8",
+        WAYPOINT_WORKER_GRACE_MS: "0",
+        WAYPOINT_JOB_EXPIRE_SECONDS: "60",
       }),
     ).toEqual({
       lockTtlMs: 3000,
@@ -34,6 +42,10 @@ describe("server settings (lib/server/config.ts)", () => {
       corsOrigins: ["http://a.example", "https://b.example:8443"],
       retentionIntervalMs: 0,
       pubsub: false,
+      execute: "off",
+      workerConcurrency: 8,
+      workerGraceMs: 0,
+      jobExpireSeconds: 60,
     });
   });
 
@@ -44,6 +56,10 @@ describe("server settings (lib/server/config.ts)", () => {
     ["WAYPOINT_TRUST_PROXY", "maybe"],
     ["WAYPOINT_RETENTION_INTERVAL_MS", "1h"],
     ["WAYPOINT_PUBSUB", "sometimes"],
+    ["WAYPOINT_EXECUTE", "workers"],
+    ["WAYPOINT_WORKER_CONCURRENCY", "0"],
+    ["WAYPOINT_WORKER_GRACE_MS", "-5"],
+    ["WAYPOINT_JOB_EXPIRE_SECONDS", "1m"],
   ])("refuses %s=%s with one sentence naming it", (name, value) => {
     let err: unknown;
     try {

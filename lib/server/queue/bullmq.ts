@@ -1,0 +1,84 @@
+import { Queue, Worker, type Job } from "bullmq";
+import { Redis } from "ioredis";
+import { errFields, log } from "../log";
+import { QUEUE_NAME, RetryLater, type JobState, type RunJob, type RunQueue } from "./types";
+
+/**
+ * The queue on Redis: BullMQ, under the store's key prefix. A worker holds a lock on each job it works on and
+ * renews it; a killed worker's job is found "stalled" once the lock expires (`lockMs`, the run lock's lease)
+ * and offered to another worker, which continues the thread from its last checkpoint (job.ts).
+ * Deduplication by thread: a second run job is refused while the first is waiting or running.
+ */
+export async function openBullMq(url: string, opts: { prefix: string; lockMs: number }): Promise<RunQueue> {
+  // BullMQ wants commands that wait for a reconnect rather than fail (maxRetriesPerRequest: null).
+  const connection = new Redis(url, { maxRetriesPerRequest: null });
+  connection.on("error", (err) => log().error(errFields(err), `job queue (BullMQ): ${err.message}`));
+  const prefix = `${opts.prefix}bull`;
+  const queue = new Queue<RunJob>(QUEUE_NAME, { connection, prefix });
+  queue.on("error", (err) => log().error(errFields(err), `job queue (BullMQ): ${err.message}`));
+  await queue.waitUntilReady();
+  let worker: Worker<RunJob> | null = null;
+  const kept = { removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } };
+  return {
+    kind: "bullmq",
+    async enqueue(job) {
+      const added = await queue.add("run", job, {
+        jobId: job.runId,
+        deduplication: { id: `run:${job.threadId}` },
+        attempts: 20,
+        backoff: { type: "exponential", delay: 1000 },
+        ...kept,
+      });
+      return added.id === job.runId;
+    },
+    async enqueueContinue(threadId, graphId) {
+      const job: RunJob = { kind: "continue", threadId, graphId };
+      await queue.add("continue", job, {
+        deduplication: { id: `continue:${threadId}` },
+        attempts: 5,
+        backoff: { type: "exponential", delay: 1000 },
+        ...kept,
+      });
+    },
+    async state(runId): Promise<JobState> {
+      const s = await queue.getJobState(runId);
+      if (s === "active") return "active";
+      if (s === "completed" || s === "failed") return "finished";
+      return s === "unknown" ? "unknown" : "waiting";
+    },
+    async work(concurrency, handler) {
+      worker = new Worker<RunJob>(
+        QUEUE_NAME,
+        async (job: Job<RunJob>) => {
+          try {
+            // A stalled job taken again counts as another delivery too.
+            await handler(job.data, job.attemptsMade + (job.stalledCounter ?? 0));
+          } catch (err) {
+            if (err instanceof RetryLater) log().info({ threadId: job.data.threadId }, err.message);
+            throw err;
+          }
+        },
+        {
+          connection,
+          prefix,
+          concurrency,
+          lockDuration: opts.lockMs,
+          stalledInterval: Math.max(1000, Math.floor(opts.lockMs / 2)),
+          // A run may outlive several killed workers; each time it is continued from its last checkpoint.
+          maxStalledCount: 1000,
+        },
+      );
+      worker.on("error", (err) => log().error(errFields(err), `job queue worker (BullMQ): ${err.message}`));
+      await worker.waitUntilReady();
+    },
+    async stopTaking() {
+      // Stop fetching; jobs in hand go on (the caller waits for them).
+      await worker?.pause(true);
+    },
+    async close() {
+      await worker?.close();
+      await queue.close();
+      connection.disconnect();
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { isThreadBusy, isThreadNotFound } from "../../errors";
+import type { CheckpointStore, ThreadInfo } from "../../checkpoint/types";
+import type { RunManager } from "../runs";
+import { log } from "../log";
+import { RetryLater, type RunJob, type RunQueue } from "./types";
+
+export interface JobDeps {
+  store: CheckpointStore;
+  /** The worker's own run manager: it executes here (no dispatch). */
+  runs: RunManager;
+  queue: RunQueue;
+  /** Recorded on every checkpoint this worker makes (`metadata.worker`), so each step says where it ran. */
+  workerId: string;
+}
+
+/**
+ * A worker's handling of one job. Queues deliver at least once (a killed worker's job comes back, an expired
+ * pg-boss job is offered again), so a job is idempotent: it is tied to its run by the run id every checkpoint
+ * of the run carries (`metadata.runId`), and the engine's per-thread lock decides who executes a step.
+ *
+ * - run job, thread not running: the run has not started (or ended already — its run id is on the head):
+ *   start it with its request.
+ * - thread "running" with this run's id on its head: its worker died or handed it off; continue from the
+ *   last checkpoint (input null), as crash recovery does.
+ * - thread "running" another run: offered again later (RetryLater).
+ * - continue job: continue the thread if it is still "running" and nobody holds its lock.
+ *
+ * A run that a stopping worker handed off (it ends "running") is queued again as a continue job.
+ */
+export async function handleJob(deps: JobDeps, job: RunJob, attempt: number): Promise<void> {
+  const { store } = deps;
+  const thread = await store.getThread(job.threadId).catch((err: unknown) => {
+    if (isThreadNotFound(err)) return null;
+    throw err;
+  });
+  if (job.kind === "continue") {
+    if (thread?.status === "running") await continueThread(deps, thread, job.graphId);
+    return;
+  }
+  if (thread?.status === "running") {
+    const head = await store.latest(job.threadId);
+    if (head?.metadata.runId !== job.runId) throw new RetryLater(`thread ${job.threadId} runs another run; run ${job.runId} waits for it`);
+    await continueThread(deps, thread, job.graphId);
+    return;
+  }
+  // Delivered again after the run ended (its worker died before telling the queue): nothing to do.
+  if (attempt > 0 && thread && (await store.latest(job.threadId))?.metadata.runId === job.runId) return;
+  const request = { ...job.request, metadata: { ...job.request.metadata, worker: deps.workerId } };
+  const { finished } = await deps.runs.start(job.threadId, job.graphId, request);
+  const ended = await finished;
+  if (ended.status === "running") await deps.queue.enqueueContinue(job.threadId, job.graphId);
+}
+
+/**
+ * Continues a "running" thread from its last checkpoint under the same run id. THREAD_BUSY means a live
+ * process holds the lock (or a dead one's lease has not run out yet: the sweeper looks again) — done here.
+ */
+async function continueThread(deps: JobDeps, thread: ThreadInfo, graphId: string): Promise<void> {
+  const head = await deps.store.latest(thread.threadId);
+  const runId = typeof head?.metadata.runId === "string" ? head.metadata.runId : undefined;
+  try {
+    const { finished } = await deps.runs.start(thread.threadId, graphId, { input: null, runId, metadata: { worker: deps.workerId } });
+    log().info({ threadId: thread.threadId, runId }, `continuing thread ${thread.threadId} from its last checkpoint`);
+    const ended = await finished;
+    if (ended.status === "running") await deps.queue.enqueueContinue(thread.threadId, graphId);
+  } catch (err) {
+    if (!isThreadBusy(err)) throw err;
+  }
+}

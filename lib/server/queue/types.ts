@@ -1,0 +1,41 @@
+import type { RunRequest } from "../run-request";
+
+/**
+ * What travels through the queue (lib/server/queue): a run to execute, or a thread to continue from its last
+ * checkpoint (a stopped or killed worker's run; see sweeper.ts). Plain JSON, as both queues store it.
+ */
+export type RunJob =
+  { kind: "run"; runId: string; threadId: string; graphId: string; request: RunRequest } | { kind: "continue"; threadId: string; graphId: string };
+
+/** How a job ended, as far as the queue knows (a web instance waiting on `wait: true` polls it). */
+export type JobState = "waiting" | "active" | "finished" | "unknown";
+
+/**
+ * The one queue this deployment uses: pg-boss when the store is PostgreSQL (pgboss.ts), BullMQ when it is Redis
+ * (bullmq.ts). Delivery is at least once; the handler (job.ts) makes a second delivery harmless, and the
+ * engine's per-thread run lock makes every step run once.
+ */
+export interface RunQueue {
+  readonly kind: "pg-boss" | "bullmq";
+  /** Adds a run job; false when a run job for the same thread is already waiting to be taken. */
+  enqueue(job: Extract<RunJob, { kind: "run" }>): Promise<boolean>;
+  /** Adds a continue job unless one for the thread is already waiting. */
+  enqueueContinue(threadId: string, graphId: string): Promise<void>;
+  state(runId: string): Promise<JobState>;
+  /** Starts taking jobs, `concurrency` at once; `attempt` counts deliveries of the same job from 0. */
+  work(concurrency: number, handler: (job: RunJob, attempt: number) => Promise<void>): Promise<void>;
+  /**
+   * Run jobs taken at least `olderThanMs` ago and still "active", for queues without a job heartbeat
+   * (pg-boss): `stranded` says which belong to a dead worker; those are offered again. Absent on BullMQ,
+   * whose stalled-job check does this itself.
+   */
+  reclaim?(olderThanMs: number, stranded: (job: Extract<RunJob, { kind: "run" }>) => Promise<boolean>): Promise<number>;
+  /** Stops taking new jobs; jobs in hand go on. */
+  stopTaking(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const QUEUE_NAME = "waypoint-runs";
+
+/** Thrown by a handler that should be offered again later (the thread runs another run just now). */
+export class RetryLater extends Error {}
