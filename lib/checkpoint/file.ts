@@ -23,14 +23,19 @@
  *                                   when read, so a save costs one checkpoint file and one index line.
  *   locks/<threadId>.lock           the run lock {owner, expiresAt} (see FileLockTable in local-lock.ts), and its
  *   locks/<threadId>.lock.guard     cross-process critical-section file (exists only for milliseconds).
+ *   locks/<id>.writes.guard         the same for rewrites of checkpoint <id>'s file (putWrites, appendWrites,
+ *                                   delete/prune folds and re-links): see `rewrite`.
  *   tmp/, trash/                    temp files (same filesystem, so rename/link are atomic), threads being cleared.
  * Every write is: temp file, fsync, rename (or link), fsync of the directory. Ids are validated before any path
  * is built, and every path is checked to stay inside `dir`.
  *
  * Concurrency: versions are assigned under a per-thread mutex shared by every instance in this process (keyed
  * by absolute path). Writers to one thread from different processes are NOT serialised here: the engine's run
- * lock guarantees one writer per thread. Readers in other processes are always safe (atomic files, tolerant
- * index). A save that crashes after writing its checkpoint file but before its index line leaves an orphan file
+ * lock guarantees one writer per thread. The exception is a checkpoint's pending writes, which LangGraph's
+ * parallel tasks (possibly in several processes) add while a run holds no Waypoint lock: every rewrite of a
+ * checkpoint file re-reads and writes it inside that checkpoint's cross-process guard file, so appendWrites
+ * from two processes never lose each other's writes (before issue 12, putWrites was serialised per process
+ * only). Readers in other processes are always safe (atomic files, tolerant index). A save that crashes after writing its checkpoint file but before its index line leaves an orphan file
  * that `load` finds and `list` does not; the save never returned, so nothing acknowledged is lost.
  *
  * Crash safety of deltas: a save checks, under the thread mutex and right before linking its file, that its
@@ -60,7 +65,8 @@ import {
   type IndexEntry,
   type IndexState,
 } from "./file-io";
-import { FileLockTable, withMutex } from "./local-lock";
+import { FileLockTable, withFileGuard, withMutex } from "./local-lock";
+import { mergeTaskWrites, validateAppendWrites } from "./writes";
 import { importDecision, importRow, laterIso, validateImport } from "./import";
 import { planPrune, relinkAfterDelete } from "./prune";
 import { storageReport, type RowSize } from "./storage";
@@ -78,6 +84,7 @@ import type {
   SaveOptions,
   PendingInterrupt,
   PendingWrite,
+  TaskWrite,
   ThreadInfo,
   ThreadPage,
   ThreadPatch,
@@ -717,13 +724,42 @@ export class FileCheckpointStore implements CheckpointStore {
     assertSafeId(checkpointId, "checkpoint");
     validateWrites(writes);
     const copy = JSON.parse(toJson(writes, "Pending writes")) as PendingWrite[];
-    const t = await this.threadOf(checkpointId);
-    await this.threadMutex(t, async () => {
-      const rec = await this.readRec(checkpointId); // re-read under the mutex: it may have been deleted meanwhile
-      if (!rec) throw checkpointNotFound(checkpointId);
+    await this.rewrite(checkpointId, (rec) => {
       rec.pendingWrites = copy;
-      await this.writeAtomic(this.cpPath(checkpointId), JSON.stringify(rec)); // a delta stays a delta
+      return true;
     });
+  }
+
+  /** See types.ts: the merge runs on the file as read inside the checkpoint's cross-process guard (`rewrite`). */
+  async appendWrites(checkpointId: string, taskId: string, writes: TaskWrite[]): Promise<void> {
+    const adds = validateAppendWrites(checkpointId, taskId, writes);
+    await this.rewrite(checkpointId, (rec) => {
+      const merged = mergeTaskWrites(rec.pendingWrites, adds);
+      if (merged) rec.pendingWrites = merged;
+      return merged !== null;
+    });
+  }
+
+  /**
+   * Changes a checkpoint file in place (`change` edits the parsed record and says whether to write it): under the
+   * thread mutex (in-process deletes) and the checkpoint's guard file `locks/<id>.writes` (withFileGuard), which
+   * every rewrite of a checkpoint file takes, so writers in other processes cannot interleave their read and
+   * write with ours and lose an update. The file is replaced atomically; a delta stays a delta.
+   */
+  private async rewrite(checkpointId: string, change: (rec: FileRecord) => boolean): Promise<void> {
+    const t = await this.threadOf(checkpointId);
+    await this.threadMutex(t, () =>
+      this.guarded(checkpointId, async () => {
+        const rec = await this.readRec(checkpointId); // re-read inside the guard: it may have changed or gone meanwhile
+        if (!rec) throw checkpointNotFound(checkpointId);
+        if (change(rec)) await this.writeAtomic(this.cpPath(checkpointId), JSON.stringify(rec));
+      }),
+    );
+  }
+
+  /** The cross-process critical section on one checkpoint file's content (see `rewrite`). */
+  private guarded<T>(checkpointId: string, fn: () => Promise<T>): Promise<T> {
+    return withFileGuard(this.p("locks", `${checkpointId}.writes`), fn);
   }
 
   /**
@@ -745,7 +781,8 @@ export class FileCheckpointStore implements CheckpointStore {
     const index = await this.readIndex(t);
     const reads = this.reads();
     const snapshots = new Set<string>(); // fold targets whose file is (now) a snapshot
-    const folded = new Map<string, string>(); // file text of each rewritten fold target
+    // File text of each rewritten fold target, from its pending writes as they are when it is written.
+    const folded = new Map<string, (pendingWrites: PendingWrite[]) => string>();
     for (const id of foldTargets(
       entries.map((e) => ({ id: e.id, baseId: e.baseId ?? null })),
       deleted,
@@ -758,8 +795,14 @@ export class FileCheckpointStore implements CheckpointStore {
         else {
           const state = this.codec.rebuild((await this.chainOf(rec, reads, index)).map(deltaRow), t);
           const { baseId: _b, ops: _o, depth, metadata, ...head } = rec;
-          const headJson = JSON.stringify(headOf({ ...head, parentId: parentOf(rec) }));
-          folded.set(id, fileText(headJson, JSON.stringify(metadata), { state, baseId: null, depth: depth ?? 0, ops: null }));
+          folded.set(id, (pendingWrites) =>
+            fileText(JSON.stringify(headOf({ ...head, pendingWrites, parentId: parentOf(rec) })), JSON.stringify(metadata), {
+              state,
+              baseId: null,
+              depth: depth ?? 0,
+              ops: null,
+            }),
+          );
         }
       } catch (error) {
         if (!isCorruptCheckpoint(error)) throw error;
@@ -767,14 +810,20 @@ export class FileCheckpointStore implements CheckpointStore {
       }
     }
     // Every state is rebuilt before any file changes.
+    // Each file is re-read inside its guard so pending writes another process appended meanwhile are kept.
     for (const [id, text] of folded) {
-      await this.writeAtomic(this.cpPath(id), text);
+      await this.guarded(id, async () => {
+        const cur = await this.readRec(id).catch(() => null);
+        if (cur) await this.writeAtomic(this.cpPath(id), text(cur.pendingWrites));
+      });
       snapshots.add(id);
     }
     for (const { id, parentId } of relink) {
       if (folded.has(id)) continue;
-      const rec = await reads(id).catch(() => null);
-      if (rec) await this.writeAtomic(this.cpPath(id), JSON.stringify({ ...rec, parentId }));
+      await this.guarded(id, async () => {
+        const rec = await this.readRec(id).catch(() => null);
+        if (rec) await this.writeAtomic(this.cpPath(id), JSON.stringify({ ...rec, parentId }));
+      });
     }
     const left = entries
       .filter((e) => !deleted.has(e.id))

@@ -17,6 +17,7 @@ import { toSummary } from "./summary";
 import { DeltaCodec, foldTargets, lazyState, parsedMetadata } from "./delta";
 import { storageReport } from "./storage";
 import { importDecision, importRow, laterIso, validateImport } from "./import";
+import { mergeTaskWrites, validateAppendWrites } from "./writes";
 import type {
   Checkpoint,
   CheckpointStore,
@@ -28,6 +29,7 @@ import type {
   NewCheckpoint,
   PendingWrite,
   SaveOptions,
+  TaskWrite,
   ThreadInfo,
   ThreadPage,
   ThreadPatch,
@@ -296,6 +298,18 @@ export class MemoryCheckpointStore implements CheckpointStore {
     if (!found) throw checkpointNotFound(checkpointId);
     const head = JSON.parse(found.entry.head) as Checkpoint;
     head.pendingWrites = JSON.parse(toJson(writes, "Pending writes"));
+    found.entry.head = JSON.stringify(head);
+  }
+
+  /** See types.ts: synchronous after validation, so the event loop makes it atomic. */
+  async appendWrites(checkpointId: string, taskId: string, writes: TaskWrite[]): Promise<void> {
+    const adds = validateAppendWrites(checkpointId, taskId, writes);
+    const found = this.backing.checkpoints.get(checkpointId);
+    if (!found) throw checkpointNotFound(checkpointId);
+    const head = JSON.parse(found.entry.head) as Checkpoint;
+    const merged = mergeTaskWrites(head.pendingWrites, adds);
+    if (!merged) return;
+    head.pendingWrites = merged;
     found.entry.head = JSON.stringify(head);
   }
 

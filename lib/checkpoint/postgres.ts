@@ -92,6 +92,7 @@ import { storageReport } from "./storage";
 import { importPg } from "./pg-import";
 import { importRow, validateImport } from "./import";
 import { threadSearchSql } from "./sql-thread-search";
+import { mergeTaskWrites, validateAppendWrites } from "./writes";
 import { isPgConnectionError } from "./sql-pg-errors";
 import { storeLabel, storeTimeoutMs, unavailable } from "./timeouts";
 import type {
@@ -103,7 +104,9 @@ import type {
   AcquireOptions,
   LockResult,
   NewCheckpoint,
+  PendingWrite,
   SaveOptions,
+  TaskWrite,
   ThreadInfo,
   ThreadPage,
   ThreadPatch,
@@ -172,6 +175,7 @@ const SQL = {
   summariesDesc: `SELECT ${SUMMARY_COLUMNS} FROM "checkpoints" WHERE "thread_id" = $1 AND "version" > $2 AND "version" < $3 ORDER BY "version" DESC LIMIT $4`,
   summarySources: `SELECT "id", "interrupts", "metadata" FROM "checkpoints" WHERE "id" = ANY($1::text[])`,
   putWrites: `UPDATE "checkpoints" SET "pending_writes" = $2::jsonb WHERE "id" = $1`,
+  writesForUpdate: `SELECT "pending_writes" FROM "checkpoints" WHERE "id" = $1 FOR UPDATE`,
   refreshHead: `UPDATE "threads" SET
       "head_checkpoint_id" = (SELECT "id" FROM "checkpoints" WHERE "thread_id" = $1 ORDER BY "version" DESC LIMIT 1),
       "head_version" = COALESCE((SELECT MAX("version") FROM "checkpoints" WHERE "thread_id" = $1), 0),
@@ -449,6 +453,27 @@ export class PostgresCheckpointStore implements CheckpointStore {
       throw (e as { code?: string }).code === "22P05" ? bad("Pending writes hold a \\u0000 character, which JSONB cannot store.") : e;
     });
     if (res.rowCount === 0) throw checkpointNotFound(checkpointId);
+  }
+
+  /**
+   * See types.ts: one transaction that locks the checkpoint's row (FOR UPDATE) while it reads, merges and writes,
+   * so concurrent appends (and putWrites, whose UPDATE takes the same row lock) from any process are serialised.
+   */
+  async appendWrites(checkpointId: string, taskId: string, writes: TaskWrite[]): Promise<void> {
+    const adds = validateAppendWrites(checkpointId, taskId, writes);
+    await this.tx(async (c) => {
+      const { rows } = await c.query<{ pending_writes: PendingWrite[] }>({
+        name: "wp_writes_for_update",
+        text: SQL.writesForUpdate,
+        values: [checkpointId],
+      });
+      if (rows.length === 0) throw checkpointNotFound(checkpointId);
+      const merged = mergeTaskWrites(rows[0].pending_writes, adds);
+      if (!merged) return;
+      await c.query({ name: "wp_put_writes", text: SQL.putWrites, values: [checkpointId, jsonText(merged, "Pending writes")] }).catch((e) => {
+        throw (e as { code?: string }).code === "22P05" ? bad("Pending writes hold a \\u0000 character, which JSONB cannot store.") : e;
+      });
+    });
   }
 
   /** Locks the thread row (saves take the same lock), so head/count updates and re-links never interleave. */

@@ -268,6 +268,19 @@ return 1
 `;
 
 /**
+ * appendWrites' compare-and-set. KEYS[1] = checkpoint key; ARGV: the `w` text the caller merged from ("" when the
+ * hash had none), the merged text. 1 if written, 0 if the checkpoint is unknown, 2 if `w` changed meanwhile (the
+ * caller reads again and re-merges). The merge itself runs in the client: cjson would not round-trip values
+ * (an empty array comes back as {}, numbers lose digits), and JSON text must stay byte-exact.
+ */
+const CAS_WRITES = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if (redis.call('HGET', KEYS[1], 'w') or '') ~= ARGV[1] then return 2 end
+redis.call('HSET', KEYS[1], 'w', ARGV[2])
+return 1
+`;
+
+/**
  * skeleton (for delete and prune). ARGV: P, T, C: the thread T, or ("" and) the thread of checkpoint C.
  * Returns {} if C is unknown, else {token, T, id, parent, version, base, ...}; token changes whenever a save,
  * delete or prune changes the thread's tree, so a plan computed from it can be applied only if unchanged.
@@ -563,6 +576,7 @@ export const SCRIPTS = {
   wpChains: { numberOfKeys: 0, lua: CHAINS },
   wpList: { numberOfKeys: 0, lua: LIST },
   wpPutWrites: { numberOfKeys: 1, lua: PUT_WRITES },
+  wpCasWrites: { numberOfKeys: 1, lua: CAS_WRITES },
   wpSkeleton: { numberOfKeys: 0, lua: SKELETON },
   wpApplyPrune: { numberOfKeys: 0, lua: APPLY_PRUNE },
   wpClear: { numberOfKeys: 0, lua: CLEAR },

@@ -27,6 +27,7 @@ import { MAX_HOPS, SCRIPTS, THREAD_FIELDS, type ScriptName } from "./redis-scrip
 import { storageReport, type RowSize } from "./storage";
 import { importDecision, importRow, validateImport } from "./import";
 import { toSummary } from "./summary";
+import { mergeTaskWrites, validateAppendWrites } from "./writes";
 import { storeLabel, storeTimeoutMs, unavailable } from "./timeouts";
 import type {
   Checkpoint,
@@ -39,6 +40,7 @@ import type {
   NewCheckpoint,
   SaveOptions,
   PendingWrite,
+  TaskWrite,
   ThreadInfo,
   ThreadPage,
   ThreadPatch,
@@ -324,6 +326,25 @@ export class RedisCheckpointStore implements CheckpointStore {
     validateWrites(writes);
     const text = json(writes, "pendingWrites");
     if ((await this.run(() => this.cmd.wpPutWrites(this.key(checkpointId), text))) !== 1) throw checkpointNotFound(checkpointId);
+  }
+
+  /**
+   * See types.ts. Optimistic and atomic: read `w`, merge here, then one script (wpCasWrites) writes the result
+   * only if `w` is still what was read, else this reads and merges again. Every round some writer succeeds, so
+   * N concurrent appends finish in at most N rounds; the merge is deterministic, so a retry is always safe.
+   */
+  async appendWrites(checkpointId: string, taskId: string, writes: TaskWrite[]): Promise<void> {
+    const adds = validateAppendWrites(checkpointId, taskId, writes);
+    const key = this.key(checkpointId);
+    for (;;) {
+      const [t, w] = await this.run(() => this.redis.hmget(key, "t", "w"));
+      if (t === null) throw checkpointNotFound(checkpointId);
+      const merged = mergeTaskWrites(parse<PendingWrite[]>(w ?? "[]", checkpointId), adds);
+      if (!merged) return;
+      const r = await this.run(() => this.cmd.wpCasWrites(key, w ?? "", JSON.stringify(merged)));
+      if (r === 0) throw checkpointNotFound(checkpointId);
+      if (r === 1) return;
+    }
   }
 
   async delete(checkpointId: string): Promise<void> {

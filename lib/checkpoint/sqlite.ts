@@ -68,6 +68,7 @@ import { isSnapshotRow, type DeltaRow } from "./delta-format";
 import { storageReport } from "./storage";
 import { importSqlite } from "./sqlite-import";
 import { threadSearchSql } from "./sql-thread-search";
+import { mergeTaskWrites, validateAppendWrites } from "./writes";
 import {
   CHECKPOINT_COLUMNS,
   DELTA_COLUMNS,
@@ -97,7 +98,9 @@ import type {
   AcquireOptions,
   LockResult,
   NewCheckpoint,
+  PendingWrite,
   SaveOptions,
+  TaskWrite,
   ThreadInfo,
   ThreadPage,
   ThreadPatch,
@@ -284,6 +287,7 @@ function prepare(db: Database.Database) {
       `SELECT "id", "interrupts", "metadata" FROM "checkpoints" WHERE "id" IN (SELECT "value" FROM json_each(?))`,
     ),
     putWrites: db.prepare(`UPDATE "checkpoints" SET "pending_writes" = ? WHERE "id" = ?`),
+    writesOf: db.prepare<[string], { pending_writes: string }>(`SELECT "pending_writes" FROM "checkpoints" WHERE "id" = ?`),
     skeleton: db.prepare<[string], SkeletonRow & { baseId: string | null }>(
       `SELECT "id", "parent_id" AS "parentId", "version", "base_id" AS "baseId" FROM "checkpoints" WHERE "thread_id" = ?`,
     ),
@@ -530,6 +534,18 @@ export class SqliteCheckpointStore implements CheckpointStore {
     const text = jsonText(writes, "Pending writes");
     const q = await this.ready();
     if (q.putWrites.run(text, checkpointId).changes === 0) throw checkpointNotFound(checkpointId);
+  }
+
+  /** See types.ts: read, merge and write in one IMMEDIATE transaction (the write lock is held across all three). */
+  async appendWrites(checkpointId: string, taskId: string, writes: TaskWrite[]): Promise<void> {
+    const adds = validateAppendWrites(checkpointId, taskId, writes);
+    const q = await this.ready();
+    this.db!.transaction(() => {
+      const row = q.writesOf.get(checkpointId);
+      if (!row) throw checkpointNotFound(checkpointId);
+      const merged = mergeTaskWrites(json(row.pending_writes) as PendingWrite[], adds);
+      if (merged) q.putWrites.run(j(merged), checkpointId);
+    }).immediate();
   }
 
   /**

@@ -51,9 +51,38 @@ export interface PendingInterrupt {
  * already received (`channel` "__resume__", `value` the list of values in order).
  */
 export interface PendingWrite {
+  /** The node that wrote it; for writes added by `appendWrites`, the task id. */
   node: string;
   channel: string;
   value: unknown;
+  /** Set by `appendWrites` (see TaskWrite): the write's index within its task. Kept verbatim otherwise. */
+  idx?: number;
+  /** Set by `appendWrites` when given (see TaskWrite). */
+  taskPath?: string;
+  /** Set by `appendWrites` when given (see TaskWrite). */
+  encoding?: string;
+}
+
+/**
+ * One write `appendWrites` adds for a task (LangGraph's `putWrites` semantics). It is stored as a PendingWrite
+ * with `node` = the task id and these fields; a task's write is identified by (checkpoint, task id, `idx`).
+ */
+export interface TaskWrite {
+  /**
+   * A safe integer. `idx >= 0`: a regular write (its position in the task's writes), stored only if the task has
+   * no write with this idx yet (a retried task does not duplicate or change it). `idx < 0`: a special write
+   * (LangGraph's WRITES_IDX_MAP: ERROR -1, SCHEDULED -2, INTERRUPT -3, RESUME -4) that replaces the task's write
+   * with the same idx, in place, or is added when there is none.
+   */
+  idx: number;
+  /** Non-empty. */
+  channel: string;
+  /** Any JSON value. */
+  value: unknown;
+  /** Kept verbatim when given: the task's path (LangGraph orders replayed writes by it). */
+  taskPath?: string;
+  /** Kept verbatim when given: the serializer type of a `value` that is not plain JSON (the LangGraph saver's). */
+  encoding?: string;
 }
 
 /**
@@ -331,6 +360,20 @@ export interface CheckpointStore {
    * `CHECKPOINT_NOT_FOUND` if it does not exist.
    */
   putWrites(checkpointId: string, writes: PendingWrite[]): Promise<void>;
+
+  /**
+   * Adds one task's writes to a checkpoint's pending writes, ATOMICALLY: the read, merge and write happen as one
+   * step against every other `appendWrites` / `putWrites` on the checkpoint, from any process sharing the store,
+   * so concurrent tasks (LangGraph runs a step's tasks in parallel, possibly in several processes) lose nothing.
+   * Merge rule per write, in the given order (see TaskWrite): a regular write (idx >= 0) is inserted only if the
+   * checkpoint has no write of `taskId` with that idx; a special one (idx < 0) replaces it in place. Writes added
+   * go at the end, in the given order; existing writes keep their order. An empty list changes nothing.
+   * Rejects INVALID_ARGUMENT, changing nothing, when `taskId` is not a non-empty string of at most 256
+   * characters, when a write is malformed (idx not a safe integer, empty channel, taskPath/encoding not strings,
+   * a value JSON cannot hold) or two writes of the call share an idx; `CHECKPOINT_NOT_FOUND` if the checkpoint
+   * does not exist. Like putWrites it leaves the thread's `updatedAt` alone.
+   */
+  appendWrites(checkpointId: string, taskId: string, writes: TaskWrite[]): Promise<void>;
 
   /** Deletes one checkpoint, re-linking its children to its parent. `CHECKPOINT_NOT_FOUND` if unknown. */
   delete(checkpointId: string): Promise<void>;

@@ -19,11 +19,9 @@
  *   against an ancestor, so carrying values costs what changed, not the whole state.
  * - Metadata filter (`list`'s `filter`): compared on the stored LangGraph metadata, after loading the checkpoint
  *   (the contract has no metadata filter yet; `before` and `checkpoint_id` are applied on summaries first).
- * - Pending writes: merged per (task id, idx) as LangGraph's savers do (a regular write is kept if present, a
- *   special one — ERROR, INTERRUPT, RESUME, SCHEDULED — replaces), then stored with the store's `putWrites`,
- *   which replaces the list. The read-merge-write is serialized per checkpoint within this process, so parallel
- *   tasks lose nothing here; writers in SEVERAL processes on one checkpoint can still overwrite each other until
- *   the store offers an atomic per-task append.
+ * - Pending writes: the store's atomic `appendWrites` (types.ts), which merges per (task id, idx) as LangGraph's
+ *   savers do (a regular write is kept if present, a special one — ERROR, INTERRUPT, RESUME, SCHEDULED —
+ *   replaces) in one step on the store, so parallel tasks lose nothing, also when they run in several processes.
  */
 import type { RunnableConfig } from "@langchain/core/runnables";
 import {
@@ -45,7 +43,7 @@ import {
 } from "@langchain/langgraph-checkpoint";
 import { isWaypointError } from "../errors";
 import { assertSafeId, isSafeId } from "../checkpoint/ids";
-import type { Checkpoint, CheckpointSource, CheckpointStore } from "../checkpoint/types";
+import type { Checkpoint, CheckpointSource, CheckpointStore, TaskWrite } from "../checkpoint/types";
 import { FORK_NODE, INPUT_NODE, UPDATE_NODE } from "../checkpoint/types";
 import { decodeValue, encodeValue, langGraphRecord, nodesThatRan, type LangGraphRecord, type LangGraphWrite } from "./records";
 
@@ -67,14 +65,6 @@ function threadOf(config: RunnableConfig, what: string): string {
 
 const nsOf = (config: RunnableConfig): string => String(config.configurable?.checkpoint_ns ?? "");
 
-const inFlight = new WeakMap<CheckpointStore, Map<string, Promise<void>>>();
-/** One queue of putWrites per store object, so several savers over one store in a process do not race either. */
-function writesInFlight(store: CheckpointStore): Map<string, Promise<void>> {
-  let m = inFlight.get(store);
-  if (!m) inFlight.set(store, (m = new Map()));
-  return m;
-}
-
 export interface WaypointSaverOptions {
   /** LangGraph's serializer; default JsonPlusSerializer (what every LangGraph saver uses). */
   serde?: SerializerProtocol;
@@ -83,15 +73,12 @@ export interface WaypointSaverOptions {
 export class WaypointSaver extends BaseCheckpointSaver {
   /** Last put checkpoints by id (immutable once saved, so safe to reuse for carry-over). */
   private readonly recent = new Map<string, Checkpoint>();
-  /** putWrites in flight per checkpoint id, shared by every saver on this store object (see `writesInFlight`). */
-  private readonly writing: Map<string, Promise<void>>;
 
   constructor(
     readonly store: CheckpointStore,
     options: WaypointSaverOptions = {},
   ) {
     super(options.serde);
-    this.writing = writesInFlight(store);
   }
 
   async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
@@ -191,28 +178,21 @@ export class WaypointSaver extends BaseCheckpointSaver {
     const checkpointId = config.configurable?.checkpoint_id as string | undefined;
     if (!checkpointId) throw new Error(`putWrites: the config has no "checkpoint_id" in "configurable".`);
     const encoded = await Promise.all(writes.map(([, value]) => encodeValue(this.serde, value)));
-    const previous = this.writing.get(checkpointId) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      const cp = await this.loadIn(checkpointId, threadId, ns);
-      if (!cp) throw new Error(`putWrites: checkpoint ${checkpointId} is not in thread ${threadId} (namespace "${ns}").`);
-      const merged = [...(cp.pendingWrites as LangGraphWrite[])];
-      writes.forEach(([channel], i) => {
-        const idx = WRITES_IDX_MAP[channel] ?? i;
-        const at = merged.findIndex((w) => w.node === taskId && w.idx === idx);
-        if (at >= 0 && idx >= 0) return; // a regular write is stored once; a retry does not duplicate it
-        const { value, encoding } = encoded[i];
-        const w: LangGraphWrite = { node: taskId, channel, value, idx, taskPath, ...(encoding ? { encoding } : {}) };
-        if (at >= 0) merged[at] = w;
-        else merged.push(w);
-      });
-      await this.store.putWrites(checkpointId, merged);
+    // Thread and namespace never change, so a recently put copy is as good as a load for this check.
+    if (!(await this.loadIn(checkpointId, threadId, ns, true)))
+      throw new Error(`putWrites: checkpoint ${checkpointId} is not in thread ${threadId} (namespace "${ns}").`);
+    // LangGraph's idx: the write's position in the call, or the special channel's fixed negative index.
+    const at = new Map<number, number>();
+    const taskWrites: TaskWrite[] = [];
+    writes.forEach(([channel], i) => {
+      const idx = WRITES_IDX_MAP[channel] ?? i;
+      const { value, encoding } = encoded[i];
+      const tw: TaskWrite = { idx, channel, value, taskPath, ...(encoding ? { encoding } : {}) };
+      // A special channel twice in one call: the later one replaces the earlier, as LangGraph's savers do.
+      if (at.has(idx)) taskWrites[at.get(idx)!] = tw;
+      else at.set(idx, taskWrites.push(tw) - 1);
     });
-    const settled = next.catch(() => {});
-    this.writing.set(checkpointId, settled);
-    void settled.then(() => {
-      if (this.writing.get(checkpointId) === settled) this.writing.delete(checkpointId);
-    });
-    return next;
+    await this.store.appendWrites(checkpointId, taskId, taskWrites);
   }
 
   async deleteThread(threadId: string): Promise<void> {

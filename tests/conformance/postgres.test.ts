@@ -79,6 +79,7 @@ if (unreachable && !process.env.CI) {
       return store;
     },
     createSecond: async (first) => createPostgresStore({ url: urlFor(databases.get(first)!) }),
+    childStore: (store) => ({ module: "lib/checkpoint/postgres.ts", create: "createPostgresStore", options: { url: urlFor(databases.get(store)!) } }),
     // Garbage where the row's ops were, or where its state text was for a snapshot (a pre-delta row's JSONB
     // state is shadowed by state_text, which is read first).
     corruptDelta: async (store, id) => {

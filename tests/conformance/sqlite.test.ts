@@ -27,6 +27,11 @@ const dirOf = (store: SqliteCheckpointStore) => path.dirname(path.dirname(store.
 describeConformance("sqlite", {
   create: async () => createSqliteStore({ url: `file:${await mkdtemp(path.join(os.tmpdir(), "waypoint-sqlite-"))}/data/waypoint.db` }),
   createSecond: (first) => createSqliteStore({ url: `file:${(first as SqliteCheckpointStore).file}` }),
+  childStore: (store) => ({
+    module: "lib/checkpoint/sqlite.ts",
+    create: "createSqliteStore",
+    options: { url: `file:${(store as SqliteCheckpointStore).file}` },
+  }),
   // Garbage where the row's ops are (a delta row), or where its state is (a snapshot), through another connection.
   corruptDelta: async (store, id) => {
     const db = new Database((store as SqliteCheckpointStore).file);
