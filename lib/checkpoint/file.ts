@@ -67,6 +67,7 @@ import {
 } from "./file-io";
 import { FileLockTable, withFileGuard, withMutex } from "./local-lock";
 import { mergeTaskWrites, validateAppendWrites } from "./writes";
+import { matchesMetadata, scalarMetadata, withoutRootNamespace, type MetadataFilter } from "./list-filter";
 import { importDecision, importRow, laterIso, validateImport } from "./import";
 import { planPrune, relinkAfterDelete } from "./prune";
 import { storageReport, type RowSize } from "./storage";
@@ -121,6 +122,8 @@ const rand = () => `${Date.now()}-${randomBytes(6).toString("hex")}`;
 interface FileRecord {
   id: string;
   threadId: string;
+  /** Absent for the root namespace. */
+  namespace?: string;
   parentId: string | null;
   version: number;
   step: number;
@@ -141,6 +144,15 @@ interface FileRecord {
 
 const isDelta = (rec: FileRecord) => typeof rec.ops === "string";
 
+/** An index entry's namespace ("" = root; lines without a summary predate namespaces). */
+const entryNs = (e: IndexEntry): string => e.summary?.namespace ?? "";
+
+/** The newest root-namespace entry: the thread's head. */
+function rootHead(entries: IndexEntry[]): IndexEntry | undefined {
+  for (let i = entries.length - 1; i >= 0; i--) if (entryNs(entries[i]) === "") return entries[i];
+  return undefined;
+}
+
 /** Why a parsed file is not a checkpoint file of `id`, or null if it is one. */
 function invalidRecord(rec: FileRecord, id: string): string | null {
   if (typeof rec !== "object" || rec === null || rec.id !== id || !isSafeId(rec.threadId) || !Number.isInteger(rec.version))
@@ -158,6 +170,7 @@ function toCheckpoint(rec: FileRecord, state: Record<string, unknown>): Checkpoi
   return {
     id: rec.id,
     threadId: rec.threadId,
+    ...(rec.namespace ? { namespace: rec.namespace } : {}),
     parentId: rec.parentId,
     version: rec.version,
     step: rec.step,
@@ -177,6 +190,7 @@ type FileHead = Omit<FileRecord, "metadata" | "state" | "baseId" | "ops" | "dept
 const headOf = (c: FileHead): FileHead => ({
   id: c.id,
   threadId: c.threadId,
+  ...(c.namespace ? { namespace: c.namespace } : {}),
   parentId: c.parentId,
   version: c.version,
   step: c.step,
@@ -446,11 +460,12 @@ export class FileCheckpointStore implements CheckpointStore {
   /** The thread as callers see it: stored fields plus head/count/updatedAt from the index; null if none. */
   private async threadInfo(t: string): Promise<ThreadInfo | null> {
     const [stored, { entries }] = await Promise.all([this.readRecord(t), this.readIndex(t)]);
-    const head = entries[entries.length - 1];
+    const head = rootHead(entries);
+    const last = entries[entries.length - 1]; // any namespace: its save moved updatedAt
     // No record but checkpoints: a crash right after the thread's first save; the index still defines it.
-    const rec = stored ?? (head ? this.newRecord(t, entries[0].savedAt ?? entries[0].timestamp) : null);
+    const rec = stored ?? (last ? this.newRecord(t, entries[0].savedAt ?? entries[0].timestamp) : null);
     if (!rec) return null;
-    const saved = head?.savedAt ?? "";
+    const saved = last?.savedAt ?? "";
     return {
       ...rec,
       headCheckpointId: head?.id ?? null,
@@ -473,8 +488,9 @@ export class FileCheckpointStore implements CheckpointStore {
 
   // ---- checkpoints ----------------------------------------------------------------------------------------
 
-  async save(input: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
-    validateNewCheckpoint(input);
+  async save(given: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
+    validateNewCheckpoint(given);
+    const input = withoutRootNamespace(given);
     const { thread: patch, releaseLock } = validateSaveOptions(options);
     const patchCopy = patch && (JSON.parse(toJson(patch, "Thread patch")) as ThreadPatch);
     const t = input.threadId;
@@ -515,6 +531,7 @@ export class FileCheckpointStore implements CheckpointStore {
         summary: summaryExtra(stored),
         baseId: row.baseId,
         depth: row.depth,
+        meta: scalarMetadata(input.metadata),
       };
       try {
         await this.appendIndexLine(t, index, entry);
@@ -538,8 +555,9 @@ export class FileCheckpointStore implements CheckpointStore {
    * import older than the head is listed in order). A thread with no record gets one; one whose head does not
    * change gets its updatedAt moved forward in the record (the head's line drives it otherwise).
    */
-  async importCheckpoint(input: Checkpoint): Promise<boolean> {
-    validateImport(input);
+  async importCheckpoint(given: Checkpoint): Promise<boolean> {
+    validateImport(given);
+    const input = withoutRootNamespace(given);
     const t = input.threadId;
     const headJson = toJson(headOf(input), "Checkpoint");
     const metadataJson = toJson(input.metadata, "Checkpoint metadata");
@@ -572,6 +590,7 @@ export class FileCheckpointStore implements CheckpointStore {
         summary: summaryExtra(stored),
         baseId: null,
         depth: row.depth,
+        meta: scalarMetadata(input.metadata),
       };
       const last = index.entries[index.entries.length - 1];
       try {
@@ -619,9 +638,28 @@ export class FileCheckpointStore implements CheckpointStore {
     const o = validateListOptions(options);
     const index = await this.readIndex(threadId);
     const { entries } = index;
-    let picked = entries.filter((e) => (o.after === undefined || e.version > o.after) && (o.before === undefined || e.version < o.before));
+    let picked = entries.filter(
+      (e) =>
+        (o.after === undefined || e.version > o.after) &&
+        (o.before === undefined || e.version < o.before) &&
+        (o.namespace === undefined || entryNs(e) === o.namespace),
+    );
+    if (o.metadata) picked = await this.withMetadata(picked, o.metadata);
     if (o.order === "desc") picked = picked.reverse();
     return { picked, want: o.limit ?? picked.length, index };
+  }
+
+  /**
+   * The entries whose checkpoint's metadata matches `filter`: from the index line's `meta`, or for lines written
+   * before it existed from the checkpoint's file (its metadata; a missing or corrupt file does not match).
+   */
+  private async withMetadata(entries: IndexEntry[], filter: MetadataFilter): Promise<IndexEntry[]> {
+    const out: IndexEntry[] = [];
+    for (const e of entries) {
+      const md = e.meta ?? (await this.readRec(e.id).catch(() => null))?.metadata;
+      if (md && matchesMetadata(md, filter)) out.push(e);
+    }
+    return out;
   }
 
   async list(threadId: string, options?: ListOptions): Promise<Checkpoint[]> {
@@ -708,6 +746,7 @@ export class FileCheckpointStore implements CheckpointStore {
     const index = await this.readIndex(threadId);
     const reads = this.reads();
     for (let i = index.entries.length - 1; i >= 0; i--) {
+      if (entryNs(index.entries[i]) !== "") continue; // a subgraph checkpoint is never latest
       const id = index.entries[i].id;
       try {
         const rec = await reads(id);

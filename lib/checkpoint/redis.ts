@@ -28,6 +28,7 @@ import { storageReport, type RowSize } from "./storage";
 import { importDecision, importRow, validateImport } from "./import";
 import { toSummary } from "./summary";
 import { mergeTaskWrites, validateAppendWrites } from "./writes";
+import { nsOf, scalarMetadata, withoutRootNamespace, type MetadataFilter } from "./list-filter";
 import { storeLabel, storeTimeoutMs, unavailable } from "./timeouts";
 import type {
   Checkpoint,
@@ -77,7 +78,7 @@ type ScriptFn = (...args: (string | number)[]) => Promise<Reply>;
 type Raw = string | null;
 
 /** What a hash's `b` holds: the immutable fields but state and metadata (which a pre-delta hash also holds). */
-type Head = Pick<Checkpoint, "id" | "threadId" | "step" | "nodeName" | "next" | "interrupts" | "timestamp"> & {
+type Head = Pick<Checkpoint, "id" | "threadId" | "step" | "nodeName" | "next" | "interrupts" | "timestamp" | "namespace"> & {
   state?: unknown;
   metadata?: Checkpoint["metadata"];
 };
@@ -109,6 +110,13 @@ function parse<T>(text: string, id: string): T {
     throw new WaypointError("CORRUPT_CHECKPOINT", `Checkpoint "${id}" holds invalid JSON in Redis.`, { checkpointId: id }, { cause: e });
   }
 }
+
+/** wpList's filter arguments (redis-scripts.ts LIST): namespace flag and value, metadata filter JSON. */
+const listFilterArgs = (o: { namespace?: string; metadata?: MetadataFilter }): string[] => [
+  o.namespace === undefined ? "0" : "1",
+  o.namespace ?? "",
+  o.metadata ? JSON.stringify(o.metadata) : "",
+];
 
 const NO_PATCH = ["0", "", "0", "", "0", "", "0", ""];
 
@@ -143,8 +151,9 @@ export class RedisCheckpointStore implements CheckpointStore {
     await this.run(() => Promise.all(Object.values(SCRIPTS).map((s) => this.redis.script("LOAD", s.lua))));
   }
 
-  async save(checkpoint: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
-    validateNewCheckpoint(checkpoint);
+  async save(given: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
+    validateNewCheckpoint(given);
+    const checkpoint = withoutRootNamespace(given);
     const { thread: patch, releaseLock } = validateSaveOptions(options);
     const patchArgs = patch ? this.patchArgs(patch) : NO_PATCH;
     // Stored apart: parentId (re-linked by delete/prune), pendingWrites (putWrites), version (assigned here),
@@ -178,6 +187,8 @@ export class RedisCheckpointStore implements CheckpointStore {
           row.ops ?? "",
           ...patchArgs,
           releaseLock ?? "",
+          nsOf(checkpoint),
+          JSON.stringify(scalarMetadata(metadata)),
         ),
       )) as Reply[];
       if (r[0] === 1) {
@@ -199,8 +210,9 @@ export class RedisCheckpointStore implements CheckpointStore {
   }
 
   /** See types.ts: one script (wpImport in redis-scripts.ts) checks and writes; stored whole (import.ts). */
-  async importCheckpoint(checkpoint: Checkpoint): Promise<boolean> {
-    validateImport(checkpoint);
+  async importCheckpoint(given: Checkpoint): Promise<boolean> {
+    validateImport(given);
+    const checkpoint = withoutRootNamespace(given);
     const { parentId, pendingWrites, version, state: _state, metadata, ...rest } = checkpoint;
     const head = json(rest, "Checkpoint");
     const writes = json(pendingWrites, "pendingWrites");
@@ -224,6 +236,8 @@ export class RedisCheckpointStore implements CheckpointStore {
         row.depth,
         row.stateJson,
         version,
+        nsOf(checkpoint),
+        JSON.stringify(scalarMetadata(metadata)),
       ),
     )) as Reply[];
     if (r[0] === 1) {
@@ -269,7 +283,7 @@ export class RedisCheckpointStore implements CheckpointStore {
     const min = o.after === undefined ? "-inf" : `(${o.after}`;
     const max = o.before === undefined ? "+inf" : `(${o.before}`;
     const [flat, more] = (await this.run(() =>
-      this.cmd.wpList(this.prefix, threadId, min, max, o.order === "desc" ? "1" : "0", o.limit ?? 0, "0"),
+      this.cmd.wpList(this.prefix, threadId, min, max, o.order === "desc" ? "1" : "0", o.limit ?? 0, "0", ...listFilterArgs(o)),
     )) as [Raw[], Raw[]];
     const page: { parent: string; version: number; writes: string; read: ReadRow; head: Head }[] = [];
     const known = new Map<string, DeltaRow>();
@@ -303,7 +317,9 @@ export class RedisCheckpointStore implements CheckpointStore {
     const o = validateListOptions(options);
     const min = o.after === undefined ? "-inf" : `(${o.after}`;
     const max = o.before === undefined ? "+inf" : `(${o.before}`;
-    const flat = (await this.run(() => this.cmd.wpList(this.prefix, threadId, min, max, o.order === "desc" ? "1" : "0", o.limit ?? 0, "1"))) as Raw[];
+    const flat = (await this.run(() =>
+      this.cmd.wpList(this.prefix, threadId, min, max, o.order === "desc" ? "1" : "0", o.limit ?? 0, "1", ...listFilterArgs(o)),
+    )) as Raw[];
     const out: CheckpointSummary[] = [];
     for (let i = 0; i < flat.length; i += 6) {
       const [id, parent, version, summary, body, metadata] = flat.slice(i, i + 6) as [string, string, string, string, string, Raw];
@@ -602,6 +618,7 @@ function assemble(head: Head, parent: string, version: number, state: unknown, m
   return {
     id: head.id,
     threadId: head.threadId,
+    ...(head.namespace ? { namespace: head.namespace } : {}),
     parentId: parent || null,
     version,
     step: head.step,

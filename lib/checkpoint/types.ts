@@ -128,6 +128,14 @@ export interface Checkpoint<S extends Record<string, unknown> = Record<string, u
   /** Unique, time-sortable (UUIDv7). */
   id: string;
   threadId: string;
+  /**
+   * Subgraph namespace (LangGraph's `checkpoint_ns`), e.g. "child:<task id>": a subgraph's checkpoints belong to
+   * their parent graph's thread — listed under it (`ListOptions.namespace` filters), deleted with it, counted in
+   * its checkpointCount, never a thread of their own — but are never its head or `latest`, which come from the
+   * root graph only. Absent (or "") = the root graph: stores return the field only when it is not "". At most
+   * 1,000 characters, no U+0000.
+   */
+  namespace?: string;
   /** The checkpoint this one continues from; null for a thread's first. Makes branches a tree. */
   parentId: string | null;
   /** Assigned by the store: strictly increasing within the thread, across branches. */
@@ -175,6 +183,8 @@ export interface CheckpointSummary {
   durationMs: number | null;
   /** `metadata.failedAttempts` without their messages and times. */
   failedAttempts: Pick<FailedAttempt, "node" | "attempt" | "maxAttempts" | "run">[];
+  /** The checkpoint's namespace, present only when not the root ("") one. */
+  namespace?: string;
 }
 
 /** What `save` takes: a checkpoint without its version (the store assigns it). */
@@ -202,7 +212,7 @@ export interface ThreadInfo {
   threadId: string;
   graphId: string | null;
   status: ThreadStatus;
-  /** The newest checkpoint by version (any branch), or null before the first save. */
+  /** The newest ROOT-namespace checkpoint by version (any branch), or null while there is none. */
   headCheckpointId: string | null;
   headVersion: number;
   checkpointCount: number;
@@ -229,6 +239,16 @@ export interface ListOptions {
   before?: number;
   /** Only versions strictly above this. */
   after?: number;
+  /** Only checkpoints of this namespace ("" = the root graph's). Default: every namespace. */
+  namespace?: string;
+  /**
+   * Only checkpoints whose `metadata` has every one of these top-level keys with exactly this value (LangGraph's
+   * `list` filter). Values are strings, finite numbers or booleans (a number matches the same number, never a
+   * string); at most 20 keys, each 1–200 characters; anything else is INVALID_ARGUMENT. Applied by the store
+   * before the limit (SQL JSON operators; Redis and file keep each checkpoint's scalar top-level metadata
+   * beside its summary), so neither `list` nor `listSummaries` reads a state to filter.
+   */
+  metadata?: Record<string, string | number | boolean>;
 }
 
 /**
@@ -352,7 +372,10 @@ export interface CheckpointStore {
    */
   listSummaries(threadId: string, options?: ListOptions): Promise<CheckpointSummary[]>;
 
-  /** The thread's newest checkpoint by version, or null if it has none. */
+  /**
+   * The thread's newest root-namespace checkpoint by version (subgraph checkpoints are never latest; list one
+   * namespace with `list(threadId, { namespace, order: "desc", limit: 1 })`), or null if it has none.
+   */
   latest(threadId: string): Promise<Checkpoint | null>;
 
   /**

@@ -7,7 +7,7 @@
  * (thread records), suite-safety.ts (unsafe ids, bad arguments, concurrency), suite-locks.ts (run lock) and
  * suite-summaries.ts (listSummaries), suite-delta.ts (delta storage, retention folding, storage()) and
  * suite-retention.ts (the retention policies built on the contract), suite-import.ts (importCheckpoint),
- * suite-writes.ts (appendWrites).
+ * suite-writes.ts (appendWrites), suite-namespaces.ts (namespaces and the metadata filter).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Checkpoint } from "../../lib/checkpoint/types";
@@ -23,6 +23,7 @@ import { summaryTests } from "./suite-summaries";
 import { searchTests } from "./suite-search";
 import { threadTests } from "./suite-threads";
 import { writesTests } from "./suite-writes";
+import { namespaceTests } from "./suite-namespaces";
 
 export type { ConformanceInit } from "./suite-helpers";
 
@@ -46,6 +47,7 @@ export function describeConformance(name: string, init: ConformanceInit): void {
     retentionTests(ref);
     importTests(ref);
     writesTests(ref);
+    namespaceTests(ref);
   });
 }
 
