@@ -821,7 +821,7 @@ export class FileCheckpointStore implements CheckpointStore {
     const reads = this.reads();
     const snapshots = new Set<string>(); // fold targets whose file is (now) a snapshot
     // File text of each rewritten fold target, from its pending writes as they are when it is written.
-    const folded = new Map<string, (pendingWrites: PendingWrite[]) => string>();
+    const folded = new Map<string, (pendingWrites?: PendingWrite[]) => string>();
     for (const id of foldTargets(
       entries.map((e) => ({ id: e.id, baseId: e.baseId ?? null })),
       deleted,
@@ -834,7 +834,7 @@ export class FileCheckpointStore implements CheckpointStore {
         else {
           const state = this.codec.rebuild((await this.chainOf(rec, reads, index)).map(deltaRow), t);
           const { baseId: _b, ops: _o, depth, metadata, ...head } = rec;
-          folded.set(id, (pendingWrites) =>
+          folded.set(id, (pendingWrites = rec.pendingWrites) =>
             fileText(JSON.stringify(headOf({ ...head, pendingWrites, parentId: parentOf(rec) })), JSON.stringify(metadata), {
               state,
               baseId: null,
@@ -852,8 +852,9 @@ export class FileCheckpointStore implements CheckpointStore {
     // Each file is re-read inside its guard so pending writes another process appended meanwhile are kept.
     for (const [id, text] of folded) {
       await this.guarded(id, async () => {
+        // Written whatever the re-read finds, as before the guard existed (unreadable now: the writes read earlier).
         const cur = await this.readRec(id).catch(() => null);
-        if (cur) await this.writeAtomic(this.cpPath(id), text(cur.pendingWrites));
+        await this.writeAtomic(this.cpPath(id), text(cur?.pendingWrites));
       });
       snapshots.add(id);
     }
