@@ -26,6 +26,12 @@ export interface IndexEntry {
   summary?: SummaryExtra;
   baseId?: string | null;
   depth?: number;
+  /**
+   * The metadata's scalar top-level entries (list-filter.ts `scalarMetadata`), what the metadata filter reads;
+   * absent from lines written before issue 12 (those checkpoints' files are read to filter). The namespace
+   * rides in `summary` (absent = root).
+   */
+  meta?: Record<string, string | number | boolean>;
 }
 /**
  * A parsed index.jsonl: `size` is the byte offset after the last complete line, `fileSize` the file's length

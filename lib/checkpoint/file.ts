@@ -24,17 +24,23 @@
  *                                   when read, so a save costs one checkpoint file and one index line.
  *   locks/<threadId>.lock           the run lock {owner, expiresAt} (see FileLockTable in local-lock.ts), and its
  *   locks/<threadId>.lock.guard     cross-process critical-section file (exists only for milliseconds).
+ *   locks/<id>.writes.guard         the same for rewrites of checkpoint <id>'s file (putWrites, appendWrites,
+ *                                   delete/prune folds and re-links): see `rewrite`.
  *   tmp/, trash/                    temp files (same filesystem, so rename/link are atomic), threads being cleared.
  * Every write is: temp file, fsync, rename (or link), fsync of the directory. Ids are validated before any path
  * is built, and every path is checked to stay inside `dir`.
  *
  * Concurrency: versions are assigned under a per-thread mutex shared by every instance in this process (keyed
  * by absolute path). Writers to one thread from different processes are NOT serialised here: the engine's run
- * lock guarantees one writer per thread. Readers in other processes are always safe (atomic files, tolerant
- * index). The index says which checkpoints exist: a save that crashes after writing its checkpoint file but
- * before its index line, or a delete that crashes between its index rewrite and its unlinks, leaves an orphan
- * file that no read returns (`load` answers CHECKPOINT_NOT_FOUND); the save never returned, so nothing
- * acknowledged is lost, and a deleted checkpoint stays deleted.
+ * lock guarantees one writer per thread. The exception is a checkpoint's pending writes, which LangGraph's
+ * parallel tasks (possibly in several processes) add while a run holds no Waypoint lock: every rewrite of a
+ * checkpoint file re-reads and writes it inside that checkpoint's cross-process guard file, so appendWrites
+ * from two processes never lose each other's writes (before issue 12, putWrites was serialised per process
+ * only). Readers in other processes are always safe (atomic files, tolerant index). The index says which
+ * checkpoints exist: a save that crashes after writing its checkpoint file but before its index line, or a
+ * delete that crashes between its index rewrite and its unlinks, leaves an orphan file that no read returns
+ * (`load` answers CHECKPOINT_NOT_FOUND); the save never returned, so nothing acknowledged is lost, and a
+ * deleted checkpoint stays deleted.
  *
  * Crash safety of deltas: a save checks, under the thread mutex and right before linking its file, that its
  * base's file still exists (else it writes the full state). delete/prune first rebuild every survivor whose
@@ -63,7 +69,9 @@ import {
   type IndexEntry,
   type IndexState,
 } from "./file-io";
-import { FileLockTable, withMutex } from "./local-lock";
+import { FileLockTable, withFileGuard, withMutex } from "./local-lock";
+import { mergeTaskWrites, validateAppendWrites } from "./writes";
+import { matchesMetadata, scalarMetadata, withoutRootNamespace, type MetadataFilter } from "./list-filter";
 import { importDecision, importRow, laterIso, validateImport } from "./import";
 import { planPrune, relinkAfterDelete } from "./prune";
 import { storageReport, type RowSize } from "./storage";
@@ -81,6 +89,7 @@ import type {
   SaveOptions,
   PendingInterrupt,
   PendingWrite,
+  TaskWrite,
   ThreadInfo,
   ThreadPage,
   ThreadPatch,
@@ -117,6 +126,8 @@ const rand = () => `${Date.now()}-${randomBytes(6).toString("hex")}`;
 interface FileRecord {
   id: string;
   threadId: string;
+  /** Absent for the root namespace. */
+  namespace?: string;
   parentId: string | null;
   version: number;
   step: number;
@@ -136,6 +147,15 @@ interface FileRecord {
 }
 
 const isDelta = (rec: FileRecord) => typeof rec.ops === "string";
+
+/** An index entry's namespace ("" = root; lines without a summary predate namespaces). */
+const entryNs = (e: IndexEntry): string => e.summary?.namespace ?? "";
+
+/** The newest root-namespace entry: the thread's head. */
+function rootHead(entries: IndexEntry[]): IndexEntry | undefined {
+  for (let i = entries.length - 1; i >= 0; i--) if (entryNs(entries[i]) === "") return entries[i];
+  return undefined;
+}
 
 /** Why a parsed file is not a checkpoint file of `id`, or null if it is one. */
 function invalidRecord(rec: FileRecord, id: string): string | null {
@@ -159,6 +179,7 @@ function toCheckpoint(rec: FileRecord, state: Record<string, unknown>, index?: I
   return {
     id: rec.id,
     threadId: rec.threadId,
+    ...(rec.namespace ? { namespace: rec.namespace } : {}),
     parentId: entry ? entry.parentId : rec.parentId,
     version: rec.version,
     step: rec.step,
@@ -178,6 +199,7 @@ type FileHead = Omit<FileRecord, "metadata" | "state" | "baseId" | "ops" | "dept
 const headOf = (c: FileHead): FileHead => ({
   id: c.id,
   threadId: c.threadId,
+  ...(c.namespace ? { namespace: c.namespace } : {}),
   parentId: c.parentId,
   version: c.version,
   step: c.step,
@@ -457,11 +479,12 @@ export class FileCheckpointStore implements CheckpointStore {
   /** The thread as callers see it: stored fields plus head/count/updatedAt from the index; null if none. */
   private async threadInfo(t: string): Promise<ThreadInfo | null> {
     const [stored, { entries }] = await Promise.all([this.readRecord(t), this.readIndex(t)]);
-    const head = entries[entries.length - 1];
+    const head = rootHead(entries);
+    const last = entries[entries.length - 1]; // any namespace: its save moved updatedAt
     // No record but checkpoints: a crash right after the thread's first save; the index still defines it.
-    const rec = stored ?? (head ? this.newRecord(t, entries[0].savedAt ?? entries[0].timestamp) : null);
+    const rec = stored ?? (last ? this.newRecord(t, entries[0].savedAt ?? entries[0].timestamp) : null);
     if (!rec) return null;
-    const saved = head?.savedAt ?? "";
+    const saved = last?.savedAt ?? "";
     return {
       ...rec,
       headCheckpointId: head?.id ?? null,
@@ -484,8 +507,9 @@ export class FileCheckpointStore implements CheckpointStore {
 
   // ---- checkpoints ----------------------------------------------------------------------------------------
 
-  async save(input: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
-    validateNewCheckpoint(input);
+  async save(given: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
+    validateNewCheckpoint(given);
+    const input = withoutRootNamespace(given);
     const { thread: patch, releaseLock } = validateSaveOptions(options);
     const patchCopy = patch && (JSON.parse(toJson(patch, "Thread patch")) as ThreadPatch);
     const t = input.threadId;
@@ -526,6 +550,7 @@ export class FileCheckpointStore implements CheckpointStore {
         summary: summaryExtra(stored),
         baseId: row.baseId,
         depth: row.depth,
+        meta: scalarMetadata(input.metadata),
       };
       try {
         await this.appendIndexLine(t, index, entry);
@@ -549,8 +574,9 @@ export class FileCheckpointStore implements CheckpointStore {
    * import older than the head is listed in order). A thread with no record gets one; one whose head does not
    * change gets its updatedAt moved forward in the record (the head's line drives it otherwise).
    */
-  async importCheckpoint(input: Checkpoint): Promise<boolean> {
-    validateImport(input);
+  async importCheckpoint(given: Checkpoint): Promise<boolean> {
+    validateImport(given);
+    const input = withoutRootNamespace(given);
     const t = input.threadId;
     const headJson = toJson(headOf(input), "Checkpoint");
     const metadataJson = toJson(input.metadata, "Checkpoint metadata");
@@ -583,6 +609,7 @@ export class FileCheckpointStore implements CheckpointStore {
         summary: summaryExtra(stored),
         baseId: null,
         depth: row.depth,
+        meta: scalarMetadata(input.metadata),
       };
       const last = index.entries[index.entries.length - 1];
       try {
@@ -631,9 +658,28 @@ export class FileCheckpointStore implements CheckpointStore {
     const o = validateListOptions(options);
     const index = await this.readIndex(threadId);
     const { entries } = index;
-    let picked = entries.filter((e) => (o.after === undefined || e.version > o.after) && (o.before === undefined || e.version < o.before));
+    let picked = entries.filter(
+      (e) =>
+        (o.after === undefined || e.version > o.after) &&
+        (o.before === undefined || e.version < o.before) &&
+        (o.namespace === undefined || entryNs(e) === o.namespace),
+    );
+    if (o.metadata) picked = await this.withMetadata(picked, o.metadata);
     if (o.order === "desc") picked = picked.reverse();
     return { picked, want: o.limit ?? picked.length, index };
+  }
+
+  /**
+   * The entries whose checkpoint's metadata matches `filter`: from the index line's `meta`, or for lines written
+   * before it existed from the checkpoint's file (its metadata; a missing or corrupt file does not match).
+   */
+  private async withMetadata(entries: IndexEntry[], filter: MetadataFilter): Promise<IndexEntry[]> {
+    const out: IndexEntry[] = [];
+    for (const e of entries) {
+      const md = e.meta ?? (await this.readRec(e.id).catch(() => null))?.metadata;
+      if (md && matchesMetadata(md, filter)) out.push(e);
+    }
+    return out;
   }
 
   async list(threadId: string, options?: ListOptions): Promise<Checkpoint[]> {
@@ -720,6 +766,7 @@ export class FileCheckpointStore implements CheckpointStore {
     const index = await this.readIndex(threadId);
     const reads = this.reads();
     for (let i = index.entries.length - 1; i >= 0; i--) {
+      if (entryNs(index.entries[i]) !== "") continue; // a subgraph checkpoint is never latest
       const id = index.entries[i].id;
       try {
         const rec = await reads(id);
@@ -736,13 +783,42 @@ export class FileCheckpointStore implements CheckpointStore {
     assertSafeId(checkpointId, "checkpoint");
     validateWrites(writes);
     const copy = JSON.parse(toJson(writes, "Pending writes")) as PendingWrite[];
-    const t = await this.threadOf(checkpointId);
-    await this.threadMutex(t, async () => {
-      const rec = await this.readIndexedRec(checkpointId); // re-read under the mutex: it may have been deleted meanwhile
-      if (!rec) throw checkpointNotFound(checkpointId);
+    await this.rewrite(checkpointId, (rec) => {
       rec.pendingWrites = copy;
-      await this.writeAtomic(this.cpPath(checkpointId), JSON.stringify(rec)); // a delta stays a delta
+      return true;
     });
+  }
+
+  /** See types.ts: the merge runs on the file as read inside the checkpoint's cross-process guard (`rewrite`). */
+  async appendWrites(checkpointId: string, taskId: string, writes: TaskWrite[]): Promise<void> {
+    const adds = validateAppendWrites(checkpointId, taskId, writes);
+    await this.rewrite(checkpointId, (rec) => {
+      const merged = mergeTaskWrites(rec.pendingWrites, adds);
+      if (merged) rec.pendingWrites = merged;
+      return merged !== null;
+    });
+  }
+
+  /**
+   * Changes a checkpoint file in place (`change` edits the parsed record and says whether to write it): under the
+   * thread mutex (in-process deletes) and the checkpoint's guard file `locks/<id>.writes` (withFileGuard), which
+   * every rewrite of a checkpoint file takes, so writers in other processes cannot interleave their read and
+   * write with ours and lose an update. The file is replaced atomically; a delta stays a delta.
+   */
+  private async rewrite(checkpointId: string, change: (rec: FileRecord) => boolean): Promise<void> {
+    const t = await this.threadOf(checkpointId);
+    await this.threadMutex(t, () =>
+      this.guarded(checkpointId, async () => {
+        const rec = await this.readIndexedRec(checkpointId); // re-read inside the guard: it may have changed or gone meanwhile
+        if (!rec) throw checkpointNotFound(checkpointId);
+        if (change(rec)) await this.writeAtomic(this.cpPath(checkpointId), JSON.stringify(rec));
+      }),
+    );
+  }
+
+  /** The cross-process critical section on one checkpoint file's content (see `rewrite`). */
+  private guarded<T>(checkpointId: string, fn: () => Promise<T>): Promise<T> {
+    return withFileGuard(this.p("locks", `${checkpointId}.writes`), fn);
   }
 
   /**
@@ -764,7 +840,8 @@ export class FileCheckpointStore implements CheckpointStore {
     const index = await this.readIndex(t);
     const reads = this.reads();
     const snapshots = new Set<string>(); // fold targets whose file is (now) a snapshot
-    const folded = new Map<string, string>(); // file text of each rewritten fold target
+    // File text of each rewritten fold target, from its pending writes as they are when it is written.
+    const folded = new Map<string, (pendingWrites?: PendingWrite[]) => string>();
     for (const id of foldTargets(
       entries.map((e) => ({ id: e.id, baseId: e.baseId ?? null })),
       deleted,
@@ -777,8 +854,14 @@ export class FileCheckpointStore implements CheckpointStore {
         else {
           const state = this.codec.rebuild((await this.chainOf(rec, reads, index)).map(deltaRow), t);
           const { baseId: _b, ops: _o, depth, metadata, ...head } = rec;
-          const headJson = JSON.stringify(headOf(head));
-          folded.set(id, fileText(headJson, JSON.stringify(metadata), { state, baseId: null, depth: depth ?? 0, ops: null }));
+          folded.set(id, (pendingWrites = rec.pendingWrites) =>
+            fileText(JSON.stringify(headOf({ ...head, pendingWrites })), JSON.stringify(metadata), {
+              state,
+              baseId: null,
+              depth: depth ?? 0,
+              ops: null,
+            }),
+          );
         }
       } catch (error) {
         if (!isCorruptCheckpoint(error)) throw error;
@@ -786,8 +869,13 @@ export class FileCheckpointStore implements CheckpointStore {
       }
     }
     // Every state is rebuilt before any file changes.
+    // Each file is re-read inside its guard so pending writes another process appended meanwhile are kept.
     for (const [id, text] of folded) {
-      await this.writeAtomic(this.cpPath(id), text);
+      await this.guarded(id, async () => {
+        // Written whatever the re-read finds, as before the guard existed (unreadable now: the writes read earlier).
+        const cur = await this.readRec(id).catch(() => null);
+        await this.writeAtomic(this.cpPath(id), text(cur?.pendingWrites));
+      });
       snapshots.add(id);
     }
     const left = entries

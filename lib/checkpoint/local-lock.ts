@@ -75,6 +75,34 @@ const GUARD_STALE_MS = 5_000;
 const isCode = (err: unknown, code: string) => (err as NodeJS.ErrnoException)?.code === code;
 
 /**
+ * Runs `fn` inside a critical section on `file` that holds across processes: the in-process mutex on the path,
+ * then a guard file `<file>.guard` created with O_EXCL ("wx"). A guard left by a process killed inside the
+ * section is removed once older than GUARD_STALE_MS, so sections must stay short (milliseconds of file io).
+ * The caller makes sure `file` is inside its own directory.
+ */
+export async function withFileGuard<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const guard = `${file}.guard`;
+  return withMutex(file, async () => {
+    for (;;) {
+      try {
+        await fs.writeFile(guard, String(process.pid), { flag: "wx" });
+        break;
+      } catch (err) {
+        if (!isCode(err, "EEXIST")) throw err;
+      }
+      const st = await fs.stat(guard).catch(() => null);
+      if (st && Date.now() - st.mtimeMs > GUARD_STALE_MS) await fs.rm(guard, { force: true });
+      else await new Promise((r) => setTimeout(r, 2 + Math.random() * 5));
+    }
+    try {
+      return await fn();
+    } finally {
+      await fs.rm(guard, { force: true });
+    }
+  });
+}
+
+/**
  * Run locks as files `<dir>/<threadId>.lock` holding {owner, expiresAt}. Every change happens inside a
  * critical section: the in-process mutex on the lock path, then a guard file `<threadId>.lock.guard` created
  * with O_EXCL ("wx") across processes. Inside it a plain read, compare and atomic replace (temp file in
@@ -91,25 +119,7 @@ export class FileLockTable {
   private async critical<T>(threadId: string, fn: (file: string) => Promise<T>): Promise<T> {
     const file = path.join(this.dir, `${threadId}.lock`);
     if (path.dirname(file) !== this.dir) throw new Error(`lock path escapes ${this.dir}`);
-    const guard = `${file}.guard`;
-    return withMutex(file, async () => {
-      for (;;) {
-        try {
-          await fs.writeFile(guard, String(process.pid), { flag: "wx" });
-          break;
-        } catch (err) {
-          if (!isCode(err, "EEXIST")) throw err;
-        }
-        const st = await fs.stat(guard).catch(() => null);
-        if (st && Date.now() - st.mtimeMs > GUARD_STALE_MS) await fs.rm(guard, { force: true });
-        else await new Promise((r) => setTimeout(r, 2 + Math.random() * 5));
-      }
-      try {
-        return await fn(file);
-      } finally {
-        await fs.rm(guard, { force: true });
-      }
-    });
+    return withFileGuard(file, () => fn(file));
   }
 
   private async read(file: string): Promise<{ owner: string; expiresAt: number } | null> {

@@ -17,6 +17,8 @@ import { toSummary } from "./summary";
 import { DeltaCodec, foldTargets, lazyState, parsedMetadata } from "./delta";
 import { storageReport } from "./storage";
 import { importDecision, importRow, laterIso, validateImport } from "./import";
+import { mergeTaskWrites, validateAppendWrites } from "./writes";
+import { matchesMetadata, nsOf, withoutRootNamespace } from "./list-filter";
 import type {
   Checkpoint,
   CheckpointStore,
@@ -28,6 +30,7 @@ import type {
   NewCheckpoint,
   PendingWrite,
   SaveOptions,
+  TaskWrite,
   ThreadInfo,
   ThreadPage,
   ThreadPatch,
@@ -59,6 +62,8 @@ interface Entry {
   ops: string | null;
   baseId: string | null;
   depth: number;
+  /** Its namespace ("" = root): head and latest skip the others. */
+  ns: string;
   /** Its summary as JSON text, computed at save and kept in sync on re-links, so listSummaries never parses `head`. */
   summary: string;
 }
@@ -85,6 +90,12 @@ export interface MemoryStoreConfig {
 export const newMemoryBacking = (): MemoryBacking => ({ checkpoints: new Map(), threads: new Map(), locks: new Map() });
 
 const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v));
+
+/** The newest root-namespace entry (a thread's head / latest). */
+function rootHead(entries: Entry[]): Entry | undefined {
+  for (let i = entries.length - 1; i >= 0; i--) if (entries[i].ns === "") return entries[i];
+  return undefined;
+}
 
 /** Index of the first entry with version > v (entries sorted ascending). */
 function upperBound(entries: Entry[], v: number): number {
@@ -143,7 +154,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
   private touch(threadId: string, t: ThreadData): void {
     const now = new Date().toISOString();
     const rec = t.record ?? this.newRecord(threadId, now);
-    const head = t.entries[t.entries.length - 1];
+    const head = rootHead(t.entries);
     rec.headCheckpointId = head?.id ?? null;
     rec.headVersion = head?.version ?? 0;
     rec.checkpointCount = t.entries.length;
@@ -151,8 +162,9 @@ export class MemoryCheckpointStore implements CheckpointStore {
     t.record = rec;
   }
 
-  async save(input: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
-    validateNewCheckpoint(input);
+  async save(given: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
+    validateNewCheckpoint(given);
+    const input = withoutRootNamespace(given);
     const { thread: patch, releaseLock } = validateSaveOptions(options);
     const patchCopy = patch && (JSON.parse(toJson(patch, "Thread patch")) as ThreadPatch);
     const { checkpoints } = this.backing;
@@ -178,6 +190,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
       ops: row.ops,
       baseId: row.baseId,
       depth: row.depth,
+      ns: nsOf(input),
       summary: JSON.stringify(toSummary(stored)),
     };
     t.entries.push(entry);
@@ -190,8 +203,9 @@ export class MemoryCheckpointStore implements CheckpointStore {
   }
 
   /** See types.ts. Synchronous after validation, like `save`; stored whole (import.ts), inserted in version order. */
-  async importCheckpoint(input: Checkpoint): Promise<boolean> {
-    validateImport(input);
+  async importCheckpoint(given: Checkpoint): Promise<boolean> {
+    validateImport(given);
+    const input = withoutRootNamespace(given);
     const { checkpoints } = this.backing;
     const { state: _s, metadata, ...rest } = input;
     const head = toJson(rest, "Checkpoint");
@@ -215,6 +229,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
       ops: null,
       baseId: null,
       depth: row.depth,
+      ns: nsOf(input),
       summary: JSON.stringify(toSummary(stored)),
     };
     const t = this.thread(input.threadId, true);
@@ -270,6 +285,14 @@ export class MemoryCheckpointStore implements CheckpointStore {
     const entries = this.thread(threadId)?.entries ?? [];
     const from = o.after === undefined ? 0 : upperBound(entries, o.after);
     const to = o.before === undefined ? entries.length : upperBound(entries, o.before - 1);
+    if (o.namespace !== undefined || o.metadata) {
+      // Filtered: the range's matching entries, then the limit (metadata parsed from its text; never a state).
+      const hits = entries
+        .slice(from, Math.max(from, to))
+        .filter((e) => (o.namespace === undefined || e.ns === o.namespace) && matchesMetadata(o.metadata && JSON.parse(e.metadata), o.metadata));
+      if (o.order === "desc") hits.reverse();
+      return o.limit === undefined ? hits : hits.slice(0, o.limit);
+    }
     let lo = from;
     let hi = Math.max(from, to);
     // Take the limit from the right end of the range so a page costs O(limit), not O(thread).
@@ -285,7 +308,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
   async latest(threadId: string): Promise<Checkpoint | null> {
     assertSafeId(threadId, "thread");
     const entries = this.thread(threadId)?.entries ?? [];
-    const head = entries[entries.length - 1];
+    const head = rootHead(entries);
     return head ? this.materialise(head, threadId, true) : null;
   }
 
@@ -296,6 +319,18 @@ export class MemoryCheckpointStore implements CheckpointStore {
     if (!found) throw checkpointNotFound(checkpointId);
     const head = JSON.parse(found.entry.head) as Checkpoint;
     head.pendingWrites = JSON.parse(toJson(writes, "Pending writes"));
+    found.entry.head = JSON.stringify(head);
+  }
+
+  /** See types.ts: synchronous after validation, so the event loop makes it atomic. */
+  async appendWrites(checkpointId: string, taskId: string, writes: TaskWrite[]): Promise<void> {
+    const adds = validateAppendWrites(checkpointId, taskId, writes);
+    const found = this.backing.checkpoints.get(checkpointId);
+    if (!found) throw checkpointNotFound(checkpointId);
+    const head = JSON.parse(found.entry.head) as Checkpoint;
+    const merged = mergeTaskWrites(head.pendingWrites, adds);
+    if (!merged) return;
+    head.pendingWrites = merged;
     found.entry.head = JSON.stringify(head);
   }
 
@@ -435,6 +470,7 @@ function assemble(head: string, state: Record<string, unknown>, metadataJson: st
   return {
     id: h.id,
     threadId: h.threadId,
+    ...(h.namespace ? { namespace: h.namespace } : {}),
     parentId: h.parentId,
     version: h.version,
     step: h.step,

@@ -30,7 +30,7 @@ const DELTA_METADATA = (t: string) => `CASE WHEN ${t}."state_text" IS NULL AND $
 const MAX_CHAIN = 1000;
 
 /** Every column a checkpoint needs, state and metadata as text (table alias `c`). */
-export const ROW_COLUMNS = `c."id", c."thread_id", c."parent_id", c."version", c."step", c."node_name", ${STATE("c")} AS "state", c."base_id", c."depth", c."ops", c."next", c."interrupts", c."pending_writes", c."metadata"::text AS "metadata", c."created_at"`;
+export const ROW_COLUMNS = `c."id", c."thread_id", c."parent_id", c."version", c."step", c."node_name", ${STATE("c")} AS "state", c."base_id", c."depth", c."ops", c."next", c."interrupts", c."pending_writes", c."metadata"::text AS "metadata", c."created_at", c."namespace"`;
 
 /** A checkpoint row as ROW_COLUMNS reads it (next, interrupts, pending_writes parsed by pg from JSONB). */
 export interface PgRow {
@@ -49,6 +49,8 @@ export interface PgRow {
   pending_writes: unknown;
   metadata: string | null;
   created_at: string;
+  /** "" for the root graph; NULL on the rows of a chain below its top. */
+  namespace: string | null;
 }
 
 /** A row of a chain query: `root` is the row the chain started from, `n` the position on it (0 = root). */
@@ -66,8 +68,8 @@ export interface PgChainRow extends PgRow {
 export function chainSql(start: string, full: boolean): string {
   const top = full
     ? ROW_COLUMNS
-    : `c."id", c."thread_id", NULL::text AS "parent_id", NULL::int AS "version", NULL::int AS "step", NULL::text AS "node_name", ${STATE("c")} AS "state", c."base_id", c."depth", c."ops", NULL::jsonb AS "next", NULL::jsonb AS "interrupts", NULL::jsonb AS "pending_writes", ${DELTA_METADATA("c")} AS "metadata", NULL::text AS "created_at"`;
-  const below = `b."id", b."thread_id", NULL::text, NULL::int, NULL::int, NULL::text, ${STATE("b")}, b."base_id", b."depth", b."ops", NULL::jsonb, NULL::jsonb, NULL::jsonb, ${DELTA_METADATA("b")}, NULL::text`;
+    : `c."id", c."thread_id", NULL::text AS "parent_id", NULL::int AS "version", NULL::int AS "step", NULL::text AS "node_name", ${STATE("c")} AS "state", c."base_id", c."depth", c."ops", NULL::jsonb AS "next", NULL::jsonb AS "interrupts", NULL::jsonb AS "pending_writes", ${DELTA_METADATA("c")} AS "metadata", NULL::text AS "created_at", NULL::text AS "namespace"`;
+  const below = `b."id", b."thread_id", NULL::text, NULL::int, NULL::int, NULL::text, ${STATE("b")}, b."base_id", b."depth", b."ops", NULL::jsonb, NULL::jsonb, NULL::jsonb, ${DELTA_METADATA("b")}, NULL::text, NULL::text`;
   return `WITH RECURSIVE ch AS (
       (SELECT ${top}, c."id" AS "root", 0 AS "n" FROM "checkpoints" c WHERE ${start})
       UNION ALL
@@ -109,6 +111,7 @@ export function pgCheckpoint(r: PgRow, state: Record<string, unknown>): Checkpoi
   return {
     id: r.id,
     threadId: r.thread_id,
+    ...(r.namespace ? { namespace: r.namespace } : {}),
     parentId: r.parent_id,
     version: Number(r.version),
     step: Number(r.step),

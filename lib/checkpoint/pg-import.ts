@@ -20,14 +20,14 @@ const SQL = {
   facts: `SELECT "id", "thread_id", "version" FROM "checkpoints" WHERE "id" = ANY($1::text[])`,
   byVersion: `SELECT "id" FROM "checkpoints" WHERE "thread_id" = $1 AND "version" = $2`,
   insert: `INSERT INTO "checkpoints" ("id", "thread_id", "parent_id", "version", "step", "node_name", "state_text", "base_id", "depth", "ops",
-      "next", "interrupts", "pending_writes", "metadata", "created_at", "summary")
-    VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, NULL, $9::jsonb, $10::jsonb, $11::jsonb, $12::jsonb, $13, $14::jsonb)`,
+      "next", "interrupts", "pending_writes", "metadata", "created_at", "summary", "namespace")
+    VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, NULL, $9::jsonb, $10::jsonb, $11::jsonb, $12::jsonb, $13, $14::jsonb, $15)`,
   thread: `UPDATE "threads" SET
       "last_version" = GREATEST("last_version", $2),
       "checkpoint_count" = "checkpoint_count" + 1,
       "updated_at" = GREATEST("updated_at", $3),
-      "head_checkpoint_id" = (SELECT "id" FROM "checkpoints" WHERE "thread_id" = $1 ORDER BY "version" DESC LIMIT 1),
-      "head_version" = (SELECT MAX("version") FROM "checkpoints" WHERE "thread_id" = $1)
+      "head_checkpoint_id" = (SELECT "id" FROM "checkpoints" WHERE "thread_id" = $1 AND "namespace" = '' ORDER BY "version" DESC LIMIT 1),
+      "head_version" = COALESCE((SELECT MAX("version") FROM "checkpoints" WHERE "thread_id" = $1 AND "namespace" = ''), 0)
     WHERE "thread_id" = $1`,
 };
 
@@ -63,6 +63,7 @@ export async function importPg(c: pg.PoolClient, cp: Checkpoint, row: EncodedRow
       j.metadata,
       cp.timestamp,
       j.summary,
+      cp.namespace ?? "",
     ]);
   } catch (e) {
     const code = (e as { code?: string }).code;

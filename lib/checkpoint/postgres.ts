@@ -92,6 +92,9 @@ import { storageReport } from "./storage";
 import { importPg } from "./pg-import";
 import { importRow, validateImport } from "./import";
 import { threadSearchSql } from "./sql-thread-search";
+import { mergeTaskWrites, validateAppendWrites } from "./writes";
+import { nsOf, withoutRootNamespace } from "./list-filter";
+import { hasListFilter, pgListFilter } from "./sql-list-filter";
 import { isPgConnectionError } from "./sql-pg-errors";
 import { storeLabel, storeTimeoutMs, unavailable } from "./timeouts";
 import type {
@@ -103,7 +106,9 @@ import type {
   AcquireOptions,
   LockResult,
   NewCheckpoint,
+  PendingWrite,
   SaveOptions,
+  TaskWrite,
   ThreadInfo,
   ThreadPage,
   ThreadPatch,
@@ -140,6 +145,13 @@ export async function createPostgresStore(options: PostgresStoreConfig): Promise
 
 const same = (v: unknown) => v; // pg already parsed the JSONB columns
 
+/**
+ * A list / listSummaries statement with namespace and metadata conditions (`where`, from sql-list-filter.ts,
+ * parameters from $5): unnamed, since filter shapes vary. `alias` "c" for the checkpoint columns, "" for none.
+ */
+const filteredSql = (columns: string, alias: string, where: string, desc: boolean) =>
+  `SELECT ${columns} FROM "checkpoints"${alias ? ` ${alias}` : ""} WHERE ${alias ? `${alias}.` : ""}"thread_id" = $1 AND ${alias ? `${alias}.` : ""}"version" > $2 AND ${alias ? `${alias}.` : ""}"version" < $3${where} ORDER BY ${alias ? `${alias}.` : ""}"version" ${desc ? "DESC" : "ASC"} LIMIT $4`;
+
 const SQL = {
   // $17-$24: SaveOptions.thread as updateThread's flags and values (a flag false keeps the field; a new record
   // gets the patch over the defaults); $25: the lock owner to release (NULL: none). The lock CTE runs whatever
@@ -147,9 +159,11 @@ const SQL = {
   save: `WITH t AS (
       INSERT INTO "threads" AS th ("thread_id", "head_checkpoint_id", "head_version", "last_version", "checkpoint_count", "created_at", "updated_at",
         "graph_id", "status", "error", "metadata")
-      VALUES ($2, $1, 1, 1, 1, $12, $12, $17::text, COALESCE($18::text, 'idle'), $19::jsonb, COALESCE($20::jsonb, '{}'::jsonb))
-      ON CONFLICT ("thread_id") DO UPDATE SET "last_version" = th."last_version" + 1, "head_version" = th."last_version" + 1,
-        "head_checkpoint_id" = excluded."head_checkpoint_id", "checkpoint_count" = th."checkpoint_count" + 1, "updated_at" = excluded."updated_at",
+      VALUES ($2, CASE WHEN $26::text = '' THEN $1 END, CASE WHEN $26::text = '' THEN 1 ELSE 0 END, 1, 1, $12, $12, $17::text, COALESCE($18::text, 'idle'), $19::jsonb, COALESCE($20::jsonb, '{}'::jsonb))
+      ON CONFLICT ("thread_id") DO UPDATE SET "last_version" = th."last_version" + 1,
+        "head_version" = CASE WHEN $26::text = '' THEN th."last_version" + 1 ELSE th."head_version" END,
+        "head_checkpoint_id" = CASE WHEN $26::text = '' THEN $1 ELSE th."head_checkpoint_id" END,
+        "checkpoint_count" = th."checkpoint_count" + 1, "updated_at" = excluded."updated_at",
         "graph_id" = CASE WHEN $21::boolean THEN excluded."graph_id" ELSE th."graph_id" END,
         "status" = CASE WHEN $22::boolean THEN excluded."status" ELSE th."status" END,
         "error" = CASE WHEN $23::boolean THEN excluded."error" ELSE th."error" END,
@@ -157,12 +171,12 @@ const SQL = {
       RETURNING th."last_version"),
     l AS (DELETE FROM "thread_locks" WHERE $25::text IS NOT NULL AND "thread_id" = $2 AND "owner" = $25::text)
     INSERT INTO "checkpoints" ("id", "thread_id", "parent_id", "version", "step", "node_name", "state_text", "base_id", "depth", "ops",
-      "next", "interrupts", "pending_writes", "metadata", "created_at", "summary")
-    SELECT $1, $2, $3, t."last_version", $4, $5, $6, $14, $15, $16, $7::jsonb, $8::jsonb, $9::jsonb, $10::jsonb, $11, $13::jsonb FROM t
+      "next", "interrupts", "pending_writes", "metadata", "created_at", "summary", "namespace")
+    SELECT $1, $2, $3, t."last_version", $4, $5, $6, $14, $15, $16, $7::jsonb, $8::jsonb, $9::jsonb, $10::jsonb, $11, $13::jsonb, $26::text FROM t
     RETURNING "version"`,
   // A row's chain (itself, its base, ... down to a state) in one statement; see pg-delta.ts.
   load: chainSql(`c."id" = $1`, true),
-  latest: chainSql(`c."thread_id" = $1 ORDER BY c."version" DESC LIMIT 1`, true),
+  latest: chainSql(`c."thread_id" = $1 AND c."namespace" = '' ORDER BY c."version" DESC LIMIT 1`, true),
   chain: chainSql(`c."id" = $1`, false),
   chains: chainSql(`c."id" = ANY($1::text[])`, false),
   listAsc: `SELECT ${ROW_COLUMNS} FROM "checkpoints" c WHERE c."thread_id" = $1 AND c."version" > $2 AND c."version" < $3 ORDER BY c."version" ASC LIMIT $4`,
@@ -172,9 +186,10 @@ const SQL = {
   summariesDesc: `SELECT ${SUMMARY_COLUMNS} FROM "checkpoints" WHERE "thread_id" = $1 AND "version" > $2 AND "version" < $3 ORDER BY "version" DESC LIMIT $4`,
   summarySources: `SELECT "id", "interrupts", "metadata" FROM "checkpoints" WHERE "id" = ANY($1::text[])`,
   putWrites: `UPDATE "checkpoints" SET "pending_writes" = $2::jsonb WHERE "id" = $1`,
+  writesForUpdate: `SELECT "pending_writes" FROM "checkpoints" WHERE "id" = $1 FOR UPDATE`,
   refreshHead: `UPDATE "threads" SET
-      "head_checkpoint_id" = (SELECT "id" FROM "checkpoints" WHERE "thread_id" = $1 ORDER BY "version" DESC LIMIT 1),
-      "head_version" = COALESCE((SELECT MAX("version") FROM "checkpoints" WHERE "thread_id" = $1), 0),
+      "head_checkpoint_id" = (SELECT "id" FROM "checkpoints" WHERE "thread_id" = $1 AND "namespace" = '' ORDER BY "version" DESC LIMIT 1),
+      "head_version" = COALESCE((SELECT MAX("version") FROM "checkpoints" WHERE "thread_id" = $1 AND "namespace" = ''), 0),
       "checkpoint_count" = (SELECT COUNT(*) FROM "checkpoints" WHERE "thread_id" = $1),
       "updated_at" = $2
     WHERE "thread_id" = $1`,
@@ -331,8 +346,9 @@ export class PostgresCheckpointStore implements CheckpointStore {
     return this.orm();
   }
 
-  async save(cp: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
-    validateNewCheckpoint(cp);
+  async save(given: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
+    validateNewCheckpoint(given);
+    const cp = withoutRootNamespace(given);
     const { thread: patch, releaseLock } = validateSaveOptions(options);
     const p = patch ? this.patchValues(patch) : NO_PATCH;
     // Everything but the state, serialised once; the codec serialises the state (and only once).
@@ -358,6 +374,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
         r.ops,
         ...p,
         releaseLock ?? null,
+        nsOf(cp),
       ]);
     let res: pg.QueryResult<{ version: number }>;
     try {
@@ -413,7 +430,10 @@ export class PostgresCheckpointStore implements CheckpointStore {
     const o = validateListOptions(options);
     const desc = o.order === "desc";
     const values = [threadId, clampInt(o.after ?? INT_MIN), clampInt(o.before ?? INT_MAX), o.limit === undefined ? null : Math.min(o.limit, INT_MAX)];
-    const { rows } = await this.query<PgRow>(desc ? "wp_list_desc" : "wp_list_asc", desc ? SQL.listDesc : SQL.listAsc, values);
+    const f = pgListFilter(o, "c", 5);
+    const { rows } = hasListFilter(o)
+      ? await this.query<PgRow>(undefined, filteredSql(ROW_COLUMNS, "c", f.where, desc), [...values, ...f.values])
+      : await this.query<PgRow>(desc ? "wp_list_desc" : "wp_list_asc", desc ? SQL.listDesc : SQL.listAsc, values);
     const states = await this.codec.rebuildManyStates(rows.map(toDeltaRow), this.fetchChain);
     return rows.map((r) => pgCheckpoint(r, states.get(r.id)!));
   }
@@ -423,11 +443,10 @@ export class PostgresCheckpointStore implements CheckpointStore {
     const o = validateListOptions(options);
     const desc = o.order === "desc";
     const values = [threadId, clampInt(o.after ?? INT_MIN), clampInt(o.before ?? INT_MAX), o.limit === undefined ? null : Math.min(o.limit, INT_MAX)];
-    const { rows } = await this.query<SummaryRow>(
-      desc ? "wp_summaries_desc" : "wp_summaries_asc",
-      desc ? SQL.summariesDesc : SQL.summariesAsc,
-      values,
-    );
+    const f = pgListFilter(o, `"checkpoints"`, 5);
+    const { rows } = hasListFilter(o)
+      ? await this.query<SummaryRow>(undefined, filteredSql(SUMMARY_COLUMNS, "", f.where, desc), [...values, ...f.values])
+      : await this.query<SummaryRow>(desc ? "wp_summaries_desc" : "wp_summaries_asc", desc ? SQL.summariesDesc : SQL.summariesAsc, values);
     return summariesOf(
       rows,
       same,
@@ -449,6 +468,27 @@ export class PostgresCheckpointStore implements CheckpointStore {
       throw (e as { code?: string }).code === "22P05" ? bad("Pending writes hold a \\u0000 character, which JSONB cannot store.") : e;
     });
     if (res.rowCount === 0) throw checkpointNotFound(checkpointId);
+  }
+
+  /**
+   * See types.ts: one transaction that locks the checkpoint's row (FOR UPDATE) while it reads, merges and writes,
+   * so concurrent appends (and putWrites, whose UPDATE takes the same row lock) from any process are serialised.
+   */
+  async appendWrites(checkpointId: string, taskId: string, writes: TaskWrite[]): Promise<void> {
+    const adds = validateAppendWrites(checkpointId, taskId, writes);
+    await this.tx(async (c) => {
+      const { rows } = await c.query<{ pending_writes: PendingWrite[] }>({
+        name: "wp_writes_for_update",
+        text: SQL.writesForUpdate,
+        values: [checkpointId],
+      });
+      if (rows.length === 0) throw checkpointNotFound(checkpointId);
+      const merged = mergeTaskWrites(rows[0].pending_writes, adds);
+      if (!merged) return;
+      await c.query({ name: "wp_put_writes", text: SQL.putWrites, values: [checkpointId, jsonText(merged, "Pending writes")] }).catch((e) => {
+        throw (e as { code?: string }).code === "22P05" ? bad("Pending writes hold a \\u0000 character, which JSONB cannot store.") : e;
+      });
+    });
   }
 
   /** Locks the thread row (saves take the same lock), so head/count updates and re-links never interleave. */

@@ -11,7 +11,11 @@
  *                                        id/threadId/parentId/version, written by save so listSummaries never
  *                                        reads b; absent on checkpoints saved before it). A hash without d was
  *                                        written before the delta layout: its b holds every immutable field,
- *                                        state and metadata included, and it is a snapshot labelled 0.
+ *                                        state and metadata included, and it is a snapshot labelled 0. Since
+ *                                        issue 12 also n (the namespace, only when not the root "": such a
+ *                                        checkpoint is never the thread's head or latest) and f (JSON of the
+ *                                        metadata's scalar top-level entries, what list's metadata filter
+ *                                        reads; absent on older hashes, whose m is read instead).
  *   P execution:T:checkpoints      zset  C scored by version (the seed's per-execution index)
  *   P execution:T:thread           hash  createdAt, updatedAt, status, graphId (absent = null), head (absent =
  *                                        null), headVersion, count, error (JSON), metadata (JSON), seq (version
@@ -43,15 +47,27 @@ end
 local function bumpRev(tkey)
   if redis.call('EXISTS', tkey) == 1 then redis.call('HINCRBY', tkey, 'rev', 1) end
 end
+-- The newest root-namespace checkpoint of index ikey (a hash without n) and its version, or nil: the head.
+-- Walks down past subgraph checkpoints and entries whose hash is gone, newest first.
+local function rootTop(P, ikey)
+  local i = 0
+  while true do
+    local top = redis.call('ZREVRANGE', ikey, i, i, 'WITHSCORES')
+    if not top[1] then return nil end
+    local f = redis.call('HMGET', ckey(P, top[1]), 'v', 'n')
+    if f[1] and not f[2] then return top[1], top[2] end
+    i = i + 1
+  end
+end
 -- Recomputes head/headVersion/count from the index (after deletions or lazily dropped entries).
-local function refreshHead(tkey, ikey)
+local function refreshHead(P, tkey, ikey)
   if redis.call('EXISTS', tkey) == 0 then return end
-  local top = redis.call('ZREVRANGE', ikey, 0, 0, 'WITHSCORES')
-  if top[1] then
-    redis.call('HSET', tkey, 'head', top[1], 'headVersion', top[2], 'count', redis.call('ZCARD', ikey))
+  local id, v = rootTop(P, ikey)
+  if id then
+    redis.call('HSET', tkey, 'head', id, 'headVersion', v, 'count', redis.call('ZCARD', ikey))
   else
     redis.call('HDEL', tkey, 'head')
-    redis.call('HSET', tkey, 'headVersion', 0, 'count', 0)
+    redis.call('HSET', tkey, 'headVersion', 0, 'count', redis.call('ZCARD', ikey))
   end
 end
 -- TTL: every key of a thread shares one deadline (exp), so the index can never outlive its checkpoints.
@@ -117,7 +133,8 @@ const THREAD_HMGET = THREAD_FIELDS.map((f) => `'${f}'`).join(", ");
  * save. ARGV: P, T, C, parent ("" = none), head JSON (b), writes JSON, nowMs, nowIso, ttlMs (0 = none), summary
  * JSON, metadata JSON, depth, then state JSON (a snapshot) or "" with base id and ops (a delta row), then
  * SaveOptions: flag/value pairs for graphId, status, error, metadata as updateThread takes them (ARGV 16-23),
- * and the lock owner to release ("" = none, ARGV 24).
+ * and the lock owner to release ("" = none, ARGV 24), the namespace ("" = root, ARGV 25) and the JSON of the
+ * metadata's scalar top-level entries (f, ARGV 26).
  * Returns {1, version} or {0, reason, detail}; on a refusal nothing was written. A delta row whose base is no
  * longer in the thread (deleted or pruned since the codec saw it) is refused with 'no-base': the caller saves
  * it again as a snapshot.
@@ -140,17 +157,20 @@ if state ~= '' then
 else
   redis.call('HSET', ck, 't', T, 'p', parent, 'v', v, 'b', ARGV[5], 'w', ARGV[6], 's', ARGV[10], 'm', ARGV[11], 'd', ARGV[12], 'a', base, 'o', ops)
 end
+redis.call('HSET', ck, 'f', ARGV[26])
+if ARGV[25] ~= '' then redis.call('HSET', ck, 'n', ARGV[25]) end
 redis.call('ZADD', ikey, v, C)
 if redis.call('HSETNX', tkey, 'createdAt', ARGV[8]) == 1 then
-  redis.call('HSET', tkey, 'status', 'idle', 'metadata', '{}', 'error', 'null')
+  redis.call('HSET', tkey, 'status', 'idle', 'metadata', '{}', 'error', 'null', 'headVersion', 0)
 end
 local old = redis.call('HMGET', tkey, 'status', 'graphId')
 if ARGV[16] == '1' then redis.call('HSET', tkey, 'graphId', ARGV[17]) elseif ARGV[16] == '-' then redis.call('HDEL', tkey, 'graphId') end
 if ARGV[18] == '1' then redis.call('HSET', tkey, 'status', ARGV[19]) end
 if ARGV[20] == '1' then redis.call('HSET', tkey, 'error', ARGV[21]) end
 if ARGV[22] == '1' then redis.call('HSET', tkey, 'metadata', ARGV[23]) end
--- A new checkpoint always has the highest version, so it is the head.
-redis.call('HSET', tkey, 'head', C, 'headVersion', v, 'count', redis.call('ZCARD', ikey), 'updatedAt', ARGV[8])
+-- A new root checkpoint always has the highest version, so it is the head; a subgraph one never is.
+if ARGV[25] == '' then redis.call('HSET', tkey, 'head', C, 'headVersion', v) end
+redis.call('HSET', tkey, 'count', redis.call('ZCARD', ikey), 'updatedAt', ARGV[8])
 local f = redis.call('HMGET', tkey, 'status', 'graphId')
 indexThread(P, T, tonumber(ARGV[7]), old[1], old[2], f[1], f[2])
 local e = touch(P, tkey, ikey, tonumber(ARGV[9]))
@@ -164,7 +184,7 @@ return {1, v}
 
 /**
  * load / latest. ARGV: P, mode ("c": ARGV[3] is a checkpoint id; "t": ARGV[3] is a thread id, whose newest
- * checkpoint is read), id. Returns {} when there is none, else {parent, version, writes, chain...}: the
+ * ROOT-namespace checkpoint is read), id. Returns {} when there is none, else {parent, version, writes, chain...}: the
  * checkpoint's chain as `walk` lists it (the checkpoint first, with its body), so a load is one round trip.
  * Like list, latest drops index entries whose hash is gone on the way.
  */
@@ -174,14 +194,16 @@ local C = X
 if mode == 't' then
   C = nil
   local tkey, ikey = tkeys(P, X)
-  local dropped = false
+  local dropped, i = false, 0
   while true do
-    local top = redis.call('ZREVRANGE', ikey, 0, 0)
+    local top = redis.call('ZREVRANGE', ikey, i, i)
     if not top[1] then break end
-    if redis.call('EXISTS', ckey(P, top[1])) == 1 then C = top[1]; break end
-    redis.call('ZREM', ikey, top[1]); dropped = true
+    local f = redis.call('HMGET', ckey(P, top[1]), 'v', 'n')
+    if not f[1] then redis.call('ZREM', ikey, top[1]); dropped = true
+    elseif f[2] then i = i + 1 -- a subgraph checkpoint: never latest
+    else C = top[1]; break end
   end
-  if dropped then refreshHead(tkey, ikey) end
+  if dropped then refreshHead(P, tkey, ikey) end
   if not C then return {} end
 end
 local f = redis.call('HMGET', ckey(P, C), 'p', 'v', 'w')
@@ -205,7 +227,9 @@ return out
 
 /**
  * list. ARGV: P, T, min, max (ZRANGEBYSCORE bounds), rev ("1" = newest first), limit (0 = all), summaries
- * ("1" = listSummaries). For list, returns {page, chains}: page is a flat list of id, p, v, w, d, a, o, m, x, b
+ * ("1" = listSummaries), then the filter (ListOptions): "1" and a namespace, or "0" and "" for any, and the
+ * metadata filter's JSON ("" = none), matched on each hash's f (or m when it has none) before the limit
+ * counts it; no state or body is read for a checkpoint that does not match. For list, returns {page, chains}: page is a flat list of id, p, v, w, d, a, o, m, x, b
  * per checkpoint, chains lists (as `walk` does) the chains of the bases outside the page, so a page is
  * rebuilt from one round trip. For summaries, a flat list of id, p, v, s, "", "" per checkpoint, or, for a
  * checkpoint saved before summaries existed, id, p, v, "", b, m, so no body is read when every checkpoint has
@@ -215,6 +239,24 @@ return out
 const LIST = `${HELPERS}
 local P, T, min, max, rev, limit = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1', tonumber(ARGV[6])
 local summaries = ARGV[7] == '1'
+local byNs, ns, want = ARGV[8] == '1', ARGV[9], nil
+if ARGV[10] ~= '' then want = cjson.decode(ARGV[10]) end
+-- Whether checkpoint key k passes the filter (numbers compare as numbers, never equal to strings).
+local function keep(k)
+  if not byNs and not want then return true end
+  local g = redis.call('HMGET', k, 'n', 'f', 'v')
+  if not g[3] then return true end -- gone: the caller drops it
+  if byNs and (g[1] or '') ~= ns then return false end
+  if not want then return true end
+  local have = g[2]
+  if not have then have = redis.call('HGET', k, 'm') or '{}' end
+  local ok, md = pcall(cjson.decode, have)
+  if not ok or type(md) ~= 'table' then return false end
+  for key, value in pairs(want) do
+    if md[key] ~= value then return false end
+  end
+  return true
+end
 local tkey, ikey = tkeys(P, T)
 local out, n, offset, dropped = {}, 0, 0, 0
 while true do
@@ -223,12 +265,13 @@ while true do
   local ids
   if rev then ids = redis.call('ZREVRANGEBYSCORE', ikey, max, min, 'LIMIT', offset, count)
   else ids = redis.call('ZRANGEBYSCORE', ikey, min, max, 'LIMIT', offset, count) end
-  local missing = 0
+  local missing, skipped = 0, 0
   for i = 1, #ids do
     local k = ckey(P, ids[i])
     -- 'v' exists exactly when the checkpoint does (save writes every field in one HSET).
-    local f
-    if summaries then
+    local f = {}
+    if not keep(k) then skipped = skipped + 1
+    elseif summaries then
       f = redis.call('HMGET', k, 'p', 'v', 's')
       if f[2] then
         if f[3] then f[4] = ''; f[5] = ''
@@ -241,16 +284,16 @@ while true do
       out[#out + 1] = ids[i]
       for j = 1, #f do out[#out + 1] = f[j] end
       n = n + 1
-    else
+    elseif #f > 0 then
       redis.call('ZREM', ikey, ids[i]); missing = missing + 1
     end
   end
   dropped = dropped + missing
-  -- Removed entries shift the later ones down, so only the kept ones advance the offset.
+  -- Removed entries shift the later ones down, so only the others (kept or filtered out) advance the offset.
   offset = offset + #ids - missing
-  if missing == 0 or #ids == 0 or (limit > 0 and n >= limit) then break end
+  if (missing == 0 and skipped == 0) or #ids == 0 or (limit > 0 and n >= limit) then break end
 end
-if dropped > 0 then refreshHead(tkey, ikey) end
+if dropped > 0 then refreshHead(P, tkey, ikey) end
 if summaries then return out end
 local seen, chains = {}, {}
 for i = 1, #out, 10 do seen[out[i]] = true end
@@ -264,6 +307,19 @@ return {out, chains}
 const PUT_WRITES = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'w', ARGV[1])
+return 1
+`;
+
+/**
+ * appendWrites' compare-and-set. KEYS[1] = checkpoint key; ARGV: the `w` text the caller merged from ("" when the
+ * hash had none), the merged text. 1 if written, 0 if the checkpoint is unknown, 2 if `w` changed meanwhile (the
+ * caller reads again and re-merges). The merge itself runs in the client: cjson would not round-trip values
+ * (an empty array comes back as {}, numbers lose digits), and JSON text must stay byte-exact.
+ */
+const CAS_WRITES = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if (redis.call('HGET', KEYS[1], 'w') or '') ~= ARGV[1] then return 2 end
+redis.call('HSET', KEYS[1], 'w', ARGV[2])
 return 1
 `;
 
@@ -319,7 +375,7 @@ for i = at, #ARGV, 2 do
   if redis.call('EXISTS', k) == 1 then redis.call('HSET', k, 'p', ARGV[i + 1]) end
 end
 bumpRev(tkey)
-refreshHead(tkey, ikey)
+refreshHead(P, tkey, ikey)
 return nd
 `;
 
@@ -485,7 +541,8 @@ return out
 
 /**
  * importCheckpoint (import.ts). ARGV: P, T, C, parent ("" = none), head JSON (b), writes JSON, nowMs, nowIso,
- * ttlMs (0 = none), summary JSON, metadata JSON, depth, state JSON (always a snapshot), version. Writes only
+ * ttlMs (0 = none), summary JSON, metadata JSON, depth, state JSON (always a snapshot), version, namespace ("" =
+ * root), the metadata's scalar entries as JSON (f; see save). Writes only
  * when the id is new, the version free in the thread and the parent in the thread; then returns {1}. Otherwise
  * writes nothing and returns {0, thread of the id or "", its version or "", holder of the version or "",
  * thread of the parent or ""}: the caller decides (no-op or INVALID_ARGUMENT) from those facts. The thread's
@@ -503,13 +560,14 @@ if parent ~= '' then pt = redis.call('HGET', ckey(P, parent), 't') or '' end
 if f[1] or (holder ~= '' and holder ~= C) or (parent ~= '' and pt ~= T) then
   return {0, f[1] or '', f[2] or '', holder, pt}
 end
-redis.call('HSET', ck, 't', T, 'p', parent, 'v', V, 'b', ARGV[5], 'w', ARGV[6], 's', ARGV[10], 'm', ARGV[11], 'd', ARGV[12], 'x', ARGV[13])
+redis.call('HSET', ck, 't', T, 'p', parent, 'v', V, 'b', ARGV[5], 'w', ARGV[6], 's', ARGV[10], 'm', ARGV[11], 'd', ARGV[12], 'x', ARGV[13], 'f', ARGV[16])
+if ARGV[15] ~= '' then redis.call('HSET', ck, 'n', ARGV[15]) end
 redis.call('ZADD', ikey, V, C)
 if redis.call('HSETNX', tkey, 'createdAt', ARGV[8]) == 1 then
-  redis.call('HSET', tkey, 'status', 'idle', 'metadata', '{}', 'error', 'null')
+  redis.call('HSET', tkey, 'status', 'idle', 'metadata', '{}', 'error', 'null', 'headVersion', 0)
 end
 if tonumber(redis.call('HGET', tkey, 'seq') or '0') < V then redis.call('HSET', tkey, 'seq', V) end
-refreshHead(tkey, ikey)
+refreshHead(P, tkey, ikey)
 local cur = redis.call('HGET', tkey, 'updatedAt')
 if (not cur) or cur < ARGV[8] then
   redis.call('HSET', tkey, 'updatedAt', ARGV[8])
@@ -563,6 +621,7 @@ export const SCRIPTS = {
   wpChains: { numberOfKeys: 0, lua: CHAINS },
   wpList: { numberOfKeys: 0, lua: LIST },
   wpPutWrites: { numberOfKeys: 1, lua: PUT_WRITES },
+  wpCasWrites: { numberOfKeys: 1, lua: CAS_WRITES },
   wpSkeleton: { numberOfKeys: 0, lua: SKELETON },
   wpApplyPrune: { numberOfKeys: 0, lua: APPLY_PRUNE },
   wpClear: { numberOfKeys: 0, lua: CLEAR },

@@ -27,6 +27,8 @@ import { MAX_HOPS, SCRIPTS, THREAD_FIELDS, type ScriptName } from "./redis-scrip
 import { storageReport, type RowSize } from "./storage";
 import { importDecision, importRow, validateImport } from "./import";
 import { toSummary } from "./summary";
+import { mergeTaskWrites, validateAppendWrites } from "./writes";
+import { nsOf, scalarMetadata, withoutRootNamespace, type MetadataFilter } from "./list-filter";
 import { storeLabel, storeTimeoutMs, unavailable } from "./timeouts";
 import type {
   Checkpoint,
@@ -39,6 +41,7 @@ import type {
   NewCheckpoint,
   SaveOptions,
   PendingWrite,
+  TaskWrite,
   ThreadInfo,
   ThreadPage,
   ThreadPatch,
@@ -75,7 +78,7 @@ type ScriptFn = (...args: (string | number)[]) => Promise<Reply>;
 type Raw = string | null;
 
 /** What a hash's `b` holds: the immutable fields but state and metadata (which a pre-delta hash also holds). */
-type Head = Pick<Checkpoint, "id" | "threadId" | "step" | "nodeName" | "next" | "interrupts" | "timestamp"> & {
+type Head = Pick<Checkpoint, "id" | "threadId" | "step" | "nodeName" | "next" | "interrupts" | "timestamp" | "namespace"> & {
   state?: unknown;
   metadata?: Checkpoint["metadata"];
 };
@@ -107,6 +110,13 @@ function parse<T>(text: string, id: string): T {
     throw new WaypointError("CORRUPT_CHECKPOINT", `Checkpoint "${id}" holds invalid JSON in Redis.`, { checkpointId: id }, { cause: e });
   }
 }
+
+/** wpList's filter arguments (redis-scripts.ts LIST): namespace flag and value, metadata filter JSON. */
+const listFilterArgs = (o: { namespace?: string; metadata?: MetadataFilter }): string[] => [
+  o.namespace === undefined ? "0" : "1",
+  o.namespace ?? "",
+  o.metadata ? JSON.stringify(o.metadata) : "",
+];
 
 const NO_PATCH = ["0", "", "0", "", "0", "", "0", ""];
 
@@ -141,8 +151,9 @@ export class RedisCheckpointStore implements CheckpointStore {
     await this.run(() => Promise.all(Object.values(SCRIPTS).map((s) => this.redis.script("LOAD", s.lua))));
   }
 
-  async save(checkpoint: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
-    validateNewCheckpoint(checkpoint);
+  async save(given: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
+    validateNewCheckpoint(given);
+    const checkpoint = withoutRootNamespace(given);
     const { thread: patch, releaseLock } = validateSaveOptions(options);
     const patchArgs = patch ? this.patchArgs(patch) : NO_PATCH;
     // Stored apart: parentId (re-linked by delete/prune), pendingWrites (putWrites), version (assigned here),
@@ -176,6 +187,8 @@ export class RedisCheckpointStore implements CheckpointStore {
           row.ops ?? "",
           ...patchArgs,
           releaseLock ?? "",
+          nsOf(checkpoint),
+          JSON.stringify(scalarMetadata(metadata)),
         ),
       )) as Reply[];
       if (r[0] === 1) {
@@ -197,8 +210,9 @@ export class RedisCheckpointStore implements CheckpointStore {
   }
 
   /** See types.ts: one script (wpImport in redis-scripts.ts) checks and writes; stored whole (import.ts). */
-  async importCheckpoint(checkpoint: Checkpoint): Promise<boolean> {
-    validateImport(checkpoint);
+  async importCheckpoint(given: Checkpoint): Promise<boolean> {
+    validateImport(given);
+    const checkpoint = withoutRootNamespace(given);
     const { parentId, pendingWrites, version, state: _state, metadata, ...rest } = checkpoint;
     const head = json(rest, "Checkpoint");
     const writes = json(pendingWrites, "pendingWrites");
@@ -222,6 +236,8 @@ export class RedisCheckpointStore implements CheckpointStore {
         row.depth,
         row.stateJson,
         version,
+        nsOf(checkpoint),
+        JSON.stringify(scalarMetadata(metadata)),
       ),
     )) as Reply[];
     if (r[0] === 1) {
@@ -267,7 +283,7 @@ export class RedisCheckpointStore implements CheckpointStore {
     const min = o.after === undefined ? "-inf" : `(${o.after}`;
     const max = o.before === undefined ? "+inf" : `(${o.before}`;
     const [flat, more] = (await this.run(() =>
-      this.cmd.wpList(this.prefix, threadId, min, max, o.order === "desc" ? "1" : "0", o.limit ?? 0, "0"),
+      this.cmd.wpList(this.prefix, threadId, min, max, o.order === "desc" ? "1" : "0", o.limit ?? 0, "0", ...listFilterArgs(o)),
     )) as [Raw[], Raw[]];
     const page: { parent: string; version: number; writes: string; read: ReadRow; head: Head }[] = [];
     const known = new Map<string, DeltaRow>();
@@ -301,7 +317,9 @@ export class RedisCheckpointStore implements CheckpointStore {
     const o = validateListOptions(options);
     const min = o.after === undefined ? "-inf" : `(${o.after}`;
     const max = o.before === undefined ? "+inf" : `(${o.before}`;
-    const flat = (await this.run(() => this.cmd.wpList(this.prefix, threadId, min, max, o.order === "desc" ? "1" : "0", o.limit ?? 0, "1"))) as Raw[];
+    const flat = (await this.run(() =>
+      this.cmd.wpList(this.prefix, threadId, min, max, o.order === "desc" ? "1" : "0", o.limit ?? 0, "1", ...listFilterArgs(o)),
+    )) as Raw[];
     const out: CheckpointSummary[] = [];
     for (let i = 0; i < flat.length; i += 6) {
       const [id, parent, version, summary, body, metadata] = flat.slice(i, i + 6) as [string, string, string, string, string, Raw];
@@ -324,6 +342,25 @@ export class RedisCheckpointStore implements CheckpointStore {
     validateWrites(writes);
     const text = json(writes, "pendingWrites");
     if ((await this.run(() => this.cmd.wpPutWrites(this.key(checkpointId), text))) !== 1) throw checkpointNotFound(checkpointId);
+  }
+
+  /**
+   * See types.ts. Optimistic and atomic: read `w`, merge here, then one script (wpCasWrites) writes the result
+   * only if `w` is still what was read, else this reads and merges again. Every round some writer succeeds, so
+   * N concurrent appends finish in at most N rounds; the merge is deterministic, so a retry is always safe.
+   */
+  async appendWrites(checkpointId: string, taskId: string, writes: TaskWrite[]): Promise<void> {
+    const adds = validateAppendWrites(checkpointId, taskId, writes);
+    const key = this.key(checkpointId);
+    for (;;) {
+      const [t, w] = await this.run(() => this.redis.hmget(key, "t", "w"));
+      if (t === null) throw checkpointNotFound(checkpointId);
+      const merged = mergeTaskWrites(parse<PendingWrite[]>(w ?? "[]", checkpointId), adds);
+      if (!merged) return;
+      const r = await this.run(() => this.cmd.wpCasWrites(key, w ?? "", JSON.stringify(merged)));
+      if (r === 0) throw checkpointNotFound(checkpointId);
+      if (r === 1) return;
+    }
   }
 
   async delete(checkpointId: string): Promise<void> {
@@ -581,6 +618,7 @@ function assemble(head: Head, parent: string, version: number, state: unknown, m
   return {
     id: head.id,
     threadId: head.threadId,
+    ...(head.namespace ? { namespace: head.namespace } : {}),
     parentId: parent || null,
     version,
     step: head.step,

@@ -23,6 +23,8 @@ export interface CheckpointRow {
   pending_writes: unknown;
   metadata: unknown;
   created_at: string;
+  /** Selected by the row readers that return checkpoints; "" (root) when absent. */
+  namespace?: string | null;
 }
 
 export const CHECKPOINT_COLUMNS = `"id", "thread_id", "parent_id", "version", "step", "node_name", "state", "next", "interrupts", "pending_writes", "metadata", "created_at"`;
@@ -31,6 +33,7 @@ export function rowToCheckpoint(r: CheckpointRow, json: (v: unknown) => unknown)
   return {
     id: r.id,
     threadId: r.thread_id,
+    ...(r.namespace ? { namespace: r.namespace } : {}),
     parentId: r.parent_id,
     version: Number(r.version),
     step: Number(r.step),
@@ -198,6 +201,7 @@ export function storedCopy(cp: NewCheckpoint, j: CheckpointJson, version: number
   return {
     id: cp.id,
     threadId: cp.threadId,
+    ...(cp.namespace ? { namespace: cp.namespace } : {}),
     parentId: cp.parentId,
     version,
     step: cp.step,

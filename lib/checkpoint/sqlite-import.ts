@@ -16,17 +16,18 @@ function prepareImport(db: Database.Database) {
     byId: db.prepare<[string], { thread_id: string; version: number }>(`SELECT "thread_id", "version" FROM "checkpoints" WHERE "id" = ?`),
     byVersion: db.prepare<[string, number], { id: string }>(`SELECT "id" FROM "checkpoints" WHERE "thread_id" = ? AND "version" = ?`),
     insert: db.prepare(
-      `INSERT INTO "checkpoints" (${CHECKPOINT_COLUMNS}, "summary", ${DELTA_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO "checkpoints" (${CHECKPOINT_COLUMNS}, "summary", ${DELTA_COLUMNS}, "namespace") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    thread: db.prepare<[{ t: string; id: string; v: number; now: string }]>(
+    // The head is the newest ROOT-namespace checkpoint (@root 1 when this one is root).
+    thread: db.prepare<[{ t: string; id: string; v: number; now: string; root: number }]>(
       `INSERT INTO "threads" ("thread_id", "head_checkpoint_id", "head_version", "last_version", "checkpoint_count", "created_at", "updated_at")
-       VALUES (@t, @id, @v, @v, 1, @now, @now)
+       VALUES (@t, CASE WHEN @root THEN @id END, CASE WHEN @root THEN @v ELSE 0 END, @v, 1, @now, @now)
        ON CONFLICT ("thread_id") DO UPDATE SET
          "last_version" = MAX("last_version", @v),
          "checkpoint_count" = "checkpoint_count" + 1,
          "updated_at" = MAX("updated_at", @now),
-         "head_checkpoint_id" = (SELECT "id" FROM "checkpoints" WHERE "thread_id" = @t ORDER BY "version" DESC LIMIT 1),
-         "head_version" = (SELECT MAX("version") FROM "checkpoints" WHERE "thread_id" = @t)`,
+         "head_checkpoint_id" = (SELECT "id" FROM "checkpoints" WHERE "thread_id" = @t AND "namespace" = '' ORDER BY "version" DESC LIMIT 1),
+         "head_version" = COALESCE((SELECT MAX("version") FROM "checkpoints" WHERE "thread_id" = @t AND "namespace" = ''), 0)`,
     ),
   };
 }
@@ -67,8 +68,9 @@ export function importSqlite(db: Database.Database, codec: DeltaCodec, cp: Check
       null,
       row.depth,
       null,
+      cp.namespace ?? "",
     );
-    s.thread.run({ t: cp.threadId, id: cp.id, v: cp.version, now: new Date().toISOString() });
+    s.thread.run({ t: cp.threadId, id: cp.id, v: cp.version, now: new Date().toISOString(), root: cp.namespace ? 0 : 1 });
     return true;
   });
   const written = run.immediate();

@@ -68,6 +68,9 @@ import { isSnapshotRow, type DeltaRow } from "./delta-format";
 import { storageReport } from "./storage";
 import { importSqlite } from "./sqlite-import";
 import { threadSearchSql } from "./sql-thread-search";
+import { mergeTaskWrites, validateAppendWrites } from "./writes";
+import { nsOf, withoutRootNamespace } from "./list-filter";
+import { hasListFilter, sqliteListFilter, type ListFilter } from "./sql-list-filter";
 import {
   CHECKPOINT_COLUMNS,
   DELTA_COLUMNS,
@@ -97,7 +100,9 @@ import type {
   AcquireOptions,
   LockResult,
   NewCheckpoint,
+  PendingWrite,
   SaveOptions,
+  TaskWrite,
   ThreadInfo,
   ThreadPage,
   ThreadPatch,
@@ -157,6 +162,8 @@ async function enableWal(db: Database.Database, timeoutMs: number): Promise<void
 }
 
 const json = (v: unknown) => JSON.parse(v as string);
+/** The bound values of a listing's namespace / metadata conditions (empty without a filter). */
+const filterValues = (o: ListFilter) => (hasListFilter(o) ? sqliteListFilter(o, `"checkpoints"`).values : []);
 const j = JSON.stringify;
 
 type Prepared = ReturnType<typeof prepare>;
@@ -168,7 +175,7 @@ type StoredRow = CheckpointRow & DeltaColumns;
 type ChainRow = StoredRow & { n: number };
 
 /** Every column of a row, in CHECKPOINT_COLUMNS order, then the delta columns. */
-const ROW_COLUMNS = `${CHECKPOINT_COLUMNS}, ${DELTA_COLUMNS}`;
+const ROW_COLUMNS = `${CHECKPOINT_COLUMNS}, ${DELTA_COLUMNS}, "namespace"`;
 
 /**
  * Longest chain a CTE follows: only a guard against a (corrupt) cycle of base_id, since a real chain is at most
@@ -184,7 +191,7 @@ const MAX_CHAIN = 10_000;
 const chainSql = (anchor: string) => `WITH RECURSIVE "chain" AS (
     SELECT ${ROW_COLUMNS}, 0 AS "n" FROM (${anchor})
     UNION ALL
-    SELECT c."id", NULL, NULL, NULL, NULL, NULL, c."state", NULL, NULL, NULL, c."metadata", NULL, c."base_id", c."depth", c."ops", "chain"."n" + 1
+    SELECT c."id", NULL, NULL, NULL, NULL, NULL, c."state", NULL, NULL, NULL, c."metadata", NULL, c."base_id", c."depth", c."ops", NULL, "chain"."n" + 1
     FROM "chain" JOIN "checkpoints" AS c ON c."id" = "chain"."base_id"
     WHERE "chain"."state" = '' AND "chain"."n" < ${MAX_CHAIN}
   ) SELECT * FROM "chain"`;
@@ -253,18 +260,23 @@ function prepare(db: Database.Database) {
     threadOf: db.prepare<[string], { thread_id: string; parent_id: string | null }>(
       `SELECT "thread_id", "parent_id" FROM "checkpoints" WHERE "id" = ?`,
     ),
-    bump: db.prepare<[{ t: string; id: string; now: string }], { last_version: number }>(
+    // The head moves only with a root-namespace checkpoint (@root 1); every save takes the next version.
+    bump: db.prepare<[{ t: string; id: string; now: string; root: number }], { last_version: number }>(
       `INSERT INTO "threads" ("thread_id", "head_checkpoint_id", "head_version", "last_version", "checkpoint_count", "created_at", "updated_at")
-       VALUES (@t, @id, 1, 1, 1, @now, @now)
-       ON CONFLICT ("thread_id") DO UPDATE SET "last_version" = "last_version" + 1, "head_version" = "last_version" + 1,
-         "head_checkpoint_id" = excluded."head_checkpoint_id", "checkpoint_count" = "checkpoint_count" + 1, "updated_at" = excluded."updated_at"
+       VALUES (@t, CASE WHEN @root THEN @id END, @root, 1, 1, @now, @now)
+       ON CONFLICT ("thread_id") DO UPDATE SET "last_version" = "last_version" + 1,
+         "head_version" = CASE WHEN @root THEN "last_version" + 1 ELSE "head_version" END,
+         "head_checkpoint_id" = CASE WHEN @root THEN @id ELSE "head_checkpoint_id" END,
+         "checkpoint_count" = "checkpoint_count" + 1, "updated_at" = excluded."updated_at"
        RETURNING "last_version"`,
     ),
-    insert: db.prepare(`INSERT INTO "checkpoints" (${cols}, "summary", ${DELTA_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insert: db.prepare(
+      `INSERT INTO "checkpoints" (${cols}, "summary", ${DELTA_COLUMNS}, "namespace") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
     // load / latest: the row and its chain in one statement.
     load: db.prepare<[string], ChainRow>(chainSql(`SELECT ${ROW_COLUMNS} FROM "checkpoints" WHERE "id" = ?`)),
     latest: db.prepare<[string], ChainRow>(
-      chainSql(`SELECT ${ROW_COLUMNS} FROM "checkpoints" WHERE "thread_id" = ? ORDER BY "version" DESC LIMIT 1`),
+      chainSql(`SELECT ${ROW_COLUMNS} FROM "checkpoints" WHERE "thread_id" = ? AND "namespace" = '' ORDER BY "version" DESC LIMIT 1`),
     ),
     chains: db.prepare<[string], DeltaSqlRow>(CHAINS_SQL),
     listAsc: db.prepare<[string, number, number, number], StoredRow>(
@@ -284,6 +296,7 @@ function prepare(db: Database.Database) {
       `SELECT "id", "interrupts", "metadata" FROM "checkpoints" WHERE "id" IN (SELECT "value" FROM json_each(?))`,
     ),
     putWrites: db.prepare(`UPDATE "checkpoints" SET "pending_writes" = ? WHERE "id" = ?`),
+    writesOf: db.prepare<[string], { pending_writes: string }>(`SELECT "pending_writes" FROM "checkpoints" WHERE "id" = ?`),
     skeleton: db.prepare<[string], SkeletonRow & { baseId: string | null }>(
       `SELECT "id", "parent_id" AS "parentId", "version", "base_id" AS "baseId" FROM "checkpoints" WHERE "thread_id" = ?`,
     ),
@@ -299,8 +312,8 @@ function prepare(db: Database.Database) {
     // After deletes: head = newest survivor, count recomputed from the rows (cheap: the (thread_id, version) index).
     refreshHead: db.prepare<[{ t: string; now: string }]>(
       `UPDATE "threads" SET
-         "head_checkpoint_id" = (SELECT "id" FROM "checkpoints" WHERE "thread_id" = @t ORDER BY "version" DESC LIMIT 1),
-         "head_version" = COALESCE((SELECT MAX("version") FROM "checkpoints" WHERE "thread_id" = @t), 0),
+         "head_checkpoint_id" = (SELECT "id" FROM "checkpoints" WHERE "thread_id" = @t AND "namespace" = '' ORDER BY "version" DESC LIMIT 1),
+         "head_version" = COALESCE((SELECT MAX("version") FROM "checkpoints" WHERE "thread_id" = @t AND "namespace" = ''), 0),
          "checkpoint_count" = (SELECT COUNT(*) FROM "checkpoints" WHERE "thread_id" = @t),
          "updated_at" = @now
        WHERE "thread_id" = @t`,
@@ -339,6 +352,8 @@ export class SqliteCheckpointStore implements CheckpointStore {
   readonly file: string;
   private readonly busyTimeoutMs: number;
   private db: Database.Database | null = null;
+  /** Prepared filtered listing statements by SQL text (see `filtered`); cleared with the connection. */
+  private readonly shapes = new Map<string, Database.Statement>();
   private q: Prepared | null = null;
   private prisma: PrismaClient | null = null;
   private settingUp: Promise<void> | null = null;
@@ -411,8 +426,9 @@ export class SqliteCheckpointStore implements CheckpointStore {
     return this.orm();
   }
 
-  async save(cp: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
-    validateNewCheckpoint(cp);
+  async save(given: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
+    validateNewCheckpoint(given);
+    const cp = withoutRootNamespace(given);
     const { thread: patch, releaseLock } = validateSaveOptions(options);
     const head = checkpointHeadJson(cp);
     const threadUpsert = patch && this.threadUpsert(cp.threadId, patch);
@@ -428,7 +444,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
       if (row.baseId !== null && row.baseId !== cp.parentId && q.threadOf.get(row.baseId)?.thread_id !== cp.threadId) {
         row = this.codec.asSnapshot(row);
       }
-      const version = q.bump.get({ t: cp.threadId, id: cp.id, now: new Date().toISOString() })!.last_version;
+      const version = q.bump.get({ t: cp.threadId, id: cp.id, now: new Date().toISOString(), root: nsOf(cp) === "" ? 1 : 0 })!.last_version;
       q.insert.run(
         cp.id,
         cp.threadId,
@@ -446,6 +462,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
         row.baseId,
         row.depth,
         row.ops,
+        nsOf(cp),
       );
       // The run's bookkeeping in the same commit (SaveOptions): the thread patch, then the lock's release.
       if (threadUpsert) q.updateThread.get(threadUpsert);
@@ -488,11 +505,14 @@ export class SqliteCheckpointStore implements CheckpointStore {
     assertSafeId(threadId, "thread");
     const o = validateListOptions(options);
     const q = await this.ready();
-    const stmt = o.order === "desc" ? q.listDesc : q.listAsc;
+    const stmt = (hasListFilter(o) ? this.filtered<StoredRow>(ROW_COLUMNS, o) : o.order === "desc" ? q.listDesc : q.listAsc) as Database.Statement<
+      unknown[],
+      StoredRow
+    >;
     // The page and the chains of its bases outside it, in one read transaction (one consistent snapshot: another
     // process's prune cannot fold and delete in between).
     const { rows, chains } = this.db!.transaction(() => {
-      const rows = stmt.all(threadId, o.after ?? Number.MIN_SAFE_INTEGER, o.before ?? Number.MAX_SAFE_INTEGER, o.limit ?? -1);
+      const rows = stmt.all(threadId, o.after ?? Number.MIN_SAFE_INTEGER, o.before ?? Number.MAX_SAFE_INTEGER, ...filterValues(o), o.limit ?? -1);
       const inPage = new Set(rows.map((r) => r.id));
       const outside = new Set<string>();
       for (const r of rows) if (r.state === "" && r.base_id !== null && !inPage.has(r.base_id)) outside.add(r.base_id);
@@ -513,9 +533,27 @@ export class SqliteCheckpointStore implements CheckpointStore {
     assertSafeId(threadId, "thread");
     const o = validateListOptions(options);
     const q = await this.ready();
-    const stmt = o.order === "desc" ? q.summariesDesc : q.summariesAsc;
-    const rows = stmt.all(threadId, o.after ?? Number.MIN_SAFE_INTEGER, o.before ?? Number.MAX_SAFE_INTEGER, o.limit ?? -1);
+    const stmt = (
+      hasListFilter(o) ? this.filtered<SummaryRow>(SUMMARY_COLUMNS, o) : o.order === "desc" ? q.summariesDesc : q.summariesAsc
+    ) as Database.Statement<unknown[], SummaryRow>;
+    const rows = stmt.all(threadId, o.after ?? Number.MIN_SAFE_INTEGER, o.before ?? Number.MAX_SAFE_INTEGER, ...filterValues(o), o.limit ?? -1);
     return summariesOf(rows, json, (ids) => q.summarySources.all(j(ids)));
+  }
+
+  /**
+   * A list / listSummaries statement with namespace and metadata conditions (sql-list-filter.ts), prepared once
+   * per shape (columns, order, which keys of which types) and kept: parameters are threadId, after, before, the
+   * filter's values (`filterValues`), limit.
+   */
+  private filtered<R>(columns: string, o: ReturnType<typeof validateListOptions>): Database.Statement<unknown[], R> {
+    const { where } = sqliteListFilter(o, `"checkpoints"`);
+    const text = `SELECT ${columns} FROM "checkpoints" WHERE "thread_id" = ? AND "version" > ? AND "version" < ?${where} ORDER BY "version" ${o.order === "desc" ? "DESC" : "ASC"} LIMIT ?`;
+    let stmt = this.shapes.get(text);
+    if (!stmt) {
+      if (this.shapes.size >= 64) this.shapes.clear(); // a bound on distinct filter shapes, not a cache policy
+      this.shapes.set(text, (stmt = this.db!.prepare(text)));
+    }
+    return stmt as Database.Statement<unknown[], R>;
   }
 
   async latest(threadId: string): Promise<Checkpoint | null> {
@@ -530,6 +568,18 @@ export class SqliteCheckpointStore implements CheckpointStore {
     const text = jsonText(writes, "Pending writes");
     const q = await this.ready();
     if (q.putWrites.run(text, checkpointId).changes === 0) throw checkpointNotFound(checkpointId);
+  }
+
+  /** See types.ts: read, merge and write in one IMMEDIATE transaction (the write lock is held across all three). */
+  async appendWrites(checkpointId: string, taskId: string, writes: TaskWrite[]): Promise<void> {
+    const adds = validateAppendWrites(checkpointId, taskId, writes);
+    const q = await this.ready();
+    this.db!.transaction(() => {
+      const row = q.writesOf.get(checkpointId);
+      if (!row) throw checkpointNotFound(checkpointId);
+      const merged = mergeTaskWrites(json(row.pending_writes) as PendingWrite[], adds);
+      if (merged) q.putWrites.run(j(merged), checkpointId);
+    }).immediate();
   }
 
   /**
@@ -704,6 +754,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
     const prisma = this.prisma;
     this.prisma = null;
     this.q = null;
+    this.shapes.clear();
     await prisma?.$disconnect();
     this.db?.close();
     this.db = null;

@@ -10,7 +10,10 @@
 import type { Checkpoint, CheckpointSummary } from "./types";
 
 /** The part of a summary derived from `interrupts` and `metadata` (the fields that may be big). */
-export type SummaryExtra = Pick<CheckpointSummary, "interrupts" | "source" | "actor" | "reason" | "channels" | "durationMs" | "failedAttempts">;
+export type SummaryExtra = Pick<
+  CheckpointSummary,
+  "interrupts" | "source" | "actor" | "reason" | "channels" | "durationMs" | "failedAttempts" | "namespace"
+>;
 
 /** The rest: plain fields every store has at hand (columns, index entries). */
 export type SummaryHead = Omit<CheckpointSummary, keyof SummaryExtra>;
@@ -21,7 +24,7 @@ const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
  * Computed from a checkpoint before or after the JSON round trip (same result: only JSON values are read).
  * Malformed parts (a non-list `writes`, a write without a string channel) contribute nothing.
  */
-export function summaryExtra(cp: Pick<Checkpoint, "interrupts" | "metadata">): SummaryExtra {
+export function summaryExtra(cp: Pick<Checkpoint, "interrupts" | "metadata" | "namespace">): SummaryExtra {
   const md = cp.metadata ?? ({} as Checkpoint["metadata"]);
   const channels = new Set<string>();
   if (Array.isArray(md.writes)) for (const w of md.writes) if (typeof w?.channel === "string") channels.add(w.channel);
@@ -38,6 +41,8 @@ export function summaryExtra(cp: Pick<Checkpoint, "interrupts" | "metadata">): S
       maxAttempts: f?.maxAttempts,
       run: f?.run,
     })),
+    // Kept with the rest (summary column / field / index line), so listing summaries needs no other column.
+    ...(cp.namespace ? { namespace: cp.namespace } : {}),
   };
 }
 
@@ -60,6 +65,7 @@ export function assembleSummary(h: SummaryHead, x: SummaryExtra): CheckpointSumm
     // Absent from summaries kept before these fields existed.
     durationMs: x.durationMs ?? null,
     failedAttempts: x.failedAttempts ?? [],
+    ...(x.namespace ? { namespace: x.namespace } : {}),
   };
 }
 

@@ -51,9 +51,38 @@ export interface PendingInterrupt {
  * already received (`channel` "__resume__", `value` the list of values in order).
  */
 export interface PendingWrite {
+  /** The node that wrote it; for writes added by `appendWrites`, the task id. */
   node: string;
   channel: string;
   value: unknown;
+  /** Set by `appendWrites` (see TaskWrite): the write's index within its task. Kept verbatim otherwise. */
+  idx?: number;
+  /** Set by `appendWrites` when given (see TaskWrite). */
+  taskPath?: string;
+  /** Set by `appendWrites` when given (see TaskWrite). */
+  encoding?: string;
+}
+
+/**
+ * One write `appendWrites` adds for a task (LangGraph's `putWrites` semantics). It is stored as a PendingWrite
+ * with `node` = the task id and these fields; a task's write is identified by (checkpoint, task id, `idx`).
+ */
+export interface TaskWrite {
+  /**
+   * A safe integer. `idx >= 0`: a regular write (its position in the task's writes), stored only if the task has
+   * no write with this idx yet (a retried task does not duplicate or change it). `idx < 0`: a special write
+   * (LangGraph's WRITES_IDX_MAP: ERROR -1, SCHEDULED -2, INTERRUPT -3, RESUME -4) that replaces the task's write
+   * with the same idx, in place, or is added when there is none.
+   */
+  idx: number;
+  /** Non-empty. */
+  channel: string;
+  /** Any JSON value. */
+  value: unknown;
+  /** Kept verbatim when given: the task's path (LangGraph orders replayed writes by it). */
+  taskPath?: string;
+  /** Kept verbatim when given: the serializer type of a `value` that is not plain JSON (the LangGraph saver's). */
+  encoding?: string;
 }
 
 /**
@@ -99,6 +128,14 @@ export interface Checkpoint<S extends Record<string, unknown> = Record<string, u
   /** Unique, time-sortable (UUIDv7). */
   id: string;
   threadId: string;
+  /**
+   * Subgraph namespace (LangGraph's `checkpoint_ns`), e.g. "child:<task id>": a subgraph's checkpoints belong to
+   * their parent graph's thread — listed under it (`ListOptions.namespace` filters), deleted with it, counted in
+   * its checkpointCount, never a thread of their own — but are never its head or `latest`, which come from the
+   * root graph only. Absent (or "") = the root graph: stores return the field only when it is not "". At most
+   * 1,000 characters, no U+0000.
+   */
+  namespace?: string;
   /** The checkpoint this one continues from; null for a thread's first. Makes branches a tree. */
   parentId: string | null;
   /** Assigned by the store: strictly increasing within the thread, across branches. */
@@ -146,6 +183,8 @@ export interface CheckpointSummary {
   durationMs: number | null;
   /** `metadata.failedAttempts` without their messages and times. */
   failedAttempts: Pick<FailedAttempt, "node" | "attempt" | "maxAttempts" | "run">[];
+  /** The checkpoint's namespace, present only when not the root ("") one. */
+  namespace?: string;
 }
 
 /** What `save` takes: a checkpoint without its version (the store assigns it). */
@@ -173,7 +212,7 @@ export interface ThreadInfo {
   threadId: string;
   graphId: string | null;
   status: ThreadStatus;
-  /** The newest checkpoint by version (any branch), or null before the first save. */
+  /** The newest ROOT-namespace checkpoint by version (any branch), or null while there is none. */
   headCheckpointId: string | null;
   headVersion: number;
   checkpointCount: number;
@@ -200,6 +239,16 @@ export interface ListOptions {
   before?: number;
   /** Only versions strictly above this. */
   after?: number;
+  /** Only checkpoints of this namespace ("" = the root graph's). Default: every namespace. */
+  namespace?: string;
+  /**
+   * Only checkpoints whose `metadata` has every one of these top-level keys with exactly this value (LangGraph's
+   * `list` filter). Values are strings, finite numbers or booleans (a number matches the same number, never a
+   * string); at most 20 keys, each 1–200 characters; anything else is INVALID_ARGUMENT. Applied by the store
+   * before the limit (SQL JSON operators; Redis and file keep each checkpoint's scalar top-level metadata
+   * beside its summary), so neither `list` nor `listSummaries` reads a state to filter.
+   */
+  metadata?: Record<string, string | number | boolean>;
 }
 
 /**
@@ -323,7 +372,10 @@ export interface CheckpointStore {
    */
   listSummaries(threadId: string, options?: ListOptions): Promise<CheckpointSummary[]>;
 
-  /** The thread's newest checkpoint by version, or null if it has none. */
+  /**
+   * The thread's newest root-namespace checkpoint by version (subgraph checkpoints are never latest; list one
+   * namespace with `list(threadId, { namespace, order: "desc", limit: 1 })`), or null if it has none.
+   */
   latest(threadId: string): Promise<Checkpoint | null>;
 
   /**
@@ -331,6 +383,20 @@ export interface CheckpointStore {
    * `CHECKPOINT_NOT_FOUND` if it does not exist.
    */
   putWrites(checkpointId: string, writes: PendingWrite[]): Promise<void>;
+
+  /**
+   * Adds one task's writes to a checkpoint's pending writes, ATOMICALLY: the read, merge and write happen as one
+   * step against every other `appendWrites` / `putWrites` on the checkpoint, from any process sharing the store,
+   * so concurrent tasks (LangGraph runs a step's tasks in parallel, possibly in several processes) lose nothing.
+   * Merge rule per write, in the given order (see TaskWrite): a regular write (idx >= 0) is inserted only if the
+   * checkpoint has no write of `taskId` with that idx; a special one (idx < 0) replaces it in place. Writes added
+   * go at the end, in the given order; existing writes keep their order. An empty list changes nothing.
+   * Rejects INVALID_ARGUMENT, changing nothing, when `taskId` is not a non-empty string of at most 256
+   * characters, when a write is malformed (idx not a safe integer, empty channel, taskPath/encoding not strings,
+   * a value JSON cannot hold) or two writes of the call share an idx; `CHECKPOINT_NOT_FOUND` if the checkpoint
+   * does not exist. Like putWrites it leaves the thread's `updatedAt` alone.
+   */
+  appendWrites(checkpointId: string, taskId: string, writes: TaskWrite[]): Promise<void>;
 
   /** Deletes one checkpoint, re-linking its children to its parent. `CHECKPOINT_NOT_FOUND` if unknown. */
   delete(checkpointId: string): Promise<void>;

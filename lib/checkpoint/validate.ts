@@ -14,6 +14,7 @@ import {
   type ThreadStatus,
 } from "./types";
 import { matchesQuery, validateQuery, validateSort } from "./thread-search";
+import { validateMetadataFilter, validateNamespace, type MetadataFilter } from "./list-filter";
 
 const bad = (message: string) => new WaypointError("INVALID_ARGUMENT", message);
 const STATUSES: readonly ThreadStatus[] = THREAD_STATUSES;
@@ -25,6 +26,7 @@ export function validateNewCheckpoint(cp: NewCheckpoint): void {
   assertSafeId(cp.threadId, "thread");
   if (cp.parentId !== null) assertSafeId(cp.parentId, "checkpoint");
   if (cp.parentId === cp.id) throw bad("A checkpoint cannot be its own parent.");
+  validateNamespace(cp.namespace, "Checkpoint namespace");
   if (!Number.isInteger(cp.step)) throw bad("Checkpoint step must be an integer.");
   if (typeof cp.nodeName !== "string") throw bad("Checkpoint nodeName must be a string.");
   if (typeof cp.state !== "object" || cp.state === null || Array.isArray(cp.state)) throw bad("Checkpoint state must be an object.");
@@ -35,14 +37,16 @@ export function validateNewCheckpoint(cp: NewCheckpoint): void {
   if (typeof cp.timestamp !== "string" || Number.isNaN(Date.parse(cp.timestamp))) throw bad("Checkpoint timestamp must be an ISO date string.");
 }
 
-export function validateListOptions(o: ListOptions | undefined): Required<Pick<ListOptions, "order">> & ListOptions {
+export function validateListOptions(o: ListOptions | undefined): Required<Pick<ListOptions, "order">> & ListOptions & { metadata?: MetadataFilter } {
   const opts = o ?? {};
   if (opts.order !== undefined && opts.order !== "asc" && opts.order !== "desc") throw bad(`order must be "asc" or "desc".`);
   if (opts.limit !== undefined && (!Number.isInteger(opts.limit) || opts.limit < 1)) throw bad("limit must be a positive integer.");
   for (const k of ["before", "after"] as const) {
     if (opts[k] !== undefined && !Number.isInteger(opts[k])) throw bad(`${k} must be an integer version.`);
   }
-  return { ...opts, order: opts.order ?? "asc" };
+  validateNamespace(opts.namespace);
+  const metadata = validateMetadataFilter(opts.metadata);
+  return { ...opts, order: opts.order ?? "asc", metadata };
 }
 
 export function validateThreadPatch(p: ThreadPatch): void {

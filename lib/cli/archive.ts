@@ -5,7 +5,8 @@ import type { Checkpoint, CheckpointStore, ThreadInfo, ThreadStatus } from "../c
  * The export format, JSON Lines (one JSON object per line, UTF-8):
  *   {"type":"header","format":"waypoint-export","version":1,"exportedAt":"…","store":"sqlite"}
  *   {"type":"thread","thread":{…ThreadInfo}}            then that thread's checkpoints, oldest version first
- *   {"type":"checkpoint","checkpoint":{…Checkpoint}}    whole: state, pending writes, metadata, version, parent
+ *   {"type":"checkpoint","checkpoint":{…Checkpoint}}    whole: state, pending writes (with appendWrites' idx,
+ *                                                        taskPath, encoding), metadata, version, parent, namespace
  *   {"type":"end","threads":N,"checkpoints":M}
  * Parents always come before their children (a parent's version is lower), so an import can write in file order.
  */
@@ -40,9 +41,10 @@ export function canonical(value: unknown): string {
 
 /** What identifies a checkpoint's content across stores (everything the contract stores). */
 export function checkpointDigest(c: Checkpoint): string {
-  const { id, threadId, parentId, version, step, nodeName, state, next, interrupts, pendingWrites, metadata, timestamp } = c;
+  const { id, threadId, namespace, parentId, version, step, nodeName, state, next, interrupts, pendingWrites, metadata, timestamp } = c;
+  // `namespace` is absent for the root graph (and `canonical` skips undefined): root digests are as before it existed.
   return createHash("sha256")
-    .update(canonical({ id, threadId, parentId, version, step, nodeName, state, next, interrupts, pendingWrites, metadata, timestamp }))
+    .update(canonical({ id, threadId, namespace, parentId, version, step, nodeName, state, next, interrupts, pendingWrites, metadata, timestamp }))
     .digest("hex");
 }
 

@@ -50,11 +50,12 @@ async function checkThread(
       message: `the record counts ${t.checkpointCount} checkpoints; the thread has ${summaries.length}.`,
       repairable: false,
     });
-  const head = summaries.at(-1);
+  // The head is the newest ROOT-namespace checkpoint (subgraph checkpoints never are; types.ts Checkpoint.namespace).
+  const head = summaries.filter((s) => !s.namespace).at(-1);
   if ((head?.id ?? null) !== t.headCheckpointId || (head?.version ?? 0) !== t.headVersion)
     p({
       code: "RECORD_HEAD",
-      message: `the record's head is ${t.headCheckpointId ?? "none"} (v${t.headVersion}); the newest checkpoint is ${head?.id ?? "none"} (v${head?.version ?? 0}).`,
+      message: `the record's head is ${t.headCheckpointId ?? "none"} (v${t.headVersion}); the newest root checkpoint is ${head?.id ?? "none"} (v${head?.version ?? 0}).`,
       repairable: false,
     });
   // Every state, rebuilt in version order (one walk; a damaged delta or snapshot fails its page, then each alone).

@@ -6,7 +6,10 @@
  *   so the dashboard and the delta storage see plain JSON. A value the serializer does not give as JSON text (a
  *   `Uint8Array`: type "bytes") is kept as base64 and its type listed in `LangGraphRecord.encodings`.
  * - Everything else LangGraph needs back verbatim sits under `metadata.langgraph` (`LangGraphRecord`); the
- *   presence of that key is what marks a checkpoint as written by LangGraph.js.
+ *   presence of that key is what marks a checkpoint as written by LangGraph.js. LangGraph's own metadata
+ *   entries that are strings, numbers or booleans are also copied to `metadata["langgraph.<key>"]`, the keys
+ *   the store's metadata filter matches (`filterCopies`).
+ * - The subgraph namespace (`checkpoint_ns`) is the store's `Checkpoint.namespace` (`namespaceOf`).
  * - Pending writes are Waypoint `PendingWrite`s with `node` = the task id, plus the write's `idx` and `taskPath`
  *   (`LangGraphWrite`): stores keep pending writes as JSON, so the extra fields round-trip like any value.
  */
@@ -15,8 +18,11 @@ import type { Checkpoint, PendingWrite } from "../checkpoint/types";
 
 /** `metadata.langgraph` of a LangGraph.js checkpoint. */
 export interface LangGraphRecord {
-  /** The subgraph namespace (`checkpoint_ns`); "" for the root graph. */
-  ns: string;
+  /**
+   * The subgraph namespace (`checkpoint_ns`) of checkpoints saved before issue 12; since then it is the store's
+   * own `Checkpoint.namespace` (the SQL migration moved old values there; see `namespaceOf`).
+   */
+  ns?: string;
   /** LangGraph's checkpoint format version (`v`) and timestamp (`ts`), kept verbatim. */
   v: number;
   ts: string;
@@ -66,7 +72,31 @@ export async function decodeValue(serde: SerializerProtocol, value: unknown, enc
 /** The LangGraph record of a Waypoint checkpoint, or null when Waypoint's own engine wrote it. */
 export function langGraphRecord(cp: Pick<Checkpoint, "metadata">): LangGraphRecord | null {
   const r = cp.metadata?.langgraph as LangGraphRecord | undefined;
-  return r && typeof r === "object" && typeof r.ns === "string" ? r : null;
+  return r && typeof r === "object" && typeof r.channelVersions === "object" && r.channelVersions !== null ? r : null;
+}
+
+/**
+ * A LangGraph checkpoint's namespace: the store's column, else (a checkpoint saved before issue 12 in a Redis or
+ * file store, which kept it only in the record) the record's `ns`; "" for the root graph.
+ */
+export function namespaceOf(cp: Pick<Checkpoint, "metadata" | "namespace">): string {
+  return cp.namespace ?? langGraphRecord(cp)?.ns ?? "";
+}
+
+/** Prefix of the copies of LangGraph's scalar metadata entries kept at the top of Waypoint metadata (filters). */
+export const FILTER_PREFIX = "langgraph.";
+
+/**
+ * The copies `put` keeps of LangGraph's top-level metadata entries that are strings, finite numbers or booleans
+ * (`langgraph.<key>`), so `list`'s `filter` runs in the store (ListOptions.metadata) without loading states.
+ */
+export function filterCopies(metadata: unknown): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) return out;
+  for (const [k, v] of Object.entries(metadata)) {
+    if (typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v))) out[FILTER_PREFIX + k] = v;
+  }
+  return out;
 }
 
 /**

@@ -8,22 +8,22 @@
  *   `_ - . :`); others are refused with INVALID_ID rather than silently renamed.
  * - A LangGraph checkpoint id is the Waypoint checkpoint id; its parent (the `checkpoint_id` put is called with)
  *   the Waypoint parent. Waypoint versions follow save order, and "latest" means newest by version.
- * - Subgraph checkpoints (`checkpoint_ns` ≠ "") are saved in their parent's Waypoint thread, the namespace kept
- *   in `metadata.langgraph.ns`: they are listed under the parent thread, deleted with it (`deleteThread` is the
- *   store's `clear`) and never appear as threads of their own. The store contract has no namespace yet, so
- *   reading one namespace (getTuple without an id, list) loads checkpoints and skips other namespaces.
+ * - Subgraph checkpoints (`checkpoint_ns` ≠ "") are saved in their parent's Waypoint thread with the store's
+ *   `namespace` (types.ts): they are listed under the parent thread, deleted with it (`deleteThread` is the
+ *   store's `clear`), never appear as threads of their own and are never the thread's head or `latest`.
+ *   Reading one namespace (getTuple without an id, list) asks the store for that namespace only.
  * - Channel values: LangGraph passes every channel's value but only `newVersions` changed. As LangGraph's SQL
  *   savers do (one blob per channel version), a channel's value at a checkpoint is the one put with its current
  *   version: taken from the checkpoint when the channel is in `newVersions`, else carried over from the parent
  *   when the parent holds that same version (absent otherwise). Waypoint stores keep each state as a delta
  *   against an ancestor, so carrying values costs what changed, not the whole state.
- * - Metadata filter (`list`'s `filter`): compared on the stored LangGraph metadata, after loading the checkpoint
- *   (the contract has no metadata filter yet; `before` and `checkpoint_id` are applied on summaries first).
- * - Pending writes: merged per (task id, idx) as LangGraph's savers do (a regular write is kept if present, a
- *   special one — ERROR, INTERRUPT, RESUME, SCHEDULED — replaces), then stored with the store's `putWrites`,
- *   which replaces the list. The read-merge-write is serialized per checkpoint within this process, so parallel
- *   tasks lose nothing here; writers in SEVERAL processes on one checkpoint can still overwrite each other until
- *   the store offers an atomic per-task append.
+ * - Metadata filter (`list`'s `filter`): the store's `ListOptions.metadata` on the `langgraph.<key>` copies of
+ *   LangGraph's scalar metadata (records.ts `filterCopies`), so non-matching checkpoints are never loaded. A
+ *   filter the store cannot express (an object, array or null value) is compared after loading, as before.
+ *   Checkpoints saved before issue 12 have no copies: a store-side filter does not match them.
+ * - Pending writes: the store's atomic `appendWrites` (types.ts), which merges per (task id, idx) as LangGraph's
+ *   savers do (a regular write is kept if present, a special one — ERROR, INTERRUPT, RESUME, SCHEDULED —
+ *   replaces) in one step on the store, so parallel tasks lose nothing, also when they run in several processes.
  */
 import type { RunnableConfig } from "@langchain/core/runnables";
 import {
@@ -45,9 +45,19 @@ import {
 } from "@langchain/langgraph-checkpoint";
 import { isWaypointError } from "../errors";
 import { assertSafeId, isSafeId } from "../checkpoint/ids";
-import type { Checkpoint, CheckpointSource, CheckpointStore } from "../checkpoint/types";
+import type { Checkpoint, CheckpointSource, CheckpointStore, TaskWrite } from "../checkpoint/types";
 import { FORK_NODE, INPUT_NODE, UPDATE_NODE } from "../checkpoint/types";
-import { decodeValue, encodeValue, langGraphRecord, nodesThatRan, type LangGraphRecord, type LangGraphWrite } from "./records";
+import {
+  decodeValue,
+  encodeValue,
+  filterCopies,
+  FILTER_PREFIX,
+  langGraphRecord,
+  namespaceOf,
+  nodesThatRan,
+  type LangGraphRecord,
+  type LangGraphWrite,
+} from "./records";
 
 const SOURCES: Record<string, CheckpointSource> = { input: "input", loop: "loop", update: "update", fork: "fork" };
 const NODE_FOR_SOURCE: Partial<Record<CheckpointSource, string>> = { input: INPUT_NODE, update: UPDATE_NODE, fork: FORK_NODE };
@@ -67,12 +77,24 @@ function threadOf(config: RunnableConfig, what: string): string {
 
 const nsOf = (config: RunnableConfig): string => String(config.configurable?.checkpoint_ns ?? "");
 
-const inFlight = new WeakMap<CheckpointStore, Map<string, Promise<void>>>();
-/** One queue of putWrites per store object, so several savers over one store in a process do not race either. */
-function writesInFlight(store: CheckpointStore): Map<string, Promise<void>> {
-  let m = inFlight.get(store);
-  if (!m) inFlight.set(store, (m = new Map()));
-  return m;
+/**
+ * LangGraph's `list` filter as the store's metadata filter on the `langgraph.<key>` copies: undefined for no
+ * filter, null when the store cannot express it (a value that is not a string, finite number or boolean, or
+ * more keys / longer keys than ListOptions.metadata takes): then `list` compares on the loaded metadata.
+ */
+function storeFilter(filter: Record<string, unknown> | undefined): Record<string, string | number | boolean> | null | undefined {
+  if (!filter) return undefined;
+  const entries = Object.entries(filter);
+  if (entries.length === 0) return undefined;
+  if (entries.length > 20) return null;
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of entries) {
+    const scalar = typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v));
+    if (!scalar || k.length === 0 || FILTER_PREFIX.length + k.length > 200 || /\u0000/.test(k) || (typeof v === "string" && v.includes("\u0000")))
+      return null;
+    out[FILTER_PREFIX + k] = v;
+  }
+  return out;
 }
 
 export interface WaypointSaverOptions {
@@ -83,15 +105,12 @@ export interface WaypointSaverOptions {
 export class WaypointSaver extends BaseCheckpointSaver {
   /** Last put checkpoints by id (immutable once saved, so safe to reuse for carry-over). */
   private readonly recent = new Map<string, Checkpoint>();
-  /** putWrites in flight per checkpoint id, shared by every saver on this store object (see `writesInFlight`). */
-  private readonly writing: Map<string, Promise<void>>;
 
   constructor(
     readonly store: CheckpointStore,
     options: WaypointSaverOptions = {},
   ) {
     super(options.serde);
-    this.writing = writesInFlight(store);
   }
 
   async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
@@ -103,9 +122,10 @@ export class WaypointSaver extends BaseCheckpointSaver {
       const cp = await this.loadIn(id, threadId, ns);
       return cp ? this.toTuple(cp) : undefined;
     }
-    const latest = await this.store.latest(threadId);
-    if (!latest) return undefined;
-    if (langGraphRecord(latest)?.ns === ns) return this.toTuple(latest);
+    // The root's newest is the store's latest; a subgraph's, the newest of its namespace.
+    const latest = ns === "" ? await this.store.latest(threadId) : (await this.store.list(threadId, { namespace: ns, order: "desc", limit: 1 }))[0];
+    if (latest && langGraphRecord(latest) && namespaceOf(latest) === ns) return this.toTuple(latest);
+    // None, or a checkpoint saved before issue 12 whose namespace only its record holds: look further.
     for await (const cp of this.scan(threadId, ns, undefined)) return this.toTuple(cp);
     return undefined;
   }
@@ -117,10 +137,12 @@ export class WaypointSaver extends BaseCheckpointSaver {
     const onlyId = getCheckpointId(config) || undefined;
     const beforeId = before ? getCheckpointId(before) || undefined : undefined;
     const threads = config.configurable?.thread_id !== undefined ? [threadOf(config, "list")] : this.allThreads();
+    // In the store when it can express the filter (scalar values); otherwise on the loaded metadata.
+    const inStore = storeFilter(filter);
     for await (const threadId of threads) {
-      for await (const cp of this.scan(threadId, ns, { onlyId, beforeId })) {
+      for await (const cp of this.scan(threadId, ns, { onlyId, beforeId }, inStore ?? undefined)) {
         if (limit !== undefined && limit <= 0) return;
-        if (filter) {
+        if (filter && inStore === null) {
           const md = (await decodeValue(this.serde, langGraphRecord(cp)!.metadata, undefined)) as Record<string, unknown>;
           if (!Object.entries(filter).every(([k, v]) => md?.[k] === v)) continue;
         }
@@ -157,7 +179,6 @@ export class WaypointSaver extends BaseCheckpointSaver {
     const md = await encodeValue(this.serde, metadata);
     if (md.encoding) throw new Error(`put: checkpoint metadata must serialize to JSON (the serializer gave "${md.encoding}").`);
     const record: LangGraphRecord = {
-      ns,
       v: checkpoint.v,
       ts: checkpoint.ts,
       channelVersions: checkpoint.channel_versions,
@@ -170,6 +191,7 @@ export class WaypointSaver extends BaseCheckpointSaver {
     const saved = await this.store.save({
       id: checkpoint.id,
       threadId,
+      namespace: ns,
       parentId,
       step,
       nodeName: NODE_FOR_SOURCE[source] ?? nodesThatRan(checkpoint.versions_seen, parentRecord?.versionsSeen).join(","),
@@ -178,7 +200,12 @@ export class WaypointSaver extends BaseCheckpointSaver {
       interrupts: [],
       pendingWrites: [],
       // The channels the step changed, by name (their values are in `state`): what the dashboard's timeline lists.
-      metadata: { source, writes: Object.keys(newVersions).map((channel) => ({ node: "", channel, value: null })), langgraph: record },
+      metadata: {
+        source,
+        writes: Object.keys(newVersions).map((channel) => ({ node: "", channel, value: null })),
+        langgraph: record,
+        ...filterCopies(md.value),
+      },
       timestamp: Number.isNaN(Date.parse(checkpoint.ts)) ? new Date().toISOString() : checkpoint.ts,
     });
     this.remember(saved);
@@ -191,28 +218,21 @@ export class WaypointSaver extends BaseCheckpointSaver {
     const checkpointId = config.configurable?.checkpoint_id as string | undefined;
     if (!checkpointId) throw new Error(`putWrites: the config has no "checkpoint_id" in "configurable".`);
     const encoded = await Promise.all(writes.map(([, value]) => encodeValue(this.serde, value)));
-    const previous = this.writing.get(checkpointId) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      const cp = await this.loadIn(checkpointId, threadId, ns);
-      if (!cp) throw new Error(`putWrites: checkpoint ${checkpointId} is not in thread ${threadId} (namespace "${ns}").`);
-      const merged = [...(cp.pendingWrites as LangGraphWrite[])];
-      writes.forEach(([channel], i) => {
-        const idx = WRITES_IDX_MAP[channel] ?? i;
-        const at = merged.findIndex((w) => w.node === taskId && w.idx === idx);
-        if (at >= 0 && idx >= 0) return; // a regular write is stored once; a retry does not duplicate it
-        const { value, encoding } = encoded[i];
-        const w: LangGraphWrite = { node: taskId, channel, value, idx, taskPath, ...(encoding ? { encoding } : {}) };
-        if (at >= 0) merged[at] = w;
-        else merged.push(w);
-      });
-      await this.store.putWrites(checkpointId, merged);
+    // Thread and namespace never change, so a recently put copy is as good as a load for this check.
+    if (!(await this.loadIn(checkpointId, threadId, ns, true)))
+      throw new Error(`putWrites: checkpoint ${checkpointId} is not in thread ${threadId} (namespace "${ns}").`);
+    // LangGraph's idx: the write's position in the call, or the special channel's fixed negative index.
+    const at = new Map<number, number>();
+    const taskWrites: TaskWrite[] = [];
+    writes.forEach(([channel], i) => {
+      const idx = WRITES_IDX_MAP[channel] ?? i;
+      const { value, encoding } = encoded[i];
+      const tw: TaskWrite = { idx, channel, value, taskPath, ...(encoding ? { encoding } : {}) };
+      // A special channel twice in one call: the later one replaces the earlier, as LangGraph's savers do.
+      if (at.has(idx)) taskWrites[at.get(idx)!] = tw;
+      else at.set(idx, taskWrites.push(tw) - 1);
     });
-    const settled = next.catch(() => {});
-    this.writing.set(checkpointId, settled);
-    void settled.then(() => {
-      if (this.writing.get(checkpointId) === settled) this.writing.delete(checkpointId);
-    });
-    return next;
+    await this.store.appendWrites(checkpointId, taskId, taskWrites);
   }
 
   async deleteThread(threadId: string): Promise<void> {
@@ -236,7 +256,7 @@ export class WaypointSaver extends BaseCheckpointSaver {
         throw e;
       }
     }
-    return cp.threadId === threadId && langGraphRecord(cp)?.ns === ns ? cp : undefined;
+    return cp.threadId === threadId && langGraphRecord(cp) && namespaceOf(cp) === ns ? cp : undefined;
   }
 
   /**
@@ -267,22 +287,31 @@ export class WaypointSaver extends BaseCheckpointSaver {
   }
 
   /**
-   * A thread's LangGraph checkpoints in `ns` (any namespace when undefined), newest first. Id conditions are
-   * applied on summaries (no state read); the rest are loaded a page at a time and skipped when in another
-   * namespace or written by Waypoint's own engine.
+   * A thread's LangGraph checkpoints in `ns` (any namespace when undefined) matching the store-side metadata
+   * filter, newest first. Namespace and metadata are filtered by the store, id conditions on summaries (no state
+   * read); the rest are loaded a page at a time and skipped when written by Waypoint's own engine (or, saved
+   * before issue 12 with the namespace only in their record, when in another namespace).
    */
-  private async *scan(threadId: string, ns: string | undefined, ids?: { onlyId?: string; beforeId?: string }): AsyncGenerator<Checkpoint> {
-    const summaries = await this.store.listSummaries(threadId, { order: "desc" });
+  private async *scan(
+    threadId: string,
+    ns: string | undefined,
+    ids?: { onlyId?: string; beforeId?: string },
+    metadata?: Record<string, string | number | boolean>,
+  ): AsyncGenerator<Checkpoint> {
+    const filter = { ...(ns !== undefined && { namespace: ns }), ...(metadata && { metadata }) };
+    const summaries = await this.store.listSummaries(threadId, { order: "desc", ...filter });
     const wanted = summaries.filter((s) => (!ids?.onlyId || s.id === ids.onlyId) && (!ids?.beforeId || s.id < ids.beforeId));
     for (let i = 0; i < wanted.length; i += PAGE) {
       const page = wanted.slice(i, i + PAGE);
       // One query per page: the version window of the page (strict bounds), then only the wanted ids are kept.
-      const cps = await this.store.list(threadId, { order: "desc", before: page[0].version + 1, after: page[page.length - 1].version - 1 });
+      const cps = await this.store.list(threadId, {
+        order: "desc",
+        before: page[0].version + 1,
+        after: page[page.length - 1].version - 1,
+        ...filter,
+      });
       const keep = new Set(page.map((s) => s.id));
-      for (const cp of cps) {
-        const r = langGraphRecord(cp);
-        if (keep.has(cp.id) && r && (ns === undefined || r.ns === ns)) yield cp;
-      }
+      for (const cp of cps) if (keep.has(cp.id) && langGraphRecord(cp) && (ns === undefined || namespaceOf(cp) === ns)) yield cp;
     }
   }
 
@@ -307,7 +336,7 @@ export class WaypointSaver extends BaseCheckpointSaver {
       channel_versions: { ...r.channelVersions },
       versions_seen: r.versionsSeen,
     };
-    const configurable = { thread_id: cp.threadId, checkpoint_ns: r.ns };
+    const configurable = { thread_id: cp.threadId, checkpoint_ns: namespaceOf(cp) };
     const tuple: CheckpointTuple = {
       config: { configurable: { ...configurable, checkpoint_id: cp.id } },
       checkpoint,

@@ -70,7 +70,7 @@ describe("migrate between every pair of stores (1,000 threads)", () => {
       if (from === "sqlite") sources.set(to, target);
 
       // Records and a few threads in detail: interrupted with pending writes, errored, forked, gapped.
-      for (const t of ["m-00000", "m-00011", "m-00053", "m-00070"]) {
+      for (const t of ["m-00000", "m-00004", "m-00011", "m-00053", "m-00070"]) {
         const [a, b] = [await source.getThread(t), await target.getThread(t)];
         expect({ ...b, createdAt: undefined, updatedAt: undefined }).toEqual({ ...a, createdAt: undefined, updatedAt: undefined });
         expect((await threadDigest(target, t)).digest).toBe((await threadDigest(source, t)).digest);
@@ -82,6 +82,15 @@ describe("migrate between every pair of stores (1,000 threads)", () => {
       expect(head?.pendingWrites).toEqual([{ node: "side", channel: "log", value: { k: 99, text: "a sibling's write" } }]);
       expect((await target.getThread("m-00011")).error?.message).toBe("boom in m-00011");
       expect((await target.list("m-00053")).map((c) => c.version)).toEqual([1, 3, 4]);
+      // m-00004's subgraph checkpoints keep their namespace (never the head) and their task's writes (idx, path).
+      const sub = await target.list("m-00004", { namespace: "sub:4|inner:1" });
+      expect(sub).toEqual(await source.list("m-00004", { namespace: "sub:4|inner:1" }));
+      expect(sub[0].pendingWrites.map((w) => [w.node, w.idx, w.taskPath ?? null, w.encoding ?? null])).toEqual([
+        ["task-4", 0, "~__pregel_pull, inner", null],
+        ["task-4", -3, null, "json"],
+      ]);
+      expect((await target.latest("m-00004"))?.namespace).toBeUndefined();
+      expect((await target.getThread("m-00004")).headVersion).toBe(3);
 
       // The copy is a working store: a new checkpoint continues after the highest version.
       const next = await target.save({ ...head!, id: newCheckpointId(), parentId: head!.id, version: undefined } as never);

@@ -1,7 +1,8 @@
 /**
  * A store full of what real use leaves behind, for the migration and command tests: threads of several graphs
  * and statuses, growing states (so stores keep deltas), branches made by forks, pending interrupts with pending
- * writes, failed threads with their error, metadata labels, and pruned threads whose versions have gaps.
+ * writes, failed threads with their error, metadata labels, pruned threads whose versions have gaps, and
+ * subgraph checkpoints (a namespace) carrying a task's appended writes (idx, task path, a special write).
  */
 import { newCheckpointId } from "@/lib/checkpoint/ids";
 import type { Checkpoint, CheckpointStore, ThreadStatus } from "@/lib/checkpoint/types";
@@ -54,6 +55,31 @@ export async function seed(store: CheckpointStore, threads: number, prefix = "m"
         timestamp: new Date(Date.UTC(2026, 10, 1, 1, 0, 0)).toISOString(),
       });
       checkpoints++;
+    }
+    if (i % 6 === 4) {
+      // A subgraph's two checkpoints after the root's last one (newest, but never the head), with a task's writes.
+      let sub: Checkpoint = saved[steps - 1];
+      for (let k = 0; k < 2; k++) {
+        sub = await store.save({
+          id: newCheckpointId(),
+          threadId: t,
+          namespace: `sub:${i}|inner:${k}`,
+          parentId: sub.id,
+          step: k,
+          nodeName: "inner",
+          state: { inner: k, note: `subgraph of ${t}` },
+          next: k ? [] : ["inner"],
+          interrupts: [],
+          pendingWrites: [],
+          metadata: { source: "loop", writes: [], "langgraph.step": k },
+          timestamp: new Date(Date.UTC(2026, 10, 1, 2, 0, k)).toISOString(),
+        });
+        checkpoints++;
+      }
+      await store.appendWrites(sub.id, `task-${i}`, [
+        { idx: 0, channel: "inner", value: { done: true }, taskPath: "~__pregel_pull, inner" },
+        { idx: -3, channel: "__interrupt__", value: [{ value: "ask", id: "int-1" }], encoding: "json" },
+      ]);
     }
     if (i % 25 === 3 && steps >= 4) {
       // A pruned thread: versions with a gap.

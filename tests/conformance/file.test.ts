@@ -7,6 +7,7 @@ import { describeConformance } from "./suite";
 describeConformance("file", {
   create: async () => createFileStore({ dir: await mkdtemp(path.join(os.tmpdir(), "waypoint-file-")) }),
   createSecond: (first) => createFileStore({ dir: (first as FileCheckpointStore).dir }),
+  childStore: (store) => ({ module: "lib/checkpoint/file.ts", create: "createFileStore", options: { dir: (store as FileCheckpointStore).dir } }),
   // Garbage where the ops (a delta) or the state (a snapshot) were; the file itself stays readable JSON.
   corruptDelta: async (store, id) => {
     const file = path.join((store as FileCheckpointStore).dir, "checkpoints", `${id}.json`);

@@ -79,6 +79,7 @@ if (unreachable && !process.env.CI) {
       return store;
     },
     createSecond: async (first) => createPostgresStore({ url: urlFor(databases.get(first)!) }),
+    childStore: (store) => ({ module: "lib/checkpoint/postgres.ts", create: "createPostgresStore", options: { url: urlFor(databases.get(store)!) } }),
     // Garbage where the row's ops were, or where its state text was for a snapshot (a pre-delta row's JSONB
     // state is shadowed by state_text, which is read first).
     corruptDelta: async (store, id) => {
@@ -103,6 +104,48 @@ if (unreachable && !process.env.CI) {
     const made: string[] = [];
     afterAll(async () => {
       for (const db of made) await dropDatabase(db);
+    });
+
+    it("migration 20261202000000_ns_writes moves a LangGraph subgraph's metadata.langgraph.ns onto the column, head re-pointed", async () => {
+      const db = await newDatabase();
+      made.push(db);
+      const pool = new pg.Pool({ connectionString: urlFor(db) });
+      const t = "lg-old";
+      try {
+        await migratePostgres(
+          pool,
+          loadMigrations("postgres").filter((m) => m.name < "20261202000000_ns_writes"),
+        );
+        // As the saver wrote them before: root v1, subgraph v2 (the newest, so the old head), both in one thread.
+        await pool.query(
+          `INSERT INTO "threads" ("thread_id", "head_checkpoint_id", "head_version", "last_version", "checkpoint_count") VALUES ($1, 'sub-2', 2, 2, 2)`,
+          [t],
+        );
+        for (const [id, ns, version, parent] of [
+          ["root-1", "", 1, null],
+          ["sub-2", "sub:abc", 2, "root-1"],
+        ] as const) {
+          const metadata = { source: "loop", writes: [], langgraph: { ns, v: 4, ts: "", channelVersions: {}, versionsSeen: {}, metadata: {} } };
+          const summary = { interrupts: [], source: "loop", actor: null, reason: null, channels: [], durationMs: null, failedAttempts: [] };
+          await pool.query(
+            `INSERT INTO "checkpoints" ("id", "thread_id", "parent_id", "version", "step", "node_name", "state_text", "depth", "next", "interrupts", "pending_writes", "metadata", "created_at", "summary")
+             VALUES ($1, $2, $3, $4, 0, 'n', '{}', 0, '[]', '[]', '[]', $5::jsonb, '2026-11-01T00:00:00.000Z', $6::jsonb)`,
+            [id, t, parent, version, JSON.stringify(metadata), JSON.stringify(summary)],
+          );
+        }
+      } finally {
+        await pool.end();
+      }
+      const store = await createPostgresStore({ url: urlFor(db) });
+      try {
+        expect((await store.load("sub-2")).namespace).toBe("sub:abc");
+        expect(await store.load("root-1")).not.toHaveProperty("namespace");
+        expect(await store.getThread(t)).toMatchObject({ headCheckpointId: "root-1", headVersion: 1, checkpointCount: 2 });
+        expect((await store.latest(t))?.id).toBe("root-1");
+        expect((await store.listSummaries(t, { namespace: "sub:abc" })).map((s) => [s.id, s.namespace])).toEqual([["sub-2", "sub:abc"]]);
+      } finally {
+        await store.close();
+      }
     });
 
     it("two instances migrating one new database at once both succeed, and it is migrated exactly once", async () => {

@@ -93,6 +93,11 @@ if (unreachable && !process.env.CI) {
   describeConformance("redis", {
     create: () => createRedisStore({ url, prefix: `waypoint-test:${randomBytes(6).toString("hex")}:` }),
     createSecond: (first) => createRedisStore({ url, prefix: (first as RedisCheckpointStore).prefix }),
+    childStore: (store) => ({
+      module: "lib/checkpoint/redis.ts",
+      create: "createRedisStore",
+      options: { url, prefix: (store as RedisCheckpointStore).prefix },
+    }),
     corruptDelta: async (store, id) => {
       const s = store as RedisCheckpointStore;
       const k = `${s.prefix}checkpoint:${id}`;

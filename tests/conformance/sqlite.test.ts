@@ -27,6 +27,11 @@ const dirOf = (store: SqliteCheckpointStore) => path.dirname(path.dirname(store.
 describeConformance("sqlite", {
   create: async () => createSqliteStore({ url: `file:${await mkdtemp(path.join(os.tmpdir(), "waypoint-sqlite-"))}/data/waypoint.db` }),
   createSecond: (first) => createSqliteStore({ url: `file:${(first as SqliteCheckpointStore).file}` }),
+  childStore: (store) => ({
+    module: "lib/checkpoint/sqlite.ts",
+    create: "createSqliteStore",
+    options: { url: `file:${(store as SqliteCheckpointStore).file}` },
+  }),
   // Garbage where the row's ops are (a delta row), or where its state is (a snapshot), through another connection.
   corruptDelta: async (store, id) => {
     const db = new Database((store as SqliteCheckpointStore).file);
@@ -338,4 +343,53 @@ describe("sqlite delta layout", () => {
       await store.close();
     }
   }, 600_000);
+});
+
+describe("sqlite migration 20261202000000_ns_writes", () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "waypoint-sqlite-ns-"));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it("moves a LangGraph subgraph's namespace from metadata.langgraph.ns onto the column and re-points the head", async () => {
+    mkdirSync(path.join(tmp, "old"));
+    const file = path.join(tmp, "old", "waypoint.db");
+    const db = new Database(file);
+    migrateSqlite(
+      db,
+      loadMigrations("sqlite").filter((m) => m.name < "20261202000000_ns_writes"),
+    );
+    // As the saver wrote them before: root v1, subgraph v2 (the newest, so the old head), both in one thread.
+    const t = "lg-old";
+    const rows = [
+      { id: "root-1", ns: "", version: 1, parent: null },
+      { id: "sub-2", ns: "sub:abc", version: 2, parent: "root-1" },
+    ];
+    try {
+      const insert = db.prepare(
+        `INSERT INTO "checkpoints" ("id", "thread_id", "parent_id", "version", "step", "node_name", "state", "next", "interrupts", "pending_writes", "metadata", "created_at", "summary", "depth")
+         VALUES (?, ?, ?, ?, 0, 'n', '{}', '[]', '[]', '[]', ?, '2026-11-01T00:00:00.000Z', ?, 0)`,
+      );
+      for (const r of rows) {
+        const metadata = { source: "loop", writes: [], langgraph: { ns: r.ns, v: 4, ts: "", channelVersions: {}, versionsSeen: {}, metadata: {} } };
+        const summary = { interrupts: [], source: "loop", actor: null, reason: null, channels: [], durationMs: null, failedAttempts: [] };
+        insert.run(r.id, t, r.parent, r.version, j(metadata), j(summary));
+      }
+      db.prepare(
+        `INSERT INTO "threads" ("thread_id", "head_checkpoint_id", "head_version", "last_version", "checkpoint_count", "created_at", "updated_at")
+         VALUES (?, 'sub-2', 2, 2, 2, '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z')`,
+      ).run(t);
+    } finally {
+      db.close();
+    }
+    const store = await createSqliteStore({ url: `file:${file}` });
+    try {
+      expect(ledger(file).map((r) => r.name)).toEqual(ALL_SQLITE);
+      expect((await store.load("sub-2")).namespace).toBe("sub:abc");
+      expect(await store.load("root-1")).not.toHaveProperty("namespace");
+      expect(await store.getThread(t)).toMatchObject({ headCheckpointId: "root-1", headVersion: 1, checkpointCount: 2 });
+      expect((await store.latest(t))?.id).toBe("root-1");
+      expect((await store.listSummaries(t, { namespace: "sub:abc" })).map((s) => [s.id, s.namespace])).toEqual([["sub-2", "sub:abc"]]);
+    } finally {
+      await store.close();
+    }
+  });
 });

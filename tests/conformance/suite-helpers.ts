@@ -17,6 +17,11 @@ export interface ConformanceInit {
    * its ops or state were), without touching any other row.
    */
   corruptDelta(store: CheckpointStore, checkpointId: string): Promise<void>;
+  /**
+   * How a separate process opens the SAME backing storage as `store` (absent for the memory store): the module,
+   * its factory export and the factory's options (JSON). Used by the multi-process appendWrites test.
+   */
+  childStore?(store: CheckpointStore): { module: string; create: string; options: unknown };
   /** Closes the store(s) and removes the backing storage. */
   destroy(store: CheckpointStore): Promise<void>;
 }

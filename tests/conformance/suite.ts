@@ -6,7 +6,8 @@
  * Parts: this file (checkpoints: save/load/list/latest/putWrites/delete/clear/prune), suite-threads.ts
  * (thread records), suite-safety.ts (unsafe ids, bad arguments, concurrency), suite-locks.ts (run lock) and
  * suite-summaries.ts (listSummaries), suite-delta.ts (delta storage, retention folding, storage()) and
- * suite-retention.ts (the retention policies built on the contract), suite-import.ts (importCheckpoint).
+ * suite-retention.ts (the retention policies built on the contract), suite-import.ts (importCheckpoint),
+ * suite-writes.ts (appendWrites), suite-namespaces.ts (namespaces and the metadata filter).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Checkpoint } from "../../lib/checkpoint/types";
@@ -21,6 +22,8 @@ import { saveOptionsTests } from "./suite-save-options";
 import { summaryTests } from "./suite-summaries";
 import { searchTests } from "./suite-search";
 import { threadTests } from "./suite-threads";
+import { writesTests } from "./suite-writes";
+import { namespaceTests } from "./suite-namespaces";
 
 export type { ConformanceInit } from "./suite-helpers";
 
@@ -43,6 +46,8 @@ export function describeConformance(name: string, init: ConformanceInit): void {
     deltaTests(ref);
     retentionTests(ref);
     importTests(ref);
+    writesTests(ref);
+    namespaceTests(ref);
   });
 }
 

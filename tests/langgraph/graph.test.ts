@@ -7,7 +7,12 @@
 import { HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import { emptyCheckpoint, uuid6 } from "@langchain/langgraph-checkpoint";
 import { Annotation, Command, END, INTERRUPT, MessagesAnnotation, START, StateGraph, interrupt } from "@langchain/langgraph";
+import { spawn } from "node:child_process";
+import path from "node:path";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import type { CheckpointMetadata as LgMetadata } from "@langchain/langgraph-checkpoint";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { SqliteCheckpointStore } from "@/lib/checkpoint/sqlite";
 import { newCheckpointId } from "@/lib/checkpoint/ids";
 import { WaypointSaver, langGraphRecord } from "@/lib/langgraph";
 import { testStores, type OpenedStore } from "./stores";
@@ -77,7 +82,7 @@ describe("a LangGraph.js graph on WaypointSaver (SQLite)", () => {
     expect(stored.map((c) => c.id)).toEqual(history.map((h) => h.config.configurable?.checkpoint_id));
     expect(stored[0].state).toEqual({ topic: "checkpoints", draft: "About checkpoints", log: ["write", "approved"] });
     expect(stored.map((c) => c.nodeName)).toEqual(["review", "write", expect.any(String), "__input__"]);
-    expect(stored.every((c) => langGraphRecord(c)?.ns === "")).toBe(true);
+    expect(stored.every((c) => langGraphRecord(c) && c.namespace === undefined)).toBe(true);
     expect(stored[1].parentId).toBe(stored[2].id);
   });
 
@@ -176,9 +181,16 @@ describe("a LangGraph.js graph on WaypointSaver (SQLite)", () => {
 
     const { threads } = await opened.store.listThreads();
     expect(threads.map((t) => t.threadId)).toEqual(["lg-sub"]);
-    const namespaces = new Set((await opened.store.list("lg-sub")).map((c) => langGraphRecord(c)!.ns));
+    const all = await opened.store.list("lg-sub");
+    const namespaces = new Set(all.map((c) => c.namespace ?? ""));
     expect(namespaces.has("")).toBe(true);
     expect([...namespaces].some((ns) => ns.startsWith("sub:"))).toBe(true);
+    // The store's own view: subgraph checkpoints count in the thread but are never its head or latest.
+    const rootIds = all.filter((c) => !c.namespace).map((c) => c.id);
+    const thread = await opened.store.getThread("lg-sub");
+    expect(thread.checkpointCount).toBe(all.length);
+    expect(thread.headCheckpointId).toBe(rootIds[rootIds.length - 1]);
+    expect((await opened.store.latest("lg-sub"))?.namespace).toBeUndefined();
     // The saver still reads each namespace on its own: the root's latest is the root's.
     const root = await saver.getTuple(config);
     expect(root?.config.configurable?.checkpoint_ns).toBe("");
@@ -233,6 +245,60 @@ describe("a LangGraph.js graph on WaypointSaver (SQLite)", () => {
     );
     await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? saver : other).putWrites(config, [["items", i]], `task-${i}`)));
     expect((await saver.getTuple(config))!.pendingWrites).toHaveLength(10);
+  });
+
+  it("two real processes × 20 concurrent putWrites on one checkpoint: all 40 survive (the store's atomic append)", async () => {
+    const config = await saver.put(
+      { configurable: { thread_id: "lg-procs" } },
+      { ...emptyCheckpoint(), id: uuid6(-1) },
+      { source: "input", step: -1, parents: {} },
+      {},
+    );
+    const file = (opened.store as SqliteCheckpointStore).file;
+    const startAt = Date.now() + 4000; // both children are loaded by then and start together
+    const child = (label: string) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const script = `
+          const { createSqliteStore } = await import(${JSON.stringify(path.resolve("lib/checkpoint/sqlite.ts"))});
+          const { WaypointSaver } = await import(${JSON.stringify(path.resolve("lib/langgraph/saver.ts"))});
+          const store = await createSqliteStore({ url: ${JSON.stringify(`file:${file}`)} });
+          const saver = new WaypointSaver(store);
+          const config = ${JSON.stringify(config)};
+          while (Date.now() < ${startAt}) await new Promise((r) => setTimeout(r, 1));
+          await Promise.all(Array.from({ length: 20 }, (_, i) => saver.putWrites(config, [["items", "${label}" + i]], "${label}-task-" + i)));
+          await store.close();
+          console.log("ok");`;
+        const proc = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: process.cwd() });
+        let out = "";
+        proc.stdout.on("data", (d) => (out += d));
+        proc.stderr.on("data", (d) => (out += d));
+        proc.on("close", (code) => resolve({ code, out }));
+      });
+    for (const r of await Promise.all([child("a"), child("b")])) expect(r, r.out).toMatchObject({ code: 0 });
+    const writes = (await saver.getTuple(config))!.pendingWrites!;
+    expect(writes).toHaveLength(40);
+    expect(new Set(writes.map(([, , v]) => v))).toEqual(new Set(["a", "b"].flatMap((l) => Array.from({ length: 20 }, (_, i) => l + i))));
+  }, 60_000);
+
+  it("filters list by metadata in the store, on copies of LangGraph's scalar metadata", async () => {
+    let config: RunnableConfig = { configurable: { thread_id: "lg-filter" } };
+    for (let step = -1; step < 5; step++) {
+      const metadata = { source: step < 0 ? "input" : "loop", step, parents: {}, owner: step % 2 ? "ann" : "bob", flag: step === 3 } as LgMetadata;
+      config = await saver.put(config, { ...emptyCheckpoint(), id: uuid6(step) }, metadata, {});
+    }
+    const steps = async (filter: Record<string, unknown>) => {
+      const out = [];
+      for await (const t of saver.list({ configurable: { thread_id: "lg-filter" } }, { filter })) out.push(t.metadata?.step);
+      return out;
+    };
+    expect(await steps({ owner: "ann" })).toEqual([3, 1, -1]);
+    expect(await steps({ owner: "ann", flag: true })).toEqual([3]);
+    expect(await steps({ source: "input" })).toEqual([-1]);
+    expect(await steps({ step: "3" })).toEqual([]);
+    expect(await steps({ parents: {} })).toEqual([]); // compared after loading, with ===, as LangGraph's MemorySaver does
+    // What the store matched on: the copies beside the record.
+    const stored = await opened.store.list("lg-filter", { metadata: { "langgraph.owner": "bob" } });
+    expect(stored.map((c) => c.metadata["langgraph.step"])).toEqual([0, 2, 4]);
   });
 
   it("does not continue a thread written by Waypoint's own engine", async () => {
