@@ -120,6 +120,8 @@ export const ApiThread = z.strictObject({
   activeRun: z.strictObject({ runId: z.string(), startedAt: Time }).nullable(),
   /** Present while the thread waits at a node that needs several approvals. */
   quorum: ApiQuorum.optional(),
+  /** Why this server shows the thread but will not run, edit or fork it (a LangGraph.js thread of a graph it does not have). */
+  readOnly: z.string().optional(),
   createdAt: Time,
   updatedAt: Time,
 });

@@ -25,6 +25,7 @@ import * as engine from "../engine";
 import { WaypointError } from "../errors";
 import * as publicConfig from "./index";
 import { isGraphSpec, type GraphDefinition } from "./graph";
+import { isLangGraphApp, isLangGraphBuilder } from "../langgraph/app-shape";
 import { WaypointConfig, type GraphEntry } from "./schema";
 
 export const DEFAULT_CONFIG = "waypoint.config.ts";
@@ -130,14 +131,19 @@ async function loadEntry(jiti: Jiti, dir: string, entry: GraphEntry, where: stri
     throw refuse(`${where}: module "${spec}" has no export "${entry.export}" (it exports: ${names.join(", ") || "nothing"}).`);
   }
   const exported = mod[entry.export];
-  return KINDS[entry.kind](exported, entry, { where, spec });
+  // Without `kind`: a LangGraph.js graph (compiled, or a StateGraph builder) is recognised by its shape.
+  const kind = entry.kind ?? (!isGraphSpec(exported) && (isLangGraphApp(exported) || isLangGraphBuilder(exported)) ? "langgraph" : "waypoint");
+  return KINDS[kind](exported, entry, { where, spec });
 }
 
 /**
  * One adapter per entry kind: checks the module's export and turns it into what the server runs. A new kind
  * (a LangGraph.js compiled graph) adds its enum value in schema.ts and its adapter here.
  */
-const KINDS: Record<GraphEntry["kind"], (exported: unknown, entry: GraphEntry, at: { where: string; spec: string }) => Promise<GraphDefinition>> = {
+const KINDS: Record<
+  NonNullable<GraphEntry["kind"]>,
+  (exported: unknown, entry: GraphEntry, at: { where: string; spec: string }) => Promise<GraphDefinition>
+> = {
   async waypoint(exported, entry, { where, spec }) {
     if (!isGraphSpec(exported))
       throw refuse(
@@ -152,6 +158,7 @@ const KINDS: Record<GraphEntry["kind"], (exported: unknown, entry: GraphEntry, a
       retention: entry.retention ?? null,
       input: exported.input ?? AnyObject,
       failureHint: exported.failureHint ?? "",
+      kind: "waypoint",
     };
     // Compile once against a throw-away memory store: unknown nodes in edges, a missing START edge or an
     // interruptBefore naming no node refuse the start instead of failing the first run.
@@ -161,5 +168,43 @@ const KINDS: Record<GraphEntry["kind"], (exported: unknown, entry: GraphEntry, a
       throw refuse(`${where}: its graph is invalid: ${reason(err)}.`);
     }
     return def;
+  },
+  /**
+   * A LangGraph.js graph: a compiled graph (its own interruptBefore/After kept) or a `StateGraph` builder
+   * (compiled here). The server runs a copy with its own checkpointer (lib/server/runnable/langgraph.ts);
+   * drawing it once here refuses a graph LangGraph itself cannot describe before the first request.
+   */
+  async langgraph(exported, entry, { where, spec }) {
+    let app = isLangGraphApp(exported) ? exported : null;
+    if (!app && isLangGraphBuilder(exported)) {
+      try {
+        app = exported.compile();
+      } catch (err) {
+        throw refuse(`${where}: its LangGraph.js graph does not compile: ${reason(err)}.`);
+      }
+    }
+    if (!app)
+      throw refuse(
+        `${where}: export "${entry.export}" of "${spec}" is not a LangGraph.js graph; export a \`StateGraph\` or its \`.compile()\` result.`,
+      );
+    try {
+      app.getGraph();
+    } catch (err) {
+      throw refuse(`${where}: its LangGraph.js graph is invalid: ${reason(err)}.`);
+    }
+    return {
+      id: entry.id,
+      title: entry.title,
+      description: entry.description,
+      exampleInput: entry.exampleInput,
+      retention: entry.retention ?? null,
+      input: AnyObject,
+      failureHint: "",
+      kind: "langgraph",
+      langgraph: app,
+      build: () => {
+        throw new WaypointError("INVALID_GRAPH", `Graph "${entry.id}" is a LangGraph.js graph; it has no Waypoint engine build.`);
+      },
+    };
   },
 };
