@@ -5,7 +5,21 @@ import type { Checkpoint, ThreadError, ThreadStatus } from "../../checkpoint/typ
 import { ThreadLock } from "../../engine/thread-lock";
 import type { InvokeOptions, RunResult, RunStatus, State, StreamEvent } from "../../engine/types";
 import { langGraphRecord } from "../../langgraph/records";
-import type { LangGraphGraph } from "./langgraph";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import type { CheckpointStore } from "../../checkpoint/types";
+import type { LangGraphApp, ObservedSaver } from "./lg-app";
+
+/** What a run needs of its graph (langgraph.ts's LangGraphHost; an interface here so the two files form no cycle). */
+export interface LangGraphHost {
+  readonly store: CheckpointStore;
+  readonly saver: ObservedSaver;
+  readonly app: LangGraphApp;
+  readonly options: { graphId: string; lockTtlMs: number };
+  view(cp: Checkpoint, status?: ThreadStatus): Checkpoint;
+  config(threadId: string, checkpointId?: string): RunnableConfig;
+  checkpointOf(threadId: string, checkpointId?: string): Promise<Checkpoint>;
+  refuseEngineCheckpoint(cp: Checkpoint): void;
+}
 
 /**
  * One run of a LangGraph.js graph, with the engine's run contract (types.ts): the thread's store lock for the
@@ -14,7 +28,7 @@ import type { LangGraphGraph } from "./langgraph";
  * LangGraph's state implies — interrupted (a dynamic `interrupt()`, or a static interruptBefore/After with
  * next nodes left), error (a node threw: its name, message and checkpoint), done, or cancelled.
  */
-export async function* runLangGraph(g: LangGraphGraph, input: State | null, opts: InvokeOptions): AsyncGenerator<StreamEvent, RunResult> {
+export async function* runLangGraph(g: LangGraphHost, input: State | null, opts: InvokeOptions): AsyncGenerator<StreamEvent, RunResult> {
   const { threadId } = opts;
   assertSafeId(threadId, "thread");
   if (opts.checkpointId !== undefined) assertSafeId(opts.checkpointId, "checkpoint");
@@ -105,7 +119,7 @@ export async function* runLangGraph(g: LangGraphGraph, input: State | null, opts
 }
 
 /** Nothing saved by the run (it failed at once): the checkpoint it started from. */
-async function lastSavedOnBranch(g: LangGraphGraph, threadId: string, from: Checkpoint | null): Promise<string | null> {
+async function lastSavedOnBranch(g: LangGraphHost, threadId: string, from: Checkpoint | null): Promise<string | null> {
   if (from) return from.id;
   return (await g.store.latest(threadId))?.id ?? null;
 }
