@@ -31,6 +31,8 @@ export const ApiInterrupt = z.strictObject({
   node: z.string(),
   kind: z.enum(["dynamic", "before", "after"]),
   value: z.unknown().optional(),
+  /** The answer's JSON Schema when the interrupt itself declares one (LangGraph.js `interrupt(value, { responseSchema })`). */
+  responseSchema: z.unknown().optional(),
 });
 export type ApiInterrupt = z.infer<typeof ApiInterrupt>;
 

@@ -1,4 +1,5 @@
 import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
+import { z } from "zod";
 import { Annotation, END, MessagesAnnotation, START, StateGraph, interrupt } from "@langchain/langgraph";
 
 /**
@@ -42,13 +43,25 @@ async function triage(s: S): Promise<Partial<S>> {
   return { category, messages: [said], log: [`triage: ${category}`], ...(over ? {} : { decision: "auto-approved" }) };
 }
 
+/**
+ * The answer `review` expects, as JSON Schema on LangGraph's `interrupt(value, { responseSchema })`: LangGraph
+ * puts it on the interrupt, and the dashboard draws its decision buttons and fields from it.
+ */
+const DECISION = z.discriminatedUnion("action", [
+  z.object({ action: z.literal("approve"), comment: z.string().optional().describe("Optional, kept with the decision.") }).strict(),
+  z.object({ action: z.literal("reject"), comment: z.string().min(1).describe("Why the claim is rejected.") }).strict(),
+]);
+
 function review(s: S): Partial<S> {
-  const answer = interrupt<Record<string, unknown>, { action?: string; comment?: string }>({
-    question: `Approve ${s.employee}'s ${s.category} claim of ${s.amount}?`,
-    employee: s.employee,
-    amount: s.amount,
-    purpose: s.purpose,
-  });
+  const answer = interrupt<Record<string, unknown>, { action?: string; comment?: string }>(
+    {
+      question: `Approve ${s.employee}'s ${s.category} claim of ${s.amount}?`,
+      employee: s.employee,
+      amount: s.amount,
+      purpose: s.purpose,
+    },
+    { responseSchema: DECISION },
+  );
   const approved = answer?.action === "approve";
   const words = typeof answer?.comment === "string" && answer.comment ? `: ${answer.comment}` : "";
   return {

@@ -11,6 +11,7 @@ import type { Checkpoint, PendingInterrupt, ThreadStatus } from "../../checkpoin
  *   `_prepareNextTasks` for edge-triggered nodes.
  * - `interrupts`: LangGraph records a dynamic `interrupt()` as a pending write `__interrupt__` of the task,
  *   after the checkpoint was saved; the task path (`~__pregel_pull, <node>`) names the node.
+ * - `pendingWrites`: named by node (stored by task id), as { node, channel, value }.
  * - `state`: LangGraph's bookkeeping channels (`branch:to:*`, `join:*`, `__start__`, `__pregel_tasks`) are
  *   not the user's state and are left out, so the state view, the diffs and the edit form show only channels.
  *
@@ -29,9 +30,9 @@ export function isLangGraphCheckpoint(cp: Pick<Checkpoint, "metadata">): boolean
 }
 
 /** The node of a task path `~__pregel_pull, <node>` (or the path itself when it has another shape). */
-export function nodeOfTaskPath(path: string | undefined): string {
+export function nodeOfTaskPath(path: string | undefined, fallback: string): string {
   const m = /^~__pregel_pull, (.+)$/.exec(path ?? "");
-  return m ? m[1] : path || "?";
+  return m ? m[1] : path || fallback;
 }
 
 export function nextOf(cp: Checkpoint): string[] {
@@ -52,8 +53,15 @@ export function dynamicInterrupts(cp: Checkpoint): PendingInterrupt[] {
   const out: PendingInterrupt[] = [];
   for (const w of cp.pendingWrites as LangGraphWrite[]) {
     if (w.channel !== INTERRUPT_CHANNEL || !Array.isArray(w.value)) continue;
-    w.value.forEach((i: { id?: string; value?: unknown }, n: number) =>
-      out.push({ id: i?.id ?? `${w.node}:${n}`, node: nodeOfTaskPath(w.taskPath), kind: "dynamic", value: i?.value ?? null }),
+    w.value.forEach((i: { id?: string; value?: unknown; response_schema?: unknown }, n: number) =>
+      out.push({
+        id: i?.id ?? `${w.node}:${n}`,
+        node: nodeOfTaskPath(w.taskPath, w.node),
+        kind: "dynamic",
+        value: i?.value ?? null,
+        // `interrupt(value, { responseSchema })`: the answer's JSON Schema, from which the dashboard draws the decision.
+        ...(i?.response_schema ? { responseSchema: i.response_schema } : {}),
+      }),
     );
   }
   return out;
@@ -69,7 +77,13 @@ export function langGraphView(cp: Checkpoint, status?: ThreadStatus): Checkpoint
   if (!interrupts.length && status === "interrupted")
     interrupts = next.map((node) => ({ id: `before:${cp.id}:${node}`, node, kind: "before" as const, value: null }));
   const state = Object.fromEntries(Object.entries(cp.state).flatMap(([channel, v]) => (internal(channel) ? [] : [[channel, readable(v)]])));
-  const out = { ...cp, state, next, interrupts };
+  // Pending writes by node name (the stored `node` is LangGraph's task id), without the saver's bookkeeping.
+  const pendingWrites = (cp.pendingWrites as LangGraphWrite[]).map((w) => ({
+    node: nodeOfTaskPath(w.taskPath, w.node),
+    channel: w.channel,
+    value: w.value,
+  }));
+  const out = { ...cp, state, next, interrupts, pendingWrites };
   viewed.add(out);
   return out;
 }
