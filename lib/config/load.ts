@@ -10,7 +10,7 @@
  *
  * The cost of run-time loading is a second copy of modules the bundle already holds. Two guards keep one copy
  * where it matters: jiti serves `waypoint/engine`, `waypoint/config` and `zod` to graph modules as the very
- * modules this file imported (`virtualModules`), so a graph imported through the public entries runs on the
+ * modules this file imported (`virtualModules`; `@langchain/langgraph` and `@langchain/core/messages` too), so a graph imported through the public entries runs on the
  * server's engine; and where a copy still arises (a module importing `../lib/engine` by path), nothing depends
  * on module identity — errors are recognised by code, commands by a brand (lib/errors.ts, lib/engine/tasks.ts),
  * specs by shape (isGraphSpec), and the thread lock lives in the store, not in a module-level map.
@@ -20,6 +20,8 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { createJiti } from "jiti";
 import * as zod from "zod";
+import * as langgraph from "@langchain/langgraph";
+import * as lcMessages from "@langchain/core/messages";
 import { createMemoryStore } from "../checkpoint/memory";
 import * as engine from "../engine";
 import { WaypointError } from "../errors";
@@ -69,7 +71,15 @@ export async function loadGraphConfig(opts: { env?: Env; cwd?: string } = {}): P
 
   const jiti = createJiti(pathToFileURL(file).href, {
     // Same module objects as the server's (see the header): one engine, one zod registry.
-    virtualModules: { "waypoint/engine": engine, "waypoint/config": publicConfig, zod },
+    // LangGraph.js graph modules get the server's @langchain/langgraph and messages too: found from any folder
+    // (a config outside the app's node_modules), and one copy of LangGraph's classes with the server's runner.
+    virtualModules: {
+      "waypoint/engine": engine,
+      "waypoint/config": publicConfig,
+      zod,
+      "@langchain/langgraph": langgraph,
+      "@langchain/core/messages": lcMessages,
+    },
     // Transpiled files are cached by content hash (node_modules/.cache/jiti): later starts skip the transform.
     fsCache: true,
   });
