@@ -118,7 +118,7 @@ describe("a LangGraph.js graph run by the server (SQLite)", () => {
   it("a fork of an old checkpoint, with other values, runs to its own end; the old branch stays", async () => {
     const id = (await api.post("/api/threads", { graphId: "expense", input: claim() })).body.threadId;
     await settled(id);
-    await api.post(`/api/threads/${id}/runs`, { command: { resume: { action: "reject" } }, wait: true });
+    await api.post(`/api/threads/${id}/runs`, { command: { resume: { action: "reject", comment: "not this trip" } }, wait: true });
     const done = await settled(id);
     expect(done.status).toBe("done");
     const history = (await api.get(`/api/threads/${id}/history?limit=100`)).body.checkpoints;
