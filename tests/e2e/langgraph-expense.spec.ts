@@ -22,8 +22,11 @@ test("LangGraph.js expense claim: start, approve at the interrupt, continue, edi
   await expect(thread.interrupt.getByTestId("interrupt-payload")).toContainText("Approve Grace's travel claim of 320?");
   await expect(thread.graphNode("review")).toHaveAttribute("data-role", "interrupt");
   // LangChain messages are shown readably (type and content), LangGraph's trigger channels are not.
-  await expect(thread.stateView).toContainText("over the 100 limit");
+  await expect(thread.stateView).toContainText('"category":"travel"');
   await expect(thread.stateView).not.toContainText("branch:to:");
+  await thread.stateView.getByText("{...}").first().click(); // the collapsed message opens
+  await expect(thread.stateView).toContainText("Grace's travel claim of 320");
+  await expect(thread.stateView).toContainText('"type":"ai"');
 
   await page.screenshot({ path: "test-results/e2e/langgraph-expense-interrupt.png", fullPage: true });
   await thread.interrupt.getByTestId("decision-approve").click();
@@ -31,7 +34,7 @@ test("LangGraph.js expense claim: start, approve at the interrupt, continue, edi
   await expect(thread.interrupt).toContainText("pay");
   await thread.interrupt.getByTestId("continue").click();
   await thread.expectStatus("done");
-  await expect(thread.stateView).toContainText("Paid 320 to Grace.");
+  await expect(thread.stateView).toContainText('"paid":true');
   const done = await apiState(request, thread.threadId);
   expect(done.values).toMatchObject({ decision: "approved", paid: true });
   await page.screenshot({ path: "test-results/e2e/langgraph-expense-done.png", fullPage: true });
@@ -56,11 +59,16 @@ test("LangGraph.js expense claim: start, approve at the interrupt, continue, edi
   for (const cp of original) expect(after.find((c) => c.checkpointId === cp.checkpointId)!.values).toEqual(cp.values);
   await page.screenshot({ path: "test-results/e2e/langgraph-expense-branch.png", fullPage: true });
 
-  // Fork the finished checkpoint's triage step into a new thread.
+  // Fork the branch's triage step into a new thread, run at once: it continues from there (LangGraph resumes
+  // past the static interrupt on a run from a checkpoint) and pays the smaller claim.
+  const source = thread.threadId;
   await thread.rowsByNode("triage").first().click();
   await page.getByTestId("fork-open").click();
   await page.getByTestId("fork-new-thread").check();
   await page.getByTestId("fork-submit").click();
-  await page.waitForURL((url) => !url.pathname.endsWith(encodeURIComponent(thread.threadId)));
-  await expect(page.getByTestId("thread-lineage")).toContainText(thread.threadId.slice(0, 8));
+  await page.waitForURL((url) => !url.pathname.endsWith(encodeURIComponent(source)));
+  await thread.expectStatus("done");
+  await expect(page.getByTestId("thread-lineage")).toContainText(source.slice(0, 8));
+  expect((await apiState(request, thread.threadId)).values).toMatchObject({ amount: 45, paid: true });
+  await page.screenshot({ path: "test-results/e2e/langgraph-expense-fork.png", fullPage: true });
 });
