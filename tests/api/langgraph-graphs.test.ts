@@ -144,6 +144,19 @@ describe("a LangGraph.js graph run by the server (SQLite)", () => {
     expect(other.interrupts[0]).toMatchObject({ node: "review", kind: "dynamic" });
   });
 
+  it("a run stopped mid-step ends cancelled at its last checkpoint, and continues from there", async () => {
+    const id = (await api.post("/api/threads", { graphId: "expense", input: claim({ delayMs: 3000 }) })).body.threadId;
+    await api.until(`/api/threads/${id}`, (t: any) => t.status === "running" && t.checkpointCount >= 2);
+    const stop = await api.post(`/api/threads/${id}/runs/cancel`, { reason: "wrong claim" });
+    expect(stop.status).toBe(200);
+    expect(stop.body.thread.status).toBe("cancelled");
+    const history = (await api.get(`/api/threads/${id}/history?limit=100`)).body.checkpoints;
+    expect(history.map((c: any) => c.nodeName)).toEqual(["__start__", "__input__"]);
+    const again = await api.post(`/api/threads/${id}/runs`, { wait: true });
+    expect(again.body.thread.status).toBe("interrupted");
+    expect(again.body.thread.interrupts[0]).toMatchObject({ node: "review", kind: "dynamic" });
+  });
+
   it("a thread a LangGraph.js process wrote with a graph the server does not have is read-only, with a note", async () => {
     const raw = await createStore(storeConfigFromEnv(store.env));
     try {
