@@ -54,5 +54,15 @@ export default defineConfig({
       module: "./lib/graphs/chat.ts",
       export: "chat",
     },
+    {
+      id: "expense",
+      kind: "langgraph",
+      title: "Expense claim (LangGraph.js)",
+      description:
+        "A LangGraph.js StateGraph run on Waypoint's store: triage → a person approves claims over 100 (interrupt()) → payment, released by a person (interruptBefore).",
+      exampleInput: { employee: "Ada", amount: 240, purpose: "Train to the Berlin client workshop", delayMs: 0, failPayment: false },
+      module: "./lib/graphs/expense.ts",
+      export: "expense",
+    },
   ],
 });

@@ -54,6 +54,7 @@ export function InterruptPanel({
   if (mode !== "decide" && interrupt?.id !== panelFor) setPanelFor(interrupt?.id);
   const dynamic = interrupt?.kind === "dynamic";
   const busy = resume.isPending || edit.isPending;
+  const fromNode = graph?.nodes.find((n) => n.id === interrupt?.node)?.resume;
   const headValues = head?.values ?? {};
   const me = useMe().data;
   const canDecide = useCan("decide", thread.graphId);
@@ -95,7 +96,8 @@ export function InterruptPanel({
   useEffect(() => {
     if (interruptId && takePanelFocus()) panel.current?.focus();
   }, [interruptId]);
-  const resumeSchema = graph?.nodes.find((n) => n.id === interrupt?.node)?.resume;
+  // The interrupt's own schema (LangGraph.js `interrupt(value, { responseSchema })`), else the node's declared one.
+  const resumeSchema = (interrupt?.responseSchema as typeof fromNode | undefined) ?? fromNode;
 
   const answer = (value: unknown, close: () => void) =>
     resume.mutate(

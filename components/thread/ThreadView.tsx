@@ -193,6 +193,11 @@ export function ThreadView({ threadId }: { threadId: string }) {
         {canDelete && <DeleteButton threadId={t.threadId} />}
       </div>
       <ThreadLineage thread={t} />
+      {t.readOnly && (
+        <p className="rounded border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900" role="note" data-testid="read-only-note">
+          {t.readOnly}
+        </p>
+      )}
 
       {(t.status === "idle" || t.status === "cancelled") && head.data && head.data.next.length > 0 && canRun && (
         <IdleBanner thread={t} head={head.data} />
@@ -235,14 +240,14 @@ export function ThreadView({ threadId }: { threadId: string }) {
           )}
         </Card>
         <div className="order-first flex min-h-0 min-w-0 flex-col gap-3 lg:order-none">
-          {(t.status === "interrupted" || holdPanel) && (
+          {!t.readOnly && (t.status === "interrupted" || holdPanel) && (
             // Held (a form open, a notice to read) it takes more of the column: the notice, the payload and what
             // the reviewer typed should all be in view without scrolling inside the panel.
             <div className={`${holdPanel ? "max-h-[85%]" : "max-h-[60%]"} shrink-0 overflow-auto`}>
               <InterruptPanel thread={t} head={head.data} graph={graph.data} onHold={setHoldPanel} />
             </div>
           )}
-          {t.status === "error" && (
+          {!t.readOnly && t.status === "error" && (
             <div className="max-h-[60%] shrink-0 overflow-auto">
               <ErrorPanel thread={t} head={head.data} graph={graph.data} hint={hint} />
             </div>

@@ -31,6 +31,8 @@ export const ApiInterrupt = z.strictObject({
   node: z.string(),
   kind: z.enum(["dynamic", "before", "after"]),
   value: z.unknown().optional(),
+  /** The answer's JSON Schema when the interrupt itself declares one (LangGraph.js `interrupt(value, { responseSchema })`). */
+  responseSchema: z.unknown().optional(),
 });
 export type ApiInterrupt = z.infer<typeof ApiInterrupt>;
 
@@ -120,6 +122,8 @@ export const ApiThread = z.strictObject({
   activeRun: z.strictObject({ runId: z.string(), startedAt: Time }).nullable(),
   /** Present while the thread waits at a node that needs several approvals. */
   quorum: ApiQuorum.optional(),
+  /** Why this server shows the thread but will not run, edit or fork it (a LangGraph.js thread of a graph it does not have). */
+  readOnly: z.string().optional(),
   createdAt: Time,
   updatedAt: Time,
 });

@@ -66,6 +66,10 @@ export interface GraphDefinition extends Required<Pick<GraphSpec, "input" | "fai
   exampleInput: Record<string, unknown>;
   /** The config entry's retention policy, or null (threads are kept until deleted). */
   retention: GraphRetention | null;
+  /** Which runner runs it: Waypoint's engine (`build`) or LangGraph.js (`langgraph`, a compiled graph). */
+  kind: "waypoint" | "langgraph";
+  /** For kind "langgraph": the module's compiled graph (lib/server/runnable/lg-app.ts checks its shape). */
+  langgraph?: unknown;
 }
 
 /** `retention` of a config entry, parsed (schema.ts). */

@@ -10,7 +10,7 @@
  *
  * The cost of run-time loading is a second copy of modules the bundle already holds. Two guards keep one copy
  * where it matters: jiti serves `waypoint/engine`, `waypoint/config` and `zod` to graph modules as the very
- * modules this file imported (`virtualModules`), so a graph imported through the public entries runs on the
+ * modules this file imported (`virtualModules`; `@langchain/langgraph` and `@langchain/core/messages` too), so a graph imported through the public entries runs on the
  * server's engine; and where a copy still arises (a module importing `../lib/engine` by path), nothing depends
  * on module identity — errors are recognised by code, commands by a brand (lib/errors.ts, lib/engine/tasks.ts),
  * specs by shape (isGraphSpec), and the thread lock lives in the store, not in a module-level map.
@@ -20,11 +20,14 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { createJiti } from "jiti";
 import * as zod from "zod";
+import * as langgraph from "@langchain/langgraph";
+import * as lcMessages from "@langchain/core/messages";
 import { createMemoryStore } from "../checkpoint/memory";
 import * as engine from "../engine";
 import { WaypointError } from "../errors";
 import * as publicConfig from "./index";
 import { isGraphSpec, type GraphDefinition } from "./graph";
+import { isLangGraphApp, isLangGraphBuilder } from "../langgraph/app-shape";
 import { WaypointConfig, type GraphEntry } from "./schema";
 
 export const DEFAULT_CONFIG = "waypoint.config.ts";
@@ -68,7 +71,15 @@ export async function loadGraphConfig(opts: { env?: Env; cwd?: string } = {}): P
 
   const jiti = createJiti(pathToFileURL(file).href, {
     // Same module objects as the server's (see the header): one engine, one zod registry.
-    virtualModules: { "waypoint/engine": engine, "waypoint/config": publicConfig, zod },
+    // LangGraph.js graph modules get the server's @langchain/langgraph and messages too: found from any folder
+    // (a config outside the app's node_modules), and one copy of LangGraph's classes with the server's runner.
+    virtualModules: {
+      "waypoint/engine": engine,
+      "waypoint/config": publicConfig,
+      zod,
+      "@langchain/langgraph": langgraph,
+      "@langchain/core/messages": lcMessages,
+    },
     // Transpiled files are cached by content hash (node_modules/.cache/jiti): later starts skip the transform.
     fsCache: true,
   });
@@ -130,14 +141,19 @@ async function loadEntry(jiti: Jiti, dir: string, entry: GraphEntry, where: stri
     throw refuse(`${where}: module "${spec}" has no export "${entry.export}" (it exports: ${names.join(", ") || "nothing"}).`);
   }
   const exported = mod[entry.export];
-  return KINDS[entry.kind](exported, entry, { where, spec });
+  // Without `kind`: a LangGraph.js graph (compiled, or a StateGraph builder) is recognised by its shape.
+  const kind = entry.kind ?? (!isGraphSpec(exported) && (isLangGraphApp(exported) || isLangGraphBuilder(exported)) ? "langgraph" : "waypoint");
+  return KINDS[kind](exported, entry, { where, spec });
 }
 
 /**
  * One adapter per entry kind: checks the module's export and turns it into what the server runs. A new kind
  * (a LangGraph.js compiled graph) adds its enum value in schema.ts and its adapter here.
  */
-const KINDS: Record<GraphEntry["kind"], (exported: unknown, entry: GraphEntry, at: { where: string; spec: string }) => Promise<GraphDefinition>> = {
+const KINDS: Record<
+  NonNullable<GraphEntry["kind"]>,
+  (exported: unknown, entry: GraphEntry, at: { where: string; spec: string }) => Promise<GraphDefinition>
+> = {
   async waypoint(exported, entry, { where, spec }) {
     if (!isGraphSpec(exported))
       throw refuse(
@@ -152,6 +168,7 @@ const KINDS: Record<GraphEntry["kind"], (exported: unknown, entry: GraphEntry, a
       retention: entry.retention ?? null,
       input: exported.input ?? AnyObject,
       failureHint: exported.failureHint ?? "",
+      kind: "waypoint",
     };
     // Compile once against a throw-away memory store: unknown nodes in edges, a missing START edge or an
     // interruptBefore naming no node refuse the start instead of failing the first run.
@@ -161,5 +178,43 @@ const KINDS: Record<GraphEntry["kind"], (exported: unknown, entry: GraphEntry, a
       throw refuse(`${where}: its graph is invalid: ${reason(err)}.`);
     }
     return def;
+  },
+  /**
+   * A LangGraph.js graph: a compiled graph (its own interruptBefore/After kept) or a `StateGraph` builder
+   * (compiled here). The server runs a copy with its own checkpointer (lib/server/runnable/langgraph.ts);
+   * drawing it once here refuses a graph LangGraph itself cannot describe before the first request.
+   */
+  async langgraph(exported, entry, { where, spec }) {
+    let app = isLangGraphApp(exported) ? exported : null;
+    if (!app && isLangGraphBuilder(exported)) {
+      try {
+        app = exported.compile();
+      } catch (err) {
+        throw refuse(`${where}: its LangGraph.js graph does not compile: ${reason(err)}.`);
+      }
+    }
+    if (!app)
+      throw refuse(
+        `${where}: export "${entry.export}" of "${spec}" is not a LangGraph.js graph; export a \`StateGraph\` or its \`.compile()\` result.`,
+      );
+    try {
+      app.getGraph();
+    } catch (err) {
+      throw refuse(`${where}: its LangGraph.js graph is invalid: ${reason(err)}.`);
+    }
+    return {
+      id: entry.id,
+      title: entry.title,
+      description: entry.description,
+      exampleInput: entry.exampleInput,
+      retention: entry.retention ?? null,
+      input: AnyObject,
+      failureHint: "",
+      kind: "langgraph",
+      langgraph: app,
+      build: () => {
+        throw new WaypointError("INVALID_GRAPH", `Graph "${entry.id}" is a LangGraph.js graph; it has no Waypoint engine build.`);
+      },
+    };
   },
 };

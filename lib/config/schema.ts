@@ -34,15 +34,15 @@ export const Retention = z
 
 /**
  * One graph. `kind` says how its module's export is run: "waypoint" (a `defineGraph({ build, ... })` spec for
- * Waypoint's engine) is the only kind today; another kind (e.g. a LangGraph.js compiled graph) is one more enum
- * value here plus one adapter in load.ts, with the same id/title/description/exampleInput fields.
+ * Waypoint's engine) or "langgraph" (a LangGraph.js compiled graph or `StateGraph`, run through `WaypointSaver`).
+ * Without `kind`, the loader tells them apart by the export's shape (load.ts).
  */
 export const GraphEntry = z
   .object({
     id: z
       .string({ error: "id is required" })
       .regex(GRAPH_ID, { error: 'id must be 1-64 letters, digits, "-" or "_", starting with a letter or digit' }),
-    kind: z.enum(["waypoint"], { error: 'kind must be "waypoint"' }).default("waypoint"),
+    kind: z.enum(["waypoint", "langgraph"], { error: 'kind must be "waypoint" or "langgraph"' }).optional(),
     title: z.string({ error: "title is required" }).trim().min(1, { error: "title is required" }).max(200, { error: "title is over 200 characters" }),
     description: z.string({ error: "description must be a string" }).max(2000, { error: "description is over 2000 characters" }).default(""),
     /** Pre-filled in the dashboard's New-run form. */

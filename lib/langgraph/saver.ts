@@ -66,6 +66,16 @@ const CACHE_SIZE = 64;
 /** Checkpoints read per page when a listing has to load them (namespace / metadata filters). */
 const PAGE = 32;
 
+/**
+ * Who made a checkpoint and why, when the run's or the update's config metadata says so (the Waypoint server
+ * passes them): copied where the dashboard's timeline reads them for any checkpoint.
+ */
+const SHOWN_KEYS = ["actor", "actorId", "reason", "runId", "forkedFrom", "decision"] as const;
+function shownMetadata(metadata: LgMetadata): Record<string, unknown> {
+  const md = metadata as Record<string, unknown>;
+  return Object.fromEntries(SHOWN_KEYS.filter((k) => md[k] !== undefined && md[k] !== null).map((k) => [k, md[k]]));
+}
+
 /** A LangGraph thread id as a Waypoint thread id (INVALID_ID, with the rule, when it is not one). */
 function threadOf(config: RunnableConfig, what: string): string {
   const threadId = config.configurable?.thread_id;
@@ -201,6 +211,7 @@ export class WaypointSaver extends BaseCheckpointSaver {
       pendingWrites: [],
       // The channels the step changed, by name (their values are in `state`): what the dashboard's timeline lists.
       metadata: {
+        ...shownMetadata(metadata),
         source,
         writes: Object.keys(newVersions).map((channel) => ({ node: "", channel, value: null })),
         langgraph: record,

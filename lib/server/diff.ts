@@ -4,6 +4,7 @@ import type { ApiDiff } from "../api/responses";
 import type { Caller } from "./auth/caller";
 import type { Runtime } from "./runtime";
 import { diffStates } from "./state-diff";
+import { langGraphView } from "./runnable/lg-view";
 import { checkpointOf, readable } from "./threads";
 
 /** Summaries read per page while looking for the previous interrupt (states are never read). */
@@ -33,7 +34,8 @@ export async function diffCheckpoint(rt: Runtime, who: Caller, threadId: string,
     againstId: other?.id ?? null,
     againstVersion: other?.version ?? null,
     basis,
-    changes: diffStates(other?.state ?? {}, cp.state),
+    // LangGraph.js states compared as shown (user channels, readable messages: runnable/lg-view.ts).
+    changes: diffStates(other ? langGraphView(other).state : {}, langGraphView(cp).state),
   };
 }
 

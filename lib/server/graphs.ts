@@ -1,9 +1,12 @@
 import "server-only";
 import type { CheckpointStore } from "../checkpoint/types";
 import type { GraphDefinition } from "../config/graph";
-import type { CompiledGraph } from "../engine";
 import { WaypointError } from "../errors";
 import { settings } from "./config";
+import { EngineGraph } from "./runnable/engine";
+import { LangGraphGraph } from "./runnable/langgraph";
+import type { LangGraphApp } from "./runnable/lg-app";
+import type { RunnableGraph } from "./runnable/types";
 
 /**
  * The graphs waypoint.config.ts registers (loaded and checked by lib/config/load.ts at start), compiled against
@@ -11,7 +14,7 @@ import { settings } from "./config";
  * see graphs only through this registry and GET /api/graphs: none of them names a particular graph.
  */
 export class GraphRegistry {
-  private readonly compiled = new Map<string, CompiledGraph>();
+  private readonly compiled = new Map<string, RunnableGraph>();
   private readonly byId: Map<string, GraphDefinition>;
 
   constructor(
@@ -41,14 +44,28 @@ export class GraphRegistry {
   }
 
   /**
-   * The graph compiled against the shared store (compiled once; a compiled graph holds no per-run state).
-   * Every entry is of kind "waypoint" today; another kind (a LangGraph.js graph) will need its own runner
-   * behind one "graph the server can run" interface returned here, so callers keep not branching on the kind.
+   * The graph ready to run against the shared store, as "a graph the server can run" (runnable/types.ts):
+   * Waypoint's engine or LangGraph.js behind one interface, so callers never branch on the kind. Made once;
+   * neither holds per-run state.
    */
-  compile(graphId: string): CompiledGraph {
+  compile(graphId: string): RunnableGraph {
     const cached = this.compiled.get(graphId);
     if (cached) return cached;
     const def = this.definition(graphId);
+    const app = def.kind === "langgraph" ? this.langGraph(def) : this.engineGraph(def);
+    this.compiled.set(graphId, app);
+    return app;
+  }
+
+  private langGraph(def: GraphDefinition): RunnableGraph {
+    return new LangGraphGraph(def.langgraph as LangGraphApp, this.store, {
+      graphId: def.id,
+      lockTtlMs: this.lockTtlMs,
+      recursionLimit: def.recursionLimit,
+    });
+  }
+
+  private engineGraph(def: GraphDefinition): RunnableGraph {
     const app = def.build().compile({
       store: this.store,
       graphId: def.id,
@@ -57,7 +74,6 @@ export class GraphRegistry {
       recursionLimit: def.recursionLimit,
       lockTtlMs: this.lockTtlMs,
     });
-    this.compiled.set(graphId, app);
-    return app;
+    return new EngineGraph(app);
   }
 }

@@ -1,6 +1,7 @@
 import "server-only";
 import { toSummary } from "../checkpoint/summary";
 import type { Checkpoint, CheckpointSummary, ThreadInfo, ThreadStorage } from "../checkpoint/types";
+import { langGraphView } from "./runnable/lg-view";
 import type { ApiCheckpoint, ApiCheckpointMeta, ApiThread, ApiThreadStorage } from "../api/responses";
 
 export type { ApiCheckpoint, ApiThread };
@@ -15,7 +16,9 @@ export type { ApiCheckpoint, ApiThread };
  * channels the step wrote, who edited and why. It is built from the store's `CheckpointSummary`, which
  * `listSummaries` reads without touching states.
  */
-export function apiCheckpoint(cp: Checkpoint, fields: "full" | "summary" = "full"): ApiCheckpoint {
+export function apiCheckpoint(stored: Checkpoint, fields: "full" | "summary" = "full"): ApiCheckpoint {
+  // A LangGraph.js checkpoint is served with its next nodes and interrupts derived (lg-view.ts); others as stored.
+  const cp = langGraphView(stored);
   if (fields === "summary") return apiSummary(toSummary(cp));
   return {
     checkpointId: cp.id,

@@ -15,6 +15,8 @@ import { startWithStrategy } from "./multitask";
 import type { RunRequest } from "./run-request";
 import type { RunInfo } from "./runs";
 import { apiCheckpoint, apiStorage, apiSummary, apiThread } from "./serialize";
+import { foreignView, readOnlyThread, writtenByLangGraph } from "./runnable/foreign";
+import { langGraphView } from "./runnable/lg-view";
 import type { ApiDeleted, ApiGraph, ApiGraphList, ApiHistoryPage, ApiRunResult, ApiState, ApiThread, ApiThreadPage } from "../api/responses";
 
 /**
@@ -22,12 +24,16 @@ import type { ApiDeleted, ApiGraph, ApiGraphList, ApiHistoryPage, ApiRunResult, 
  * request changes nothing.
  */
 export async function threadView(rt: Runtime, threadOrId: ThreadInfo | string): Promise<ApiThread> {
-  const t = typeof threadOrId === "string" ? await rt.store.getThread(threadOrId) : threadOrId;
-  const head = t.status === "interrupted" && t.headCheckpointId ? await rt.store.load(t.headCheckpointId).catch(() => null) : null;
+  const stored = typeof threadOrId === "string" ? await rt.store.getThread(threadOrId) : threadOrId;
+  const runnable = stored.graphId && rt.graphs.has(stored.graphId) ? rt.graphs.compile(stored.graphId) : null;
+  // A thread of a graph this server lacks: its head says whether LangGraph.js wrote it (then shown read-only).
+  const load = (stored.status === "interrupted" || !runnable) && stored.headCheckpointId;
+  const raw = load ? await rt.store.load(stored.headCheckpointId!).catch(() => null) : null;
+  const { thread: t, head, readOnly } = foreignView(stored, raw, runnable);
   const run = rt.runs.activeRun(t.threadId);
   const view = apiThread(t, head, run && { runId: run.runId, startedAt: run.startedAt });
-  const quorum = head ? await quorumView(rt, t, head) : null;
-  return quorum ? { ...view, quorum } : view;
+  const quorum = head && runnable ? await quorumView(rt, t, head) : null;
+  return { ...view, ...(quorum ? { quorum } : {}), ...(readOnly ? { readOnly } : {}) };
 }
 
 /** The thread, once the caller may read its graph (403 otherwise). */
@@ -111,6 +117,10 @@ export async function listThreads(rt: Runtime, who: Caller, q: ListThreadsQuery)
  * The interrupts' payloads come with GET /api/threads/:id.
  */
 async function listItem(rt: Runtime, t: ThreadInfo): Promise<ApiThread> {
+  // LangGraph.js threads (their interrupts are derived from the head, not in its summary) and threads of graphs
+  // this server lacks (maybe LangGraph.js, shown read-only) are served as threadView serves them.
+  const runnable = t.graphId && rt.graphs.has(t.graphId) ? rt.graphs.compile(t.graphId) : null;
+  if (!runnable || (!runnable.summariesShowInterrupts && t.status === "interrupted")) return threadView(rt, t);
   const head = t.status === "interrupted" ? ((await rt.store.listSummaries(t.threadId, { order: "desc", limit: 1 }))[0] ?? null) : null;
   const run = rt.runs.activeRun(t.threadId);
   return apiThread(t, head, run && { runId: run.runId, startedAt: run.startedAt });
@@ -133,7 +143,8 @@ export async function deleteThread(rt: Runtime, who: Caller, threadId: string): 
   return { deleted: true, threadId };
 }
 
-function knownGraph(rt: Runtime, t: ThreadInfo): string {
+async function knownGraph(rt: Runtime, t: ThreadInfo): Promise<string> {
+  if ((!t.graphId || !rt.graphs.has(t.graphId)) && (await writtenByLangGraph(rt.store, t))) throw readOnlyThread(t);
   if (!t.graphId || !rt.graphs.has(t.graphId))
     throw new WaypointError("GRAPH_NOT_FOUND", `Thread "${t.threadId}" belongs to graph "${t.graphId}", which this server does not have.`, {
       graphId: t.graphId,
@@ -154,7 +165,7 @@ export async function startRun(
   opts: Pick<RunRequest, "beforeStart"> = {},
 ): Promise<{ status: 200 | 202; body: ApiRunResult; finished?: Promise<RunInfo> }> {
   const t = await readable(rt, who, threadId);
-  const graphId = knownGraph(rt, t);
+  const graphId = await knownGraph(rt, t);
   const deciding = body.command?.resume !== undefined;
   who.authorize(deciding ? "decide" : "run", graphId);
   const input = body.input !== undefined ? checkInput(rt, graphId, body.input) : null;
@@ -237,12 +248,13 @@ export async function stateOf(rt: Runtime, who: Caller, threadId: string, checkp
   const cp =
     checkpointId !== undefined ? await checkpointOf(rt, threadId, checkpointId) : t.headCheckpointId ? await rt.store.load(t.headCheckpointId) : null;
   if (!cp) return { values: {}, next: [], interrupts: [], checkpoint: null };
-  return { values: cp.state, next: cp.next, interrupts: cp.interrupts, checkpoint: apiCheckpoint(cp) };
+  const v = langGraphView(cp, cp.id === t.headCheckpointId ? t.status : undefined);
+  return { values: v.state, next: v.next, interrupts: v.interrupts, checkpoint: apiCheckpoint(v) };
 }
 
 export async function editState(rt: Runtime, who: Caller, threadId: string, body: EditStateBody) {
   const t = await readable(rt, who, threadId);
-  const graphId = knownGraph(rt, t);
+  const graphId = await knownGraph(rt, t);
   who.authorize("edit", graphId);
   // Sending an edit back for review stands in for a decision (the waiting node is answered by asking again).
   if (body.reask) who.authorize("decide", graphId);
@@ -282,7 +294,7 @@ export async function editState(rt: Runtime, who: Caller, threadId: string, body
  */
 export async function forkThread(rt: Runtime, who: Caller, threadId: string, body: ForkBody) {
   const t = await readable(rt, who, threadId);
-  const graphId = knownGraph(rt, t);
+  const graphId = await knownGraph(rt, t);
   who.authorize("fork", graphId);
   if (body.run) {
     who.authorize("run", graphId);

@@ -54,7 +54,8 @@ describe("graph config: what loads", () => {
   it("the default waypoint.config.ts registers the demo graphs, in order, with their modules' behaviour", async () => {
     const { file, graphs } = await loadGraphConfig({ env: {}, cwd: ROOT });
     expect(file).toBe(path.join(ROOT, "waypoint.config.ts"));
-    expect(graphs.map((g) => g.id)).toEqual(["approval", "approval-2p", "research", "pipeline", "vendor", "chat"]);
+    expect(graphs.map((g) => g.id)).toEqual(["approval", "approval-2p", "research", "pipeline", "vendor", "chat", "expense"]);
+    expect(graphs.map((g) => g.kind)).toEqual(["waypoint", "waypoint", "waypoint", "waypoint", "waypoint", "waypoint", "langgraph"]);
     const twoPerson = graphs.find((g) => g.id === "approval-2p")!;
     expect(twoPerson.quorum?.review).toMatchObject({ approvals: 2, excludeInitiator: true });
     expect(graphs.find((g) => g.id === "research")!.interruptBefore).toEqual(["write_report"]);
@@ -82,6 +83,35 @@ describe("graph config: what loads", () => {
     expect(hello).toMatchObject({ id: "hello", title: "Hello", description: "", exampleInput: {}, failureHint: "" });
     expect(hello.input.safeParse({ name: "Ada" }).success).toBe(true);
     expect(hello.input.safeParse("Ada").success).toBe(false);
+  });
+});
+
+/** A LangGraph.js graph module as a user writes it: the StateGraph builder and its compiled graph. */
+const LANGGRAPH = `import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+const S = Annotation.Root({ name: Annotation<string>, greeting: Annotation<string> });
+export const builder = new StateGraph(S).addNode("greet", (s) => ({ greeting: "Hello " + s.name })).addEdge(START, "greet").addEdge("greet", END);
+export const compiled = builder.compile({ interruptBefore: ["greet"] });
+`;
+
+describe("graph config: LangGraph.js graphs", () => {
+  it("a compiled graph or a StateGraph is recognised without `kind`; its static interrupts are kept", async () => {
+    const p = project({
+      "waypoint.config.ts": configOf(entry({ export: "compiled" }), entry({ id: "hello2", export: "builder" })),
+      "graphs/hello.ts": LANGGRAPH,
+    });
+    const [compiled, builder] = (await loadGraphConfig({ env: p.env, cwd: ROOT })).graphs;
+    expect(compiled).toMatchObject({ id: "hello", kind: "langgraph" });
+    expect((compiled.langgraph as { interruptBefore?: string[] }).interruptBefore).toEqual(["greet"]);
+    expect(builder).toMatchObject({ id: "hello2", kind: "langgraph" });
+    expect(typeof (builder.langgraph as { getState?: unknown }).getState).toBe("function");
+    expect(() => compiled.build()).toThrow(/LangGraph\.js graph/);
+  });
+
+  it('kind "langgraph" on an export that is not one is refused in one sentence', async () => {
+    const p = project({ "waypoint.config.ts": configOf(entry({ kind: "langgraph" })), "graphs/hello.ts": HELLO });
+    expect(await refusal(p.env)).toBe(
+      `Graph config ${p.config}, graphs[0] ("hello"): export "default" of "./graphs/hello.ts" is not a LangGraph.js graph; export a \`StateGraph\` or its \`.compile()\` result.`,
+    );
   });
 });
 
