@@ -8,7 +8,10 @@
  * suite-summaries.ts (listSummaries), suite-delta.ts (delta storage, retention folding, storage()) and
  * suite-retention.ts (the retention policies built on the contract), suite-import.ts (importCheckpoint).
  */
+import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createKeyring } from "../../lib/checkpoint/crypto";
+import { encryptStore } from "../../lib/checkpoint/encrypted";
 import type { Checkpoint } from "../../lib/checkpoint/types";
 import { isCheckpointNotFound, isThreadNotFound } from "../../lib/errors";
 import { chain, cp, ids, rejectsWith, roundTrip, snapshot, threadId, versions, type ConformanceInit, type StoreRef } from "./suite-helpers";
@@ -24,7 +27,23 @@ import { threadTests } from "./suite-threads";
 
 export type { ConformanceInit } from "./suite-helpers";
 
+/**
+ * The suite twice: on the backend as it is, and behind encryption at rest (lib/checkpoint/encrypted.ts, the
+ * wrapper every store gets from the factory) with a key set, so every backend keeps the whole contract with
+ * its values sealed. The second store of a test shares the key, as a second process would.
+ */
 export function describeConformance(name: string, init: ConformanceInit): void {
+  describeSuite(name, init);
+  const ring = createKeyring(randomBytes(32).toString("base64"));
+  describeSuite(`${name} (encrypted)`, {
+    create: async () => encryptStore(await init.create(), ring),
+    createSecond: async (first) => encryptStore(await init.createSecond(first), ring),
+    corruptDelta: (store, id) => init.corruptDelta(store, id),
+    destroy: (store) => init.destroy(store),
+  });
+}
+
+function describeSuite(name: string, init: ConformanceInit): void {
   describe(`conformance: ${name}`, () => {
     const ref = { init } as StoreRef;
     beforeEach(async () => {

@@ -1,0 +1,212 @@
+/**
+ * Encryption at rest for every backend: a wrapper around any CheckpointStore that seals the values of a
+ * checkpoint before the store sees them and opens them on the way out (lib/checkpoint/crypto.ts seals one value).
+ * It sits in front of the shared delta codec, so the five backends store, index and delta-encode sealed values
+ * exactly as they would clear ones, and none of them needs a line of its own.
+ *
+ * What is sealed, value by value (never a key or a structure):
+ * - state: each channel's value; a list channel item by item, so appending to a list stays an append for the
+ *   codec and an unchanged channel stays byte-identical (equal values seal equally: see crypto.ts);
+ * - metadata: each write's value (sealed like the channel it wrote, so a step's writes keep standing in for
+ *   its delta), each failed attempt's message, and every free-form key's value (run ids, users, ...);
+ * - interrupts: each interrupt's value; pending writes: each write's value.
+ * What stays in clear, because stores query, index or list it: ids, thread ids, parent links, versions,
+ * steps, node names, `next`, timestamps, the interrupt ids / nodes / kinds, the written channel names, the
+ * metadata keys and its `source`, `actor`, `reason`, `forkedFrom`, `goto` and `durationMs`, list lengths, and
+ * the whole thread record (graph, status, error, thread metadata — the thread search reads them).
+ *
+ * Reading opens any sealed value it meets, whichever key of the ring sealed it, and passes clear values (written
+ * before encryption was turned on) through. With no ring at all, a sealed value is an ENCRYPTION_KEY error:
+ * never the envelope handed out as if it were the state.
+ */
+import { isSealed, openSealed, sealItem, sealValue, type Keyring } from "./crypto";
+import { assertSafeId } from "./ids";
+import { validateNewCheckpoint, validateWrites } from "./validate";
+import type { Checkpoint, CheckpointMetadata, CheckpointStore, LockResult, NewCheckpoint, PendingInterrupt, PendingWrite } from "./types";
+
+/** Metadata keys whose values stay in clear (what summaries, forks and the engine read without the state). */
+const CLEAR_METADATA = new Set(["source", "writes", "actor", "reason", "forkedFrom", "goto", "durationMs", "failedAttempts"]);
+
+type Memo = WeakMap<unknown[], unknown[]>;
+
+/** Seals a value the way a channel holds it: a list item by item, anything else whole. */
+function sealChannel(ring: Keyring, value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((item) => sealItem(ring, item));
+  return sealValue(ring, value);
+}
+
+/**
+ * Opens a channel value. Lists shared between the states of one page (the codec rebuilds a page copy-on-write)
+ * are opened once per call (`memo`).
+ */
+function openChannel(ring: Keyring | null, value: unknown, memo: Memo): unknown {
+  if (isSealed(value)) return openSealed(ring, value);
+  if (!Array.isArray(value)) return value;
+  const known = memo.get(value);
+  if (known) return known;
+  let out: unknown[] | null = null;
+  for (let i = 0; i < value.length; i++) {
+    const item = value[i] as unknown;
+    if (!isSealed(item)) continue;
+    out ??= value.slice();
+    out[i] = openSealed(ring, item);
+  }
+  const opened = out ?? value;
+  memo.set(value, opened);
+  return opened;
+}
+
+function sealState(ring: Keyring, state: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(state)) put(out, k, sealChannel(ring, state[k]));
+  return out;
+}
+
+function openState(ring: Keyring | null, state: Record<string, unknown>, memo: Memo): Record<string, unknown> {
+  let out: Record<string, unknown> | null = null;
+  for (const k of Object.keys(state)) {
+    const v = state[k];
+    const o = openChannel(ring, v, memo);
+    if (o === v) continue;
+    out ??= { ...state };
+    put(out, k, o);
+  }
+  return out ?? state;
+}
+
+/** Own property, also for "__proto__". */
+function put(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === "__proto__") Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
+function sealMetadata(ring: Keyring, m: CheckpointMetadata): CheckpointMetadata {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(m)) {
+    const v = m[k];
+    if (k === "writes" && Array.isArray(v))
+      out.writes = v.map((w: unknown) =>
+        w && typeof w === "object" ? { ...(w as object), value: sealChannel(ring, (w as { value?: unknown }).value) } : w,
+      );
+    else if (k === "failedAttempts" && Array.isArray(v))
+      out.failedAttempts = v.map((a: unknown) =>
+        a && typeof a === "object" && "message" in a ? { ...(a as object), message: sealValue(ring, (a as { message: unknown }).message) } : a,
+      );
+    else put(out, k, CLEAR_METADATA.has(k) ? v : sealValue(ring, v));
+  }
+  return out as CheckpointMetadata;
+}
+
+function openMetadata(ring: Keyring | null, m: CheckpointMetadata, memo: Memo): CheckpointMetadata {
+  if (!m || typeof m !== "object") return m;
+  const out: Record<string, unknown> = { ...m };
+  for (const k of Object.keys(m)) {
+    const v = m[k];
+    if (k === "writes" && Array.isArray(v))
+      out.writes = v.map((w: unknown) =>
+        w && typeof w === "object" ? { ...(w as object), value: openChannel(ring, (w as { value?: unknown }).value, memo) } : w,
+      );
+    else if (k === "failedAttempts" && Array.isArray(v))
+      out.failedAttempts = v.map((a: unknown) =>
+        a && typeof a === "object" && "message" in a
+          ? { ...(a as object), message: openChannel(ring, (a as { message: unknown }).message, memo) }
+          : a,
+      );
+    else if (isSealed(v)) put(out, k, openSealed(ring, v));
+  }
+  return out as CheckpointMetadata;
+}
+
+const sealValues = <T extends { value: unknown }>(ring: Keyring, list: T[]): T[] =>
+  list.map((x) => (x && typeof x === "object" ? { ...x, value: sealValue(ring, x.value) } : x));
+
+const openValues = <T extends { value: unknown }>(ring: Keyring | null, list: T[]): T[] =>
+  Array.isArray(list) ? list.map((x) => (x && typeof x === "object" && isSealed(x.value) ? { ...x, value: openSealed(ring, x.value) } : x)) : list;
+
+/** The checkpoint fields a save or import hands to the inner store, sealed. */
+function sealCheckpoint<C extends NewCheckpoint>(ring: Keyring, cp: C): C {
+  return {
+    ...cp,
+    state: sealState(ring, cp.state),
+    metadata: sealMetadata(ring, cp.metadata),
+    interrupts: sealValues<PendingInterrupt>(ring, cp.interrupts),
+    pendingWrites: sealValues<PendingWrite>(ring, cp.pendingWrites),
+  };
+}
+
+/**
+ * A stored checkpoint opened. The state is opened on first read when the inner store gave it lazily (a saved
+ * checkpoint whose state the engine rarely reads: see `lazyState` in delta.ts).
+ */
+function openCheckpoint(ring: Keyring | null, cp: Checkpoint, memo: Memo = new WeakMap()): Checkpoint {
+  // Copied key by key: spreading `cp` would read a lazy `state` and parse it.
+  const out = {} as Checkpoint;
+  for (const k of Object.keys(cp) as (keyof Checkpoint)[]) if (k !== "state") (out as unknown as Record<string, unknown>)[k] = cp[k];
+  out.metadata = openMetadata(ring, cp.metadata, memo);
+  out.interrupts = openValues(ring, cp.interrupts);
+  out.pendingWrites = openValues(ring, cp.pendingWrites);
+  const desc = Object.getOwnPropertyDescriptor(cp, "state");
+  if (desc && desc.get) {
+    const settle = (value: Record<string, unknown>) =>
+      Object.defineProperty(out, "state", { value, writable: true, enumerable: true, configurable: true });
+    Object.defineProperty(out, "state", {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const value = openState(ring, cp.state, memo);
+        settle(value);
+        return value;
+      },
+      set: settle,
+    });
+  } else out.state = openState(ring, cp.state, memo);
+  return out;
+}
+
+/** Marks a store as wrapped, so wrapping twice (a factory store handed to code that wraps again) is harmless. */
+const WRAPPED = Symbol.for("waypoint.encryptedStore");
+
+/**
+ * The store with its checkpoint values sealed by `ring.current` (when set) and opened by any key of the ring.
+ * `ring` null: nothing is sealed, and a sealed value read back is an ENCRYPTION_KEY error. Members that are
+ * not checkpoint methods (kind, thread records, locks, close, getPrisma, ...) pass through.
+ */
+export function encryptStore<S extends CheckpointStore>(store: S, ring: Keyring | null): S {
+  if ((store as unknown as Record<symbol, unknown>)[WRAPPED]) return store;
+  const sealing = ring?.current ? ring : null;
+  const seal = <C extends NewCheckpoint>(cp: C): C => {
+    if (!sealing) return cp;
+    validateNewCheckpoint(cp); // INVALID_ID before anything else, as the backends report it
+    return sealCheckpoint(sealing, cp);
+  };
+  const open = (cp: Checkpoint, memo?: Memo) => openCheckpoint(ring, cp, memo);
+  const openLock = (r: LockResult): LockResult => (r.acquired && r.latest ? { ...r, latest: open(r.latest) } : r);
+  const wrapped: Partial<Record<keyof CheckpointStore, unknown>> = {
+    save: async (cp: NewCheckpoint, options?: Parameters<CheckpointStore["save"]>[1]) => open(await store.save(seal(cp), options)),
+    importCheckpoint: async (cp: Checkpoint) => store.importCheckpoint(seal(cp)),
+    load: async (id: string) => open(await store.load(id)),
+    latest: async (threadId: string) => {
+      const cp = await store.latest(threadId);
+      return cp && open(cp);
+    },
+    list: async (threadId: string, options?: Parameters<CheckpointStore["list"]>[1]) => {
+      const memo: Memo = new WeakMap();
+      return (await store.list(threadId, options)).map((cp) => open(cp, memo));
+    },
+    putWrites: async (checkpointId: string, writes: PendingWrite[]) => {
+      if (!sealing || !Array.isArray(writes)) return store.putWrites(checkpointId, writes);
+      assertSafeId(checkpointId, "checkpoint");
+      validateWrites(writes);
+      return store.putWrites(checkpointId, sealValues(sealing, writes));
+    },
+    acquireLock: async (...args: Parameters<CheckpointStore["acquireLock"]>) => openLock(await store.acquireLock(...args)),
+  };
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop === WRAPPED) return true;
+      if (typeof prop === "string" && prop in wrapped) return wrapped[prop as keyof CheckpointStore];
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}
