@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createKeyring } from "../../lib/checkpoint/crypto";
 import { encryptStore } from "../../lib/checkpoint/encrypted";
-import type { Checkpoint } from "../../lib/checkpoint/types";
+import type { Checkpoint, CheckpointStore } from "../../lib/checkpoint/types";
 import { isCheckpointNotFound, isThreadNotFound } from "../../lib/errors";
 import { chain, cp, ids, rejectsWith, roundTrip, snapshot, threadId, versions, type ConformanceInit, type StoreRef } from "./suite-helpers";
 import { deltaTests } from "./suite-delta";
@@ -35,11 +35,19 @@ export type { ConformanceInit } from "./suite-helpers";
 export function describeConformance(name: string, init: ConformanceInit): void {
   describeSuite(name, init);
   const ring = createKeyring(randomBytes(32).toString("base64"));
+  // The backend's own hooks get the store they made (some key their bookkeeping by the store object).
+  const inner = new WeakMap<CheckpointStore, CheckpointStore>();
+  const wrap = (store: CheckpointStore) => {
+    const outer = encryptStore(store, ring);
+    inner.set(outer, store);
+    return outer;
+  };
+  const unwrap = (store: CheckpointStore) => inner.get(store) ?? store;
   describeSuite(`${name} (encrypted)`, {
-    create: async () => encryptStore(await init.create(), ring),
-    createSecond: async (first) => encryptStore(await init.createSecond(first), ring),
-    corruptDelta: (store, id) => init.corruptDelta(store, id),
-    destroy: (store) => init.destroy(store),
+    create: async () => wrap(await init.create()),
+    createSecond: async (first) => wrap(await init.createSecond(unwrap(first))),
+    corruptDelta: (store, id) => init.corruptDelta(unwrap(store), id),
+    destroy: (store) => init.destroy(unwrap(store)),
   });
 }
 
