@@ -37,6 +37,13 @@ export interface Keyring {
   /** Recently sealed texts (plaintext -> sealed), so an unchanged item of a long list is not re-encrypted each step. */
   readonly cache: Map<string, string>;
   cacheChars: number;
+  /**
+   * Recently opened values (sealed -> plaintext JSON text): a history page or a long list's items are opened
+   * again on every read, and a map look-up plus a parse costs a fraction of a decryption. Only authenticated
+   * plaintext goes in, and each read parses it afresh, so callers never share objects.
+   */
+  readonly opened: Map<string, string>;
+  openedChars: number;
 }
 
 const keyError = (message: string, details: Record<string, unknown> = {}) => new WaypointError("ENCRYPTION_KEY", message, details);
@@ -71,7 +78,7 @@ export function createKeyring(current: string | null, old: string[] = []): Keyri
     const k = deriveKey(parseKey(o, "WAYPOINT_ENCRYPTION_KEYS_OLD"));
     if (!byId.has(k.id)) byId.set(k.id, k);
   }
-  return { current: cur, byId, cache: new Map(), cacheChars: 0 };
+  return { current: cur, byId, cache: new Map(), cacheChars: 0, opened: new Map(), openedChars: 0 };
 }
 
 /**
@@ -123,6 +130,8 @@ export function sealText(ring: Keyring, text: string): string {
 
 /** The value a sealed string holds (parsed). `ring` null: encryption is not configured, which is an error here. */
 export function openSealed(ring: Keyring | null, sealed: string): unknown {
+  const hit = ring?.opened.get(sealed);
+  if (hit !== undefined) return JSON.parse(hit) as unknown;
   const id = sealedKeyId(sealed) ?? "";
   const key = ring?.byId.get(id);
   if (!key) {
@@ -142,6 +151,14 @@ export function openSealed(ring: Keyring | null, sealed: string): unknown {
     text = decipher.update(body.subarray(12, body.length - 16), undefined, "utf8") + decipher.final("utf8");
   } catch {
     throw keyError(`A stored encrypted value (key ${id}) does not decrypt: the key is wrong or the value was changed.`, { keyId: id });
+  }
+  if (text.length <= MAX_CACHED_TEXT) {
+    if (ring!.openedChars + text.length > MAX_CACHE_CHARS) {
+      ring!.opened.clear();
+      ring!.openedChars = 0;
+    }
+    ring!.opened.set(sealed, text);
+    ring!.openedChars += text.length + sealed.length;
   }
   return JSON.parse(text) as unknown;
 }
