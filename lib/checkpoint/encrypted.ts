@@ -201,12 +201,23 @@ export function encryptStore<S extends CheckpointStore>(store: S, ring: Keyring 
     },
     acquireLock: async (...args: Parameters<CheckpointStore["acquireLock"]>) => openLock(await store.acquireLock(...args)),
   };
+  // A method replaced on the wrapper (a test or a benchmark counting calls) replaces the wrapper's method, not
+  // the store's: writing it through to the store would make the wrapper call its own replacement.
+  const replaced = new Map<PropertyKey, unknown>();
   return new Proxy(store, {
     get(target, prop, receiver) {
       if (prop === WRAPPED) return true;
+      if (replaced.has(prop)) return replaced.get(prop);
       if (typeof prop === "string" && prop in wrapped) return wrapped[prop as keyof CheckpointStore];
       const v = Reflect.get(target, prop, receiver);
       return typeof v === "function" ? v.bind(target) : v;
+    },
+    set(target, prop, value, receiver) {
+      if (typeof prop === "string" && prop in wrapped) {
+        replaced.set(prop, value);
+        return true;
+      }
+      return Reflect.set(target, prop, value, receiver);
     },
   });
 }
