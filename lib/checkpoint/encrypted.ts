@@ -19,6 +19,7 @@
  * before encryption was turned on) through. With no ring at all, a sealed value is an ENCRYPTION_KEY error:
  * never the envelope handed out as if it were the state.
  */
+import { WaypointError } from "../errors";
 import { isSealed, openSealed, sealItem, sealValue, type Keyring } from "./crypto";
 import { assertSafeId } from "./ids";
 import { validateNewCheckpoint, validateWrites } from "./validate";
@@ -56,9 +57,82 @@ function openChannel(ring: Keyring | null, value: unknown, memo: Memo): unknown 
   return opened;
 }
 
-function sealState(ring: Keyring, state: Record<string, unknown>): Record<string, unknown> {
+/** A list channel as last sealed: its plaintext JSON text and its sealed items. */
+interface SealedList {
+  text: string;
+  sealed: string[];
+}
+
+/**
+ * The list channels of the checkpoint each thread saved last (at most MAX_THREADS threads, MAX_CHARS of text),
+ * so a step that appends to a long list seals only the new items: the rest is the parent's sealed items, reused
+ * when the parent's list text is a prefix of the new one (the same test the delta codec uses for an append,
+ * and exact: equal item texts seal to equal strings, so reuse gives what sealing again would).
+ */
+class ListMemo {
+  private readonly byThread = new Map<string, { id: string; lists: Map<string, SealedList>; chars: number }>();
+  private chars = 0;
+  static readonly MAX_THREADS = 256;
+  static readonly MAX_CHARS = 16 * 1024 * 1024;
+
+  parentList(threadId: string, parentId: string | null, channel: string): SealedList | undefined {
+    const e = this.byThread.get(threadId);
+    return e && e.id === parentId ? e.lists.get(channel) : undefined;
+  }
+
+  keep(threadId: string, id: string, lists: Map<string, SealedList>): void {
+    this.drop(threadId);
+    let chars = 0;
+    for (const l of lists.values()) chars += l.text.length * 2;
+    if (chars > ListMemo.MAX_CHARS) return;
+    while (this.byThread.size >= ListMemo.MAX_THREADS || this.chars + chars > ListMemo.MAX_CHARS) this.drop(this.byThread.keys().next().value!);
+    this.byThread.set(threadId, { id, lists, chars });
+    this.chars += chars;
+  }
+
+  drop(threadId: string): void {
+    const e = this.byThread.get(threadId);
+    if (!e) return;
+    this.chars -= e.chars;
+    this.byThread.delete(threadId);
+  }
+}
+
+function jsonOf(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    throw new WaypointError("INVALID_ARGUMENT", `Checkpoint is not JSON-serialisable: ${(e as Error).message}`);
+  }
+}
+
+/** A list channel sealed item by item, reusing the parent's sealed items for an unchanged prefix (see ListMemo). */
+function sealList(ring: Keyring, value: unknown[], prev: SealedList | undefined): SealedList {
+  const text = jsonOf(value);
+  if (prev) {
+    if (text === prev.text) return prev;
+    const head = prev.text.slice(0, -1);
+    if (prev.text !== "[]" && text.length > prev.text.length && text.startsWith(head) && text[head.length] === ",") {
+      const added = JSON.parse("[" + text.slice(head.length + 1)) as unknown[];
+      return { text, sealed: prev.sealed.concat(added.map((item) => sealItem(ring, item))) };
+    }
+  }
+  return { text, sealed: value.map((item) => sealItem(ring, item)) };
+}
+
+function sealState(ring: Keyring, cp: NewCheckpoint, memo: ListMemo): Record<string, unknown> {
+  const state = cp.state;
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(state)) put(out, k, sealChannel(ring, state[k]));
+  const lists = new Map<string, SealedList>();
+  for (const k of Object.keys(state)) {
+    const v = state[k];
+    if (Array.isArray(v)) {
+      const l = sealList(ring, v, memo.parentList(cp.threadId, cp.parentId, k));
+      lists.set(k, l);
+      put(out, k, l.sealed.slice());
+    } else put(out, k, sealValue(ring, v));
+  }
+  memo.keep(cp.threadId, cp.id, lists);
   return out;
 }
 
@@ -124,10 +198,10 @@ const openValues = <T extends { value: unknown }>(ring: Keyring | null, list: T[
   Array.isArray(list) ? list.map((x) => (x && typeof x === "object" && isSealed(x.value) ? { ...x, value: openSealed(ring, x.value) } : x)) : list;
 
 /** The checkpoint fields a save or import hands to the inner store, sealed. */
-function sealCheckpoint<C extends NewCheckpoint>(ring: Keyring, cp: C): C {
+function sealCheckpoint<C extends NewCheckpoint>(ring: Keyring, cp: C, memo: ListMemo): C {
   return {
     ...cp,
-    state: sealState(ring, cp.state),
+    state: sealState(ring, cp, memo),
     metadata: sealMetadata(ring, cp.metadata),
     interrupts: sealValues<PendingInterrupt>(ring, cp.interrupts),
     pendingWrites: sealValues<PendingWrite>(ring, cp.pendingWrites),
@@ -174,10 +248,11 @@ const WRAPPED = Symbol.for("waypoint.encryptedStore");
 export function encryptStore<S extends CheckpointStore>(store: S, ring: Keyring | null): S {
   if ((store as unknown as Record<symbol, unknown>)[WRAPPED]) return store;
   const sealing = ring?.current ? ring : null;
+  const memo = new ListMemo();
   const seal = <C extends NewCheckpoint>(cp: C): C => {
     if (!sealing) return cp;
     validateNewCheckpoint(cp); // INVALID_ID before anything else, as the backends report it
-    return sealCheckpoint(sealing, cp);
+    return sealCheckpoint(sealing, cp, memo);
   };
   const open = (cp: Checkpoint, memo?: Memo) => openCheckpoint(ring, cp, memo);
   const openLock = (r: LockResult): LockResult => (r.acquired && r.latest ? { ...r, latest: open(r.latest) } : r);
