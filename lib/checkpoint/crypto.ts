@@ -107,6 +107,15 @@ export const isSealed = (value: unknown): value is string => typeof value === "s
 const MAX_CACHED_TEXT = 64 * 1024;
 const MAX_CACHE_CHARS = 8 * 1024 * 1024;
 
+function remember(ring: Keyring, sealed: string, text: string): void {
+  if (ring.openedChars + text.length > MAX_CACHE_CHARS) {
+    ring.opened.clear();
+    ring.openedChars = 0;
+  }
+  ring.opened.set(sealed, text);
+  ring.openedChars += text.length + sealed.length;
+}
+
 /** Seals one value's JSON text with the ring's current key. */
 export function sealText(ring: Keyring, text: string): string {
   const key = ring.current;
@@ -124,6 +133,8 @@ export function sealText(ring: Keyring, text: string): string {
     }
     ring.cache.set(text, sealed);
     ring.cacheChars += text.length + sealed.length;
+    // What this process just wrote is what it reads next (the run's next load, the saved copy it returns).
+    remember(ring, sealed, text);
   }
   return sealed;
 }
@@ -152,14 +163,7 @@ export function openSealed(ring: Keyring | null, sealed: string): unknown {
   } catch {
     throw keyError(`A stored encrypted value (key ${id}) does not decrypt: the key is wrong or the value was changed.`, { keyId: id });
   }
-  if (text.length <= MAX_CACHED_TEXT) {
-    if (ring!.openedChars + text.length > MAX_CACHE_CHARS) {
-      ring!.opened.clear();
-      ring!.openedChars = 0;
-    }
-    ring!.opened.set(sealed, text);
-    ring!.openedChars += text.length + sealed.length;
-  }
+  if (text.length <= MAX_CACHED_TEXT) remember(ring!, sealed, text);
   return JSON.parse(text) as unknown;
 }
 
