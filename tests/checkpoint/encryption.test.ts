@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { createKeyring, keyringFromEnv, SEALED_PREFIX, type Keyring } from "../../lib/checkpoint/crypto";
@@ -86,6 +87,15 @@ const backings: Record<string, () => Promise<Backing>> = {
   },
   redis: async () => {
     const prefix = `wtc:enc:${randomBytes(5).toString("hex")}:`;
+    cleanups.push(async () => {
+      const r = new Redis(REDIS_URL);
+      try {
+        const keys = await r.keys(`${prefix}*`);
+        if (keys.length) await r.del(...keys);
+      } finally {
+        r.disconnect();
+      }
+    });
     return {
       config: { kind: "redis", url: REDIS_URL, prefix },
       raw: async (store) => {
@@ -108,7 +118,6 @@ const backings: Record<string, () => Promise<Backing>> = {
                       : `(${type})`;
           out += JSON.stringify(v);
         }
-        cleanups.push(async () => void (keys.length && (await redis.del(...keys))));
         return out;
       },
     };
