@@ -7,10 +7,14 @@
  * 2–5× within minutes this is steadier than whole runs minutes apart; it is how issue 10's bookkeeping change
  * was checked. Prints one JSON line per backend (medians, ratio median/min/max, store calls per invoke).
  *
+ * `--encrypt this|other|both` turns encryption at rest on for that side (a fresh key; lib/checkpoint/crypto.ts):
+ * `--against . --encrypt this` measures what encryption costs in this checkout.
+ *
  * Storage: sqlite in temp folders, PostgreSQL databases `${BENCH_PG_DB ?? "waypoint_bench"}_ab_this` / `_ab_other`
  * (created if missing, on PG_URL's server), Redis keys under `${BENCH_REDIS_PREFIX ?? "waypoint_bench:"}ab:`
  * (deleted afterwards).
  */
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -30,6 +34,7 @@ if (!against) throw new Error("usage: ab-seq.ts --against <dir of the other chec
 const stores = arg("stores", "memory,sqlite,postgres,redis").split(",").filter(Boolean);
 const rounds = Number(arg("rounds", "12"));
 const per = Number(arg("per", "30"));
+const encrypt = arg("encrypt", "");
 const DB = process.env.BENCH_PG_DB ?? "waypoint_bench";
 const PREFIX = `${process.env.BENCH_REDIS_PREFIX ?? "waypoint_bench:"}ab:`;
 const ROOTS = { this: path.resolve(import.meta.dirname, ".."), other: path.resolve(against) } as const;
@@ -59,18 +64,25 @@ async function open(kind: string, side: Side): Promise<Opened> {
   const root = ROOTS[side];
   const { createStore } = (await import(`${root}/lib/checkpoint/factory.ts`)) as typeof import("../lib/checkpoint/factory");
   const { chainGraph } = (await import(`${root}/bench/workload.ts`)) as typeof import("./workload");
+  // Encryption on for this side (a fresh key), explicitly off otherwise (whatever the environment says).
+  const keyring =
+    encrypt === side || encrypt === "both"
+      ? ((await import(`${root}/lib/checkpoint/crypto.ts`)) as typeof import("../lib/checkpoint/crypto")).createKeyring(
+          randomBytes(32).toString("base64"),
+        )
+      : null;
   let dir = "";
   let store: CheckpointStore;
   if (kind === "sqlite") {
     dir = mkdtempSync(path.join(os.tmpdir(), "waypoint-ab-"));
-    store = await createStore({ kind: "sqlite", url: `file:${path.join(dir, "ab.db")}` });
+    store = await createStore({ kind: "sqlite", url: `file:${path.join(dir, "ab.db")}`, keyring });
   } else if (kind === "postgres") {
     const u = new URL(PG_URL);
     u.pathname = `/${DB}_ab_${side}`;
     await ensureDb(`${DB}_ab_${side}`);
-    store = await createStore({ kind: "postgres", url: u.toString() });
-  } else if (kind === "redis") store = await createStore({ kind: "redis", url: REDIS_URL, prefix: `${PREFIX}${side}:${process.pid}:` });
-  else store = await createStore({ kind: kind as "memory" });
+    store = await createStore({ kind: "postgres", url: u.toString(), keyring });
+  } else if (kind === "redis") store = await createStore({ kind: "redis", url: REDIS_URL, prefix: `${PREFIX}${side}:${process.pid}:`, keyring });
+  else store = await createStore({ kind: kind as "memory", keyring });
   await store.setup();
   // Counts the engine's store calls. Invokes run one at a time, so a call made while another is in progress is
   // the store's own (e.g. acquireLock's latest on the in-process stores) and is not counted.

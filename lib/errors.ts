@@ -34,7 +34,9 @@ export type ErrorCode =
   | "NO_ACTIVE_RUN"
   | "DECISION_REQUIRED"
   /** A resume value the interrupting node's declared schema refuses (details: node, issues). */
-  | "INVALID_RESUME";
+  | "INVALID_RESUME"
+  /** Stored state is encrypted with a key that is not configured, or does not decrypt (lib/checkpoint/crypto.ts). */
+  | "ENCRYPTION_KEY";
 
 export class WaypointError extends Error {
   readonly code: ErrorCode;

@@ -21,6 +21,7 @@ export function TokensCard() {
   const [name, setName] = useState("");
   const [role, setRole] = useState<RoleName>("viewer");
   const [graphs, setGraphs] = useState("");
+  const [metricsOnly, setMetricsOnly] = useState(false);
   const [created, setCreated] = useState<string | null>(null);
   const create = useMutation({
     mutationFn: () =>
@@ -33,6 +34,7 @@ export function TokensCard() {
               .map((g) => g.trim())
               .filter(Boolean)
           : null,
+        ...(metricsOnly ? { scope: "metrics" as const } : {}),
       }),
     onSuccess: (r) => {
       setCreated(r.token);
@@ -54,7 +56,7 @@ export function TokensCard() {
           <p className="text-slate-600">You are using the admin token from the environment; sign in as a user to create tokens.</p>
         ) : (
           <form
-            className="grid gap-2 sm:grid-cols-[1fr_140px_1fr_auto] sm:items-end"
+            className="grid gap-2 sm:grid-cols-[1fr_140px_1fr_auto_auto] sm:items-end"
             onSubmit={(e) => {
               e.preventDefault();
               create.mutate();
@@ -75,6 +77,13 @@ export function TokensCard() {
               onChange={(e) => setGraphs(e.target.value)}
               data-testid="token-graphs"
             />
+            <label
+              className="flex items-center gap-1.5 pb-1.5 text-sm text-slate-700"
+              title="Reads GET /api/metrics and nothing else (for a Prometheus scraper)"
+            >
+              <input type="checkbox" checked={metricsOnly} onChange={(e) => setMetricsOnly(e.target.checked)} data-testid="token-metrics-only" />
+              Metrics only
+            </label>
             <Button type="submit" variant="primary" pending={create.isPending} data-testid="token-create">
               Create token
             </Button>
@@ -113,6 +122,7 @@ export function TokensCard() {
                 <td>
                   {t.role}
                   {t.graphs ? ` · ${t.graphs.join(", ")}` : ""}
+                  {t.scope === "metrics" ? " · metrics only" : ""}
                 </td>
                 <td className="text-slate-600">{t.revokedAt ? "revoked" : t.lastUsedAt ? timeAgo(t.lastUsedAt) : "never"}</td>
                 <td className="text-right">

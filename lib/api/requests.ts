@@ -4,7 +4,7 @@
  * bodies from the same types. Plain zod: no server code, safe in the browser bundle.
  */
 import { z } from "zod";
-import { ROLES } from "../auth/roles";
+import { ROLES, TOKEN_SCOPES } from "../auth/roles";
 import { THREAD_SORTS } from "../checkpoint/types";
 import { ThreadStatus } from "./responses";
 
@@ -147,6 +147,8 @@ export const CreateTokenBody = z
     name: z.string().trim().min(1).max(100),
     role: z.enum(ROLES),
     graphs: GraphList.optional(),
+    /** "metrics": the token may only read GET /api/metrics (a scraper's); default "all". */
+    scope: z.enum(TOKEN_SCOPES).optional(),
     expiresInDays: z.number().int().min(1).max(3650).optional(),
     /** Admins: the user the token acts for (default: the caller). */
     userId: z.string().min(1).max(100).optional(),

@@ -10,7 +10,7 @@
  * `timestamp` as `createdAt`.
  */
 import { z } from "zod";
-import { ACTIONS, ROLES } from "../auth/roles";
+import { ACTIONS, ROLES, TOKEN_SCOPES } from "../auth/roles";
 import { THREAD_STATUSES } from "../checkpoint/types";
 import type * as Store from "../checkpoint/types";
 import type { GraphStructure } from "../engine/types";
@@ -370,6 +370,8 @@ export const ApiToken = z.strictObject({
   prefix: z.string(),
   role: Role,
   graphs: GraphScope,
+  /** "all": whatever the role allows; "metrics": only GET /api/metrics. */
+  scope: z.enum(TOKEN_SCOPES),
   userId: z.string(),
   createdAt: Time,
   expiresAt: Time.nullable(),

@@ -46,6 +46,14 @@ export const ACTION_WORDS: Record<Action, string> = {
   admin: "manage users, tokens and the audit trail",
 };
 
+/**
+ * What an API token may call: "all" (whatever its role allows), or "metrics" (only GET /api/metrics, so a
+ * Prometheus scraper's token leaked from its config reads figures and nothing else). Users are always "all".
+ */
+export const TOKEN_SCOPES = ["all", "metrics"] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+export const isTokenScope = (v: unknown): v is TokenScope => typeof v === "string" && (TOKEN_SCOPES as readonly string[]).includes(v);
+
 /** A stored graph list (JSON array text) as an array, or null for "every graph". */
 export function parseGraphs(text: string | null | undefined): string[] | null {
   if (!text) return null;

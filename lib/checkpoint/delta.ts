@@ -79,6 +79,30 @@ export interface CodecEntry {
   lastDelete: number;
   /** This row, linked to its base's path down to the snapshot (shared with it: one item per save). */
   path: PathItem;
+  /**
+   * Set by `encode` / `asSnapshot` while someone listens (`onBytesWritten`): the UTF-8 bytes of the row's state
+   * or delta plus its metadata text; reported once, when the store `remember`s the row it wrote.
+   */
+  written?: { bytes: number; metadataBytes: number };
+}
+
+/**
+ * Bytes written, for the metrics (lib/server/metrics.ts): every backend stores what this codec encodes and then
+ * calls `remember`, so counting here covers all five stores with no store code. Listeners live on globalThis:
+ * Next bundles each route with its own copy of this module, and the store may come from another copy.
+ */
+const WRITTEN = Symbol.for("waypoint.checkpointBytesWritten");
+const writtenListeners = ((globalThis as unknown as Record<symbol, Set<(bytes: number) => void>>)[WRITTEN] ??= new Set());
+
+/** Calls `listener` with the bytes of each checkpoint row a store writes (state or delta, and metadata); returns an unsubscribe. */
+export function onBytesWritten(listener: (bytes: number) => void): () => void {
+  writtenListeners.add(listener);
+  return () => writtenListeners.delete(listener);
+}
+
+function stamp(row: EncodedRow, metadataBytes: number): EncodedRow {
+  if (writtenListeners.size > 0) row.entry.written = { bytes: Buffer.byteLength(row.state ?? row.ops ?? "") + metadataBytes, metadataBytes };
+  return row;
 }
 
 /** What to store for a new checkpoint. */
@@ -257,6 +281,11 @@ export class DeltaCodec {
 
   /** Remembers an entry (most recent last; the oldest are forgotten). */
   remember(entry: CodecEntry): void {
+    if (entry.written) {
+      const { bytes } = entry.written;
+      entry.written = undefined;
+      for (const l of writtenListeners) l(bytes);
+    }
     this.keep(entry.id, { entry, chars: sizeOf(entry) });
   }
 
@@ -295,6 +324,11 @@ export class DeltaCodec {
    * the row, then calls `remember(row.entry)`; if the store finds `baseId` gone, it stores `asSnapshot(row)`.
    */
   encode(input: NewCheckpoint, metadataJson: string): EncodedRow {
+    const row = this.encodeRow(input, metadataJson);
+    return writtenListeners.size > 0 ? stamp(row, Buffer.byteLength(metadataJson)) : row;
+  }
+
+  private encodeRow(input: NewCheckpoint, metadataJson: string): EncodedRow {
     const found = input.parentId === null ? undefined : this.entryOf(input.parentId);
     const parent = found?.threadId === input.threadId ? found : undefined;
     const { texts, prims } = channelTexts(input.state, parent);
@@ -377,7 +411,8 @@ export class DeltaCodec {
   /** The same checkpoint stored whole (when its base is gone, or the delta would not pay). */
   asSnapshot(row: EncodedRow): EncodedRow {
     const e = row.entry;
-    return this.snapshotEntry(e.id, e.threadId, e.texts, e.prims);
+    const whole = this.snapshotEntry(e.id, e.threadId, e.texts, e.prims);
+    return e.written ? stamp(whole, e.written.metadataBytes) : whole;
   }
 
   private snapshot(input: NewCheckpoint, texts: Map<string, string>, prims: Map<string, Primitive>): EncodedRow {

@@ -8,17 +8,26 @@
  * each one sentence naming the environment variable to fix.
  */
 import { isWaypointError, WaypointError } from "../errors";
+import { keyringFromEnv, type Keyring } from "./crypto";
+import { encryptStore } from "./encrypted";
 import { createFileStore } from "./file";
 import { createMemoryStore } from "./memory";
 import { storeTimeoutMs } from "./timeouts";
 import type { CheckpointStore } from "./types";
 
-export type StoreConfig =
+export type StoreConfig = (
   | { kind: "memory" }
   | { kind: "file"; dir: string }
   | { kind: "sqlite"; url: string }
   | { kind: "postgres"; url: string; timeoutMs?: number }
-  | { kind: "redis"; url: string; prefix?: string; ttlSeconds?: number; timeoutMs?: number };
+  | { kind: "redis"; url: string; prefix?: string; ttlSeconds?: number; timeoutMs?: number }
+) & {
+  /**
+   * Encryption at rest (lib/checkpoint/encrypted.ts): the key ring, null for none; when left out,
+   * WAYPOINT_ENCRYPTION_KEY / WAYPOINT_ENCRYPTION_KEYS_OLD from the process environment decide.
+   */
+  keyring?: Keyring | null;
+};
 
 export const STORE_KINDS = ["sqlite", "postgres", "redis", "file", "memory"] as const;
 export const DEFAULT_SQLITE_URL = "file:./data/waypoint.db";
@@ -51,7 +60,7 @@ function parseUrl(name: string, value: string, protocols: string[], example: str
   return u;
 }
 
-/** Reads CHECKPOINT_STORE, DATABASE_URL, REDIS_URL, REDIS_PREFIX, REDIS_TTL_SECONDS, CHECKPOINT_DIR and WAYPOINT_STORE_TIMEOUT_MS. */
+/** Reads WAYPOINT_ENCRYPTION_KEY(S_OLD), CHECKPOINT_STORE, DATABASE_URL, REDIS_URL, REDIS_PREFIX, REDIS_TTL_SECONDS, CHECKPOINT_DIR and WAYPOINT_STORE_TIMEOUT_MS. */
 export function storeConfigFromEnv(env: Record<string, string | undefined> = process.env): StoreConfig {
   // Empty values count as unset, as in most .env tooling.
   const get = (name: string) => {
@@ -59,30 +68,32 @@ export function storeConfigFromEnv(env: Record<string, string | undefined> = pro
     return v ? v : undefined;
   };
   const kind = (get("CHECKPOINT_STORE") ?? "sqlite").toLowerCase();
+  // Left undefined when off, so createStore falls back to the process environment (the same one for the server).
+  const keyring = keyringFromEnv(env) ?? undefined;
   const timeout = () => (get("WAYPOINT_STORE_TIMEOUT_MS") ? { timeoutMs: storeTimeoutMs(env) } : {});
   switch (kind) {
     case "memory":
-      return { kind };
+      return { kind, keyring };
     case "file":
-      return { kind, dir: get("CHECKPOINT_DIR") ?? DEFAULT_CHECKPOINT_DIR };
+      return { kind, dir: get("CHECKPOINT_DIR") ?? DEFAULT_CHECKPOINT_DIR, keyring };
     case "sqlite": {
       const url = get("DATABASE_URL") ?? DEFAULT_SQLITE_URL;
       if (!url.startsWith("file:") || url.length <= 5)
         throw configError(
           `DATABASE_URL must be a SQLite file URL like ${DEFAULT_SQLITE_URL} when CHECKPOINT_STORE is sqlite (got ${JSON.stringify(redactUrl(url))}).`,
         );
-      return { kind, url };
+      return { kind, url, keyring };
     }
     case "postgres": {
       const url = get("DATABASE_URL");
       if (!url) throw configError("DATABASE_URL is required when CHECKPOINT_STORE is postgres (e.g. postgresql://postgres@127.0.0.1:5432/waypoint).");
       parseUrl("DATABASE_URL", url, ["postgres:", "postgresql:"], "postgresql://postgres@127.0.0.1:5432/waypoint");
-      return { kind, url, ...timeout() };
+      return { kind, url, keyring, ...timeout() };
     }
     case "redis": {
       const url = get("REDIS_URL") ?? DEFAULT_REDIS_URL;
       parseUrl("REDIS_URL", url, ["redis:", "rediss:"], DEFAULT_REDIS_URL);
-      const config: StoreConfig = { kind, url, ...timeout() };
+      const config: StoreConfig = { kind, url, keyring, ...timeout() };
       const prefix = get("REDIS_PREFIX");
       if (prefix !== undefined) {
         if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(prefix))
@@ -143,8 +154,17 @@ function hostPort(url: string, defaultPort: number): string {
   }
 }
 
-/** Opens (and sets up) the configured store. */
+/**
+ * Opens the configured store, wrapped for encryption at rest: sealing with the ring's current key, opening with
+ * any of its keys; without a ring, values are written in clear and an encrypted one read back is an
+ * ENCRYPTION_KEY error (never the ciphertext as state).
+ */
 export async function createStore(config: StoreConfig): Promise<CheckpointStore> {
+  const keyring = config.keyring === undefined ? keyringFromEnv(process.env) : config.keyring;
+  return encryptStore(await openBackend(config), keyring);
+}
+
+async function openBackend(config: StoreConfig): Promise<CheckpointStore> {
   const where = (): [variable: string, what: string] => {
     switch (config.kind) {
       case "sqlite":

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Checkpoint, CheckpointStore, ThreadInfo, ThreadStatus } from "../checkpoint/types";
+import type { AuditRow } from "./audit";
 
 /**
  * The export format, JSON Lines (one JSON object per line, UTF-8):
@@ -7,17 +8,20 @@ import type { Checkpoint, CheckpointStore, ThreadInfo, ThreadStatus } from "../c
  *   {"type":"thread","thread":{…ThreadInfo}}            then that thread's checkpoints, oldest version first
  *   {"type":"checkpoint","checkpoint":{…Checkpoint}}    whole: state, pending writes (with appendWrites' idx,
  *                                                        taskPath, encoding), metadata, version, parent, namespace
- *   {"type":"end","threads":N,"checkpoints":M}
+ *   {"type":"audit","entry":{…AuditRow}}              format 2: the decision audit trail's entries (lib/cli/audit.ts)
+ *   {"type":"end","threads":N,"checkpoints":M,"audit":K}
  * Parents always come before their children (a parent's version is lower), so an import can write in file order.
+ * A file without audit entries is written as format 1, which older versions still read.
  */
 export const FORMAT = "waypoint-export";
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
 export type ArchiveLine =
   | { type: "header"; format: typeof FORMAT; version: number; exportedAt: string; store: string }
   | { type: "thread"; thread: ThreadInfo }
   | { type: "checkpoint"; checkpoint: Checkpoint }
-  | { type: "end"; threads: number; checkpoints: number };
+  | { type: "audit"; entry: AuditRow }
+  | { type: "end"; threads: number; checkpoints: number; audit?: number };
 
 /** Which threads a command works on. */
 export interface ThreadSelection {

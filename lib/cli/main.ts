@@ -4,6 +4,7 @@ import { applyRetention, parseDuration } from "../checkpoint/retention";
 import { THREAD_STATUSES, type CheckpointStore, type ThreadStatus } from "../checkpoint/types";
 import { isWaypointError } from "../errors";
 import type { ThreadSelection } from "./archive";
+import { openAuditDb, type AuditDb } from "./audit";
 import { storeStats } from "./stats";
 import { describeStore, openStore } from "./store-url";
 import { exportThreads, importFile, migrate, type Progress } from "./transfer";
@@ -85,6 +86,19 @@ async function withStore<T>(url: string | undefined, fn: (s: CheckpointStore) =>
   }
 }
 
+const ACCOUNTS_HELP =
+  "the accounts database holding the audit trail (file:... or postgres://..., the server's DATABASE_URL); default: the store's own when it is SQLite or PostgreSQL";
+
+/** Runs `fn` with the accounts database (`accounts` false: none), closing what it opened. */
+async function withAudit<T>(store: CheckpointStore, accounts: string | undefined | false, fn: (db: AuditDb | null) => Promise<T>): Promise<T> {
+  const db = accounts === false ? null : await openAuditDb(store, accounts);
+  try {
+    return await fn(db);
+  } finally {
+    await db?.close();
+  }
+}
+
 const rate = (n: number, ms: number) => `${Math.round(n / Math.max(ms / 1000, 0.001)).toLocaleString("en")} checkpoints/s`;
 
 export function program(out: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): Command {
@@ -96,10 +110,16 @@ export function program(out: (s: string) => void = (s) => process.stdout.write(`
   selectOptions(cli.command("export").description("Write threads (every checkpoint, branch and pending write) to JSON Lines."))
     .option("--store <url>", STORE_HELP)
     .option("--out <file>", "the file to write (- for standard output)", "-")
-    .action(async (o: SelectOpts & { store?: string; out: string }) => {
+    .option("--accounts <url>", ACCOUNTS_HELP)
+    .option("--no-audit", "leave the audit entries out")
+    .action(async (o: SelectOpts & { store?: string; out: string; accounts?: string; audit: boolean }) => {
       const bar = progressBar(o.out !== "-");
-      const r = await withStore(o.store, (s) => exportThreads(s, selection(o), o.out, bar)).finally(() => bar.stop());
-      if (o.out !== "-") out(`Exported ${r.threads} threads, ${r.checkpoints} checkpoints to ${o.out} (${rate(r.checkpoints, r.ms)}).`);
+      const r = await withStore(o.store, (s) =>
+        withAudit(s, o.audit ? o.accounts : false, (db) => exportThreads(s, selection(o), o.out, bar, db)),
+      ).finally(() => bar.stop());
+      const audit =
+        r.audit === undefined ? (o.audit ? " (no audit entries: no accounts database; give --accounts)" : "") : `, ${r.audit} audit entries`;
+      if (o.out !== "-") out(`Exported ${r.threads} threads, ${r.checkpoints} checkpoints${audit} to ${o.out} (${rate(r.checkpoints, r.ms)}).`);
     });
 
   cli
@@ -107,12 +127,19 @@ export function program(out: (s: string) => void = (s) => process.stdout.write(`
     .description("Read an export into a store. Idempotent: importing the same file again changes nothing.")
     .requiredOption("--file <file>", "the export to read (- for standard input)")
     .option("--store <url>", STORE_HELP)
-    .action(async (o: { file: string; store?: string }) => {
+    .option("--accounts <url>", ACCOUNTS_HELP)
+    .action(async (o: { file: string; store?: string; accounts?: string }) => {
       const bar = progressBar(true);
-      const r = await withStore(o.store, (s) => importFile(s, o.file, bar)).finally(() => bar.stop());
+      const r = await withStore(o.store, (s) => withAudit(s, o.accounts, (db) => importFile(s, o.file, bar, db))).finally(() => bar.stop());
       out(
         `Imported ${r.threads} threads, ${r.checkpoints} checkpoints into ${describeStore(o.store)}: ${r.written} written, ${r.checkpoints - r.written} already there (${rate(r.checkpoints, r.ms)}).`,
       );
+      if (r.audit)
+        out(
+          r.auditWritten === -1
+            ? `${r.audit} audit entries NOT imported: this store has no accounts database; give --accounts <url> (the server's DATABASE_URL).`
+            : `Audit: ${r.audit} entries, ${r.auditWritten} written, ${r.audit - r.auditWritten!} already there.`,
+        );
     });
 
   selectOptions(cli.command("migrate").description("Copy threads from one store to another, then compare them thread by thread. Resumable."))

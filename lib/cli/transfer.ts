@@ -15,6 +15,7 @@ import {
   type ArchiveLine,
   type ThreadSelection,
 } from "./archive";
+import { auditEntries, checkAuditRow, importAuditEntry, type AuditDb } from "./audit";
 
 /** Progress callbacks (a bar in a terminal, nothing in scripts). */
 export interface Progress {
@@ -25,6 +26,10 @@ export interface Progress {
 export interface TransferReport {
   threads: number;
   checkpoints: number;
+  /** Audit entries exported, or read by an import (see `auditWritten`). */
+  audit?: number;
+  /** Import: audit entries inserted (the others were there already); -1 when there was no accounts database to write them to. */
+  auditWritten?: number;
   /** Checkpoints written (an import or migration that finds them already there writes none). */
   written: number;
   ms: number;
@@ -34,14 +39,28 @@ async function write(out: Writable, line: ArchiveLine): Promise<void> {
   if (!out.write(`${JSON.stringify(line)}\n`)) await once(out, "drain");
 }
 
-/** Writes the selected threads, whole, as JSON Lines to `file` ("-": standard output). */
-export async function exportThreads(store: CheckpointStore, sel: ThreadSelection, file: string, progress: Progress = {}): Promise<TransferReport> {
+const everything = (sel: ThreadSelection) => !sel.threadIds?.length && !sel.graphId && !sel.status && sel.olderThanMs === undefined;
+
+/**
+ * Writes the selected threads, whole, as JSON Lines to `file` ("-": standard output). With `audit` (the accounts
+ * database), also the audit entries: all of them for an export of everything, else those of the exported threads.
+ */
+export async function exportThreads(
+  store: CheckpointStore,
+  sel: ThreadSelection,
+  file: string,
+  progress: Progress = {},
+  audit: AuditDb | null = null,
+): Promise<TransferReport> {
   const t0 = Date.now();
   const out: Writable = file === "-" ? process.stdout : createWriteStream(file, { encoding: "utf8" });
-  const report: TransferReport = { threads: 0, checkpoints: 0, written: 0, ms: 0 };
+  const report: TransferReport = { threads: 0, checkpoints: 0, written: 0, ms: 0, ...(audit ? { audit: 0 } : {}) };
+  const exported: string[] = [];
   try {
-    await write(out, { type: "header", format: FORMAT, version: FORMAT_VERSION, exportedAt: new Date().toISOString(), store: store.kind });
+    const version = audit ? FORMAT_VERSION : 1;
+    await write(out, { type: "header", format: FORMAT, version, exportedAt: new Date().toISOString(), store: store.kind });
     for await (const thread of selectThreads(store, sel)) {
+      exported.push(thread.threadId);
       progress.total?.(thread.checkpointCount);
       await write(out, { type: "thread", thread });
       report.threads++;
@@ -52,7 +71,13 @@ export async function exportThreads(store: CheckpointStore, sel: ThreadSelection
         progress.tick?.(1, thread.threadId);
       }
     }
-    await write(out, { type: "end", threads: report.threads, checkpoints: report.checkpoints });
+    if (audit) {
+      for await (const entry of auditEntries(audit, everything(sel) ? undefined : exported)) {
+        await write(out, { type: "audit", entry });
+        report.audit!++;
+      }
+    }
+    await write(out, { type: "end", threads: report.threads, checkpoints: report.checkpoints, ...(audit ? { audit: report.audit } : {}) });
   } finally {
     if (out !== process.stdout) {
       out.end();
@@ -72,13 +97,19 @@ async function settleRecord(target: CheckpointStore, source: ThreadInfo): Promis
 /**
  * Reads an export into `target`, in file order. Idempotent: checkpoints already there are left as they are
  * (`importCheckpoint` answers false) and matching thread records are not touched, so a second import of the
- * same file changes nothing; an interrupted import is finished by running it again.
+ * same file changes nothing; an interrupted import is finished by running it again. Audit entries go to `audit`
+ * (the accounts database), each inserted once by id; without one they are counted and reported, not written.
  */
-export async function importFile(target: CheckpointStore, file: string, progress: Progress = {}): Promise<TransferReport> {
+export async function importFile(
+  target: CheckpointStore,
+  file: string,
+  progress: Progress = {},
+  audit: AuditDb | null = null,
+): Promise<TransferReport> {
   const t0 = Date.now();
   const input = file === "-" ? process.stdin : createReadStream(file, { encoding: "utf8" });
   const lines = readline.createInterface({ input, crlfDelay: Infinity });
-  const report: TransferReport = { threads: 0, checkpoints: 0, written: 0, ms: 0 };
+  const report: TransferReport = { threads: 0, checkpoints: 0, written: 0, ms: 0, audit: 0, auditWritten: audit ? 0 : -1 };
   let current: ThreadInfo | null = null;
   let n = 0;
   let ended = false;
@@ -107,10 +138,20 @@ export async function importFile(target: CheckpointStore, file: string, progress
       if (await target.importCheckpoint(line.checkpoint)) report.written++;
       report.checkpoints++;
       progress.tick?.(1, current.threadId);
+    } else if (line.type === "audit") {
+      let entry;
+      try {
+        entry = checkAuditRow(line.entry);
+      } catch (e) {
+        throw bad((e as Error).message);
+      }
+      if (audit && (await importAuditEntry(audit, entry))) report.auditWritten!++;
+      report.audit!++;
     } else if (line.type === "end") {
       ended = true;
       if (line.checkpoints !== report.checkpoints || line.threads !== report.threads)
         throw bad(`the file says ${line.threads} threads and ${line.checkpoints} checkpoints; read ${report.threads} and ${report.checkpoints}.`);
+      if (line.audit !== undefined && line.audit !== report.audit) throw bad(`the file says ${line.audit} audit entries; read ${report.audit}.`);
     } else throw bad(`unknown line type ${JSON.stringify((line as { type?: unknown }).type)}.`);
   }
   if (current) await settleRecord(target, current);

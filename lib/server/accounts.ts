@@ -86,10 +86,18 @@ export async function createToken(rt: Runtime, who: Caller, body: CreateTokenBod
   const expiresAt = body.expiresInDays ? new Date(Date.now() + body.expiresInDays * 86_400_000) : null;
   // Never wider than the owner's graphs (also enforced on every use), nor the creator's own when for themselves.
   const graphs = intersectGraphs(intersectGraphs(body.graphs ?? null, owner.graphs), body.userId === undefined ? who.principal.graphs : null);
-  const { token, record } = await rt.access.tokens.create(ownerId, { name: body.name, role: body.role, graphs, expiresAt });
+  const { token, record } = await rt.access.tokens.create(ownerId, { name: body.name, role: body.role, graphs, scope: body.scope, expiresAt });
   await who.audit({
     action: "token_create",
-    detail: { tokenId: record.id, name: record.name, owner: owner.email, role: record.role, graphs: record.graphs, expiresAt: record.expiresAt },
+    detail: {
+      tokenId: record.id,
+      name: record.name,
+      owner: owner.email,
+      role: record.role,
+      graphs: record.graphs,
+      scope: record.scope,
+      expiresAt: record.expiresAt,
+    },
   });
   return { token, record };
 }

@@ -1,6 +1,7 @@
 import "server-only";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { WaypointError, isWaypointError } from "../errors";
+import { onBytesWritten } from "../checkpoint/delta";
 import type { CheckpointStore } from "../checkpoint/types";
 import type { Caller } from "./auth/caller";
 import type { EventBus } from "./events";
@@ -13,6 +14,7 @@ import { COUNT_CAP, walkThreads } from "./thread-walk";
  *
  * Where each figure comes from:
  * - store calls: the guarded store's `onCall` hook (lib/checkpoint/timeouts.ts), every contract method;
+ * - bytes written: the delta codec's `onBytesWritten` (lib/checkpoint/delta.ts), which every backend writes through;
  * - runs, steps: the event bus (run_started / checkpoint / run_ended), so the run manager needs no metrics code;
  *   a step's duration is the time from the run's previous checkpoint (or its start) to the step's checkpoint;
  * - HTTP: the route wrappers (lib/server/route.ts), by route pattern (ids replaced) and status;
@@ -73,6 +75,14 @@ function createMetrics(): Metrics {
     labelNames: ["store"],
     registers: [registry],
   });
+  const bytesWritten = new Counter({
+    name: "waypoint_checkpoint_bytes_written_total",
+    help: "Bytes of checkpoint rows written (each row's state or delta plus its metadata, UTF-8, as stored: encrypted when encryption is on), by store.",
+    labelNames: ["store"],
+    registers: [registry],
+  });
+  // Counted where every backend's rows are encoded (the delta codec), not per backend.
+  onBytesWritten((bytes) => bytesWritten.inc({ store: storeLabel.kind }, bytes));
   const retentionThreads = new Counter({
     name: "waypoint_retention_threads_deleted_total",
     help: "Threads deleted by the retention policy, by graph.",

@@ -1,4 +1,5 @@
 import "server-only";
+import { WaypointError } from "../errors";
 import { Caller } from "./auth/caller";
 import { requestInfo } from "./auth/audit";
 import { checkContentType, checkOrigin, MUTATING } from "./auth/csrf";
@@ -30,16 +31,25 @@ function timed<P>(fn: (req: Request, ctx: Ctx<P>) => Promise<Response>) {
 
 export function route<P = Record<string, never>>(
   fn: (rt: Runtime, req: Request, params: P, who: Caller) => Promise<Response>,
-  /** The least a mutation needs before the service's own checks; only a caller's own account routes lower it. */
-  opts: { mutation: "decide" | "read" } = { mutation: "decide" },
+  /**
+   * `mutation`: the least a mutation needs before the service's own checks; only a caller's own account routes
+   * lower it. `scope`: "metrics" on the one route a metrics-only token may call (GET /api/metrics).
+   */
+  opts: { mutation?: "decide" | "read"; scope?: "metrics" } = {},
 ) {
   return timed(async (req: Request, ctx: Ctx<P>) => {
     const rt = await getRuntime();
     const principal = await rt.access.authn.authenticate(req);
     checkOrigin(req, principal);
     checkContentType(req);
+    // A metrics-only token reads the metrics and nothing else, whatever its role.
+    if (principal.scope === "metrics" && opts.scope !== "metrics")
+      throw new WaypointError("FORBIDDEN", 'This API token may only read GET /api/metrics (its scope is "metrics").', {
+        action: "read",
+        role: principal.role,
+      });
     const who = new Caller(principal, requestInfo(req), rt.access.audit);
-    if (MUTATING.has(req.method)) who.authorize(opts.mutation);
+    if (MUTATING.has(req.method)) who.authorize(opts.mutation ?? "decide");
     else who.authorize("read");
     return fn(rt, req, await ctx.params, who);
   });

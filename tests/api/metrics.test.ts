@@ -2,7 +2,8 @@
  * GET /api/metrics against the real server: Prometheus text with the store's call latencies, checkpoints saved,
  * runs started and ended by outcome, step durations per node, HTTP requests by route pattern and status, lock
  * conflicts, and the interrupts waiting with the age of the oldest. Read by any role with every graph in scope
- * (a scraper's viewer token); 401 without credentials, 403 for a graph-limited token.
+ * (a scraper's viewer token); 401 without credentials, 403 for a graph-limited token. A token with the
+ * "metrics" scope reads the metrics and is refused everywhere else; bytes written count per store.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccount, createToken } from "./helpers/accounts";
@@ -94,5 +95,55 @@ describe("metrics (SQLite)", () => {
     const refused = await client(server.url, narrow.token).get("/api/metrics");
     expect(refused.status).toBe(403);
     expect(refused.body.error.code).toBe("FORBIDDEN");
+  });
+
+  it("a metrics-scoped token reads /api/metrics and nothing else, whatever its role", async () => {
+    const operator = await createAccount(server.url, "operator");
+    const made = await createToken(server.url, { name: "prometheus", role: "operator", scope: "metrics", userId: operator.id });
+    expect(made.record.scope).toBe("metrics");
+    const scraper = client(server.url, made.token);
+    expect(await scrape(scraper)).toMatch(/^waypoint_checkpoints_saved_total/m);
+    const before = await api.get("/api/threads");
+    expect(before.status).toBe(200);
+    for (const [method, path, body] of [
+      ["GET", "/api/threads", undefined],
+      ["GET", "/api/graphs", undefined],
+      ["GET", "/api/tokens", undefined],
+      ["GET", `/api/threads/${before.body.threads[0].threadId}`, undefined],
+      ["POST", "/api/threads", { graphId: "approval", input: { topic: "scraper" } }],
+      ["DELETE", `/api/threads/${before.body.threads[0].threadId}`, undefined],
+    ] as const) {
+      const r = method === "GET" ? await scraper.get(path) : method === "POST" ? await scraper.post(path, body) : await scraper.del(path);
+      expect(r.status, `${method} ${path}`).toBe(403);
+      expect(r.body.error.code).toBe("FORBIDDEN");
+      expect(r.body.error.message).toMatch(/only read GET \/api\/metrics/);
+    }
+    // Nothing was created or deleted by the refused calls.
+    expect((await api.get("/api/threads")).body.threads.map((t: any) => t.threadId)).toEqual(before.body.threads.map((t: any) => t.threadId));
+    // The same owner's ordinary token still does what the role allows.
+    const full = await createToken(server.url, { name: "cli", role: "operator", userId: operator.id });
+    expect(full.record.scope).toBe("all");
+    expect((await client(server.url, full.token).get("/api/threads")).status).toBe(200);
+    // A scope the API does not know is a 400, and no token is made.
+    const bad = await client(server.url).post("/api/tokens", { name: "x", role: "viewer", scope: "everything", userId: operator.id });
+    expect(bad.status).toBe(400);
+  });
+
+  it("counts the bytes of checkpoint rows written, per store, growing with every save", async () => {
+    const first = sample(await scrape(), "waypoint_checkpoint_bytes_written_total", { store: "sqlite" })!;
+    expect(first).toBeGreaterThan(0);
+    const saved = sample(await scrape(), "waypoint_checkpoints_saved_total", { store: "sqlite" })!;
+    const t = await api.post("/api/threads", { graphId: "pipeline", input: { steps: 3, stepMs: 1 } });
+    await api.until(`/api/threads/${t.body.threadId}`, (x: any) => x.status === "done");
+    const text = await scrape();
+    const added = sample(text, "waypoint_checkpoint_bytes_written_total", { store: "sqlite" })! - first;
+    const savedNow = sample(text, "waypoint_checkpoints_saved_total", { store: "sqlite" })! - saved;
+    expect(savedNow).toBeGreaterThan(3);
+    // Each row costs at least its metadata text ({"source":...}), and at most what the thread's storage reports
+    // (which also counts ids, next, interrupts, summaries).
+    expect(added).toBeGreaterThan(savedNow * 20);
+    const storage = await api.get(`/api/threads/${t.body.threadId}/storage`);
+    expect(storage.status).toBe(200);
+    expect(added).toBeLessThanOrEqual(storage.body.bytes);
   });
 });

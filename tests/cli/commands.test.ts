@@ -11,6 +11,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CheckpointStore } from "@/lib/checkpoint/types";
+import type { PrismaClient } from "@/lib/generated/sqlite/client";
 import { threadDigest } from "@/lib/cli/archive";
 import { openStore } from "@/lib/cli/store-url";
 import { seed, type Seeded } from "./seed";
@@ -18,6 +19,9 @@ import { freshStore, serversUp, type TestStoreUrl } from "./stores";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const BIN = path.join(ROOT, "bin/waypoint.mjs");
+
+/** The accounts database of a SQLite or PostgreSQL store (both generated clients have the same models). */
+const prismaOf = (s: CheckpointStore) => (s as unknown as { getPrisma(): Promise<PrismaClient> }).getPrisma();
 
 function waypoint(...args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: "utf8", timeout: 240_000, env: { ...process.env, FORCE_COLOR: "0" } });
@@ -63,8 +67,9 @@ describe("the waypoint command line", () => {
     expect(exp.code).toBe(0);
     expect(exp.out).toMatch(new RegExp(`Exported 300 threads, ${seeded.checkpoints} checkpoints`));
     const lines = fs.readFileSync(file, "utf8").trimEnd().split("\n");
-    expect(JSON.parse(lines[0])).toMatchObject({ type: "header", format: "waypoint-export", version: 1, store: "sqlite" });
-    expect(JSON.parse(lines.at(-1)!)).toEqual({ type: "end", threads: 300, checkpoints: seeded.checkpoints });
+    // Format 2: a SQLite store has its accounts database, so the (here empty) audit trail is part of the export.
+    expect(JSON.parse(lines[0])).toMatchObject({ type: "header", format: "waypoint-export", version: 2, store: "sqlite" });
+    expect(JSON.parse(lines.at(-1)!)).toEqual({ type: "end", threads: 300, checkpoints: seeded.checkpoints, audit: 0 });
 
     const dst = await fresh("file");
     const first = waypoint("import", "--file", file, "--store", dst.url);
@@ -89,6 +94,79 @@ describe("the waypoint command line", () => {
       .filter((l) => l.type === "thread");
     expect(threads.length).toBeGreaterThan(5);
     expect(threads.every((l) => l.thread.graphId === "pipeline" && l.thread.status === "interrupted")).toBe(true);
+  }, 300_000);
+
+  it("export carries the audit entries (all, or the selected threads'); import restores them once, also via --accounts", async () => {
+    // Entries as the server writes them (lib/server/auth/audit.ts), straight into the source's accounts tables.
+    const prisma = await prismaOf(source);
+    const entries = [
+      {
+        id: "0192aaaa-0000-7000-8000-000000000001",
+        threadId: "m-00001",
+        action: "decide",
+        detail: JSON.stringify({ resume: { action: "approve" } }),
+      },
+      { id: "0192aaaa-0000-7000-8000-000000000002", threadId: "m-00002", action: "edit_state", detail: null },
+      { id: "0192aaaa-0000-7000-8000-000000000003", threadId: null, action: "token_create", detail: JSON.stringify({ name: "ci" }) },
+    ];
+    for (const e of entries)
+      await prisma.auditEntry.create({
+        data: { ...e, at: new Date("2026-11-30T10:00:00.000Z"), actorId: "user:u1", actorName: "Ann", actorKind: "user", reason: "because" },
+      });
+    const all = path.join(tmp, "with-audit.jsonl");
+    const exp = waypoint("export", "--store", src.url, "--out", all);
+    expect(exp.code, exp.err).toBe(0);
+    expect(exp.out).toMatch(/, 3 audit entries to /);
+    const lines = fs
+      .readFileSync(all, "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines.filter((l) => l.type === "audit").map((l) => l.entry.id)).toEqual(entries.map((e) => e.id));
+    expect(lines.find((l) => l.type === "audit").entry).toMatchObject({ actorName: "Ann", at: "2026-11-30T10:00:00.000Z", reason: "because" });
+    expect(lines.at(-1)).toMatchObject({ type: "end", audit: 3 });
+    // One thread: only its entries.
+    const one = waypoint("export", "--store", src.url, "--thread", "m-00001");
+    expect(
+      one.out
+        .split("\n")
+        .filter((l) => l.includes('"type":"audit"'))
+        .map((l) => JSON.parse(l).entry.id),
+    ).toEqual([entries[0].id]);
+    // --no-audit leaves them out (format 1).
+    expect(waypoint("export", "--store", src.url, "--thread", "m-00001", "--no-audit").out).not.toContain('"type":"audit"');
+
+    // Into PostgreSQL (its own accounts database): written once, then already there.
+    const pgStore = await fresh("postgres");
+    const first = waypoint("import", "--file", all, "--store", pgStore.url);
+    expect(first.code, first.err).toBe(0);
+    expect(first.out).toContain("Audit: 3 entries, 3 written, 0 already there.");
+    const again = waypoint("import", "--file", all, "--store", pgStore.url);
+    expect(again.out).toContain("Audit: 3 entries, 0 written, 3 already there.");
+    const pg = await opened(pgStore);
+    const copied = await (await prismaOf(pg)).auditEntry.findMany({ orderBy: { id: "asc" } });
+    expect(copied.map((r) => [r.id, r.threadId, r.detail, new Date(r.at).toISOString()])).toEqual(
+      entries.map((e) => [e.id, e.threadId, e.detail, "2026-11-30T10:00:00.000Z"]),
+    );
+
+    // Into the JSON-files store: without --accounts the entries are reported as not imported; with it, written once.
+    const filesStore = await fresh("file");
+    const none = waypoint("import", "--file", all, "--store", filesStore.url);
+    expect(none.code).toBe(0);
+    expect(none.out).toContain("3 audit entries NOT imported");
+    const accounts = `file:${path.join(tmp, "accounts", "waypoint.db")}`;
+    expect(waypoint("import", "--file", all, "--store", filesStore.url, "--accounts", accounts).out).toContain("3 written, 0 already there");
+    expect(waypoint("import", "--file", all, "--store", filesStore.url, "--accounts", accounts).out).toContain("0 written, 3 already there");
+    const db = new Database(path.join(tmp, "accounts", "waypoint.db"), { readonly: true });
+    try {
+      expect(db.prepare(`SELECT count(*) AS n FROM "audit_entries"`).get()).toEqual({ n: 3 });
+    } finally {
+      db.close();
+    }
+    // A bad --accounts URL is one sentence, exit 2.
+    const bad = waypoint("import", "--file", all, "--store", filesStore.url, "--accounts", "redis://x");
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--accounts must be/);
   }, 300_000);
 
   it("verify: a clean store passes; a stranded run and a damaged checkpoint are found (exit 1); --repair fixes the run", async () => {

@@ -9,8 +9,11 @@
  * suite-retention.ts (the retention policies built on the contract), suite-import.ts (importCheckpoint),
  * suite-writes.ts (appendWrites), suite-namespaces.ts (namespaces and the metadata filter).
  */
+import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Checkpoint } from "../../lib/checkpoint/types";
+import { createKeyring } from "../../lib/checkpoint/crypto";
+import { encryptStore } from "../../lib/checkpoint/encrypted";
+import type { Checkpoint, CheckpointStore } from "../../lib/checkpoint/types";
 import { isCheckpointNotFound, isThreadNotFound } from "../../lib/errors";
 import { chain, cp, ids, rejectsWith, roundTrip, snapshot, threadId, versions, type ConformanceInit, type StoreRef } from "./suite-helpers";
 import { deltaTests } from "./suite-delta";
@@ -27,7 +30,31 @@ import { namespaceTests } from "./suite-namespaces";
 
 export type { ConformanceInit } from "./suite-helpers";
 
+/**
+ * The suite twice: on the backend as it is, and behind encryption at rest (lib/checkpoint/encrypted.ts, the
+ * wrapper every store gets from the factory) with a key set, so every backend keeps the whole contract with
+ * its values sealed. The second store of a test shares the key, as a second process would.
+ */
 export function describeConformance(name: string, init: ConformanceInit): void {
+  describeSuite(name, init);
+  const ring = createKeyring(randomBytes(32).toString("base64"));
+  // The backend's own hooks get the store they made (some key their bookkeeping by the store object).
+  const inner = new WeakMap<CheckpointStore, CheckpointStore>();
+  const wrap = (store: CheckpointStore) => {
+    const outer = encryptStore(store, ring);
+    inner.set(outer, store);
+    return outer;
+  };
+  const unwrap = (store: CheckpointStore) => inner.get(store) ?? store;
+  describeSuite(`${name} (encrypted)`, {
+    create: async () => wrap(await init.create()),
+    createSecond: async (first) => wrap(await init.createSecond(unwrap(first))),
+    corruptDelta: (store, id) => init.corruptDelta(unwrap(store), id),
+    destroy: (store) => init.destroy(unwrap(store)),
+  });
+}
+
+function describeSuite(name: string, init: ConformanceInit): void {
   describe(`conformance: ${name}`, () => {
     const ref = { init } as StoreRef;
     beforeEach(async () => {

@@ -3,7 +3,7 @@ import { timingSafeEqual } from "node:crypto";
 import { WaypointError } from "../../errors";
 import type { Auth } from "./auth";
 import type { AccountsDb } from "./db";
-import { ACTION_WORDS, can, intersectGraphs, isRole, minRole, parseGraphs, roleFor, type Action, type Role } from "../../auth/roles";
+import { ACTION_WORDS, can, intersectGraphs, isRole, minRole, parseGraphs, roleFor, type Action, type Role, type TokenScope } from "../../auth/roles";
 import type { TokenService } from "./tokens";
 
 /**
@@ -23,6 +23,8 @@ export interface Principal {
   role: Role;
   /** Graphs this principal may touch; null = every graph. */
   graphs: string[] | null;
+  /** "metrics": an API token that may only read GET /api/metrics (route.ts refuses it everywhere else). */
+  scope: TokenScope;
   via: "session" | "bearer";
 }
 
@@ -134,6 +136,7 @@ export class Authenticator {
         email: null,
         role: "admin",
         graphs: null,
+        scope: "all",
         via: "bearer",
       };
     }
@@ -151,6 +154,7 @@ export class Authenticator {
       email: owner.email,
       role: minRole(rec.role, ownerP.role),
       graphs: intersectGraphs(rec.graphs, ownerP.graphs),
+      scope: rec.scope,
       via: "bearer",
     };
   }
@@ -177,6 +181,7 @@ function userPrincipal(u: UserRow): Principal {
     email: u.email,
     role: isRole(u.role) ? u.role : "viewer",
     graphs: parseGraphs(u.graphs),
+    scope: "all",
     via: "session",
   };
 }

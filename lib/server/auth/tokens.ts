@@ -4,7 +4,7 @@ import { v7 as uuidv7 } from "uuid";
 import { WaypointError } from "../../errors";
 import type { AccountsDb } from "./db";
 import type { ApiToken } from "../../api/responses";
-import { isRole, parseGraphs, type Role } from "../../auth/roles";
+import { isRole, isTokenScope, parseGraphs, type Role, type TokenScope } from "../../auth/roles";
 
 /**
  * API tokens for scripts and services: `wpt_` + 32 random bytes (base64url). Only the SHA-256 of the token is
@@ -28,6 +28,7 @@ type Row = {
   prefix: string;
   role: string;
   graphs: string | null;
+  scope: string;
   userId: string;
   createdAt: Date;
   expiresAt: Date | null;
@@ -44,6 +45,8 @@ function toRecord(r: Row): TokenRecord {
     prefix: r.prefix,
     role: isRole(r.role) ? r.role : "viewer",
     graphs: parseGraphs(r.graphs),
+    // An unknown stored scope is the narrowest one, never a wider one.
+    scope: isTokenScope(r.scope) ? r.scope : "metrics",
     userId: r.userId,
     createdAt: iso(r.createdAt)!,
     expiresAt: iso(r.expiresAt),
@@ -59,7 +62,7 @@ export class TokenService {
   constructor(private readonly db: AccountsDb) {}
 
   /** Creates a token; the secret is returned here once and never again. */
-  async create(userId: string, opts: { name: string; role: Role; graphs: string[] | null; expiresAt?: Date | null }) {
+  async create(userId: string, opts: { name: string; role: Role; graphs: string[] | null; scope?: TokenScope; expiresAt?: Date | null }) {
     const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
     const row = await this.db.prisma.apiToken.create({
       data: {
@@ -69,6 +72,7 @@ export class TokenService {
         prefix: token.slice(0, TOKEN_PREFIX.length + 6),
         role: opts.role,
         graphs: opts.graphs ? JSON.stringify(opts.graphs) : null,
+        scope: opts.scope ?? "all",
         userId,
         expiresAt: opts.expiresAt ?? null,
       },

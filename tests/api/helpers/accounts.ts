@@ -68,7 +68,7 @@ export async function createAccount(
 /** An API token (through the API, as `as` — default the admin token); returns the secret and its record. */
 export async function createToken(
   base: string,
-  body: { name: string; role: Role; graphs?: string[] | null; userId?: string; expiresInDays?: number },
+  body: { name: string; role: Role; graphs?: string[] | null; scope?: "all" | "metrics"; userId?: string; expiresInDays?: number },
   as: Client = client(base, TEST_ADMIN_TOKEN),
 ): Promise<{ token: string; record: any }> {
   const r = await as.post("/api/tokens", body);
