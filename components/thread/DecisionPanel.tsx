@@ -2,7 +2,7 @@
 import { useEffect, useState } from "react";
 import { ApiError } from "@/lib/client/api";
 import { decisionChoices, oneClick, type DecisionChoice, type DecisionField } from "@/lib/client/decision-shape";
-import { byField, checkJson, type JsonSchema } from "@/lib/client/schema-check";
+import { byField, checkJson, type JsonSchema } from "@/lib/api/schema-check";
 import { Button } from "../ui/Button";
 import { DecisionFields, fieldValues, initialDrafts, type Drafts } from "./DecisionFields";
 import { formKeys } from "./form-keys";

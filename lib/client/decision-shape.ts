@@ -7,7 +7,7 @@
  * Properties marked `readOnly` (filled by the server) are never asked for. A button whose fields are all optional
  * answers in one click; one with a required field opens a small form first.
  */
-import type { JsonSchema } from "./schema-check";
+import type { JsonSchema } from "../api/schema-check";
 
 export type FieldKind = "text" | "textarea" | "number" | "integer" | "boolean" | "select" | "json";
 

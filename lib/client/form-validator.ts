@@ -3,7 +3,7 @@
  * @rjsf/validator-ajv8: Ajv compiles schemas with `new Function`, which the dashboard's CSP forbids.
  */
 import { ErrorSchemaBuilder, type RJSFSchema, type RJSFValidationError, type ValidationData, type ValidatorType } from "@rjsf/utils";
-import { checkJson, type JsonSchema } from "./schema-check";
+import { checkJson, type JsonSchema } from "../api/schema-check";
 
 type Data = Record<string, unknown>;
 

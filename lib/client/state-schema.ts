@@ -5,7 +5,7 @@
  */
 import type { UiSchema } from "@rjsf/utils";
 import type { GraphDetail } from "./types";
-import type { JsonSchema } from "./schema-check";
+import type { JsonSchema } from "../api/schema-check";
 
 type Channel = GraphDetail["channels"][number];
 

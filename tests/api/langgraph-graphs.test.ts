@@ -71,6 +71,17 @@ describe("a LangGraph.js graph run by the server (SQLite)", () => {
     expect(state.values.messages).toEqual([expect.objectContaining({ type: "ai", content: expect.stringContaining("over the 100 limit") })]);
     expect(Object.keys(state.values).some((k) => k.startsWith("branch:"))).toBe(false);
 
+    // An answer that does not fit the interrupt's responseSchema is refused (400, by field) and changes nothing.
+    const before = (await api.get(`/api/threads/${id}`)).body;
+    for (const resume of [{ action: "maybe" }, { action: "reject" }, "yes"]) {
+      const bad = await api.post(`/api/threads/${id}/runs`, { command: { resume } });
+      expect(bad.status, JSON.stringify(resume)).toBe(400);
+      expect(bad.body.error).toMatchObject({ code: "INVALID_RESUME", node: "review" });
+      expect(bad.body.error.issues.length).toBeGreaterThan(0);
+    }
+    const after = (await api.get(`/api/threads/${id}`)).body;
+    expect([after.status, after.checkpointCount, after.headCheckpointId]).toEqual([before.status, before.checkpointCount, before.headCheckpointId]);
+
     // A resume where nothing waits is refused before anything runs; so is a malformed body.
     const approved = await api.post(`/api/threads/${id}/runs`, { command: { resume: { action: "approve", comment: "ok" } }, wait: true });
     expect(approved.status).toBe(200);

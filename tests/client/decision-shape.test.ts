@@ -3,7 +3,7 @@ import { z } from "zod";
 import { Decision } from "@/lib/graphs/approval";
 import { Choice } from "@/lib/graphs/vendor";
 import { decisionChoices, oneClick } from "@/lib/client/decision-shape";
-import { checkJson } from "@/lib/client/schema-check";
+import { checkJson } from "@/lib/api/schema-check";
 import { stateUpdate } from "@/lib/client/state-edit";
 
 /** The decision panel's shape comes from the declared resume schema alone (as the graph description carries it). */

@@ -5,6 +5,7 @@ import type { Checkpoint, CheckpointStore, ThreadStatus } from "../../checkpoint
 import { withThreadLock } from "../../engine/thread-lock";
 import type { ForkOptions, GraphStructure, InvokeOptions, RunResult, State, StreamEvent, UpdateStateOptions } from "../../engine/types";
 import { langGraphRecord, namespaceOf } from "../../langgraph/records";
+import { checkJson, type JsonSchema } from "../../api/schema-check";
 import { ObservedSaver, withSaver, type LangGraphApp } from "./lg-app";
 import { describeLangGraph } from "./lg-describe";
 import { langGraphView, statusOfView } from "./lg-view";
@@ -52,14 +53,30 @@ export class LangGraphGraph implements RunnableGraph {
     return (this.structure ??= describeLangGraph(this.app, this.options.graphId));
   }
 
-  /** A resume needs a dynamic interrupt waiting at the checkpoint; LangGraph would otherwise ignore the value. */
-  async checkResume(threadId: string, _resume: unknown, checkpointId?: string): Promise<Map<string, unknown>> {
+  /**
+   * A resume needs a dynamic interrupt waiting at the checkpoint; LangGraph would otherwise ignore the value.
+   * When one interrupt waits and declares a `responseSchema`, the answer must fit it (400 INVALID_RESUME with
+   * each issue by path, as for a Waypoint node's resume schema), so a malformed answer never reaches the node.
+   */
+  async checkResume(threadId: string, resume: unknown, checkpointId?: string): Promise<Map<string, unknown>> {
     const cp = this.view(await this.checkpointOf(threadId, checkpointId));
-    if (!cp.interrupts.some((i) => i.kind === "dynamic"))
+    const waiting = cp.interrupts.filter((i) => i.kind === "dynamic") as (Checkpoint["interrupts"][number] & { responseSchema?: unknown })[];
+    if (waiting.length === 0)
       throw new WaypointError("NO_PENDING_INTERRUPT", `Thread "${threadId}" has no interrupt waiting for an answer at v${cp.version}.`, {
         threadId,
         checkpointId: cp.id,
       });
+    const schema = waiting.length === 1 ? waiting[0].responseSchema : undefined;
+    if (schema && typeof schema === "object") {
+      // Paths as dotted strings, as the engine's resume issues give them.
+      const issues = checkJson(schema as JsonSchema, resume).map((i) => ({ path: i.path.join("."), message: i.message }));
+      if (issues.length)
+        throw new WaypointError(
+          "INVALID_RESUME",
+          `The answer to "${waiting[0].node}" does not fit its response schema: ${issues.map((i) => (i.path ? `${i.path}: ` : "") + i.message).join("; ")}.`,
+          { node: waiting[0].node, issues },
+        );
+    }
     return new Map();
   }
 
