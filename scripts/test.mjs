@@ -112,7 +112,9 @@ await phase("4/9 checks (ESLint, architecture, tsc, Prettier)", async () => {
   if (failed.length) fail(`${failed.join(", ")} failed (npm run lint, lint:arch, typecheck, format:check; npm run format fixes formatting).`);
 });
 
-const UNIT = ["--exclude", "tests/api/**", "--exclude", "tests/e2e/**"];
+// Two files at a time: vitest's default on 2 cores is one worker, and most of these files wait on PostgreSQL,
+// Redis, the disk or child processes rather than the CPU (each uses its own database / key prefix / directory).
+const UNIT = ["--exclude", "tests/api/**", "--exclude", "tests/e2e/**", "--maxWorkers=2"];
 await phase("5/9 unit + conformance (vitest)", () => vitest("unit", UNIT));
 
 const NODE24 = CI || process.env.WAYPOINT_NODE24 !== "0";
