@@ -62,6 +62,8 @@ import {
 const SOURCES: Record<string, CheckpointSource> = { input: "input", loop: "loop", update: "update", fork: "fork" };
 const NODE_FOR_SOURCE: Partial<Record<CheckpointSource, string>> = { input: INPUT_NODE, update: UPDATE_NODE, fork: FORK_NODE };
 /** Recently put checkpoints kept in memory: the next `put` on a thread carries values over from its parent. */
+/** How long a putWrites waits for its checkpoint's put before refusing (see `arrival`). */
+const ARRIVAL_MS = 2_000;
 const CACHE_SIZE = 64;
 /** Checkpoints read per page when a listing has to load them (namespace / metadata filters). */
 const PAGE = 32;
@@ -115,6 +117,8 @@ export interface WaypointSaverOptions {
 export class WaypointSaver extends BaseCheckpointSaver {
   /** Last put checkpoints by id (immutable once saved, so safe to reuse for carry-over). */
   private readonly recent = new Map<string, Checkpoint>();
+  /** putWrites calls waiting for their checkpoint's put (see `arrival`). */
+  private readonly arrivals = new Map<string, (() => void)[]>();
 
   constructor(
     readonly store: CheckpointStore,
@@ -230,7 +234,7 @@ export class WaypointSaver extends BaseCheckpointSaver {
     if (!checkpointId) throw new Error(`putWrites: the config has no "checkpoint_id" in "configurable".`);
     const encoded = await Promise.all(writes.map(([, value]) => encodeValue(this.serde, value)));
     // Thread and namespace never change, so a recently put copy is as good as a load for this check.
-    if (!(await this.loadIn(checkpointId, threadId, ns, true)))
+    if (!(await this.loadIn(checkpointId, threadId, ns, true)) && !(await this.arrival(checkpointId, threadId, ns)))
       throw new Error(`putWrites: checkpoint ${checkpointId} is not in thread ${threadId} (namespace "${ns}").`);
     // LangGraph's idx: the write's position in the call, or the special channel's fixed negative index.
     const at = new Map<number, number>();
@@ -281,7 +285,27 @@ export class WaypointSaver extends BaseCheckpointSaver {
       throw new Error(`put: thread ${threadId} holds checkpoints of a Waypoint graph, not of a LangGraph.js graph; use another thread_id.`);
   }
 
+  /**
+   * With LangGraph's default durability ("async") a step's putWrites can come before the put of its checkpoint,
+   * which LangGraph chains behind earlier saves: wait for that put (through this saver) a little, then look again.
+   */
+  private async arrival(id: string, threadId: string, ns: string): Promise<Checkpoint | undefined> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ARRIVAL_MS);
+      const waiting = this.arrivals.get(id) ?? [];
+      waiting.push(done);
+      this.arrivals.set(id, waiting);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    this.arrivals.delete(id);
+    return this.loadIn(id, threadId, ns, true);
+  }
+
   private remember(cp: Checkpoint): void {
+    for (const wake of this.arrivals.get(cp.id) ?? []) wake();
     this.recent.delete(cp.id);
     this.recent.set(cp.id, cp);
     if (this.recent.size > CACHE_SIZE) this.recent.delete(this.recent.keys().next().value!);

@@ -68,6 +68,10 @@ export async function* runLangGraph(g: LangGraphHost, input: State | null, opts:
       const stream = await g.app.stream(lgInput, {
         ...config,
         signal,
+        // Each step's checkpoint saved before the next step starts (Waypoint's promise). LangGraph's default
+        // ("async") saves it while the next step runs and sends that step's putWrites without waiting for the
+        // put, so the saver could be asked for writes on a checkpoint it does not have yet.
+        durability: "sync",
         streamMode: ["updates", "custom"],
         ...(opts.recursionLimit ? { recursionLimit: opts.recursionLimit } : {}),
       });
