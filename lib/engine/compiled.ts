@@ -1,4 +1,5 @@
-import { WaypointError, checkpointNotFound, staleCheckpoint, threadNotFound } from "../errors";
+import { WaypointError, staleCheckpoint } from "../errors";
+import { threadCheckpoint } from "./thread-checkpoint";
 import { assertSafeId, newCheckpointId } from "../checkpoint/ids";
 import {
   FORK_NODE,
@@ -212,17 +213,8 @@ export class CompiledGraph {
       throw new WaypointError("UNKNOWN_NODE", `asNode names unknown node "${asNode}".`, { node: asNode });
   }
 
-  private async checkpointOf(threadId: string, checkpointId?: string): Promise<Checkpoint> {
-    assertSafeId(threadId, "thread");
-    if (checkpointId === undefined) {
-      const latest = await this.store.latest(threadId);
-      if (!latest) throw threadNotFound(threadId);
-      return latest;
-    }
-    assertSafeId(checkpointId, "checkpoint");
-    const cp = await this.store.load(checkpointId);
-    if (cp.threadId !== threadId) throw checkpointNotFound(checkpointId);
-    return cp;
+  private checkpointOf(threadId: string, checkpointId?: string): Promise<Checkpoint> {
+    return threadCheckpoint(this.store, threadId, checkpointId);
   }
 
   /** The edited or forked checkpoint's content (validated before anything is saved). */

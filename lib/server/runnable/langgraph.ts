@@ -1,4 +1,5 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
+import { threadCheckpoint } from "../../engine/thread-checkpoint";
 import { WaypointError, checkpointNotFound, staleCheckpoint, threadNotFound } from "../../errors";
 import { assertSafeId } from "../../checkpoint/ids";
 import type { Checkpoint, CheckpointStore, ThreadStatus } from "../../checkpoint/types";
@@ -154,17 +155,8 @@ export class LangGraphGraph implements RunnableGraph {
     }
   }
 
-  async checkpointOf(threadId: string, checkpointId?: string): Promise<Checkpoint> {
-    assertSafeId(threadId, "thread");
-    if (checkpointId === undefined) {
-      const latest = await this.store.latest(threadId);
-      if (!latest) throw threadNotFound(threadId);
-      return latest;
-    }
-    assertSafeId(checkpointId, "checkpoint");
-    const cp = await this.store.load(checkpointId);
-    if (cp.threadId !== threadId) throw checkpointNotFound(checkpointId);
-    return cp;
+  checkpointOf(threadId: string, checkpointId?: string): Promise<Checkpoint> {
+    return threadCheckpoint(this.store, threadId, checkpointId);
   }
 
   refuseEngineCheckpoint(cp: Checkpoint): void {
