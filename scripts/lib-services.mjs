@@ -27,6 +27,34 @@ export function run(cmd, args, opts = {}) {
   });
 }
 
+/**
+ * Runs a command with its stdout and stderr lines prefixed by `tag` (two lanes of the test run share one log);
+ * resolves its exit code (never rejects). The child gets no terminal, as under CI.
+ */
+export function runTagged(tag, cmd, args, opts = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], ...opts, env: { ...process.env, ...(opts.env ?? {}) } });
+    for (const [from, to] of [
+      [child.stdout, process.stdout],
+      [child.stderr, process.stderr],
+    ]) {
+      let rest = "";
+      from.setEncoding("utf8");
+      from.on("data", (chunk) => {
+        const lines = (rest + chunk).split("\n");
+        rest = lines.pop();
+        for (const line of lines) to.write(tag + line + "\n");
+      });
+      from.on("end", () => rest && to.write(tag + rest + "\n"));
+    }
+    child.on("error", (err) => {
+      console.error(`${tag}Could not start ${cmd}: ${err.message}`);
+      resolve(127);
+    });
+    child.on("close", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}
+
 /** True if something accepts TCP connections at host:port within the timeout. */
 export function reachable({ host, port }, timeoutMs = 1500) {
   return new Promise((resolve) => {
