@@ -121,7 +121,9 @@ export function searchTests(ref: StoreRef) {
       expect(idsOf(await everyPage(ref.store, { sort: "waiting", query: "URGENT", limit: 1 }))).toEqual(
         idsOf(seen).filter((t) => burst.indexOf(t) % 2 === 1),
       );
-      // Answering an interrupt moves the thread out of the waiting list.
+      // Answering an interrupt moves the thread out of the waiting list. Times have millisecond resolution:
+      // the answer comes a moment after the last update above, as it does for a person.
+      await sleep(3);
       await ref.store.updateThread(waiting[0], { status: "running" });
       expect(idsOf((await ref.store.listThreads({ sort: "waiting", limit: 1 })).threads)).toEqual([waiting[1]]);
       // The default order is unchanged: newest first.
