@@ -140,9 +140,12 @@ export function sealText(ring: Keyring, text: string): string {
 }
 
 /** The value a sealed string holds (parsed). `ring` null: encryption is not configured, which is an error here. */
-export function openSealed(ring: Keyring | null, sealed: string): unknown {
+export const openSealed = (ring: Keyring | null, sealed: string): unknown => JSON.parse(openText(ring, sealed)) as unknown;
+
+/** The JSON text a sealed string holds (what `sealText` was given): re-sealing it needs no parse. */
+export function openText(ring: Keyring | null, sealed: string): string {
   const hit = ring?.opened.get(sealed);
-  if (hit !== undefined) return JSON.parse(hit) as unknown;
+  if (hit !== undefined) return hit;
   const id = sealedKeyId(sealed) ?? "";
   const key = ring?.byId.get(id);
   if (!key) {
@@ -164,7 +167,7 @@ export function openSealed(ring: Keyring | null, sealed: string): unknown {
     throw keyError(`A stored encrypted value (key ${id}) does not decrypt: the key is wrong or the value was changed.`, { keyId: id });
   }
   if (text.length <= MAX_CACHED_TEXT) remember(ring!, sealed, text);
-  return JSON.parse(text) as unknown;
+  return text;
 }
 
 /** Seals a value (undefined stays undefined: it has no JSON, as a store would drop it). */

@@ -37,7 +37,16 @@ import type {
 } from "./types";
 
 /** Metadata keys whose values stay in clear (what summaries, forks and the engine read without the state). */
-const CLEAR_METADATA = new Set(["source", "writes", "actor", "reason", "forkedFrom", "goto", "durationMs", "failedAttempts"]);
+export const CLEAR_METADATA: ReadonlySet<string> = new Set([
+  "source",
+  "writes",
+  "actor",
+  "reason",
+  "forkedFrom",
+  "goto",
+  "durationMs",
+  "failedAttempts",
+]);
 
 type Memo = WeakMap<unknown[], unknown[]>;
 
