@@ -122,9 +122,10 @@ export function sealText(ring: Keyring, text: string): string {
   if (!key) throw keyError("No current encryption key is set (WAYPOINT_ENCRYPTION_KEY).");
   const hit = ring.cache.get(text);
   if (hit !== undefined) return hit;
-  const iv = createHmac("sha256", key.siv).update(text).digest().subarray(0, 12);
+  const bytes = Buffer.from(text, "utf8"); // encoded once for both passes
+  const iv = createHmac("sha256", key.siv).update(bytes).digest().subarray(0, 12);
   const cipher = createCipheriv("aes-256-gcm", key.enc, iv);
-  const body = Buffer.concat([iv, cipher.update(text, "utf8"), cipher.final(), cipher.getAuthTag()]);
+  const body = Buffer.concat([iv, cipher.update(bytes), cipher.final(), cipher.getAuthTag()]);
   const sealed = SEALED_PREFIX + key.id + ":" + body.toString("base64url");
   if (text.length <= MAX_CACHED_TEXT) {
     if (ring.cacheChars + text.length > MAX_CACHE_CHARS) {
