@@ -122,9 +122,10 @@ export function sealText(ring: Keyring, text: string): string {
   if (!key) throw keyError("No current encryption key is set (WAYPOINT_ENCRYPTION_KEY).");
   const hit = ring.cache.get(text);
   if (hit !== undefined) return hit;
-  const iv = createHmac("sha256", key.siv).update(text).digest().subarray(0, 12);
+  const bytes = Buffer.from(text, "utf8"); // encoded once for both passes
+  const iv = createHmac("sha256", key.siv).update(bytes).digest().subarray(0, 12);
   const cipher = createCipheriv("aes-256-gcm", key.enc, iv);
-  const body = Buffer.concat([iv, cipher.update(text, "utf8"), cipher.final(), cipher.getAuthTag()]);
+  const body = Buffer.concat([iv, cipher.update(bytes), cipher.final(), cipher.getAuthTag()]);
   const sealed = SEALED_PREFIX + key.id + ":" + body.toString("base64url");
   if (text.length <= MAX_CACHED_TEXT) {
     if (ring.cacheChars + text.length > MAX_CACHE_CHARS) {
@@ -140,9 +141,12 @@ export function sealText(ring: Keyring, text: string): string {
 }
 
 /** The value a sealed string holds (parsed). `ring` null: encryption is not configured, which is an error here. */
-export function openSealed(ring: Keyring | null, sealed: string): unknown {
+export const openSealed = (ring: Keyring | null, sealed: string): unknown => JSON.parse(openText(ring, sealed)) as unknown;
+
+/** The JSON text a sealed string holds (what `sealText` was given): re-sealing it needs no parse. */
+export function openText(ring: Keyring | null, sealed: string): string {
   const hit = ring?.opened.get(sealed);
-  if (hit !== undefined) return JSON.parse(hit) as unknown;
+  if (hit !== undefined) return hit;
   const id = sealedKeyId(sealed) ?? "";
   const key = ring?.byId.get(id);
   if (!key) {
@@ -164,7 +168,7 @@ export function openSealed(ring: Keyring | null, sealed: string): unknown {
     throw keyError(`A stored encrypted value (key ${id}) does not decrypt: the key is wrong or the value was changed.`, { keyId: id });
   }
   if (text.length <= MAX_CACHED_TEXT) remember(ring!, sealed, text);
-  return JSON.parse(text) as unknown;
+  return text;
 }
 
 /** Seals a value (undefined stays undefined: it has no JSON, as a store would drop it). */

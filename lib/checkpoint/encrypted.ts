@@ -37,7 +37,16 @@ import type {
 } from "./types";
 
 /** Metadata keys whose values stay in clear (what summaries, forks and the engine read without the state). */
-const CLEAR_METADATA = new Set(["source", "writes", "actor", "reason", "forkedFrom", "goto", "durationMs", "failedAttempts"]);
+export const CLEAR_METADATA: ReadonlySet<string> = new Set([
+  "source",
+  "writes",
+  "actor",
+  "reason",
+  "forkedFrom",
+  "goto",
+  "durationMs",
+  "failedAttempts",
+]);
 
 type Memo = WeakMap<unknown[], unknown[]>;
 
@@ -219,32 +228,39 @@ function sealCheckpoint<C extends NewCheckpoint>(ring: Keyring, cp: C, memo: Lis
   };
 }
 
+/** Makes `out[key]` the value `open()` gives, computed on first read (or replaced by an assignment). */
+function openLazily<K extends keyof Checkpoint>(out: Checkpoint, key: K, open: () => Checkpoint[K]): void {
+  const settle = (value: Checkpoint[K]) => Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(out, key, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const value = open();
+      settle(value);
+      return value;
+    },
+    set: settle,
+  });
+}
+
 /**
  * A stored checkpoint opened. The state is opened on first read when the inner store gave it lazily (a saved
- * checkpoint whose state the engine rarely reads: see `lazyState` in delta.ts).
+ * checkpoint whose state the engine rarely reads: see `lazyState` in delta.ts). With `lazy` (the copy `save`
+ * returns, of which the engine reads the id and version and seldom anything else), the metadata is opened on
+ * first read too: opening it every step was about a third of the wrapper's cost per save (issue 14's profile).
  */
-function openCheckpoint(ring: Keyring | null, cp: Checkpoint, memo: Memo = new WeakMap()): Checkpoint {
+function openCheckpoint(ring: Keyring | null, cp: Checkpoint, memo: Memo = new WeakMap(), lazy = false): Checkpoint {
   // Copied key by key: spreading `cp` would read a lazy `state` and parse it.
   const out = {} as Checkpoint;
   for (const k of Object.keys(cp) as (keyof Checkpoint)[]) if (k !== "state") (out as unknown as Record<string, unknown>)[k] = cp[k];
-  out.metadata = openMetadata(ring, cp.metadata, memo);
+  const metadata = cp.metadata;
+  if (lazy) openLazily(out, "metadata", () => openMetadata(ring, metadata, memo));
+  else out.metadata = openMetadata(ring, metadata, memo);
   out.interrupts = openValues(ring, cp.interrupts);
   out.pendingWrites = openValues(ring, cp.pendingWrites);
   const desc = Object.getOwnPropertyDescriptor(cp, "state");
-  if (desc && desc.get) {
-    const settle = (value: Record<string, unknown>) =>
-      Object.defineProperty(out, "state", { value, writable: true, enumerable: true, configurable: true });
-    Object.defineProperty(out, "state", {
-      enumerable: true,
-      configurable: true,
-      get() {
-        const value = openState(ring, cp.state, memo);
-        settle(value);
-        return value;
-      },
-      set: settle,
-    });
-  } else out.state = openState(ring, cp.state, memo);
+  if (desc && desc.get) openLazily(out, "state", () => openState(ring, cp.state, memo));
+  else out.state = openState(ring, cp.state, memo);
   return out;
 }
 
@@ -265,7 +281,7 @@ export function encryptStore<S extends CheckpointStore>(store: S, ring: Keyring 
     validateNewCheckpoint(cp); // INVALID_ID before anything else, as the backends report it
     return sealCheckpoint(sealing, cp, memo);
   };
-  const open = (cp: Checkpoint, memo?: Memo) => openCheckpoint(ring, cp, memo);
+  const open = (cp: Checkpoint, memo?: Memo, lazy?: boolean) => openCheckpoint(ring, cp, memo, lazy);
   // A metadata filter matches sealed values sealed alike (the seal is deterministic): only rows written with
   // the current key match a sealed key's filter; keys stored in clear are compared as given.
   const sealFilter = (options?: ListOptions): ListOptions | undefined => {
@@ -278,7 +294,7 @@ export function encryptStore<S extends CheckpointStore>(store: S, ring: Keyring 
   };
   const openLock = (r: LockResult): LockResult => (r.acquired && r.latest ? { ...r, latest: open(r.latest) } : r);
   const wrapped: Partial<Record<keyof CheckpointStore, unknown>> = {
-    save: async (cp: NewCheckpoint, options?: Parameters<CheckpointStore["save"]>[1]) => open(await store.save(seal(cp), options)),
+    save: async (cp: NewCheckpoint, options?: Parameters<CheckpointStore["save"]>[1]) => open(await store.save(seal(cp), options), undefined, true),
     importCheckpoint: async (cp: Checkpoint) => store.importCheckpoint(seal(cp)),
     load: async (id: string) => open(await store.load(id)),
     latest: async (threadId: string) => {

@@ -6,7 +6,9 @@ import { isWaypointError } from "../errors";
 import type { ThreadSelection } from "./archive";
 import { openAuditDb, type AuditDb } from "./audit";
 import { storeStats } from "./stats";
-import { describeStore, openStore } from "./store-url";
+import { keyringFromEnv } from "../checkpoint/crypto";
+import { reencrypt } from "./reencrypt";
+import { describeStore, openStore, storeConfigFromUrl } from "./store-url";
 import { exportThreads, importFile, migrate, type Progress } from "./transfer";
 import { verifyStore } from "./verify";
 
@@ -103,7 +105,7 @@ const rate = (n: number, ms: number) => `${Math.round(n / Math.max(ms / 1000, 0.
 
 export function program(out: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): Command {
   const cli = new Command("waypoint")
-    .description("Operate a Waypoint checkpoint store: export, import, migrate, verify, prune, stats.")
+    .description("Operate a Waypoint checkpoint store: export, import, migrate, verify, prune, stats, reencrypt.")
     .showHelpAfterError();
   const print = (json: boolean | undefined, value: unknown, text: string) => out(json ? JSON.stringify(value, null, 2) : text);
 
@@ -238,6 +240,38 @@ export function program(out: (s: string) => void = (s) => process.stdout.write(`
         );
       },
     );
+
+  selectOptions(
+    cli
+      .command("reencrypt")
+      .description(
+        "Re-encrypt every stored value in place with WAYPOINT_ENCRYPTION_KEY (from WAYPOINT_ENCRYPTION_KEYS_OLD, or written in clear). Resumable; a second run changes nothing.",
+      ),
+  )
+    .option("--store <url>", STORE_HELP)
+    .option("--dry-run", "count what would be re-encrypted; change nothing")
+    .option("--json", "print the report as JSON")
+    .action(async (o: SelectOpts & { store?: string; dryRun?: boolean; json?: boolean }) => {
+      const bar = progressBar(!o.json);
+      const ring = keyringFromEnv();
+      const r = await withStore(o.store, (s) =>
+        reencrypt(s, storeConfigFromUrl(o.store), ring, selection(o), { dryRun: o.dryRun, progress: bar }),
+      ).finally(() => bar.stop());
+      const would = o.dryRun ? "would be " : "";
+      const changed = r.resealed + r.encrypted;
+      print(
+        o.json,
+        r,
+        [
+          `Checked ${r.threads} threads, ${r.checkpoints} checkpoints in ${describeStore(o.store)} (current key ${r.keyId}).`,
+          changed
+            ? `${r.resealed} values ${would}re-encrypted from old keys, ${r.encrypted} values ${would}encrypted (were in clear), ${r.current} already current; ${r.rewritten} checkpoints ${o.dryRun ? "would be " : ""}rewritten.`
+            : `Nothing to do: all ${r.current} values are already encrypted with the current key.`,
+          ...(r.busy.length ? [`${r.busy.length} threads busy with a run, left as they were (run again): ${r.busy.slice(0, 20).join(", ")}`] : []),
+        ].join("\n"),
+      );
+      if (r.busy.length) process.exitCode = 1;
+    });
 
   selectOptions(cli.command("stats").description("Threads, checkpoints and stored bytes per graph."))
     .option("--store <url>", STORE_HELP)
