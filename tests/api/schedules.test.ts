@@ -243,9 +243,9 @@ queueMode("scheduled runs on PostgreSQL (pg-boss schedules, a worker)", postgres
       const fired = threads.find((t) => t.threadId !== now.body.threadId);
       await api().until(`/api/threads/${fired.threadId}`, (t: any) => t.status === "done");
 
-      await api().send("PATCH", `/api/schedules/${id}`, { paused: true });
+      expect((await api().send("PATCH", `/api/schedules/${id}`, { paused: true })).status).toBe(200);
       expect(await entry()).toEqual([]);
-      await api().send("PATCH", `/api/schedules/${id}`, { paused: false, cron: "*/5 * * * *" });
+      expect((await api().send("PATCH", `/api/schedules/${id}`, { paused: false, cron: "*/5 * * * *" })).status).toBe(200);
       expect(await entry()).toEqual([{ cron: "*/5 * * * *", timezone: "UTC" }]);
       expect((await api().del(`/api/schedules/${id}`)).status).toBe(200);
       expect(await entry()).toEqual([]);

@@ -105,8 +105,16 @@ export async function openPgBoss(url: string, opts: { expireInSeconds: number; p
       await boss.schedule(name, cron, { scheduleId }, { tz: timezone });
     },
     async removeSchedule(scheduleId) {
-      // Deleting the queue deletes its cron entry and any fire not yet taken.
-      await boss.deleteQueue(SCHEDULE_PREFIX + scheduleId);
+      const name = SCHEDULE_PREFIX + scheduleId;
+      await boss.unschedule(name);
+      // Its queue too (a resume creates it again). pg-boss v10 refuses to delete a queue that still has jobs,
+      // finished ones included, so they go first: fires not taken yet would find the schedule paused or gone.
+      try {
+        await boss.getDb().executeSql(`DELETE FROM waypoint_queue.job WHERE name = $1`, [name]);
+        await boss.deleteQueue(name);
+      } catch (err) {
+        log().warn(errFields(err), `job queue (pg-boss): could not delete queue ${name}; it stays, idle`);
+      }
     },
     async workSchedules(handler) {
       // v10 cannot work a set of queues by pattern: look for new and deleted schedule queues every 5 s.
