@@ -19,7 +19,7 @@ function timeUntil(iso: string, now: number): string {
   return `in ${Math.round(s / 86400)}d`;
 }
 
-const when = (iso: string) => new Date(iso).toLocaleString([], { dateStyle: "medium", timeStyle: "medium" });
+const when = (iso: string) => new Date(iso).toLocaleString([], { dateStyle: "medium", timeStyle: "short", hourCycle: "h23" });
 
 const FIRED_BY: Record<Schedule["firedBy"], string> = {
   "in-process": "the server's own timer",
@@ -51,46 +51,45 @@ export function SchedulesView() {
         </div>
         {firedBy && <p className="text-xs text-slate-500">Fired by {FIRED_BY[firedBy]}</p>}
       </div>
-      <div className={`grid items-start gap-4 ${canRun ? "lg:grid-cols-[minmax(0,1fr)_380px]" : ""}`}>
-        <Card title={`Schedules${schedules.data ? ` (${list.length})` : ""}`} testId="schedule-list-card">
-          {schedules.error && <p className="p-3 text-sm text-rose-700">{errorMessage(schedules.error)}</p>}
-          {schedules.data && list.length === 0 && (
-            <p className="p-6 text-center text-sm text-slate-500" data-testid="schedules-empty">
-              No schedules yet.{canRun ? " Create one with the form." : ""}
-            </p>
-          )}
-          {list.length > 0 && (
-            <div className="overflow-x-auto">
-              <table className="w-full min-w-[720px] text-left text-sm" data-testid="schedule-list">
-                <thead className="text-xs text-slate-500">
-                  <tr>
-                    <th className="px-3 py-2 font-medium">Graph</th>
-                    <th className="font-medium">When</th>
-                    <th className="font-medium">Next run</th>
-                    <th className="font-medium">Last run</th>
-                    <th className="font-medium">Status</th>
-                    {canRun && (
-                      <th className="px-3 text-right font-medium">
-                        <span className="sr-only">Actions</span>
-                      </th>
-                    )}
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((s) => (
-                    <Row key={s.scheduleId} s={s} title={titles.get(s.graphId)} now={now} canRun={canRun} />
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </Card>
-        {canRun ? (
-          <ScheduleForm firedBy={firedBy} />
-        ) : (
-          me && <p className="text-sm text-slate-600">Creating and changing schedules needs the operator role; you are signed in as a {me.role}.</p>
+      <Card title={`Schedules${schedules.data ? ` (${list.length})` : ""}`} testId="schedule-list-card">
+        {schedules.error && <p className="p-3 text-sm text-rose-700">{errorMessage(schedules.error)}</p>}
+        {schedules.isPending && <p className="p-6 text-center text-sm text-slate-500">Loading…</p>}
+        {schedules.data && list.length === 0 && (
+          <p className="p-6 text-center text-sm text-slate-500" data-testid="schedules-empty">
+            No schedules yet.{canRun ? " Create one below." : ""}
+          </p>
         )}
-      </div>
+        {list.length > 0 && (
+          <div className="overflow-x-auto">
+            <table className="w-full min-w-[860px] text-left text-sm" data-testid="schedule-list">
+              <thead className="text-xs text-slate-500">
+                <tr>
+                  <th className="px-3 py-2 font-medium">Graph</th>
+                  <th className="font-medium">When</th>
+                  <th className="font-medium">Next run</th>
+                  <th className="font-medium">Last run</th>
+                  <th className="font-medium">Status</th>
+                  {canRun && (
+                    <th className="px-3 text-right font-medium">
+                      <span className="sr-only">Actions</span>
+                    </th>
+                  )}
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((s) => (
+                  <Row key={s.scheduleId} s={s} title={titles.get(s.graphId)} now={now} canRun={canRun} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Card>
+      {canRun ? (
+        <ScheduleForm firedBy={firedBy} />
+      ) : (
+        me && <p className="text-sm text-slate-600">Creating and changing schedules needs the operator role; you are signed in as a {me.role}.</p>
+      )}
     </div>
   );
 }
@@ -178,7 +177,7 @@ function Row({ s, title, now, canRun }: { s: Schedule; title?: string; now: numb
         </td>
         {canRun && (
           <td className="px-3 py-1.5">
-            <div className="flex justify-end gap-1.5">
+            <div className="flex justify-end gap-1.5 whitespace-nowrap">
               {confirming ? (
                 <>
                   <Button variant="danger" pending={remove.isPending} onClick={() => remove.mutate(undefined)} data-testid="schedule-delete-confirm">

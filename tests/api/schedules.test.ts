@@ -140,6 +140,7 @@ describe("scheduled runs on SQLite (in-process timer)", () => {
     await bad({ graphId: "pipeline", cron: "* * * * *", input: { steps: "many" } }, 422, "INVALID_STATE", /Input rejected/);
     await bad({ graphId: "pipeline", cron: "* * * * *", input: quick, extra: 1 }, 400, "INVALID_BODY");
     await bad({ graphId: "pipeline" }, 400, "INVALID_BODY");
+    await bad({ graphId: "pipeline", cron: "* * * * *", input: quick, threadId: "../etc" }, 400, "INVALID_ID");
     expect((await api.get("/api/schedules")).body.schedules).toHaveLength(before);
 
     const s = (await api.post("/api/schedules", { graphId: "pipeline", cron: "0 0 1 1 *", input: quick })).body;

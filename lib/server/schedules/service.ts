@@ -1,6 +1,7 @@
 import "server-only";
 import { v7 as uuidv7 } from "uuid";
-import { WaypointError } from "../../errors";
+import { WaypointError, isThreadNotFound } from "../../errors";
+import { assertSafeId } from "../../checkpoint/ids";
 import type { ApiSchedule, ApiScheduleDeleted, ApiScheduleFire, ApiScheduleList } from "../../api/responses";
 import type { CreateScheduleBody, UpdateScheduleBody } from "../../api/requests";
 import type { Caller } from "../auth/caller";
@@ -31,6 +32,7 @@ export async function createSchedule(rt: Runtime, who: Caller, body: CreateSched
   who.authorize("run", body.graphId);
   const timezone = body.timezone ?? "UTC";
   const input = check(rt, body.graphId, body.cron, timezone, body.input ?? {});
+  if (body.threadId) await checkThread(rt, body.graphId, body.threadId);
   const paused = body.paused ?? false;
   const row = await rt.schedules.repo.create({
     id: uuidv7(),
@@ -54,6 +56,7 @@ export async function updateSchedule(rt: Runtime, who: Caller, id: string, body:
   const cron = body.cron ?? old.cron;
   const timezone = body.timezone ?? old.timezone;
   const input = check(rt, old.graphId, cron, timezone, body.input ?? JSON.parse(old.input));
+  if (body.threadId) await checkThread(rt, old.graphId, body.threadId);
   const paused = body.paused ?? old.paused;
   const row = await rt.schedules.repo.update(id, {
     cron,
@@ -106,6 +109,17 @@ function check(rt: Runtime, graphId: string, cron: string, timezone: string, inp
   const parsed = def.input.safeParse(input);
   if (!parsed.success) throw new WaypointError("INVALID_STATE", `Input rejected by graph "${graphId}": ${zodMessage(parsed.error)}`);
   return parsed.data as Record<string, unknown>;
+}
+
+/** A fixed thread: a valid id, and (when it exists already) a thread of the schedule's graph. */
+async function checkThread(rt: Runtime, graphId: string, threadId: string): Promise<void> {
+  assertSafeId(threadId);
+  const t = await rt.store.getThread(threadId).catch((err: unknown) => {
+    if (isThreadNotFound(err)) return null;
+    throw err;
+  });
+  if (t?.graphId && t.graphId !== graphId)
+    throw new WaypointError("INVALID_ARGUMENT", `Thread "${threadId}" belongs to graph "${t.graphId}"; a schedule of "${graphId}" cannot run on it.`);
 }
 
 function view(rt: Runtime, s: ScheduleRow): ApiSchedule {
