@@ -70,7 +70,8 @@ export function SchedulesView() {
                   <th className="font-medium">Last run</th>
                   <th className="font-medium">Status</th>
                   {canRun && (
-                    <th className="px-3 text-right font-medium">
+                    // relative: the sr-only label is positioned inside the scrolling table, not past the page's edge.
+                    <th className="relative px-3 text-right font-medium">
                       <span className="sr-only">Actions</span>
                     </th>
                   )}
