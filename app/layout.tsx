@@ -35,6 +35,9 @@ export default function RootLayout({ children }: { children: ReactNode }) {
                 <Link href="/chat" className="ml-4 hover:text-slate-900" data-testid="nav-chat">
                   Chat
                 </Link>
+                <Link href="/schedules" className="ml-4 hover:text-slate-900" data-testid="nav-schedules">
+                  Schedules
+                </Link>
               </nav>
               <UserMenu />
             </div>

@@ -35,6 +35,8 @@ export type ErrorCode =
   | "DECISION_REQUIRED"
   /** A resume value the interrupting node's declared schema refuses (details: node, issues). */
   | "INVALID_RESUME"
+  /** No schedule with this id (lib/server/schedules). */
+  | "SCHEDULE_NOT_FOUND"
   /** Stored state is encrypted with a key that is not configured, or does not decrypt (lib/checkpoint/crypto.ts). */
   | "ENCRYPTION_KEY";
 

@@ -187,3 +187,37 @@ export const SetupBody = z
   })
   .strict();
 export type SetupBody = z.infer<typeof SetupBody>;
+
+// ---- scheduled runs ----
+
+/** Five cron fields (minute hour day month weekday) or six (seconds first); checked by the server's parser. */
+const Cron = z.string().trim().min(1).max(200);
+/** An IANA time zone name ("UTC", "Europe/Paris"). */
+const TimeZone = z.string().trim().min(1).max(100);
+
+export const CreateScheduleBody = z
+  .object({
+    graphId: z.string().min(1).max(100),
+    cron: Cron,
+    timezone: TimeZone.optional(),
+    /** The run's input, checked against the graph's input schema as a run start is (422 when refused). */
+    input: JsonObject.optional(),
+    /** Run every fire on this thread; omitted: each fire starts a new thread. */
+    threadId: Id.optional(),
+    paused: z.boolean().optional(),
+  })
+  .strict();
+export type CreateScheduleBody = z.infer<typeof CreateScheduleBody>;
+
+export const UpdateScheduleBody = z
+  .object({
+    cron: Cron.optional(),
+    timezone: TimeZone.optional(),
+    input: JsonObject.optional(),
+    /** null: back to a new thread per fire. */
+    threadId: Id.nullable().optional(),
+    paused: z.boolean().optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: "Give at least one of cron, timezone, input, threadId, paused." });
+export type UpdateScheduleBody = z.infer<typeof UpdateScheduleBody>;

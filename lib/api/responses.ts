@@ -408,6 +408,10 @@ export const AUDIT_ACTIONS = [
   "token_revoke",
   "user_create",
   "user_update",
+  "schedule_create",
+  "schedule_update",
+  "schedule_delete",
+  "schedule_run",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -484,3 +488,47 @@ const sameShapes: [
   Same<Required<ApiFailedAttempt>, Store.FailedAttempt>,
 ] = [true, true, true, true, true, true];
 void sameShapes;
+
+// ---- scheduled runs ----
+
+/**
+ * A graph run on a cron expression (GET /api/schedules). `nextRunAt` is computed from the cron expression (null
+ * while paused); `firedBy` says what fires it on this deployment: the web process's own timer ("in-process",
+ * stores without a queue and WAYPOINT_EXECUTE=local), or the queue's scheduler ("pg-boss", "bullmq").
+ */
+export const ApiSchedule = z.strictObject({
+  scheduleId: z.string(),
+  graphId: z.string(),
+  cron: z.string(),
+  timezone: z.string(),
+  input: z.record(z.string(), z.unknown()),
+  /** null: every fire starts a new thread; else every fire runs on this thread. */
+  threadId: z.string().nullable(),
+  paused: z.boolean(),
+  createdBy: z.string(),
+  createdAt: Time,
+  updatedAt: Time,
+  nextRunAt: Time.nullable(),
+  lastRunAt: Time.nullable(),
+  lastThreadId: z.string().nullable(),
+  lastRunId: z.string().nullable(),
+  /** Why the last fire started no run (input refused by a changed graph, the fixed thread still busy, ...). */
+  lastError: z.string().nullable(),
+  firedBy: z.enum(["in-process", "pg-boss", "bullmq"]),
+});
+export type ApiSchedule = z.infer<typeof ApiSchedule>;
+
+export const ApiScheduleList = z.strictObject({ schedules: z.array(ApiSchedule) });
+export type ApiScheduleList = z.infer<typeof ApiScheduleList>;
+
+export const ApiScheduleDeleted = z.strictObject({ deleted: z.literal(true), scheduleId: z.string() });
+export type ApiScheduleDeleted = z.infer<typeof ApiScheduleDeleted>;
+
+/** POST /api/schedules/:id/run: the run it started (null with `error` when it started none). */
+export const ApiScheduleFire = z.strictObject({
+  schedule: ApiSchedule,
+  threadId: z.string().nullable(),
+  runId: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type ApiScheduleFire = z.infer<typeof ApiScheduleFire>;

@@ -16,6 +16,10 @@ import type {
   ApiHistoryPage,
   ApiMe,
   ApiRunResult,
+  ApiSchedule,
+  ApiScheduleDeleted,
+  ApiScheduleFire,
+  ApiScheduleList,
   ApiSetupStatus,
   ApiThread,
   ApiThreadCounts,
@@ -37,6 +41,8 @@ import type {
   CreateTokenBody,
   AuditQuery,
   SetupBody,
+  CreateScheduleBody,
+  UpdateScheduleBody,
 } from "../api/requests";
 import type { Diff, DiffEntry, GraphDetail, ThreadStatus } from "./types";
 
@@ -173,6 +179,15 @@ export const accountsApi = {
   revokeToken: (tokenId: string) => request<ApiToken>(`/api/tokens/${enc(tokenId)}`, { method: "DELETE" }),
   audit: (p: Omit<AuditQuery, "cursor"> & { cursor?: string | null }) => request<ApiAuditPage>(`/api/audit${qs(p)}`),
   auditExportUrl: (p: { actorId?: string; threadId?: string; action?: string; from?: string; to?: string }) => `/api/audit/export${qs(p)}`,
+};
+
+export const schedulesApi = {
+  list: () => request<ApiScheduleList>("/api/schedules"),
+  create: (body: CreateScheduleBody) => request<ApiSchedule>("/api/schedules", { method: "POST", json: body }),
+  update: (scheduleId: string, body: UpdateScheduleBody) =>
+    request<ApiSchedule>(`/api/schedules/${enc(scheduleId)}`, { method: "PATCH", json: body }),
+  remove: (scheduleId: string) => request<ApiScheduleDeleted>(`/api/schedules/${enc(scheduleId)}`, { method: "DELETE" }),
+  runNow: (scheduleId: string) => request<ApiScheduleFire>(`/api/schedules/${enc(scheduleId)}/run`, { method: "POST" }),
 };
 
 export function errorMessage(err: unknown): string {

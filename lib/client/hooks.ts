@@ -5,7 +5,7 @@
  */
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
-import { accountsApi, api } from "./api";
+import { accountsApi, api, schedulesApi } from "./api";
 import { keys } from "./keys";
 import { THREAD_EVENT_NAMES } from "../api/responses";
 import type { ActionName, Checkpoint, Thread, ThreadStatus } from "./types";
@@ -210,4 +210,21 @@ export function useCan(action: ActionName, graphId?: string | null): boolean {
   const me = useMe().data;
   if (!me || !me.actions.includes(action)) return false;
   return graphId === undefined || me.graphs === null || (graphId !== null && me.graphs.includes(graphId));
+}
+
+/** Every schedule the caller may read; refreshed every 5 s so last runs and next fire times stay current. */
+export function useSchedules() {
+  return useQuery({ queryKey: keys.schedules(), queryFn: schedulesApi.list, refetchInterval: 5_000 });
+}
+
+/** A schedule change (create, pause / resume, delete, run now): the list, and threads a fire may have started. */
+export function useScheduleMutation<A, R>(fn: (arg: A) => Promise<R>) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: fn,
+    onSettled: () => {
+      qc.invalidateQueries({ queryKey: keys.schedules() });
+      qc.invalidateQueries({ queryKey: keys.threadLists() });
+    },
+  });
 }

@@ -16,6 +16,7 @@ export const keys = {
   users: () => [...keys.all, "users"] as const,
   tokens: (all: boolean) => [...keys.all, "tokens", all] as const,
   audit: (filters: Record<string, string | undefined>) => [...keys.all, "audit", filters] as const,
+  schedules: () => [...keys.all, "schedules"] as const,
   graphs: () => [...keys.all, "graphs"] as const,
   graph: (graphId: string) => [...keys.graphs(), graphId] as const,
   threads: () => [...keys.all, "threads"] as const,

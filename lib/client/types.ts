@@ -19,6 +19,7 @@ export type {
   ApiUser as UserRecord,
   ApiToken as TokenRecord,
   ApiAuditEntry as AuditEntry,
+  ApiSchedule as Schedule,
   ThreadStatus,
 } from "../api/responses";
 export type { RunCommand } from "../api/requests";

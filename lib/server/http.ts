@@ -53,6 +53,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   NO_ACTIVE_RUN: 409,
   DECISION_REQUIRED: 409,
   INVALID_RESUME: 400,
+  SCHEDULE_NOT_FOUND: 404,
 };
 
 /** Details safe and useful to show a client, by code (the rest stay in the server log). */

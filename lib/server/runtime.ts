@@ -19,6 +19,8 @@ import { serveCancels } from "./pubsub/cancel-service";
 import { RunQueue } from "./run-queue";
 import { openQueue } from "./queue/open";
 import { QueueDispatch } from "./queue/dispatch";
+import type { RunQueue as JobQueue } from "./queue/types";
+import { openSchedules, type Schedules } from "./schedules";
 
 /**
  * The process-wide server state: the store chosen by configuration, the compiled graphs, the run manager and
@@ -37,6 +39,8 @@ export interface Runtime {
   access: Access;
   /** Whether the store is known to be down (set by any call that failed STORE_UNAVAILABLE, cleared by a probe). */
   outage: OutageMonitor;
+  /** Scheduled runs: fired by the queue's scheduler with workers, else by this process's timer (lib/server/schedules). */
+  schedules: Schedules;
 }
 
 const KEY = Symbol.for("waypoint.runtime");
@@ -86,8 +90,9 @@ async function create(): Promise<Runtime> {
   const queue = new RunQueue(store, runs, bus, cluster);
   // WAYPOINT_EXECUTE=off: runs go to the store's queue and `npm run worker` processes execute them (and recover
   // a dead worker's runs); this process runs none, so it resumes none either.
+  let jobs: JobQueue | null = null;
   if (settings().execute === "off") {
-    const jobs = await openQueue(config, { lockMs: settings().lockTtlMs, expireInSeconds: settings().jobExpireSeconds, poolSize: 4 }).catch(
+    jobs = await openQueue(config, { lockMs: settings().lockTtlMs, expireInSeconds: settings().jobExpireSeconds, poolSize: 4 }).catch(
       async (err: unknown) => {
         await raw.close().catch(() => {});
         throw err;
@@ -96,6 +101,7 @@ async function create(): Promise<Runtime> {
     runs.sendRunsTo(new QueueDispatch(store, graphs, jobs));
     log().info({ queue: jobs.kind }, `runs are handed to workers through ${jobs.kind}; this server executes none (WAYPOINT_EXECUTE=off)`);
   }
+  const schedules = await openSchedules(access.db, { store, graphs, runs }, jobs);
   metrics().attach(store, runs, bus);
   attachRunLog(bus, runs);
   log().info({ store: store.kind }, `checkpoint store: ${store.kind}`);
@@ -103,7 +109,7 @@ async function create(): Promise<Runtime> {
   // Threads a killed process left "running" continue by themselves.
   runs.resumeOrphans().catch((err) => log().error(errFields(err), "crash recovery failed"));
   startRetention(store, graphList);
-  return { store, graphs, runs, bus, cluster, queue, access, outage };
+  return { store, graphs, runs, bus, cluster, queue, access, outage, schedules };
 }
 
 function message(err: unknown): string {

@@ -9,6 +9,9 @@ import { QUEUE_NAME, RetryLater, type JobState, type RunJob, type RunQueue } fro
  * and offered to another worker, which continues the thread from its last checkpoint (job.ts).
  * Deduplication by thread: a second run job is refused while the first is waiting or running.
  */
+const SCHEDULE_QUEUE = "waypoint-schedules";
+type ScheduleFire = { scheduleId: string };
+
 export async function openBullMq(url: string, opts: { prefix: string; lockMs: number }): Promise<RunQueue> {
   // BullMQ wants commands that wait for a reconnect rather than fail (maxRetriesPerRequest: null).
   const connection = new Redis(url, { maxRetriesPerRequest: null });
@@ -17,7 +20,11 @@ export async function openBullMq(url: string, opts: { prefix: string; lockMs: nu
   const queue = new Queue<RunJob>(QUEUE_NAME, { connection, prefix });
   queue.on("error", (err) => log().error(errFields(err), `job queue (BullMQ): ${err.message}`));
   await queue.waitUntilReady();
+  // The schedulers' fires go to a queue of their own, so the run queue's jobs stay run jobs.
+  const schedules = new Queue<ScheduleFire>(SCHEDULE_QUEUE, { connection, prefix });
+  schedules.on("error", (err) => log().error(errFields(err), `job queue (BullMQ): ${err.message}`));
   let worker: Worker<RunJob> | null = null;
+  let scheduleWorker: Worker<ScheduleFire> | null = null;
   const kept = { removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } };
   return {
     kind: "bullmq",
@@ -71,12 +78,40 @@ export async function openBullMq(url: string, opts: { prefix: string; lockMs: nu
       worker.on("error", (err) => log().error(errFields(err), `job queue worker (BullMQ): ${err.message}`));
       await worker.waitUntilReady();
     },
+    async setSchedule(scheduleId, cron, timezone) {
+      // One tick, one job: BullMQ gives each fire the id "repeat:<scheduler>:<time>", whoever adds it.
+      await schedules.upsertJobScheduler(
+        scheduleId,
+        { pattern: cron, tz: timezone },
+        { name: "fire", data: { scheduleId }, opts: { attempts: 3, backoff: { type: "exponential", delay: 1000 }, ...kept } },
+      );
+    },
+    async removeSchedule(scheduleId) {
+      await schedules.removeJobScheduler(scheduleId);
+    },
+    async workSchedules(handler) {
+      scheduleWorker = new Worker<ScheduleFire>(
+        SCHEDULE_QUEUE,
+        async (job) => handler(job.data.scheduleId, job.id ?? `${job.data.scheduleId}:${job.timestamp}`),
+        {
+          connection,
+          prefix,
+          concurrency: 2,
+          lockDuration: opts.lockMs,
+        },
+      );
+      scheduleWorker.on("error", (err) => log().error(errFields(err), `job queue worker (BullMQ): ${err.message}`));
+      await scheduleWorker.waitUntilReady();
+    },
     async stopTaking() {
       // Stop fetching; jobs in hand go on (the caller waits for them).
       await worker?.pause(true);
+      await scheduleWorker?.pause(true);
     },
     async close() {
       await worker?.close();
+      await scheduleWorker?.close();
+      await schedules.close();
       await queue.close();
       connection.disconnect();
     },

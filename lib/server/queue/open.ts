@@ -7,10 +7,13 @@ import type { RunQueue } from "./types";
  * checkpoints already do, so handing runs to workers needs no other service. Other stores have none: their
  * runs execute in the web process (WAYPOINT_EXECUTE=local), as they always have.
  */
-export async function openQueue(config: StoreConfig, opts: { lockMs: number; expireInSeconds: number; poolSize: number }): Promise<RunQueue> {
+export async function openQueue(
+  config: StoreConfig,
+  opts: { lockMs: number; expireInSeconds: number; poolSize: number; worker?: boolean },
+): Promise<RunQueue> {
   if (config.kind === "postgres") {
     const { openPgBoss } = await import("./pgboss");
-    return openPgBoss(config.url, { expireInSeconds: opts.expireInSeconds, poolSize: opts.poolSize });
+    return openPgBoss(config.url, { expireInSeconds: opts.expireInSeconds, poolSize: opts.poolSize, timekeeper: opts.worker });
   }
   if (config.kind === "redis") {
     const { openBullMq } = await import("./bullmq");

@@ -12,15 +12,22 @@ import { QUEUE_NAME, RetryLater, type JobState, type RunJob, type RunQueue } fro
  * before its run saved anything, through `reclaim`; the expired job comes back later and finds its run
  * finished (job.ts).
  */
-export async function openPgBoss(url: string, opts: { expireInSeconds: number; poolSize: number }): Promise<RunQueue> {
+/** Each schedule has its own queue: pg-boss v10 keeps one cron entry per queue name. */
+const SCHEDULE_PREFIX = "waypoint-schedule.";
+
+export async function openPgBoss(url: string, opts: { expireInSeconds: number; poolSize: number; timekeeper?: boolean }): Promise<RunQueue> {
   const boss = new PgBoss({
     connectionString: url,
     schema: "waypoint_queue",
     max: opts.poolSize,
     // Supervision (expiring jobs, archiving) every 10 s is cheap; one instance does it per interval.
     maintenanceIntervalSeconds: 10,
-    // No schedules yet: skip the clock-skew monitor and cron polling.
-    schedule: false,
+    // The timekeeper (cron polling, clock-skew monitor) runs on workers only: it turns due cron entries into
+    // jobs, once per tick across instances (pg-boss claims each check interval in its own table). Checked every
+    // 5 s, so a fire comes at most ~5 s after its minute.
+    schedule: opts.timekeeper ?? false,
+    cronMonitorIntervalSeconds: 5,
+    cronWorkerIntervalSeconds: 1,
   });
   boss.on("error", (err: Error) => log().error(errFields(err), `job queue (pg-boss): ${err.message}`));
   await boss.start();
@@ -39,6 +46,9 @@ export async function openPgBoss(url: string, opts: { expireInSeconds: number; p
       .catch((err: Error) => log().debug(errFields(err), "job queue already exists"));
   }
   const workers: string[] = [];
+  /** Schedule queue name → the id of this worker's `work` on it. */
+  const scheduleWork = new Map<string, string>();
+  let scheduleSync: NodeJS.Timeout | null = null;
   return {
     kind: "pg-boss",
     async enqueue(job) {
@@ -86,8 +96,53 @@ export async function openPgBoss(url: string, opts: { expireInSeconds: number; p
           }),
         );
     },
+    async setSchedule(scheduleId, cron, timezone) {
+      const name = SCHEDULE_PREFIX + scheduleId;
+      if (!(await boss.getQueue(name)))
+        await boss
+          .createQueue(name, { name, retryLimit: 3, retryDelay: 5, expireInSeconds: opts.expireInSeconds })
+          .catch((err: Error) => log().debug(errFields(err), "schedule queue already exists"));
+      await boss.schedule(name, cron, { scheduleId }, { tz: timezone });
+    },
+    async removeSchedule(scheduleId) {
+      const name = SCHEDULE_PREFIX + scheduleId;
+      await boss.unschedule(name);
+      // Its queue too (a resume creates it again). pg-boss v10 refuses to delete a queue that still has jobs,
+      // finished ones included, so they go first: fires not taken yet would find the schedule paused or gone.
+      try {
+        await boss.getDb().executeSql(`DELETE FROM waypoint_queue.job WHERE name = $1`, [name]);
+        await boss.deleteQueue(name);
+      } catch (err) {
+        log().warn(errFields(err), `job queue (pg-boss): could not delete queue ${name}; it stays, idle`);
+      }
+    },
+    async workSchedules(handler) {
+      // v10 cannot work a set of queues by pattern: look for new and deleted schedule queues every 5 s.
+      const sync = async () => {
+        const names = new Set((await boss.getQueues()).map((q) => q.name).filter((n) => n.startsWith(SCHEDULE_PREFIX)));
+        for (const name of names) {
+          if (scheduleWork.has(name)) continue;
+          const id = await boss.work<{ scheduleId: string }>(name, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) =>
+            handler(job.data.scheduleId, job.id),
+          );
+          scheduleWork.set(name, id);
+        }
+        for (const [name, id] of scheduleWork)
+          if (!names.has(name)) {
+            scheduleWork.delete(name);
+            await boss.offWork({ id });
+          }
+      };
+      const loop = async () => {
+        await sync().catch((err: Error) => log().error(errFields(err), `job queue (pg-boss): watching schedule queues failed: ${err.message}`));
+        scheduleSync = setTimeout(() => void loop(), 5_000);
+      };
+      await loop();
+    },
     async stopTaking() {
-      for (const id of workers.splice(0)) await boss.offWork({ id });
+      if (scheduleSync) clearTimeout(scheduleSync);
+      for (const id of [...workers.splice(0), ...scheduleWork.values()]) await boss.offWork({ id });
+      scheduleWork.clear();
     },
     async close() {
       // Graceful: lets pg-boss record the last jobs' completion (it does so after the handler returns).

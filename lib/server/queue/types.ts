@@ -30,6 +30,16 @@ export interface RunQueue {
    * whose stalled-job check does this itself.
    */
   reclaim?(olderThanMs: number, stranded: (job: Extract<RunJob, { kind: "run" }>) => Promise<boolean>): Promise<number>;
+  /**
+   * Scheduled runs (lib/server/schedules): registers (or replaces) the queue's own cron entry for the schedule,
+   * which fires it once per tick across all workers — pg-boss `schedule` (at most once a minute), BullMQ
+   * `upsertJobScheduler` (to the second).
+   */
+  setSchedule(scheduleId: string, cron: string, timezone: string): Promise<void>;
+  /** Removes the schedule's cron entry; fires already queued find the schedule gone or paused and do nothing. */
+  removeSchedule(scheduleId: string): Promise<void>;
+  /** Workers: takes the schedulers' fires; `fireId` is unique per tick (the same on a second delivery). */
+  workSchedules(handler: (scheduleId: string, fireId: string) => Promise<void>): Promise<void>;
   /** Stops taking new jobs; jobs in hand go on. */
   stopTaking(): Promise<void>;
   close(): Promise<void>;

@@ -21,10 +21,14 @@ import { OutageMonitor } from "../recovery";
 import { attachRunLog } from "../run-log";
 import { errFields, log } from "../log";
 import { handleJob } from "./job";
+import { QueueDispatch } from "./dispatch";
 import { openQueue } from "./open";
 import { startSweeper } from "./sweeper";
 import { createCluster } from "../pubsub/cluster";
 import { serveCancels } from "../pubsub/cancel-service";
+import { openAccountsDb } from "../auth/db";
+import { fireQueued } from "../schedules";
+import { ScheduleRepo } from "../schedules/store";
 
 export async function runWorker(): Promise<void> {
   const s = settings();
@@ -51,7 +55,12 @@ export async function runWorker(): Promise<void> {
   const cluster = await createCluster(config, s.pubsub);
   cluster.relay(bus);
   serveCancels(cluster, runs);
-  const queue = await openQueue(config, { lockMs: s.lockTtlMs, expireInSeconds: s.jobExpireSeconds, poolSize: s.workerConcurrency + 2 });
+  const queue = await openQueue(config, {
+    lockMs: s.lockTtlMs,
+    expireInSeconds: s.jobExpireSeconds,
+    poolSize: s.workerConcurrency + 2,
+    worker: true,
+  });
   const workerId = process.env.WAYPOINT_WORKER_ID?.trim() || `${os.hostname()}:${process.pid}`;
   let inHand = 0;
   let idle: (() => void) | null = null;
@@ -63,6 +72,13 @@ export async function runWorker(): Promise<void> {
       if (--inHand === 0) idle?.();
     }
   });
+  // Schedules are rows in the accounts database (the store's own when it is SQLite / PostgreSQL, else DATABASE_URL).
+  const accounts = await openAccountsDb(raw);
+  const repo = new ScheduleRepo(accounts);
+  // A fire becomes an ordinary run job (deduplicated by thread, continued if its worker stops), as a web
+  // instance's run start does.
+  const fired = new QueueDispatch(store, graphs, queue);
+  await queue.workSchedules((scheduleId, fireId) => fireQueued({ store, graphs, runs: fired, repo }, scheduleId, fireId));
   const stopSweeper = startSweeper({ store, runs, queue, lockTtlMs: s.lockTtlMs });
   log().info(
     { worker: workerId, queue: queue.kind, concurrency: s.workerConcurrency, graphs: graphList.map((g) => g.id) },
@@ -86,6 +102,7 @@ export async function runWorker(): Promise<void> {
       log().warn({ inHand }, "runs still in hand after the grace period: exiting; other workers continue them once their locks expire");
     await queue.close().catch((err) => log().error(errFields(err), "closing the job queue failed"));
     await cluster.close().catch(() => {});
+    await accounts.close().catch(() => {});
     await store.close().catch(() => {});
     log().info("worker stopped");
     process.exit(0);

@@ -40,6 +40,12 @@ const RULES: Rule[] = [
   ["DELETE", /^\/api\/tokens\/[^/]+$/, R.ApiToken],
   ["GET", /^\/api\/audit$/, R.ApiAuditPage],
   ["GET", /^\/api\/health$/, R.ApiHealth],
+  ["GET", /^\/api\/schedules$/, R.ApiScheduleList],
+  ["POST", /^\/api\/schedules$/, R.ApiSchedule],
+  ["GET", /^\/api\/schedules\/[^/]+$/, R.ApiSchedule],
+  ["PATCH", /^\/api\/schedules\/[^/]+$/, R.ApiSchedule],
+  ["DELETE", /^\/api\/schedules\/[^/]+$/, R.ApiScheduleDeleted],
+  ["POST", /^\/api\/schedules\/[^/]+\/run$/, R.ApiScheduleFire],
 ];
 
 /** The schema an answer must match, or null when the route is outside the contract (or the answer is not JSON). */

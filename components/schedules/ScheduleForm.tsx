@@ -1,0 +1,159 @@
+"use client";
+import { useState } from "react";
+import { errorMessage, schedulesApi } from "@/lib/client/api";
+import { useGraphs, useScheduleMutation } from "@/lib/client/hooks";
+import { parseObject, pretty } from "@/lib/client/state-edit";
+import { ActionMessage, Button } from "../ui/Button";
+import { Card } from "../ui/Card";
+import { JsonEditor } from "../ui/JsonEditor";
+
+const control = "rounded-md border-0 px-2.5 py-1.5 text-sm font-normal ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600";
+
+/** Common expressions, one click away; the field takes any five- or six-field expression. */
+const PRESETS: [label: string, cron: string][] = [
+  ["Every minute", "* * * * *"],
+  ["Every hour", "0 * * * *"],
+  ["Daily 09:00", "0 9 * * *"],
+  ["Weekdays 09:00", "0 9 * * 1-5"],
+  ["Mondays 08:00", "0 8 * * 1"],
+];
+
+/** Graph, cron expression, time zone, thread and input (prefilled with the graph's example) → a new schedule. */
+export function ScheduleForm({ firedBy }: { firedBy?: string }) {
+  const graphs = useGraphs();
+  const create = useScheduleMutation(schedulesApi.create);
+  const [picked, setPicked] = useState("");
+  const [cron, setCron] = useState("0 9 * * *");
+  const [timezone, setTimezone] = useState("UTC");
+  const [threadId, setThreadId] = useState("");
+  const [drafts, setDrafts] = useState<Record<string, string>>({});
+  const list = graphs.data ?? [];
+  const graph = list.find((g) => g.graphId === picked) ?? list[0];
+  const graphId = graph?.graphId ?? "";
+  const text = graph ? (drafts[graphId] ?? pretty(graph.exampleInput ?? {})) : "";
+  const parsed = parseObject(text);
+  const localZone = typeof Intl !== "undefined" ? Intl.DateTimeFormat().resolvedOptions().timeZone : "UTC";
+
+  const submit = (e: React.FormEvent) => {
+    e.preventDefault();
+    if (!parsed.ok || !graphId) return;
+    create.mutate(
+      {
+        graphId,
+        cron: cron.trim(),
+        timezone: timezone.trim() || "UTC",
+        input: parsed.value,
+        ...(threadId.trim() ? { threadId: threadId.trim() } : {}),
+      },
+      { onSuccess: () => setDrafts((d) => ({ ...d, [graphId]: text })) },
+    );
+  };
+
+  return (
+    <Card title="New schedule" testId="schedule-form">
+      <form onSubmit={submit} className="grid gap-x-6 gap-y-3 p-3 text-sm md:grid-cols-2">
+        <div className="flex min-w-0 flex-col gap-3">
+          <label className="flex flex-col gap-1 font-medium text-slate-700">
+            Graph
+            <select className={control} value={graphId} onChange={(e) => setPicked(e.target.value)} data-testid="schedule-graph">
+              {graphs.isPending && <option>Loading…</option>}
+              {list.map((g) => (
+                <option key={g.graphId} value={g.graphId}>
+                  {g.title ? `${g.title} (${g.graphId})` : g.graphId}
+                </option>
+              ))}
+            </select>
+          </label>
+          <div className="grid gap-3 sm:grid-cols-[minmax(0,1fr)_180px]">
+            <label className="flex flex-col gap-1 font-medium text-slate-700">
+              Cron expression
+              <input
+                className={`${control} w-full min-w-0 font-mono`}
+                value={cron}
+                onChange={(e) => setCron(e.target.value)}
+                required
+                spellCheck={false}
+                placeholder="minute hour day month weekday"
+                aria-describedby="schedule-cron-help"
+                data-testid="schedule-cron"
+              />
+            </label>
+            <label className="flex flex-col gap-1 font-medium text-slate-700">
+              Time zone
+              <input
+                className={control}
+                value={timezone}
+                onChange={(e) => setTimezone(e.target.value)}
+                list="schedule-zones"
+                data-testid="schedule-tz"
+              />
+              <datalist id="schedule-zones">
+                {[...new Set(["UTC", localZone])].map((z) => (
+                  <option key={z} value={z} />
+                ))}
+              </datalist>
+            </label>
+          </div>
+          <div className="-mt-1 flex flex-wrap gap-1.5" role="group" aria-label="Common schedules">
+            {PRESETS.map(([label, expr]) => (
+              <button
+                key={expr}
+                type="button"
+                onClick={() => setCron(expr)}
+                aria-pressed={cron === expr}
+                className={`rounded-full px-2 py-0.5 text-xs ring-1 ring-inset ${cron === expr ? "bg-indigo-50 text-indigo-800 ring-indigo-300" : "text-slate-700 ring-slate-300 hover:bg-slate-50"}`}
+              >
+                {label}
+              </button>
+            ))}
+          </div>
+          <p id="schedule-cron-help" className="-mt-1 text-xs text-slate-500">
+            Five fields (minute hour day month weekday)
+            {firedBy === "pg-boss" ? "; pg-boss fires at most once a minute." : ", or six with seconds first."}
+          </p>
+          <label className="flex flex-col gap-1 font-medium text-slate-700">
+            Thread
+            <input
+              className={control}
+              value={threadId}
+              onChange={(e) => setThreadId(e.target.value)}
+              placeholder="empty: a new thread for every run"
+              data-testid="schedule-thread"
+            />
+          </label>
+        </div>
+        <div className="flex min-w-0 flex-col gap-1">
+          <div className="flex items-center justify-between">
+            <span className="font-medium text-slate-700">Input (JSON)</span>
+            {graph && (
+              <button
+                type="button"
+                className="text-xs text-indigo-600 hover:underline"
+                onClick={() => setDrafts((d) => ({ ...d, [graphId]: pretty(graph.exampleInput ?? {}) }))}
+              >
+                Reset to example
+              </button>
+            )}
+          </div>
+          <JsonEditor
+            value={text}
+            onChange={(v) => setDrafts((d) => ({ ...d, [graphId]: v }))}
+            testId="schedule-input"
+            minHeight="236px"
+            maxHeight="320px"
+            label="Schedule input"
+          />
+          {!parsed.ok && <p className="text-xs text-rose-700">{parsed.error}</p>}
+        </div>
+        <div className="md:col-span-2">
+          <ActionMessage error={create.error ? errorMessage(create.error) : null} testId="schedule-create" />
+        </div>
+        <div className="flex justify-end md:col-span-2">
+          <Button type="submit" variant="primary" pending={create.isPending} disabled={!parsed.ok || !graphId} data-testid="schedule-submit">
+            Create schedule
+          </Button>
+        </div>
+      </form>
+    </Card>
+  );
+}
