@@ -5,6 +5,7 @@
  * then B is SIGKILLed. The queued runs still run, after the first one and in the order they were asked for.
  * And a cancel asked of a web instance (which executes nothing) stops the run on its worker.
  */
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client, type Client } from "./helpers/client";
 import { ensureBuilt, startServer, type Server } from "./helpers/server";
@@ -47,6 +48,9 @@ for (const make of [postgresStore, redisStore]) {
         expect(r.body.run.status).toBe("pending");
         queued.push(r.body.run.runId);
       }
+      // A run that could never start is refused now, and not queued.
+      const unknown = await onB.post(`/api/threads/${id}/runs`, { checkpointId: randomUUID(), multitaskStrategy: "enqueue" });
+      expect(unknown.status, JSON.stringify(unknown.body)).toBe(404);
       // Every instance sees them (they are in the store), and a plain run is refused while they wait.
       const seen = (await onA.get(`/api/threads/${id}`)).body;
       expect(seen.status).toBe("running");

@@ -34,7 +34,13 @@ async function startThreads(apis: Client[], count: number, input: Record<string,
   const ids: string[] = [];
   await Promise.all(
     Array.from({ length: count }, async (_, i) => {
-      const r = await apis[i % apis.length].post("/api/threads", { graphId: "pipeline", input: { ...input, label: `t${i}` } });
+      // A 503 (the store slower than its deadline on a machine shared with other suites) is asked again: what this
+      // file checks is what happens to runs, not how fast the store answers. The thread a 503 may leave is unused.
+      let r = await apis[i % apis.length].post("/api/threads", { graphId: "pipeline", input: { ...input, label: `t${i}` } });
+      for (let tries = 1; r.status === 503 && tries < 5; tries++) {
+        await sleep(1000);
+        r = await apis[i % apis.length].post("/api/threads", { graphId: "pipeline", input: { ...input, label: `t${i}` } });
+      }
       expect(r.status, JSON.stringify(r.body)).toBe(201);
       ids.push(r.body.threadId);
     }),
@@ -173,7 +179,8 @@ for (const make of [postgresStore, redisStore]) {
       const continued = started.reduce((n, w) => n + (w.output().match(/continuing thread/g)?.length ?? 0), 0);
       console.log(`[workers ${name}] runs continued from a checkpoint by another worker: ${continued}`);
       expect(continued).toBeGreaterThan(0);
-    }, 300_000);
+      // 20 replacement workers start under tsx on a loaded 2-core machine: up to ~2.5 min was seen.
+    }, 420_000);
 
     if (make === postgresStore)
       it("a run job whose worker died before the run saved anything is offered again (pg-boss has no heartbeat)", async () => {

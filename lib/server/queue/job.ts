@@ -1,4 +1,4 @@
-import { isThreadBusy, isThreadNotFound } from "../../errors";
+import { isStoreUnavailable, isThreadBusy, isThreadNotFound, isWaypointError } from "../../errors";
 import type { CheckpointStore, ThreadInfo } from "../../checkpoint/types";
 import type { RunManager } from "../runs";
 import { log } from "../log";
@@ -53,7 +53,20 @@ export async function handleJob(deps: JobDeps, job: RunJob, attempt: number): Pr
     return;
   }
   const request = { ...job.request, metadata: { ...job.request.metadata, worker: deps.workerId } };
-  const { finished } = await deps.runs.start(job.threadId, job.graphId, request);
+  let finished: Promise<{ status: string }>;
+  try {
+    ({ finished } = await deps.runs.start(job.threadId, job.graphId, request));
+  } catch (err) {
+    // A waiting run the engine refuses (e.g. its checkpoint is gone) would never start: retrying it would hold up
+    // the runs behind it. It is dropped, visibly; a busy thread or a store outage is retried as usual.
+    const refused = job.queued && isWaypointError(err) && !isThreadBusy(err) && !isStoreUnavailable(err);
+    if (!refused) throw err;
+    const message = (err as Error).message;
+    log().error({ threadId: job.threadId, runId: job.runId, err: { message } }, `queued run ${job.runId} could not start: ${message}`);
+    await deps.queue.waiting.remove(job.runId, job.threadId);
+    await promoteWaiting(store, deps.queue, job.threadId);
+    return;
+  }
   if (job.queued) await deps.queue.waiting.remove(job.runId, job.threadId);
   await afterRun(deps, job.threadId, job.graphId, await finished);
 }

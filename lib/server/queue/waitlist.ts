@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from "uuid";
 import type { CheckpointStore } from "../../checkpoint/types";
+import { checkpointNotFound } from "../../errors";
 import type { QueuedRuns } from "../run-queue";
 import type { RunInfo } from "../runs";
 import type { RunRequest } from "../run-request";
@@ -22,6 +23,8 @@ export class DurableWaitlist implements QueuedRuns {
   ) {}
 
   async enqueue(threadId: string, graphId: string, req: RunRequest): Promise<{ run: RunInfo; finished: Promise<RunInfo> }> {
+    // What would make the run refused when its turn comes is refused now (404), as for a run started at once.
+    if (req.checkpointId !== undefined && (await this.store.load(req.checkpointId)).threadId !== threadId) throw checkpointNotFound(req.checkpointId);
     const runId = req.runId ?? uuidv7();
     // beforeStart (a listener for the run's events) cannot travel with it: it is called now, here.
     const { beforeStart, ...request } = req;
