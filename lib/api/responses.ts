@@ -120,6 +120,11 @@ export const ApiThread = z.strictObject({
     .nullable(),
   metadata: JsonObject,
   activeRun: z.strictObject({ runId: z.string(), startedAt: Time }).nullable(),
+  /**
+   * GET /api/threads/:id only: runs queued behind the current one (multitaskStrategy "enqueue"); absent when none.
+   * With workers (WAYPOINT_EXECUTE=off) every instance sees them all; otherwise the ones queued on this instance.
+   */
+  queuedRuns: z.number().int().positive().optional(),
   /** Present while the thread waits at a node that needs several approvals. */
   quorum: ApiQuorum.optional(),
   /** Why this server shows the thread but will not run, edit or fork it (a LangGraph.js thread of a graph it does not have). */

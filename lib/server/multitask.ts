@@ -9,7 +9,8 @@ import { stopCurrent } from "./stop-run";
 /**
  * What a run asked for on a busy thread does (LangGraph's `multitask_strategy`), chosen per request:
  * - `reject` (the default): 409 THREAD_BUSY, as before.
- * - `enqueue`: the run waits and starts once the current one has ended (run-queue.ts); answered at once, "pending".
+ * - `enqueue`: the run waits and starts once the current one has ended (run-queue.ts; with workers durably, in the
+ *   queue's store: queue/waitlist.ts); answered at once, "pending".
  * - `interrupt`: the current run is cancelled at its last checkpoint (wherever it runs: locally, through the
  *   pub/sub on the instance that runs it, or under its lock when its server died), then this run starts.
  * - `rollback`: as interrupt, and this run starts from the checkpoint the cancelled run started at, so the
@@ -50,7 +51,7 @@ export async function startWithStrategy(
       if (!isThreadBusy(err)) throw err; // a run started meanwhile: the strategy applies
     }
   }
-  if (strategy === "enqueue") return { ...rt.queue.enqueue(threadId, graphId, req), multitask: { strategy, stoppedRunId: null } };
+  if (strategy === "enqueue") return { ...(await rt.queue.enqueue(threadId, graphId, req)), multitask: { strategy, stoppedRunId: null } };
 
   const stoppedRunId = (await stopCurrent(rt, threadId)).runId;
   const outcome: MultitaskOutcome = { strategy, stoppedRunId };

@@ -15,8 +15,10 @@ import { log } from "./log";
  * instance's bus, by another instance's `run_ended` note (pub/sub), and, as a fallback while the pub/sub is down
  * or on SQLite/file/memory, by a check every second.
  *
- * Not durable: a queued run lives in this process's memory and is lost if it dies before the run starts (the
- * queue of lib/server/runs' job executor, where there is one, is the durable way to run work later).
+ * Not durable: a queued run lives in this process's memory and is lost if it dies before the run starts. This is
+ * the embedded setups' queue (SQLite, file, memory, and PostgreSQL / Redis with WAYPOINT_EXECUTE=local); where runs
+ * go to workers (WAYPOINT_EXECUTE=off) the waiting runs are kept in the job queue's store instead
+ * (queue/waitlist.ts) and outlive the instance that accepted them.
  */
 interface Waiting {
   info: RunInfo;
@@ -27,7 +29,18 @@ interface Waiting {
 
 const FALLBACK_MS = 1_000;
 
-export class RunQueue {
+/** Where runs asked for with multitaskStrategy "enqueue" wait for the thread's current run to end. */
+export interface QueuedRuns {
+  /**
+   * Queues a run; `run` is its record ("pending", with the id it will run under), `finished` resolves once it
+   * ran and ended (or could not start: "error").
+   */
+  enqueue(threadId: string, graphId: string, request: RunRequest): Promise<{ run: RunInfo; finished: Promise<RunInfo> }>;
+  /** How many runs wait on the thread (here: on this instance). */
+  count(threadId: string): Promise<number>;
+}
+
+export class RunQueue implements QueuedRuns {
   private readonly waiting = new Map<string, Waiting[]>();
   private readonly kicking = new Set<string>();
   private readonly unhook = new Map<string, () => void>();
@@ -39,16 +52,11 @@ export class RunQueue {
     private readonly cluster: Cluster,
   ) {}
 
-  /** Runs waiting on the thread here. */
-  pending(threadId: string): RunInfo[] {
-    return (this.waiting.get(threadId) ?? []).map((w) => w.info);
+  async count(threadId: string): Promise<number> {
+    return this.waiting.get(threadId)?.length ?? 0;
   }
 
-  /**
-   * Queues a run; `run` is its record ("pending", with the id it will run under), `finished` resolves once it
-   * ran and ended (or could not start: "error").
-   */
-  enqueue(threadId: string, graphId: string, request: RunRequest): { run: RunInfo; finished: Promise<RunInfo> } {
+  async enqueue(threadId: string, graphId: string, request: RunRequest): Promise<{ run: RunInfo; finished: Promise<RunInfo> }> {
     const runId = request.runId ?? uuidv7();
     const info: RunInfo = { runId, threadId, graphId, status: "pending", startedAt: new Date().toISOString(), endedAt: null };
     let resolveStarted!: (finished: Promise<RunInfo>) => void;

@@ -16,11 +16,12 @@ import { attachRunLog } from "./run-log";
 import { startRetention } from "./retention";
 import { createCluster, type Cluster } from "./pubsub/cluster";
 import { serveCancels } from "./pubsub/cancel-service";
-import { RunQueue } from "./run-queue";
+import { RunQueue, type QueuedRuns } from "./run-queue";
 import { openQueue } from "./queue/open";
 import { QueueDispatch } from "./queue/dispatch";
 import type { RunQueue as JobQueue } from "./queue/types";
 import { openSchedules, type Schedules } from "./schedules";
+import { DurableWaitlist } from "./queue/waitlist";
 
 /**
  * The process-wide server state: the store chosen by configuration, the compiled graphs, the run manager and
@@ -34,8 +35,8 @@ export interface Runtime {
   bus: EventBus;
   /** The other web instances on the same PostgreSQL / Redis, through its pub/sub (pubsub/cluster.ts). */
   cluster: Cluster;
-  /** Runs queued behind a busy thread's current run (multitaskStrategy "enqueue"). */
-  queue: RunQueue;
+  /** Runs queued behind a busy thread's current run (multitaskStrategy "enqueue"): in memory, or durable with workers. */
+  queue: QueuedRuns;
   access: Access;
   /** Whether the store is known to be down (set by any call that failed STORE_UNAVAILABLE, cleared by a probe). */
   outage: OutageMonitor;
@@ -87,7 +88,7 @@ async function create(): Promise<Runtime> {
   const cluster = await createCluster(config, settings().pubsub);
   cluster.relay(bus);
   serveCancels(cluster, runs);
-  const queue = new RunQueue(store, runs, bus, cluster);
+  let queue: QueuedRuns | null = null;
   // WAYPOINT_EXECUTE=off: runs go to the store's queue and `npm run worker` processes execute them (and recover
   // a dead worker's runs); this process runs none, so it resumes none either.
   let jobs: JobQueue | null = null;
@@ -99,9 +100,11 @@ async function create(): Promise<Runtime> {
       },
     );
     runs.sendRunsTo(new QueueDispatch(store, graphs, jobs));
+    queue = new DurableWaitlist(store, jobs);
     log().info({ queue: jobs.kind }, `runs are handed to workers through ${jobs.kind}; this server executes none (WAYPOINT_EXECUTE=off)`);
   }
   const schedules = await openSchedules(access.db, { store, graphs, runs }, jobs);
+  queue ??= new RunQueue(store, runs, bus, cluster);
   metrics().attach(store, runs, bus);
   attachRunLog(bus, runs);
   log().info({ store: store.kind }, `checkpoint store: ${store.kind}`);

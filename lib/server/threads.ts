@@ -43,8 +43,10 @@ export async function readable(rt: Runtime, who: Caller, threadId: string): Prom
   return t;
 }
 
+/** One thread, with how many runs wait behind its current one (multitaskStrategy "enqueue") when there are any. */
 export async function threadFor(rt: Runtime, who: Caller, threadId: string): Promise<ApiThread> {
-  return threadView(rt, await readable(rt, who, threadId));
+  const [view, queuedRuns] = await Promise.all([threadView(rt, await readable(rt, who, threadId)), rt.queue.count(threadId)]);
+  return queuedRuns ? { ...view, queuedRuns } : view;
 }
 
 export function graphSummary(rt: Runtime, graphId: string): ApiGraph {

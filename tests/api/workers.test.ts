@@ -4,7 +4,7 @@
  *
  * - Threads started through both web instances all finish, each worker ran some, every step once.
  * - A worker stopped with SIGTERM takes no more jobs, exits 0, and its runs finish on the others.
- * - Workers SIGKILLed at (seeded) random moments: every thread still finishes, no step lost or duplicated,
+ * - Workers SIGKILLed 20 times at (seeded) random moments: every thread still finishes, no step lost or duplicated,
  *   versions contiguous and every checkpoint's parent the one before it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -34,7 +34,13 @@ async function startThreads(apis: Client[], count: number, input: Record<string,
   const ids: string[] = [];
   await Promise.all(
     Array.from({ length: count }, async (_, i) => {
-      const r = await apis[i % apis.length].post("/api/threads", { graphId: "pipeline", input: { ...input, label: `t${i}` } });
+      // A 503 (the store slower than its deadline on a machine shared with other suites) is asked again: what this
+      // file checks is what happens to runs, not how fast the store answers. The thread a 503 may leave is unused.
+      let r = await apis[i % apis.length].post("/api/threads", { graphId: "pipeline", input: { ...input, label: `t${i}` } });
+      for (let tries = 1; r.status === 503 && tries < 5; tries++) {
+        await sleep(1000);
+        r = await apis[i % apis.length].post("/api/threads", { graphId: "pipeline", input: { ...input, label: `t${i}` } });
+      }
       expect(r.status, JSON.stringify(r.body)).toBe(201);
       ids.push(r.body.threadId);
     }),
@@ -145,12 +151,14 @@ for (const make of [postgresStore, redisStore]) {
     it("workers SIGKILLed at random moments: every thread finishes, each step once, versions and parent chain intact", async () => {
       const random = rng(SEED);
       console.log(`[workers ${name}] kill seed ${SEED} (WAYPOINT_WORKERS_SEED to repeat)`);
-      const ids = await startThreads(apis, 60, { steps: 10, stepMs: 120 });
-      const KILLS = 10;
+      // 60 threads of 12 × 150 ms steps on 12 slots: enough work that all 20 kills (about 0.55 s apart) land
+      // while runs are going on, each kill stalling its runs for a lease.
+      const ids = await startThreads(apis, 60, { steps: 12, stepMs: 150 });
+      const KILLS = 20;
       const replacements: Promise<void>[] = [];
       const alive = () => workers.map((w, i) => ({ w, i })).filter(({ w }) => w.proc.exitCode === null && w.proc.signalCode === null);
       for (let k = 0; k < KILLS; k++) {
-        await sleep(300 + random() * 900);
+        await sleep(200 + random() * 700);
         // Every slot's worker killed and its replacement still starting: wait for the replacements.
         if (alive().length === 0) await Promise.all(replacements);
         const live = alive();
@@ -163,13 +171,16 @@ for (const make of [postgresStore, redisStore]) {
           }),
         );
       }
+      const stillRunning = (await apis[0].get(`/api/threads?status=running&limit=100`)).body.threads?.length;
+      console.log(`[workers ${name}] threads still running after the last kill: ${stillRunning}`);
       await Promise.all(replacements);
-      const perWorker = await checkAll(apis[0], ids, 10);
+      const perWorker = await checkAll(apis[0], ids, 12);
       console.log(`[workers ${name}] after ${KILLS} kills, threads per worker: ${JSON.stringify(Object.fromEntries(perWorker))}`);
       const continued = started.reduce((n, w) => n + (w.output().match(/continuing thread/g)?.length ?? 0), 0);
       console.log(`[workers ${name}] runs continued from a checkpoint by another worker: ${continued}`);
       expect(continued).toBeGreaterThan(0);
-    }, 300_000);
+      // 20 replacement workers start under tsx on a loaded 2-core machine: up to ~2.5 min was seen.
+    }, 420_000);
 
     if (make === postgresStore)
       it("a run job whose worker died before the run saved anything is offered again (pg-boss has no heartbeat)", async () => {

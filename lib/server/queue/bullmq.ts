@@ -2,6 +2,7 @@ import { Queue, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import { errFields, log } from "../log";
 import { QUEUE_NAME, RetryLater, type JobState, type RunJob, type RunQueue } from "./types";
+import { redisWaitingRuns } from "./waiting-redis";
 
 /**
  * The queue on Redis: BullMQ, under the store's key prefix. A worker holds a lock on each job it works on and
@@ -28,7 +29,17 @@ export async function openBullMq(url: string, opts: { prefix: string; lockMs: nu
   const kept = { removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } };
   return {
     kind: "bullmq",
-    async enqueue(job) {
+    waiting: redisWaitingRuns(connection, `${opts.prefix}queue:`),
+    async enqueue(job, how) {
+      if (how?.queued) {
+        // No deduplication by thread (the job that promotes it may still be active); the id makes a second add a no-op.
+        const added = await queue.add(
+          "run",
+          { ...job, queued: true },
+          { jobId: job.runId, attempts: 20, backoff: { type: "exponential", delay: 1000 }, ...kept },
+        );
+        return added.id === job.runId;
+      }
       const added = await queue.add("run", job, {
         jobId: job.runId,
         deduplication: { id: `run:${job.threadId}` },

@@ -27,6 +27,8 @@ export class QueueDispatch implements RunDispatch {
     this.graphs.definition(graphId);
     const thread = await this.store.getThread(threadId).catch(() => null);
     if (thread?.status === "running") throw busy(threadId);
+    // Runs queued behind the thread's last run (multitaskStrategy "enqueue") go first.
+    if ((await this.queue.waiting.list(threadId)).length) throw busy(threadId);
     if (req.checkpointId !== undefined) {
       const cp = await this.store.load(req.checkpointId);
       if (cp.threadId !== threadId) throw checkpointNotFound(req.checkpointId);
@@ -40,22 +42,32 @@ export class QueueDispatch implements RunDispatch {
     return { run, finished: lazy(() => this.finished(run)) };
   }
 
-  /**
-   * Polls the job until the queue is done with it, then the thread until it is no longer "running" (a run a
-   * stopping worker handed off goes on as a continue job), and answers how the thread ended.
-   */
-  private async finished(run: RunInfo): Promise<RunInfo> {
-    let wait = 100;
-    const pause = () => new Promise((r) => setTimeout(r, (wait = Math.min(1000, wait * 2))));
-    while ((await this.queue.state(run.runId)) !== "finished") await pause();
-    let t = await this.store.getThread(run.threadId);
-    while (t.status === "running") {
-      await pause();
-      t = await this.store.getThread(run.threadId);
-    }
-    const status = t.status === "idle" ? "done" : t.status;
-    return { ...run, status, endedAt: new Date().toISOString() };
+  /** The run's end, for a `wait: true` request (polled only when someone waits on it). */
+  private finished(run: RunInfo): Promise<RunInfo> {
+    return followRun(this.store, this.queue, run);
   }
+}
+
+/**
+ * Polls the run's job until the queue is done with it, then the thread until it is no longer "running" (a run a
+ * stopping worker handed off goes on as a continue job), and answers how the thread ended. `waiting`: the run is
+ * still in the thread's waiting list (multitaskStrategy "enqueue"), so a job not there yet is not there *yet*.
+ */
+export async function followRun(store: CheckpointStore, queue: RunQueue, run: RunInfo, waiting?: () => Promise<boolean>): Promise<RunInfo> {
+  let wait = 100;
+  const pause = () => new Promise((r) => setTimeout(r, (wait = Math.min(1000, wait * 2))));
+  for (;;) {
+    const state = await queue.state(run.runId);
+    if (state === "finished" || (state === "unknown" && waiting && !(await waiting()))) break;
+    await pause();
+  }
+  let t = await store.getThread(run.threadId);
+  while (t.status === "running") {
+    await pause();
+    t = await store.getThread(run.threadId);
+  }
+  const status = t.status === "idle" ? "done" : t.status;
+  return { ...run, status, endedAt: new Date().toISOString() };
 }
 
 function busy(threadId: string): WaypointError {
@@ -63,7 +75,7 @@ function busy(threadId: string): WaypointError {
 }
 
 /** A promise whose work starts on the first `then` (nobody waits on most runs' end). */
-function lazy<T>(make: () => Promise<T>): Promise<T> {
+export function lazy<T>(make: () => Promise<T>): Promise<T> {
   let p: Promise<T> | null = null;
   const get = () => (p ??= make());
   return {

@@ -1,8 +1,9 @@
-import { isThreadBusy, isThreadNotFound } from "../../errors";
+import { isStoreUnavailable, isThreadBusy, isThreadNotFound, isWaypointError } from "../../errors";
 import type { CheckpointStore, ThreadInfo } from "../../checkpoint/types";
 import type { RunManager } from "../runs";
 import { log } from "../log";
 import { RetryLater, type RunJob, type RunQueue } from "./types";
+import { promoteWaiting } from "./promote";
 
 export interface JobDeps {
   store: CheckpointStore;
@@ -25,7 +26,9 @@ export interface JobDeps {
  * - thread "running" another run: offered again later (RetryLater).
  * - continue job: continue the thread if it is still "running" and nobody holds its lock.
  *
- * A run that a stopping worker handed off (it ends "running") is queued again as a continue job.
+ * A run that a stopping worker handed off (it ends "running") is queued again as a continue job. A run that ended
+ * otherwise frees the thread for the first of its waiting runs (multitaskStrategy "enqueue"): promote.ts. A waiting
+ * run's job takes it off the waiting list once its run has started.
  */
 export async function handleJob(deps: JobDeps, job: RunJob, attempt: number): Promise<void> {
   const { store } = deps;
@@ -44,11 +47,34 @@ export async function handleJob(deps: JobDeps, job: RunJob, attempt: number): Pr
     return;
   }
   // Delivered again after the run ended (its worker died before telling the queue): nothing to do.
-  if (attempt > 0 && thread && (await store.latest(job.threadId))?.metadata.runId === job.runId) return;
+  if (attempt > 0 && thread && (await store.latest(job.threadId))?.metadata.runId === job.runId) {
+    if (job.queued) await deps.queue.waiting.remove(job.runId, job.threadId);
+    await promoteWaiting(store, deps.queue, job.threadId);
+    return;
+  }
   const request = { ...job.request, metadata: { ...job.request.metadata, worker: deps.workerId } };
-  const { finished } = await deps.runs.start(job.threadId, job.graphId, request);
-  const ended = await finished;
-  if (ended.status === "running") await deps.queue.enqueueContinue(job.threadId, job.graphId);
+  let finished: Promise<{ status: string }>;
+  try {
+    ({ finished } = await deps.runs.start(job.threadId, job.graphId, request));
+  } catch (err) {
+    // A waiting run the engine refuses (e.g. its checkpoint is gone) would never start: retrying it would hold up
+    // the runs behind it. It is dropped, visibly; a busy thread or a store outage is retried as usual.
+    const refused = job.queued && isWaypointError(err) && !isThreadBusy(err) && !isStoreUnavailable(err);
+    if (!refused) throw err;
+    const message = (err as Error).message;
+    log().error({ threadId: job.threadId, runId: job.runId, err: { message } }, `queued run ${job.runId} could not start: ${message}`);
+    await deps.queue.waiting.remove(job.runId, job.threadId);
+    await promoteWaiting(store, deps.queue, job.threadId);
+    return;
+  }
+  if (job.queued) await deps.queue.waiting.remove(job.runId, job.threadId);
+  await afterRun(deps, job.threadId, job.graphId, await finished);
+}
+
+/** A run handed off at a checkpoint goes on elsewhere; any other end lets the thread's next waiting run go. */
+async function afterRun(deps: JobDeps, threadId: string, graphId: string, ended: { status: string }): Promise<void> {
+  if (ended.status === "running") await deps.queue.enqueueContinue(threadId, graphId);
+  else await promoteWaiting(deps.store, deps.queue, threadId);
 }
 
 /**
@@ -61,8 +87,7 @@ async function continueThread(deps: JobDeps, thread: ThreadInfo, graphId: string
   try {
     const { finished } = await deps.runs.start(thread.threadId, graphId, { input: null, runId, metadata: { worker: deps.workerId } });
     log().info({ threadId: thread.threadId, runId }, `continuing thread ${thread.threadId} from its last checkpoint`);
-    const ended = await finished;
-    if (ended.status === "running") await deps.queue.enqueueContinue(thread.threadId, graphId);
+    await afterRun(deps, thread.threadId, graphId, await finished);
   } catch (err) {
     if (!isThreadBusy(err)) throw err;
   }

@@ -1,6 +1,7 @@
 import PgBoss from "pg-boss";
 import { errFields, log } from "../log";
 import { QUEUE_NAME, RetryLater, type JobState, type RunJob, type RunQueue } from "./types";
+import { pgWaitingRuns } from "./waiting-pg";
 
 /**
  * The queue on PostgreSQL: pg-boss (v10, the newest major that runs on Node 20), in its own schema of the
@@ -49,9 +50,16 @@ export async function openPgBoss(url: string, opts: { expireInSeconds: number; p
   /** Schedule queue name → the id of this worker's `work` on it. */
   const scheduleWork = new Map<string, string>();
   let scheduleSync: NodeJS.Timeout | null = null;
+  const waiting = await pgWaitingRuns(boss.getDb());
   return {
     kind: "pg-boss",
-    async enqueue(job) {
+    waiting,
+    async enqueue(job, how) {
+      if (how?.queued) {
+        // No singleton key: the id (the run's) is what makes a second promotion add nothing.
+        const id = await boss.send(QUEUE_NAME, { ...job, queued: true }, { id: job.runId });
+        return id !== null;
+      }
       const id = await boss.send(QUEUE_NAME, job, { id: job.runId, singletonKey: `run:${job.threadId}` });
       return id !== null;
     },

@@ -3,6 +3,7 @@ import type { CheckpointStore } from "../../checkpoint/types";
 import type { RunManager } from "../runs";
 import { errFields, log } from "../log";
 import type { RunQueue } from "./types";
+import { promoteWaiting } from "./promote";
 
 /**
  * Finds the runs of workers that died (SIGKILL, a lost machine): threads left "running" whose run lock nobody
@@ -47,6 +48,12 @@ export function startSweeper(deps: { store: CheckpointStore; runs: RunManager; q
       return unlocked(job.threadId);
     });
     if (reclaimed) log().info({ reclaimed }, `${reclaimed} queued run(s) of a stopped worker offered again`);
+    // Runs waiting behind a thread (multitaskStrategy "enqueue") whose run ended while nobody promoted the next:
+    // its worker died right after, or the web instance that queued one died before it could look.
+    for (const threadId of await deps.queue.waiting.threads()) {
+      if (stopped) return;
+      if (!deps.runs.activeRun(threadId)) await promoteWaiting(deps.store, deps.queue, threadId);
+    }
   };
   const loop = async () => {
     await sweep().catch((err) => log().error(errFields(err), "looking for stopped runs failed"));

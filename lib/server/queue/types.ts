@@ -5,7 +5,24 @@ import type { RunRequest } from "../run-request";
  * checkpoint (a stopped or killed worker's run; see sweeper.ts). Plain JSON, as both queues store it.
  */
 export type RunJob =
-  { kind: "run"; runId: string; threadId: string; graphId: string; request: RunRequest } | { kind: "continue"; threadId: string; graphId: string };
+  | { kind: "run"; runId: string; threadId: string; graphId: string; request: RunRequest; queued?: boolean }
+  | { kind: "continue"; threadId: string; graphId: string };
+
+/** A run job; `queued`: it waited in the thread's waiting list (multitaskStrategy "enqueue", promote.ts). */
+export type QueuedRunJob = Extract<RunJob, { kind: "run" }>;
+
+/**
+ * The runs asked for with multitaskStrategy "enqueue" while their thread was busy, per thread in the order asked,
+ * kept in the queue's store (waiting-pg.ts, waiting-redis.ts) so they outlive the web instance that accepted them.
+ */
+export interface WaitingRuns {
+  push(job: QueuedRunJob): Promise<void>;
+  /** The thread's waiting runs, first to go first. */
+  list(threadId: string): Promise<QueuedRunJob[]>;
+  remove(runId: string, threadId: string): Promise<void>;
+  /** Threads with waiting runs (for the workers' sweep). */
+  threads(): Promise<string[]>;
+}
 
 /** How a job ended, as far as the queue knows (a web instance waiting on `wait: true` polls it). */
 export type JobState = "waiting" | "active" | "finished" | "unknown";
@@ -17,8 +34,12 @@ export type JobState = "waiting" | "active" | "finished" | "unknown";
  */
 export interface RunQueue {
   readonly kind: "pg-boss" | "bullmq";
-  /** Adds a run job; false when a run job for the same thread is already waiting to be taken. */
-  enqueue(job: Extract<RunJob, { kind: "run" }>): Promise<boolean>;
+  /**
+   * Adds a run job; false when a run job for the same thread is already waiting to be taken. `queued`: a run
+   * promoted from the waiting list — no such check, and adding it again (same run id) adds nothing.
+   */
+  enqueue(job: QueuedRunJob, opts?: { queued?: boolean }): Promise<boolean>;
+  readonly waiting: WaitingRuns;
   /** Adds a continue job unless one for the thread is already waiting. */
   enqueueContinue(threadId: string, graphId: string): Promise<void>;
   state(runId: string): Promise<JobState>;
