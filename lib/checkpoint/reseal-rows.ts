@@ -32,14 +32,20 @@ export interface ResealBackend {
   close(): Promise<void>;
 }
 
-/** Re-seals one row with `fn` (which returns null when nothing changed), retrying while its pending writes move. */
+/**
+ * Re-seals one row with `fn` (which returns null when nothing changed), retrying while its pending writes move;
+ * a retried row's values are counted once.
+ */
 async function rewriteRow<R>(
+  r: Resealer,
   read: () => Promise<R | null>,
   fn: (row: R) => R | null,
   write: (before: R, after: R) => Promise<boolean>,
   dryRun: boolean,
 ): Promise<boolean> {
+  const counted = { ...r.counts };
   for (let attempt = 0; ; attempt++) {
+    Object.assign(r.counts, counted);
     const row = await read();
     if (!row) return false; // deleted meanwhile (a prune): nothing to re-seal
     const after = fn(row);
@@ -74,6 +80,7 @@ async function sqlite(url: string): Promise<ResealBackend> {
       let rewritten = 0;
       for (const { id } of rows) {
         const done = await rewriteRow(
+          r,
           async () => one.get(id) ?? null,
           (row) =>
             resealed(r, () => ({
@@ -107,6 +114,7 @@ async function postgres(url: string): Promise<ResealBackend> {
       let rewritten = 0;
       for (const { id } of rows) {
         const done = await rewriteRow(
+          r,
           async () =>
             (
               await pool.query<Row>(
@@ -175,6 +183,7 @@ async function redis(url: string, prefix: string): Promise<ResealBackend> {
       for (const id of ids) {
         const key = `${prefix}checkpoint:${id}`;
         const done = await rewriteRow(
+          r,
           () => read(key),
           (row) =>
             resealed(r, () => {
