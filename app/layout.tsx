@@ -21,7 +21,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
       <body className="flex min-h-full flex-col font-sans">
         <Providers>
           <header className="sticky top-0 z-30 border-b border-slate-200 bg-white/90 backdrop-blur">
-            <div className="mx-auto flex h-12 max-w-[1600px] items-center gap-3 px-4 sm:gap-4">
+            <div className="mx-auto flex h-12 max-w-[1600px] items-center gap-2 px-4 sm:gap-4">
               <Link href="/" aria-label="Waypoint" className="flex shrink-0 items-center gap-2 font-semibold tracking-tight" data-testid="nav-home">
                 {/* eslint-disable-next-line @next/next/no-img-element -- a 20 px SVG: next/image would not optimise it */}
                 <img src="/icon.svg" alt="" width={20} height={20} />
@@ -32,10 +32,10 @@ export default function RootLayout({ children }: { children: ReactNode }) {
                 <Link href="/" className="hover:text-slate-900">
                   Threads
                 </Link>
-                <Link href="/chat" className="ml-4 hover:text-slate-900" data-testid="nav-chat">
+                <Link href="/chat" className="ml-3 hover:text-slate-900 sm:ml-4" data-testid="nav-chat">
                   Chat
                 </Link>
-                <Link href="/schedules" className="ml-4 hover:text-slate-900" data-testid="nav-schedules">
+                <Link href="/schedules" className="ml-3 hover:text-slate-900 sm:ml-4" data-testid="nav-schedules">
                   Schedules
                 </Link>
               </nav>

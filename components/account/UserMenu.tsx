@@ -16,7 +16,7 @@ export function UserMenu() {
     window.location.assign("/signin");
   };
   return (
-    <div className="ml-auto flex min-w-0 items-center gap-3 whitespace-nowrap text-sm">
+    <div className="ml-auto flex min-w-0 items-center gap-2 whitespace-nowrap text-sm sm:gap-3">
       {admin && (
         <Link href="/audit" className="text-slate-600 hover:text-slate-900" data-testid="nav-audit">
           Audit
@@ -40,7 +40,7 @@ export function UserMenu() {
           {me.data.role}
         </span>
       </span>
-      <button onClick={signOut} className="rounded px-2 py-1 text-slate-600 hover:bg-slate-100 hover:text-slate-900" data-testid="sign-out">
+      <button onClick={signOut} className="rounded px-1.5 py-1 text-slate-600 hover:bg-slate-100 hover:text-slate-900 sm:px-2" data-testid="sign-out">
         Sign out
       </button>
     </div>

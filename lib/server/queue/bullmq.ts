@@ -4,15 +4,16 @@ import { errFields, log } from "../log";
 import { QUEUE_NAME, RetryLater, type JobState, type RunJob, type RunQueue } from "./types";
 import { redisWaitingRuns } from "./waiting-redis";
 
+/** Where the job schedulers put their fires (scheduled runs): a queue of its own beside the run queue. */
+const SCHEDULE_QUEUE = "waypoint-schedules";
+type ScheduleFire = { scheduleId: string };
+
 /**
  * The queue on Redis: BullMQ, under the store's key prefix. A worker holds a lock on each job it works on and
  * renews it; a killed worker's job is found "stalled" once the lock expires (`lockMs`, the run lock's lease)
  * and offered to another worker, which continues the thread from its last checkpoint (job.ts).
  * Deduplication by thread: a second run job is refused while the first is waiting or running.
  */
-const SCHEDULE_QUEUE = "waypoint-schedules";
-type ScheduleFire = { scheduleId: string };
-
 export async function openBullMq(url: string, opts: { prefix: string; lockMs: number }): Promise<RunQueue> {
   // BullMQ wants commands that wait for a reconnect rather than fail (maxRetriesPerRequest: null).
   const connection = new Redis(url, { maxRetriesPerRequest: null });

@@ -3,6 +3,9 @@ import { errFields, log } from "../log";
 import { QUEUE_NAME, RetryLater, type JobState, type RunJob, type RunQueue } from "./types";
 import { pgWaitingRuns } from "./waiting-pg";
 
+/** Each schedule has its own queue: pg-boss v10 keeps one cron entry per queue name. */
+const SCHEDULE_PREFIX = "waypoint-schedule.";
+
 /**
  * The queue on PostgreSQL: pg-boss (v10, the newest major that runs on Node 20), in its own schema of the
  * store's database. Policy "short": at most one job per key waits to be taken (the key is the thread), while
@@ -13,9 +16,6 @@ import { pgWaitingRuns } from "./waiting-pg";
  * before its run saved anything, through `reclaim`; the expired job comes back later and finds its run
  * finished (job.ts).
  */
-/** Each schedule has its own queue: pg-boss v10 keeps one cron entry per queue name. */
-const SCHEDULE_PREFIX = "waypoint-schedule.";
-
 export async function openPgBoss(url: string, opts: { expireInSeconds: number; poolSize: number; timekeeper?: boolean }): Promise<RunQueue> {
   const boss = new PgBoss({
     connectionString: url,

@@ -45,7 +45,11 @@ export async function createSchedule(rt: Runtime, who: Caller, body: CreateSched
     createdBy: who.actor,
     nextRunAt: paused ? null : nextFire(body.cron, timezone),
   });
-  await rt.schedules.driver.saved(row);
+  // Not registered with the queue (it is down): no schedule either, so the refused request changed nothing.
+  await rt.schedules.driver.saved(row).catch(async (err: unknown) => {
+    await rt.schedules.repo.delete(row.id).catch(() => {});
+    throw err;
+  });
   await who.audit({ action: "schedule_create", graphId: row.graphId, detail: { scheduleId: row.id, cron: row.cron, timezone, input } });
   return view(rt, row);
 }
