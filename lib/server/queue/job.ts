@@ -43,6 +43,8 @@ export async function handleJob(deps: JobDeps, job: RunJob, attempt: number): Pr
   if (thread?.status === "running") {
     const head = await store.latest(job.threadId);
     if (head?.metadata.runId !== job.runId) throw new RetryLater(`thread ${job.threadId} runs another run; run ${job.runId} waits for it`);
+    // Its run started (a worker that died may not have taken it off the waiting list yet).
+    if (job.queued) await deps.queue.waiting.remove(job.runId, job.threadId);
     await continueThread(deps, thread, job.graphId);
     return;
   }
