@@ -54,6 +54,12 @@ export async function handleJob(deps: JobDeps, job: RunJob, attempt: number): Pr
     await promoteWaiting(store, deps.queue, job.threadId);
     return;
   }
+  // Slow to get here (a loaded machine), this delivery may have been taken for a dead worker's and offered again
+  // (pg-boss: sweeper.ts): the newer delivery runs it, or already has — starting it here too would run it twice.
+  if (await deps.queue.superseded?.(job.runId, attempt)) {
+    log().warn({ threadId: job.threadId, runId: job.runId }, `run ${job.runId} was offered again meanwhile; this delivery leaves it`);
+    return;
+  }
   const request = { ...job.request, metadata: { ...job.request.metadata, worker: deps.workerId } };
   let finished: Promise<{ status: string }>;
   try {

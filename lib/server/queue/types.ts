@@ -51,6 +51,11 @@ export interface RunQueue {
    * whose stalled-job check does this itself.
    */
   reclaim?(olderThanMs: number, stranded: (job: Extract<RunJob, { kind: "run" }>) => Promise<boolean>): Promise<number>;
+  /**
+   * Whether this delivery (`attempt`) of the run job is no longer the job's current one: `reclaim` offered it
+   * again meanwhile. Absent on BullMQ (its job lock already says so).
+   */
+  superseded?(runId: string, attempt: number): Promise<boolean>;
   /** Stops taking new jobs; jobs in hand go on. */
   stopTaking(): Promise<void>;
   close(): Promise<void>;
