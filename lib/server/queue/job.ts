@@ -43,6 +43,8 @@ export async function handleJob(deps: JobDeps, job: RunJob, attempt: number): Pr
   if (thread?.status === "running") {
     const head = await store.latest(job.threadId);
     if (head?.metadata.runId !== job.runId) throw new RetryLater(`thread ${job.threadId} runs another run; run ${job.runId} waits for it`);
+    // Its run started (a worker that died may not have taken it off the waiting list yet).
+    if (job.queued) await deps.queue.waiting.remove(job.runId, job.threadId);
     await continueThread(deps, thread, job.graphId);
     return;
   }
@@ -50,6 +52,12 @@ export async function handleJob(deps: JobDeps, job: RunJob, attempt: number): Pr
   if (attempt > 0 && thread && (await store.latest(job.threadId))?.metadata.runId === job.runId) {
     if (job.queued) await deps.queue.waiting.remove(job.runId, job.threadId);
     await promoteWaiting(store, deps.queue, job.threadId);
+    return;
+  }
+  // Slow to get here (a loaded machine), this delivery may have been taken for a dead worker's and offered again
+  // (pg-boss: sweeper.ts): the newer delivery runs it, or already has — starting it here too would run it twice.
+  if (await deps.queue.superseded?.(job.runId, attempt)) {
+    log().warn({ threadId: job.threadId, runId: job.runId }, `run ${job.runId} was offered again meanwhile; this delivery leaves it`);
     return;
   }
   const request = { ...job.request, metadata: { ...job.request.metadata, worker: deps.workerId } };

@@ -73,6 +73,10 @@ export async function openPgBoss(url: string, opts: { expireInSeconds: number; p
       if (job.state === "active") return "active";
       return job.state === "created" || job.state === "retry" ? "waiting" : "finished";
     },
+    async superseded(runId, attempt) {
+      const job = await boss.getJobById(QUEUE_NAME, runId);
+      return !job || job.state !== "active" || job.retryCount > attempt;
+    },
     async reclaim(olderThanMs, stranded) {
       // pg-boss has no API listing active jobs; its own table (schema waypoint_queue) is read directly.
       const { rows } = await boss

@@ -40,7 +40,9 @@ export function startSweeper(deps: { store: CheckpointStore; runs: RunManager; q
     } while (cursor);
     // A run job whose worker died after taking it and before the run's first checkpoint: its thread is not
     // "running" (nothing was saved), the run id is not on its head, and nobody holds its lock.
-    const reclaimed = await deps.queue.reclaim?.(deps.lockTtlMs, async (job) => {
+    // Four leases, not one: a live worker slow to start a job it took (a loaded machine) must not look dead, or
+    // its run would be offered again beside it (the start re-checks its delivery too: job.ts).
+    const reclaimed = await deps.queue.reclaim?.(4 * deps.lockTtlMs, async (job) => {
       if (deps.runs.activeRun(job.threadId)) return false;
       const t = await deps.store.getThread(job.threadId).catch(() => null);
       if (!t || t.status === "running") return false;

@@ -61,6 +61,11 @@ export interface RunQueue {
   removeSchedule(scheduleId: string): Promise<void>;
   /** Workers: takes the schedulers' fires; `fireId` is unique per tick (the same on a second delivery). */
   workSchedules(handler: (scheduleId: string, fireId: string) => Promise<void>): Promise<void>;
+  /**
+   * Whether this delivery (`attempt`) of the run job is no longer the job's current one: `reclaim` offered it
+   * again meanwhile. Absent on BullMQ (its job lock already says so).
+   */
+  superseded?(runId: string, attempt: number): Promise<boolean>;
   /** Stops taking new jobs; jobs in hand go on. */
   stopTaking(): Promise<void>;
   close(): Promise<void>;
