@@ -511,7 +511,7 @@ export class DeltaCodec {
         const chain = await fetchChain(id);
         if (chain.length === 0) throw corrupt(id, "it is missing");
         s = this.rebuildState(chain, "");
-      } else if (isSnapshotRow(row)) s = parseState(row);
+      } else if (isSnapshotRow(row)) s = row.parsed?.state ?? parseState(row);
       else {
         if (!row.baseId || row.ops === null) throw corrupt(row.id, "it has neither a state nor a delta");
         s = applyValues(row, await stateOf(row.baseId), false);
@@ -605,7 +605,8 @@ function applyValues(row: DeltaRow, base: Record<string, unknown>, inPlace: bool
   const out = inPlace ? base : { ...base };
   let metadata: unknown;
   const writesOf = (channel: string) => {
-    if (metadata === undefined) metadata = parseJson(row.id, row.metadata);
+    // Copy-on-write results share parts anyway, so they may share the write values with the row's metadata.
+    if (metadata === undefined) metadata = (!inPlace ? row.parsed?.metadata : undefined) ?? parseJson(row.id, row.metadata);
     const values = channelWrites(metadata, channel);
     if (!values || values.length === 0) throw corrupt(row.id, `its delta refers to writes of "${channel}" that its metadata lacks`);
     return values;
