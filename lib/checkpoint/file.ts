@@ -46,8 +46,10 @@
  * base's file still exists (else it writes the full state). delete/prune first rebuild every survivor whose
  * base is being deleted and rewrite it as a snapshot (atomically, one file at a time), then rewrite the index,
  * then delete files: a crash at any point leaves every surviving checkpoint rebuildable (at worst, a few extra
- * snapshots). Nothing read from checkpoint files is cached across calls; the codec remembers states it saved
- * or rebuilt (by id: checkpoints are immutable) to encode the next save.
+ * snapshots). The texts of checkpoint files read for histories and chains are kept in memory while the
+ * thread's index vouches for them (file-io.ts `cachedRecordText`: every in-place rewrite appends a
+ * `{"rewrote": id}` line); the checkpoint `load` or `latest` asks for is always read from its file. The codec
+ * remembers states it saved or rebuilt (by id: checkpoints are immutable) to encode the next save.
  */
 import { randomBytes } from "node:crypto";
 import { promises as fs, readFileSync } from "node:fs";
