@@ -164,8 +164,10 @@ export async function readIndexFile(file: string): Promise<IndexState> {
     return { ino: 0, born: 0, serial: ++serials, size: 0, fileSize: 0, entries: [], byId: new Map(), highWater: 0, rewrites: new Map() };
   }
   let state = indexCache.get(file);
-  // Birth time too, where the file system keeps one: a replaced index can get a freed inode number back.
-  if (!state || state.ino !== st.ino || state.born !== st.birthtimeMs || st.size < state.size)
+  // Birth time too, where the file system keeps one: a replaced index can get a freed inode number back. Where
+  // it keeps none, Node reports 0 or the change time (which every append moves): equal to ctime, it is ignored.
+  const reborn = state !== undefined && state.born !== st.birthtimeMs && st.birthtimeMs !== st.ctimeMs && st.birthtimeMs !== 0;
+  if (!state || state.ino !== st.ino || reborn || st.size < state.size)
     state = {
       ino: st.ino,
       born: st.birthtimeMs,
