@@ -40,6 +40,12 @@ export interface DeltaRow {
   ops: string | null;
   /** The row's metadata JSON text (its `writes` feed "w"/"l" ops). */
   metadata: string;
+  /**
+   * The same row's state and metadata already parsed (read-only), when the backend has them: `rebuildManyStates`,
+   * whose states share parts anyway, uses them instead of parsing the texts again (the file store parses whole
+   * files). Must equal JSON.parse of `state` / `metadata`.
+   */
+  parsed?: { state?: Record<string, unknown>; metadata?: unknown };
 }
 
 export const corrupt = (id: string, why: string) =>

@@ -279,6 +279,11 @@ export class DeltaCodec {
   private readonly entries = new Map<string, { entry?: CodecEntry; lazy?: { rows: DeltaRow[]; threadId: string }; chars: number }>();
   private chars = 0;
 
+  /** Whether a save on top of checkpoint `id` would find it here (saved or read by this codec lately). */
+  knows(id: string): boolean {
+    return this.entries.has(id);
+  }
+
   /** Remembers an entry (most recent last; the oldest are forgotten). */
   remember(entry: CodecEntry): void {
     if (entry.written) {
@@ -511,7 +516,7 @@ export class DeltaCodec {
         const chain = await fetchChain(id);
         if (chain.length === 0) throw corrupt(id, "it is missing");
         s = this.rebuildState(chain, "");
-      } else if (isSnapshotRow(row)) s = parseState(row);
+      } else if (isSnapshotRow(row)) s = row.parsed?.state ?? parseState(row);
       else {
         if (!row.baseId || row.ops === null) throw corrupt(row.id, "it has neither a state nor a delta");
         s = applyValues(row, await stateOf(row.baseId), false);
@@ -605,7 +610,8 @@ function applyValues(row: DeltaRow, base: Record<string, unknown>, inPlace: bool
   const out = inPlace ? base : { ...base };
   let metadata: unknown;
   const writesOf = (channel: string) => {
-    if (metadata === undefined) metadata = parseJson(row.id, row.metadata);
+    // Copy-on-write results share parts anyway, so they may share the write values with the row's metadata.
+    if (metadata === undefined) metadata = (!inPlace ? row.parsed?.metadata : undefined) ?? parseJson(row.id, row.metadata);
     const values = channelWrites(metadata, channel);
     if (!values || values.length === 0) throw corrupt(row.id, `its delta refers to writes of "${channel}" that its metadata lacks`);
     return values;
@@ -642,4 +648,74 @@ function parseJson(id: string, text: string): unknown {
  */
 export function foldTargets(rows: { id: string; baseId: string | null }[], deleted: Set<string>): string[] {
   return rows.filter((r) => !deleted.has(r.id) && r.baseId !== null && deleted.has(r.baseId)).map((r) => r.id);
+}
+
+/** States smaller than this (chars of their chain's text) are parsed again rather than kept: parsing them is cheap. */
+const LATEST_MIN_CHARS = 32 * 1024;
+const LATEST_MAX_CHARS = 64 * 1024 * 1024;
+
+/**
+ * The parsed state of each thread's latest checkpoint, for large states (issue 10: the 2 MB state of a
+ * 10,000-step thread cost 8–16 ms to parse on every `latest`). A checkpoint's state never changes once saved
+ * (folding rewrites how it is stored, never what it holds), so a kept state is right for as long as its
+ * checkpoint id is the thread's head: the backend reads the head row on every call, in every process, and
+ * passes `knownId` so the database skips the chain when it is the one kept. Callers get a private copy
+ * (`copyJson`: containers copied, strings and other primitives shared), so nothing they change reaches the
+ * kept state.
+ */
+export class LatestStates {
+  private readonly byThread = new Map<string, { id: string; state: Record<string, unknown>; chars: number }>();
+  private chars = 0;
+
+  /** The checkpoint whose state is kept for `threadId`, if any. */
+  knownId(threadId: string): string | null {
+    return this.byThread.get(threadId)?.id ?? null;
+  }
+
+  /** A private copy of the kept state of checkpoint `id` of `threadId`, or undefined. */
+  take(threadId: string, id: string): Record<string, unknown> | undefined {
+    const kept = this.byThread.get(threadId);
+    if (!kept || kept.id !== id) return undefined;
+    this.byThread.delete(threadId); // most recently used last
+    this.byThread.set(threadId, kept);
+    return copyJson(kept.state) as Record<string, unknown>;
+  }
+
+  /** Keeps a copy of `state` (the caller keeps its own) when `chars`, its chain's text length, is worth it. */
+  keep(threadId: string, id: string, state: Record<string, unknown>, chars: number): void {
+    this.forget(threadId);
+    if (chars < LATEST_MIN_CHARS || chars > LATEST_MAX_CHARS / 4) return;
+    this.byThread.set(threadId, { id, state: copyJson(state) as Record<string, unknown>, chars });
+    this.chars += chars;
+    for (const [t] of this.byThread) {
+      if (this.chars <= LATEST_MAX_CHARS) break;
+      this.forget(t);
+    }
+  }
+
+  forget(threadId: string): void {
+    const kept = this.byThread.get(threadId);
+    if (!kept) return;
+    this.byThread.delete(threadId);
+    this.chars -= kept.chars;
+  }
+}
+
+/** The text length of a chain's rows, what `LatestStates.keep` weighs a state by. */
+export const chainChars = (rows: DeltaRow[]) => rows.reduce((n, r) => n + (r.state?.length ?? 0) + (r.ops?.length ?? 0), 0);
+
+/** A copy of a JSON value (as JSON.parse gives): arrays and objects copied, primitives shared. */
+export function copyJson(v: unknown): unknown {
+  if (typeof v !== "object" || v === null) return v;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      out[i] = typeof x === "object" && x !== null ? copyJson(x) : x;
+    }
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) put(out, k, copyJson((v as Record<string, unknown>)[k]));
+  return out;
 }

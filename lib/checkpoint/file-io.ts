@@ -39,14 +39,29 @@ export interface IndexEntry {
  */
 export interface IndexState {
   ino: number;
+  /** The file's birth time (0 where the file system keeps none). */
+  born: number;
+  /**
+   * Unique per parse from scratch in this process: a new one whenever the file is found replaced (another inode,
+   * or shorter) or forgotten after this process rewrote it. Inode numbers alone are reused by the file system.
+   */
+  serial: number;
   size: number;
   fileSize: number;
   entries: IndexEntry[];
   byId: Map<string, IndexEntry>;
   highWater: number;
+  /**
+   * How many `{"rewrote": id}` lines name each checkpoint: one is appended after every in-place rewrite of its
+   * file (pending writes), so a process that cached the file's text (`cachedRecordText`) sees it changed
+   * without opening the file. Older readers ignore these lines (no `id`).
+   */
+  rewrites: Map<string, number>;
 }
 
-/** Parsed index files by absolute path, revalidated by inode and size on every use (appends are read incrementally). */
+let serials = 0;
+
+/** Parsed index files by absolute path, revalidated by inode, birth time and size on every use (appends are read incrementally). */
 const indexCache = new Map<string, IndexState>();
 
 /** Forgets a cached index (its thread directory was moved away). */
@@ -58,13 +73,14 @@ export const isCode = (err: unknown, code: string) => (err as NodeJS.ErrnoExcept
  * Parses index lines into `into`; returns the highest `{"highWater": N}` line seen (written when a rewrite drops
  * the newest versions, so that a deleted version is never handed out again).
  */
-export function parseIndexLines(text: string, into: IndexEntry[]): number {
+export function parseIndexLines(text: string, into: IndexEntry[], rewrites?: Map<string, number>): number {
   let highWater = 0;
   for (const line of text.split("\n")) {
     if (!line) continue;
     try {
-      const e = JSON.parse(line) as IndexEntry & { highWater?: unknown };
+      const e = JSON.parse(line) as IndexEntry & { highWater?: unknown; rewrote?: unknown };
       if (Number.isInteger(e.highWater)) highWater = Math.max(highWater, e.highWater as number);
+      else if (typeof e.rewrote === "string") rewrites?.set(e.rewrote, (rewrites.get(e.rewrote) ?? 0) + 1);
       else if (isSafeId(e.id) && Number.isInteger(e.version)) into.push(e);
     } catch {
       // A torn line from a crash mid-append: the checkpoint it described was never acknowledged.
@@ -140,16 +156,29 @@ export async function createAtomic(tmp: string, file: string, data: string, befo
   return true;
 }
 
-/** The index at `file`, parsed incrementally: cached by path, revalidated by inode and size on every call. */
+/** The index at `file`, parsed incrementally: cached by path, revalidated by inode, birth time and size on every call. */
 export async function readIndexFile(file: string): Promise<IndexState> {
   const st = await fs.stat(file).catch((err) => (isCode(err, "ENOENT") ? null : Promise.reject(err)));
   if (!st) {
     indexCache.delete(file);
-    return { ino: 0, size: 0, fileSize: 0, entries: [], byId: new Map(), highWater: 0 };
+    return { ino: 0, born: 0, serial: ++serials, size: 0, fileSize: 0, entries: [], byId: new Map(), highWater: 0, rewrites: new Map() };
   }
   let state = indexCache.get(file);
-  if (!state || state.ino !== st.ino || st.size < state.size)
-    state = { ino: st.ino, size: 0, fileSize: 0, entries: [], byId: new Map(), highWater: 0 };
+  // Birth time too, where the file system keeps one: a replaced index can get a freed inode number back. Where
+  // it keeps none, Node reports 0 or the change time (which every append moves): equal to ctime, it is ignored.
+  const reborn = state !== undefined && state.born !== st.birthtimeMs && st.birthtimeMs !== st.ctimeMs && st.birthtimeMs !== 0;
+  if (!state || state.ino !== st.ino || reborn || st.size < state.size)
+    state = {
+      ino: st.ino,
+      born: st.birthtimeMs,
+      serial: ++serials,
+      size: 0,
+      fileSize: 0,
+      entries: [],
+      byId: new Map(),
+      highWater: 0,
+      rewrites: new Map(),
+    };
   if (st.size > state.size) {
     const from = state.size;
     const h = await fs.open(file, "r");
@@ -165,7 +194,7 @@ export async function readIndexFile(file: string): Promise<IndexState> {
     if (state.size !== from) return readIndexFile(file);
     const end = buf.lastIndexOf(0x0a) + 1; // only complete lines; a torn tail is left for later or ignored
     const added: IndexEntry[] = [];
-    state.highWater = Math.max(state.highWater, parseIndexLines(buf.subarray(0, end).toString("utf8"), added));
+    state.highWater = Math.max(state.highWater, parseIndexLines(buf.subarray(0, end).toString("utf8"), added, state.rewrites));
     addEntries(state, added);
     state.fileSize = state.size + buf.length;
     state.size += end;
@@ -180,4 +209,61 @@ export async function readIndexFile(file: string): Promise<IndexState> {
 export function indexText(entries: IndexEntry[], highWater: number): string {
   const mark = highWater > (entries[entries.length - 1]?.version ?? 0) ? JSON.stringify({ highWater }) + "\n" : "";
   return mark + entries.map((e) => JSON.stringify(e) + "\n").join("");
+}
+
+/**
+ * Checkpoint file texts read before, by absolute path, for reads that know the thread's index (history, latest,
+ * chains): reading a thousand small files costs a syscall-bound ~40 µs each here, which made a 1,000-checkpoint
+ * history 150+ ms. An entry is used only while the index vouches that the file is unchanged: the same parse of
+ * the same index file (`serial`: delete/prune rewrite the index after folding files), the same line for the
+ * checkpoint (`savedAt`: a
+ * cleared and re-imported thread writes new lines), and no `{"rewrote"}` line since (pending writes rewrite a
+ * file in place and then append one, in every process). The text is parsed afresh on every use, so callers
+ * never share objects. A file edited by hand, outside the store, is seen once the thread's index changes.
+ */
+interface CachedText {
+  text: string;
+  serial: number;
+  savedAt: string;
+  rewrites: number;
+}
+const textCache = new Map<string, CachedText>();
+let textCacheChars = 0;
+const MAX_TEXT_CACHE_CHARS = 32 * 1024 * 1024;
+
+/** What must hold for a cached text of checkpoint `id` to be used under `index` (null: not cacheable). */
+export function textStamp(index: IndexState, id: string): Omit<CachedText, "text"> | null {
+  const e = index.byId.get(id);
+  return e && index.ino !== 0 ? { serial: index.serial, savedAt: e.savedAt, rewrites: index.rewrites.get(id) ?? 0 } : null;
+}
+
+export function cachedRecordText(file: string, stamp: Omit<CachedText, "text">): string | undefined {
+  const c = textCache.get(file);
+  if (!c) return undefined;
+  if (c.serial === stamp.serial && c.savedAt === stamp.savedAt && c.rewrites === stamp.rewrites) {
+    textCache.delete(file); // most recently used last
+    textCache.set(file, c);
+    return c.text;
+  }
+  dropRecordText(file);
+  return undefined;
+}
+
+/** Keeps a file's text read under `stamp` (taken before the read began). */
+export function keepRecordText(file: string, text: string, stamp: Omit<CachedText, "text">): void {
+  if (text.length > MAX_TEXT_CACHE_CHARS / 8) return;
+  dropRecordText(file);
+  textCache.set(file, { text, ...stamp });
+  textCacheChars += text.length;
+  for (const [k] of textCache) {
+    if (textCacheChars <= MAX_TEXT_CACHE_CHARS) break;
+    dropRecordText(k);
+  }
+}
+
+export function dropRecordText(file: string): void {
+  const c = textCache.get(file);
+  if (!c) return;
+  textCache.delete(file);
+  textCacheChars -= c.text.length;
 }

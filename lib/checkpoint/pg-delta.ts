@@ -63,9 +63,10 @@ export interface PgChainRow extends PgRow {
  * One statement reading chains: the rows matching `start` (a WHERE clause on alias `c`, optionally with ORDER
  * BY / LIMIT), then each one's base, the base's base, ... down to a row holding a state. With `full`, the start
  * rows bring every column (load, latest); otherwise only the codec's (fetching a base's chain, folds). Rows come
- * ordered by root, then from the root down.
+ * ordered by root, then from the root down. `stopAt` (a parameter, e.g. "$2"): a start row with that id comes
+ * alone, without its chain.
  */
-export function chainSql(start: string, full: boolean): string {
+export function chainSql(start: string, full: boolean, stopAt?: string): string {
   const top = full
     ? ROW_COLUMNS
     : `c."id", c."thread_id", NULL::text AS "parent_id", NULL::int AS "version", NULL::int AS "step", NULL::text AS "node_name", ${STATE("c")} AS "state", c."base_id", c."depth", c."ops", NULL::jsonb AS "next", NULL::jsonb AS "interrupts", NULL::jsonb AS "pending_writes", ${DELTA_METADATA("c")} AS "metadata", NULL::text AS "created_at", NULL::text AS "namespace"`;
@@ -74,7 +75,7 @@ export function chainSql(start: string, full: boolean): string {
       (SELECT ${top}, c."id" AS "root", 0 AS "n" FROM "checkpoints" c WHERE ${start})
       UNION ALL
       SELECT ${below}, ch."root", ch."n" + 1 FROM ch JOIN "checkpoints" b ON b."id" = ch."base_id"
-      WHERE ch."state" IS NULL AND ch."n" < ${MAX_CHAIN})
+      WHERE ch."state" IS NULL AND ch."n" < ${MAX_CHAIN}${stopAt ? ` AND (ch."n" > 0 OR ch."id" IS DISTINCT FROM ${stopAt}::text)` : ""})
     SELECT * FROM ch ORDER BY "root", "n"`;
 }
 

@@ -74,7 +74,7 @@ import {
   type SummaryRow,
   type ThreadRow,
 } from "./sql-rows";
-import { DeltaCodec, foldTargets, lazyState, type EncodedRow } from "./delta";
+import { chainChars, DeltaCodec, foldTargets, LatestStates, lazyState, type EncodedRow } from "./delta";
 import { corrupt, type DeltaRow } from "./delta-format";
 import {
   ROW_COLUMNS,
@@ -176,7 +176,8 @@ const SQL = {
     RETURNING "version"`,
   // A row's chain (itself, its base, ... down to a state) in one statement; see pg-delta.ts.
   load: chainSql(`c."id" = $1`, true),
-  latest: chainSql(`c."thread_id" = $1 AND c."namespace" = '' ORDER BY c."version" DESC LIMIT 1`, true),
+  // $2: a head whose state is kept parsed (LatestStates), whose chain is then not read.
+  latest: chainSql(`c."thread_id" = $1 AND c."namespace" = '' ORDER BY c."version" DESC LIMIT 1`, true, "$2"),
   chain: chainSql(`c."id" = $1`, false),
   chains: chainSql(`c."id" = ANY($1::text[])`, false),
   listAsc: `SELECT ${ROW_COLUMNS} FROM "checkpoints" c WHERE c."thread_id" = $1 AND c."version" > $2 AND c."version" < $3 ORDER BY c."version" ASC LIMIT $4`,
@@ -456,9 +457,27 @@ export class PostgresCheckpointStore implements CheckpointStore {
 
   async latest(threadId: string): Promise<Checkpoint | null> {
     assertSafeId(threadId, "thread");
-    const { rows } = await this.query<PgChainRow>("wp_latest", SQL.latest, [threadId]);
-    return rows.length === 0 ? null : this.materialise(rows);
+    const known = this.latestStates.knownId(threadId);
+    let { rows } = await this.query<PgChainRow>("wp_latest_known", SQL.latest, [threadId, known]);
+    const top = rows[0];
+    if (!top) return null;
+    if (top.id === known) {
+      // Still the head: its kept state, unless the codec has forgotten the head (then its chain primes it).
+      const state = this.codec.knows(known) ? this.latestStates.take(threadId, known) : undefined;
+      if (state) return pgCheckpoint(top, state);
+      ({ rows } = await this.query<PgChainRow>("wp_load", SQL.load, [known]));
+      if (rows.length === 0) {
+        this.latestStates.forget(threadId); // deleted meanwhile
+        return this.latest(threadId);
+      }
+    }
+    const c = this.materialise(rows);
+    this.latestStates.keep(threadId, c.id, c.state, chainChars(rows.map(toDeltaRow)));
+    return c;
   }
+
+  /** Heads' states kept parsed, for `latest` of large states (see LatestStates). */
+  private readonly latestStates = new LatestStates();
 
   async putWrites(checkpointId: string, writes: Checkpoint["pendingWrites"]): Promise<void> {
     assertSafeId(checkpointId, "checkpoint");

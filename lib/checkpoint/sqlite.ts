@@ -63,7 +63,7 @@ import { assertSafeId } from "./ids";
 import { openStore } from "./open";
 import { loadMigrations, migrateSqlite } from "./migrate";
 import { planPrune, type SkeletonRow } from "./prune";
-import { DeltaCodec, foldTargets, lazyState, parsedMetadata } from "./delta";
+import { chainChars, DeltaCodec, foldTargets, LatestStates, lazyState, parsedMetadata } from "./delta";
 import { isSnapshotRow, type DeltaRow } from "./delta-format";
 import { storageReport } from "./storage";
 import { importSqlite } from "./sqlite-import";
@@ -188,12 +188,12 @@ const MAX_CHAIN = 10_000;
  * ("state" <> ''), each with its distance "n" from the top (`materialise` orders by it: no ORDER BY, so no
  * temporary b-tree). Rows below the top carry only what the codec reads (NULL elsewhere).
  */
-const chainSql = (anchor: string) => `WITH RECURSIVE "chain" AS (
+const chainSql = (anchor: string, stopAt = false) => `WITH RECURSIVE "chain" AS (
     SELECT ${ROW_COLUMNS}, 0 AS "n" FROM (${anchor})
     UNION ALL
     SELECT c."id", NULL, NULL, NULL, NULL, NULL, c."state", NULL, NULL, NULL, c."metadata", NULL, c."base_id", c."depth", c."ops", NULL, "chain"."n" + 1
     FROM "chain" JOIN "checkpoints" AS c ON c."id" = "chain"."base_id"
-    WHERE "chain"."state" = '' AND "chain"."n" < ${MAX_CHAIN}
+    WHERE "chain"."state" = '' AND "chain"."n" < ${MAX_CHAIN}${stopAt ? ` AND ("chain"."n" > 0 OR "chain"."id" IS NOT ?)` : ""}
   ) SELECT * FROM "chain"`;
 
 /** The chains of several rows at once (ids as a JSON array): codec columns only, in no useful order (see `walk`). */
@@ -275,8 +275,9 @@ function prepare(db: Database.Database) {
     ),
     // load / latest: the row and its chain in one statement.
     load: db.prepare<[string], ChainRow>(chainSql(`SELECT ${ROW_COLUMNS} FROM "checkpoints" WHERE "id" = ?`)),
-    latest: db.prepare<[string], ChainRow>(
-      chainSql(`SELECT ${ROW_COLUMNS} FROM "checkpoints" WHERE "thread_id" = ? AND "namespace" = '' ORDER BY "version" DESC LIMIT 1`),
+    // The second parameter: a head whose state is kept parsed (LatestStates), whose chain is then not read.
+    latest: db.prepare<[string, string | null], ChainRow>(
+      chainSql(`SELECT ${ROW_COLUMNS} FROM "checkpoints" WHERE "thread_id" = ? AND "namespace" = '' ORDER BY "version" DESC LIMIT 1`, true),
     ),
     chains: db.prepare<[string], DeltaSqlRow>(CHAINS_SQL),
     listAsc: db.prepare<[string, number, number, number], StoredRow>(
@@ -494,6 +495,9 @@ export class SqliteCheckpointStore implements CheckpointStore {
     return c;
   }
 
+  /** Heads' states kept parsed, for `latest` of large states (see LatestStates). */
+  private readonly latestStates = new LatestStates();
+
   async load(checkpointId: string): Promise<Checkpoint> {
     assertSafeId(checkpointId, "checkpoint");
     const rows = (await this.ready()).load.all(checkpointId);
@@ -558,8 +562,24 @@ export class SqliteCheckpointStore implements CheckpointStore {
 
   async latest(threadId: string): Promise<Checkpoint | null> {
     assertSafeId(threadId, "thread");
-    const rows = (await this.ready()).latest.all(threadId);
-    return rows.length === 0 ? null : this.materialise(rows);
+    const q = await this.ready();
+    const known = this.latestStates.knownId(threadId);
+    let rows = q.latest.all(threadId, known);
+    const top = rows.find((r) => r.n === 0);
+    if (!top) return null;
+    if (top.id === known) {
+      // Still the head: its kept state, unless the codec has forgotten the head (then its chain primes it).
+      const state = this.codec.knows(known) ? this.latestStates.take(threadId, known) : undefined;
+      if (state) return { ...rowToCheckpoint({ ...top, state: "{}" }, json), state };
+      rows = q.load.all(known);
+      if (rows.length === 0) {
+        this.latestStates.forget(threadId); // deleted meanwhile
+        return this.latest(threadId);
+      }
+    }
+    const c = this.materialise(rows);
+    this.latestStates.keep(threadId, c.id, c.state, chainChars(rows.map((r) => toDeltaRow(r))));
+    return c;
   }
 
   async putWrites(checkpointId: string, writes: Checkpoint["pendingWrites"]): Promise<void> {
