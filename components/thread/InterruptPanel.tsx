@@ -71,6 +71,15 @@ export function InterruptPanel({
     setSeen(thread.headCheckpointId);
     setActed(false);
   }
+  // Whether the thread's new head has loaded: until it has, who moved the thread is unknown and no notice shows
+  // (a decision sent meanwhile still carries the old head and is refused as stale by the server).
+  const headKnown = head !== undefined && head.checkpointId === thread.headCheckpointId;
+  // A move made by this same person elsewhere (a fork or a re-run from the checkpoint card, another tab of
+  // theirs) while no form is open is adopted like their own action here: a notice about one's own act is noise.
+  const myActorId = me?.kind === "admin-token" ? "admin-token" : me?.kind === "user" && me.userId ? `user:${me.userId}` : null;
+  if (moved && !acted && headKnown && mode === "idle" && myActorId !== null && head.metadata.actorId === myActorId) {
+    setSeen(thread.headCheckpointId);
+  }
   const expectedCheckpointId = seen ?? undefined;
   const quorum = thread.quorum;
   const mine =
@@ -80,7 +89,7 @@ export function InterruptPanel({
   const excluded = me && quorum?.excludeInitiator ? quorum.initiators.includes(me.userId ? `user:${me.userId}` : "admin-token") : false;
   // A static interrupt continues with a plain run (an operator's action); a dynamic one is a decision (DecisionPanel).
   const staleError = [resume.error, edit.error].some((e) => e instanceof ApiError && e.code === "STALE_CHECKPOINT");
-  const stale = (moved && !acted) || staleError;
+  const stale = (moved && !acted && headKnown) || staleError;
   const hold = stale || mode !== "idle";
   useEffect(() => onHold?.(hold), [hold, onHold]);
   const review = () => {

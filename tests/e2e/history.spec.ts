@@ -53,6 +53,31 @@ test("4. fork an early checkpoint with an edited state: a new branch runs to the
   expect(original[0].values.draft).toContain("E2E fork journey");
 });
 
+test("a reviewer forks an earlier draft while the thread waits: the fork's review is theirs to answer, with no notice about their own act", async ({
+  page,
+}) => {
+  const home = new ThreadsPage(page);
+  await home.goto();
+  const thread = await home.startRun("approval", { topic: "E2E fork while waiting" });
+  await thread.expectStatus("interrupted");
+  await expect(thread.interrupt).toBeVisible();
+
+  // With the review waiting, fork the draft step with another draft: the fork runs on to its own review.
+  await thread.rowsByNode("draft").first().click();
+  await page.getByTestId("fork-open").click();
+  const editor = page.getByTestId("fork-editor");
+  const state = JSON.parse(await editorText(editor)) as Record<string, unknown>;
+  await replaceEditorText(editor, JSON.stringify({ ...state, draft: "# Forked while waiting" }, null, 2));
+  await page.getByTestId("fork-submit").click();
+  await expect(thread.interrupt.getByTestId("interrupt-payload")).toContainText("Forked while waiting");
+
+  // The move was the reviewer's own: no "changed while you were looking" notice, and Approve answers the fork.
+  await expect(page.getByTestId("stale-notice")).toHaveCount(0);
+  await expect(thread.interrupt.getByTestId("decision-approve")).toBeEnabled();
+  await thread.approve();
+  await thread.expectStatus("done");
+});
+
 test("5. inspect history: every checkpoint listed, the diff shows what a step changed, the graph highlights the node", async ({ page, request }) => {
   const thread = await finishedApproval(page, "E2E history journey");
   const t = await apiThread(request, thread.threadId);
