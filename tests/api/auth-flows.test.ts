@@ -914,7 +914,8 @@ describe("without a trusted proxy", () => {
       await direct.stop();
       await tmp.cleanup();
     }
-  });
+    // A server start and 21 password checks (each hashes, even for an unknown user): seen over 30 s on a busy machine.
+  }, 120_000);
 });
 
 /** Every audit entry newer than `afterId` (all when null), newest first, through the API's paging. */
