@@ -69,5 +69,5 @@ describe("encryption at rest (SQLite server)", () => {
     const again = await api.get(`/api/threads/${id}/state`);
     expect(again.status).toBe(200);
     expect(JSON.stringify(again.body.values)).toContain(MARKER);
-  });
+  }, 120_000); // three server starts: past 30 s on a busy machine
 });
