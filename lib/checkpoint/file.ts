@@ -108,6 +108,7 @@ import {
   validateListThreads,
   validateNewCheckpoint,
   validateSaveOptions,
+  fencedOut,
   validateThreadPatch,
   validateTtl,
   wantsLatest,
@@ -577,60 +578,65 @@ export class FileCheckpointStore implements CheckpointStore {
   async save(given: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
     validateNewCheckpoint(given);
     const input = withoutRootNamespace(given);
-    const { thread: patch, releaseLock } = validateSaveOptions(options);
+    const { thread: patch, releaseLock, lockOwner } = validateSaveOptions(options);
     const patchCopy = patch && (JSON.parse(toJson(patch, "Thread patch")) as ThreadPatch);
     const t = input.threadId;
+    // The fence (SaveOptions.lockOwner) holds the lock file's critical section over the whole write.
+    const fenced = <T>(fn: () => Promise<T>) =>
+      lockOwner === undefined ? fn() : this.locks.whileHeld(t, lockOwner, (h) => fencedOut(t, lockOwner, h), fn);
     // Files give no multi-file atomicity: the patch follows the index line under the same thread mutex, and the
     // lock's release follows that (a crash in between leaves the lock to expire, as a crashed run's would).
-    const saved = await this.threadMutex(t, async () => {
-      const index = await this.readIndex(t);
-      const entries = index.entries;
-      if (index.byId.has(input.id)) throw bad(`Checkpoint "${input.id}" already exists.`);
-      if (input.parentId !== null && !index.byId.has(input.parentId)) throw bad(`Parent checkpoint "${input.parentId}" is not in thread "${t}".`);
-      const version = Math.max(entries[entries.length - 1]?.version ?? 0, index.highWater) + 1;
-      // Each may reject; nothing is written yet. The state is serialised once, by the codec.
-      const headJson = toJson(headOf({ ...input, version }), "Checkpoint");
-      const metadataJson = toJson(input.metadata, "Checkpoint metadata");
-      let row = this.codec.encode(input, metadataJson);
-      const file = this.cpPath(input.id);
-      // Under the thread mutex, right before the link: a delta whose base file is gone is written whole.
-      const baseCheck = async () => {
-        if (row.baseId === null || (await this.exists(this.cpPath(row.baseId)))) return null;
-        row = this.codec.asSnapshot(row);
-        return fileText(headJson, metadataJson, row);
-      };
-      if (!(await this.createAtomic(file, fileText(headJson, metadataJson, row), baseCheck))) throw bad(`Checkpoint "${input.id}" already exists.`);
-      const stored = lazyState(
-        toCheckpoint({ ...(JSON.parse(headJson) as FileHead), metadata: parsedMetadata(row, metadataJson) as CheckpointMetadata }, {}),
-        row,
-      );
-      const savedAt = new Date().toISOString();
-      const entry: IndexEntry = {
-        id: input.id,
-        parentId: input.parentId,
-        version,
-        step: input.step,
-        nodeName: input.nodeName,
-        timestamp: input.timestamp,
-        savedAt,
-        next: stored.next,
-        summary: summaryExtra(stored),
-        baseId: row.baseId,
-        depth: row.depth,
-        meta: scalarMetadata(input.metadata),
-      };
-      try {
-        await this.appendIndexLine(t, index, entry);
-        // The first save of a thread records its creation (createdAt must survive pruning the first checkpoint).
-        if (entries.length === 0 && !(await this.readRecord(t))) await this.writeRecord(this.newRecord(t, savedAt));
-      } catch (err) {
-        await fs.rm(file, { force: true }); // not acknowledged: leave no trace
-        throw err;
-      }
-      this.codec.remember(row.entry);
-      if (patch) await this.patchRecord(t, patch, patchCopy!);
-      return stored;
-    });
+    const saved = await this.threadMutex(t, () =>
+      fenced(async () => {
+        const index = await this.readIndex(t);
+        const entries = index.entries;
+        if (index.byId.has(input.id)) throw bad(`Checkpoint "${input.id}" already exists.`);
+        if (input.parentId !== null && !index.byId.has(input.parentId)) throw bad(`Parent checkpoint "${input.parentId}" is not in thread "${t}".`);
+        const version = Math.max(entries[entries.length - 1]?.version ?? 0, index.highWater) + 1;
+        // Each may reject; nothing is written yet. The state is serialised once, by the codec.
+        const headJson = toJson(headOf({ ...input, version }), "Checkpoint");
+        const metadataJson = toJson(input.metadata, "Checkpoint metadata");
+        let row = this.codec.encode(input, metadataJson);
+        const file = this.cpPath(input.id);
+        // Under the thread mutex, right before the link: a delta whose base file is gone is written whole.
+        const baseCheck = async () => {
+          if (row.baseId === null || (await this.exists(this.cpPath(row.baseId)))) return null;
+          row = this.codec.asSnapshot(row);
+          return fileText(headJson, metadataJson, row);
+        };
+        if (!(await this.createAtomic(file, fileText(headJson, metadataJson, row), baseCheck))) throw bad(`Checkpoint "${input.id}" already exists.`);
+        const stored = lazyState(
+          toCheckpoint({ ...(JSON.parse(headJson) as FileHead), metadata: parsedMetadata(row, metadataJson) as CheckpointMetadata }, {}),
+          row,
+        );
+        const savedAt = new Date().toISOString();
+        const entry: IndexEntry = {
+          id: input.id,
+          parentId: input.parentId,
+          version,
+          step: input.step,
+          nodeName: input.nodeName,
+          timestamp: input.timestamp,
+          savedAt,
+          next: stored.next,
+          summary: summaryExtra(stored),
+          baseId: row.baseId,
+          depth: row.depth,
+          meta: scalarMetadata(input.metadata),
+        };
+        try {
+          await this.appendIndexLine(t, index, entry);
+          // The first save of a thread records its creation (createdAt must survive pruning the first checkpoint).
+          if (entries.length === 0 && !(await this.readRecord(t))) await this.writeRecord(this.newRecord(t, savedAt));
+        } catch (err) {
+          await fs.rm(file, { force: true }); // not acknowledged: leave no trace
+          throw err;
+        }
+        this.codec.remember(row.entry);
+        if (patch) await this.patchRecord(t, patch, patchCopy!);
+        return stored;
+      }),
+    );
     if (releaseLock !== undefined) await this.locks.release(t, releaseLock);
     return saved;
   }

@@ -163,6 +163,19 @@ export class FileLockTable {
     });
   }
 
+  /**
+   * Runs `fn` only if `owner` holds the lock (expired or not), inside the lock's critical section, so no
+   * acquire or steal can change hands meanwhile; otherwise rejects with `refuse(holder)` and runs nothing.
+   * `fn` must stay short (a save's few file writes): the section's guard counts as stale after GUARD_STALE_MS.
+   */
+  whileHeld<T>(threadId: string, owner: string, refuse: (holder: string | null) => Error, fn: () => Promise<T>): Promise<T> {
+    return this.critical(threadId, async (file) => {
+      const holder = (await this.read(file))?.owner ?? null;
+      if (holder !== owner) throw refuse(holder);
+      return fn();
+    });
+  }
+
   /** Removes the lock whoever holds it (clearing a thread). */
   remove(threadId: string): Promise<void> {
     return this.critical(threadId, (file) => fs.rm(file, { force: true }));

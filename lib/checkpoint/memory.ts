@@ -44,6 +44,7 @@ import {
   validateListThreads,
   validateNewCheckpoint,
   validateSaveOptions,
+  fencedOut,
   validateThreadPatch,
   validateTtl,
   wantsLatest,
@@ -165,9 +166,13 @@ export class MemoryCheckpointStore implements CheckpointStore {
   async save(given: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
     validateNewCheckpoint(given);
     const input = withoutRootNamespace(given);
-    const { thread: patch, releaseLock } = validateSaveOptions(options);
+    const { thread: patch, releaseLock, lockOwner } = validateSaveOptions(options);
     const patchCopy = patch && (JSON.parse(toJson(patch, "Thread patch")) as ThreadPatch);
     const { checkpoints } = this.backing;
+    if (lockOwner !== undefined) {
+      const holder = this.backing.locks.get(input.threadId)?.owner ?? null;
+      if (holder !== lockOwner) throw fencedOut(input.threadId, lockOwner, holder);
+    }
     if (checkpoints.has(input.id)) throw new WaypointError("INVALID_ARGUMENT", `Checkpoint "${input.id}" already exists.`);
     if (input.parentId !== null && checkpoints.get(input.parentId)?.threadId !== input.threadId)
       throw new WaypointError("INVALID_ARGUMENT", `Parent checkpoint "${input.parentId}" is not in thread "${input.threadId}".`);

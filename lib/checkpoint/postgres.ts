@@ -122,6 +122,7 @@ import {
   validateListOptions,
   validateNewCheckpoint,
   validateSaveOptions,
+  fencedOut,
   validateThreadPatch,
   validateTtl,
   wantsLatest,
@@ -156,10 +157,15 @@ const SQL = {
   // $17-$24: SaveOptions.thread as updateThread's flags and values (a flag false keeps the field; a new record
   // gets the patch over the defaults); $25: the lock owner to release (NULL: none). The lock CTE runs whatever
   // the outer INSERT does, but a failed INSERT aborts the whole statement, so a refused save releases nothing.
+  // $27: the fence (SaveOptions.lockOwner, NULL: none). Its FOR SHARE row lock makes a takeover (an UPDATE of
+  // the lock row) wait for this statement, and a takeover that committed first fails the check: then the thread
+  // upsert inserts nothing, so neither do the release and the checkpoint INSERT, and no row comes back.
   save: `WITH t AS (
       INSERT INTO "threads" AS th ("thread_id", "head_checkpoint_id", "head_version", "last_version", "checkpoint_count", "created_at", "updated_at",
         "graph_id", "status", "error", "metadata")
-      VALUES ($2, CASE WHEN $26::text = '' THEN $1 END, CASE WHEN $26::text = '' THEN 1 ELSE 0 END, 1, 1, $12, $12, $17::text, COALESCE($18::text, 'idle'), $19::jsonb, COALESCE($20::jsonb, '{}'::jsonb))
+      SELECT $2::text, CASE WHEN $26::text = '' THEN $1::text END, CASE WHEN $26::text = '' THEN 1 ELSE 0 END, 1, 1, $12::timestamptz, $12::timestamptz,
+        $17::text, COALESCE($18::text, 'idle'), $19::jsonb, COALESCE($20::jsonb, '{}'::jsonb)
+      WHERE $27::text IS NULL OR EXISTS (SELECT 1 FROM "thread_locks" WHERE "thread_id" = $2::text AND "owner" = $27::text FOR SHARE)
       ON CONFLICT ("thread_id") DO UPDATE SET "last_version" = th."last_version" + 1,
         "head_version" = CASE WHEN $26::text = '' THEN th."last_version" + 1 ELSE th."head_version" END,
         "head_checkpoint_id" = CASE WHEN $26::text = '' THEN $1 ELSE th."head_checkpoint_id" END,
@@ -169,7 +175,7 @@ const SQL = {
         "error" = CASE WHEN $23::boolean THEN excluded."error" ELSE th."error" END,
         "metadata" = CASE WHEN $24::boolean THEN excluded."metadata" ELSE th."metadata" END
       RETURNING th."last_version"),
-    l AS (DELETE FROM "thread_locks" WHERE $25::text IS NOT NULL AND "thread_id" = $2 AND "owner" = $25::text)
+    l AS (DELETE FROM "thread_locks" WHERE $25::text IS NOT NULL AND "thread_id" = $2 AND "owner" = $25::text AND EXISTS (SELECT 1 FROM t))
     INSERT INTO "checkpoints" ("id", "thread_id", "parent_id", "version", "step", "node_name", "state_text", "base_id", "depth", "ops",
       "next", "interrupts", "pending_writes", "metadata", "created_at", "summary", "namespace")
     SELECT $1, $2, $3, t."last_version", $4, $5, $6, $14, $15, $16, $7::jsonb, $8::jsonb, $9::jsonb, $10::jsonb, $11, $13::jsonb, $26::text FROM t
@@ -350,7 +356,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
   async save(given: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
     validateNewCheckpoint(given);
     const cp = withoutRootNamespace(given);
-    const { thread: patch, releaseLock } = validateSaveOptions(options);
+    const { thread: patch, releaseLock, lockOwner } = validateSaveOptions(options);
     const p = patch ? this.patchValues(patch) : NO_PATCH;
     // Everything but the state, serialised once; the codec serialises the state (and only once).
     const j = checkpointHeadJson(cp);
@@ -376,6 +382,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
         ...p,
         releaseLock ?? null,
         nsOf(cp),
+        lockOwner ?? null,
       ]);
     let res: pg.QueryResult<{ version: number }>;
     try {
@@ -395,6 +402,13 @@ export class PostgresCheckpointStore implements CheckpointStore {
       if (code === "23503") throw bad(`Parent checkpoint "${cp.parentId}" does not exist in thread "${cp.threadId}".`);
       if (code === "22P05") throw bad(`Checkpoint holds text PostgreSQL JSONB cannot store (a \\u0000 character).`);
       throw e;
+    }
+    if (res.rows.length === 0) {
+      // Fenced out (SQL.save's $27): another owner holds the lock now, or nobody does; say who, for the log.
+      const { rows } = await this.query<{ owner: string }>("wp_lock_holder", `SELECT "owner" FROM "thread_locks" WHERE "thread_id" = $1`, [
+        cp.threadId,
+      ]);
+      throw fencedOut(cp.threadId, lockOwner!, rows[0]?.owner ?? null);
     }
     this.codec.remember(row.entry);
     return lazyState(storedCopy(cp, { ...j, state: "{}" }, res.rows[0].version), row);

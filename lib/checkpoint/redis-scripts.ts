@@ -134,7 +134,8 @@ const THREAD_HMGET = THREAD_FIELDS.map((f) => `'${f}'`).join(", ");
  * JSON, metadata JSON, depth, then state JSON (a snapshot) or "" with base id and ops (a delta row), then
  * SaveOptions: flag/value pairs for graphId, status, error, metadata as updateThread takes them (ARGV 16-23),
  * and the lock owner to release ("" = none, ARGV 24), the namespace ("" = root, ARGV 25) and the JSON of the
- * metadata's scalar top-level entries (f, ARGV 26).
+ * metadata's scalar top-level entries (f, ARGV 26), and the fence's lock owner (SaveOptions.lockOwner, "" =
+ * none, ARGV 27): the save is refused ('fenced', the holder or "") unless the lock key names it.
  * Returns {1, version} or {0, reason, detail}; on a refusal nothing was written. A delta row whose base is no
  * longer in the thread (deleted or pruned since the codec saw it) is refused with 'no-base': the caller saves
  * it again as a snapshot.
@@ -145,6 +146,11 @@ local state, base, ops = ARGV[13], ARGV[14], ARGV[15]
 local ck = ckey(P, C)
 local tkey, ikey = tkeys(P, T)
 if redis.call('EXISTS', ck) == 1 then return {0, 'exists', redis.call('HGET', ck, 't') or ''} end
+if ARGV[27] ~= '' then
+  local _, _, lkey = tkeys(P, T)
+  local holder = redis.call('GET', lkey)
+  if holder ~= ARGV[27] then return {0, 'fenced', holder or ''} end
+end
 if parent ~= '' then
   local pt = redis.call('HGET', ckey(P, parent), 't')
   if not pt then return {0, 'no-parent', ''} end

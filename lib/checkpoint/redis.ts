@@ -55,6 +55,7 @@ import {
   validateListOptions,
   validateNewCheckpoint,
   validateSaveOptions,
+  fencedOut,
   validateThreadPatch,
   validateTtl,
   wantsLatest,
@@ -154,7 +155,7 @@ export class RedisCheckpointStore implements CheckpointStore {
   async save(given: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
     validateNewCheckpoint(given);
     const checkpoint = withoutRootNamespace(given);
-    const { thread: patch, releaseLock } = validateSaveOptions(options);
+    const { thread: patch, releaseLock, lockOwner } = validateSaveOptions(options);
     const patchArgs = patch ? this.patchArgs(patch) : NO_PATCH;
     // Stored apart: parentId (re-linked by delete/prune), pendingWrites (putWrites), version (assigned here),
     // state (a snapshot's x, or a delta's ops) and metadata (m: "w"/"l" ops read it).
@@ -189,6 +190,7 @@ export class RedisCheckpointStore implements CheckpointStore {
           releaseLock ?? "",
           nsOf(checkpoint),
           JSON.stringify(scalarMetadata(metadata)),
+          lockOwner ?? "",
         ),
       )) as Reply[];
       if (r[0] === 1) {
@@ -202,6 +204,7 @@ export class RedisCheckpointStore implements CheckpointStore {
         row = this.codec.asSnapshot(row);
         continue;
       }
+      if (reason === "fenced") throw fencedOut(checkpoint.threadId, lockOwner!, detail || null);
       if (reason === "exists")
         throw bad(`Checkpoint "${checkpoint.id}" already exists${detail && detail !== checkpoint.threadId ? ` in thread "${detail}"` : ""}.`);
       if (reason === "no-parent") throw bad(`Parent checkpoint "${parentId}" does not exist.`);

@@ -116,6 +116,7 @@ import {
   validateListOptions,
   validateNewCheckpoint,
   validateSaveOptions,
+  fencedOut,
   validateThreadPatch,
   validateTtl,
   wantsLatest,
@@ -430,12 +431,17 @@ export class SqliteCheckpointStore implements CheckpointStore {
   async save(given: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint> {
     validateNewCheckpoint(given);
     const cp = withoutRootNamespace(given);
-    const { thread: patch, releaseLock } = validateSaveOptions(options);
+    const { thread: patch, releaseLock, lockOwner } = validateSaveOptions(options);
     const head = checkpointHeadJson(cp);
     const threadUpsert = patch && this.threadUpsert(cp.threadId, patch);
     const q = await this.ready();
     let row = this.codec.encode(cp, head.metadata);
     const run = this.db!.transaction((): number => {
+      // The fence (SaveOptions.lockOwner): read inside the IMMEDIATE transaction, so no takeover can slip in.
+      if (lockOwner !== undefined) {
+        const holder = q.holder.get(cp.threadId)?.owner ?? null;
+        if (holder !== lockOwner) throw fencedOut(cp.threadId, lockOwner, holder);
+      }
       if (q.threadOf.get(cp.id)) throw bad(`Checkpoint id "${cp.id}" already exists.`);
       if (cp.parentId !== null && q.threadOf.get(cp.parentId)?.thread_id !== cp.threadId) {
         throw bad(`Parent checkpoint "${cp.parentId}" does not exist in thread "${cp.threadId}".`);

@@ -311,6 +311,14 @@ export interface SaveOptions {
   thread?: ThreadPatch;
   /** Releases the run lock if this owner holds it, as `releaseLock` would; another owner's lock is left alone. */
   releaseLock?: string;
+  /**
+   * Fences the save with the run lock: it is written only if the thread's lock names this owner, checked in the
+   * same atomic step as the write (a lease that ran out still counts until another owner takes it over — or, on
+   * Redis, where keys expire, until the key is gone). Otherwise it rejects THREAD_BUSY with `details.fenced`
+   * true and writes nothing: a run that stalled past its lease while another process took the thread over can
+   * no longer append a step behind that process's back.
+   */
+  lockOwner?: string;
 }
 
 /**
@@ -339,7 +347,8 @@ export interface CheckpointStore {
    * Saves a new checkpoint, assigns its version, and in the same atomic step creates or updates the thread
    * record (head, count, updatedAt), applying `options` (see SaveOptions) in that same step. Returns the
    * checkpoint as stored. Rejects `INVALID_ARGUMENT` if the id already exists or the parent is not in the same
-   * thread; the store is then unchanged (neither the thread patch nor the lock release is applied).
+   * thread, or THREAD_BUSY when `options.lockOwner` no longer holds the lock; the store is then unchanged
+   * (neither the thread patch nor the lock release is applied).
    */
   save(checkpoint: NewCheckpoint, options?: SaveOptions): Promise<Checkpoint>;
 

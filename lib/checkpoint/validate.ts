@@ -147,7 +147,17 @@ export function validateSaveOptions(o: SaveOptions | undefined): SaveOptions {
   if (typeof o !== "object" || o === null) throw bad("Save options must be an object.");
   if (o.thread !== undefined) validateThreadPatch(o.thread);
   if (o.releaseLock !== undefined) assertSafeId(o.releaseLock, "owner");
+  if (o.lockOwner !== undefined) assertSafeId(o.lockOwner, "owner");
   return o;
+}
+
+/** The refusal of a save fenced by `SaveOptions.lockOwner` whose owner no longer holds the thread's lock. */
+export function fencedOut(threadId: string, lockOwner: string, holder: string | null): WaypointError {
+  return new WaypointError(
+    "THREAD_BUSY",
+    `The run lost the lock of thread "${threadId}"${holder ? " to another process" : ""}: the checkpoint was not saved.`,
+    { threadId, fenced: true, lockOwner, owner: holder },
+  );
 }
 
 /** `acquireLock`'s options; returns whether the latest checkpoint is wanted. */

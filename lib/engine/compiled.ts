@@ -124,7 +124,7 @@ export class CompiledGraph {
     assertSafeId(threadId, "thread");
     if (options.checkpointId !== undefined) assertSafeId(options.checkpointId, "checkpoint");
     this.checkAsNode(options.asNode);
-    return withThreadLock(this.store, threadId, this.lockTtl, async () => {
+    return withThreadLock(this.store, threadId, this.lockTtl, async (lockOwner) => {
       const latest = await this.store.latest(threadId);
       if (options.expectedCheckpointId !== undefined && (latest?.id ?? null) !== options.expectedCheckpointId)
         throw staleCheckpoint(threadId, options.expectedCheckpointId, latest?.id ?? null);
@@ -141,7 +141,7 @@ export class CompiledGraph {
         ...(options.reask ? { reask: true } : {}),
       });
       const draft = options.reask && !options.asNode ? reask(edited) : edited;
-      const saved = await this.store.save({ ...draft, threadId, parentId: base?.id ?? null });
+      const saved = await this.store.save({ ...draft, threadId, parentId: base?.id ?? null }, { lockOwner });
       await this.afterEdit(threadId, saved);
       return saved;
     });
@@ -158,7 +158,7 @@ export class CompiledGraph {
     assertSafeId(target, "thread");
     this.checkAsNode(options.asNode);
     const base = await this.checkpointOf(threadId, checkpointId);
-    return withThreadLock(this.store, target, this.lockTtl, async () => {
+    return withThreadLock(this.store, target, this.lockTtl, async (lockOwner) => {
       if (target !== threadId && (await this.store.latest(target)))
         throw new WaypointError("THREAD_EXISTS", `Thread "${target}" already exists; fork into a new thread id.`, { threadId: target });
       const draft = await this.derive(base, options.values ?? {}, options.asNode, FORK_NODE, {
@@ -168,7 +168,7 @@ export class CompiledGraph {
         reason: options.reason,
         forkedFrom: { threadId, checkpointId, version: base.version },
       });
-      const saved = await this.store.save({ ...draft, threadId: target, parentId: target === threadId ? base.id : null });
+      const saved = await this.store.save({ ...draft, threadId: target, parentId: target === threadId ? base.id : null }, { lockOwner });
       if (target !== threadId) {
         const from = await this.store.getThread(threadId).catch(() => null);
         await this.store.updateThread(target, {

@@ -1,4 +1,4 @@
-import { WaypointError, checkpointNotFound, isWaypointError, staleCheckpoint } from "../errors";
+import { WaypointError, checkpointNotFound, isThreadBusy, isWaypointError, staleCheckpoint } from "../errors";
 import { assertSafeId, newCheckpointId } from "../checkpoint/ids";
 import {
   INPUT_NODE,
@@ -78,7 +78,7 @@ export async function* runGraph(rc: RunContext, input: State | null, opts: Invok
   const ac = new AbortController();
   const onOuterAbort = () => ac.abort(opts.signal?.reason);
   opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
-  lock.onLost = () => ac.abort(new WaypointError("THREAD_BUSY", `Lost the run lock on thread "${threadId}".`, { threadId }));
+  lock.onLost = () => ac.abort(new WaypointError("THREAD_BUSY", `Lost the run lock on thread "${threadId}".`, { threadId, lost: true }));
   let run: Run | null = null;
   // How the run span ends: with the result, the error, or neither (the caller stopped iterating early).
   let result: RunResult | null = null;
@@ -400,11 +400,13 @@ class Run {
   private async save(w: Working, status?: ThreadStatus): Promise<Checkpoint> {
     if (w.saved) return w.saved;
     const { config } = this.rc;
-    let options: SaveOptions | undefined;
-    if (status === "running") options = { thread: { status, error: null, ...(config.graphId ? { graphId: config.graphId } : {}) } };
+    // Every save is fenced by the run's lock: a run that lost it (stalled past its lease while another process
+    // took the thread over) writes nothing more.
+    let options: SaveOptions = { lockOwner: this.lock.owner };
+    if (status === "running") options.thread = { status, error: null, ...(config.graphId ? { graphId: config.graphId } : {}) };
     else if (status) {
       const owner = config.maxCheckpoints ? null : await this.lock.handOff();
-      options = { thread: { status, error: null }, ...(owner ? { releaseLock: owner } : {}) };
+      options = { ...options, thread: { status, error: null }, ...(owner ? { releaseLock: owner } : {}) };
     }
     const draft: NewCheckpoint = {
       id: newCheckpointId(),
@@ -419,9 +421,15 @@ class Run {
       metadata: w.metadata,
       timestamp: new Date().toISOString(),
     };
-    w.saved = this.lastSaved = await this.store.save(draft, options);
+    try {
+      w.saved = this.lastSaved = await this.store.save(draft, options);
+    } catch (err) {
+      // Fenced out: the thread is another process's now. Aborts the run (onLost) without a further write.
+      if (isThreadBusy(err) && err.details.fenced === true) this.lock.markLost();
+      throw err;
+    }
     w.savedStatus = status;
-    if (options?.releaseLock) this.lock.handedOff();
+    if (options.releaseLock) this.lock.handedOff();
     this.lastSaveAt = Date.now();
     if (config.maxCheckpoints) await this.store.prune(this.threadId, config.maxCheckpoints);
     return w.saved;

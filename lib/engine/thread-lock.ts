@@ -56,14 +56,22 @@ export class ThreadLock {
   private async renew(): Promise<void> {
     if (this.released || this.lost) return;
     try {
-      const res = await this.store.acquireLock(this.threadId, this.owner, this.ttlMs);
-      if (!res.acquired && !this.released) {
-        this.lost = true;
-        this.onLost?.();
-      }
+      // A compare-and-swap on our own name, never an acquire: a lock that another process took over — and may
+      // even have released since — must not come back to this run (its saves are fenced by the owner too).
+      const held = await this.store.stealLock(this.threadId, this.owner, this.owner, this.ttlMs);
+      if (!held && !this.released) this.markLost();
     } catch {
       // A transient store error: the next renewal tries again before the lease runs out.
     }
+  }
+
+  /** The lock is not ours any more (a renewal or a fenced save found another owner, or none): stop renewing. */
+  markLost(): void {
+    if (this.lost || this.released) return;
+    this.lost = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.onLost?.();
   }
 
   /**
@@ -108,11 +116,14 @@ export class ThreadLock {
   }
 }
 
-/** Runs `fn` holding the thread's lock (for edits and forks, which must not race a run). */
-export async function withThreadLock<T>(store: CheckpointStore, threadId: string, ttlMs: number, fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` holding the thread's lock (for edits and forks, which must not race a run). `fn` gets the lock's
+ * owner, to fence its saves with (SaveOptions.lockOwner).
+ */
+export async function withThreadLock<T>(store: CheckpointStore, threadId: string, ttlMs: number, fn: (owner: string) => Promise<T>): Promise<T> {
   const lock = await ThreadLock.acquire(store, threadId, ttlMs);
   try {
-    return await fn();
+    return await fn(lock.owner);
   } finally {
     await lock.release();
   }

@@ -45,7 +45,7 @@ import {
 } from "@langchain/langgraph-checkpoint";
 import { isWaypointError } from "../errors";
 import { assertSafeId, isSafeId } from "../checkpoint/ids";
-import type { Checkpoint, CheckpointSource, CheckpointStore, TaskWrite } from "../checkpoint/types";
+import type { Checkpoint, CheckpointSource, CheckpointStore, SaveOptions, TaskWrite } from "../checkpoint/types";
 import { FORK_NODE, INPUT_NODE, UPDATE_NODE } from "../checkpoint/types";
 import {
   decodeValue,
@@ -166,6 +166,11 @@ export class WaypointSaver extends BaseCheckpointSaver {
     }
   }
 
+  /** The options of `put`'s save on `threadId` (none here; the server's saver fences a run's saves with its lock). */
+  protected saveOptions(_threadId: string): SaveOptions | undefined {
+    return undefined;
+  }
+
   async put(config: RunnableConfig, checkpoint: LgCheckpoint, metadata: LgMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
     const threadId = threadOf(config, "put");
     const ns = nsOf(config);
@@ -202,27 +207,30 @@ export class WaypointSaver extends BaseCheckpointSaver {
     };
     const source = SOURCES[String(metadata.source)] ?? "loop";
     const step = Number.isInteger(metadata.step) ? metadata.step : (parent?.step ?? -2) + 1;
-    const saved = await this.store.save({
-      id: checkpoint.id,
-      threadId,
-      namespace: ns,
-      parentId,
-      step,
-      nodeName: NODE_FOR_SOURCE[source] ?? nodesThatRan(checkpoint.versions_seen, parentRecord?.versionsSeen).join(","),
-      state,
-      next: [],
-      interrupts: [],
-      pendingWrites: [],
-      // The channels the step changed, by name (their values are in `state`): what the dashboard's timeline lists.
-      metadata: {
-        ...shownMetadata(metadata),
-        source,
-        writes: Object.keys(newVersions).map((channel) => ({ node: "", channel, value: null })),
-        langgraph: record,
-        ...filterCopies(md.value),
+    const saved = await this.store.save(
+      {
+        id: checkpoint.id,
+        threadId,
+        namespace: ns,
+        parentId,
+        step,
+        nodeName: NODE_FOR_SOURCE[source] ?? nodesThatRan(checkpoint.versions_seen, parentRecord?.versionsSeen).join(","),
+        state,
+        next: [],
+        interrupts: [],
+        pendingWrites: [],
+        // The channels the step changed, by name (their values are in `state`): what the dashboard's timeline lists.
+        metadata: {
+          ...shownMetadata(metadata),
+          source,
+          writes: Object.keys(newVersions).map((channel) => ({ node: "", channel, value: null })),
+          langgraph: record,
+          ...filterCopies(md.value),
+        },
+        timestamp: Number.isNaN(Date.parse(checkpoint.ts)) ? new Date().toISOString() : checkpoint.ts,
       },
-      timestamp: Number.isNaN(Date.parse(checkpoint.ts)) ? new Date().toISOString() : checkpoint.ts,
-    });
+      this.saveOptions(threadId),
+    );
     this.remember(saved);
     return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
   }

@@ -176,6 +176,14 @@ export class RunManager {
     entry.finished = pump.then(
       (result) => this.end(entry, handedOff ? "running" : (result?.status ?? "error")),
       (err: unknown) => {
+        if (!abort.signal.aborted && lostLock(err)) {
+          // Another process took the thread over (this one stalled past its lease), or the lease ran out unseen:
+          // the run goes on there, or — if nobody holds the thread — here again from its last checkpoint.
+          log().warn({ runId: info.runId, threadId, graph: graphId }, `run ${info.runId} lost the lock of thread ${threadId}: ${describe(err)}`);
+          const ended = this.end(entry, "error");
+          if (!this.handingOff) void this.resumeOne(threadId, graphId);
+          return ended;
+        }
         // Thrown after the start: the store failed mid-run or the run was cancelled. The engine recorded what it could.
         if (!abort.signal.aborted)
           log().error(
@@ -259,6 +267,11 @@ export class RunManager {
       }
     }
   }
+}
+
+/** The run stopped because its lock is another process's now (a failed renewal or a fenced save). */
+function lostLock(err: unknown): boolean {
+  return isThreadBusy(err) && (err.details.lost === true || err.details.fenced === true);
 }
 
 function describe(err: unknown): string {

@@ -7,7 +7,8 @@
  * (thread records), suite-safety.ts (unsafe ids, bad arguments, concurrency), suite-locks.ts (run lock) and
  * suite-summaries.ts (listSummaries), suite-delta.ts (delta storage, retention folding, storage()) and
  * suite-retention.ts (the retention policies built on the contract), suite-import.ts (importCheckpoint),
- * suite-writes.ts (appendWrites), suite-namespaces.ts (namespaces and the metadata filter).
+ * suite-writes.ts (appendWrites), suite-namespaces.ts (namespaces and the metadata filter), suite-fence.ts
+ * (saves fenced by the run lock).
  */
 import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -22,6 +23,7 @@ import { lockTests } from "./suite-locks";
 import { retentionTests } from "./suite-retention";
 import { safetyTests } from "./suite-safety";
 import { saveOptionsTests } from "./suite-save-options";
+import { fenceTests } from "./suite-fence";
 import { summaryTests } from "./suite-summaries";
 import { searchTests } from "./suite-search";
 import { threadTests } from "./suite-threads";
@@ -69,6 +71,7 @@ function describeSuite(name: string, init: ConformanceInit): void {
     safetyTests(ref);
     lockTests(ref);
     saveOptionsTests(ref);
+    fenceTests(ref);
     summaryTests(ref);
     deltaTests(ref);
     retentionTests(ref);

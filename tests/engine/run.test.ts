@@ -177,6 +177,31 @@ describe.each(engineStores)("engine runs on the $name store", (backend) => {
     expect((await app.invoke({}, { threadId: "busy" })).status).toBe("done");
   });
 
+  it("a run whose lock another process took over (it stalled past its lease) writes nothing more", async () => {
+    let go!: () => void;
+    const gate = new Promise<void>((r) => (go = r));
+    const app = new StateGraph(listSchema())
+      .addNode("stalls", async () => (await gate, { log: "stalls" }))
+      .addNode("after", () => ({ log: "after" }))
+      .addEdge(START, "stalls")
+      .addEdge("stalls", "after")
+      .compile({ store });
+    const run = app.invoke({}, { threadId: "taken" }).catch((e) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    // The takeover a worker makes once the stalled run's lease ran out: compare-and-swap on the holder's name.
+    const held = await store.acquireLock("taken", "probe", 60_000);
+    expect(held.acquired).toBe(false);
+    expect(await store.stealLock("taken", "other-process", held.acquired ? "" : held.owner, 60_000)).toBe(true);
+    const before = await store.list("taken");
+    go();
+    const err = await run;
+    expect(isThreadBusy(err)).toBe(true);
+    expect(await store.list("taken")).toEqual(before); // the step in flight was not saved
+    // The run did not record an error or an end: the thread is the other process's to finish.
+    expect((await store.getThread("taken")).status).toBe("running");
+    expect(await store.acquireLock("taken", "probe", 60_000)).toMatchObject({ acquired: false, owner: "other-process" });
+  });
+
   it("enforces maxCheckpoints, keeping the newest and every branch tip", async () => {
     const app = chain(10).compile({ store, maxCheckpoints: 4 });
     await app.invoke({}, { threadId: "ret" });

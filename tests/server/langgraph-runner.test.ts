@@ -118,6 +118,25 @@ describe.each(stores)("a LangGraph.js graph in the run manager ($name)", ({ open
     expect((await store.getThread(engineThread)).status).toBe("done");
   });
 
+  it("a run whose lock was taken over saves nothing more; once the thread is free it is continued from its last checkpoint", async () => {
+    const threadId = tid();
+    const { finished } = await runs.start(threadId, "expense", { input: claim({ delayMs: 1500 }) });
+    // Triage sleeps: take the lock over as a worker would once the run's lease ran out (the run "stalled").
+    for (let i = 0; i < 50 && (await store.list(threadId)).length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    const held = await store.acquireLock(threadId, "probe", 60_000);
+    expect(held.acquired).toBe(false);
+    expect(await store.stealLock(threadId, "other-process", held.acquired ? "" : held.owner, 60_000)).toBe(true);
+    const before = (await store.list(threadId)).map((c) => c.id);
+    expect((await finished).status).toBe("error"); // this run ended; the thread is not recorded as failed
+    expect((await store.list(threadId)).map((c) => c.id)).toEqual(before);
+    expect((await store.getThread(threadId)).status).toBe("running");
+    // The other process goes away without finishing: the run manager continues the thread itself.
+    await store.releaseLock(threadId, "other-process");
+    for (let i = 0; i < 150 && (await store.getThread(threadId)).status === "running"; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await store.getThread(threadId)).status).toBe("interrupted");
+    expect(langGraphView((await store.latest(threadId))!).next).toEqual(["review"]);
+  });
+
   it("a failing node ends the run in error (node, message, checkpoint); an edit and a retry finish it", async () => {
     const threadId = tid();
     const events = record(threadId);

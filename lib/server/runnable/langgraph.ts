@@ -86,7 +86,7 @@ export class LangGraphGraph implements RunnableGraph {
     assertSafeId(threadId, "thread");
     this.checkAsNode(options.asNode);
     checkValues(values);
-    return withThreadLock(this.store, threadId, this.options.lockTtlMs, async () => {
+    return withThreadLock(this.store, threadId, this.options.lockTtlMs, async (lockOwner) => {
       const latest = await this.store.latest(threadId);
       if (options.expectedCheckpointId !== undefined && (latest?.id ?? null) !== options.expectedCheckpointId)
         throw staleCheckpoint(threadId, options.expectedCheckpointId, latest?.id ?? null);
@@ -94,7 +94,7 @@ export class LangGraphGraph implements RunnableGraph {
       if (!base) throw threadNotFound(threadId);
       this.refuseEngineCheckpoint(base);
       const meta = { ...options.metadata, actor: options.actor, reason: options.reason };
-      const cfg = await this.recording(threadId, meta, () => this.app.updateState(this.config(threadId, base.id), values, options.asNode));
+      const cfg = await this.recording(threadId, meta, lockOwner, () => this.app.updateState(this.config(threadId, base.id), values, options.asNode));
       return this.settle(threadId, String(cfg.configurable?.checkpoint_id));
     });
   }
@@ -116,12 +116,14 @@ export class LangGraphGraph implements RunnableGraph {
     assertSafeId(target, "thread");
     const hasValues = options.values !== undefined && Object.keys(options.values).length > 0;
     const meta = { ...options.metadata, actor: options.actor, reason: options.reason, forkedFrom: { threadId, checkpointId, version: base.version } };
-    return withThreadLock(this.store, target, this.options.lockTtlMs, async () => {
+    return withThreadLock(this.store, target, this.options.lockTtlMs, async (lockOwner) => {
       if (target !== threadId && (await this.store.latest(target)))
         throw new WaypointError("THREAD_EXISTS", `Thread "${target}" already exists; fork into a new thread id.`, { threadId: target });
       let id = await this.copyInto(base, target, meta, target === threadId ? base.id : undefined);
       if (hasValues || options.asNode) {
-        const cfg = await this.recording(target, meta, () => this.app.updateState(this.config(target, id), options.values ?? {}, options.asNode));
+        const cfg = await this.recording(target, meta, lockOwner, () =>
+          this.app.updateState(this.config(target, id), options.values ?? {}, options.asNode),
+        );
         id = String(cfg.configurable?.checkpoint_id);
       }
       if (target !== threadId) {
@@ -179,9 +181,9 @@ export class LangGraphGraph implements RunnableGraph {
     return cp;
   }
 
-  /** LangGraph's call with `metadata` recorded on what it saves (see ObservedSaver.listen). */
-  private async recording<T>(threadId: string, metadata: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
-    const stop = this.saver.listen(threadId, () => {}, metadata);
+  /** LangGraph's call with `metadata` recorded on what it saves, which the lock fences (see ObservedSaver.listen). */
+  private async recording<T>(threadId: string, metadata: Record<string, unknown>, lockOwner: string, fn: () => Promise<T>): Promise<T> {
+    const stop = this.saver.listen(threadId, () => {}, metadata, lockOwner);
     try {
       return await this.lg(fn);
     } finally {

@@ -1,6 +1,6 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { CheckpointMetadata, ChannelVersions, Checkpoint as LgCheckpoint } from "@langchain/langgraph-checkpoint";
-import type { CheckpointStore } from "../../checkpoint/types";
+import type { CheckpointStore, SaveOptions } from "../../checkpoint/types";
 import { WaypointSaver } from "../../langgraph/saver";
 import type { LangGraphApp } from "../../langgraph/app-shape";
 
@@ -11,7 +11,7 @@ export { isLangGraphApp, isLangGraphBuilder, type LangGraphApp, type LgEdge, typ
  * run's `checkpoint` events (the dashboard's live timeline) without re-reading the store.
  */
 export class ObservedSaver extends WaypointSaver {
-  private readonly listeners = new Map<string, { saved: (checkpointId: string) => void; metadata: Record<string, unknown> }>();
+  private readonly listeners = new Map<string, { saved: (checkpointId: string) => void; metadata: Record<string, unknown>; lockOwner?: string }>();
 
   constructor(store: CheckpointStore) {
     super(store);
@@ -20,13 +20,19 @@ export class ObservedSaver extends WaypointSaver {
   /**
    * While the thread's lock is held (a run, an edit): `saved` hears of each root checkpoint, and `metadata` (who,
    * why, the run id) is added to each — LangGraph.js does not copy a call's config metadata onto its checkpoints.
+   * `lockOwner`: the lock's owner, which fences every save on the thread (SaveOptions.lockOwner), subgraphs' too.
    */
-  listen(threadId: string, saved: (checkpointId: string) => void, metadata: Record<string, unknown> = {}): () => void {
-    const entry = { saved, metadata: Object.fromEntries(Object.entries(metadata).filter(([, v]) => v !== undefined)) };
+  listen(threadId: string, saved: (checkpointId: string) => void, metadata: Record<string, unknown> = {}, lockOwner?: string): () => void {
+    const entry = { saved, metadata: Object.fromEntries(Object.entries(metadata).filter(([, v]) => v !== undefined)), lockOwner };
     this.listeners.set(threadId, entry);
     return () => {
       if (this.listeners.get(threadId) === entry) this.listeners.delete(threadId);
     };
+  }
+
+  protected override saveOptions(threadId: string): SaveOptions | undefined {
+    const lockOwner = this.listeners.get(threadId)?.lockOwner;
+    return lockOwner ? { lockOwner } : undefined;
   }
 
   override async put(config: RunnableConfig, checkpoint: LgCheckpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions) {

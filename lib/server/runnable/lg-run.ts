@@ -1,5 +1,5 @@
 import { Command } from "@langchain/langgraph";
-import { WaypointError, isStoreUnavailable, isWaypointError, staleCheckpoint } from "../../errors";
+import { WaypointError, isStoreUnavailable, isThreadBusy, isWaypointError, staleCheckpoint } from "../../errors";
 import { assertSafeId } from "../../checkpoint/ids";
 import type { Checkpoint, ThreadError, ThreadStatus } from "../../checkpoint/types";
 import { ThreadLock } from "../../engine/thread-lock";
@@ -35,7 +35,7 @@ export async function* runLangGraph(g: LangGraphHost, input: State | null, opts:
   const { store } = g;
   const lock = await ThreadLock.acquire(store, threadId, g.options.lockTtlMs);
   const lost = new AbortController();
-  lock.onLost = () => lost.abort(new WaypointError("THREAD_BUSY", `The run lost the lock of thread "${threadId}".`));
+  lock.onLost = () => lost.abort(new WaypointError("THREAD_BUSY", `The run lost the lock of thread "${threadId}".`, { threadId, lost: true }));
   const saved: string[] = [];
   let lastId: string | null = null;
   const stopListening = g.saver.listen(
@@ -45,6 +45,7 @@ export async function* runLangGraph(g: LangGraphHost, input: State | null, opts:
       lastId = id;
     },
     opts.metadata,
+    lock.owner,
   );
   try {
     const latest = await store.latest(threadId);
@@ -85,6 +86,9 @@ export async function* runLangGraph(g: LangGraphHost, input: State | null, opts:
     }
     for (const id of saved.splice(0)) yield { type: "checkpoint", threadId, checkpoint: await store.load(id) };
     if (failure && isStoreUnavailable(failure)) throw failure; // the run manager continues it once the store answers
+    // A save fenced out (another process took the thread over): the thread is that process's; write nothing.
+    if (isThreadBusy(failure) && failure.details.fenced === true) lock.markLost();
+    if (lock.lost) throw new WaypointError("THREAD_BUSY", `The run lost the lock of thread "${threadId}".`, { threadId, lost: true });
 
     // The checkpoint the run stopped at (fresh: LangGraph adds its interrupt / error writes after the save).
     const headId = (lastId as string | null) ?? (await lastSavedOnBranch(g, threadId, from));
