@@ -4,6 +4,7 @@
  *
  * - Threads started through both web instances all finish, each worker ran some, every step once.
  * - A worker stopped with SIGTERM takes no more jobs, exits 0, and its runs finish on the others.
+ * - A worker frozen with SIGSTOP past its lease, whose runs the others take over, saves nothing once it wakes.
  * - Workers SIGKILLed 20 times at (seeded) random moments: every thread still finishes, no step lost or duplicated,
  *   versions contiguous and every checkpoint's parent the one before it.
  */
@@ -146,6 +147,30 @@ for (const make of [postgresStore, redisStore]) {
       workers[0] = await spawnWorker(`${victim.id}b`);
       await checkAll(apis[1], ids, 10);
       await checkThread(apis[1], slow, 2);
+    }, 180_000);
+
+    it("a worker frozen past its lease (SIGSTOP) while others take its runs over writes nothing once it wakes (SIGCONT)", async () => {
+      const victim = workers[1];
+      const seenBefore = victim.output().length;
+      const ids = await startThreads(apis, 12, { steps: 10, stepMs: 150 });
+      const end = Date.now() + 60_000;
+      const runsHere = () =>
+        victim
+          .output()
+          .slice(seenBefore)
+          .match(/run started/g)?.length ?? 0;
+      while (runsHere() === 0 && Date.now() < end) await sleep(20);
+      expect(runsHere()).toBeGreaterThan(0);
+      // Frozen in the middle of its runs' steps: its leases (3 s) run out and the other workers' sweeps take the
+      // runs over. On waking, each of its runs has a step in flight whose save the lock's fence must refuse.
+      victim.signal("SIGSTOP");
+      const frozen = victim.output().length;
+      await sleep(9_000);
+      victim.signal("SIGCONT");
+      await checkAll(apis[0], ids, 10);
+      const woke = victim.output().slice(frozen);
+      console.log(`[workers ${name}] runs the frozen worker found taken over on waking: ${woke.match(/lost the lock/g)?.length ?? 0}`);
+      expect(woke).toContain("lost the lock");
     }, 180_000);
 
     it("workers SIGKILLed at random moments: every thread finishes, each step once, versions and parent chain intact", async () => {

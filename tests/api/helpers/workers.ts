@@ -1,7 +1,7 @@
 /**
  * `npm run worker` processes for the multi-process tests (tests/api/workers.test.ts): started exactly as the
  * package script starts them (node, the react-server condition, tsx), each in its own process group so a test
- * can SIGKILL one at a random moment, or SIGTERM it and watch it hand its runs off.
+ * can SIGKILL one at a random moment, SIGTERM it and watch it hand its runs off, or freeze it with SIGSTOP.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { ROOT } from "./server";
@@ -14,6 +14,8 @@ export interface WorkerProc {
   kill(): Promise<void>;
   /** SIGTERM; resolves with the exit code. */
   term(): Promise<number | null>;
+  /** Sends `signal` to the worker's process group (SIGSTOP / SIGCONT: freeze it and wake it up). */
+  signal(signal: NodeJS.Signals): void;
 }
 
 export async function startWorker(id: string, env: Record<string, string>): Promise<WorkerProc> {
@@ -52,6 +54,7 @@ export async function startWorker(id: string, env: Record<string, string>): Prom
       group(proc, "SIGTERM");
       return (await exited).code;
     },
+    signal: (signal) => group(proc, signal),
   };
 }
 
