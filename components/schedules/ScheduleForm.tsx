@@ -2,6 +2,7 @@
 import { useState } from "react";
 import { errorMessage, schedulesApi } from "@/lib/client/api";
 import { useGraphs, useScheduleMutation } from "@/lib/client/hooks";
+import type { Schedule } from "@/lib/client/types";
 import { parseObject, pretty } from "@/lib/client/state-edit";
 import { ActionMessage, Button } from "../ui/Button";
 import { Card } from "../ui/Card";
@@ -18,25 +19,37 @@ const PRESETS: [label: string, cron: string][] = [
   ["Mondays 08:00", "0 8 * * 1"],
 ];
 
-/** Graph, cron expression, time zone, thread and input (prefilled with the graph's example) → a new schedule. */
-export function ScheduleForm({ firedBy }: { firedBy?: string }) {
+/**
+ * Graph, cron expression, time zone, thread and input (prefilled with the graph's example) → a new schedule.
+ * With `editing`, the same fields filled from that schedule change it instead (its graph stays: a schedule of
+ * another graph is a new schedule); `onDone` closes the editor once saved or cancelled. Remount per schedule
+ * (a `key`): the fields are initialised from it once.
+ */
+export function ScheduleForm({ firedBy, editing, onDone }: { firedBy?: string; editing?: Schedule; onDone?: () => void }) {
   const graphs = useGraphs();
   const create = useScheduleMutation(schedulesApi.create);
-  const [picked, setPicked] = useState("");
-  const [cron, setCron] = useState("0 9 * * *");
-  const [timezone, setTimezone] = useState("UTC");
-  const [threadId, setThreadId] = useState("");
-  const [drafts, setDrafts] = useState<Record<string, string>>({});
+  const update = useScheduleMutation((body: Parameters<typeof schedulesApi.update>[1]) => schedulesApi.update(editing!.scheduleId, body));
+  const save = editing ? update : create;
+  const [picked, setPicked] = useState(editing?.graphId ?? "");
+  const [cron, setCron] = useState(editing?.cron ?? "0 9 * * *");
+  const [timezone, setTimezone] = useState(editing?.timezone ?? "UTC");
+  const [threadId, setThreadId] = useState(editing?.threadId ?? "");
+  const [drafts, setDrafts] = useState<Record<string, string>>(editing ? { [editing.graphId]: pretty(editing.input) } : {});
   const list = graphs.data ?? [];
-  const graph = list.find((g) => g.graphId === picked) ?? list[0];
-  const graphId = graph?.graphId ?? "";
-  const text = graph ? (drafts[graphId] ?? pretty(graph.exampleInput ?? {})) : "";
+  const graph = list.find((g) => g.graphId === picked) ?? (editing ? undefined : list[0]);
+  const graphId = editing?.graphId ?? graph?.graphId ?? "";
+  const text = drafts[graphId] ?? (graph ? pretty(graph.exampleInput ?? {}) : "");
   const parsed = parseObject(text);
   const localZone = typeof Intl !== "undefined" ? Intl.DateTimeFormat().resolvedOptions().timeZone : "UTC";
 
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
     if (!parsed.ok || !graphId) return;
+    if (editing) {
+      const body = { cron: cron.trim(), timezone: timezone.trim() || "UTC", input: parsed.value, threadId: threadId.trim() || null };
+      update.mutate(body, { onSuccess: () => onDone?.() });
+      return;
+    }
     create.mutate(
       {
         graphId,
@@ -50,12 +63,22 @@ export function ScheduleForm({ firedBy }: { firedBy?: string }) {
   };
 
   return (
-    <Card title="New schedule" testId="schedule-form">
+    <Card
+      title={editing ? `Edit schedule of ${graph?.title ?? editing.graphId}` : "New schedule"}
+      testId={editing ? "schedule-edit-form" : "schedule-form"}
+    >
       <form onSubmit={submit} className="grid gap-x-6 gap-y-3 p-3 text-sm md:grid-cols-2">
         <div className="flex min-w-0 flex-col gap-3">
           <label className="flex flex-col gap-1 font-medium text-slate-700">
             Graph
-            <select className={control} value={graphId} onChange={(e) => setPicked(e.target.value)} data-testid="schedule-graph">
+            <select
+              className={`${control} disabled:bg-slate-50 disabled:text-slate-600`}
+              value={graphId}
+              onChange={(e) => setPicked(e.target.value)}
+              disabled={!!editing}
+              title={editing ? "A schedule keeps its graph: create a new schedule for another graph" : undefined}
+              data-testid="schedule-graph"
+            >
               {graphs.isPending && <option>Loading…</option>}
               {list.map((g) => (
                 <option key={g.graphId} value={g.graphId}>
@@ -146,11 +169,16 @@ export function ScheduleForm({ firedBy }: { firedBy?: string }) {
           {!parsed.ok && <p className="text-xs text-rose-700">{parsed.error}</p>}
         </div>
         <div className="md:col-span-2">
-          <ActionMessage error={create.error ? errorMessage(create.error) : null} testId="schedule-create" />
+          <ActionMessage error={save.error ? errorMessage(save.error) : null} testId={editing ? "schedule-edit" : "schedule-create"} />
         </div>
-        <div className="flex justify-end md:col-span-2">
-          <Button type="submit" variant="primary" pending={create.isPending} disabled={!parsed.ok || !graphId} data-testid="schedule-submit">
-            Create schedule
+        <div className="flex justify-end gap-2 md:col-span-2">
+          {editing && (
+            <Button variant="ghost" onClick={onDone} data-testid="schedule-edit-cancel">
+              Cancel
+            </Button>
+          )}
+          <Button type="submit" variant="primary" pending={save.isPending} disabled={!parsed.ok || !graphId} data-testid="schedule-submit">
+            {editing ? "Save changes" : "Create schedule"}
           </Button>
         </div>
       </form>

@@ -40,6 +40,9 @@ export function SchedulesView() {
     return () => clearInterval(t);
   }, []);
   const list = schedules.data?.schedules ?? [];
+  // The schedule being edited (its id: the form shows the row's latest data); gone once deleted elsewhere.
+  const [editingId, setEditingId] = useState<string | null>(null);
+  const editing = list.find((s) => s.scheduleId === editingId);
   const titles = new Map((graphs.data ?? []).map((g) => [g.graphId, g.title]));
   const firedBy = list[0]?.firedBy;
   return (
@@ -79,23 +82,44 @@ export function SchedulesView() {
               </thead>
               <tbody>
                 {list.map((s) => (
-                  <Row key={s.scheduleId} s={s} title={titles.get(s.graphId)} now={now} canRun={canRun} />
+                  <Row
+                    key={s.scheduleId}
+                    s={s}
+                    title={titles.get(s.graphId)}
+                    now={now}
+                    canRun={canRun}
+                    editing={s.scheduleId === editingId}
+                    onEdit={() => setEditingId(s.scheduleId)}
+                  />
                 ))}
               </tbody>
             </table>
           </div>
         )}
       </Card>
-      {canRun ? (
-        <ScheduleForm firedBy={firedBy} />
-      ) : (
-        me && <p className="text-sm text-slate-600">Creating and changing schedules needs the operator role; you are signed in as a {me.role}.</p>
-      )}
+      {canRun && editing && <ScheduleForm key={editing.scheduleId} firedBy={firedBy} editing={editing} onDone={() => setEditingId(null)} />}
+      {canRun
+        ? !editing && <ScheduleForm firedBy={firedBy} />
+        : me && <p className="text-sm text-slate-600">Creating and changing schedules needs the operator role; you are signed in as a {me.role}.</p>}
     </div>
   );
 }
 
-function Row({ s, title, now, canRun }: { s: Schedule; title?: string; now: number; canRun: boolean }) {
+function Row({
+  s,
+  title,
+  now,
+  canRun,
+  editing,
+  onEdit,
+}: {
+  s: Schedule;
+  title?: string;
+  now: number;
+  canRun: boolean;
+  editing: boolean;
+  onEdit: () => void;
+}) {
   const update = useScheduleMutation((paused: boolean) => schedulesApi.update(s.scheduleId, { paused }));
   const remove = useScheduleMutation(() => schedulesApi.remove(s.scheduleId));
   const runNow = useScheduleMutation(() => schedulesApi.runNow(s.scheduleId));
@@ -104,7 +128,7 @@ function Row({ s, title, now, canRun }: { s: Schedule; title?: string; now: numb
   return (
     <>
       <tr
-        className="border-t border-slate-100 align-top"
+        className={`border-t border-slate-100 align-top ${editing ? "bg-indigo-50/60" : ""}`}
         data-testid="schedule-row"
         data-schedule={s.scheduleId}
         data-paused={s.paused ? "" : undefined}
@@ -200,6 +224,9 @@ function Row({ s, title, now, canRun }: { s: Schedule; title?: string; now: numb
                   </Button>
                   <Button pending={update.isPending} onClick={() => update.mutate(!s.paused)} data-testid="schedule-toggle">
                     {s.paused ? "Resume" : "Pause"}
+                  </Button>
+                  <Button variant="ghost" onClick={onEdit} disabled={editing} aria-pressed={editing} data-testid="schedule-edit">
+                    Edit
                   </Button>
                   <Button
                     variant="ghost"

@@ -7,7 +7,7 @@
  * - `FileLockTable`: lock files for the file store, correct across processes.
  */
 import { randomBytes } from "node:crypto";
-import { promises as fs } from "node:fs";
+import { promises as fs, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { assertSafeId } from "./ids";
@@ -82,24 +82,34 @@ const isCode = (err: unknown, code: string) => (err as NodeJS.ErrnoException)?.c
  */
 export async function withFileGuard<T>(file: string, fn: () => Promise<T>): Promise<T> {
   const guard = `${file}.guard`;
+  // The guard's own calls are synchronous: each is one short system call, where the promise API costs a thread-pool
+  // hop apiece — and every fenced save of the file store takes this section (SaveOptions.lockOwner).
   return withMutex(file, async () => {
     for (;;) {
       try {
-        await fs.writeFile(guard, String(process.pid), { flag: "wx" });
+        writeFileSync(guard, String(process.pid), { flag: "wx" });
         break;
       } catch (err) {
         if (!isCode(err, "EEXIST")) throw err;
       }
-      const st = await fs.stat(guard).catch(() => null);
-      if (st && Date.now() - st.mtimeMs > GUARD_STALE_MS) await fs.rm(guard, { force: true });
+      const st = statOrNull(guard);
+      if (st && Date.now() - st.mtimeMs > GUARD_STALE_MS) rmSync(guard, { force: true });
       else await new Promise((r) => setTimeout(r, 2 + Math.random() * 5));
     }
     try {
       return await fn();
     } finally {
-      await fs.rm(guard, { force: true });
+      rmSync(guard, { force: true });
     }
   });
+}
+
+function statOrNull(file: string): { mtimeMs: number } | null {
+  try {
+    return statSync(file);
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -123,8 +133,13 @@ export class FileLockTable {
   }
 
   private async read(file: string): Promise<{ owner: string; expiresAt: number } | null> {
-    const text = await fs.readFile(file, "utf8").catch((err) => (isCode(err, "ENOENT") ? null : Promise.reject(err)));
-    if (text === null) return null;
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8"); // a few bytes: one system call, no thread-pool hop (see withFileGuard)
+    } catch (err) {
+      if (isCode(err, "ENOENT")) return null;
+      throw err;
+    }
     try {
       const v = JSON.parse(text);
       if (typeof v?.owner === "string" && typeof v?.expiresAt === "number") return v;

@@ -1,9 +1,9 @@
 import { expect, test } from "@playwright/test";
 import { expectAccessible } from "./axe";
 
-/** The Schedules page (issue 15): create a schedule, run it now, pause and resume it, delete it. */
+/** The Schedules page (issue 15): create a schedule, run it now, pause and resume it, edit it, delete it. */
 
-test("create a schedule, run it now, pause, resume and delete it", async ({ page, request }) => {
+test("create a schedule, run it now, pause, resume, edit and delete it", async ({ page, request }) => {
   await page.goto("/");
   await page.getByTestId("nav-schedules").click();
   await expect(page.getByTestId("schedules-page")).toBeVisible();
@@ -30,6 +30,26 @@ test("create a schedule, run it now, pause, resume and delete it", async ({ page
   expect((await (await request.get(`/api/schedules/${made!.scheduleId}`)).json()).paused).toBe(true);
   await row.getByTestId("schedule-toggle").click();
   await expect(row.getByTestId("schedule-status")).toHaveText("active");
+
+  // Edit it: the form comes filled with the schedule; a bad expression is refused and changes nothing.
+  await row.getByTestId("schedule-edit").click();
+  const edit = page.getByTestId("schedule-edit-form");
+  await expect(edit.getByTestId("schedule-cron")).toHaveValue("30 6 * * 1-5");
+  await expect(edit.getByTestId("schedule-graph")).toBeDisabled();
+  await expect(page.getByTestId("schedule-form")).toHaveCount(0);
+  await edit.getByTestId("schedule-cron").fill("99 * * * *");
+  await edit.getByTestId("schedule-submit").click();
+  await expect(edit.getByTestId("schedule-edit-error")).toContainText("not valid");
+  expect((await (await request.get(`/api/schedules/${made!.scheduleId}`)).json()).cron).toBe("30 6 * * 1-5");
+  await edit.getByTestId("schedule-cron").fill("15 7 * * *");
+  await edit.getByTestId("schedule-thread").fill("nightly-digest");
+  await page.screenshot({ path: "test-results/schedule-edit.png", fullPage: true });
+  await edit.getByTestId("schedule-submit").click();
+  await expect(edit).toHaveCount(0);
+  await expect(row.getByTestId("schedule-cron-text")).toHaveText("15 7 * * *");
+  await expect(row).toContainText("nightly-digest");
+  const saved = await (await request.get(`/api/schedules/${made!.scheduleId}`)).json();
+  expect(saved).toMatchObject({ cron: "15 7 * * *", threadId: "nightly-digest", graphId: "pipeline", paused: false });
 
   await row.getByTestId("schedule-delete").click();
   await row.getByTestId("schedule-delete-confirm").click();
