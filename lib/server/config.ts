@@ -5,6 +5,7 @@
  * lib/server/auth.) Modules call `settings()`; tests start servers with their own environment.
  */
 import { WaypointError } from "../errors";
+import { checkCron } from "./schedules/cron";
 
 export interface ServerSettings {
   /** Run-lock lease (WAYPOINT_LOCK_TTL_MS, default 15 s): a takeover after a crash elsewhere waits this long. */
@@ -17,8 +18,17 @@ export interface ServerSettings {
   trustProxy: boolean;
   /** Origins allowed to call the LangGraph routes cross-origin (WAYPOINT_CORS_ORIGINS, comma-separated, or *). */
   corsOrigins: string[];
-  /** How often the retention policies run (WAYPOINT_RETENTION_INTERVAL_MS, default one hour; 0 turns the job off). */
+  /**
+   * How often the retention policies run (WAYPOINT_RETENTION_INTERVAL_MS, default one hour; 0 turns the job off).
+   * Without a queue it is the period of each process's timer; with one (workers) it becomes the queue's cron entry
+   * (queue/retention.ts: the nearest whole-minute or whole-hour cron at or under it), unless retentionCron is set.
+   */
   retentionIntervalMs: number;
+  /**
+   * With a queue: the retention job's cron expression, in UTC (WAYPOINT_RETENTION_CRON; empty: derived from the
+   * interval). Five fields, or six (seconds first) on BullMQ only; set it alike on every worker. Ignored without a queue.
+   */
+  retentionCron: string | null;
   /** Live events across instances through the store's pub/sub on PostgreSQL / Redis (WAYPOINT_PUBSUB, default on; 0 polls instead). */
   pubsub: boolean;
   /**
@@ -70,6 +80,18 @@ function executeMode(env: Env): "local" | "off" {
   );
 }
 
+/** A cron expression (UTC), checked as the schedules' are; empty is null. */
+function cronSetting(env: Env, name: string): string | null {
+  const raw = env[name]?.trim();
+  if (!raw) return null;
+  try {
+    checkCron(raw, "UTC");
+  } catch (err) {
+    throw new WaypointError("STORE_CONFIG", `${name}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return raw;
+}
+
 export function readSettings(env: Env = process.env): ServerSettings {
   return {
     lockTtlMs: positiveInt(env, "WAYPOINT_LOCK_TTL_MS", 15_000),
@@ -81,6 +103,7 @@ export function readSettings(env: Env = process.env): ServerSettings {
       .map((o) => o.trim().replace(/\/$/, ""))
       .filter(Boolean),
     retentionIntervalMs: nonNegativeInt(env, "WAYPOINT_RETENTION_INTERVAL_MS", 3_600_000),
+    retentionCron: cronSetting(env, "WAYPOINT_RETENTION_CRON"),
     pubsub: (env.WAYPOINT_PUBSUB ?? "").trim() === "" || flag(env, "WAYPOINT_PUBSUB"),
     execute: executeMode(env),
     workerConcurrency: positiveInt(env, "WAYPOINT_WORKER_CONCURRENCY", 4),

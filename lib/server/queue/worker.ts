@@ -2,7 +2,8 @@
  * `npm run worker`: a process that executes runs the web instances queued (WAYPOINT_EXECUTE=off on those).
  * It opens the same store and graph config as the server, takes WAYPOINT_WORKER_CONCURRENCY jobs at once from
  * the store's queue (queue/open.ts), looks for runs of dead workers (sweeper.ts), and relays its runs' events
- * and serves cancels through the store's pub/sub (lib/server/pubsub).
+ * and serves cancels through the store's pub/sub (lib/server/pubsub). It also registers the retention job's cron
+ * entry and runs the passes of the ticks it takes (retention.ts).
  *
  * SIGTERM / SIGINT: stop taking jobs; each run in hand stops after the checkpoint of the step in flight (the
  * thread stays "running" and is queued to continue on another worker); exit once they have, or after
@@ -24,6 +25,7 @@ import { handleJob } from "./job";
 import { QueueDispatch } from "./dispatch";
 import { openQueue } from "./open";
 import { startSweeper } from "./sweeper";
+import { startQueuedRetention } from "./retention";
 import { createCluster } from "../pubsub/cluster";
 import { serveCancels } from "../pubsub/cancel-service";
 import { openAccountsDb } from "../auth/db";
@@ -62,6 +64,9 @@ export async function runWorker(): Promise<void> {
     worker: true,
   });
   const workerId = process.env.WAYPOINT_WORKER_ID?.trim() || `${os.hostname()}:${process.pid}`;
+  // The retention policies: the queue's one cron entry, its ticks taken by whichever worker is free. First, so a
+  // refused entry (a seconds field on pg-boss) stops the start before any run job is taken.
+  await startQueuedRetention({ queue, store, graphs: graphList, settings: s, workerId });
   let inHand = 0;
   let idle: (() => void) | null = null;
   await queue.work(s.workerConcurrency, async (job, attempt) => {
