@@ -41,6 +41,12 @@ export interface ServerSettings {
   workerConcurrency: number;
   /** How long a worker stopped with SIGTERM lets its runs reach their next checkpoint (WAYPOINT_WORKER_GRACE_MS, default 30 s). */
   workerGraceMs: number;
+  /**
+   * Where a worker serves its Prometheus metrics, GET /metrics (WAYPOINT_WORKER_METRICS: a port, on 127.0.0.1, or
+   * host:port; empty: not served). A worker's figures (its runs, steps, store calls, the retention passes it ran)
+   * are its own: the web instances' /api/metrics does not see them.
+   */
+  workerMetrics: { host: string; port: number } | null;
   /** The longest a queued run job may stay with one worker before the queue offers it again (WAYPOINT_JOB_EXPIRE_SECONDS, default 1 h; pg-boss). */
   jobExpireSeconds: number;
 }
@@ -92,6 +98,16 @@ function cronSetting(env: Env, name: string): string | null {
   return raw;
 }
 
+/** "9464" (127.0.0.1) or "host:9464"; empty is null. */
+function listenSetting(env: Env, name: string): { host: string; port: number } | null {
+  const raw = env[name]?.trim();
+  if (!raw) return null;
+  const m = /^(?:(.+):)?(\d{1,5})$/.exec(raw);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port < 1 || port > 65535) throw new WaypointError("STORE_CONFIG", `${name} must be a port (1-65535) or host:port; it is "${raw}".`);
+  return { host: m[1]?.replace(/^\[|\]$/g, "") || "127.0.0.1", port };
+}
+
 export function readSettings(env: Env = process.env): ServerSettings {
   return {
     lockTtlMs: positiveInt(env, "WAYPOINT_LOCK_TTL_MS", 15_000),
@@ -108,6 +124,7 @@ export function readSettings(env: Env = process.env): ServerSettings {
     execute: executeMode(env),
     workerConcurrency: positiveInt(env, "WAYPOINT_WORKER_CONCURRENCY", 4),
     workerGraceMs: nonNegativeInt(env, "WAYPOINT_WORKER_GRACE_MS", 30_000),
+    workerMetrics: listenSetting(env, "WAYPOINT_WORKER_METRICS"),
     jobExpireSeconds: positiveInt(env, "WAYPOINT_JOB_EXPIRE_SECONDS", 3600),
   };
 }

@@ -5,6 +5,7 @@
  *
  * - The workers register one cron entry for the job (a second worker's start leaves one), take its ticks, and
  *   delete the old finished threads of the graph with a policy; the other graph's threads stay.
+ * - Each deletion is counted in the metrics of the worker that made it (WAYPOINT_WORKER_METRICS, GET /metrics).
  * - The web instance runs no retention timer: its log says the workers run the job and has no "retention
  *   policies active" line, and its metrics count no retention pass.
  *
@@ -30,6 +31,7 @@ const cases = [
     name: "Redis + BullMQ",
     make: () => redisStore("wta-ret"),
     port: 3410,
+    metricsPorts: [3420, 3421],
     cron: "*/2 * * * * *",
     waitMs: 30_000,
     /** The job scheduler entries of the maintenance queue (a sorted set of scheduler ids). */
@@ -46,6 +48,7 @@ const cases = [
     name: "PostgreSQL + pg-boss",
     make: () => postgresStore("wta_ret"),
     port: 3411,
+    metricsPorts: [3430, 3431],
     cron: "* * * * *",
     waitMs: 100_000,
     entries: async (store: TestStore) => {
@@ -73,8 +76,8 @@ for (const c of cases) {
       store = await c.make();
       const env = { ...store.env, WAYPOINT_CONFIG: CONFIG };
       server = await startServer({ ...env, WAYPOINT_EXECUTE: "off" }, { port: c.port });
-      workers.push(await startWorker(`wta-ret-1`, { ...env, WAYPOINT_RETENTION_CRON: c.cron }));
-      workers.push(await startWorker(`wta-ret-2`, { ...env, WAYPOINT_RETENTION_CRON: c.cron }));
+      for (const [i, port] of c.metricsPorts.entries())
+        workers.push(await startWorker(`wta-ret-${i + 1}`, { ...env, WAYPOINT_RETENTION_CRON: c.cron, WAYPOINT_WORKER_METRICS: String(port) }));
       api = client(server.url);
     }, 120_000);
     afterAll(async () => {
@@ -122,6 +125,18 @@ for (const c of cases) {
         // Each tick once across the workers (no tick in both logs).
         const ticks = [...logs.matchAll(/retention tick (\S+) on worker/g)].map((m) => m[1]);
         expect(new Set(ticks).size).toBe(ticks.length);
+
+        // Counted in the metrics of the workers that ran the passes (WAYPOINT_WORKER_METRICS).
+        const counted = await Promise.all(
+          c.metricsPorts.map(async (port) => {
+            const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+            expect(res.status).toBe(200);
+            const line = (await res.text()).split("\n").find((l) => l.startsWith('waypoint_retention_threads_deleted_total{graph="pipeline"}'));
+            return line ? Number(line.split(" ").at(-1)) : 0;
+          }),
+        );
+        expect(counted.reduce((a, b) => a + b, 0)).toBe(deleted);
+        expect((await fetch(`http://127.0.0.1:${c.metricsPorts[0]}/other`)).status).toBe(404);
 
         // The web instance: no timer, and no pass counted in its metrics.
         expect(server.output()).toContain("retention policies run on the workers");

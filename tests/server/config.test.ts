@@ -16,6 +16,7 @@ describe("server settings (lib/server/config.ts)", () => {
       execute: "local",
       workerConcurrency: 4,
       workerGraceMs: 30_000,
+      workerMetrics: null,
       jobExpireSeconds: 3600,
     });
   });
@@ -34,6 +35,7 @@ describe("server settings (lib/server/config.ts)", () => {
         WAYPOINT_EXECUTE: " OFF",
         WAYPOINT_WORKER_CONCURRENCY: "8",
         WAYPOINT_WORKER_GRACE_MS: "0",
+        WAYPOINT_WORKER_METRICS: "0.0.0.0:9464",
         WAYPOINT_JOB_EXPIRE_SECONDS: "60",
       }),
     ).toEqual({
@@ -48,6 +50,7 @@ describe("server settings (lib/server/config.ts)", () => {
       execute: "off",
       workerConcurrency: 8,
       workerGraceMs: 0,
+      workerMetrics: { host: "0.0.0.0", port: 9464 },
       jobExpireSeconds: 60,
     });
   });
@@ -65,6 +68,8 @@ describe("server settings (lib/server/config.ts)", () => {
     ["WAYPOINT_WORKER_CONCURRENCY", "0"],
     ["WAYPOINT_WORKER_GRACE_MS", "-5"],
     ["WAYPOINT_JOB_EXPIRE_SECONDS", "1m"],
+    ["WAYPOINT_WORKER_METRICS", "metrics"],
+    ["WAYPOINT_WORKER_METRICS", "70000"],
   ])("refuses %s=%s with one sentence naming it", (name, value) => {
     let err: unknown;
     try {

@@ -26,6 +26,8 @@ import { QueueDispatch } from "./dispatch";
 import { openQueue } from "./open";
 import { startSweeper } from "./sweeper";
 import { startQueuedRetention } from "./retention";
+import { serveWorkerMetrics } from "./worker-metrics";
+import { metrics } from "../metrics";
 import { createCluster } from "../pubsub/cluster";
 import { serveCancels } from "../pubsub/cancel-service";
 import { openAccountsDb } from "../auth/db";
@@ -43,6 +45,7 @@ export async function runWorker(): Promise<void> {
     deadlineMs: storeTimeoutMs() + 1_000,
     label: storeLabel(config.kind, "url" in config ? config.url : undefined),
     onUnavailable: (err) => outage.unavailable(err),
+    onCall: (method, ms, err) => metrics().storeCall(method, ms, err),
   });
   const outage = new OutageMonitor(
     () => store.listThreads({ limit: 1 }),
@@ -52,6 +55,9 @@ export async function runWorker(): Promise<void> {
   const graphs = new GraphRegistry(store, graphList);
   const runs = new RunManager(store, graphs, bus);
   attachRunLog(bus, runs);
+  metrics().attach(store, runs, bus);
+  // Its figures (runs, steps, store calls, retention passes) served on a port of its own, when asked for.
+  const stopMetrics = s.workerMetrics ? await serveWorkerMetrics(s.workerMetrics) : null;
   // The web instances' SSE streams see this worker's checkpoints, and their cancels and multitask strategies
   // reach its runs, through the store's pub/sub (as between web instances).
   const cluster = await createCluster(config, s.pubsub);
@@ -106,6 +112,7 @@ export async function runWorker(): Promise<void> {
     if ((await Promise.race([drained, grace])) === "late")
       log().warn({ inHand }, "runs still in hand after the grace period: exiting; other workers continue them once their locks expire");
     await queue.close().catch((err) => log().error(errFields(err), "closing the job queue failed"));
+    await stopMetrics?.().catch(() => {});
     await cluster.close().catch(() => {});
     await accounts.close().catch(() => {});
     await store.close().catch(() => {});
