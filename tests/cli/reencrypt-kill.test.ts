@@ -1,5 +1,5 @@
 /**
- * `npx waypoint reencrypt` killed mid-run (issue 14), on SQLite and PostgreSQL: a store written with K1 (enough
+ * `npx waypoint reencrypt` killed mid-run (issue 14), on SQLite, PostgreSQL and Redis: a store written with K1 (enough
  * threads that the command runs for seconds), `reencrypt` started as a real child process with K2 current and K1
  * in WAYPOINT_ENCRYPTION_KEYS_OLD, SIGKILLed once some checkpoints are under K2 and others still under K1, then run
  * again to completion. Afterwards every checkpoint reads with K2 alone, identical to before (each checkpoint's
@@ -10,6 +10,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import path from "node:path";
 import Database from "better-sqlite3";
+import Redis from "ioredis";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { createKeyring, type Keyring } from "@/lib/checkpoint/crypto";
@@ -18,7 +19,7 @@ import type { CheckpointStore } from "@/lib/checkpoint/types";
 import { checkpointDigest, threadCheckpoints } from "@/lib/cli/archive";
 import { storeConfigFromUrl } from "@/lib/cli/store-url";
 import { seed } from "./seed";
-import { freshStore, serversUp, type TestStoreUrl } from "./stores";
+import { freshStore, REDIS_URL, serversUp, type TestStoreUrl } from "./stores";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const BIN = path.join(ROOT, "bin/waypoint.mjs");
@@ -44,6 +45,23 @@ async function rowsWith(s: TestStoreUrl, needle: string): Promise<number> {
       db.close();
     }
   }
+  if (s.kind === "redis") {
+    const prefix = new URL(s.url).searchParams.get("prefix")!;
+    const r = new Redis(REDIS_URL);
+    try {
+      let n = 0;
+      let cursor = "0";
+      do {
+        const [next, keys] = await r.scan(cursor, "MATCH", `${prefix}checkpoint:*`, "COUNT", 1000);
+        const hashes = await Promise.all(keys.map((k) => r.hvals(k)));
+        n += hashes.filter((values) => values.some((v) => v.includes(needle))).length;
+        cursor = next;
+      } while (cursor !== "0");
+      return n;
+    } finally {
+      r.disconnect();
+    }
+  }
   const c = new pg.Client({ connectionString: s.url });
   await c.connect();
   try {
@@ -67,9 +85,9 @@ async function snapshot(store: CheckpointStore): Promise<Map<string, string>> {
   return out;
 }
 
-const SIZES = { sqlite: 1500, postgres: 600 } as const;
+const SIZES = { sqlite: 1500, postgres: 600, redis: 600 } as const;
 
-describe.each(["sqlite", "postgres"] as const)("waypoint reencrypt killed mid-run on %s", (kind) => {
+describe.each(["sqlite", "postgres", "redis"] as const)("waypoint reencrypt killed mid-run on %s", (kind) => {
   const k1 = newKey();
   const k2 = newKey();
   let s: TestStoreUrl;
