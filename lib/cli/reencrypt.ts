@@ -20,15 +20,57 @@ export interface ReencryptReport extends ResealCounts {
   ms: number;
 }
 
-/** Long enough for any one thread's rewrite; released as soon as the thread is done. */
-const LOCK_TTL_MS = 10 * 60_000;
+/**
+ * The thread's run lock while it is rewritten: a short lease, renewed every third of it while the rewrite goes on
+ * and released when the thread is done. Short so that the lock of a reencrypt that was killed (SIGKILL, a lost
+ * machine) lapses soon: the next reencrypt waits for it and finishes that thread, instead of leaving it behind
+ * as "busy" for as long as a long lease would.
+ */
+const LOCK_TTL_MS = 30_000;
+/** Every reencrypt's lock owner starts so: another reencrypt's lock is waited for, a run's is skipped. */
+const OWNER_PREFIX = "waypoint-reencrypt-";
+/** How long to wait for another reencrypt's lock on one thread before reporting the thread busy. */
+const WAIT_OTHER_MS = 5 * 60_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Takes the thread's lock for this reencrypt. A run's lock: false (the thread is reported busy, a later run of
+ * the command does it). Another reencrypt's: waited for — a killed one's lapses within LOCK_TTL_MS, a live one
+ * releases it when the thread is done (and then every value is current: this pass finds nothing to rewrite).
+ */
+async function lockThread(store: CheckpointStore, threadId: string, owner: string): Promise<boolean> {
+  const giveUp = Date.now() + WAIT_OTHER_MS;
+  for (;;) {
+    const got = await store.acquireLock(threadId, owner, LOCK_TTL_MS);
+    if (got.acquired) return true;
+    if (!got.owner.startsWith(OWNER_PREFIX) || Date.now() > giveUp) return false;
+    await sleep(1_000);
+  }
+}
+
+/** Renews the lock while `work` goes on (acquireLock by the same owner renews it). */
+async function holdingLock<T>(store: CheckpointStore, threadId: string, owner: string, work: () => Promise<T>): Promise<T> {
+  const renew = setInterval(() => {
+    // A failed renewal (the store down a moment) is not fatal: each checkpoint is still rewritten atomically and
+    // checked against its pending writes; only a run could then save into the thread meanwhile, adding new rows.
+    store.acquireLock(threadId, owner, LOCK_TTL_MS).catch(() => {});
+  }, LOCK_TTL_MS / 3);
+  try {
+    return await work();
+  } finally {
+    clearInterval(renew);
+  }
+}
 
 /**
  * Moves every sealed value of the selected threads to the ring's current key, in place (lib/checkpoint/reseal.ts
  * and reseal-rows.ts say how, and why it is safe to interrupt). Each thread is rewritten under its run lock, so
  * no run saves into it meanwhile; a thread whose lock a run holds is skipped and reported (`busy`). A value no
  * configured key opens stops the command with the ENCRYPTION_KEY error, naming the thread: rows already
- * rewritten stay rewritten, and a second run after fixing the key ring carries on.
+ * rewritten stay rewritten, and a second run after fixing the key ring carries on. So does a second run after
+ * the command was killed: every checkpoint is wholly old or wholly new (both readable while the old key is
+ * configured), and the killed run's lock on its last thread lapses within LOCK_TTL_MS, which the second waits out.
  */
 export async function reencrypt(
   store: CheckpointStore,
@@ -54,21 +96,21 @@ export async function reencrypt(
     ms: 0,
     ...r.counts,
   };
-  const owner = `waypoint-reencrypt-${randomBytes(6).toString("hex")}`;
+  const owner = `${OWNER_PREFIX}${randomBytes(6).toString("hex")}`;
   const backend = await resealBackend(config);
   try {
     for await (const thread of selectThreads(store, sel)) {
       report.threads++;
       options.progress?.total?.(thread.checkpointCount);
       const t = thread.threadId;
-      const locked = options.dryRun || (await store.acquireLock(t, owner, LOCK_TTL_MS)).acquired;
+      const locked = options.dryRun || (await lockThread(store, t, owner));
       if (!locked) {
         report.busy.push(t);
         options.progress?.tick?.(thread.checkpointCount, t);
         continue;
       }
       try {
-        const done = await backend.thread(t, r, !!options.dryRun);
+        const done = options.dryRun ? await backend.thread(t, r, true) : await holdingLock(store, t, owner, () => backend.thread(t, r, false));
         report.checkpoints += done.checkpoints;
         report.rewritten += done.rewritten;
         options.progress?.tick?.(done.checkpoints, t);

@@ -9,9 +9,10 @@ import { settings } from "./config";
 /**
  * The periodic retention job: each graph's `retention` policy from waypoint.config.ts, applied shortly after
  * start and then every WAYPOINT_RETENTION_INTERVAL_MS (settings(): default one hour; 0 turns the job off). Every server
- * process runs it; the passes are idempotent and each change holds the thread's lock (lib/checkpoint/retention.ts),
- * so several processes doing it at once delete nothing twice. (Once runs go through a shared queue, the job
- * moves onto it.) Each pass is logged, and counted in waypoint_retention_*_total.
+ * process without a queue runs this timer; the passes are idempotent and each change holds the thread's lock
+ * (lib/checkpoint/retention.ts), so several processes doing it at once delete nothing twice. With a queue (workers),
+ * the passes run on the queue's cron instead, in whichever worker takes the tick (queue/retention.ts), and web
+ * instances run no timer. Each pass is logged, and counted in waypoint_retention_*_total.
  */
 /** One pass over every graph with a policy. Errors of one graph are logged; the others still run. */
 export async function retentionPass(store: CheckpointStore, graphs: GraphDefinition[], now = Date.now()): Promise<Map<string, RetentionReport>> {

@@ -111,7 +111,11 @@ async function create(): Promise<Runtime> {
   await announceFirstAdmin(access).catch((err) => log().error(errFields(err), "could not prepare the first-admin link"));
   // Threads a killed process left "running" continue by themselves.
   runs.resumeOrphans().catch((err) => log().error(errFields(err), "crash recovery failed"));
-  startRetention(store, graphList);
+  // With a queue, the workers run the retention policies on the queue's cron (queue/retention.ts); a timer here
+  // too would only repeat their passes in every web instance.
+  if (!jobs) startRetention(store, graphList);
+  else if (graphList.some((g) => g.retention))
+    log().info({ queue: jobs.kind }, `retention policies run on the workers through ${jobs.kind}; no retention timer here`);
   return { store, graphs, runs, bus, cluster, queue, access, outage, schedules };
 }
 

@@ -17,6 +17,7 @@ import { EventBus } from "@/lib/server/events";
 import { GraphRegistry } from "@/lib/server/graphs";
 import { metrics } from "@/lib/server/metrics";
 import { retentionPass } from "@/lib/server/retention";
+import { intervalCron, retentionCron } from "@/lib/server/queue/retention";
 import { RunManager } from "@/lib/server/runs";
 
 const DAY = 86_400_000;
@@ -89,5 +90,30 @@ describe("retention policies from the graph config", () => {
       statuses: ["done"],
       keepInterrupted: true,
     });
+  });
+
+  it("with a queue, the interval becomes a cron entry at or under it; WAYPOINT_RETENTION_CRON wins; off when 0 or no policy", () => {
+    const cases: [number, string][] = [
+      [3_600_000, "0 * * * *"],
+      [600_000, "*/10 * * * *"],
+      [45 * 60_000, "*/30 * * * *"],
+      [7 * 60_000, "*/6 * * * *"],
+      [90_000, "* * * * *"],
+      [1_000, "* * * * *"],
+      [5 * 3_600_000, "0 */4 * * *"],
+      [12 * 3_600_000, "0 */12 * * *"],
+      [86_400_000, "0 0 * * *"],
+      [7 * 86_400_000, "0 0 * * *"],
+    ];
+    for (const [ms, cron] of cases) expect(intervalCron(ms), `${ms} ms`).toBe(cron);
+    expect(retentionCron({ retentionIntervalMs: 3_600_000, retentionCron: null }, graphs)).toBe("0 * * * *");
+    expect(retentionCron({ retentionIntervalMs: 3_600_000, retentionCron: "30 2 * * *" }, graphs)).toBe("30 2 * * *");
+    expect(retentionCron({ retentionIntervalMs: 0, retentionCron: "30 2 * * *" }, graphs)).toBeNull();
+    expect(
+      retentionCron(
+        { retentionIntervalMs: 3_600_000, retentionCron: null },
+        graphs.map((g) => ({ ...g, retention: null })),
+      ),
+    ).toBeNull();
   });
 });

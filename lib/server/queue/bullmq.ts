@@ -7,6 +7,9 @@ import { redisWaitingRuns } from "./waiting-redis";
 /** Where the job schedulers put their fires (scheduled runs): a queue of its own beside the run queue. */
 const SCHEDULE_QUEUE = "waypoint-schedules";
 type ScheduleFire = { scheduleId: string };
+/** The retention job's fires (queue/retention.ts): a queue of their own, with one job scheduler. */
+const MAINTENANCE_QUEUE = "waypoint-maintenance";
+const RETENTION_SCHEDULER = "retention";
 
 /**
  * The queue on Redis: BullMQ, under the store's key prefix. A worker holds a lock on each job it works on and
@@ -25,7 +28,10 @@ export async function openBullMq(url: string, opts: { prefix: string; lockMs: nu
   // The schedulers' fires go to a queue of their own, so the run queue's jobs stay run jobs.
   const schedules = new Queue<ScheduleFire>(SCHEDULE_QUEUE, { connection, prefix });
   schedules.on("error", (err) => log().error(errFields(err), `job queue (BullMQ): ${err.message}`));
+  const maintenance = new Queue(MAINTENANCE_QUEUE, { connection, prefix });
+  maintenance.on("error", (err) => log().error(errFields(err), `job queue (BullMQ): ${err.message}`));
   let worker: Worker<RunJob> | null = null;
+  let retentionWorker: Worker | null = null;
   let scheduleWorker: Worker<ScheduleFire> | null = null;
   const kept = { removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } };
   return {
@@ -115,15 +121,38 @@ export async function openBullMq(url: string, opts: { prefix: string; lockMs: nu
       scheduleWorker.on("error", (err) => log().error(errFields(err), `job queue worker (BullMQ): ${err.message}`));
       await scheduleWorker.waitUntilReady();
     },
+    async setRetention(cron) {
+      if (cron === null) return void (await maintenance.removeJobScheduler(RETENTION_SCHEDULER));
+      // Upserting the same pattern again (every worker's start) keeps the entry and its next tick.
+      await maintenance.upsertJobScheduler(
+        RETENTION_SCHEDULER,
+        { pattern: cron, tz: "UTC" },
+        { name: "retention", data: {}, opts: { attempts: 2, backoff: { type: "fixed", delay: 30_000 }, ...kept } },
+      );
+    },
+    async workRetention(handler) {
+      retentionWorker = new Worker(MAINTENANCE_QUEUE, async (job: Job) => handler(job.id ?? `retention:${job.timestamp}`), {
+        connection,
+        prefix,
+        concurrency: 1,
+        // Renewed while the pass goes on; a killed worker's tick is offered again once it lapses (harmless).
+        lockDuration: opts.lockMs,
+      });
+      retentionWorker.on("error", (err) => log().error(errFields(err), `job queue worker (BullMQ): ${err.message}`));
+      await retentionWorker.waitUntilReady();
+    },
     async stopTaking() {
       // Stop fetching; jobs in hand go on (the caller waits for them).
       await worker?.pause(true);
       await scheduleWorker?.pause(true);
+      await retentionWorker?.pause(true);
     },
     async close() {
       await worker?.close();
       await scheduleWorker?.close();
+      await retentionWorker?.close();
       await schedules.close();
+      await maintenance.close();
       await queue.close();
       connection.disconnect();
     },

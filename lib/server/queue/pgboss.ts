@@ -5,6 +5,8 @@ import { pgWaitingRuns } from "./waiting-pg";
 
 /** Each schedule has its own queue: pg-boss v10 keeps one cron entry per queue name. */
 const SCHEDULE_PREFIX = "waypoint-schedule.";
+/** The retention job's queue and cron entry (one per deployment). */
+const RETENTION_QUEUE = "waypoint-retention";
 
 /**
  * The queue on PostgreSQL: pg-boss (v10, the newest major that runs on Node 20), in its own schema of the
@@ -51,6 +53,14 @@ export async function openPgBoss(url: string, opts: { expireInSeconds: number; p
   const scheduleWork = new Map<string, string>();
   let scheduleSync: NodeJS.Timeout | null = null;
   const waiting = await pgWaitingRuns(boss.getDb());
+  // A pass that throws (rare: retentionPass logs each graph's failure itself) is tried once more; a pass still
+  // going after expireInSeconds is offered again, which is harmless (passes are idempotent).
+  const ensureRetentionQueue = async () => {
+    if (await boss.getQueue(RETENTION_QUEUE)) return;
+    await boss
+      .createQueue(RETENTION_QUEUE, { name: RETENTION_QUEUE, retryLimit: 1, retryDelay: 30, expireInSeconds: opts.expireInSeconds })
+      .catch((err: Error) => log().debug(errFields(err), "retention queue already exists"));
+  };
   return {
     kind: "pg-boss",
     waiting,
@@ -150,6 +160,15 @@ export async function openPgBoss(url: string, opts: { expireInSeconds: number; p
         scheduleSync = setTimeout(() => void loop(), 5_000);
       };
       await loop();
+    },
+    async setRetention(cron) {
+      if (cron === null) return void (await boss.unschedule(RETENTION_QUEUE));
+      await ensureRetentionQueue();
+      await boss.schedule(RETENTION_QUEUE, cron, {}, { tz: "UTC" });
+    },
+    async workRetention(handler) {
+      await ensureRetentionQueue();
+      workers.push(await boss.work(RETENTION_QUEUE, { batchSize: 1, pollingIntervalSeconds: 2 }, async ([job]) => handler(job.id)));
     },
     async stopTaking() {
       if (scheduleSync) clearTimeout(scheduleSync);

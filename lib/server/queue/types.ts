@@ -62,6 +62,13 @@ export interface RunQueue {
   /** Workers: takes the schedulers' fires; `fireId` is unique per tick (the same on a second delivery). */
   workSchedules(handler: (scheduleId: string, fireId: string) => Promise<void>): Promise<void>;
   /**
+   * The retention job (retention.ts): registers (or replaces) its one cron entry, in UTC — `null` removes it. Like
+   * a schedule's, the entry fires once per tick across all workers (pg-boss: at most once a minute).
+   */
+  setRetention(cron: string | null): Promise<void>;
+  /** Workers: takes the retention job's fires, one at a time per worker; `tickId` is unique per tick. */
+  workRetention(handler: (tickId: string) => Promise<void>): Promise<void>;
+  /**
    * Whether this delivery (`attempt`) of the run job is no longer the job's current one: `reclaim` offered it
    * again meanwhile. Absent on BullMQ (its job lock already says so).
    */

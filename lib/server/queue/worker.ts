@@ -2,7 +2,8 @@
  * `npm run worker`: a process that executes runs the web instances queued (WAYPOINT_EXECUTE=off on those).
  * It opens the same store and graph config as the server, takes WAYPOINT_WORKER_CONCURRENCY jobs at once from
  * the store's queue (queue/open.ts), looks for runs of dead workers (sweeper.ts), and relays its runs' events
- * and serves cancels through the store's pub/sub (lib/server/pubsub).
+ * and serves cancels through the store's pub/sub (lib/server/pubsub). It also registers the retention job's cron
+ * entry and runs the passes of the ticks it takes (retention.ts).
  *
  * SIGTERM / SIGINT: stop taking jobs; each run in hand stops after the checkpoint of the step in flight (the
  * thread stays "running" and is queued to continue on another worker); exit once they have, or after
@@ -24,6 +25,9 @@ import { handleJob } from "./job";
 import { QueueDispatch } from "./dispatch";
 import { openQueue } from "./open";
 import { startSweeper } from "./sweeper";
+import { startQueuedRetention } from "./retention";
+import { serveWorkerMetrics } from "./worker-metrics";
+import { metrics } from "../metrics";
 import { createCluster } from "../pubsub/cluster";
 import { serveCancels } from "../pubsub/cancel-service";
 import { openAccountsDb } from "../auth/db";
@@ -41,6 +45,7 @@ export async function runWorker(): Promise<void> {
     deadlineMs: storeTimeoutMs() + 1_000,
     label: storeLabel(config.kind, "url" in config ? config.url : undefined),
     onUnavailable: (err) => outage.unavailable(err),
+    onCall: (method, ms, err) => metrics().storeCall(method, ms, err),
   });
   const outage = new OutageMonitor(
     () => store.listThreads({ limit: 1 }),
@@ -50,6 +55,9 @@ export async function runWorker(): Promise<void> {
   const graphs = new GraphRegistry(store, graphList);
   const runs = new RunManager(store, graphs, bus);
   attachRunLog(bus, runs);
+  metrics().attach(store, runs, bus);
+  // Its figures (runs, steps, store calls, retention passes) served on a port of its own, when asked for.
+  const stopMetrics = s.workerMetrics ? await serveWorkerMetrics(s.workerMetrics) : null;
   // The web instances' SSE streams see this worker's checkpoints, and their cancels and multitask strategies
   // reach its runs, through the store's pub/sub (as between web instances).
   const cluster = await createCluster(config, s.pubsub);
@@ -62,6 +70,9 @@ export async function runWorker(): Promise<void> {
     worker: true,
   });
   const workerId = process.env.WAYPOINT_WORKER_ID?.trim() || `${os.hostname()}:${process.pid}`;
+  // The retention policies: the queue's one cron entry, its ticks taken by whichever worker is free. First, so a
+  // refused entry (a seconds field on pg-boss) stops the start before any run job is taken.
+  await startQueuedRetention({ queue, store, graphs: graphList, settings: s, workerId });
   let inHand = 0;
   let idle: (() => void) | null = null;
   await queue.work(s.workerConcurrency, async (job, attempt) => {
@@ -101,6 +112,7 @@ export async function runWorker(): Promise<void> {
     if ((await Promise.race([drained, grace])) === "late")
       log().warn({ inHand }, "runs still in hand after the grace period: exiting; other workers continue them once their locks expire");
     await queue.close().catch((err) => log().error(errFields(err), "closing the job queue failed"));
+    await stopMetrics?.().catch(() => {});
     await cluster.close().catch(() => {});
     await accounts.close().catch(() => {});
     await store.close().catch(() => {});

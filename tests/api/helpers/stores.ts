@@ -23,8 +23,9 @@ export async function sqliteStore(): Promise<TestStore> {
 
 const PG_ADMIN = process.env.WAYPOINT_TEST_PG_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
-export async function postgresStore(): Promise<TestStore> {
-  const db = `waypoint_api_${randomBytes(5).toString("hex")}`;
+/** `prefix`: the database name's start (a test run by someone who shares the server names its own). */
+export async function postgresStore(prefix = "waypoint_api"): Promise<TestStore> {
+  const db = `${prefix}_${randomBytes(5).toString("hex")}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN });
   try {
     await admin.connect();
@@ -65,9 +66,9 @@ export async function memoryStore(): Promise<TestStore> {
 const REDIS_URL = process.env.WAYPOINT_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 /** A private key prefix on the shared Redis, whose keys are deleted afterwards. */
-export async function redisStore(): Promise<TestStore> {
+export async function redisStore(name = "wp-api"): Promise<TestStore> {
   const { default: Redis } = await import("ioredis");
-  const prefix = `wp-api-${randomBytes(5).toString("hex")}:`;
+  const prefix = `${name}-${randomBytes(5).toString("hex")}:`;
   const tmp = tempDir("api-redis");
   const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
