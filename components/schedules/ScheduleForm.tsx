@@ -31,10 +31,20 @@ export function ScheduleForm({ firedBy, editing, onDone }: { firedBy?: string; e
   const update = useScheduleMutation((body: Parameters<typeof schedulesApi.update>[1]) => schedulesApi.update(editing!.scheduleId, body));
   const save = editing ? update : create;
   const [picked, setPicked] = useState(editing?.graphId ?? "");
-  const [cron, setCron] = useState(editing?.cron ?? "0 9 * * *");
-  const [timezone, setTimezone] = useState(editing?.timezone ?? "UTC");
-  const [threadId, setThreadId] = useState(editing?.threadId ?? "");
+  const [cron, setCronValue] = useState(editing?.cron ?? "0 9 * * *");
+  const [timezone, setTimezoneValue] = useState(editing?.timezone ?? "UTC");
+  const [threadId, setThreadIdValue] = useState(editing?.threadId ?? "");
   const [drafts, setDrafts] = useState<Record<string, string>>(editing ? { [editing.graphId]: pretty(editing.input) } : {});
+  // The server's refusal stays until the refused field is changed: then it no longer describes what is shown.
+  const edited =
+    <T,>(set: (v: T) => void) =>
+    (v: T) => {
+      if (save.error) save.reset();
+      set(v);
+    };
+  const setCron = edited(setCronValue);
+  const setTimezone = edited(setTimezoneValue);
+  const setThreadId = edited(setThreadIdValue);
   const list = graphs.data ?? [];
   const graph = list.find((g) => g.graphId === picked) ?? (editing ? undefined : list[0]);
   const graphId = editing?.graphId ?? graph?.graphId ?? "";
