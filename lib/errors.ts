@@ -74,6 +74,8 @@ export const isGraphValidationError = guard("INVALID_GRAPH");
 export const isInvalidUpdate = guard("INVALID_UPDATE");
 export const isStateValidationError = guard("INVALID_STATE");
 export const isThreadBusy = guard("THREAD_BUSY");
+/** A save refused because its run no longer holds the thread's lock (SaveOptions.lockOwner; details.fenced). */
+export const isFencedOut = (err: unknown): err is WaypointError => isThreadBusy(err) && err.details.fenced === true;
 export const isNodeFailed = guard("NODE_FAILED");
 export const isRecursionLimit = guard("RECURSION_LIMIT");
 export const isNoPendingInterrupt = guard("NO_PENDING_INTERRUPT");

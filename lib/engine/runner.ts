@@ -1,4 +1,4 @@
-import { WaypointError, checkpointNotFound, isThreadBusy, isWaypointError, staleCheckpoint } from "../errors";
+import { WaypointError, checkpointNotFound, isFencedOut, isWaypointError, staleCheckpoint } from "../errors";
 import { assertSafeId, newCheckpointId } from "../checkpoint/ids";
 import {
   INPUT_NODE,
@@ -402,11 +402,12 @@ class Run {
     const { config } = this.rc;
     // Every save is fenced by the run's lock: a run that lost it (stalled past its lease while another process
     // took the thread over) writes nothing more.
-    let options: SaveOptions = { lockOwner: this.lock.owner };
+    const options: SaveOptions = { lockOwner: this.lock.owner };
     if (status === "running") options.thread = { status, error: null, ...(config.graphId ? { graphId: config.graphId } : {}) };
     else if (status) {
       const owner = config.maxCheckpoints ? null : await this.lock.handOff();
-      options = { ...options, thread: { status, error: null }, ...(owner ? { releaseLock: owner } : {}) };
+      options.thread = { status, error: null };
+      if (owner) options.releaseLock = owner;
     }
     const draft: NewCheckpoint = {
       id: newCheckpointId(),
@@ -425,7 +426,7 @@ class Run {
       w.saved = this.lastSaved = await this.store.save(draft, options);
     } catch (err) {
       // Fenced out: the thread is another process's now. Aborts the run (onLost) without a further write.
-      if (isThreadBusy(err) && err.details.fenced === true) this.lock.markLost();
+      if (isFencedOut(err)) this.lock.markLost();
       throw err;
     }
     w.savedStatus = status;

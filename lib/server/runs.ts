@@ -1,6 +1,6 @@
 import "server-only";
 import { v7 as uuidv7 } from "uuid";
-import { WaypointError, isStoreUnavailable, isThreadBusy, isWaypointError } from "../errors";
+import { WaypointError, isFencedOut, isStoreUnavailable, isThreadBusy, isWaypointError } from "../errors";
 import type { CheckpointStore } from "../checkpoint/types";
 import type { RunResult } from "../engine/types";
 import type { GraphRegistry } from "./graphs";
@@ -271,7 +271,7 @@ export class RunManager {
 
 /** The run stopped because its lock is another process's now (a failed renewal or a fenced save). */
 function lostLock(err: unknown): boolean {
-  return isThreadBusy(err) && (err.details.lost === true || err.details.fenced === true);
+  return isFencedOut(err) || (isThreadBusy(err) && err.details.lost === true);
 }
 
 function describe(err: unknown): string {

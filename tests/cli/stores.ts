@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import Redis from "ioredis";
 import pg from "pg";
+import { dropRedisPrefix } from "../api/helpers/redis";
 
 export const PG_ADMIN = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -52,20 +53,7 @@ export async function freshStore(kind: TestStoreUrl["kind"]): Promise<TestStoreU
       return {
         kind,
         url: `${REDIS_URL}?prefix=${encodeURIComponent(prefix)}`,
-        drop: async () => {
-          const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-          await r.connect();
-          try {
-            let cursor = "0";
-            do {
-              const [next, keys] = await r.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-              if (keys.length) await r.del(...keys);
-              cursor = next;
-            } while (cursor !== "0");
-          } finally {
-            r.disconnect();
-          }
-        },
+        drop: () => dropRedisPrefix(REDIS_URL, prefix),
       };
     }
   }

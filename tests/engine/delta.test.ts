@@ -11,10 +11,10 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { createStore, type StoreConfig } from "@/lib/checkpoint/factory";
+import { dropRedisPrefix } from "../api/helpers/redis";
 import type { Checkpoint, CheckpointStore } from "@/lib/checkpoint/types";
 import { END, START, StateGraph, appendReducer, interrupt, mergeReducer, sumReducer, type CompiledGraph } from "@/lib/engine";
 
@@ -68,27 +68,11 @@ const backends: { name: string; config(): Promise<StoreConfig> }[] = [
     name: "redis",
     config: async () => {
       const prefix = `wp-delta-engine:${randomBytes(5).toString("hex")}:`;
-      cleanups.push(() => dropRedisPrefix(prefix));
+      cleanups.push(() => dropRedisPrefix(redisUrl, prefix));
       return { kind: "redis", url: redisUrl, prefix };
     },
   },
 ];
-
-/** Deletes every key under `prefix` (SCAN is fine in tests): the shared Redis keeps nothing of this file's runs. */
-async function dropRedisPrefix(prefix: string) {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== "0");
-  } finally {
-    redis.disconnect();
-  }
-}
 
 /** Keeps every saved checkpoint's state text, from what the store returned at save time. */
 class Saved {

@@ -1,5 +1,5 @@
 import { Command } from "@langchain/langgraph";
-import { WaypointError, isStoreUnavailable, isThreadBusy, isWaypointError, staleCheckpoint } from "../../errors";
+import { WaypointError, isFencedOut, isStoreUnavailable, isWaypointError, staleCheckpoint } from "../../errors";
 import { assertSafeId } from "../../checkpoint/ids";
 import type { Checkpoint, ThreadError, ThreadStatus } from "../../checkpoint/types";
 import { ThreadLock } from "../../engine/thread-lock";
@@ -87,7 +87,7 @@ export async function* runLangGraph(g: LangGraphHost, input: State | null, opts:
     for (const id of saved.splice(0)) yield { type: "checkpoint", threadId, checkpoint: await store.load(id) };
     if (failure && isStoreUnavailable(failure)) throw failure; // the run manager continues it once the store answers
     // A save fenced out (another process took the thread over): the thread is that process's; write nothing.
-    if (isThreadBusy(failure) && failure.details.fenced === true) lock.markLost();
+    if (isFencedOut(failure)) lock.markLost();
     if (lock.lost) throw new WaypointError("THREAD_BUSY", `The run lost the lock of thread "${threadId}".`, { threadId, lost: true });
 
     // The checkpoint the run stopped at (fresh: LangGraph adds its interrupt / error writes after the save).
