@@ -71,8 +71,44 @@ async function vitest(lane, name, args, env = {}) {
     lane.log(`vitest ${name}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests} skipped`);
     if (report.numTotalTests === 0) return `vitest ${name} ran no test.`;
   }
-  if (code !== 0) return `vitest ${name} failed (exit ${code}).`;
+  if (code !== 0) return `vitest ${name} failed (exit ${code}).${failedTests(report)}`;
 }
+
+/**
+ * The failing tests of a vitest JSON report, one line each (file › name: first line of the message), so that the
+ * end of the log (what survives when only its tail is kept) says what failed, not only that something did.
+ */
+function failedTests(report) {
+  const lines = [];
+  for (const file of report?.testResults ?? []) {
+    const rel = path.relative(root, file.name ?? "");
+    const failed = (file.assertionResults ?? []).filter((t) => t.status === "failed");
+    if (failed.length === 0 && file.status === "failed") lines.push(`${rel}: ${firstLine(file.message)}`);
+    for (const t of failed) lines.push(`${rel} › ${t.fullName ?? t.title}: ${firstLine(t.failureMessages?.[0])}`);
+  }
+  return lines.length ? `\n    ${lines.slice(0, 20).join("\n    ")}` : "";
+}
+
+/** The failing Playwright tests of its JSON report, one line each (file › title: first line of the error). */
+function failedSpecs(report) {
+  const lines = [];
+  const walk = (suite) => {
+    for (const spec of suite.specs ?? [])
+      for (const t of spec.tests ?? [])
+        if (t.status === "unexpected") lines.push(`${spec.file} › ${spec.title}: ${firstLine(t.results?.at(-1)?.error?.message)}`);
+    for (const child of suite.suites ?? []) walk(child);
+  };
+  for (const suite of report?.suites ?? []) walk(suite);
+  return lines.length ? `\n    ${lines.slice(0, 20).join("\n    ")}` : "";
+}
+
+const firstLine = (text) =>
+  String(text ?? "")
+    .replace(/\x1b\[[0-9;]*m/g, "")
+    .split("\n")
+    .find((l) => l.trim())
+    ?.trim()
+    .slice(0, 300) ?? "";
 
 /** A named lane: `fn` gets { run, log } writing lines prefixed "[name] " and resolves to a failure sentence or nothing. */
 function lane(name, fn) {
@@ -220,13 +256,14 @@ await stage("C: end-to-end (Playwright) | core HTTP suites (Node 24)", [
     const code = await l.run("npx", ["playwright", "test", "--reporter=list,json"], {
       env: { PLAYWRIGHT_JSON_OUTPUT_FILE: out, PLAYWRIGHT_JSON_OUTPUT_NAME: out, WAYPOINT_BUILT: "1" },
     });
-    const stats = readJson(out)?.stats;
+    const report = readJson(out);
+    const stats = report?.stats;
     if (stats) {
       totals.passed += (stats.expected ?? 0) + (stats.flaky ?? 0);
       totals.failed += stats.unexpected ?? 0;
       totals.skipped += stats.skipped ?? 0;
     }
-    if (code !== 0) return `Playwright failed (exit ${code}).`;
+    if (code !== 0) return `Playwright failed (exit ${code}).${failedSpecs(report)}`;
   }),
   lane("api-node24", async (l) => {
     const n = await node24Env(l);
