@@ -56,7 +56,8 @@ const selectOptions = (c: Command) =>
 
 /** A progress bar on stderr in a terminal (checkpoints done of those announced so far); silent otherwise. */
 function progressBar(enabled: boolean): Progress & { stop(): void } {
-  if (!enabled || !process.stderr.isTTY) return { stop() {} };
+  const note = (message: string) => void process.stderr.write(`${message}\n`);
+  if (!enabled || !process.stderr.isTTY) return { note, stop() {} };
   const bar = new cliProgress.SingleBar(
     { stream: process.stderr, format: "{bar} {value}/{total} checkpoints · {thread}", hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
@@ -72,6 +73,12 @@ function progressBar(enabled: boolean): Progress & { stop(): void } {
     },
     tick(n, threadId) {
       bar.increment(n, { thread: threadId });
+    },
+    note(message) {
+      // Above the bar, which is drawn again below it.
+      if (started) process.stderr.write("\r\x1b[2K");
+      note(message);
+      if (started) bar.render();
     },
     stop() {
       if (started) bar.stop();

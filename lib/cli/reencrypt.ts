@@ -39,12 +39,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * the command does it). Another reencrypt's: waited for — a killed one's lapses within LOCK_TTL_MS, a live one
  * releases it when the thread is done (and then every value is current: this pass finds nothing to rewrite).
  */
-async function lockThread(store: CheckpointStore, threadId: string, owner: string): Promise<boolean> {
+async function lockThread(store: CheckpointStore, threadId: string, owner: string, progress?: Progress): Promise<boolean> {
   const giveUp = Date.now() + WAIT_OTHER_MS;
-  for (;;) {
+  for (let said = false; ; said = true) {
     const got = await store.acquireLock(threadId, owner, LOCK_TTL_MS);
     if (got.acquired) return true;
     if (!got.owner.startsWith(OWNER_PREFIX) || Date.now() > giveUp) return false;
+    // Said once per thread, so a wait of up to LOCK_TTL_MS does not look like a hang.
+    if (!said)
+      progress?.note?.(
+        `Thread ${threadId} is being re-encrypted by another reencrypt (${got.owner}): waiting for it to finish, or for its lock to lapse within ${LOCK_TTL_MS / 1000} s if it was stopped.`,
+      );
     await sleep(1_000);
   }
 }
@@ -103,7 +108,7 @@ export async function reencrypt(
       report.threads++;
       options.progress?.total?.(thread.checkpointCount);
       const t = thread.threadId;
-      const locked = options.dryRun || (await lockThread(store, t, owner));
+      const locked = options.dryRun || (await lockThread(store, t, owner, options.progress));
       if (!locked) {
         report.busy.push(t);
         options.progress?.tick?.(thread.checkpointCount, t);

@@ -21,6 +21,8 @@ import { auditEntries, checkAuditRow, importAuditEntry, type AuditDb } from "./a
 export interface Progress {
   total?(n: number): void;
   tick?(checkpoints: number, threadId: string): void;
+  /** A line for the operator about a wait or a skip the figures alone would not explain. */
+  note?(message: string): void;
 }
 
 export interface TransferReport {

@@ -13,7 +13,7 @@ import { createStore } from "@/lib/checkpoint/factory";
 import type { CheckpointStore } from "@/lib/checkpoint/types";
 import type { GraphDefinition } from "@/lib/config/graph";
 import { loadGraphConfig } from "@/lib/config/load";
-import { isThreadBusy, isWaypointError } from "@/lib/errors";
+import { isFencedOut, isThreadBusy, isWaypointError } from "@/lib/errors";
 import { EventBus, type ThreadEvent } from "@/lib/server/events";
 import { GraphRegistry } from "@/lib/server/graphs";
 import { RunManager } from "@/lib/server/runs";
@@ -135,6 +135,30 @@ describe.each(stores)("a LangGraph.js graph in the run manager ($name)", ({ open
     for (let i = 0; i < 150 && (await store.getThread(threadId)).status === "running"; i++) await new Promise((r) => setTimeout(r, 100));
     expect((await store.getThread(threadId)).status).toBe("interrupted");
     expect(langGraphView((await store.latest(threadId))!).next).toEqual(["review"]);
+  });
+
+  it("a fork whose lock is taken over before it saves writes nothing (the copy is fenced like the run's saves)", async () => {
+    const threadId = tid();
+    await runs.start(threadId, "expense", { input: claim() }).then((r) => r.finished);
+    const before = (await store.list(threadId)).map((c) => c.id);
+    const graph = registry.compile("expense");
+    // Another process takes the thread over between the fork's lock and its first save.
+    const realSave = store.save.bind(store);
+    store.save = async (cp, options) => {
+      store.save = realSave;
+      const held = await store.acquireLock(threadId, "probe", 60_000);
+      expect(held.acquired).toBe(false);
+      expect(await store.stealLock(threadId, "other-process", held.acquired ? "" : held.owner, 60_000)).toBe(true);
+      return realSave(cp, options);
+    };
+    const err = await graph.fork(threadId, before[1], {}).catch((e: unknown) => e);
+    store.save = realSave;
+    expect(isFencedOut(err)).toBe(true);
+    expect((await store.list(threadId)).map((c) => c.id)).toEqual(before);
+    await store.releaseLock(threadId, "other-process");
+    // Free again: the same fork is saved.
+    const fork = await graph.fork(threadId, before[1], {});
+    expect((await store.list(threadId)).map((c) => c.id)).toContain(fork.id);
   });
 
   it("a failing node ends the run in error (node, message, checkpoint); an edit and a retry finish it", async () => {

@@ -119,7 +119,8 @@ export class LangGraphGraph implements RunnableGraph {
     return withThreadLock(this.store, target, this.options.lockTtlMs, async (lockOwner) => {
       if (target !== threadId && (await this.store.latest(target)))
         throw new WaypointError("THREAD_EXISTS", `Thread "${target}" already exists; fork into a new thread id.`, { threadId: target });
-      let id = await this.copyInto(base, target, meta, target === threadId ? base.id : undefined);
+      // The copy is fenced by the lock like the update after it: a fork whose lock was taken over writes nothing.
+      let id = await this.recording(target, {}, lockOwner, () => this.copyInto(base, target, meta, target === threadId ? base.id : undefined));
       if (hasValues || options.asNode) {
         const cfg = await this.recording(target, meta, lockOwner, () =>
           this.app.updateState(this.config(target, id), options.values ?? {}, options.asNode),
