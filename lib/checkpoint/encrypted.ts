@@ -48,7 +48,8 @@ export const CLEAR_METADATA: ReadonlySet<string> = new Set([
   "failedAttempts",
 ]);
 
-type Memo = WeakMap<unknown[], unknown[]>;
+/** Lists opened in one call (a page's states share lists): a plain Map, dropped with the call (a WeakMap's entries cost the GC more). */
+type Memo = Map<unknown[], unknown[]>;
 
 /** Seals a value the way a channel holds it: a list item by item, anything else whole. */
 function sealChannel(ring: Keyring, value: unknown): unknown {
@@ -191,31 +192,50 @@ function sealMetadata(ring: Keyring, m: CheckpointMetadata): CheckpointMetadata 
   return out as CheckpointMetadata;
 }
 
+/** Opens a list of objects' `key` values: the same list when none was sealed (a history page allocates nothing). */
+function openEach<T extends object>(list: T[], open: (x: T) => T): T[] {
+  let out: T[] | null = null;
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i];
+    const o = x && typeof x === "object" ? open(x) : x;
+    if (o === x) continue;
+    out ??= list.slice();
+    out[i] = o;
+  }
+  return out ?? list;
+}
+
+/** The metadata opened; the same object when nothing in it was sealed (metadata in clear costs no copy). */
 function openMetadata(ring: Keyring | null, m: CheckpointMetadata, memo: Memo): CheckpointMetadata {
   if (!m || typeof m !== "object") return m;
-  const out: Record<string, unknown> = { ...m };
+  let out: Record<string, unknown> | null = null;
   for (const k of Object.keys(m)) {
     const v = m[k];
+    let o: unknown = v;
     if (k === "writes" && Array.isArray(v))
-      out.writes = v.map((w: unknown) =>
-        w && typeof w === "object" ? { ...(w as object), value: openChannel(ring, (w as { value?: unknown }).value, memo) } : w,
-      );
+      o = openEach(v as { value?: unknown }[], (w) => {
+        const value = openChannel(ring, w.value, memo);
+        return value === w.value ? w : { ...w, value };
+      });
     else if (k === "failedAttempts" && Array.isArray(v))
-      out.failedAttempts = v.map((a: unknown) =>
-        a && typeof a === "object" && "message" in a
-          ? { ...(a as object), message: openChannel(ring, (a as { message: unknown }).message, memo) }
-          : a,
-      );
-    else if (isSealed(v)) put(out, k, openSealed(ring, v));
+      o = openEach(v as { message?: unknown }[], (a) => {
+        if (!("message" in a)) return a;
+        const message = openChannel(ring, a.message, memo);
+        return message === a.message ? a : { ...a, message };
+      });
+    else if (isSealed(v)) o = openSealed(ring, v);
+    if (o === v) continue;
+    out ??= { ...m };
+    put(out, k, o);
   }
-  return out as CheckpointMetadata;
+  return (out ?? m) as CheckpointMetadata;
 }
 
 const sealValues = <T extends { value: unknown }>(ring: Keyring, list: T[]): T[] =>
   list.map((x) => (x && typeof x === "object" ? { ...x, value: sealValue(ring, x.value) } : x));
 
 const openValues = <T extends { value: unknown }>(ring: Keyring | null, list: T[]): T[] =>
-  Array.isArray(list) ? list.map((x) => (x && typeof x === "object" && isSealed(x.value) ? { ...x, value: openSealed(ring, x.value) } : x)) : list;
+  Array.isArray(list) ? openEach(list, (x) => (isSealed(x.value) ? { ...x, value: openSealed(ring, x.value) } : x)) : list;
 
 /** The checkpoint fields a save or import hands to the inner store, sealed. */
 function sealCheckpoint<C extends NewCheckpoint>(ring: Keyring, cp: C, memo: ListMemo): C {
@@ -249,7 +269,7 @@ function openLazily<K extends keyof Checkpoint>(out: Checkpoint, key: K, open: (
  * returns, of which the engine reads the id and version and seldom anything else), the metadata is opened on
  * first read too: opening it every step was about a third of the wrapper's cost per save (issue 14's profile).
  */
-function openCheckpoint(ring: Keyring | null, cp: Checkpoint, memo: Memo = new WeakMap(), lazy = false): Checkpoint {
+function openCheckpoint(ring: Keyring | null, cp: Checkpoint, memo: Memo = new Map(), lazy = false): Checkpoint {
   // Copied key by key: spreading `cp` would read a lazy `state` and parse it.
   const out = {} as Checkpoint;
   for (const k of Object.keys(cp) as (keyof Checkpoint)[]) if (k !== "state") (out as unknown as Record<string, unknown>)[k] = cp[k];
@@ -302,7 +322,7 @@ export function encryptStore<S extends CheckpointStore>(store: S, ring: Keyring 
       return cp && open(cp);
     },
     list: async (threadId: string, options?: ListOptions) => {
-      const memo: Memo = new WeakMap();
+      const memo: Memo = new Map();
       return (await store.list(threadId, sealFilter(options))).map((cp) => open(cp, memo));
     },
     listSummaries: async (threadId: string, options?: ListOptions) => store.listSummaries(threadId, sealFilter(options)),
