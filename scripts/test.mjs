@@ -43,9 +43,14 @@ fs.mkdirSync(resultsDir, { recursive: true });
 const totals = { passed: 0, failed: 0, skipped: 0, flaky: [] };
 const started = Date.now();
 
+/** The tests that needed their retry, above the summary line (nothing when none did). */
+function printFlaky() {
+  if (totals.flaky.length) console.log(`\n${totals.flaky.length} passed only on their retry (flaky, to fix):\n  ${totals.flaky.join("\n  ")}`);
+}
+
 function fail(message) {
   console.error(`\n✗ ${message}`);
-  if (totals.flaky.length) console.log(`\n${totals.flaky.length} passed only on their retry (flaky, to fix):\n  ${totals.flaky.join("\n  ")}`);
+  printFlaky();
   console.log(`\n${totals.passed} passed, ${Math.max(totals.failed, 1)} failed, ${totals.skipped} skipped`);
   process.exit(1);
 }
@@ -79,39 +84,38 @@ async function vitest(lane, name, args, env = {}) {
     totals.failed += report.numFailedTests ?? 0;
     totals.skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
     lane.log(`vitest ${name}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests} skipped`);
-    for (const line of retriedTests(report)) {
+    for (const line of vitestLines(report, retried)) {
       totals.flaky.push(`[${name}] ${line}`);
       lane.log(`FLAKY (failed, then passed on its retry): ${line}`);
     }
     if (report.numTotalTests === 0) return `vitest ${name} ran no test.`;
   }
-  if (code !== 0) return `vitest ${name} failed (exit ${code}).${failedTests(report)}`;
+  if (code !== 0) return `vitest ${name} failed (exit ${code}).${listed([...fileErrors(report), ...vitestLines(report, failing)])}`;
 }
 
 /**
- * The failing tests of a vitest JSON report, one line each (file › name: first line of the message), so that the
- * end of the log (what survives when only its tail is kept) says what failed, not only that something did.
+ * The tests of a vitest JSON report that `pick` selects, one line each (file › name: first line of its first
+ * failure): the failing ones, so that the end of the log (what survives when only its tail is kept) says what
+ * failed, and the ones that passed with a failure on record (they needed their retry).
  */
-function failedTests(report) {
-  const lines = [];
-  for (const file of report?.testResults ?? []) {
-    const rel = path.relative(root, file.name ?? "");
-    const failed = (file.assertionResults ?? []).filter((t) => t.status === "failed");
-    if (failed.length === 0 && file.status === "failed") lines.push(`${rel}: ${firstLine(file.message)}`);
-    for (const t of failed) lines.push(`${rel} › ${t.fullName ?? t.title}: ${firstLine(t.failureMessages?.[0])}`);
-  }
-  return lines.length ? `\n    ${lines.slice(0, 20).join("\n    ")}` : "";
-}
-
-/** Tests of a vitest JSON report that passed with a failure on record: they needed their retry. */
-function retriedTests(report) {
+function vitestLines(report, pick) {
   const lines = [];
   for (const file of report?.testResults ?? [])
     for (const t of file.assertionResults ?? [])
-      if (t.status === "passed" && t.failureMessages?.length)
-        lines.push(`${path.relative(root, file.name ?? "")} › ${t.fullName ?? t.title}: ${firstLine(t.failureMessages[0])}`);
+      if (pick(t)) lines.push(`${path.relative(root, file.name ?? "")} › ${t.fullName ?? t.title}: ${firstLine(t.failureMessages?.[0])}`);
   return lines;
 }
+const failing = (t) => t.status === "failed";
+const retried = (t) => t.status === "passed" && t.failureMessages?.length > 0;
+
+/** Files of a vitest JSON report that failed outside any test (an import or a hook): file: first line of the error. */
+const fileErrors = (report) =>
+  (report?.testResults ?? [])
+    .filter((f) => f.status === "failed" && !(f.assertionResults ?? []).some(failing))
+    .map((f) => `${path.relative(root, f.name ?? "")}: ${firstLine(f.message)}`);
+
+/** Lines appended to a lane's failure sentence, at most 20. */
+const listed = (lines) => (lines.length ? `\n    ${lines.slice(0, 20).join("\n    ")}` : "");
 
 /** The failing Playwright tests of its JSON report, one line each (file › title: first line of the error). */
 function failedSpecs(report) {
@@ -123,7 +127,7 @@ function failedSpecs(report) {
     for (const child of suite.suites ?? []) walk(child);
   };
   for (const suite of report?.suites ?? []) walk(suite);
-  return lines.length ? `\n    ${lines.slice(0, 20).join("\n    ")}` : "";
+  return lines;
 }
 
 const firstLine = (text) =>
@@ -287,7 +291,7 @@ await stage("C: end-to-end (Playwright) | core HTTP suites (Node 24)", [
       totals.failed += stats.unexpected ?? 0;
       totals.skipped += stats.skipped ?? 0;
     }
-    if (code !== 0) return `Playwright failed (exit ${code}).${failedSpecs(report)}`;
+    if (code !== 0) return `Playwright failed (exit ${code}).${listed(failedSpecs(report))}`;
   }),
   lane("api-node24", async (l) => {
     const n = await node24Env(l);
@@ -298,5 +302,5 @@ await stage("C: end-to-end (Playwright) | core HTTP suites (Node 24)", [
 
 header("summary");
 console.log(`All phases passed in ${((Date.now() - started) / 60000).toFixed(1)} min.`);
-if (totals.flaky.length) console.log(`${totals.flaky.length} passed only on their retry (flaky, to fix):\n  ${totals.flaky.join("\n  ")}`);
+printFlaky();
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

@@ -192,7 +192,7 @@ function sealMetadata(ring: Keyring, m: CheckpointMetadata): CheckpointMetadata 
   return out as CheckpointMetadata;
 }
 
-/** Opens a list of objects' `key` values: the same list when none was sealed (a history page allocates nothing). */
+/** `open` applied to each object of a list: the same list when it changed none (a history page allocates nothing). */
 function openEach<T extends object>(list: T[], open: (x: T) => T): T[] {
   let out: T[] | null = null;
   for (let i = 0; i < list.length; i++) {
