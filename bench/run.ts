@@ -60,6 +60,7 @@ const KEYS = [
   "seq_p99_ms",
   "loop_run_ms",
   "history_ms",
+  "history_cold_ms",
   "history_count",
   "getstate_ms",
   "conc_steps_per_s",
@@ -97,7 +98,7 @@ async function benchBackend(kind: Backend): Promise<BackendResult> {
         .map(([k, v]) => [k, Math.round(Number(v) * 100) / 100]);
       log(
         `${kind} rep ${r}`,
-        JSON.stringify(Object.fromEntries([...KEYS.map((k) => [k, Math.round(res[k] * 100) / 100]), ...trips, ["load1", load]])),
+        JSON.stringify(Object.fromEntries([...KEYS.map((k) => [k, Math.round((res[k] ?? NaN) * 100) / 100]), ...trips, ["load1", load]])),
       );
     } catch (e) {
       error = `failed in rep ${r}: ${(e as Error).stack ?? e}`.slice(0, 800);

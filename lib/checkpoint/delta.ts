@@ -30,7 +30,18 @@
  * base still exists (else it calls `asSnapshot`), and before deleting rows it rewrites every survivor whose
  * base is deleted as a snapshot (`foldTargets`), so every surviving row can be rebuilt.
  */
-import { channelWrites, corrupt, decodeOps, derivedPayload, encodeOps, isSnapshotRow, type ChannelOp, type DeltaRow } from "./delta-format";
+import {
+  channelWrites,
+  corrupt,
+  decodeOps,
+  derivedPayload,
+  lastWritePacked,
+  encodeOps,
+  isSnapshotRow,
+  OPS_PACK_MIN,
+  type ChannelOp,
+  type DeltaRow,
+} from "./delta-format";
 import { WaypointError } from "../errors";
 import type { NewCheckpoint } from "./types";
 
@@ -390,9 +401,12 @@ export class DeltaCodec {
         else if (added !== "") ops.push({ channel: k, kind: "a", payload: added });
       }
     }
-    const opsText = encodeOps(ops);
-    // Ops of at most 64 chars are always kept, so the state's length is only worked out for longer ones.
-    if (opsText.length > 64 && opsText.length > stateJsonLength(texts) * SNAPSHOT_RATIO) return this.snapshot(input, texts, prims);
+    const plain = encodeOps(ops);
+    // Ops of at most 64 chars are always kept, so the state's length is only worked out for longer ones. The
+    // choice is made on the ops as they read (uncompressed): compression changes what a row costs, never when
+    // a snapshot is due, so chains and reads stay as bounded as without it.
+    if (plain.length > 64 && plain.length > stateJsonLength(texts) * SNAPSHOT_RATIO) return this.snapshot(input, texts, prims);
+    const opsText = plain.length >= OPS_PACK_MIN ? encodeOps(ops, true) : plain;
     const self: PathItem = { id: input.id, label, lens: lensOf(texts), next: base };
     const entry: CodecEntry = { id: input.id, threadId: input.threadId, label, texts, prims, lastWrite, lastSet, lastDelete, path: self };
     const row = new Row(null, base.id, label, opsText, entry);
@@ -543,7 +557,7 @@ function applyOps(
     let payload = op.payload;
     if (kind === "w" || kind === "l") {
       if (metadata === undefined) metadata = parseJson(row.id, row.metadata);
-      const derived = derivedPayload(kind, metadata, op.channel);
+      const derived = derivedPayload(kind, metadata, op.channel, row.id);
       if (derived === null) throw corrupt(row.id, `its delta refers to writes of "${op.channel}" that its metadata lacks`);
       payload = derived;
       kind = kind === "w" ? "a" : "s";
@@ -580,7 +594,7 @@ function dedupe(ops: ChannelOp[], metadata: unknown, prims: Map<string, Primitiv
 
 /** Whether the channel's last write in the parsed metadata is the primitive the channel was saved with. */
 function lastWriteIs(metadata: unknown, channel: string, prims: Map<string, Primitive>): boolean {
-  if (!prims.has(channel)) return false;
+  if (!prims.has(channel) || lastWritePacked(metadata, channel)) return false; // a packed one is compared as text
   const values = channelWrites(metadata, channel);
   return values !== null && values.length > 0 && values[values.length - 1] === prims.get(channel);
 }
@@ -612,7 +626,7 @@ function applyValues(row: DeltaRow, base: Record<string, unknown>, inPlace: bool
   const writesOf = (channel: string) => {
     // Copy-on-write results share parts anyway, so they may share the write values with the row's metadata.
     if (metadata === undefined) metadata = (!inPlace ? row.parsed?.metadata : undefined) ?? parseJson(row.id, row.metadata);
-    const values = channelWrites(metadata, channel);
+    const values = channelWrites(metadata, channel, row.id);
     if (!values || values.length === 0) throw corrupt(row.id, `its delta refers to writes of "${channel}" that its metadata lacks`);
     return values;
   };

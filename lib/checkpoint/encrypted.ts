@@ -1,6 +1,8 @@
 /**
  * Encryption at rest for every backend: a wrapper around any CheckpointStore that seals the values of a
  * checkpoint before the store sees them and opens them on the way out (lib/checkpoint/crypto.ts seals one value).
+ * With no key it compresses the long values of what a step wrote instead (compress.ts): the same place, so every
+ * store gets both, and a read unpacks what it finds whichever way the row was written.
  * It sits in front of the shared delta codec, so the five backends store, index and delta-encode sealed values
  * exactly as they would clear ones, and none of them needs a line of its own.
  *
@@ -20,6 +22,7 @@
  * never the envelope handed out as if it were the state.
  */
 import { WaypointError } from "../errors";
+import { assertNoReservedKey, isPackedWrite, packMetadata, unpackWrite } from "./compress";
 import { isSealed, openSealed, sealItem, sealValue, type Keyring } from "./crypto";
 import { assertSafeId } from "./ids";
 import { validateListOptions, validateNewCheckpoint, validateWrites } from "./validate";
@@ -206,14 +209,15 @@ function openEach<T extends object>(list: T[], open: (x: T) => T): T[] {
 }
 
 /** The metadata opened; the same object when nothing in it was sealed (metadata in clear costs no copy). */
-function openMetadata(ring: Keyring | null, m: CheckpointMetadata, memo: Memo): CheckpointMetadata {
+function openMetadata(ring: Keyring | null, m: CheckpointMetadata, memo: Memo, checkpointId?: string): CheckpointMetadata {
   if (!m || typeof m !== "object") return m;
   let out: Record<string, unknown> | null = null;
   for (const k of Object.keys(m)) {
     const v = m[k];
     let o: unknown = v;
     if (k === "writes" && Array.isArray(v))
-      o = openEach(v as { value?: unknown }[], (w) => {
+      o = openEach(v as { value?: unknown }[], (stored) => {
+        const w = isPackedWrite(stored) ? (unpackWrite(stored, checkpointId) as typeof stored) : stored;
         const value = openChannel(ring, w.value, memo);
         return value === w.value ? w : { ...w, value };
       });
@@ -274,8 +278,8 @@ function openCheckpoint(ring: Keyring | null, cp: Checkpoint, memo: Memo = new M
   const out = {} as Checkpoint;
   for (const k of Object.keys(cp) as (keyof Checkpoint)[]) if (k !== "state") (out as unknown as Record<string, unknown>)[k] = cp[k];
   const metadata = cp.metadata;
-  if (lazy) openLazily(out, "metadata", () => openMetadata(ring, metadata, memo));
-  else out.metadata = openMetadata(ring, metadata, memo);
+  if (lazy) openLazily(out, "metadata", () => openMetadata(ring, metadata, memo, cp.id));
+  else out.metadata = openMetadata(ring, metadata, memo, cp.id);
   out.interrupts = openValues(ring, cp.interrupts);
   out.pendingWrites = openValues(ring, cp.pendingWrites);
   const desc = Object.getOwnPropertyDescriptor(cp, "state");
@@ -296,9 +300,16 @@ export function encryptStore<S extends CheckpointStore>(store: S, ring: Keyring 
   if ((store as unknown as Record<symbol, unknown>)[WRAPPED]) return store;
   const sealing = ring?.current ? ring : null;
   const memo = new ListMemo();
+  // Sealing, or with no key compression (compress.ts): never both, sealed values do not compress.
   const seal = <C extends NewCheckpoint>(cp: C): C => {
-    if (!sealing) return cp;
+    if (!sealing) {
+      if (!cp || typeof cp !== "object") return cp; // the backend refuses it
+      assertNoReservedKey(cp.metadata);
+      const metadata = packMetadata(cp.metadata);
+      return metadata === cp.metadata ? cp : { ...cp, metadata };
+    }
     validateNewCheckpoint(cp); // INVALID_ID before anything else, as the backends report it
+    assertNoReservedKey(cp.metadata);
     return sealCheckpoint(sealing, cp, memo);
   };
   const open = (cp: Checkpoint, memo?: Memo, lazy?: boolean) => openCheckpoint(ring, cp, memo, lazy);

@@ -15,6 +15,7 @@
  */
 import { WaypointError } from "../errors";
 import { isSealed, openText, sealedKeyId, sealText, sealValue, type Keyring } from "./crypto";
+import { isPackedWrite, unpackWrite } from "./compress";
 import { decodeOps, encodeOps } from "./delta-format";
 import { CLEAR_METADATA } from "./encrypted";
 
@@ -102,7 +103,9 @@ export class Resealer {
     const out: Obj = {};
     for (const k of Object.keys(m)) {
       const v = m[k];
-      if (k === "writes" && Array.isArray(v)) out.writes = v.map((w: unknown) => (isObj(w) ? { ...w, value: this.channel(w.value) } : w));
+      if (k === "writes" && Array.isArray(v))
+        // A compressed write (compress.ts) is sealed as its value: sealed values are stored uncompressed.
+        out.writes = v.map((w: unknown) => (isObj(w) ? ((u) => ({ ...u, value: this.channel(u.value) }))(isPackedWrite(w) ? unpackWrite(w) : w) : w));
       else if (k === "failedAttempts" && Array.isArray(v))
         out.failedAttempts = v.map((a: unknown) => (isObj(a) && "message" in a ? { ...a, message: this.value(a.message) } : a));
       else put(out, k, CLEAR_METADATA.has(k) ? v : this.value(v));

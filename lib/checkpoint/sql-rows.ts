@@ -4,7 +4,7 @@
  */
 import { WaypointError } from "../errors";
 import type { DeltaRow } from "./delta-format";
-import { assembleSummary, summaryExtra, type SummaryExtra } from "./summary";
+import { assembleSummary, compactSummary, expandSummary, summaryExtra, type SummaryExtra } from "./summary";
 import type { Checkpoint, CheckpointSummary, NewCheckpoint, ThreadError, ThreadInfo, ThreadStatus } from "./types";
 
 export const bad = (message: string) => new WaypointError("INVALID_ARGUMENT", message);
@@ -78,7 +78,7 @@ export function rowToSummary(r: SummaryRow, json: (v: unknown) => unknown, extra
     next: json(r.next) as string[],
     timestamp: r.created_at,
   };
-  return assembleSummary(head, extra ?? (json(r.summary) as SummaryExtra));
+  return assembleSummary(head, extra ?? expandSummary(json(r.summary) as Partial<SummaryExtra>));
 }
 
 /**
@@ -115,7 +115,7 @@ export async function summariesOf(
 
 /** The JSON texts a save writes, computed once; also used to build the returned copy (load's exact shape). */
 export interface CheckpointJson {
-  /** The `summary` column: `summaryExtra` of the checkpoint. */
+  /** The `summary` column: `summaryExtra` of the checkpoint, compacted (`compactSummary`). */
   summary: string;
   state: string;
   next: string;
@@ -141,7 +141,7 @@ export type CheckpointHeadJson = Omit<CheckpointJson, "state">;
 export function checkpointHeadJson(cp: NewCheckpoint): CheckpointHeadJson {
   try {
     return {
-      summary: JSON.stringify(summaryExtra(cp)),
+      summary: JSON.stringify(compactSummary(summaryExtra(cp))),
       next: JSON.stringify(cp.next),
       interrupts: JSON.stringify(cp.interrupts),
       pendingWrites: JSON.stringify(cp.pendingWrites),

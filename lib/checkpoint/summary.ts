@@ -46,6 +46,38 @@ export function summaryExtra(cp: Pick<Checkpoint, "interrupts" | "metadata" | "n
   };
 }
 
+/**
+ * A SummaryExtra as the SQL stores keep it (`summary` column, also in SQLite's covering index): fields at their
+ * default (no interrupts, no actor or reason, no failed attempts, no duration) left out, so a plain step's
+ * summary costs about half. `expandSummary` restores them; rows written in the full form read the same.
+ */
+export function compactSummary(x: SummaryExtra): Partial<SummaryExtra> {
+  const out: Partial<SummaryExtra> = {};
+  if (x.interrupts.length > 0) out.interrupts = x.interrupts;
+  if (x.source !== undefined) out.source = x.source;
+  if (x.actor !== null) out.actor = x.actor;
+  if (x.reason !== null) out.reason = x.reason;
+  out.channels = x.channels;
+  if (x.durationMs !== null && x.durationMs !== undefined) out.durationMs = x.durationMs;
+  if (x.failedAttempts && x.failedAttempts.length > 0) out.failedAttempts = x.failedAttempts;
+  if (x.namespace) out.namespace = x.namespace;
+  return out;
+}
+
+/** The SummaryExtra a stored summary (compact or full) stands for. */
+export function expandSummary(o: Partial<SummaryExtra>): SummaryExtra {
+  return {
+    interrupts: o.interrupts ?? [],
+    source: o.source as SummaryExtra["source"],
+    actor: o.actor ?? null,
+    reason: o.reason ?? null,
+    channels: o.channels ?? [],
+    durationMs: o.durationMs ?? null,
+    failedAttempts: o.failedAttempts ?? [],
+    ...(o.namespace ? { namespace: o.namespace } : {}),
+  };
+}
+
 /** Builds a summary with its fields in the contract's order (so API JSON reads the same from every store). */
 export function assembleSummary(h: SummaryHead, x: SummaryExtra): CheckpointSummary {
   return {

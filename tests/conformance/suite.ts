@@ -29,6 +29,7 @@ import { searchTests } from "./suite-search";
 import { threadTests } from "./suite-threads";
 import { writesTests } from "./suite-writes";
 import { namespaceTests } from "./suite-namespaces";
+import { compressionTests } from "./suite-compress";
 
 export type { ConformanceInit } from "./suite-helpers";
 
@@ -39,6 +40,7 @@ export type { ConformanceInit } from "./suite-helpers";
  */
 export function describeConformance(name: string, init: ConformanceInit): void {
   describeSuite(name, init);
+  compressionTests(name, init);
   const ring = createKeyring(randomBytes(32).toString("base64"));
   // The backend's own hooks get the store they made (some key their bookkeeping by the store object).
   const inner = new WeakMap<CheckpointStore, CheckpointStore>();
