@@ -107,16 +107,20 @@ export function packedValue(w: Entry & { $z: string }, checkpointId?: string): u
   return value;
 }
 
-/** The entry with `$z` replaced, in place, by `value`. */
-export function unpackWrite(w: Entry & { $z: string }, checkpointId?: string): Entry {
-  const value = packedValue(w, checkpointId);
+/** A copy of `w` with key `from` renamed `to` (in the same position) and holding `value`; "__proto__" kept as an own key. */
+function renamed(w: Entry, from: string, to: string, value: unknown): Entry {
   const out: Entry = {};
   for (const k of Object.keys(w)) {
-    if (k === PACKED_KEY) out.value = value;
+    if (k === from) out[to] = value;
     else if (k === "__proto__") Object.defineProperty(out, k, { value: w[k], enumerable: true, writable: true, configurable: true });
     else out[k] = w[k];
   }
   return out;
+}
+
+/** A copy of the entry with `$z` replaced by `value`, in its position. */
+export function unpackWrite(w: Entry & { $z: string }, checkpointId?: string): Entry {
+  return renamed(w, PACKED_KEY, "value", packedValue(w, checkpointId));
 }
 
 /**
@@ -165,13 +169,7 @@ function packWrite(w: Entry): Entry {
   const z = deflateText(text);
   if (z === null) return w;
   remember(z, text); // the codec compares the state's text with it right away (delta.ts, dedupe)
-  const out: Entry = {};
-  for (const k of Object.keys(w)) {
-    if (k === "value") out[PACKED_KEY] = z;
-    else if (k === "__proto__") Object.defineProperty(out, k, { value: w[k], enumerable: true, writable: true, configurable: true });
-    else out[k] = w[k];
-  }
-  return out;
+  return renamed(w, "value", PACKED_KEY, z);
 }
 
 /** Refuses write entries a reader would take for packed ones (see the invariants above). */

@@ -4,7 +4,7 @@
  */
 import { WaypointError } from "../errors";
 import type { DeltaRow } from "./delta-format";
-import { assembleSummary, compactSummary, expandSummary, summaryExtra, type SummaryExtra } from "./summary";
+import { assembleSummary, compactSummary, summaryExtra, type SummaryExtra } from "./summary";
 import type { Checkpoint, CheckpointSummary, NewCheckpoint, ThreadError, ThreadInfo, ThreadStatus } from "./types";
 
 export const bad = (message: string) => new WaypointError("INVALID_ARGUMENT", message);
@@ -78,7 +78,7 @@ export function rowToSummary(r: SummaryRow, json: (v: unknown) => unknown, extra
     next: json(r.next) as string[],
     timestamp: r.created_at,
   };
-  return assembleSummary(head, extra ?? expandSummary(json(r.summary) as Partial<SummaryExtra>));
+  return assembleSummary(head, extra ?? (json(r.summary) as Partial<SummaryExtra>));
 }
 
 /**

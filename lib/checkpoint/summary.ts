@@ -49,7 +49,7 @@ export function summaryExtra(cp: Pick<Checkpoint, "interrupts" | "metadata" | "n
 /**
  * A SummaryExtra as the SQL stores keep it (`summary` column, also in SQLite's covering index): fields at their
  * default (no interrupts, no actor or reason, no failed attempts, no duration) left out, so a plain step's
- * summary costs about half. `expandSummary` restores them; rows written in the full form read the same.
+ * summary costs about half. `assembleSummary` fills them back in; rows written in the full form read the same.
  */
 export function compactSummary(x: SummaryExtra): Partial<SummaryExtra> {
   const out: Partial<SummaryExtra> = {};
@@ -64,22 +64,8 @@ export function compactSummary(x: SummaryExtra): Partial<SummaryExtra> {
   return out;
 }
 
-/** The SummaryExtra a stored summary (compact or full) stands for. */
-export function expandSummary(o: Partial<SummaryExtra>): SummaryExtra {
-  return {
-    interrupts: o.interrupts ?? [],
-    source: o.source as SummaryExtra["source"],
-    actor: o.actor ?? null,
-    reason: o.reason ?? null,
-    channels: o.channels ?? [],
-    durationMs: o.durationMs ?? null,
-    failedAttempts: o.failedAttempts ?? [],
-    ...(o.namespace ? { namespace: o.namespace } : {}),
-  };
-}
-
 /** Builds a summary with its fields in the contract's order (so API JSON reads the same from every store). */
-export function assembleSummary(h: SummaryHead, x: SummaryExtra): CheckpointSummary {
+export function assembleSummary(h: SummaryHead, x: Partial<SummaryExtra>): CheckpointSummary {
   return {
     id: h.id,
     threadId: h.threadId,
@@ -88,13 +74,14 @@ export function assembleSummary(h: SummaryHead, x: SummaryExtra): CheckpointSumm
     step: h.step,
     nodeName: h.nodeName,
     next: h.next,
-    interrupts: x.interrupts,
-    source: x.source,
-    actor: x.actor,
-    reason: x.reason,
-    channels: x.channels,
+    // Fields at their default are absent from compact summaries (`compactSummary`), and the last two from
+    // summaries kept before they existed.
+    interrupts: x.interrupts ?? [],
+    source: x.source as SummaryExtra["source"],
+    actor: x.actor ?? null,
+    reason: x.reason ?? null,
+    channels: x.channels ?? [],
     timestamp: h.timestamp,
-    // Absent from summaries kept before these fields existed.
     durationMs: x.durationMs ?? null,
     failedAttempts: x.failedAttempts ?? [],
     ...(x.namespace ? { namespace: x.namespace } : {}),
