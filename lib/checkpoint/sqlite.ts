@@ -41,7 +41,8 @@
  *   - save encodes against the codec's cache, then in its one IMMEDIATE transaction checks that the base still
  *     exists (another process may have pruned it) and stores the row whole if not;
  *   - load and latest read the row and its chain (base, base's base, ... down to a snapshot) in ONE statement, a
- *     recursive CTE following base_id (latest starts at the thread's head row), and prime the codec;
+ *     recursive CTE following base_id over ids only, joined back to the rows once (latest starts at the thread's
+ *     head row), and prime the codec;
  *   - list reads its page, plus in the same read transaction the chains of bases outside the page (the same
  *     CTE, all at once), then `rebuildManyStates`;
  *   - delete and prune rebuild, inside their one synchronous write transaction, every survivor whose base they
@@ -184,27 +185,35 @@ const ROW_COLUMNS = `${CHECKPOINT_COLUMNS}, ${DELTA_COLUMNS}, "namespace"`;
  */
 const MAX_CHAIN = 10_000;
 
+/** ROW_COLUMNS of the table aliased c. */
+const C_ROW_COLUMNS = ROW_COLUMNS.split(", ")
+  .map((col) => `c.${col}`)
+  .join(", ");
+
 /**
- * One statement: the row `anchor` selects, then its base, the base's base, ... down to a snapshot
- * ("state" <> ''), each with its distance "n" from the top (`materialise` orders by it: no ORDER BY, so no
- * temporary b-tree). Rows below the top carry only what the codec reads (NULL elsewhere).
+ * One statement: the row `where` selects (the first by `order`, if given), then its base, the base's base, ...
+ * down to a snapshot ("state" <> ''), each with its distance "n" from the top (`materialise` orders by it: no
+ * ORDER BY, so no temporary b-tree). The recursion carries ids only and tells a delta row by
+ * `octet_length("state") = 0`, which SQLite answers from the record header: the texts (a snapshot's state can be
+ * megabytes) are read once, by the final join, not copied through the CTE's queue (a random old checkpoint of
+ * a 10,000-step thread, statement alone: mean 6.2 -> 3.3 ms).
  */
-const chainSql = (anchor: string, stopAt = false) => `WITH RECURSIVE "chain" AS (
-    SELECT ${ROW_COLUMNS}, 0 AS "n" FROM (${anchor})
+const chainSql = (where: string, order = "", stopAt = false) => `WITH RECURSIVE "chain"("id", "base_id", "more", "n") AS (
+    SELECT * FROM (SELECT "id", "base_id", octet_length("state") = 0, 0 FROM "checkpoints" WHERE ${where}${order})
     UNION ALL
-    SELECT c."id", NULL, NULL, NULL, NULL, NULL, c."state", NULL, NULL, NULL, c."metadata", NULL, c."base_id", c."depth", c."ops", NULL, "chain"."n" + 1
+    SELECT c."id", c."base_id", octet_length(c."state") = 0, "chain"."n" + 1
     FROM "chain" JOIN "checkpoints" AS c ON c."id" = "chain"."base_id"
-    WHERE "chain"."state" = '' AND "chain"."n" < ${MAX_CHAIN}${stopAt ? ` AND ("chain"."n" > 0 OR "chain"."id" IS NOT ?)` : ""}
-  ) SELECT * FROM "chain"`;
+    WHERE "chain"."more" AND "chain"."n" < ${MAX_CHAIN}${stopAt ? ` AND ("chain"."n" > 0 OR "chain"."id" IS NOT ?)` : ""}
+  ) SELECT ${C_ROW_COLUMNS}, "chain"."n" FROM "chain" JOIN "checkpoints" AS c ON c."id" = "chain"."id"`;
 
 /** The chains of several rows at once (ids as a JSON array): codec columns only, in no useful order (see `walk`). */
-const CHAINS_SQL = `WITH RECURSIVE "chain" AS (
-    SELECT "id", "base_id", "depth", "state", "ops", "metadata", 0 AS "n" FROM "checkpoints" WHERE "id" IN (SELECT "value" FROM json_each(?))
+const CHAINS_SQL = `WITH RECURSIVE "chain"("id", "base_id", "more", "n") AS (
+    SELECT "id", "base_id", octet_length("state") = 0, 0 FROM "checkpoints" WHERE "id" IN (SELECT "value" FROM json_each(?))
     UNION ALL
-    SELECT c."id", c."base_id", c."depth", c."state", c."ops", c."metadata", "chain"."n" + 1
+    SELECT c."id", c."base_id", octet_length(c."state") = 0, "chain"."n" + 1
     FROM "chain" JOIN "checkpoints" AS c ON c."id" = "chain"."base_id"
-    WHERE "chain"."state" = '' AND "chain"."n" < ${MAX_CHAIN}
-  ) SELECT "id", "base_id", "depth", "state", "ops", "metadata" FROM "chain"`;
+    WHERE "chain"."more" AND "chain"."n" < ${MAX_CHAIN}
+  ) SELECT c."id", c."base_id", c."depth", c."state", c."ops", c."metadata" FROM "chain" JOIN "checkpoints" AS c ON c."id" = "chain"."id"`;
 
 /** The chain of `id` among rows read together (the row, its base, ... down to a snapshot or a missing base). */
 function walk(byId: Map<string, DeltaRow>, id: string): DeltaRow[] {
@@ -275,11 +284,9 @@ function prepare(db: Database.Database) {
       `INSERT INTO "checkpoints" (${cols}, "summary", ${DELTA_COLUMNS}, "namespace") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     // load / latest: the row and its chain in one statement.
-    load: db.prepare<[string], ChainRow>(chainSql(`SELECT ${ROW_COLUMNS} FROM "checkpoints" WHERE "id" = ?`)),
+    load: db.prepare<[string], ChainRow>(chainSql(`"id" = ?`)),
     // The second parameter: a head whose state is kept parsed (LatestStates), whose chain is then not read.
-    latest: db.prepare<[string, string | null], ChainRow>(
-      chainSql(`SELECT ${ROW_COLUMNS} FROM "checkpoints" WHERE "thread_id" = ? AND "namespace" = '' ORDER BY "version" DESC LIMIT 1`, true),
-    ),
+    latest: db.prepare<[string, string | null], ChainRow>(chainSql(`"thread_id" = ? AND "namespace" = ''`, ` ORDER BY "version" DESC LIMIT 1`, true)),
     chains: db.prepare<[string], DeltaSqlRow>(CHAINS_SQL),
     listAsc: db.prepare<[string, number, number, number], StoredRow>(
       `SELECT ${ROW_COLUMNS} FROM "checkpoints" WHERE "thread_id" = ? AND "version" > ? AND "version" < ? ORDER BY "version" ASC LIMIT ?`,
