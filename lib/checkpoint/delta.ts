@@ -7,10 +7,13 @@
  * `latest`/`load` prime it at the start of a run). A channel whose text is unchanged costs nothing; an array
  * whose text extends the parent's is an "a"ppend of the new items; anything else is a "s"et of the new value.
  * Text comparison is the source of truth, so in-place mutation, custom reducers and callers other than the
- * engine are all handled exactly: the stored ops rebuild byte-identical JSON by construction. The one shortcut:
- * a channel holding a primitive (string, number, boolean, null) equal (===) to the parent's keeps the parent's
- * text unstringified, since equal primitives have equal JSON text; objects and arrays are always stringified
- * (never compared by identity, which would miss in-place mutation).
+ * engine are all handled exactly: the stored ops rebuild byte-identical JSON by construction. Two shortcuts,
+ * both exact because equal primitives have equal JSON text: a channel holding a primitive (string, number,
+ * boolean, null) equal (===) to the parent's keeps the parent's text unstringified; and a list of primitives is
+ * compared item by item with the items the codec logged at the parent's save (its own copy, so a list changed
+ * in place is caught), and when it only added items its text and its append are built from those alone
+ * (delta-lists.ts): a save costs what the step added, not the list's length. Objects, and lists holding any,
+ * are always stringified (never compared by identity, which would miss in-place mutation).
  *
  * Bounded reads with near-linear growth (skip deltas, as Subversion's FSFS, on a grid): a row labelled d
  * (steps since its snapshot along the parent chain) is stored against its parent, except when d is a multiple
@@ -42,6 +45,7 @@ import {
   type ChannelOp,
   type DeltaRow,
 } from "./delta-format";
+import { addedSince, extendLog, isPrimitive, newLog, type ItemLog, type Primitive } from "./delta-lists";
 import { WaypointError } from "../errors";
 import type { NewCheckpoint } from "./types";
 
@@ -65,6 +69,8 @@ interface PathItem {
   id: string;
   label: number;
   lens: Map<string, number>;
+  /** Item counts of its logged lists (delta-lists.ts), when it was saved by this codec. */
+  counts?: Map<string, number>;
   /** The next row down the skip path (this row's base), null at the snapshot. */
   next: PathItem | null;
 }
@@ -76,6 +82,8 @@ export interface CodecEntry {
   label: number;
   /** JSON text of each channel of the state. */
   texts: Map<string, string>;
+  /** The channels holding lists of primitives, as saved (delta-lists.ts); absent on checkpoints rebuilt from rows. */
+  logs?: Map<string, ItemLog>;
   /**
    * The value of each channel that held a primitive (string, number, boolean, null) when this checkpoint was
    * saved; empty for a checkpoint the codec rebuilt. Invariant: `prims.get(k) === v` for a primitive v implies
@@ -152,18 +160,27 @@ const sizeOf = (e: CodecEntry) => {
   return n;
 };
 
-type Primitive = string | number | boolean | null;
-
-const isPrimitive = (v: unknown): v is Primitive => v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean";
+/** What `channelTexts` works out for a state. */
+interface ChannelTexts {
+  texts: Map<string, string>;
+  prims: Map<string, Primitive>;
+  /** With `logLists`: the lists of primitives, and the items each added to the parent's (when not "" ). */
+  logs?: Map<string, ItemLog>;
+  appended?: Map<string, string>;
+}
 
 /**
  * Each channel's JSON text (channels whose value has none, such as undefined, are left out), and the values of
  * the primitive ones. A primitive channel equal (===) to the parent's keeps the parent's text: for primitives,
- * equal values have equal JSON text (NaN, never equal to itself, is simply stringified again).
+ * equal values have equal JSON text (NaN, never equal to itself, is simply stringified again). With `logLists`,
+ * a list of primitives that extends the one the parent logged is worked out from the items it added alone
+ * (delta-lists.ts), and every list of primitives gets a log for the next save.
  */
-function channelTexts(state: Record<string, unknown>, parent?: CodecEntry): { texts: Map<string, string>; prims: Map<string, Primitive> } {
+function channelTexts(state: Record<string, unknown>, parent?: CodecEntry, logLists = false): ChannelTexts {
   const texts = new Map<string, string>();
   const prims = new Map<string, Primitive>();
+  const logs = logLists ? new Map<string, ItemLog>() : undefined;
+  const appended = logLists ? new Map<string, string>() : undefined;
   for (const k of Object.keys(state)) {
     const v = state[k];
     if (isPrimitive(v)) {
@@ -173,15 +190,26 @@ function channelTexts(state: Record<string, unknown>, parent?: CodecEntry): { te
         continue;
       }
     }
+    const log = logs && Array.isArray(v) ? parent?.logs?.get(k) : undefined;
+    const ext = log ? extendLog(v as unknown[], log, parent!.texts.get(k)!) : null;
+    if (ext) {
+      texts.set(k, ext.text);
+      logs!.set(k, ext.log);
+      if (ext.added !== "") appended!.set(k, ext.added);
+      continue;
+    }
     let t: string | undefined;
     try {
       t = JSON.stringify(v);
     } catch (e) {
       throw new WaypointError("INVALID_ARGUMENT", `Checkpoint state channel "${k}" is not JSON-serialisable: ${(e as Error).message}`);
     }
-    if (t !== undefined) texts.set(k, t);
+    if (t === undefined) continue;
+    texts.set(k, t);
+    const fresh = logs && Array.isArray(v) ? newLog(v, t) : null;
+    if (fresh) logs!.set(k, fresh);
   }
-  return { texts, prims };
+  return { texts, prims, logs, appended };
 }
 
 /** The length of stateJsonOf(texts), without building it. */
@@ -275,10 +303,19 @@ function sameOrder(parent: Map<string, string>, child: Map<string, string>): boo
   return true;
 }
 
-function lensOf(texts: Map<string, string>): Map<string, number> {
+/** Text lengths of the list channels (a logged one is known to be a list: its text is never read into). */
+function lensOf(texts: Map<string, string>, logs?: Map<string, ItemLog>): Map<string, number> {
   const lens = new Map<string, number>();
-  for (const [k, t] of texts) if (isArrayText(t)) lens.set(k, t.length);
+  for (const [k, t] of texts) if (logs?.has(k) || isArrayText(t)) lens.set(k, t.length);
   return lens;
+}
+
+/** Item counts of the logged lists, for the skip path (undefined when there are none). */
+function countsOf(logs?: Map<string, ItemLog>): Map<string, number> | undefined {
+  if (!logs || logs.size === 0) return undefined;
+  const counts = new Map<string, number>();
+  for (const [k, l] of logs) counts.set(k, l.len);
+  return counts;
 }
 
 export class DeltaCodec {
@@ -347,8 +384,8 @@ export class DeltaCodec {
   private encodeRow(input: NewCheckpoint, metadataJson: string): EncodedRow {
     const found = input.parentId === null ? undefined : this.entryOf(input.parentId);
     const parent = found?.threadId === input.threadId ? found : undefined;
-    const { texts, prims } = channelTexts(input.state, parent);
-    if (!parent) return this.snapshot(input, texts, prims);
+    const { texts, prims, logs, appended } = channelTexts(input.state, parent, true);
+    if (!parent) return this.snapshot(input, texts, prims, logs);
 
     const label = parent.label + 1;
     const lastWrite = new Map(parent.lastWrite);
@@ -358,7 +395,7 @@ export class DeltaCodec {
       const before = parent.texts.get(k);
       if (before === t) continue;
       lastWrite.set(k, label);
-      const added = before === undefined ? null : appendedTo(before, t);
+      const added = appended!.get(k) ?? (before === undefined ? null : appendedTo(before, t));
       if (added === null) {
         lastSet.set(k, label);
         stepOps.push({ channel: k, kind: "s", payload: t });
@@ -374,12 +411,12 @@ export class DeltaCodec {
       }
     // Rebuilt states keep the base's key order, new channels last: anything else is stored whole, so a rebuilt
     // state is byte-identical to the saved one.
-    if (!sameOrder(parent.texts, texts)) return this.snapshot(input, texts, prims);
+    if (!sameOrder(parent.texts, texts)) return this.snapshot(input, texts, prims, logs);
 
     const target = baseLabel(label);
     let base = parent.path;
     while (base.label > target && base.next) base = base.next;
-    if (base.id !== parent.id && lastDelete > base.label) return this.snapshot(input, texts, prims);
+    if (base.id !== parent.id && lastDelete > base.label) return this.snapshot(input, texts, prims, logs);
     let ops: ChannelOp[];
     let metadata: unknown;
     if (base.id === parent.id && stepOps.length > 0) {
@@ -396,7 +433,18 @@ export class DeltaCodec {
           continue;
         }
         const baseLen = base.lens.get(k);
-        const added = (lastSet.get(k) ?? 0) <= base.label && baseLen !== undefined && isArrayText(t) ? appendedSince(t, baseLen) : null;
+        const log = logs!.get(k);
+        const baseCount = base.counts?.get(k);
+        // Only appended to since the base: the items after the base's (from the log when both counted them,
+        // which does not read into the text), else the text after the base's.
+        const added =
+          (lastSet.get(k) ?? 0) > base.label || baseLen === undefined
+            ? null
+            : log && baseCount !== undefined
+              ? addedSince(log, baseCount)
+              : isArrayText(t)
+                ? appendedSince(t, baseLen)
+                : null;
         if (added === null) ops.push({ channel: k, kind: "s", payload: t });
         else if (added !== "") ops.push({ channel: k, kind: "a", payload: added });
       }
@@ -405,10 +453,10 @@ export class DeltaCodec {
     // Ops of at most 64 chars are always kept, so the state's length is only worked out for longer ones. The
     // choice is made on the ops as they read (uncompressed): compression changes what a row costs, never when
     // a snapshot is due, so chains and reads stay as bounded as without it.
-    if (plain.length > 64 && plain.length > stateJsonLength(texts) * SNAPSHOT_RATIO) return this.snapshot(input, texts, prims);
+    if (plain.length > 64 && plain.length > stateJsonLength(texts) * SNAPSHOT_RATIO) return this.snapshot(input, texts, prims, logs);
     const opsText = plain.length >= OPS_PACK_MIN ? encodeOps(ops, true) : plain;
-    const self: PathItem = { id: input.id, label, lens: lensOf(texts), next: base };
-    const entry: CodecEntry = { id: input.id, threadId: input.threadId, label, texts, prims, lastWrite, lastSet, lastDelete, path: self };
+    const self: PathItem = { id: input.id, label, lens: lensOf(texts, logs), counts: countsOf(logs), next: base };
+    const entry: CodecEntry = { id: input.id, threadId: input.threadId, label, texts, logs, prims, lastWrite, lastSet, lastDelete, path: self };
     const row = new Row(null, base.id, label, opsText, entry);
     row.metadata = metadata;
     return row;
@@ -430,25 +478,32 @@ export class DeltaCodec {
   /** The same checkpoint stored whole (when its base is gone, or the delta would not pay). */
   asSnapshot(row: EncodedRow): EncodedRow {
     const e = row.entry;
-    const whole = this.snapshotEntry(e.id, e.threadId, e.texts, e.prims);
+    const whole = this.snapshotEntry(e.id, e.threadId, e.texts, e.prims, e.logs);
     return e.written ? stamp(whole, e.written.metadataBytes) : whole;
   }
 
-  private snapshot(input: NewCheckpoint, texts: Map<string, string>, prims: Map<string, Primitive>): EncodedRow {
-    return this.snapshotEntry(input.id, input.threadId, texts, prims);
+  private snapshot(input: NewCheckpoint, texts: Map<string, string>, prims: Map<string, Primitive>, logs?: Map<string, ItemLog>): EncodedRow {
+    return this.snapshotEntry(input.id, input.threadId, texts, prims, logs);
   }
 
-  private snapshotEntry(id: string, threadId: string, texts: Map<string, string>, prims: Map<string, Primitive>): EncodedRow {
+  private snapshotEntry(
+    id: string,
+    threadId: string,
+    texts: Map<string, string>,
+    prims: Map<string, Primitive>,
+    logs?: Map<string, ItemLog>,
+  ): EncodedRow {
     const entry: CodecEntry = {
       id,
       threadId,
       label: 0,
       texts,
+      logs,
       prims,
       lastWrite: new Map(),
       lastSet: new Map(),
       lastDelete: 0,
-      path: { id, label: 0, lens: lensOf(texts), next: null },
+      path: { id, label: 0, lens: lensOf(texts, logs), counts: countsOf(logs), next: null },
     };
     return new Row(stateJsonOf(texts), null, 0, null, entry);
   }
